@@ -1,0 +1,18 @@
+# System dependencies, all from Debian packages (see scripts/setup).
+include_guard(GLOBAL)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+pkg_check_modules(CRYPTOPP REQUIRED IMPORTED_TARGET libcrypto++)
+find_library(GMP_LIBRARY gmp REQUIRED)
+find_path(GMP_INCLUDE_DIR gmp.h REQUIRED)
+add_library(gmp::gmp UNKNOWN IMPORTED)
+set_target_properties(gmp::gmp PROPERTIES IMPORTED_LOCATION ${GMP_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${GMP_INCLUDE_DIR})
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+if(TERN_BUILD_TESTS)
+    find_package(GTest REQUIRED)
+endif()
+if(TERN_BUILD_BENCH)
+    find_package(benchmark REQUIRED)
+endif()
