@@ -82,6 +82,7 @@ inline BytesView as_bytes(std::string_view s) noexcept
 template <size_t N>
 struct std::hash<tern::FixedBytes<N>>
 {
+    static_assert(N >= sizeof(size_t));
     size_t operator()(const tern::FixedBytes<N>& b) const noexcept
     {
         size_t h = 0;

@@ -2,6 +2,7 @@
 
 #include "core/bytes.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
