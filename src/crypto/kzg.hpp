@@ -1,7 +1,7 @@
 #pragma once
 
 // EIP-4844 KZG point evaluation behind precompile 0x0a. Declaration written by the precompiles
-// helper so its wrapper compiles; the bn254 helper owns the implementation (and this header).
+// helper so its wrapper compiles; the kzg helper owns the implementation (and this header).
 
 #include "core/bytes.hpp"
 
