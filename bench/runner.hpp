@@ -1,0 +1,57 @@
+#pragma once
+
+#include "bench/bench_host.hpp"
+#include "bench/workloads.hpp"
+#include "evm/host.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace tern::bench {
+
+/// What one execution of a workload produced.
+struct RunOutcome
+{
+    evm::Status status = evm::Status::InternalError;
+    int64_t gas_used = 0;    ///< execution gas of the first frame (excludes intrinsic gas)
+    int64_t gas_refund = 0;  ///< refund counter at the end (not yet capped)
+    Bytes output;            ///< return or revert data
+    size_t logs = 0;         ///< LOG records emitted
+    size_t calls = 0;        ///< nested calls made
+
+    /// Gas a transaction receipt would show: intrinsic + execution - capped refund (EIP-3529).
+    int64_t receipt_gas(int64_t intrinsic) const noexcept;
+};
+
+/// Executes one workload through Tern's interpreter, repeatedly: reset() restores the pre-state,
+/// run() executes the call. Owns the interpreter, the host and the message.
+class WorkloadRunner
+{
+public:
+    /// Prepares the host over `w`'s pre-state; `w` must outlive the runner.
+    explicit WorkloadRunner(const Workload& w);
+    ~WorkloadRunner();
+    WorkloadRunner(const WorkloadRunner&) = delete;
+    WorkloadRunner& operator=(const WorkloadRunner&) = delete;
+
+    /// Restores the pre-state (call between runs; not part of the measured time).
+    void reset();
+
+    /// Executes the workload's call once from the current state.
+    RunOutcome run();
+
+    /// Gas given to the first frame: the transaction gas limit less intrinsic gas.
+    int64_t frame_gas() const noexcept { return frame_gas_; }
+
+    /// Intrinsic gas of the workload's transaction.
+    int64_t intrinsic() const noexcept { return intrinsic_; }
+
+private:
+    struct Engine;
+    const Workload& workload_;
+    std::unique_ptr<Engine> engine_;
+    int64_t intrinsic_ = 0;
+    int64_t frame_gas_ = 0;
+};
+
+}  // namespace tern::bench
