@@ -14,6 +14,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+
+#if defined(__x86_64__)
+#    include <x86intrin.h>
+#endif
 
 namespace tern {
 
@@ -468,6 +473,22 @@ inline void udivrem_limbs(const uint64_t* u,
 constexpr U256 operator+(const U256& a, const U256& b) noexcept
 {
     U256 r;
+#if defined(__x86_64__)
+    if (!std::is_constant_evaluated())
+    {
+        // The intrinsic compiles to an add/adc chain; GCC does not recognise the portable form.
+        unsigned long long o0, o1, o2, o3;
+        unsigned char c = _addcarry_u64(0, a.w[0], b.w[0], &o0);
+        c = _addcarry_u64(c, a.w[1], b.w[1], &o1);
+        c = _addcarry_u64(c, a.w[2], b.w[2], &o2);
+        _addcarry_u64(c, a.w[3], b.w[3], &o3);
+        r.w[0] = o0;
+        r.w[1] = o1;
+        r.w[2] = o2;
+        r.w[3] = o3;
+        return r;
+    }
+#endif
     uint64_t c = 0;
     r.w[0] = u256_detail::addc(a.w[0], b.w[0], 0, c);
     r.w[1] = u256_detail::addc(a.w[1], b.w[1], c, c);
@@ -480,6 +501,21 @@ constexpr U256 operator+(const U256& a, const U256& b) noexcept
 constexpr U256 operator-(const U256& a, const U256& b) noexcept
 {
     U256 r;
+#if defined(__x86_64__)
+    if (!std::is_constant_evaluated())
+    {
+        unsigned long long o0, o1, o2, o3;
+        unsigned char c = _subborrow_u64(0, a.w[0], b.w[0], &o0);
+        c = _subborrow_u64(c, a.w[1], b.w[1], &o1);
+        c = _subborrow_u64(c, a.w[2], b.w[2], &o2);
+        _subborrow_u64(c, a.w[3], b.w[3], &o3);
+        r.w[0] = o0;
+        r.w[1] = o1;
+        r.w[2] = o2;
+        r.w[3] = o3;
+        return r;
+    }
+#endif
     uint64_t c = 0;
     r.w[0] = u256_detail::subb(a.w[0], b.w[0], 0, c);
     r.w[1] = u256_detail::subb(a.w[1], b.w[1], c, c);
@@ -498,9 +534,11 @@ constexpr U256 operator-(const U256& a) noexcept
 constexpr U256 operator*(const U256& a, const U256& b) noexcept
 {
     U256 r;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i)
     {
         uint64_t carry = 0;
+#pragma GCC unroll 4
         for (int j = 0; j < 4 - i; ++j)
         {
             const uint128_t p = static_cast<uint128_t>(a.w[i]) * b.w[j] + r.w[i + j] + carry;
@@ -515,9 +553,11 @@ constexpr U256 operator*(const U256& a, const U256& b) noexcept
 constexpr U512 mul_full(const U256& a, const U256& b) noexcept
 {
     U512 r;
+#pragma GCC unroll 4
     for (int i = 0; i < 4; ++i)
     {
         uint64_t carry = 0;
+#pragma GCC unroll 4
         for (int j = 0; j < 4; ++j)
         {
             const uint128_t p = static_cast<uint128_t>(a.w[i]) * b.w[j] + r.w[i + j] + carry;
@@ -600,17 +640,23 @@ constexpr U256 operator<<(const U256& x, uint64_t n) noexcept
 {
     if (n >= 256)
         return {};
-    const unsigned limbs = static_cast<unsigned>(n / 64);
-    const unsigned bits = static_cast<unsigned>(n % 64);
-    U256 r;
-    for (unsigned i = limbs; i < 4; ++i)
+    const uint64_t b = n % 64;
+    // `>> 1 >> (63 - b)` is `>> (64 - b)` without the undefined shift by 64 when b == 0.
+    const uint64_t t0 = x.w[0] << b;
+    const uint64_t t1 = (x.w[1] << b) | (x.w[0] >> 1 >> (63 - b));
+    const uint64_t t2 = (x.w[2] << b) | (x.w[1] >> 1 >> (63 - b));
+    const uint64_t t3 = (x.w[3] << b) | (x.w[2] >> 1 >> (63 - b));
+    switch (n / 64)
     {
-        uint64_t v = x.w[i - limbs] << bits;
-        if (bits && i > limbs)
-            v |= x.w[i - limbs - 1] >> (64 - bits);
-        r.w[i] = v;
+        case 0:
+            return {t0, t1, t2, t3};
+        case 1:
+            return {0, t0, t1, t2};
+        case 2:
+            return {0, 0, t0, t1};
+        default:
+            return {0, 0, 0, t0};
     }
-    return r;
 }
 
 /// Logical right shift; shifts >= 256 give 0.
@@ -618,17 +664,22 @@ constexpr U256 operator>>(const U256& x, uint64_t n) noexcept
 {
     if (n >= 256)
         return {};
-    const unsigned limbs = static_cast<unsigned>(n / 64);
-    const unsigned bits = static_cast<unsigned>(n % 64);
-    U256 r;
-    for (unsigned i = 0; i + limbs < 4; ++i)
+    const uint64_t b = n % 64;
+    const uint64_t t3 = x.w[3] >> b;
+    const uint64_t t2 = (x.w[2] >> b) | (x.w[3] << 1 << (63 - b));
+    const uint64_t t1 = (x.w[1] >> b) | (x.w[2] << 1 << (63 - b));
+    const uint64_t t0 = (x.w[0] >> b) | (x.w[1] << 1 << (63 - b));
+    switch (n / 64)
     {
-        uint64_t v = x.w[i + limbs] >> bits;
-        if (bits && i + limbs + 1 < 4)
-            v |= x.w[i + limbs + 1] << (64 - bits);
-        r.w[i] = v;
+        case 0:
+            return {t0, t1, t2, t3};
+        case 1:
+            return {t1, t2, t3, 0};
+        case 2:
+            return {t2, t3, 0, 0};
+        default:
+            return {t3, 0, 0, 0};
     }
-    return r;
 }
 
 /// Left shift by a word (EVM SHL); shifts >= 256 give 0.
