@@ -79,15 +79,15 @@ enum class AccessStatus : uint8_t
 /// evmc_storage_status: the host reports (original, current, new) and the interpreter prices it.
 enum class StorageStatus : uint8_t
 {
-    Assigned,         ///< no-op or already-dirty slot (warm read cost)
-    Added,            ///< 0 -> 0 -> Z
-    Deleted,          ///< X -> X -> 0
-    Modified,         ///< X -> X -> Z
-    DeletedAdded,     ///< X -> 0 -> Z
-    ModifiedDeleted,  ///< X -> Y -> 0
-    DeletedRestored,  ///< X -> 0 -> X
-    AddedDeleted,     ///< 0 -> Y -> 0
-    ModifiedRestored, ///< X -> Y -> X
+    Assigned,          ///< no-op or already-dirty slot (warm read cost)
+    Added,             ///< 0 -> 0 -> Z
+    Deleted,           ///< X -> X -> 0
+    Modified,          ///< X -> X -> Z
+    DeletedAdded,      ///< X -> 0 -> Z
+    ModifiedDeleted,   ///< X -> Y -> 0
+    DeletedRestored,   ///< X -> 0 -> X
+    AddedDeleted,      ///< 0 -> Y -> 0
+    ModifiedRestored,  ///< X -> Y -> X
 };
 
 /// Block and transaction context visible to the code (EVMC's evmc_tx_context).

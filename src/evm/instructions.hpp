@@ -1,0 +1,697 @@
+#pragma once
+
+// Instruction implementations, one per entry of TERN_EVM_OPCODES. Internal to the evm module.
+//
+// The interpreter has already checked the stack height and charged the opcode's base gas before
+// an implementation runs. Implementations come in five shapes, adapted by vm.cpp's invoke():
+//   void       f(StackTop)                              pure stack arithmetic
+//   void       f(StackTop, ExecutionState&)             reads the message/context, cannot fail
+//   Result     f(StackTop, int64_t gas, ExecutionState&)  may charge gas or fail
+//   TermResult f(StackTop, int64_t gas, ExecutionState&)  always ends the frame
+//   CodeIter   f(StackTop, ExecutionState&, CodeIter)   controls the pc (PUSH, JUMP, PC)
+// Small ones are inline here; heavy, host-calling ones live in instructions.cpp so the hot
+// loop stays compact.
+
+#include "core/keccak.hpp"
+#include "core/uint256.hpp"
+#include "evm/execution_state.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+namespace tern::evm::instr {
+
+/// Position in the (padded) code.
+using CodeIter = const uint8_t*;
+
+/// Outcome of an instruction that may fail: Status::Success continues execution.
+struct Result
+{
+    Status status;     ///< Success to continue, anything else halts the frame
+    int64_t gas_left;  ///< gas counter after the instruction
+};
+
+/// Outcome of an instruction that ends the frame (STOP, RETURN, REVERT, INVALID, SELFDESTRUCT).
+struct TermResult
+{
+    Status status;     ///< final status of the frame
+    int64_t gas_left;  ///< gas counter after the instruction
+};
+
+// ---- Gas constants (Cancun) -------------------------------------------------------------------
+
+inline constexpr int64_t kWarmAccessCost = 100;          ///< EIP-2929 WARM_STORAGE_READ_COST
+inline constexpr int64_t kColdAccountAccessCost = 2600;  ///< EIP-2929
+inline constexpr int64_t kColdSloadCost = 2100;          ///< EIP-2929
+/// Extra charged on a cold account access by opcodes whose base gas is the warm cost.
+inline constexpr int64_t kColdAccountSurcharge = kColdAccountAccessCost - kWarmAccessCost;
+/// Extra charged by SLOAD on a cold slot.
+inline constexpr int64_t kColdSloadSurcharge = kColdSloadCost - kWarmAccessCost;
+inline constexpr int64_t kCallValueCost = 9000;
+inline constexpr int64_t kCallStipend = 2300;
+inline constexpr int64_t kAccountCreationCost = 25000;
+inline constexpr int64_t kCopyWordCost = 3;
+inline constexpr int64_t kKeccakWordCost = 6;
+inline constexpr int64_t kLogDataByteCost = 8;
+inline constexpr int64_t kExpByteCost = 50;
+inline constexpr int64_t kInitcodeWordCost = 2;      ///< EIP-3860
+inline constexpr uint64_t kMaxInitcodeSize = 49152;  ///< EIP-3860: 2 * 24576
+inline constexpr int64_t kSstoreSentry = 2300;       ///< EIP-2200
+inline constexpr int32_t kMaxCallDepth = 1024;
+
+// ---- Byte-order helpers -----------------------------------------------------------------------
+
+/// Loads 8 big-endian bytes.
+inline uint64_t load_be64(const uint8_t* p) noexcept
+{
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+/// Stores 8 bytes big-endian.
+inline void store_be64(uint8_t* p, uint64_t v) noexcept
+{
+    v = __builtin_bswap64(v);
+    std::memcpy(p, &v, 8);
+}
+
+/// Loads a 32-byte big-endian word.
+inline U256 load_word(const uint8_t* p) noexcept
+{
+    return {load_be64(p + 24), load_be64(p + 16), load_be64(p + 8), load_be64(p)};
+}
+
+/// Stores a word as 32 big-endian bytes.
+inline void store_word(uint8_t* p, const U256& v) noexcept
+{
+    store_be64(p, v.w[3]);
+    store_be64(p + 8, v.w[2]);
+    store_be64(p + 16, v.w[1]);
+    store_be64(p + 24, v.w[0]);
+}
+
+/// Loads an N-byte big-endian immediate (PUSHN). Reads only p[0..N).
+template <size_t N>
+inline U256 load_immediate(const uint8_t* p) noexcept
+{
+    U256 r;
+    constexpr size_t full = N / 8;
+    constexpr size_t rem = N % 8;
+    const uint8_t* q = p + N;
+    for (size_t i = 0; i < full; ++i)
+    {
+        q -= 8;
+        r.w[i] = load_be64(q);
+    }
+    if constexpr (rem != 0)
+    {
+        uint64_t v = 0;
+        for (size_t j = 0; j < rem; ++j)
+            v = (v << 8) | p[j];
+        r.w[full] = v;
+    }
+    return r;
+}
+
+// ---- Memory -----------------------------------------------------------------------------------
+
+/// Charges the expansion of memory to `new_size` bytes (> current size) and grows it.
+/// Returns false when out of gas. Out of line: it is the cold part of every memory access.
+bool grow_memory(int64_t& gas_left, Memory& memory, uint64_t new_size) noexcept;
+
+/// Ensures memory covers [offset, offset + size) for a non-zero size, charging expansion gas.
+/// Returns false (out of gas) if the region is absurdly large or the gas runs out.
+inline bool check_memory(int64_t& gas_left,
+                         Memory& memory,
+                         const U256& offset,
+                         uint64_t size) noexcept
+{
+    if (!offset.fits_u64() || offset.w[0] > kMaxMemorySize) [[unlikely]]
+        return false;
+    const uint64_t new_size = offset.w[0] + size;
+    if (new_size > memory.size())
+        return grow_memory(gas_left, memory, new_size);
+    return true;
+}
+
+/// Ensures memory covers [offset, offset + size); a zero size touches nothing (any offset).
+inline bool check_memory(int64_t& gas_left,
+                         Memory& memory,
+                         const U256& offset,
+                         const U256& size) noexcept
+{
+    if (!size)
+        return true;
+    if (!size.fits_u64() || size.w[0] > kMaxMemorySize) [[unlikely]]
+        return false;
+    return check_memory(gas_left, memory, offset, size.w[0]);
+}
+
+/// Gas for copying `size` bytes at `word_cost` per 32-byte word.
+constexpr int64_t word_cost(uint64_t size, int64_t per_word) noexcept
+{
+    return static_cast<int64_t>(num_words(size)) * per_word;
+}
+
+/// Copies `size` bytes of `src` starting at `src_offset` into memory at `dst`, padding with
+/// zeros past the end of `src` (CALLDATACOPY, CODECOPY, EXTCODECOPY semantics).
+inline void copy_padded(uint8_t* dst, BytesView src, const U256& src_offset, size_t size) noexcept
+{
+    const size_t start =
+        (src_offset.fits_u64() && src_offset.w[0] < src.size()) ? src_offset.w[0] : src.size();
+    const size_t n = std::min(size, src.size() - start);
+    if (n != 0)
+        std::memcpy(dst, src.data() + start, n);
+    if (size > n)
+        std::memset(dst + n, 0, size - n);
+}
+
+// ---- Stop and arithmetic ----------------------------------------------------------------------
+
+inline TermResult op_stop(StackTop /*stack*/, int64_t gas, ExecutionState& /*state*/) noexcept
+{
+    return {Status::Success, gas};
+}
+
+inline void op_add(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a + stack.top();
+}
+
+inline void op_mul(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a * stack.top();
+}
+
+inline void op_sub(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a - stack.top();
+}
+
+inline void op_div(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a / stack.top();
+}
+
+inline void op_sdiv(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = sdiv(a, stack.top());
+}
+
+inline void op_mod(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a % stack.top();
+}
+
+inline void op_smod(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = smod(a, stack.top());
+}
+
+inline void op_addmod(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    const U256& b = stack.pop();
+    stack.top() = addmod(a, b, stack.top());
+}
+
+inline void op_mulmod(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    const U256& b = stack.pop();
+    stack.top() = mulmod(a, b, stack.top());
+}
+
+inline Result op_exp(StackTop stack, int64_t gas, ExecutionState& /*state*/) noexcept
+{
+    const U256& base = stack.pop();
+    U256& exponent = stack.top();
+    if ((gas -= kExpByteCost * static_cast<int64_t>(exponent.byte_width())) < 0) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    exponent = exp(base, exponent);
+    return {Status::Success, gas};
+}
+
+inline void op_signextend(StackTop stack) noexcept
+{
+    const U256& b = stack.pop();
+    stack.top() = signextend(b, stack.top());
+}
+
+// ---- Comparison and bitwise -------------------------------------------------------------------
+
+inline void op_lt(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = U256{a < stack.top()};
+}
+
+inline void op_gt(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = U256{a > stack.top()};
+}
+
+inline void op_slt(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = U256{slt(a, stack.top())};
+}
+
+inline void op_sgt(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = U256{sgt(a, stack.top())};
+}
+
+inline void op_eq(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = U256{a == stack.top()};
+}
+
+inline void op_iszero(StackTop stack) noexcept
+{
+    stack.top() = U256{!stack.top()};
+}
+
+inline void op_and(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a & stack.top();
+}
+
+inline void op_or(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a | stack.top();
+}
+
+inline void op_xor(StackTop stack) noexcept
+{
+    const U256& a = stack.pop();
+    stack.top() = a ^ stack.top();
+}
+
+inline void op_not(StackTop stack) noexcept
+{
+    stack.top() = ~stack.top();
+}
+
+inline void op_byte(StackTop stack) noexcept
+{
+    const U256& i = stack.pop();
+    stack.top() = byte_of(i, stack.top());
+}
+
+inline void op_shl(StackTop stack) noexcept
+{
+    const U256& shift = stack.pop();
+    stack.top() = stack.top() << shift;
+}
+
+inline void op_shr(StackTop stack) noexcept
+{
+    const U256& shift = stack.pop();
+    stack.top() = stack.top() >> shift;
+}
+
+inline void op_sar(StackTop stack) noexcept
+{
+    const U256& shift = stack.pop();
+    stack.top() = sar(shift, stack.top());
+}
+
+// ---- Keccak and environment -------------------------------------------------------------------
+
+Result op_keccak256(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+inline void op_address(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256::from_address(state.msg->recipient));
+}
+
+Result op_balance(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+inline void op_origin(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256::from_address(state.tx_context().origin));
+}
+
+inline void op_caller(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256::from_address(state.msg->sender));
+}
+
+inline void op_callvalue(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.msg->value);
+}
+
+inline void op_calldataload(StackTop stack, ExecutionState& state) noexcept
+{
+    U256& index = stack.top();
+    const BytesView data = state.msg->input;
+    if (!index.fits_u64() || index.w[0] >= data.size())
+    {
+        index = U256{};
+        return;
+    }
+    const size_t start = index.w[0];
+    const size_t n = std::min<size_t>(32, data.size() - start);
+    uint8_t buf[32]{};
+    std::memcpy(buf, data.data() + start, n);
+    index = load_word(buf);
+}
+
+inline void op_calldatasize(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{state.msg->input.size()});
+}
+
+/// Shared body of CALLDATACOPY / CODECOPY: memory, copy gas, padded copy from `src`.
+inline Result copy_to_memory(StackTop stack,
+                             int64_t gas,
+                             ExecutionState& state,
+                             BytesView src) noexcept
+{
+    const U256& mem_index = stack.pop();
+    const U256& src_index = stack.pop();
+    const U256& size = stack.pop();
+    if (!check_memory(gas, state.memory, mem_index, size)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    const uint64_t n = size.w[0];  // fits: checked above (or zero)
+    if ((gas -= word_cost(n, kCopyWordCost)) < 0) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    if (n != 0)
+        copy_padded(&state.memory[mem_index.w[0]], src, src_index, n);
+    return {Status::Success, gas};
+}
+
+inline Result op_calldatacopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    return copy_to_memory(stack, gas, state, state.msg->input);
+}
+
+inline void op_codesize(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{state.analysis->size()});
+}
+
+inline Result op_codecopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    return copy_to_memory(stack, gas, state, state.analysis->code());
+}
+
+inline void op_gasprice(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.tx_context().gas_price);
+}
+
+Result op_extcodesize(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_extcodecopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+inline void op_returndatasize(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{state.return_data.size()});
+}
+
+inline Result op_returndatacopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    const U256& mem_index = stack.pop();
+    const U256& src_index = stack.pop();
+    const U256& size = stack.pop();
+    if (!check_memory(gas, state.memory, mem_index, size)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    const size_t available = state.return_data.size();
+    // Reading past the end of the return data is an exceptional halt, even for size 0.
+    if (!src_index.fits_u64() || src_index.w[0] > available ||
+        size.w[0] > available - src_index.w[0]) [[unlikely]]
+        return {Status::InvalidMemoryAccess, gas};
+    const uint64_t n = size.w[0];
+    if ((gas -= word_cost(n, kCopyWordCost)) < 0) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    if (n != 0)
+        std::memcpy(&state.memory[mem_index.w[0]], state.return_data.data() + src_index.w[0], n);
+    return {Status::Success, gas};
+}
+
+Result op_extcodehash(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+// ---- Block context ----------------------------------------------------------------------------
+
+void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
+
+inline void op_coinbase(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256::from_address(state.tx_context().coinbase));
+}
+
+inline void op_timestamp(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{static_cast<uint64_t>(state.tx_context().block_timestamp)});
+}
+
+inline void op_number(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{static_cast<uint64_t>(state.tx_context().block_number)});
+}
+
+inline void op_prevrandao(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256::from_hash(state.tx_context().prev_randao));
+}
+
+inline void op_gaslimit(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{static_cast<uint64_t>(state.tx_context().block_gas_limit)});
+}
+
+inline void op_chainid(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.tx_context().chain_id);
+}
+
+inline void op_selfbalance(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.host->get_balance(state.msg->recipient));
+}
+
+inline void op_basefee(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.tx_context().base_fee);
+}
+
+inline void op_blobhash(StackTop stack, ExecutionState& state) noexcept
+{
+    U256& index = stack.top();
+    const auto hashes = state.tx_context().blob_hashes;
+    index = (index.fits_u64() && index.w[0] < hashes.size()) ? U256::from_hash(hashes[index.w[0]])
+                                                             : U256{};
+}
+
+inline void op_blobbasefee(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(state.tx_context().blob_base_fee);
+}
+
+// ---- Stack, memory, storage, flow -------------------------------------------------------------
+
+inline void op_pop(StackTop stack) noexcept
+{
+    stack.pop();
+}
+
+inline Result op_mload(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    U256& index = stack.top();
+    if (!check_memory(gas, state.memory, index, 32)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    index = load_word(&state.memory[index.w[0]]);
+    return {Status::Success, gas};
+}
+
+inline Result op_mstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    const U256& index = stack.pop();
+    const U256& value = stack.pop();
+    if (!check_memory(gas, state.memory, index, 32)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    store_word(&state.memory[index.w[0]], value);
+    return {Status::Success, gas};
+}
+
+inline Result op_mstore8(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    const U256& index = stack.pop();
+    const U256& value = stack.pop();
+    if (!check_memory(gas, state.memory, index, 1)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    state.memory[index.w[0]] = static_cast<uint8_t>(value.w[0]);
+    return {Status::Success, gas};
+}
+
+Result op_sload(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_sstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+inline CodeIter op_jump(StackTop stack, ExecutionState& state, CodeIter /*pc*/) noexcept
+{
+    const U256& dst = stack.pop();
+    if (!dst.fits_u64() || !state.analysis->is_jumpdest(dst.w[0])) [[unlikely]]
+    {
+        state.status = Status::BadJumpDestination;
+        return nullptr;
+    }
+    return state.analysis->padded_code() + dst.w[0];
+}
+
+inline CodeIter op_jumpi(StackTop stack, ExecutionState& state, CodeIter pc) noexcept
+{
+    const U256& dst = stack.pop();
+    const U256& cond = stack.pop();
+    if (!cond)
+        return pc + 1;
+    if (!dst.fits_u64() || !state.analysis->is_jumpdest(dst.w[0])) [[unlikely]]
+    {
+        state.status = Status::BadJumpDestination;
+        return nullptr;
+    }
+    return state.analysis->padded_code() + dst.w[0];
+}
+
+inline CodeIter op_pc(StackTop stack, ExecutionState& state, CodeIter pc) noexcept
+{
+    stack.push(U256{static_cast<uint64_t>(pc - state.analysis->padded_code())});
+    return pc + 1;
+}
+
+inline void op_msize(StackTop stack, ExecutionState& state) noexcept
+{
+    stack.push(U256{state.memory.size()});
+}
+
+inline Result op_gas(StackTop stack, int64_t gas, ExecutionState& /*state*/) noexcept
+{
+    stack.push(U256{static_cast<uint64_t>(gas)});
+    return {Status::Success, gas};
+}
+
+inline void op_jumpdest(StackTop /*stack*/) noexcept {}
+
+inline void op_tload(StackTop stack, ExecutionState& state) noexcept
+{
+    U256& key = stack.top();
+    key = state.host->get_transient_storage(state.msg->recipient, key);
+}
+
+inline Result op_tstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    if (state.msg->is_static) [[unlikely]]
+        return {Status::StaticModeViolation, gas};
+    const U256& key = stack.pop();
+    const U256& value = stack.pop();
+    state.host->set_transient_storage(state.msg->recipient, key, value);
+    return {Status::Success, gas};
+}
+
+inline Result op_mcopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    const U256& dst = stack.pop();
+    const U256& src = stack.pop();
+    const U256& size = stack.pop();
+    if (!check_memory(gas, state.memory, std::max(dst, src), size)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    const uint64_t n = size.w[0];
+    if ((gas -= word_cost(n, kCopyWordCost)) < 0) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    if (n != 0)
+        std::memmove(&state.memory[dst.w[0]], &state.memory[src.w[0]], n);
+    return {Status::Success, gas};
+}
+
+inline void op_push0(StackTop stack) noexcept
+{
+    stack.push(U256{});
+}
+
+template <size_t N>
+inline CodeIter op_push(StackTop stack, ExecutionState& /*state*/, CodeIter pc) noexcept
+{
+    stack.push(load_immediate<N>(pc + 1));
+    return pc + 1 + N;
+}
+
+template <int N>
+inline void op_dup(StackTop stack) noexcept
+{
+    const U256 v = stack[N - 1];
+    stack.push(v);
+}
+
+template <int N>
+inline void op_swap(StackTop stack) noexcept
+{
+    std::swap(stack.top(), stack[N]);
+}
+
+/// Shared body of LOG0..LOG4 (out of line).
+Result log_impl(StackTop stack, int64_t gas, ExecutionState& state, int num_topics) noexcept;
+
+template <int N>
+inline Result op_log(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    return log_impl(stack, gas, state, N);
+}
+
+// ---- System -----------------------------------------------------------------------------------
+
+Result op_create(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_create2(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_call(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_callcode(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_delegatecall(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+Result op_staticcall(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+/// Shared body of RETURN / REVERT.
+inline TermResult return_impl(StackTop stack,
+                              int64_t gas,
+                              ExecutionState& state,
+                              Status status) noexcept
+{
+    const U256& offset = stack.pop();
+    const U256& size = stack.pop();
+    if (!check_memory(gas, state.memory, offset, size)) [[unlikely]]
+        return {Status::OutOfGas, gas};
+    state.output_size = size.w[0];
+    state.output_offset = state.output_size != 0 ? offset.w[0] : 0;
+    return {status, gas};
+}
+
+inline TermResult op_return(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    return return_impl(stack, gas, state, Status::Success);
+}
+
+inline TermResult op_revert(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+{
+    return return_impl(stack, gas, state, Status::Revert);
+}
+
+inline TermResult op_invalid(StackTop /*stack*/, int64_t gas, ExecutionState& /*state*/) noexcept
+{
+    return {Status::InvalidInstruction, gas};
+}
+
+TermResult op_selfdestruct(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+}  // namespace tern::evm::instr

@@ -1,0 +1,208 @@
+#include "evm/vm.hpp"
+
+#include "evm/execution_state.hpp"
+#include "evm/instructions.hpp"
+#include "evm/opcodes.hpp"
+
+namespace tern::evm {
+
+namespace {
+
+using instr::CodeIter;
+using instr::Result;
+using instr::TermResult;
+
+/// Stack and gas checks of one instruction, from its compile-time traits.
+template <int In, int Out, int Gas>
+[[gnu::always_inline]] inline Status check_requirements(ptrdiff_t stack_size, int64_t& gas) noexcept
+{
+    if constexpr (Out > In)
+    {
+        if (stack_size + (Out - In) > kStackLimit) [[unlikely]]
+            return Status::StackOverflow;
+    }
+    if constexpr (In > 0)
+    {
+        if (stack_size < In) [[unlikely]]
+            return Status::StackUnderflow;
+    }
+    if constexpr (Gas > 0)
+    {
+        if ((gas -= Gas) < 0) [[unlikely]]
+            return Status::OutOfGas;
+    }
+    return Status::Success;
+}
+
+// invoke(): adapts each implementation shape to "next pc, or nullptr to halt".
+
+[[gnu::always_inline]] inline CodeIter invoke(void (*f)(StackTop) noexcept,
+                                              U256* top,
+                                              CodeIter pc,
+                                              int64_t& /*gas*/,
+                                              ExecutionState& /*state*/) noexcept
+{
+    f(StackTop{top});
+    return pc + 1;
+}
+
+[[gnu::always_inline]] inline CodeIter invoke(void (*f)(StackTop, ExecutionState&) noexcept,
+                                              U256* top,
+                                              CodeIter pc,
+                                              int64_t& /*gas*/,
+                                              ExecutionState& state) noexcept
+{
+    f(StackTop{top}, state);
+    return pc + 1;
+}
+
+[[gnu::always_inline]] inline CodeIter invoke(Result (*f)(StackTop,
+                                                          int64_t,
+                                                          ExecutionState&) noexcept,
+                                              U256* top,
+                                              CodeIter pc,
+                                              int64_t& gas,
+                                              ExecutionState& state) noexcept
+{
+    const Result r = f(StackTop{top}, gas, state);
+    gas = r.gas_left;
+    if (r.status != Status::Success) [[unlikely]]
+    {
+        state.status = r.status;
+        return nullptr;
+    }
+    return pc + 1;
+}
+
+[[gnu::always_inline]] inline CodeIter invoke(TermResult (*f)(StackTop,
+                                                              int64_t,
+                                                              ExecutionState&) noexcept,
+                                              U256* top,
+                                              CodeIter /*pc*/,
+                                              int64_t& gas,
+                                              ExecutionState& state) noexcept
+{
+    const TermResult r = f(StackTop{top}, gas, state);
+    gas = r.gas_left;
+    state.status = r.status;
+    return nullptr;
+}
+
+[[gnu::always_inline]] inline CodeIter invoke(CodeIter (*f)(StackTop,
+                                                            ExecutionState&,
+                                                            CodeIter) noexcept,
+                                              U256* top,
+                                              CodeIter pc,
+                                              int64_t& /*gas*/,
+                                              ExecutionState& state) noexcept
+{
+    return f(StackTop{top}, state, pc);
+}
+
+/// The interpreter loop: dispatch generated from TERN_EVM_OPCODES. Returns the gas left; the
+/// final status is in state.status.
+int64_t interpret(ExecutionState& state, int64_t gas) noexcept
+{
+    const uint8_t* const code = state.analysis->padded_code();
+    U256* const bottom = state.stack_bottom();
+    U256* top = bottom;
+    CodeIter pc = code;
+
+    for (;;)
+    {
+        switch (*pc)
+        {
+#define TERN_EVM_X(NAME, BYTE, IN, OUT, GAS, IMPL)                                \
+    case BYTE:                                                                    \
+    {                                                                             \
+        if (const Status s = check_requirements<IN, OUT, GAS>(top - bottom, gas); \
+            s != Status::Success) [[unlikely]]                                    \
+        {                                                                         \
+            state.status = s;                                                     \
+            return gas;                                                           \
+        }                                                                         \
+        pc = invoke(instr::IMPL, top, pc, gas, state);                            \
+        if (pc == nullptr)                                                        \
+            return gas;                                                           \
+        top += (OUT - IN);                                                        \
+        break;                                                                    \
+    }
+            TERN_EVM_OPCODES(TERN_EVM_X)
+#undef TERN_EVM_X
+            default:
+                state.status = Status::UndefinedInstruction;
+                return gas;
+        }
+    }
+}
+
+}  // namespace
+
+Vm::Vm() = default;
+Vm::~Vm() = default;
+
+std::unique_ptr<ExecutionState> Vm::acquire_state()
+{
+    if (free_states_.empty())
+        return std::make_unique<ExecutionState>();
+    auto s = std::move(free_states_.back());
+    free_states_.pop_back();
+    return s;
+}
+
+void Vm::release_state(std::unique_ptr<ExecutionState> state) noexcept
+{
+    free_states_.push_back(std::move(state));
+}
+
+std::shared_ptr<const CodeAnalysis> Vm::analysis_for(const Hash256& code_hash, BytesView code)
+{
+    if (auto it = cache_.find(code_hash); it != cache_.end())
+        return it->second;
+    if (cache_.size() >= kMaxCachedAnalyses)
+        cache_.clear();  // frames still running hold their own references
+    auto a = std::make_shared<const CodeAnalysis>(code);
+    cache_.emplace(code_hash, a);
+    return a;
+}
+
+ExecResult Vm::execute(Host& host, const Message& msg, BytesView code)
+{
+    if (code.empty())
+        return ExecResult{Status::Success, msg.gas, 0, {}, {}};
+    const CodeAnalysis analysis{code};
+    return run(host, msg, analysis);
+}
+
+ExecResult Vm::execute(Host& host, const Message& msg, BytesView code, const Hash256& code_hash)
+{
+    if (code.empty())
+        return ExecResult{Status::Success, msg.gas, 0, {}, {}};
+    const auto analysis = analysis_for(code_hash, code);
+    return run(host, msg, *analysis);
+}
+
+ExecResult Vm::run(Host& host, const Message& msg, const CodeAnalysis& analysis)
+{
+    auto state = acquire_state();
+    state->reset(host, msg, analysis);
+    const int64_t gas_left = interpret(*state, msg.gas);
+
+    ExecResult result;
+    result.status = state->status;
+    if (result.status == Status::Success || result.status == Status::Revert)
+    {
+        result.gas_left = gas_left;
+        if (state->output_size != 0)
+        {
+            const uint8_t* p = state->memory.data() + state->output_offset;
+            result.output.assign(p, p + state->output_size);
+        }
+        if (result.status == Status::Success)
+            result.gas_refund = state->gas_refund;
+    }
+    release_state(std::move(state));
+    return result;
+}
+
+}  // namespace tern::evm

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "core/bytes.hpp"
+#include "evm/analysis.hpp"
+#include "evm/host.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::evm {
+
+struct ExecutionState;
+
+/// The EVM interpreter for fork Cancun. Owns everything mutable the interpreter needs: a cache
+/// of code analyses keyed by code hash, and a pool of per-frame states (stack + memory) reused
+/// across calls so nested frames do not allocate. One Vm per thread/chain; not thread-safe.
+///
+/// Re-entrant: Host::call may call execute() again for a nested frame.
+class Vm
+{
+public:
+    Vm();
+    ~Vm();
+    Vm(const Vm&) = delete;
+    Vm& operator=(const Vm&) = delete;
+
+    /// Executes `code` for `msg` (analysed on the fly, not cached; use this for init code).
+    ExecResult execute(Host& host, const Message& msg, BytesView code);
+
+    /// Executes `code` for `msg`, reusing the cached analysis for `code_hash`, which must be
+    /// keccak256(code) (the account's code hash).
+    ExecResult execute(Host& host, const Message& msg, BytesView code, const Hash256& code_hash);
+
+    /// Cached analysis of `code` whose hash is `code_hash` (analysed and stored on a miss).
+    std::shared_ptr<const CodeAnalysis> analysis_for(const Hash256& code_hash, BytesView code);
+
+    /// Number of cached analyses.
+    size_t cache_size() const noexcept { return cache_.size(); }
+
+    /// Drops all cached analyses (those in use stay alive until their frames end).
+    void clear_cache() noexcept { cache_.clear(); }
+
+    /// Upper bound on cached analyses; the cache is emptied when it would grow past it.
+    static constexpr size_t kMaxCachedAnalyses = 8192;
+
+private:
+    ExecResult run(Host& host, const Message& msg, const CodeAnalysis& analysis);
+    std::unique_ptr<ExecutionState> acquire_state();
+    void release_state(std::unique_ptr<ExecutionState> state) noexcept;
+
+    std::unordered_map<Hash256, std::shared_ptr<const CodeAnalysis>> cache_;
+    std::vector<std::unique_ptr<ExecutionState>> free_states_;
+};
+
+}  // namespace tern::evm
