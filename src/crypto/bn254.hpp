@@ -1,33 +1,26 @@
 #pragma once
 
+// alt_bn128 (bn254) curve operations behind Ethereum's precompiles 0x06-0x08 (EIP-196, EIP-197).
+// Byte-level API: the precompile wrapper handles gas and input padding.
+
 #include "core/bytes.hpp"
 
 #include <array>
 #include <cstdint>
 #include <optional>
 
-// Declarations only, written by the precompiles helper so its wrappers compile; the bn254 helper
-// owns the implementation (and may reorganise this header).
-
 namespace tern::crypto::bn254 {
 
-/// EIP-196 point addition on alt_bn128: `input128` = x1 || y1 || x2 || y2 (32-byte big-endian
-/// each). Returns x || y of the sum; nullopt if a coordinate is >= p or a point is not on the
-/// curve. (0, 0) is the point at infinity.
+/// EIP-196 ECADD: input exactly 128 bytes (x1, y1, x2, y2 big-endian); nullopt if a point is not
+/// on the curve or a coordinate is >= p. (0, 0) is the point at infinity. Output x, y (64 bytes).
 std::optional<std::array<uint8_t, 64>> add(BytesView input128);
 
-/// EIP-196 scalar multiplication: `input96` = x || y || scalar. nullopt on an invalid point.
+/// EIP-196 ECMUL: input exactly 96 bytes (x, y, scalar); the scalar is any 256-bit value.
 std::optional<std::array<uint8_t, 64>> mul(BytesView input96);
 
-/// EIP-197 pairing check over k pairs (G1 64 bytes, G2 128 bytes); `input` size must be a
-/// multiple of 192 (empty input: true). nullopt if a point is invalid or not in its subgroup.
+/// EIP-197 pairing check: input is k*192 bytes (G1 x, y; G2 x_im, x_re, y_im, y_re); empty input
+/// -> true; nullopt if any point is invalid (not on the curve, a coordinate >= p, or a G2 point
+/// outside the r-torsion subgroup) or the length is not a multiple of 192.
 std::optional<bool> pairing_check(BytesView input);
 
 }  // namespace tern::crypto::bn254
-
-namespace tern::crypto::kzg {
-
-/// EIP-4844 point evaluation on a 192-byte input; true if the proof verifies; nullopt if malformed.
-std::optional<bool> verify_point_evaluation(BytesView input192);
-
-}  // namespace tern::crypto::kzg
