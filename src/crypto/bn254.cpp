@@ -1,6 +1,7 @@
 #include "crypto/bn254.hpp"
 
 #include "crypto/bn254_detail.hpp"
+#include "crypto/miller.hpp"
 
 #include <vector>
 
@@ -74,84 +75,6 @@ constexpr LoopNaf compute_loop_naf() noexcept
 
 constexpr LoopNaf kLoopNaf = compute_loop_naf();
 
-/// Point of the twist in homogeneous projective coordinates (x = X/Z, y = Y/Z).
-struct ProjG2
-{
-    Fp2 x, y, z;
-};
-
-/// A line evaluated at P, as the sparse Fp12 element a + b*w + c*w^3.
-struct Line
-{
-    Fp2 a, b, c;
-};
-
-/// f * (a + b*w + c*w^3).
-Fp12 mul_by_line(const Fp12& f, const Line& l) noexcept
-{
-    // The line is L = L0 + L1*w with L0 = (a, 0, 0) and L1 = (b, c, 0) in Fp6.
-    // f*L = (f0*L0 + v*f1*L1) + (f0*L1 + f1*L0)*w, with Karatsuba on the middle term.
-    const Fp6& f0 = f.c0;
-    const Fp6& f1 = f.c1;
-    const Fp6 t0 = f0.mul_fp2(l.a);
-    // f1 * (b + c*v): sparse Fp6 product.
-    const auto mul_bc = [](const Fp6& x, const Fp2& b, const Fp2& c) noexcept {
-        // (x0 + x1 v + x2 v^2)(b + c v) = x0 b + xi x2 c + (x0 c + x1 b) v + (x1 c + x2 b) v^2
-        return Fp6{x.c0 * b + (x.c2 * c).mul_by_xi(), x.c0 * c + x.c1 * b, x.c1 * c + x.c2 * b};
-    };
-    const Fp6 t1 = mul_bc(f1, l.b, l.c);
-    const Fp6 sum = mul_bc(f0 + f1, l.a + l.b, l.c);
-    return {t0 + t1.mul_by_v(), sum - t0 - t1};
-}
-
-/// T = 2T; returns the tangent line at T evaluated at P (scaled by an Fp2 factor).
-Line double_step(ProjG2& t, const G1& p) noexcept
-{
-    const Fp2 xx = t.x.square();
-    const Fp2 yy = t.y.square();
-    const Fp2 zz = t.z.square();
-    const Fp2 e = (twist_b() * zz).dbl() + twist_b() * zz;  // 3 b' Z^2
-    const Fp2 yz = t.y * t.z;
-    const Fp2 xx3 = xx.dbl() + xx;
-
-    Line l;
-    l.a = -(yz.dbl().mul_base(p.y));
-    l.b = xx3.mul_base(p.x);
-    l.c = e - yy;
-
-    const Fp2 e3 = e.dbl() + e;
-    const Fp2 e_sq = e.square();
-    const Fp2 e_sq4 = e_sq.dbl().dbl();
-    t.x = (t.x * t.y).dbl() * (yy - e3);
-    t.y = (yy + e3).square() - e_sq4.dbl() - e_sq4;
-    t.z = (yy * yz).dbl().dbl().dbl();
-    return l;
-}
-
-/// T = T + Q (Q affine, T != +-Q); returns the line through T and Q evaluated at P.
-Line add_step(ProjG2& t, const G2& q, const G1& p) noexcept
-{
-    const Fp2 theta = t.y - q.y * t.z;
-    const Fp2 lambda = t.x - q.x * t.z;
-
-    Line l;
-    l.a = lambda.mul_base(p.y);
-    l.b = -(theta.mul_base(p.x));
-    l.c = theta * q.x - lambda * q.y;
-
-    const Fp2 c = theta.square();
-    const Fp2 d = lambda.square();
-    const Fp2 e = lambda * d;
-    const Fp2 f = t.z * c;
-    const Fp2 g = t.x * d;
-    const Fp2 h = e + f - g.dbl();
-    const Fp2 y3 = theta * (g - h) - t.y * e;
-    t.x = lambda * h;
-    t.y = y3;
-    t.z = t.z * e;
-    return l;
-}
-
 /// f^u for f in the cyclotomic subgroup.
 Fp12 pow_u(const Fp12& f) noexcept
 {
@@ -167,7 +90,7 @@ Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept
         G1 p;
         G2 q;
         G2 q_neg;
-        ProjG2 t;
+        ProjectiveG2<Fp2> t;
     };
     std::vector<State> st;
     st.reserve(pairs.size());
@@ -187,12 +110,12 @@ Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept
     {
         f = f.square();
         for (auto& s : st)
-            f = mul_by_line(f, double_step(s.t, s.p));
+            f = mul_by_line_d(f, miller_double_step(s.t, s.p.x, s.p.y, twist_b()));
         const int8_t d = kLoopNaf.digits[i];
         if (d != 0)
         {
             for (auto& s : st)
-                f = mul_by_line(f, add_step(s.t, d > 0 ? s.q : s.q_neg, s.p));
+                f = mul_by_line_d(f, miller_add_step(s.t, d > 0 ? s.q : s.q_neg, s.p.x, s.p.y));
         }
     }
     // Two extra lines: T + pi(Q), then that - pi^2(Q).
@@ -200,8 +123,8 @@ Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept
     {
         const G2 q1 = g2_frobenius(s.q);
         const G2 q2_neg = g2_frobenius(q1).neg();
-        f = mul_by_line(f, add_step(s.t, q1, s.p));
-        f = mul_by_line(f, add_step(s.t, q2_neg, s.p));
+        f = mul_by_line_d(f, miller_add_step(s.t, q1, s.p.x, s.p.y));
+        f = mul_by_line_d(f, miller_add_step(s.t, q2_neg, s.p.x, s.p.y));
     }
     return f;
 }
