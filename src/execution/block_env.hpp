@@ -1,0 +1,40 @@
+#pragma once
+
+#include "core/bytes.hpp"
+#include "core/uint256.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace tern::execution {
+
+/// Number of blob gas units one blob consumes (EIP-4844 GAS_PER_BLOB).
+inline constexpr uint64_t kGasPerBlob = 1 << 17;
+/// Most blobs a block (and so a transaction) may carry in Cancun: 786432 / 131072.
+inline constexpr size_t kMaxBlobsPerBlock = 6;
+
+/// The block a transaction executes in: what BLOCKHASH, COINBASE, BASEFEE etc. see and what the
+/// fee rules need.
+struct BlockEnv
+{
+    Address coinbase;
+    int64_t number = 0;
+    int64_t timestamp = 0;
+    int64_t gas_limit = 0;
+    Hash256 prev_randao;
+    U256 base_fee;
+    uint64_t excess_blob_gas = 0;
+    U256 chain_id = U256{1};
+    /// BLOCKHASH source for numbers in [number-256, number) (the interpreter checks the range).
+    std::function<Hash256(int64_t)> block_hash;
+};
+
+/// EIP-4844 fake_exponential(factor, numerator, denominator): integer approximation of
+/// factor * e^(numerator / denominator).
+U256 fake_exponential(const U256& factor, const U256& numerator, const U256& denominator) noexcept;
+
+/// Price of one unit of blob gas for a block with `excess_blob_gas` (EIP-4844, Cancun
+/// BLOB_BASE_FEE_UPDATE_FRACTION 3338477, MIN_BLOB_BASE_FEE 1).
+U256 blob_base_fee(uint64_t excess_blob_gas) noexcept;
+
+}  // namespace tern::execution
