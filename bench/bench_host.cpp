@@ -203,7 +203,8 @@ bool BenchHost::selfdestruct(const Address& addr, const Address& beneficiary)
 
 evm::ExecResult BenchHost::call(const evm::Message& msg)
 {
-    ++calls_;
+    if (msg.depth > 0)
+        ++calls_;
     evm::ExecResult r;
     if (msg.depth > kMaxCallDepth)
     {
@@ -238,14 +239,14 @@ evm::ExecResult BenchHost::call(const evm::Message& msg)
     }
     else
     {
-        const BytesView code = get_code(msg.code_address);
-        if (code.empty())
+        const Account* a = find(msg.code_address);
+        if (a == nullptr || a->code->empty())
         {
             r.status = evm::Status::Success;
             r.gas_left = msg.gas;
             return r;
         }
-        r = executor_.execute(*this, msg, code);
+        r = executor_.execute(*this, msg, *a->code, a->code_hash);
     }
     if (r.status != evm::Status::Success)
         revert_to(mark);

@@ -19,8 +19,12 @@ class CodeExecutor
 {
 public:
     virtual ~CodeExecutor() = default;
-    /// Executes `code` for `msg` with `host` as its world.
-    virtual evm::ExecResult execute(evm::Host& host, const evm::Message& msg, BytesView code) = 0;
+    /// Executes `code` (whose keccak256 is `code_hash`, the key of the interpreter's analysis
+    /// cache) for `msg` with `host` as its world.
+    virtual evm::ExecResult execute(evm::Host& host,
+                                    const evm::Message& msg,
+                                    BytesView code,
+                                    const Hash256& code_hash) = 0;
 };
 
 /// A small in-memory Host for benchmarks: a workload's pre-state plus a journal, so that every
@@ -41,11 +45,8 @@ public:
     /// Number of LOG records emitted since reset() (benchmarks expect none or a known count).
     size_t log_count() const noexcept { return logs_; }
 
-    /// Number of nested calls made through call() since reset().
+    /// Number of nested calls (depth > 0) made through call() since reset().
     size_t call_count() const noexcept { return calls_; }
-
-    /// The code of `addr` (empty if none); convenience for the runner's first frame.
-    BytesView code_of(const Address& addr) const noexcept { return get_code(addr); }
 
     /// The block/transaction context built from the workload.
     const evm::TxContext& tx_context() const noexcept { return tx_context_; }

@@ -15,8 +15,12 @@ class FakeExecutor final : public CodeExecutor
 {
 public:
     std::function<evm::ExecResult(evm::Host&, const evm::Message&, BytesView)> fn;
-    evm::ExecResult execute(evm::Host& host, const evm::Message& msg, BytesView code) override
+    evm::ExecResult execute(evm::Host& host,
+                            const evm::Message& msg,
+                            BytesView code,
+                            const Hash256& code_hash) override
     {
+        EXPECT_EQ(code_hash, keccak256(code));
         return fn(host, msg, code);
     }
 };

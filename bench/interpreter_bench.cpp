@@ -9,6 +9,8 @@
 //   --dump-workloads=FILE       run each workload once, write JSON (code, input, gas, status,
 //                               output) for bench/evm-vs-anvil, and exit
 //   --list-workloads            print the workload names and exit
+//   --host=exec|bench           the Host under the interpreter: the node's execution host
+//                               (default when built) or bench/bench_host's in-memory one
 
 #include "bench/runner.hpp"
 #include "bench/workloads.hpp"
@@ -86,9 +88,9 @@ const char* status_name(tern::evm::Status s)
 }
 
 /// The benchmark body: one iteration = one execution of the workload's call from the pre-state.
-void run_workload(benchmark::State& state, const Workload* w)
+void run_workload(benchmark::State& state, const Workload* w, tern::bench::HostKind host)
 {
-    WorkloadRunner runner(*w);
+    WorkloadRunner runner(*w, host);
     const RunOutcome first = runner.run();
     if (first.status != tern::evm::Status::Success)
     {
@@ -112,12 +114,14 @@ void run_workload(benchmark::State& state, const Workload* w)
 }
 
 /// Runs every workload once and writes what bench/evm-vs-anvil needs to replay it elsewhere.
-int dump_workloads(const std::vector<Workload>& workloads, const std::string& path)
+int dump_workloads(const std::vector<Workload>& workloads,
+                   tern::bench::HostKind host,
+                   const std::string& path)
 {
     nlohmann::json list = nlohmann::json::array();
     for (const Workload& w : workloads)
     {
-        WorkloadRunner runner(w);
+        WorkloadRunner runner(w, host);
         const RunOutcome r = runner.run();
         nlohmann::json accounts = nlohmann::json::array();
         for (const auto& a : w.accounts)
@@ -155,7 +159,8 @@ int dump_workloads(const std::vector<Workload>& workloads, const std::string& pa
         std::fprintf(stderr, "cannot write %s\n", path.c_str());
         return 1;
     }
-    out << nlohmann::json{{"workloads", list}}.dump(1) << "\n";
+    out << nlohmann::json{{"host", tern::bench::host_kind_name(host)}, {"workloads", list}}.dump(1)
+        << "\n";
     return out.good() ? 0 : 1;
 }
 
@@ -186,6 +191,21 @@ int main(int argc, char** argv)
     std::string evmbench_dir = TERN_EVM_BENCHMARKS_DIR;
     std::string dump_path;
     std::string unused;
+    std::string host_name;
+    tern::bench::HostKind host = tern::bench::default_host_kind();
+    if (take_flag(argc, argv, "--host", host_name))
+    {
+        if (host_name == "bench")
+            host = tern::bench::HostKind::Bench;
+        else if (host_name == "exec" && tern::bench::exec_host_available())
+            host = tern::bench::HostKind::Exec;
+        else
+        {
+            std::fprintf(stderr, "--host: 'bench'%s expected\n",
+                         tern::bench::exec_host_available() ? " or 'exec'" : "");
+            return 1;
+        }
+    }
     take_flag(argc, argv, "--contracts-dir", contracts_dir);
     take_flag(argc, argv, "--evm-benchmarks-dir", evmbench_dir);
     const bool dump = take_flag(argc, argv, "--dump-workloads", dump_path);
@@ -213,13 +233,14 @@ int main(int argc, char** argv)
         return 0;
     }
     if (dump)
-        return dump_workloads(workloads, dump_path);
+        return dump_workloads(workloads, host, dump_path);
 
     for (const Workload& w : workloads)
-        benchmark::RegisterBenchmark(w.name.c_str(), run_workload, &w)
+        benchmark::RegisterBenchmark(w.name.c_str(), run_workload, &w, host)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
 
+    benchmark::AddCustomContext("tern_host", tern::bench::host_kind_name(host));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;

@@ -23,13 +23,30 @@ struct RunOutcome
     int64_t receipt_gas(int64_t intrinsic) const noexcept;
 };
 
+/// Which Host the interpreter runs against.
+enum class HostKind : uint8_t
+{
+    Exec,   ///< the node's execution host over a journaled state (src/execution), if built
+    Bench,  ///< bench/bench_host: a small in-memory host (always available)
+};
+
+/// True if the execution layer's host was available at build time.
+bool exec_host_available() noexcept;
+
+/// The host used unless asked otherwise: Exec when available, else Bench.
+HostKind default_host_kind() noexcept;
+
+/// "exec" or "bench".
+const char* host_kind_name(HostKind kind) noexcept;
+
 /// Executes one workload through Tern's interpreter, repeatedly: reset() restores the pre-state,
 /// run() executes the call. Owns the interpreter, the host and the message.
 class WorkloadRunner
 {
 public:
-    /// Prepares the host over `w`'s pre-state; `w` must outlive the runner.
-    explicit WorkloadRunner(const Workload& w);
+    /// Prepares a host of `kind` over `w`'s pre-state; `w` must outlive the runner. Bench is
+    /// used if `kind` is Exec and the execution layer was not built.
+    explicit WorkloadRunner(const Workload& w, HostKind kind = default_host_kind());
     ~WorkloadRunner();
     WorkloadRunner(const WorkloadRunner&) = delete;
     WorkloadRunner& operator=(const WorkloadRunner&) = delete;
@@ -46,9 +63,15 @@ public:
     /// Intrinsic gas of the workload's transaction.
     int64_t intrinsic() const noexcept { return intrinsic_; }
 
-private:
+    /// The host this runner uses.
+    HostKind host_kind() const noexcept { return kind_; }
+
+    /// Interface of the two engines (interpreter + host); public so runner.cpp can define them.
     struct Engine;
+
+private:
     const Workload& workload_;
+    HostKind kind_;
     std::unique_ptr<Engine> engine_;
     int64_t intrinsic_ = 0;
     int64_t frame_gas_ = 0;
