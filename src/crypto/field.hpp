@@ -305,6 +305,34 @@ public:
     /// Montgomery product a*b/R mod p (CIOS).
     static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) noexcept
     {
+        if constexpr (kModulus[N - 1] < 0x7ffffffffffffffeULL)
+        {
+            // The modulus leaves the top bit spare, so the running sum fits in N limbs and the
+            // reduction can be interleaved without an extra carry word ("no-carry" CIOS).
+            Limbs t{};
+            for (size_t i = 0; i < N; ++i)
+            {
+                Uint128 s = Uint128{a[0]} * b[i] + t[0];
+                uint64_t ca = static_cast<uint64_t>(s >> 64);
+                const uint64_t t0 = static_cast<uint64_t>(s);
+                const uint64_t m = t0 * kInv;
+                s = Uint128{m} * kModulus[0] + t0;
+                uint64_t cm = static_cast<uint64_t>(s >> 64);
+                for (size_t j = 1; j < N; ++j)
+                {
+                    s = Uint128{a[j]} * b[i] + t[j] + ca;
+                    ca = static_cast<uint64_t>(s >> 64);
+                    const uint64_t tj = static_cast<uint64_t>(s);
+                    s = Uint128{m} * kModulus[j] + tj + cm;
+                    cm = static_cast<uint64_t>(s >> 64);
+                    t[j - 1] = static_cast<uint64_t>(s);
+                }
+                t[N - 1] = ca + cm;
+            }
+            if (!limbs::less(t, kModulus))
+                limbs::sub(t, t, kModulus);
+            return t;
+        }
         uint64_t t[N + 2] = {};
         for (size_t i = 0; i < N; ++i)
         {

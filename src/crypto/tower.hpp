@@ -116,7 +116,8 @@ private:
     {
         Fp r;
         // Double-and-add on the small constant, most significant bit first.
-        for (int bit = 63; bit >= 0; --bit)
+        constexpr int kTop = 63 - __builtin_clzll(XiRe);
+        for (int bit = kTop; bit >= 0; --bit)
         {
             r = r.dbl();
             if ((XiRe >> bit) & 1)
