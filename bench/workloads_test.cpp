@@ -81,11 +81,12 @@ TEST(Workloads, LoadsStateTestBenchmarks)
     EXPECT_EQ(w.gas_price, U256(1));
 }
 
-/// Runs `w` through Tern and compares with anvil's result.
-void check_against_anvil(const Workload& w, const nlohmann::json& exp)
+/// Runs `w` through Tern on `host` and compares with anvil's result.
+void check_against_anvil(const Workload& w, const nlohmann::json& exp, HostKind host)
 {
     ASSERT_TRUE(exp.contains(w.name)) << "no expected result for " << w.name;
-    WorkloadRunner runner(w);
+    WorkloadRunner runner(w, host);
+    EXPECT_EQ(runner.host_kind(), host);
     const RunOutcome r = runner.run();
     EXPECT_EQ(r.status, evm::Status::Success) << w.name;
     EXPECT_EQ(to_hex(r.output), exp[w.name]["output"].get<std::string>()) << w.name;
@@ -97,6 +98,25 @@ void check_against_anvil(const Workload& w, const nlohmann::json& exp)
     const RunOutcome again = runner.run();
     EXPECT_EQ(again.output, r.output) << w.name;
     EXPECT_EQ(again.gas_used, r.gas_used) << w.name;
+}
+
+/// The hosts to check: the in-memory bench host, and the execution layer's when built.
+std::vector<HostKind> hosts()
+{
+    std::vector<HostKind> h{HostKind::Bench};
+    if (exec_host_available())
+        h.push_back(HostKind::Exec);
+    return h;
+}
+
+/// Runs `w` through Tern on every host and compares with anvil's result.
+void check_against_anvil(const Workload& w, const nlohmann::json& exp)
+{
+    for (HostKind host : hosts())
+    {
+        SCOPED_TRACE(host_kind_name(host));
+        check_against_anvil(w, exp, host);
+    }
 }
 
 TEST(Workloads, ContractWorkloadsMatchAnvil)
