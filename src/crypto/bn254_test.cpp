@@ -632,3 +632,50 @@ TEST(Bn254Pairing, GethVectors)
     for (const auto& v : vectors)
         EXPECT_EQ(pairing_check(hx(v.input)), std::optional<bool>(v.expected)) << v.name;
 }
+
+TEST(Bn254Pairing, MultiPairProducts)
+{
+    Rng rng;
+    const auto a = rng.scalar();
+    const auto b = rng.scalar();
+    const auto c = rng.scalar();
+    const G1J p = G1J::from_affine(g1_gen());
+    const G2J q = G2J::from_affine(g2_gen());
+    const G2J bq = q.mul(b);
+    const G1J cp = p.mul(c);
+    // e(aP, bQ) e(bP, -aQ) e(cP, Q + bQ) e(-cP, Q) e(-cP, bQ) = 1, with infinity pairs mixed in.
+    Bytes in = g1_bytes(p.mul(a).to_affine());
+    append(in, g2_bytes(bq.to_affine()));
+    append(in, Bytes(64, 0));
+    append(in, g2_bytes(bq.to_affine()));
+    append(in, g1_bytes(p.mul(b).to_affine()));
+    append(in, g2_bytes(q.mul(a).neg().to_affine()));
+    append(in, g1_bytes(cp.to_affine()));
+    append(in, g2_bytes(q.add(bq).to_affine()));
+    append(in, g1_bytes(cp.neg().to_affine()));
+    append(in, hx(kG2Gen));
+    append(in, g1_bytes(cp.to_affine()));
+    append(in, Bytes(128, 0));
+    append(in, g1_bytes(cp.neg().to_affine()));
+    append(in, g2_bytes(bq.to_affine()));
+    EXPECT_EQ(pairing_check(in), std::optional<bool>(true));
+    // Negating one G1 point breaks the product.
+    Bytes bad = in;
+    const Bytes neg_cp = g1_bytes(cp.to_affine());
+    std::copy(neg_cp.begin(), neg_cp.end(), bad.begin() + 4 * 192);
+    EXPECT_EQ(pairing_check(bad), std::optional<bool>(false));
+}
+
+TEST(Bn254Pairing, InvalidPointNextToInfinityIsStillRejected)
+{
+    // G1 at infinity does not excuse an invalid G2 point, and vice versa.
+    Bytes g2 = hx(kG2Gen);
+    g2[127] ^= 1;
+    Bytes in(64, 0);
+    append(in, g2);
+    EXPECT_FALSE(pairing_check(in));
+    in = hx("0000000000000000000000000000000000000000000000000000000000000001"
+            "0000000000000000000000000000000000000000000000000000000000000003");
+    append(in, Bytes(128, 0));
+    EXPECT_FALSE(pairing_check(in));
+}
