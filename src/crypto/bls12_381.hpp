@@ -70,6 +70,8 @@ const G2& g2_generator() noexcept;
 bool g1_on_curve(const G1& p) noexcept;
 /// True if q lies on E' (infinity counts).
 bool g2_on_curve(const G2& q) noexcept;
+/// The cube root of unity beta in Fp for which (x, y) -> (beta x, y) acts on G1 as [-x^2].
+const Fp& g1_cube_root() noexcept;
 /// True if p (on E) has order dividing r, i.e. lies in G1.
 bool g1_in_subgroup(const G1& p) noexcept;
 /// True if q (on E') has order dividing r, i.e. lies in G2.

@@ -316,3 +316,41 @@ TEST(Bls12381Pairing, FinalExponentiationMatchesGenericPower)
     const Fp12 easy = frobenius(frobenius(easy1)) * easy1;
     EXPECT_EQ(final_exponentiation(f), easy.pow(kHard));
 }
+
+TEST(Bls12381Curve, FastG1SubgroupCheckMatchesOrderCheck)
+{
+    // beta is a primitive cube root of unity.
+    EXPECT_FALSE(g1_cube_root() == Fp::one());
+    EXPECT_EQ(g1_cube_root().square() * g1_cube_root(), Fp::one());
+    // G1 cofactor h = (x - 1)^2 / 3.
+    constexpr std::array<uint64_t, 2> kCofactor = {0x8c00aaab0000aaab, 0x396c8c005555e156};
+    const auto slow = [](const G1& p) {
+        return G1J::from_affine(p).mul(kOrder).is_inf();
+    };
+    size_t on_curve = 0;
+    for (uint64_t v = 0; v < 40; ++v)
+    {
+        const Fp x = Fp::from_u64(v);
+        Fp y;
+        if (!(x.square() * x + g1_b()).sqrt(y))
+            continue;
+        ++on_curve;
+        const G1 p = G1::of(x, y);
+        ASSERT_TRUE(g1_on_curve(p));
+        EXPECT_EQ(g1_in_subgroup(p), slow(p)) << v;
+        EXPECT_FALSE(g1_in_subgroup(p)) << v;  // a random curve point is almost never in G1
+        EXPECT_FALSE(g1_in_subgroup(p.neg())) << v;
+        const G1 cleared = g1_mul(p, kCofactor);
+        EXPECT_TRUE(slow(cleared)) << v;
+        EXPECT_TRUE(g1_in_subgroup(cleared)) << v;
+        // G1 point plus a small-order or non-G1 component: not in G1.
+        const G1 mixed = G1J::from_affine(cleared).add(G1J::from_affine(p)).to_affine();
+        EXPECT_EQ(g1_in_subgroup(mixed), slow(mixed)) << v;
+        // Points of small order dividing h: [h / 3]P has order dividing 3.
+        const G1 small = g1_mul(p, limbs::div_small(kCofactor, 3));
+        EXPECT_EQ(g1_in_subgroup(small), slow(small)) << v;
+    }
+    EXPECT_GT(on_curve, 5u);
+    EXPECT_TRUE(g1_in_subgroup(G1::inf()));
+    EXPECT_TRUE(g1_in_subgroup(some_g1()));
+}

@@ -62,14 +62,16 @@ std::optional<bool> verify_point_evaluation(BytesView input192)
         return std::nullopt;
 
     // e(C - [y]G1, G2) == e(proof, [tau]G2 - [z]G2)
-    //   <=>  e(-(C - [y]G1), G2) * e(proof, [tau]G2 - [z]G2) == 1
-    const bls::G1J c_minus_y = bls::G1J::from_affine(*commitment)
-                                   .add(bls::G1J::from_affine(bls::g1_generator()).mul(*y).neg());
-    const bls::G2J tau_minus_z = bls::G2J::from_affine(tau_g2()).add(
-        bls::G2J::from_affine(bls::g2_generator()).mul(*z).neg());
+    //   <=>  e(C - [y]G1 + [z]proof, G2) == e(proof, [tau]G2)      (bilinearity)
+    //   <=>  e(-(C - [y]G1 + [z]proof), G2) * e(proof, [tau]G2) == 1
+    // This keeps both scalar multiplications in G1 (cheaper than G2) and both G2 points fixed.
+    const bls::G1J proof_j = bls::G1J::from_affine(*proof);
+    const bls::G1J lhs = bls::G1J::from_affine(*commitment)
+                             .add(bls::G1J::from_affine(bls::g1_generator()).mul(*y).neg())
+                             .add(proof_j.mul(*z));
     const std::array<std::pair<bls::G1, bls::G2>, 2> pairs = {{
-        {c_minus_y.neg().to_affine(), bls::g2_generator()},
-        {*proof, tau_minus_z.to_affine()},
+        {lhs.neg().to_affine(), bls::g2_generator()},
+        {*proof, tau_g2()},
     }};
     return bls::pairing_check(pairs);
 }
