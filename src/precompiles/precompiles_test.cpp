@@ -297,15 +297,16 @@ TEST(Bn254Pairing, GasPerPair)
 
 // --- point evaluation ------------------------------------------------------------------------
 
-// go-ethereum's pointEvaluation1 vector (a valid proof).
+// go-ethereum's pointEvaluation1 vector (a valid proof under the mainnet trusted setup):
+// versioned hash, z, y, commitment, proof.
 const std::string kPointEvaluationValid =
-    "013c03613f6fc558fb7e61e75602241ed9a2f04e36d8670aadd286e71b5ca9cc"
-    "4200000000000000000000000000000000000000000000000000000000000000"
-    "31e5a2356cbc2ef6a733eae8d54bf48719ae3d990017ca787c419c7d369f8e3c"
-    "83fac17c3f237fc51f90e2c660eb202a438bc2025baded5cd193c1a018c5885bc9281ba704d5566082e851235c7be7"
-    "63b2"
-    "a99adff965e0a121ee972ebc472d02944a74f5c6243e14052e105124b70bf65faf85ad3a494325e269fad097842cb"
-    "a";
+    "01e798154708fe7789429634053cbf9f99b619f9f084048927333fce637f549b"
+    "564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306"
+    "24d25032e67a7e6a4910df5834b8fe70e6bcfeeac0352434196bdf4b2485d5a1"
+    "8f59a8d2a1a625a17f3fea0fe5eb8c896db3764f3185481bc22f91b4aaffcca25f26936857bc3a7c2539ea8ec3a952"
+    "b7"
+    "873033e038326e87ed3e1276fd140253fa08e9fc25fb2d9a98527fc22a2c9612fbeafdad446cbc7bcdbdcd780af2c1"
+    "6a";
 const std::string kPointEvaluationOutput =
     "0000000000000000000000000000000000000000000000000000000000001000"
     "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001";
