@@ -78,7 +78,7 @@ constexpr LoopNaf kLoopNaf = compute_loop_naf();
 /// f^u for f in the cyclotomic subgroup.
 Fp12 pow_u(const Fp12& f) noexcept
 {
-    return f.pow_u64(kU);
+    return f.cyclotomic_pow_u64(kU);
 }
 
 }  // namespace
@@ -141,14 +141,14 @@ Fp12 final_exponentiation(const Fp12& f) noexcept
     const Fp12 a = pow_u(m);  // m^u
     const Fp12 b = pow_u(a);  // m^(u^2)
     const Fp12 c = pow_u(b);  // m^(u^3)
-    const Fp12 c36 = c.pow_u64(36);
-    const Fp12 b6 = b.pow_u64(6);
-    const Fp12 b12 = b6.square();
+    const Fp12 c36 = c.cyclotomic_pow_u64(36);
+    const Fp12 b6 = b.cyclotomic_pow_u64(6);
+    const Fp12 b12 = b6.cyclotomic_square();
     const Fp12 b18 = b12 * b6;
-    const Fp12 a6 = a.pow_u64(6);
-    const Fp12 a12 = a6.square();
+    const Fp12 a6 = a.cyclotomic_pow_u64(6);
+    const Fp12 a12 = a6.cyclotomic_square();
     const Fp12 a18 = a12 * a6;
-    const Fp12 m2 = m.square();
+    const Fp12 m2 = m.cyclotomic_square();
 
     const Fp12 f0 = (c36 * b18 * b12 * a18 * m2).conj();
     const Fp12 f1 = (c36 * b18 * a12).conj() * m;

@@ -195,6 +195,20 @@ TEST(Bn254Field, FrobeniusIsPowerP)
     EXPECT_TRUE(G2J::from_affine(g2_frobenius(q)) == G2J::from_affine(q).mul(FpParams::modulus));
 }
 
+TEST(Bn254Field, CyclotomicSquaring)
+{
+    Rng rng;
+    const Fp12 f = rng.fp12();
+    // The easy part of the final exponentiation maps into the cyclotomic subgroup.
+    Fp12 m = f.conj() * f.inverse();
+    m = frobenius(frobenius(m)) * m;
+    EXPECT_TRUE(m.cyclotomic_square() == m.square());
+    EXPECT_TRUE(m.cyclotomic_pow_u64(kU) == m.pow_u64(kU));
+    EXPECT_TRUE(m.cyclotomic_pow_u64(36) == m.pow_u64(36));
+    // Outside the subgroup the shortcut does not apply.
+    EXPECT_FALSE(f.cyclotomic_square() == f.square());
+}
+
 TEST(Bn254Field, FinalExponentiationMatchesNaivePower)
 {
     Rng rng;
@@ -674,8 +688,9 @@ TEST(Bn254Pairing, InvalidPointNextToInfinityIsStillRejected)
     Bytes in(64, 0);
     append(in, g2);
     EXPECT_FALSE(pairing_check(in));
-    in = hx("0000000000000000000000000000000000000000000000000000000000000001"
-            "0000000000000000000000000000000000000000000000000000000000000003");
+    in =
+        hx("0000000000000000000000000000000000000000000000000000000000000001"
+           "0000000000000000000000000000000000000000000000000000000000000003");
     append(in, Bytes(128, 0));
     EXPECT_FALSE(pairing_check(in));
 }

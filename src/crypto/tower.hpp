@@ -262,6 +262,52 @@ struct Fp12T
         return pow(l);
     }
 
+    /// a^2 for a in the cyclotomic subgroup (a^(p^4 - p^2 + 1) = 1, e.g. after the easy part of
+    /// the final exponentiation); Granger-Scott squaring, wrong for other elements.
+    constexpr Fp12T cyclotomic_square() const noexcept
+    {
+        using Fp2 = typename Fp6::Fp2Type;
+        // View Fp12 as Fp4[w]/(w^3 - s) with Fp4 = Fp2[s]/(s^2 - xi), s = w^3:
+        //   A0 = a0 + a3 s, A1 = a1 + a4 s, A2 = a2 + a5 s (a_k: coefficient of w^k).
+        // Then a^2 = (3A0^2 - 2conj(A0)) + (3s A2^2 + 2conj(A1)) w + (3A1^2 - 2conj(A2)) w^2.
+        const auto fp4_square = [](const Fp2& x, const Fp2& y, Fp2& re, Fp2& im) noexcept {
+            const Fp2 t0 = x.square();
+            const Fp2 t1 = y.square();
+            re = t0 + t1.mul_by_xi();
+            im = (x + y).square() - t0 - t1;
+        };
+        const Fp2 &x0 = c0.c0, &y0 = c1.c1;  // A0
+        const Fp2 &x1 = c1.c0, &y1 = c0.c2;  // A1
+        const Fp2 &x2 = c0.c1, &y2 = c1.c2;  // A2
+        Fp2 re0, im0, re1, im1, re2, im2;
+        fp4_square(x0, y0, re0, im0);
+        fp4_square(x1, y1, re1, im1);
+        fp4_square(x2, y2, re2, im2);
+        const auto three = [](const Fp2& t) noexcept {
+            return t.dbl() + t;
+        };
+        const Fp2 n0 = three(re0) - x0.dbl();              // A0' re  -> a0
+        const Fp2 n3 = three(im0) + y0.dbl();              // A0' im  -> a3
+        const Fp2 n1 = three(im2.mul_by_xi()) + x1.dbl();  // A1' re  -> a1
+        const Fp2 n4 = three(re2) - y1.dbl();              // A1' im  -> a4
+        const Fp2 n2 = three(re1) - x2.dbl();              // A2' re  -> a2
+        const Fp2 n5 = three(im1) + y2.dbl();              // A2' im  -> a5
+        return {{n0, n2, n4}, {n1, n3, n5}};
+    }
+
+    /// a^e for a in the cyclotomic subgroup and a 64-bit exponent (cyclotomic squarings).
+    constexpr Fp12T cyclotomic_pow_u64(uint64_t e) const noexcept
+    {
+        Fp12T r = one();
+        for (int i = 63; i >= 0; --i)
+        {
+            r = r.cyclotomic_square();
+            if ((e >> i) & 1)
+                r = r * *this;
+        }
+        return r;
+    }
+
     /// p-power Frobenius map. `gamma[k]` = xi^(k(p-1)/6), the factor w^(k(p-1)) for the
     /// coefficient of w^k.
     constexpr Fp12T frobenius(const std::array<typename Fp6::Fp2Type, 6>& gamma) const noexcept
