@@ -45,6 +45,29 @@ std::optional<std::array<uint64_t, 4>> parse_scalar(const uint8_t* in) noexcept
     return s;
 }
 
+/// [a]P + [b]Q with shared doublings (Straus-Shamir).
+bls::G1J double_mul(const bls::G1J& p,
+                    const std::array<uint64_t, 4>& a,
+                    const bls::G1J& q,
+                    const std::array<uint64_t, 4>& b) noexcept
+{
+    const bls::G1J pq = p.add(q);
+    bls::G1J r = bls::G1J::inf();
+    for (size_t i = 256; i-- > 0;)
+    {
+        r = r.dbl();
+        const bool bit_a = limbs::bit(a, i);
+        const bool bit_b = limbs::bit(b, i);
+        if (bit_a && bit_b)
+            r = r.add(pq);
+        else if (bit_a)
+            r = r.add(p);
+        else if (bit_b)
+            r = r.add(q);
+    }
+    return r;
+}
+
 }  // namespace
 
 std::optional<bool> verify_point_evaluation(BytesView input192)
@@ -65,10 +88,9 @@ std::optional<bool> verify_point_evaluation(BytesView input192)
     //   <=>  e(C - [y]G1 + [z]proof, G2) == e(proof, [tau]G2)      (bilinearity)
     //   <=>  e(-(C - [y]G1 + [z]proof), G2) * e(proof, [tau]G2) == 1
     // This keeps both scalar multiplications in G1 (cheaper than G2) and both G2 points fixed.
-    const bls::G1J proof_j = bls::G1J::from_affine(*proof);
     const bls::G1J lhs = bls::G1J::from_affine(*commitment)
-                             .add(bls::G1J::from_affine(bls::g1_generator()).mul(*y).neg())
-                             .add(proof_j.mul(*z));
+                             .add(double_mul(bls::G1J::from_affine(bls::g1_generator()).neg(), *y,
+                                             bls::G1J::from_affine(*proof), *z));
     const std::array<std::pair<bls::G1, bls::G2>, 2> pairs = {{
         {lhs.neg().to_affine(), bls::g2_generator()},
         {*proof, tau_g2()},
