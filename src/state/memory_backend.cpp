@@ -27,9 +27,8 @@ bool MemoryBackend::has_storage(const Address& addr) const
 
 CodePtr MemoryBackend::read_code(const Hash256& code_hash) const
 {
-    static const CodePtr empty = std::make_shared<const Bytes>();
     const auto it = codes_.find(code_hash);
-    return it == codes_.end() ? empty : it->second;
+    return it == codes_.end() ? nullptr : it->second;
 }
 
 void MemoryBackend::put_account(const Address& addr,

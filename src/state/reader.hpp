@@ -21,7 +21,7 @@ public:
     virtual U256 read_storage(const Address& addr, const U256& key) const = 0;
     /// True if the account has at least one non-zero storage slot (EIP-7610 collision check).
     virtual bool has_storage(const Address& addr) const = 0;
-    /// The code whose hash is `code_hash` (empty for kEmptyCodeHash or unknown hashes).
+    /// The code whose hash is `code_hash`; null for kEmptyCodeHash or unknown hashes.
     virtual CodePtr read_code(const Hash256& code_hash) const = 0;
 };
 

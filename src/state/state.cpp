@@ -75,6 +75,8 @@ BytesView State::code(const Address& addr) const
         return {};
     if (!acc.code)
         acc.code = reader_.read_code(acc.code_hash);
+    if (!acc.code)
+        return {};
     return {acc.code->data(), acc.code->size()};
 }
 
