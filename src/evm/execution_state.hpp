@@ -99,6 +99,9 @@ public:
     /// Pushes a new item.
     void push(const U256& v) noexcept { *++top_ = v; }
 
+    /// Pushes an unwritten item and returns it; the caller must write all four limbs.
+    U256& push_slot() noexcept { return *++top_; }
+
 private:
     U256* top_;
 };

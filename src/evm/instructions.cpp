@@ -9,15 +9,15 @@
 
 namespace tern::evm::instr {
 
-bool grow_memory(int64_t& gas_left, Memory& memory, uint64_t new_size) noexcept
+int64_t grow_memory(int64_t gas_left, Memory& memory, uint64_t new_size) noexcept
 {
     const uint64_t new_words = num_words(new_size);
     const uint64_t cur_words = memory.size() / 32;
     const int64_t cost = memory_cost(new_words) - memory_cost(cur_words);
     if ((gas_left -= cost) < 0)
-        return false;
+        return gas_left;
     memory.grow(static_cast<size_t>(new_words * 32));
-    return true;
+    return gas_left;
 }
 
 namespace {

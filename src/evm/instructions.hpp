@@ -93,34 +93,99 @@ inline void store_word(uint8_t* p, const U256& v) noexcept
     store_be64(p + 24, v.w[0]);
 }
 
-/// Loads an N-byte big-endian immediate (PUSHN). Reads only p[0..N).
-template <size_t N>
-inline U256 load_immediate(const uint8_t* p) noexcept
+// ---- In-place word writes ---------------------------------------------------------------------
+// The hot instructions write results limb by limb straight into their stack slot. Building a
+// U256 temporary and copying it makes GCC assemble it in the C++ frame and reload it with wide
+// loads, which stalls on store forwarding.
+
+/// dst = v (zero-extended).
+inline void set_word(U256& dst, uint64_t v) noexcept
 {
-    U256 r;
+    dst.w[0] = v;
+    dst.w[1] = 0;
+    dst.w[2] = 0;
+    dst.w[3] = 0;
+}
+
+/// dst = 32-byte big-endian word at p.
+inline void load_word_to(U256& dst, const uint8_t* p) noexcept
+{
+    dst.w[3] = load_be64(p);
+    dst.w[2] = load_be64(p + 8);
+    dst.w[1] = load_be64(p + 16);
+    dst.w[0] = load_be64(p + 24);
+}
+
+/// dst = N-byte big-endian immediate at p (PUSHN).
+template <size_t N>
+inline void load_immediate_to(U256& dst, const uint8_t* p) noexcept
+{
     constexpr size_t full = N / 8;
     constexpr size_t rem = N % 8;
     const uint8_t* q = p + N;
     for (size_t i = 0; i < full; ++i)
     {
         q -= 8;
-        r.w[i] = load_be64(q);
+        dst.w[i] = load_be64(q);
     }
     if constexpr (rem != 0)
     {
         uint64_t v = 0;
         for (size_t j = 0; j < rem; ++j)
             v = (v << 8) | p[j];
-        r.w[full] = v;
+        dst.w[full] = v;
     }
-    return r;
+    for (size_t i = full + (rem != 0 ? 1 : 0); i < 4; ++i)
+        dst.w[i] = 0;
+}
+
+/// b = a + b (mod 2^256).
+inline void add_in_place(const U256& a, U256& b) noexcept
+{
+    uint128_t s = static_cast<uint128_t>(a.w[0]) + b.w[0];
+    b.w[0] = static_cast<uint64_t>(s);
+    s = static_cast<uint128_t>(a.w[1]) + b.w[1] + static_cast<uint64_t>(s >> 64);
+    b.w[1] = static_cast<uint64_t>(s);
+    s = static_cast<uint128_t>(a.w[2]) + b.w[2] + static_cast<uint64_t>(s >> 64);
+    b.w[2] = static_cast<uint64_t>(s);
+    b.w[3] = a.w[3] + b.w[3] + static_cast<uint64_t>(s >> 64);
+}
+
+/// b = a - b (mod 2^256).
+inline void sub_in_place(const U256& a, U256& b) noexcept
+{
+    uint64_t borrow = 0;
+    for (int i = 0; i < 3; ++i)
+    {
+        const uint64_t x = a.w[i];
+        const uint64_t y = b.w[i];
+        const uint64_t d = x - y;
+        const uint64_t r = d - borrow;
+        borrow = static_cast<uint64_t>(x < y) | static_cast<uint64_t>(d < borrow);
+        b.w[i] = r;
+    }
+    b.w[3] = a.w[3] - b.w[3] - borrow;
+}
+
+/// Unsigned a < b.
+inline bool less_than(const U256& a, const U256& b) noexcept
+{
+    if (a.w[3] != b.w[3])
+        return a.w[3] < b.w[3];
+    if (a.w[2] != b.w[2])
+        return a.w[2] < b.w[2];
+    if (a.w[1] != b.w[1])
+        return a.w[1] < b.w[1];
+    return a.w[0] < b.w[0];
 }
 
 // ---- Memory -----------------------------------------------------------------------------------
 
 /// Charges the expansion of memory to `new_size` bytes (> current size) and grows it.
-/// Returns false when out of gas. Out of line: it is the cold part of every memory access.
-bool grow_memory(int64_t& gas_left, Memory& memory, uint64_t new_size) noexcept;
+/// Returns the gas left, negative when out of gas (memory unchanged then). Out of line: it is
+/// the cold part of every memory access; takes gas by value so the caller's counter can stay
+/// in a register.
+int64_t grow_memory(int64_t gas_left, Memory& memory, uint64_t new_size) noexcept;
 
 /// Ensures memory covers [offset, offset + size) for a non-zero size, charging expansion gas.
 /// Returns false (out of gas) if the region is absurdly large or the gas runs out.
@@ -132,8 +197,11 @@ inline bool check_memory(int64_t& gas_left,
     if (!offset.fits_u64() || offset.w[0] > kMaxMemorySize) [[unlikely]]
         return false;
     const uint64_t new_size = offset.w[0] + size;
-    if (new_size > memory.size())
-        return grow_memory(gas_left, memory, new_size);
+    if (new_size > memory.size()) [[unlikely]]
+    {
+        gas_left = grow_memory(gas_left, memory, new_size);
+        return gas_left >= 0;
+    }
     return true;
 }
 
@@ -179,10 +247,10 @@ inline TermResult op_stop(StackTop /*stack*/, int64_t gas, ExecutionState& /*sta
 inline void op_add(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a + stack.top();
+    add_in_place(a, stack.top());
 }
 
-inline void op_mul(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_mul(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a * stack.top();
@@ -191,48 +259,50 @@ inline void op_mul(StackTop stack) noexcept
 inline void op_sub(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a - stack.top();
+    sub_in_place(a, stack.top());
 }
 
-inline void op_div(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_div(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a / stack.top();
 }
 
-inline void op_sdiv(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_sdiv(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = sdiv(a, stack.top());
 }
 
-inline void op_mod(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_mod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a % stack.top();
 }
 
-inline void op_smod(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_smod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = smod(a, stack.top());
 }
 
-inline void op_addmod(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_addmod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     const U256& b = stack.pop();
     stack.top() = addmod(a, b, stack.top());
 }
 
-inline void op_mulmod(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_mulmod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     const U256& b = stack.pop();
     stack.top() = mulmod(a, b, stack.top());
 }
 
-inline Result op_exp(StackTop stack, int64_t gas, ExecutionState& /*state*/) noexcept
+[[gnu::noinline]] inline Result op_exp(StackTop stack,
+                                       int64_t gas,
+                                       ExecutionState& /*state*/) noexcept
 {
     const U256& base = stack.pop();
     U256& exponent = stack.top();
@@ -242,7 +312,7 @@ inline Result op_exp(StackTop stack, int64_t gas, ExecutionState& /*state*/) noe
     return {Status::Success, gas};
 }
 
-inline void op_signextend(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_signextend(StackTop stack) noexcept
 {
     const U256& b = stack.pop();
     stack.top() = signextend(b, stack.top());
@@ -253,22 +323,24 @@ inline void op_signextend(StackTop stack) noexcept
 inline void op_lt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = U256{a < stack.top()};
+    U256& b = stack.top();
+    set_word(b, less_than(a, b));
 }
 
 inline void op_gt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = U256{a > stack.top()};
+    U256& b = stack.top();
+    set_word(b, less_than(b, a));
 }
 
-inline void op_slt(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_slt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = U256{slt(a, stack.top())};
 }
 
-inline void op_sgt(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_sgt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = U256{sgt(a, stack.top())};
@@ -277,56 +349,67 @@ inline void op_sgt(StackTop stack) noexcept
 inline void op_eq(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = U256{a == stack.top()};
+    U256& b = stack.top();
+    set_word(b,
+             ((a.w[0] ^ b.w[0]) | (a.w[1] ^ b.w[1]) | (a.w[2] ^ b.w[2]) | (a.w[3] ^ b.w[3])) == 0);
 }
 
 inline void op_iszero(StackTop stack) noexcept
 {
-    stack.top() = U256{!stack.top()};
+    U256& x = stack.top();
+    set_word(x, (x.w[0] | x.w[1] | x.w[2] | x.w[3]) == 0);
 }
 
 inline void op_and(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a & stack.top();
+    U256& b = stack.top();
+    for (int i = 0; i < 4; ++i)
+        b.w[i] = a.w[i] & b.w[i];
 }
 
 inline void op_or(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a | stack.top();
+    U256& b = stack.top();
+    for (int i = 0; i < 4; ++i)
+        b.w[i] = a.w[i] | b.w[i];
 }
 
 inline void op_xor(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a ^ stack.top();
+    U256& b = stack.top();
+    for (int i = 0; i < 4; ++i)
+        b.w[i] = a.w[i] ^ b.w[i];
 }
 
 inline void op_not(StackTop stack) noexcept
 {
-    stack.top() = ~stack.top();
+    U256& x = stack.top();
+    for (int i = 0; i < 4; ++i)
+        x.w[i] = ~x.w[i];
 }
 
-inline void op_byte(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_byte(StackTop stack) noexcept
 {
     const U256& i = stack.pop();
     stack.top() = byte_of(i, stack.top());
 }
 
-inline void op_shl(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_shl(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
     stack.top() = stack.top() << shift;
 }
 
-inline void op_shr(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_shr(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
     stack.top() = stack.top() >> shift;
 }
 
-inline void op_sar(StackTop stack) noexcept
+[[gnu::noinline]] inline void op_sar(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
     stack.top() = sar(shift, stack.top());
@@ -343,7 +426,7 @@ inline void op_address(StackTop stack, ExecutionState& state) noexcept
 
 Result op_balance(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
-inline void op_origin(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_origin(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.tx_context().origin));
 }
@@ -358,7 +441,7 @@ inline void op_callvalue(StackTop stack, ExecutionState& state) noexcept
     stack.push(state.msg->value);
 }
 
-inline void op_calldataload(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_calldataload(StackTop stack, ExecutionState& state) noexcept
 {
     U256& index = stack.top();
     const BytesView data = state.msg->input;
@@ -398,7 +481,9 @@ inline Result copy_to_memory(StackTop stack,
     return {Status::Success, gas};
 }
 
-inline Result op_calldatacopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline Result op_calldatacopy(StackTop stack,
+                                                int64_t gas,
+                                                ExecutionState& state) noexcept
 {
     return copy_to_memory(stack, gas, state, state.msg->input);
 }
@@ -408,12 +493,14 @@ inline void op_codesize(StackTop stack, ExecutionState& state) noexcept
     stack.push(U256{state.analysis->size()});
 }
 
-inline Result op_codecopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline Result op_codecopy(StackTop stack,
+                                            int64_t gas,
+                                            ExecutionState& state) noexcept
 {
     return copy_to_memory(stack, gas, state, state.analysis->code());
 }
 
-inline void op_gasprice(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_gasprice(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().gas_price);
 }
@@ -426,7 +513,9 @@ inline void op_returndatasize(StackTop stack, ExecutionState& state) noexcept
     stack.push(U256{state.return_data.size()});
 }
 
-inline Result op_returndatacopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline Result op_returndatacopy(StackTop stack,
+                                                  int64_t gas,
+                                                  ExecutionState& state) noexcept
 {
     const U256& mem_index = stack.pop();
     const U256& src_index = stack.pop();
@@ -452,47 +541,47 @@ Result op_extcodehash(StackTop stack, int64_t gas, ExecutionState& state) noexce
 
 void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
 
-inline void op_coinbase(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_coinbase(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.tx_context().coinbase));
 }
 
-inline void op_timestamp(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_timestamp(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_timestamp)});
 }
 
-inline void op_number(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_number(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_number)});
 }
 
-inline void op_prevrandao(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_prevrandao(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_hash(state.tx_context().prev_randao));
 }
 
-inline void op_gaslimit(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_gaslimit(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_gas_limit)});
 }
 
-inline void op_chainid(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_chainid(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().chain_id);
 }
 
-inline void op_selfbalance(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_selfbalance(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.host->get_balance(state.msg->recipient));
 }
 
-inline void op_basefee(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_basefee(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().base_fee);
 }
 
-inline void op_blobhash(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_blobhash(StackTop stack, ExecutionState& state) noexcept
 {
     U256& index = stack.top();
     const auto hashes = state.tx_context().blob_hashes;
@@ -500,7 +589,7 @@ inline void op_blobhash(StackTop stack, ExecutionState& state) noexcept
                                                              : U256{};
 }
 
-inline void op_blobbasefee(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_blobbasefee(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().blob_base_fee);
 }
@@ -517,7 +606,7 @@ inline Result op_mload(StackTop stack, int64_t gas, ExecutionState& state) noexc
     U256& index = stack.top();
     if (!check_memory(gas, state.memory, index, 32)) [[unlikely]]
         return {Status::OutOfGas, gas};
-    index = load_word(&state.memory[index.w[0]]);
+    load_word_to(index, &state.memory[index.w[0]]);
     return {Status::Success, gas};
 }
 
@@ -575,7 +664,7 @@ inline CodeIter op_pc(StackTop stack, ExecutionState& state, CodeIter pc) noexce
     return pc + 1;
 }
 
-inline void op_msize(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_msize(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{state.memory.size()});
 }
@@ -588,13 +677,15 @@ inline Result op_gas(StackTop stack, int64_t gas, ExecutionState& /*state*/) noe
 
 inline void op_jumpdest(StackTop /*stack*/) noexcept {}
 
-inline void op_tload(StackTop stack, ExecutionState& state) noexcept
+[[gnu::noinline]] inline void op_tload(StackTop stack, ExecutionState& state) noexcept
 {
     U256& key = stack.top();
     key = state.host->get_transient_storage(state.msg->recipient, key);
 }
 
-inline Result op_tstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline Result op_tstore(StackTop stack,
+                                          int64_t gas,
+                                          ExecutionState& state) noexcept
 {
     if (state.msg->is_static) [[unlikely]]
         return {Status::StaticModeViolation, gas};
@@ -604,7 +695,9 @@ inline Result op_tstore(StackTop stack, int64_t gas, ExecutionState& state) noex
     return {Status::Success, gas};
 }
 
-inline Result op_mcopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline Result op_mcopy(StackTop stack,
+                                         int64_t gas,
+                                         ExecutionState& state) noexcept
 {
     const U256& dst = stack.pop();
     const U256& src = stack.pop();
@@ -621,27 +714,44 @@ inline Result op_mcopy(StackTop stack, int64_t gas, ExecutionState& state) noexc
 
 inline void op_push0(StackTop stack) noexcept
 {
-    stack.push(U256{});
+    set_word(stack.push_slot(), 0);
 }
 
 template <size_t N>
 inline CodeIter op_push(StackTop stack, ExecutionState& /*state*/, CodeIter pc) noexcept
 {
-    stack.push(load_immediate<N>(pc + 1));
+    load_immediate_to<N>(stack.push_slot(), pc + 1);
     return pc + 1 + N;
+}
+
+/// dst = src limb by limb: 8-byte moves, so a following 8-byte read of the slot can take its
+/// value from the store buffer (a 16-byte read of two 8-byte stores cannot).
+inline void copy_word(U256& dst, const U256& src) noexcept
+{
+    dst.w[0] = src.w[0];
+    dst.w[1] = src.w[1];
+    dst.w[2] = src.w[2];
+    dst.w[3] = src.w[3];
 }
 
 template <int N>
 inline void op_dup(StackTop stack) noexcept
 {
-    const U256 v = stack[N - 1];
-    stack.push(v);
+    const U256& src = stack[N - 1];
+    copy_word(stack.push_slot(), src);
 }
 
 template <int N>
 inline void op_swap(StackTop stack) noexcept
 {
-    std::swap(stack.top(), stack[N]);
+    U256& a = stack.top();
+    U256& b = stack[N];
+    for (int i = 0; i < 4; ++i)
+    {
+        const uint64_t t = a.w[i];
+        a.w[i] = b.w[i];
+        b.w[i] = t;
+    }
 }
 
 /// Shared body of LOG0..LOG4 (out of line).
@@ -677,12 +787,16 @@ inline TermResult return_impl(StackTop stack,
     return {status, gas};
 }
 
-inline TermResult op_return(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline TermResult op_return(StackTop stack,
+                                              int64_t gas,
+                                              ExecutionState& state) noexcept
 {
     return return_impl(stack, gas, state, Status::Success);
 }
 
-inline TermResult op_revert(StackTop stack, int64_t gas, ExecutionState& state) noexcept
+[[gnu::noinline]] inline TermResult op_revert(StackTop stack,
+                                              int64_t gas,
+                                              ExecutionState& state) noexcept
 {
     return return_impl(stack, gas, state, Status::Revert);
 }
@@ -693,5 +807,11 @@ inline TermResult op_invalid(StackTop /*stack*/, int64_t gas, ExecutionState& /*
 }
 
 TermResult op_selfdestruct(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+
+/// Bytes not defined in Cancun.
+inline TermResult op_undefined(StackTop /*stack*/, int64_t gas, ExecutionState& /*state*/) noexcept
+{
+    return {Status::UndefinedInstruction, gas};
+}
 
 }  // namespace tern::evm::instr
