@@ -140,6 +140,14 @@ TERN_EVM_OPCODES(TERN_EVM_X)
         top += tr.stack_out - tr.stack_in;                                               \
     }
 
+// GCC's SLP vectorizer merges the limb-wise stack writes into 16-byte stores/loads, which then
+// miss store forwarding against the 8-byte limb writes of neighbouring instructions.
+#if defined(__GNUC__) && !defined(__clang__)
+#    define TERN_EVM_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#    define TERN_EVM_NO_SLP
+#endif
+
 #if TERN_EVM_CGOTO
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wpedantic"
@@ -147,8 +155,7 @@ TERN_EVM_OPCODES(TERN_EVM_X)
 
 /// The interpreter loop, generated from the opcode traits for all 256 bytes. Returns the gas
 /// left; the final status is in state.status.
-__attribute__((optimize("no-tree-slp-vectorize"))) int64_t interpret(ExecutionState& state,
-                                                                     int64_t gas) noexcept
+TERN_EVM_NO_SLP int64_t interpret(ExecutionState& state, int64_t gas) noexcept
 {
     // The stack bottom is not kept in a local: it is the state's address (stack_space is the
     // first member), which saves a register in the loop.
