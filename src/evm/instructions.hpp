@@ -9,8 +9,9 @@
 //   Result     f(StackTop, int64_t gas, ExecutionState&)  may charge gas or fail
 //   TermResult f(StackTop, int64_t gas, ExecutionState&)  always ends the frame
 //   CodeIter   f(StackTop, ExecutionState&, CodeIter)   controls the pc (PUSH, JUMP, PC)
-// Small ones are inline here; heavy, host-calling ones live in instructions.cpp so the hot
-// loop stays compact.
+// Small, frequent ones are inlined into the dispatch loop. Heavier ones are [[gnu::noinline]]
+// (or live in instructions.cpp when they call the host): inlining them raises register pressure
+// in the loop until GCC spills pc/stack/gas to memory, which slows every instruction.
 
 #include "core/keccak.hpp"
 #include "core/uint256.hpp"
@@ -239,53 +240,62 @@ inline void copy_padded(uint8_t* dst, BytesView src, const U256& src_offset, siz
 
 // ---- Stop and arithmetic ----------------------------------------------------------------------
 
+/// STOP: ends the frame successfully with no output.
 inline TermResult op_stop(StackTop /*stack*/, int64_t gas, ExecutionState& /*state*/) noexcept
 {
     return {Status::Success, gas};
 }
 
+/// ADD: a + b mod 2^256.
 inline void op_add(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     add_in_place(a, stack.top());
 }
 
+/// MUL: a * b mod 2^256.
 [[gnu::noinline]] inline void op_mul(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a * stack.top();
 }
 
+/// SUB: a - b mod 2^256 (a is the top).
 inline void op_sub(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     sub_in_place(a, stack.top());
 }
 
+/// DIV: unsigned a / b, 0 when b == 0.
 [[gnu::noinline]] inline void op_div(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a / stack.top();
 }
 
+/// SDIV: signed a / b truncated, 0 when b == 0.
 [[gnu::noinline]] inline void op_sdiv(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = sdiv(a, stack.top());
 }
 
+/// MOD: unsigned a % b, 0 when b == 0.
 [[gnu::noinline]] inline void op_mod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = a % stack.top();
 }
 
+/// SMOD: signed a % b (sign of a), 0 when b == 0.
 [[gnu::noinline]] inline void op_smod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = smod(a, stack.top());
 }
 
+/// ADDMOD: (a + b) % m without overflow, 0 when m == 0.
 [[gnu::noinline]] inline void op_addmod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -293,6 +303,7 @@ inline void op_sub(StackTop stack) noexcept
     stack.top() = addmod(a, b, stack.top());
 }
 
+/// MULMOD: (a * b) % m without overflow, 0 when m == 0.
 [[gnu::noinline]] inline void op_mulmod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -300,6 +311,7 @@ inline void op_sub(StackTop stack) noexcept
     stack.top() = mulmod(a, b, stack.top());
 }
 
+/// EXP: a ** b mod 2^256; 50 gas per byte of the exponent.
 [[gnu::noinline]] inline Result op_exp(StackTop stack,
                                        int64_t gas,
                                        ExecutionState& /*state*/) noexcept
@@ -312,6 +324,7 @@ inline void op_sub(StackTop stack) noexcept
     return {Status::Success, gas};
 }
 
+/// SIGNEXTEND: extends the sign of byte b of x.
 [[gnu::noinline]] inline void op_signextend(StackTop stack) noexcept
 {
     const U256& b = stack.pop();
@@ -320,6 +333,7 @@ inline void op_sub(StackTop stack) noexcept
 
 // ---- Comparison and bitwise -------------------------------------------------------------------
 
+/// LT: unsigned a < b.
 inline void op_lt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -327,6 +341,7 @@ inline void op_lt(StackTop stack) noexcept
     set_word(b, less_than(a, b));
 }
 
+/// GT: unsigned a > b.
 inline void op_gt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -334,18 +349,21 @@ inline void op_gt(StackTop stack) noexcept
     set_word(b, less_than(b, a));
 }
 
+/// SLT: signed a < b.
 [[gnu::noinline]] inline void op_slt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = U256{slt(a, stack.top())};
 }
 
+/// SGT: signed a > b.
 [[gnu::noinline]] inline void op_sgt(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
     stack.top() = U256{sgt(a, stack.top())};
 }
 
+/// EQ: a == b.
 inline void op_eq(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -354,12 +372,14 @@ inline void op_eq(StackTop stack) noexcept
              ((a.w[0] ^ b.w[0]) | (a.w[1] ^ b.w[1]) | (a.w[2] ^ b.w[2]) | (a.w[3] ^ b.w[3])) == 0);
 }
 
+/// ISZERO: a == 0.
 inline void op_iszero(StackTop stack) noexcept
 {
     U256& x = stack.top();
     set_word(x, (x.w[0] | x.w[1] | x.w[2] | x.w[3]) == 0);
 }
 
+/// AND: bitwise a & b.
 inline void op_and(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -368,6 +388,7 @@ inline void op_and(StackTop stack) noexcept
         b.w[i] = a.w[i] & b.w[i];
 }
 
+/// OR: bitwise a | b.
 inline void op_or(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -376,6 +397,7 @@ inline void op_or(StackTop stack) noexcept
         b.w[i] = a.w[i] | b.w[i];
 }
 
+/// XOR: bitwise a ^ b.
 inline void op_xor(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
@@ -384,6 +406,7 @@ inline void op_xor(StackTop stack) noexcept
         b.w[i] = a.w[i] ^ b.w[i];
 }
 
+/// NOT: bitwise ~a.
 inline void op_not(StackTop stack) noexcept
 {
     U256& x = stack.top();
@@ -391,24 +414,28 @@ inline void op_not(StackTop stack) noexcept
         x.w[i] = ~x.w[i];
 }
 
+/// BYTE: byte i of x counted from the most significant end.
 [[gnu::noinline]] inline void op_byte(StackTop stack) noexcept
 {
     const U256& i = stack.pop();
     stack.top() = byte_of(i, stack.top());
 }
 
+/// SHL: value << shift (EIP-145).
 [[gnu::noinline]] inline void op_shl(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
     stack.top() = stack.top() << shift;
 }
 
+/// SHR: logical value >> shift (EIP-145).
 [[gnu::noinline]] inline void op_shr(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
     stack.top() = stack.top() >> shift;
 }
 
+/// SAR: arithmetic value >> shift (EIP-145).
 [[gnu::noinline]] inline void op_sar(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
@@ -417,30 +444,37 @@ inline void op_not(StackTop stack) noexcept
 
 // ---- Keccak and environment -------------------------------------------------------------------
 
+/// KECCAK256 of a memory range; 6 gas per word plus memory expansion.
 Result op_keccak256(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
+/// ADDRESS: the executing account.
 inline void op_address(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.msg->recipient));
 }
 
+/// BALANCE of an account; EIP-2929 cold surcharge.
 Result op_balance(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
+/// ORIGIN: the transaction sender.
 [[gnu::noinline]] inline void op_origin(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.tx_context().origin));
 }
 
+/// CALLER: the message sender.
 inline void op_caller(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.msg->sender));
 }
 
+/// CALLVALUE: the message value.
 inline void op_callvalue(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.msg->value);
 }
 
+/// CALLDATALOAD: 32 bytes of input at an offset, zero-padded.
 [[gnu::noinline]] inline void op_calldataload(StackTop stack, ExecutionState& state) noexcept
 {
     U256& index = stack.top();
@@ -457,6 +491,7 @@ inline void op_callvalue(StackTop stack, ExecutionState& state) noexcept
     index = load_word(buf);
 }
 
+/// CALLDATASIZE.
 inline void op_calldatasize(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{state.msg->input.size()});
@@ -481,6 +516,7 @@ inline Result copy_to_memory(StackTop stack,
     return {Status::Success, gas};
 }
 
+/// CALLDATACOPY to memory, zero-padded; 3 gas per word plus memory.
 [[gnu::noinline]] inline Result op_calldatacopy(StackTop stack,
                                                 int64_t gas,
                                                 ExecutionState& state) noexcept
@@ -488,11 +524,13 @@ inline Result copy_to_memory(StackTop stack,
     return copy_to_memory(stack, gas, state, state.msg->input);
 }
 
+/// CODESIZE of the executing code.
 inline void op_codesize(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{state.analysis->size()});
 }
 
+/// CODECOPY to memory, zero-padded; 3 gas per word plus memory.
 [[gnu::noinline]] inline Result op_codecopy(StackTop stack,
                                             int64_t gas,
                                             ExecutionState& state) noexcept
@@ -500,19 +538,24 @@ inline void op_codesize(StackTop stack, ExecutionState& state) noexcept
     return copy_to_memory(stack, gas, state, state.analysis->code());
 }
 
+/// GASPRICE: the effective gas price of the transaction.
 [[gnu::noinline]] inline void op_gasprice(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().gas_price);
 }
 
+/// EXTCODESIZE; EIP-2929 cold surcharge.
 Result op_extcodesize(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// EXTCODECOPY to memory, zero-padded; copy, memory and cold-access gas.
 Result op_extcodecopy(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
+/// RETURNDATASIZE: size of the last sub-call's output.
 inline void op_returndatasize(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{state.return_data.size()});
 }
 
+/// RETURNDATACOPY; reading past the return data is an exceptional halt.
 [[gnu::noinline]] inline Result op_returndatacopy(StackTop stack,
                                                   int64_t gas,
                                                   ExecutionState& state) noexcept
@@ -535,52 +578,63 @@ inline void op_returndatasize(StackTop stack, ExecutionState& state) noexcept
     return {Status::Success, gas};
 }
 
+/// EXTCODEHASH (0 for non-existent accounts); EIP-2929 cold surcharge.
 Result op_extcodehash(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
 // ---- Block context ----------------------------------------------------------------------------
 
+/// BLOCKHASH of one of the 256 previous blocks, else 0.
 void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
 
+/// COINBASE: the block beneficiary.
 [[gnu::noinline]] inline void op_coinbase(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_address(state.tx_context().coinbase));
 }
 
+/// TIMESTAMP of the block.
 [[gnu::noinline]] inline void op_timestamp(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_timestamp)});
 }
 
+/// NUMBER of the block.
 [[gnu::noinline]] inline void op_number(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_number)});
 }
 
+/// PREVRANDAO (EIP-4399, formerly DIFFICULTY).
 [[gnu::noinline]] inline void op_prevrandao(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256::from_hash(state.tx_context().prev_randao));
 }
 
+/// GASLIMIT of the block.
 [[gnu::noinline]] inline void op_gaslimit(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(state.tx_context().block_gas_limit)});
 }
 
+/// CHAINID (EIP-1344).
 [[gnu::noinline]] inline void op_chainid(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().chain_id);
 }
 
+/// SELFBALANCE (EIP-1884): balance of the executing account.
 [[gnu::noinline]] inline void op_selfbalance(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.host->get_balance(state.msg->recipient));
 }
 
+/// BASEFEE (EIP-3198).
 [[gnu::noinline]] inline void op_basefee(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().base_fee);
 }
 
+/// BLOBHASH (EIP-4844): versioned hash i of the transaction, else 0.
 [[gnu::noinline]] inline void op_blobhash(StackTop stack, ExecutionState& state) noexcept
 {
     U256& index = stack.top();
@@ -589,6 +643,7 @@ void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
                                                              : U256{};
 }
 
+/// BLOBBASEFEE (EIP-7516).
 [[gnu::noinline]] inline void op_blobbasefee(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(state.tx_context().blob_base_fee);
@@ -596,11 +651,13 @@ void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
 
 // ---- Stack, memory, storage, flow -------------------------------------------------------------
 
+/// POP.
 inline void op_pop(StackTop stack) noexcept
 {
     stack.pop();
 }
 
+/// MLOAD: 32 bytes of memory; memory expansion gas.
 inline Result op_mload(StackTop stack, int64_t gas, ExecutionState& state) noexcept
 {
     U256& index = stack.top();
@@ -610,6 +667,7 @@ inline Result op_mload(StackTop stack, int64_t gas, ExecutionState& state) noexc
     return {Status::Success, gas};
 }
 
+/// MSTORE: 32 bytes to memory; memory expansion gas.
 inline Result op_mstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept
 {
     const U256& index = stack.pop();
@@ -620,6 +678,7 @@ inline Result op_mstore(StackTop stack, int64_t gas, ExecutionState& state) noex
     return {Status::Success, gas};
 }
 
+/// MSTORE8: the low byte to memory; memory expansion gas.
 inline Result op_mstore8(StackTop stack, int64_t gas, ExecutionState& state) noexcept
 {
     const U256& index = stack.pop();
@@ -630,9 +689,12 @@ inline Result op_mstore8(StackTop stack, int64_t gas, ExecutionState& state) noe
     return {Status::Success, gas};
 }
 
+/// SLOAD; EIP-2929 cold surcharge.
 Result op_sload(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// SSTORE: EIP-2200 sentry, EIP-2929 cold cost, EIP-3529 prices and refunds.
 Result op_sstore(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
+/// JUMP to a JUMPDEST, else an exceptional halt.
 inline CodeIter op_jump(StackTop stack, ExecutionState& state, CodeIter /*pc*/) noexcept
 {
     const U256& dst = stack.pop();
@@ -644,6 +706,7 @@ inline CodeIter op_jump(StackTop stack, ExecutionState& state, CodeIter /*pc*/) 
     return state.analysis->padded_code() + dst.w[0];
 }
 
+/// JUMPI: JUMP if the condition is non-zero.
 inline CodeIter op_jumpi(StackTop stack, ExecutionState& state, CodeIter pc) noexcept
 {
     const U256& dst = stack.pop();
@@ -658,31 +721,37 @@ inline CodeIter op_jumpi(StackTop stack, ExecutionState& state, CodeIter pc) noe
     return state.analysis->padded_code() + dst.w[0];
 }
 
+/// PC: offset of this instruction.
 inline CodeIter op_pc(StackTop stack, ExecutionState& state, CodeIter pc) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(pc - state.analysis->padded_code())});
     return pc + 1;
 }
 
+/// MSIZE: memory size in bytes (a multiple of 32).
 [[gnu::noinline]] inline void op_msize(StackTop stack, ExecutionState& state) noexcept
 {
     stack.push(U256{state.memory.size()});
 }
 
+/// GAS: gas left after this instruction's base cost.
 inline Result op_gas(StackTop stack, int64_t gas, ExecutionState& /*state*/) noexcept
 {
     stack.push(U256{static_cast<uint64_t>(gas)});
     return {Status::Success, gas};
 }
 
+/// JUMPDEST: marks a valid jump target; no effect.
 inline void op_jumpdest(StackTop /*stack*/) noexcept {}
 
+/// TLOAD (EIP-1153).
 [[gnu::noinline]] inline void op_tload(StackTop stack, ExecutionState& state) noexcept
 {
     U256& key = stack.top();
     key = state.host->get_transient_storage(state.msg->recipient, key);
 }
 
+/// TSTORE (EIP-1153); forbidden in static mode.
 [[gnu::noinline]] inline Result op_tstore(StackTop stack,
                                           int64_t gas,
                                           ExecutionState& state) noexcept
@@ -695,6 +764,7 @@ inline void op_jumpdest(StackTop /*stack*/) noexcept {}
     return {Status::Success, gas};
 }
 
+/// MCOPY (EIP-5656): memmove within memory; copy and expansion gas.
 [[gnu::noinline]] inline Result op_mcopy(StackTop stack,
                                          int64_t gas,
                                          ExecutionState& state) noexcept
@@ -712,11 +782,13 @@ inline void op_jumpdest(StackTop /*stack*/) noexcept {}
     return {Status::Success, gas};
 }
 
+/// PUSH0 (EIP-3855).
 inline void op_push0(StackTop stack) noexcept
 {
     set_word(stack.push_slot(), 0);
 }
 
+/// PUSH1..PUSH32: the N immediate bytes after the opcode.
 template <size_t N>
 inline CodeIter op_push(StackTop stack, ExecutionState& /*state*/, CodeIter pc) noexcept
 {
@@ -734,6 +806,7 @@ inline void copy_word(U256& dst, const U256& src) noexcept
     dst.w[3] = src.w[3];
 }
 
+/// DUP1..DUP16: copies item N-1 to the top.
 template <int N>
 inline void op_dup(StackTop stack) noexcept
 {
@@ -741,6 +814,7 @@ inline void op_dup(StackTop stack) noexcept
     copy_word(stack.push_slot(), src);
 }
 
+/// SWAP1..SWAP16: exchanges the top with item N.
 template <int N>
 inline void op_swap(StackTop stack) noexcept
 {
@@ -757,6 +831,7 @@ inline void op_swap(StackTop stack) noexcept
 /// Shared body of LOG0..LOG4 (out of line).
 Result log_impl(StackTop stack, int64_t gas, ExecutionState& state, int num_topics) noexcept;
 
+/// LOG0..LOG4.
 template <int N>
 inline Result op_log(StackTop stack, int64_t gas, ExecutionState& state) noexcept
 {
@@ -765,11 +840,17 @@ inline Result op_log(StackTop stack, int64_t gas, ExecutionState& state) noexcep
 
 // ---- System -----------------------------------------------------------------------------------
 
+/// CREATE (EIP-3860 initcode limit and word cost).
 Result op_create(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// CREATE2 (EIP-1014) with hashing and initcode word costs.
 Result op_create2(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// CALL: value transfer, new-account and cold costs, 63/64 rule, stipend.
 Result op_call(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// CALLCODE: another account's code in this account's context.
 Result op_callcode(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// DELEGATECALL: another account's code with this frame's sender and value.
 Result op_delegatecall(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
+/// STATICCALL: a call in static mode.
 Result op_staticcall(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
 /// Shared body of RETURN / REVERT.
@@ -787,6 +868,7 @@ inline TermResult return_impl(StackTop stack,
     return {status, gas};
 }
 
+/// RETURN: ends the frame successfully with a memory range as output.
 [[gnu::noinline]] inline TermResult op_return(StackTop stack,
                                               int64_t gas,
                                               ExecutionState& state) noexcept
@@ -794,6 +876,7 @@ inline TermResult return_impl(StackTop stack,
     return return_impl(stack, gas, state, Status::Success);
 }
 
+/// REVERT: ends the frame, reverting its changes, keeping gas, with output.
 [[gnu::noinline]] inline TermResult op_revert(StackTop stack,
                                               int64_t gas,
                                               ExecutionState& state) noexcept
@@ -801,11 +884,13 @@ inline TermResult return_impl(StackTop stack,
     return return_impl(stack, gas, state, Status::Revert);
 }
 
+/// INVALID (0xFE): exceptional halt.
 inline TermResult op_invalid(StackTop /*stack*/, int64_t gas, ExecutionState& /*state*/) noexcept
 {
     return {Status::InvalidInstruction, gas};
 }
 
+/// SELFDESTRUCT (EIP-6780 semantics in the host); 5000 + cold + new account.
 TermResult op_selfdestruct(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 
 /// Bytes not defined in Cancun.
