@@ -3,6 +3,7 @@
 
 #include "evm/vm.hpp"
 
+#include <pthread.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -16,7 +17,7 @@ namespace {
 /// The category of a test file: the directory right under GeneralStateTests, else the parent.
 std::string category_of(const fs::path& file)
 {
-    const fs::path parent = file.parent_path();
+    const fs::path parent = fs::absolute(file).lexically_normal().parent_path();
     for (auto it = parent.begin(); it != parent.end(); ++it)
     {
         if (*it == "GeneralStateTests")
@@ -28,6 +29,34 @@ std::string category_of(const fs::path& file)
         }
     }
     return parent.filename().string();
+}
+
+/// Stack for the thread that executes transactions: 1024 nested call frames need more than the
+/// default 8 MiB main-thread stack in sanitizer/debug builds (the memory is only reserved).
+constexpr size_t kExecutionStackSize = size_t{1} << 30;
+
+/// Runs `fn` on a thread with a kExecutionStackSize stack and waits for it; false if the
+/// thread could not be created.
+template <typename Fn>
+bool run_with_big_stack(Fn& fn)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    pthread_attr_setstacksize(&attr, kExecutionStackSize);
+    pthread_t thread;
+    const int rc = pthread_create(
+        &thread, &attr,
+        [](void* arg) -> void* {
+            (*static_cast<Fn*>(arg))();
+            return nullptr;
+        },
+        &fn);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return false;
+    pthread_join(thread, nullptr);
+    return true;
 }
 
 }  // namespace
@@ -72,8 +101,15 @@ int main(int argc, char** argv)
 
     tern::evm::Vm vm;
     tern::statetest::Runner runner{vm, filter, known};
-    for (const auto& f : files)
-        runner.run_file(f, category_of(f));
+    auto run_all = [&] {
+        for (const auto& f : files)
+            runner.run_file(f, category_of(f));
+    };
+    if (!run_with_big_stack(run_all))
+    {
+        std::cerr << "cannot start the execution thread\n";
+        return 2;
+    }
 
     tern::statetest::Counts total;
     for (const auto& [cat, c] : runner.counts())
