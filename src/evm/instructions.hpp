@@ -22,6 +22,15 @@
 #include <cstring>
 #include <utility>
 
+// GCC's SLP vectorizer merges limb-wise word copies into 16-byte loads/stores; a 16-byte load
+// of a slot just written by two 8-byte stores (or the reverse mix) misses store forwarding and
+// stalls. The interpreter loop and the word-writing instructions opt out on GCC.
+#if defined(__GNUC__) && !defined(__clang__)
+#    define TERN_EVM_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#    define TERN_EVM_NO_SLP
+#endif
+
 namespace tern::evm::instr {
 
 /// Position in the (padded) code.
@@ -108,6 +117,16 @@ inline void set_word(U256& dst, uint64_t v) noexcept
     dst.w[3] = 0;
 }
 
+/// dst = src limb by limb: 8-byte moves, so a following 8-byte read of the slot can take its
+/// value from the store buffer (a 16-byte read of two 8-byte stores cannot).
+inline void copy_word(U256& dst, const U256& src) noexcept
+{
+    dst.w[0] = src.w[0];
+    dst.w[1] = src.w[1];
+    dst.w[2] = src.w[2];
+    dst.w[3] = src.w[3];
+}
+
 /// dst = 32-byte big-endian word at p.
 inline void load_word_to(U256& dst, const uint8_t* p) noexcept
 {
@@ -166,6 +185,134 @@ inline void sub_in_place(const U256& a, U256& b) noexcept
         b.w[i] = r;
     }
     b.w[3] = a.w[3] - b.w[3] - borrow;
+}
+
+/// b = a * b (mod 2^256), schoolbook on the low limbs only.
+inline void mul_in_place(const U256& a, U256& b) noexcept
+{
+    const uint64_t a0 = a.w[0], a1 = a.w[1], a2 = a.w[2], a3 = a.w[3];
+    const uint64_t b0 = b.w[0], b1 = b.w[1], b2 = b.w[2], b3 = b.w[3];
+    uint128_t p = static_cast<uint128_t>(a0) * b0;
+    const uint64_t r0 = static_cast<uint64_t>(p);
+    p = static_cast<uint128_t>(a0) * b1 + static_cast<uint64_t>(p >> 64);
+    uint64_t r1 = static_cast<uint64_t>(p);
+    p = static_cast<uint128_t>(a0) * b2 + static_cast<uint64_t>(p >> 64);
+    uint64_t r2 = static_cast<uint64_t>(p);
+    uint64_t r3 = a0 * b3 + static_cast<uint64_t>(p >> 64);
+    p = static_cast<uint128_t>(a1) * b0 + r1;
+    r1 = static_cast<uint64_t>(p);
+    p = static_cast<uint128_t>(a1) * b1 + r2 + static_cast<uint64_t>(p >> 64);
+    r2 = static_cast<uint64_t>(p);
+    r3 += a1 * b2 + static_cast<uint64_t>(p >> 64);
+    p = static_cast<uint128_t>(a2) * b0 + r2;
+    r2 = static_cast<uint64_t>(p);
+    r3 += a2 * b1 + static_cast<uint64_t>(p >> 64);
+    r3 += a3 * b0;
+    b.w[0] = r0;
+    b.w[1] = r1;
+    b.w[2] = r2;
+    b.w[3] = r3;
+}
+
+/// x = x << n for n < 256, in place (high limbs first so sources are read before overwritten).
+inline void shl_in_place(U256& x, unsigned n) noexcept
+{
+    const int limbs = static_cast<int>(n / 64);
+    const unsigned bits = n % 64;
+    for (int i = 3; i >= 0; --i)
+    {
+        uint64_t v = 0;
+        if (i >= limbs)
+        {
+            v = x.w[i - limbs] << bits;
+            if (bits != 0 && i > limbs)
+                v |= x.w[i - limbs - 1] >> (64 - bits);
+        }
+        x.w[i] = v;
+    }
+}
+
+/// x = x >> n (logical) for n < 256, in place (low limbs first).
+inline void shr_in_place(U256& x, unsigned n) noexcept
+{
+    const int limbs = static_cast<int>(n / 64);
+    const unsigned bits = n % 64;
+    for (int i = 0; i < 4; ++i)
+    {
+        uint64_t v = 0;
+        if (i + limbs < 4)
+        {
+            v = x.w[i + limbs] >> bits;
+            if (bits != 0 && i + limbs + 1 < 4)
+                v |= x.w[i + limbs + 1] << (64 - bits);
+        }
+        x.w[i] = v;
+    }
+}
+
+/// dst = v when !negative, else dst = -v (two's complement over 256 bits).
+inline void set_signed_word(U256& dst, uint64_t v, bool negative) noexcept
+{
+    if (negative && v != 0)
+    {
+        dst.w[0] = 0 - v;
+        dst.w[1] = ~uint64_t{0};
+        dst.w[2] = ~uint64_t{0};
+        dst.w[3] = ~uint64_t{0};
+    }
+    else
+        set_word(dst, v);
+}
+
+/// True if x is a sign-extended 64-bit value (then its signed value is int64_t(x.w[0])).
+inline bool fits_i64(const U256& x) noexcept
+{
+    const uint64_t ext = static_cast<uint64_t>(static_cast<int64_t>(x.w[0]) >> 63);
+    return x.w[1] == ext && x.w[2] == ext && x.w[3] == ext;
+}
+
+/// True if both values are < 2^64.
+inline bool both_fit_u64(const U256& a, const U256& b) noexcept
+{
+    return (a.w[1] | a.w[2] | a.w[3] | b.w[1] | b.w[2] | b.w[3]) == 0;
+}
+
+/// Magnitude of a sign-extended 64-bit value.
+inline uint64_t abs_i64(uint64_t w0) noexcept
+{
+    return (w0 >> 63) != 0 ? 0 - w0 : w0;
+}
+
+/// x = -x (two's complement), in place.
+inline void negate_in_place(U256& x) noexcept
+{
+    uint64_t carry = 1;
+    for (int i = 0; i < 4; ++i)
+    {
+        const uint64_t v = ~x.w[i] + carry;
+        carry = (carry != 0 && v == 0) ? 1 : 0;
+        x.w[i] = v;
+    }
+}
+
+/// q = a / d for a non-zero 64-bit divisor by schoolbook long division with the hardware
+/// 128-by-64 divide (the remainder stays below d, so no step overflows); returns a % d.
+/// q may alias a.
+inline uint64_t div_by_u64(const U256& a, uint64_t d, U256& q) noexcept
+{
+    uint64_t rem = 0;
+    for (int i = 3; i >= 0; --i)
+    {
+        const uint64_t ai = a.w[i];
+        if (rem == 0 && ai < d)
+        {
+            q.w[i] = 0;
+            rem = ai;
+            continue;
+        }
+        q.w[i] = u256_detail::udiv128(rem, ai, d, rem);
+    }
+    return rem;
 }
 
 /// Unsigned a < b.
@@ -254,10 +401,10 @@ inline void op_add(StackTop stack) noexcept
 }
 
 /// MUL: a * b mod 2^256.
-[[gnu::noinline]] inline void op_mul(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_mul(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a * stack.top();
+    mul_in_place(a, stack.top());
 }
 
 /// SUB: a - b mod 2^256 (a is the top).
@@ -268,31 +415,79 @@ inline void op_sub(StackTop stack) noexcept
 }
 
 /// DIV: unsigned a / b, 0 when b == 0.
-[[gnu::noinline]] inline void op_div(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_div(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a / stack.top();
+    U256& b = stack.top();
+    if (both_fit_u64(a, b)) [[likely]]
+        set_word(b, b.w[0] != 0 ? a.w[0] / b.w[0] : 0);
+    else if (b.fits_u64() && b.w[0] != 0)
+        div_by_u64(a, b.w[0], b);
+    else
+        copy_word(b, a / b);
 }
 
 /// SDIV: signed a / b truncated, 0 when b == 0.
-[[gnu::noinline]] inline void op_sdiv(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_sdiv(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = sdiv(a, stack.top());
+    U256& b = stack.top();
+    if (fits_i64(a) && fits_i64(b)) [[likely]]
+    {
+        // Magnitudes as unsigned: INT64_MIN / -1 = 2^63 stays exact.
+        const uint64_t ua = abs_i64(a.w[0]);
+        const uint64_t ub = abs_i64(b.w[0]);
+        const bool negative = ((a.w[0] ^ b.w[0]) >> 63) != 0;
+        set_signed_word(b, ub != 0 ? ua / ub : 0, negative);
+    }
+    else
+    {
+        const bool negative = ((a.w[3] ^ b.w[3]) >> 63) != 0;
+        U256 ua;
+        copy_word(ua, a);
+        if (is_negative(ua))
+            negate_in_place(ua);
+        if (is_negative(b))
+            negate_in_place(b);
+        // b now holds |b|.
+        if (b.fits_u64() && b.w[0] != 0)
+            div_by_u64(ua, b.w[0], b);
+        else
+            copy_word(b, ua / b);
+        if (negative)
+            negate_in_place(b);
+    }
 }
 
 /// MOD: unsigned a % b, 0 when b == 0.
-[[gnu::noinline]] inline void op_mod(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_mod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = a % stack.top();
+    U256& b = stack.top();
+    if (both_fit_u64(a, b)) [[likely]]
+        set_word(b, b.w[0] != 0 ? a.w[0] % b.w[0] : 0);
+    else if (b.fits_u64() && b.w[0] != 0)
+    {
+        U256 q;
+        set_word(b, div_by_u64(a, b.w[0], q));
+    }
+    else
+        copy_word(b, a % b);
 }
 
 /// SMOD: signed a % b (sign of a), 0 when b == 0.
-[[gnu::noinline]] inline void op_smod(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_smod(StackTop stack) noexcept
 {
     const U256& a = stack.pop();
-    stack.top() = smod(a, stack.top());
+    U256& b = stack.top();
+    if (fits_i64(a) && fits_i64(b)) [[likely]]
+    {
+        const uint64_t ua = abs_i64(a.w[0]);
+        const uint64_t ub = abs_i64(b.w[0]);
+        set_signed_word(b, ub != 0 ? ua % ub : 0, (a.w[0] >> 63) != 0);
+    }
+    else
+        copy_word(b, smod(a, b));
 }
 
 /// ADDMOD: (a + b) % m without overflow, 0 when m == 0.
@@ -422,24 +617,49 @@ inline void op_not(StackTop stack) noexcept
 }
 
 /// SHL: value << shift (EIP-145).
-[[gnu::noinline]] inline void op_shl(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_shl(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
-    stack.top() = stack.top() << shift;
+    U256& x = stack.top();
+    if (shift.fits_u64() && shift.w[0] < 256)
+        shl_in_place(x, static_cast<unsigned>(shift.w[0]));
+    else
+        set_word(x, 0);
 }
 
 /// SHR: logical value >> shift (EIP-145).
-[[gnu::noinline]] inline void op_shr(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_shr(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
-    stack.top() = stack.top() >> shift;
+    U256& x = stack.top();
+    if (shift.fits_u64() && shift.w[0] < 256)
+        shr_in_place(x, static_cast<unsigned>(shift.w[0]));
+    else
+        set_word(x, 0);
 }
 
 /// SAR: arithmetic value >> shift (EIP-145).
-[[gnu::noinline]] inline void op_sar(StackTop stack) noexcept
+[[gnu::noinline]] TERN_EVM_NO_SLP inline void op_sar(StackTop stack) noexcept
 {
     const U256& shift = stack.pop();
-    stack.top() = sar(shift, stack.top());
+    U256& x = stack.top();
+    const bool negative = (x.w[3] >> 63) != 0;
+    if (shift.fits_u64() && shift.w[0] < 256)
+    {
+        // Arithmetic shift = logical shift of the complement, complemented, for negatives.
+        const uint64_t flip = negative ? ~uint64_t{0} : 0;
+        for (int i = 0; i < 4; ++i)
+            x.w[i] ^= flip;
+        shr_in_place(x, static_cast<unsigned>(shift.w[0]));
+        for (int i = 0; i < 4; ++i)
+            x.w[i] ^= flip;
+    }
+    else
+    {
+        const uint64_t fill = negative ? ~uint64_t{0} : 0;
+        for (int i = 0; i < 4; ++i)
+            x.w[i] = fill;
+    }
 }
 
 // ---- Keccak and environment -------------------------------------------------------------------
@@ -794,16 +1014,6 @@ inline CodeIter op_push(StackTop stack, ExecutionState& /*state*/, CodeIter pc) 
 {
     load_immediate_to<N>(stack.push_slot(), pc + 1);
     return pc + 1 + N;
-}
-
-/// dst = src limb by limb: 8-byte moves, so a following 8-byte read of the slot can take its
-/// value from the store buffer (a 16-byte read of two 8-byte stores cannot).
-inline void copy_word(U256& dst, const U256& src) noexcept
-{
-    dst.w[0] = src.w[0];
-    dst.w[1] = src.w[1];
-    dst.w[2] = src.w[2];
-    dst.w[3] = src.w[3];
 }
 
 /// DUP1..DUP16: copies item N-1 to the top.

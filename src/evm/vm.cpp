@@ -140,14 +140,6 @@ TERN_EVM_OPCODES(TERN_EVM_X)
         top += tr.stack_out - tr.stack_in;                                               \
     }
 
-// GCC's SLP vectorizer merges the limb-wise stack writes into 16-byte stores/loads, which then
-// miss store forwarding against the 8-byte limb writes of neighbouring instructions.
-#if defined(__GNUC__) && !defined(__clang__)
-#    define TERN_EVM_NO_SLP __attribute__((optimize("no-tree-slp-vectorize")))
-#else
-#    define TERN_EVM_NO_SLP
-#endif
-
 #if TERN_EVM_CGOTO
 #    pragma GCC diagnostic push
 #    pragma GCC diagnostic ignored "-Wpedantic"
