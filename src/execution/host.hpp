@@ -35,6 +35,9 @@ public:
         : state_(state), vm_(vm), tx_context_(tx_context), block_(block)
     {}
 
+    // evm::Host implementation; each function's contract is documented in evm/host.hpp.
+
+    /// EIP-161: false for absent and empty accounts.
     bool account_exists(const Address& addr) const override;
     U256 get_storage(const Address& addr, const U256& key) const override;
     evm::StorageStatus set_storage(const Address& addr,
