@@ -19,6 +19,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#if defined(__x86_64__)
+#    include <immintrin.h>
+#endif
 #include <cstring>
 #include <utility>
 
@@ -159,32 +162,44 @@ inline void load_immediate_to(U256& dst, const uint8_t* p) noexcept
         dst.w[i] = 0;
 }
 
-/// b = a + b (mod 2^256).
+/// b = a + b (mod 2^256). An add-with-carry chain (GCC turns uint128 sums into spills).
 inline void add_in_place(const U256& a, U256& b) noexcept
 {
-    uint128_t s = static_cast<uint128_t>(a.w[0]) + b.w[0];
-    b.w[0] = static_cast<uint64_t>(s);
-    s = static_cast<uint128_t>(a.w[1]) + b.w[1] + static_cast<uint64_t>(s >> 64);
-    b.w[1] = static_cast<uint64_t>(s);
-    s = static_cast<uint128_t>(a.w[2]) + b.w[2] + static_cast<uint64_t>(s >> 64);
-    b.w[2] = static_cast<uint64_t>(s);
-    b.w[3] = a.w[3] + b.w[3] + static_cast<uint64_t>(s >> 64);
+#if defined(__x86_64__)
+    unsigned long long r0, r1, r2, r3;
+    unsigned char c = _addcarry_u64(0, a.w[0], b.w[0], &r0);
+    c = _addcarry_u64(c, a.w[1], b.w[1], &r1);
+    c = _addcarry_u64(c, a.w[2], b.w[2], &r2);
+    _addcarry_u64(c, a.w[3], b.w[3], &r3);
+    b.w[0] = r0;
+    b.w[1] = r1;
+    b.w[2] = r2;
+    b.w[3] = r3;
+#else
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; ++i)
+        b.w[i] = u256_detail::addc(a.w[i], b.w[i], carry, carry);
+#endif
 }
 
 /// b = a - b (mod 2^256).
 inline void sub_in_place(const U256& a, U256& b) noexcept
 {
+#if defined(__x86_64__)
+    unsigned long long r0, r1, r2, r3;
+    unsigned char c = _subborrow_u64(0, a.w[0], b.w[0], &r0);
+    c = _subborrow_u64(c, a.w[1], b.w[1], &r1);
+    c = _subborrow_u64(c, a.w[2], b.w[2], &r2);
+    _subborrow_u64(c, a.w[3], b.w[3], &r3);
+    b.w[0] = r0;
+    b.w[1] = r1;
+    b.w[2] = r2;
+    b.w[3] = r3;
+#else
     uint64_t borrow = 0;
-    for (int i = 0; i < 3; ++i)
-    {
-        const uint64_t x = a.w[i];
-        const uint64_t y = b.w[i];
-        const uint64_t d = x - y;
-        const uint64_t r = d - borrow;
-        borrow = static_cast<uint64_t>(x < y) | static_cast<uint64_t>(d < borrow);
-        b.w[i] = r;
-    }
-    b.w[3] = a.w[3] - b.w[3] - borrow;
+    for (int i = 0; i < 4; ++i)
+        b.w[i] = u256_detail::subb(a.w[i], b.w[i], borrow, borrow);
+#endif
 }
 
 /// b = a * b (mod 2^256), schoolbook on the low limbs only.
