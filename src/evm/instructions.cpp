@@ -43,7 +43,8 @@ Result op_keccak256(StackTop stack, int64_t gas, ExecutionState& state) noexcept
         return {Status::OutOfGas, gas};
     const BytesView data =
         n != 0 ? BytesView{&state.memory[offset.w[0]], static_cast<size_t>(n)} : BytesView{};
-    size = U256::from_hash(keccak256(data));
+    const Hash256 h = keccak256(data);
+    load_word_to(size, h.data());
     return {Status::Success, gas};
 }
 
@@ -91,7 +92,8 @@ Result op_extcodehash(StackTop stack, int64_t gas, ExecutionState& state) noexce
     const Address addr = x.to_address();
     if (!charge_account_access(gas, state, addr))
         return {Status::OutOfGas, gas};
-    x = U256::from_hash(state.host->get_code_hash(addr));
+    const Hash256 h = state.host->get_code_hash(addr);
+    load_word_to(x, h.data());
     return {Status::Success, gas};
 }
 

@@ -130,6 +130,17 @@ inline void copy_word(U256& dst, const U256& src) noexcept
     dst.w[3] = src.w[3];
 }
 
+/// dst = an address zero-extended to a word (20 big-endian bytes).
+inline void load_address_to(U256& dst, const Address& a) noexcept
+{
+    uint32_t top;
+    std::memcpy(&top, a.data(), 4);
+    dst.w[3] = 0;
+    dst.w[2] = __builtin_bswap32(top);
+    dst.w[1] = load_be64(a.data() + 4);
+    dst.w[0] = load_be64(a.data() + 12);
+}
+
 /// dst = 32-byte big-endian word at p.
 inline void load_word_to(U256& dst, const uint8_t* p) noexcept
 {
@@ -685,7 +696,7 @@ Result op_keccak256(StackTop stack, int64_t gas, ExecutionState& state) noexcept
 /// ADDRESS: the executing account.
 inline void op_address(StackTop stack, ExecutionState& state) noexcept
 {
-    stack.push(U256::from_address(state.msg->recipient));
+    load_address_to(stack.push_slot(), state.msg->recipient);
 }
 
 /// BALANCE of an account; EIP-2929 cold surcharge.
@@ -694,13 +705,13 @@ Result op_balance(StackTop stack, int64_t gas, ExecutionState& state) noexcept;
 /// ORIGIN: the transaction sender.
 [[gnu::noinline]] inline void op_origin(StackTop stack, ExecutionState& state) noexcept
 {
-    stack.push(U256::from_address(state.tx_context().origin));
+    load_address_to(stack.push_slot(), state.tx_context().origin);
 }
 
 /// CALLER: the message sender.
 inline void op_caller(StackTop stack, ExecutionState& state) noexcept
 {
-    stack.push(U256::from_address(state.msg->sender));
+    load_address_to(stack.push_slot(), state.msg->sender);
 }
 
 /// CALLVALUE: the message value.
@@ -824,7 +835,7 @@ void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
 /// COINBASE: the block beneficiary.
 [[gnu::noinline]] inline void op_coinbase(StackTop stack, ExecutionState& state) noexcept
 {
-    stack.push(U256::from_address(state.tx_context().coinbase));
+    load_address_to(stack.push_slot(), state.tx_context().coinbase);
 }
 
 /// TIMESTAMP of the block.
@@ -842,7 +853,7 @@ void op_blockhash(StackTop stack, ExecutionState& state) noexcept;
 /// PREVRANDAO (EIP-4399, formerly DIFFICULTY).
 [[gnu::noinline]] inline void op_prevrandao(StackTop stack, ExecutionState& state) noexcept
 {
-    stack.push(U256::from_hash(state.tx_context().prev_randao));
+    load_word_to(stack.push_slot(), state.tx_context().prev_randao.data());
 }
 
 /// GASLIMIT of the block.
