@@ -71,6 +71,18 @@ public:
     /// Empties the memory for a new frame (keeps the allocation).
     void clear() noexcept { size_ = 0; }
 
+    /// Bytes allocated.
+    size_t capacity() const noexcept { return capacity_; }
+
+    /// Empties the memory and frees the allocation.
+    void release() noexcept
+    {
+        std::free(data_);
+        data_ = nullptr;
+        size_ = 0;
+        capacity_ = 0;
+    }
+
 private:
     static constexpr size_t kInitialCapacity = 4 * 1024;
     uint8_t* data_ = nullptr;

@@ -520,6 +520,22 @@ TEST_F(Interpreter, AnalysisCacheIsKeyedByHash)
     EXPECT_EQ(vm.cache_size(), 0u);
 }
 
+TEST_F(Interpreter, ReusedFrameStateStartsClean)
+{
+    // A frame dirties memory (small and > 1 MiB, which is freed on release) and the stack;
+    // the next frame reusing the pooled state must see zero memory and an empty stack.
+    for (uint64_t off : {uint64_t{0}, uint64_t{2} << 20})
+    {
+        ASSERT_EQ(exec(Code{}.mstore(off, U256::max()).push(1).push(2), 10'000'000).status,
+                  Status::Success);
+        const auto r = exec(Code{}.push(off).op(Op::MLOAD).ret_top(), 10'000'000);
+        ASSERT_EQ(r.status, Status::Success);
+        EXPECT_EQ(U256::from_be(r.output), U256{0});
+        EXPECT_EQ(result_word(Code{}.op(Op::MSIZE).ret_top()), U256{0});
+        EXPECT_EQ(exec(Code{}.op(Op::POP)).status, Status::StackUnderflow);
+    }
+}
+
 TEST_F(Interpreter, TwoVmsAreIndependent)
 {
     Vm other;

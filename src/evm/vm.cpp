@@ -199,6 +199,10 @@ std::unique_ptr<ExecutionState> Vm::acquire_state()
 
 void Vm::release_state(std::unique_ptr<ExecutionState> state) noexcept
 {
+    // Do not let one memory-hungry frame pin a large buffer in the pool.
+    if (state->memory.capacity() > kMaxRetainedMemory)
+        state->memory.release();
+    state->return_data = Bytes{};
     free_states_.push_back(std::move(state));
 }
 

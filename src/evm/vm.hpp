@@ -45,6 +45,9 @@ public:
     /// Upper bound on cached analyses; the cache is emptied when it would grow past it.
     static constexpr size_t kMaxCachedAnalyses = 8192;
 
+    /// Frame memory larger than this is freed when the frame ends instead of kept for reuse.
+    static constexpr size_t kMaxRetainedMemory = 1 << 20;
+
 private:
     ExecResult run(Host& host, const Message& msg, const CodeAnalysis& analysis);
     std::unique_ptr<ExecutionState> acquire_state();
