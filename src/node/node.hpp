@@ -1,0 +1,89 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "node/config.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+namespace tern::rpc {
+class Dispatcher;
+class Server;
+}  // namespace tern::rpc
+namespace tern::db {
+class ChainDb;
+}
+namespace tern::txpool {
+class TxPool;
+}
+
+namespace tern::node {
+
+class DevEngine;
+class VmPool;
+struct DevKeys;
+
+/// A dev node: the chain database, the head state, the transaction pool, the embedded dev
+/// engine and the JSON-RPC server, wired together. No globals: several nodes can run in one
+/// process (each on its own port and database).
+///
+/// Concurrency: the engine is the only writer; it builds and commits blocks holding
+/// chain_mutex() exclusively. RPC handlers read holding it shared.
+///
+/// Extending: more RPC methods are registered on dispatcher() before start() (see eth_api.hpp
+/// for the helpers the eth_ handlers use); subscribers hook the engine's commit notifications
+/// (DevEngine::on_block).
+class Node
+{
+public:
+    /// A node that is not running yet.
+    explicit Node(NodeConfig config);
+    /// Stops the node if it is running.
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    /// Opens the database (creating genesis on first start), starts the engine and the RPC
+    /// server. Returns the bound port, or a message saying what went wrong (bad genesis, port
+    /// in use, database locked, ...).
+    Result<uint16_t, std::string> start();
+    /// Stops the RPC server and the engine and closes the database; idempotent.
+    void stop();
+
+    /// The configuration (chain id adjusted from the genesis file once started).
+    const NodeConfig& config() const noexcept { return config_; }
+    /// The bound RPC port (after start()).
+    uint16_t port() const noexcept { return port_; }
+
+    /// Handler registry; add methods before start().
+    rpc::Dispatcher& dispatcher() noexcept { return *dispatcher_; }
+    /// The chain database (valid after start()).
+    db::ChainDb& db() noexcept { return *db_; }
+    /// The transaction pool (valid after start()).
+    txpool::TxPool& pool() noexcept { return *pool_; }
+    /// The dev engine (valid after start()).
+    DevEngine& engine() noexcept { return *engine_; }
+    /// Interpreter instances for concurrent eth_call/estimateGas.
+    VmPool& vms() noexcept { return *vms_; }
+    /// The unlocked dev accounts and their keys.
+    const DevKeys& keys() const noexcept { return *keys_; }
+    /// Readers shared, the engine exclusive.
+    std::shared_mutex& chain_mutex() noexcept { return chain_mutex_; }
+
+private:
+    NodeConfig config_;
+    uint16_t port_ = 0;
+    bool running_ = false;
+    std::shared_mutex chain_mutex_;
+    std::unique_ptr<DevKeys> keys_;
+    std::unique_ptr<VmPool> vms_;
+    std::unique_ptr<db::ChainDb> db_;
+    std::unique_ptr<txpool::TxPool> pool_;
+    std::unique_ptr<DevEngine> engine_;
+    std::unique_ptr<rpc::Dispatcher> dispatcher_;
+    std::unique_ptr<rpc::Server> server_;
+};
+
+}  // namespace tern::node
