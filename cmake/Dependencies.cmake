@@ -16,3 +16,12 @@ endif()
 if(TERN_BUILD_BENCH)
     find_package(benchmark REQUIRED)
 endif()
+# RocksDB (librocksdb-dev): the Debian CMake config pulls in optional compression deps, so
+# import the library directly.
+if(NOT TARGET RocksDB::rocksdb)
+    find_library(ROCKSDB_LIBRARY rocksdb REQUIRED)
+    find_path(ROCKSDB_INCLUDE_DIR rocksdb/db.h REQUIRED)
+    add_library(RocksDB::rocksdb UNKNOWN IMPORTED)
+    set_target_properties(RocksDB::rocksdb PROPERTIES IMPORTED_LOCATION ${ROCKSDB_LIBRARY}
+        INTERFACE_INCLUDE_DIRECTORIES ${ROCKSDB_INCLUDE_DIR})
+endif()

@@ -1,0 +1,199 @@
+#pragma once
+
+#include "chain/block.hpp"
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "core/uint256.hpp"
+#include "execution/receipt.hpp"
+#include "state/account.hpp"
+#include "state/reader.hpp"
+#include "transaction/transaction.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tern::db {
+
+/// Why a database operation failed.
+enum class DbErrorCode : uint8_t
+{
+    Io,                   ///< RocksDB reported an I/O error (message carries its status text)
+    Corruption,           ///< stored bytes could not be decoded
+    HistoryUnavailable,   ///< state at a block outside the history window (or in the future)
+    GenesisMismatch,      ///< the database holds a different genesis
+    NotInitialized,       ///< no genesis written yet
+    InvalidBlock,         ///< commit_block: not the child of the head (number or parent hash)
+    IncompatibleVersion,  ///< the database was written with another schema version
+};
+
+/// A database error: a code for callers to branch on and a human-readable message.
+struct DbError
+{
+    DbErrorCode code = DbErrorCode::Io;
+    std::string message;
+};
+
+/// Success marker for operations with no value (Result<Ok, DbError>).
+struct Ok
+{};
+
+/// How to open a ChainDb.
+struct ChainDbOptions
+{
+    /// Directory of the RocksDB database; empty = in memory (a private rocksdb::NewMemEnv, same
+    /// code path, gone when the ChainDb is destroyed).
+    std::string path;
+    /// Number of past blocks whose state stays readable through state_at(): blocks
+    /// head - history_blocks .. head. Ignored when `archive` is set.
+    uint64_t history_blocks = 128;
+    /// Keep the history of every block (never prune).
+    bool archive = false;
+    /// fsync the WAL on every commit_block (survives power loss). Without it each commit still
+    /// goes through the write-ahead log before commit_block returns, so a killed process
+    /// (kill -9) never loses a committed block; only an OS crash / power loss could.
+    bool sync_writes = false;
+    /// RocksDB block cache size in bytes (0 = RocksDB default).
+    size_t block_cache_bytes = 64 << 20;
+};
+
+/// Where an included transaction lives, with its decoded form and sender.
+struct TxLookup
+{
+    uint64_t block_number = 0;
+    Hash256 block_hash;
+    uint32_t index = 0;  ///< position in the block
+    Transaction tx;
+    Address sender;
+    Hash256 hash;
+};
+
+/// Callback of ChainDb::for_each_account: address and account, in address order.
+using AccountVisitor = std::function<void(const Address&, const state::AccountInfo&)>;
+/// Callback of ChainDb::for_each_storage: slot key and (non-zero) value, in key order.
+using StorageVisitor = std::function<void(const U256& key, const U256& value)>;
+
+/// A StateReader pinned to one block's state (a RocksDB snapshot: later commits are invisible).
+/// Returned by ChainDb::state_at() and ChainDb::head_state(); must not outlive its ChainDb.
+class StateView : public state::StateReader
+{
+public:
+    /// The block whose post-state this view reads.
+    virtual uint64_t block_number() const noexcept = 0;
+    /// Storage of `addr` at this block, in slot order (non-zero values only).
+    virtual void for_each_storage(const Address& addr, const StorageVisitor& fn) const = 0;
+};
+
+/// The node's persistent store on RocksDB: flat head state (accounts, storage, code), per-block
+/// history of changed values (for state at recent blocks), headers, bodies, receipts, the
+/// transaction index and chain metadata. Every block is written in one atomic WriteBatch, so
+/// after a crash the database holds exactly the blocks whose commit_block returned (or whose
+/// batch reached the WAL), never part of one.
+///
+/// The ChainDb itself is a StateReader of the head state (the latest committed block). Reads
+/// are thread-safe; commit_block / init_genesis must come from one writer at a time (the node's
+/// chain mutex), and head reads during a commit see either the old or the new block per read
+/// (use head_state() for a consistent multi-read view).
+class ChainDb final : public state::StateReader
+{
+public:
+    /// Opens (creating if missing) the database. Fails if RocksDB cannot open it or it was
+    /// written by an incompatible schema version.
+    static Result<std::unique_ptr<ChainDb>, DbError> open(const ChainDbOptions& options);
+
+    ~ChainDb() override;
+    ChainDb(const ChainDb&) = delete;
+    ChainDb& operator=(const ChainDb&) = delete;
+
+    // ---- genesis and metadata ----
+
+    /// Writes block 0 and its state (`alloc`: each account's info, code and storage) if the
+    /// database is empty; if it already holds a chain, succeeds only when its genesis hash
+    /// equals `genesis.header.hash()` (GenesisMismatch otherwise) and writes nothing.
+    /// `chain_config` is an opaque blob (the node's config) stored beside the genesis.
+    Result<Ok, DbError> init_genesis(const chain::Block& genesis,
+                                     const state::StateDiff& alloc,
+                                     BytesView chain_config = {});
+
+    /// True once a genesis has been written.
+    bool initialized() const noexcept;
+    /// Hash of block 0 (nullopt before init_genesis).
+    std::optional<Hash256> genesis_hash() const;
+    /// The blob given to init_genesis (nullopt if none).
+    std::optional<Bytes> chain_config() const;
+
+    // ---- blocks ----
+
+    /// Commits one block on top of the head: its state changes (flat state, code, history of
+    /// previous values), header, body, receipts, transaction index and the new head pointer, in
+    /// one atomic WriteBatch; then prunes history that left the window. Fails with
+    /// InvalidBlock unless block.header.number == head + 1 and parent_hash == head hash.
+    Result<Ok, DbError> commit_block(const chain::Block& block,
+                                     std::span<const execution::Receipt> receipts,
+                                     const state::StateDiff& diff);
+
+    /// Number of the latest committed block (0 after genesis; 0 before init as well).
+    uint64_t head_number() const noexcept;
+    /// Hash of the latest committed block.
+    Hash256 head_hash() const noexcept;
+
+    /// Header of the block `number` (nullopt if not committed).
+    std::optional<chain::BlockHeader> header(uint64_t number) const;
+    /// Header of the block with `hash`.
+    std::optional<chain::BlockHeader> header_by_hash(const Hash256& hash) const;
+    /// Hash of block `number` (nullopt if not committed). Cheap: no header decoding.
+    std::optional<Hash256> block_hash(uint64_t number) const;
+    /// Number of the block with `hash`.
+    std::optional<uint64_t> block_number(const Hash256& hash) const;
+    /// Number of transactions in block `number`.
+    std::optional<size_t> transaction_count(uint64_t number) const;
+    /// The full block `number` (header, transactions, senders, withdrawals).
+    std::optional<chain::Block> block(uint64_t number) const;
+    /// The full block with `hash`.
+    std::optional<chain::Block> block_by_hash(const Hash256& hash) const;
+    /// Receipts of block `number` (bloom recomputed from the logs); nullopt if not committed.
+    std::optional<std::vector<execution::Receipt>> receipts(uint64_t number) const;
+    /// An included transaction by hash (nullopt if unknown).
+    std::optional<TxLookup> transaction(const Hash256& tx_hash) const;
+    /// Transaction `index` of block `number`.
+    std::optional<TxLookup> transaction_at(uint64_t number, uint32_t index) const;
+
+    // ---- state ----
+
+    /// Head state: nullopt if the account does not exist.
+    std::optional<state::AccountInfo> read_account(const Address& addr) const override;
+    /// Head state: a slot's value (zero if absent).
+    U256 read_storage(const Address& addr, const U256& key) const override;
+    /// Head state: true if `addr` has a non-zero storage slot.
+    bool has_storage(const Address& addr) const override;
+    /// Code by hash (cached; code is never deleted); null for kEmptyCodeHash / unknown.
+    state::CodePtr read_code(const Hash256& code_hash) const override;
+
+    /// A consistent view of the head state (snapshot; later commits are invisible to it).
+    std::unique_ptr<StateView> head_state() const;
+    /// The state after block `number`; HistoryUnavailable ("historical state not available")
+    /// unless number is in [oldest_state_block(), head].
+    Result<std::unique_ptr<StateView>, DbError> state_at(uint64_t number) const;
+    /// Lowest block whose state state_at() can still give.
+    uint64_t oldest_state_block() const noexcept;
+
+    /// Every account of the head state, in address order (state-root tracker, dumps).
+    void for_each_account(const AccountVisitor& fn) const;
+    /// Head storage of `addr`, in slot order (non-zero values only).
+    void for_each_storage(const Address& addr, const StorageVisitor& fn) const;
+
+    /// The options the database was opened with.
+    const ChainDbOptions& options() const noexcept;
+
+    struct Impl;
+
+private:
+    explicit ChainDb(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tern::db
