@@ -1,0 +1,187 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "rpc/subscriptions.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::rpc {
+
+/// JSON-RPC 2.0 error codes, and the server-defined ones geth uses.
+namespace code {
+inline constexpr int parse_error = -32700;         ///< body is not JSON
+inline constexpr int invalid_request = -32600;     ///< not a JSON-RPC request object
+inline constexpr int method_not_found = -32601;    ///< also geth's "notifications not supported"
+inline constexpr int invalid_params = -32602;      ///< wrong number/types of parameters
+inline constexpr int internal_error = -32603;      ///< handler failed unexpectedly
+inline constexpr int server_error = -32000;        ///< geth's default for handler errors
+inline constexpr int response_too_large = -32003;  ///< batch responses over the size limit
+}  // namespace code
+
+/// A JSON-RPC error. Handlers throw it (or return it, see ResultHandler); it becomes the
+/// response's "error" member: {"code":code,"message":message,"data":data}.
+struct Error
+{
+    int code = code::internal_error;     ///< JSON-RPC error code
+    std::string message;                 ///< human-readable message (geth's wording)
+    std::optional<nlohmann::json> data;  ///< optional "data" (e.g. revert bytes as hex)
+
+    /// -32602 with `message` (geth: "invalid argument 0: ...", "missing value for ...").
+    static Error invalid_params(std::string message);
+    /// -32603 with `message`.
+    static Error internal(std::string message);
+    /// -32000 (geth's default code) with `message`.
+    static Error server(std::string message);
+    /// -32601 "the method X does not exist/is not available".
+    static Error method_not_found(std::string_view method);
+};
+
+/// How a call reached the dispatcher.
+enum class Transport : uint8_t
+{
+    Internal,   ///< in-process (tests, tools)
+    Http,       ///< HTTP POST: no subscriptions
+    WebSocket,  ///< WebSocket: subscriptions allowed
+};
+
+/// Per-call context given to handlers: where the call came from, and subscriptions for
+/// connections that can receive notifications (WebSocket). Lives for one call (a batch
+/// reuses one context, method() changes per item).
+class CallContext
+{
+public:
+    /// An in-process context without subscriptions.
+    CallContext() = default;
+
+    /// A context for a connection; `subscriptions` and `sink` are null when notifications are
+    /// impossible (HTTP).
+    CallContext(Transport transport,
+                std::string remote_address,
+                Subscriptions* subscriptions = nullptr,
+                std::shared_ptr<NotificationSink> sink = nullptr);
+
+    /// Transport of the connection.
+    Transport transport() const noexcept { return transport_; }
+    /// "ip:port" of the peer ("" in-process).
+    const std::string& remote_address() const noexcept { return remote_; }
+    /// Name of the method being called.
+    const std::string& method() const noexcept { return method_; }
+    /// True when subscribe() can succeed (WebSocket connections).
+    bool can_subscribe() const noexcept { return subscriptions_ && sink_; }
+
+    /// Subscribes this connection to `topic` with topic-specific `params`; the notification method
+    /// is the namespace of the current method + "_subscription" (eth_subscribe ->
+    /// eth_subscription). Returns the subscription id. Throws Error{-32601, "notifications not
+    /// supported"} (geth) when the connection cannot receive notifications.
+    std::string subscribe(std::string topic, nlohmann::json params = nullptr);
+
+    /// Removes subscription `id` of this connection; false if it has no such subscription.
+    bool unsubscribe(std::string_view id);
+
+    /// Sets the method name (called by the dispatcher before each handler).
+    void set_method(std::string_view method) { method_.assign(method); }
+
+private:
+    Transport transport_ = Transport::Internal;
+    std::string remote_;
+    std::string method_;
+    Subscriptions* subscriptions_ = nullptr;
+    std::shared_ptr<NotificationSink> sink_;
+};
+
+/// A method implementation: receives "params" (an array or object; [] when absent) and returns
+/// the "result". Throws Error for a JSON-RPC error; a nlohmann::json::exception escaping it
+/// becomes -32602 (the params did not have the expected shape), any other std::exception -32603.
+using Handler = std::function<nlohmann::json(const nlohmann::json& params, CallContext& ctx)>;
+
+/// A method implementation that returns errors instead of throwing them.
+using ResultHandler =
+    std::function<Result<nlohmann::json, Error>(const nlohmann::json& params, CallContext& ctx)>;
+
+/// Limits applied by the dispatcher (defaults as geth).
+struct DispatchLimits
+{
+    size_t max_batch_items = 1000;                 ///< more: one "batch too large" error
+    size_t max_batch_response_bytes = 25'000'000;  ///< results past it: "response too large"
+    size_t max_depth = 128;                        ///< JSON nesting deeper: parse error
+};
+
+/// JSON-RPC 2.0 request parsing and dispatch to registered handlers; transport-independent.
+/// Register every method before serving; handle() is then safe to call from many threads.
+class Dispatcher
+{
+public:
+    /// A dispatcher with no methods.
+    explicit Dispatcher(DispatchLimits limits = {});
+    Dispatcher(const Dispatcher&) = delete;
+    Dispatcher& operator=(const Dispatcher&) = delete;
+
+    /// Registers (or replaces) `method`.
+    void add(std::string method, Handler handler);
+    /// Registers (or replaces) `method` with a handler that returns its errors.
+    void add_result(std::string method, ResultHandler handler);
+    /// Registers `method` (e.g. "eth_unsubscribe") as geth's unsubscribe: params [id] -> true,
+    /// or Error{-32000, "subscription not found"} when the connection has no such subscription.
+    void add_unsubscribe(std::string method);
+
+    /// True if `method` is registered.
+    bool has(std::string_view method) const;
+    /// Registered method names, sorted.
+    std::vector<std::string> methods() const;
+
+    /// Handles one request body (a single request or a batch). Returns the response text, or
+    /// nullopt when there is nothing to send (only notifications). Never throws.
+    std::optional<std::string> handle(std::string_view body, CallContext& ctx) const;
+
+    /// As handle(), for an already parsed message.
+    std::optional<std::string> handle_message(const nlohmann::json& message,
+                                              CallContext& ctx) const;
+
+    /// Calls `method` directly (in-process use and tests); throws Error like a handler.
+    nlohmann::json call(std::string_view method,
+                        const nlohmann::json& params,
+                        CallContext& ctx) const;
+
+    /// The subscription registry of connections served with this dispatcher.
+    Subscriptions& subscriptions() noexcept { return subscriptions_; }
+    /// The limits in force.
+    const DispatchLimits& limits() const noexcept { return limits_; }
+
+    /// Response text for a request-level error (id null when `id` is null).
+    static std::string error_response(const nlohmann::json& id, const Error& error);
+
+private:
+    struct StringHash
+    {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept
+        {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    /// Runs one request object; appends its response to `out` unless it is a notification.
+    /// Returns the size of the "result" it appended (0 for errors/notifications).
+    size_t handle_one(const nlohmann::json& request, CallContext& ctx, std::string& out) const;
+    std::string handle_batch(const nlohmann::json& batch, CallContext& ctx, bool& any) const;
+
+    DispatchLimits limits_;
+    std::unordered_map<std::string, ResultHandler, StringHash, std::equal_to<>> methods_;
+    Subscriptions subscriptions_;
+};
+
+/// Greatest nesting depth of arrays/objects in `text` (strings skipped); used to refuse input
+/// that would recurse deeply when serialised or compared.
+size_t json_nesting_depth(std::string_view text) noexcept;
+
+}  // namespace tern::rpc
