@@ -25,3 +25,6 @@ if(NOT TARGET RocksDB::rocksdb)
     set_target_properties(RocksDB::rocksdb PROPERTIES IMPORTED_LOCATION ${ROCKSDB_LIBRARY}
         INTERFACE_INCLUDE_DIRECTORIES ${ROCKSDB_INCLUDE_DIR})
 endif()
+# Boost 1.81 (libboost1.81-dev): Beast/Asio are header-only (Boost.System too since 1.69).
+find_package(Boost 1.81 REQUIRED)
+find_package(Threads REQUIRED)
