@@ -165,9 +165,7 @@ public:
     /// priority fee <= max fee, nonce < 2^64-1, intrinsic gas, max fee >= base fee, minimum
     /// price, sender without code (EIP-3607), nonce >= state nonce, balance for this and the
     /// sender's other pooled transactions, replacement bump, limits.
-    Result<AddResult, PoolError> add(const Transaction& tx,
-                                     const Address& sender,
-                                     const StateView& state);
+    Result<AddResult, PoolError> add(Transaction tx, const Address& sender, const StateView& state);
 
     /// Executable transactions in first-come order (each sender's in nonce order): at most
     /// `max_count`, and at most `max_gas` summed gas limits (a transaction that does not fit
@@ -236,26 +234,28 @@ private:
     struct Slot
     {
         PooledTxPtr tx;
-        uint64_t order = 0;  ///< effective arrival: max arrival over the sender's pending prefix
-        bool pending = false;
+        uint64_t order = 0;    ///< effective arrival: max arrival over the sender's pending prefix
+        bool pending = false;  ///< in the run contiguous from the state nonce (linked in ready_)
     };
     struct Sender
     {
         uint64_t state_nonce = 0;      ///< nonce at the head when last checked
         std::map<uint64_t, Slot> txs;  ///< by nonce
         size_t pending = 0;            ///< length of the run contiguous from state_nonce
+        U256 total_cost;               ///< sum of the costs of txs (never above the balance)
     };
+    using SenderMap = std::map<Address, Sender>;
     using ReadyKey = std::pair<uint64_t, uint64_t>;  ///< (effective arrival, nonce)
 
-    void unlink_pending(Sender& s);
-    void relink(const Address& addr, Sender& s, std::vector<PooledTxPtr>* promoted);
-    void erase_tx(Sender& s, std::map<uint64_t, Slot>::iterator it);
-    void revalidate(const Address& addr,
-                    Sender& s,
+    void insert_slot(Sender& s, PooledTxPtr tx);
+    void erase_slot(Sender& s, std::map<uint64_t, Slot>::iterator it);
+    void relink_from(Sender& s, uint64_t from, std::vector<PooledTxPtr>& promoted);
+    void forward(Sender& s, uint64_t state_nonce, std::vector<PooledTxPtr>& promoted);
+    void revalidate(SenderMap::iterator it,
                     const StateView& state,
                     bool full,
                     std::vector<PooledTxPtr>& promoted);
-    void notify(const std::vector<PooledTxPtr>& txs) const;
+    void notify(std::vector<PooledTxPtr> txs) const;
 
     Config config_;
     ChainHead head_;
@@ -263,7 +263,7 @@ private:
     uint64_t next_arrival_ = 0;
     size_t pending_count_ = 0;
     size_t queued_count_ = 0;
-    std::map<Address, Sender> senders_;
+    SenderMap senders_;
     std::unordered_map<Hash256, PooledTxPtr> by_hash_;  ///< lookups only, never iterated
     std::map<ReadyKey, PooledTxPtr> ready_;             ///< pending transactions in emit order
     std::shared_ptr<const PendingListener> listener_;
