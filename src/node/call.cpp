@@ -1,0 +1,514 @@
+#include "node/call.hpp"
+
+#include "core/hex.hpp"
+#include "core/keccak.hpp"
+#include "evm/vm.hpp"
+#include "execution/host.hpp"
+#include "precompiles/precompiles.hpp"
+#include "transaction/validation.hpp"
+
+#include <algorithm>
+
+namespace tern::node {
+namespace {
+
+/// Precompiles warmed at transaction start (EIP-2929): 0x01..0x0a in Cancun.
+constexpr uint64_t kNumPrecompiles = 10;
+/// Gas a CALL with value always forwards (geth's optimistic estimate adds it).
+constexpr uint64_t kCallStipend = 2300;
+/// Smallest gas a transaction can use.
+constexpr uint64_t kTxGas = 21000;
+
+std::optional<U256> checked_mul(const U256& a, const U256& b) noexcept
+{
+    const auto p = mul_full(a, b);
+    if (p.w[4] | p.w[5] | p.w[6] | p.w[7])
+        return std::nullopt;
+    return U256{p.w[0], p.w[1], p.w[2], p.w[3]};
+}
+
+std::optional<U256> checked_add(const U256& a, const U256& b) noexcept
+{
+    const U256 s = a + b;
+    if (s < a)
+        return std::nullopt;
+    return s;
+}
+
+Transaction to_transaction(const CallRequest& req)
+{
+    Transaction tx;
+    tx.type = req.type;
+    tx.gas_limit = req.gas;
+    tx.to = req.to;
+    tx.value = req.value;
+    tx.data = req.data;
+    tx.access_list = req.access_list;
+    tx.max_fee_per_gas = req.max_fee_per_gas;
+    tx.max_priority_fee_per_gas = req.max_priority_fee_per_gas;
+    tx.max_fee_per_blob_gas = req.max_fee_per_blob_gas;
+    tx.blob_versioned_hashes = req.blob_hashes;
+    return tx;
+}
+
+}  // namespace
+
+// ---- OverrideReader ----
+
+OverrideReader::OverrideReader(const state::StateReader& base, const StateOverrides& overrides)
+    : base_(base), overrides_(overrides)
+{
+    for (const auto& [addr, o] : overrides_)
+        if (o.code && !o.code->empty())
+            codes_.emplace(keccak256(*o.code), std::make_shared<const Bytes>(*o.code));
+}
+
+std::optional<state::AccountInfo> OverrideReader::read_account(const Address& addr) const
+{
+    auto info = base_.read_account(addr);
+    const auto it = overrides_.find(addr);
+    if (it == overrides_.end())
+        return info;
+    const auto& o = it->second;
+    if (!info && !o.balance && !o.nonce && !o.code && !o.state && o.state_diff.empty())
+        return info;
+    state::AccountInfo out = info.value_or(state::AccountInfo{});
+    if (o.balance)
+        out.balance = *o.balance;
+    if (o.nonce)
+        out.nonce = *o.nonce;
+    if (o.code)
+        out.code_hash = o.code->empty() ? kEmptyCodeHash : keccak256(*o.code);
+    return out;
+}
+
+U256 OverrideReader::read_storage(const Address& addr, const U256& key) const
+{
+    const auto it = overrides_.find(addr);
+    if (it != overrides_.end())
+    {
+        const auto& o = it->second;
+        if (o.state)
+        {
+            const auto s = o.state->find(key);
+            return s == o.state->end() ? U256{} : s->second;
+        }
+        const auto d = o.state_diff.find(key);
+        if (d != o.state_diff.end())
+            return d->second;
+    }
+    return base_.read_storage(addr, key);
+}
+
+bool OverrideReader::has_storage(const Address& addr) const
+{
+    const auto it = overrides_.find(addr);
+    if (it != overrides_.end())
+    {
+        const auto& o = it->second;
+        const auto nonzero = [](const auto& kv) {
+            return static_cast<bool>(kv.second);
+        };
+        if (o.state)
+            return std::any_of(o.state->begin(), o.state->end(), nonzero);
+        if (std::any_of(o.state_diff.begin(), o.state_diff.end(), nonzero))
+            return true;
+    }
+    return base_.has_storage(addr);
+}
+
+state::CodePtr OverrideReader::read_code(const Hash256& code_hash) const
+{
+    const auto it = codes_.find(code_hash);
+    if (it != codes_.end())
+        return it->second;
+    return base_.read_code(code_hash);
+}
+
+// ---- RecordingReader ----
+
+std::optional<state::AccountInfo> RecordingReader::read_account(const Address& addr) const
+{
+    accounts_.insert(addr);
+    return base_.read_account(addr);
+}
+
+U256 RecordingReader::read_storage(const Address& addr, const U256& key) const
+{
+    slots_[addr].insert(key);
+    return base_.read_storage(addr, key);
+}
+
+bool RecordingReader::has_storage(const Address& addr) const
+{
+    return base_.has_storage(addr);
+}
+
+state::CodePtr RecordingReader::read_code(const Hash256& code_hash) const
+{
+    return base_.read_code(code_hash);
+}
+
+// ---- messages ----
+
+std::string status_message(evm::Status status)
+{
+    switch (status)
+    {
+        case evm::Status::Success:
+            return "";
+        case evm::Status::Revert:
+            return "execution reverted";
+        case evm::Status::OutOfGas:
+            return "out of gas";
+        case evm::Status::InvalidInstruction:
+            return "invalid opcode: INVALID";
+        case evm::Status::UndefinedInstruction:
+            return "invalid opcode";
+        case evm::Status::StackOverflow:
+            return "stack limit reached 1024 (1023)";
+        case evm::Status::StackUnderflow:
+            return "stack underflow";
+        case evm::Status::BadJumpDestination:
+            return "invalid jump destination";
+        case evm::Status::InvalidMemoryAccess:
+            return "return data out of bounds";
+        case evm::Status::StaticModeViolation:
+            return "write protection";
+        case evm::Status::CallDepthExceeded:
+            return "max call depth exceeded";
+        case evm::Status::InsufficientBalance:
+            return "insufficient balance for transfer";
+        case evm::Status::ArgumentOutOfRange:
+            return "gas uint64 overflow";
+        case evm::Status::PrecompileFailure:
+            return "precompiled contract failed";
+        case evm::Status::ContractValidationFailure:
+            return "invalid code: must not begin with 0xef";
+        case evm::Status::CreateCollision:
+            return "contract address collision";
+        case evm::Status::InitcodeSizeExceeded:
+            return "max initcode size exceeded";
+        case evm::Status::CodeSizeExceeded:
+            return "max code size exceeded";
+        case evm::Status::InternalError:
+            return "internal error";
+    }
+    return "execution failed";
+}
+
+std::optional<std::string> decode_revert_reason(BytesView out)
+{
+    // Error(string): 0x08c379a0 ++ abi.encode(string)
+    if (out.size() < 4 + 64 || out[0] != 0x08 || out[1] != 0xc3 || out[2] != 0x79 || out[3] != 0xa0)
+        return std::nullopt;
+    const BytesView body = out.subspan(4);
+    const U256 offset = U256::from_be(body.subspan(0, 32));
+    if (!offset.fits_u64() || offset.low64() > body.size() - 32)
+        return std::nullopt;
+    const size_t off = offset.low64();
+    const U256 len = U256::from_be(body.subspan(off, 32));
+    if (!len.fits_u64() || len.low64() > body.size() - off - 32)
+        return std::nullopt;
+    const auto s = body.subspan(off + 32, len.low64());
+    return std::string(s.begin(), s.end());
+}
+
+// ---- execution ----
+
+Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
+                                            const execution::BlockEnv& env,
+                                            const CallRequest& req,
+                                            evm::Vm& vm)
+{
+    const Transaction tx = to_transaction(req);
+    const auto intrinsic = intrinsic_gas(tx);
+    if (!intrinsic)
+    {
+        if (intrinsic.error().code == TxErrorCode::InitcodeTooLarge)
+            return CallError{"max initcode size exceeded: code size " +
+                             std::to_string(req.data.size()) + " limit " +
+                             std::to_string(tx_gas::kMaxInitcodeSize)};
+        return CallError{"intrinsic gas too low"};
+    }
+    if (req.gas < *intrinsic)
+        return CallError{"intrinsic gas too low: have " + std::to_string(req.gas) + ", want " +
+                         std::to_string(*intrinsic)};
+
+    // Fees: charged only when given (geth's eth_call NoBaseFee rule).
+    U256 gas_price;
+    if (req.fees_given)
+    {
+        if (req.max_priority_fee_per_gas > req.max_fee_per_gas)
+            return CallError{"max priority fee per gas higher than max fee per gas: address " +
+                             to_hex(req.from.view()) +
+                             ", maxPriorityFeePerGas: " + req.max_priority_fee_per_gas.to_dec() +
+                             ", maxFeePerGas: " + req.max_fee_per_gas.to_dec()};
+        if (req.max_fee_per_gas < env.base_fee)
+            return CallError{"max fee per gas less than block base fee: address " +
+                             to_hex(req.from.view()) + ", maxFeePerGas: " +
+                             req.max_fee_per_gas.to_dec() + ", baseFee: " + env.base_fee.to_dec()};
+        const U256 headroom = req.max_fee_per_gas - env.base_fee;
+        gas_price = env.base_fee + std::min(req.max_priority_fee_per_gas, headroom);
+    }
+
+    state::State state{reader};
+    // Balance must cover gas * fee cap + value.
+    std::optional<U256> want = checked_mul(U256{req.gas}, req.max_fee_per_gas);
+    if (!req.fees_given)
+        want = U256{};
+    if (want)
+        want = checked_add(*want, req.value);
+    const U256& have = state.balance(req.from);
+    if (!want || have < *want)
+        return CallError{"insufficient funds for gas * price + value: address " +
+                         to_hex(req.from.view()) + " have " + have.to_dec() + " want " +
+                         (want ? want->to_dec() : std::string("overflow"))};
+
+    const uint64_t nonce = state.nonce(req.from);
+    if (!state.exists(req.from))
+        state.create_account(req.from);
+    state.sub_balance(req.from, U256{req.gas} * gas_price);
+    if (nonce == UINT64_MAX)
+        return CallError{"nonce has max value: address " + to_hex(req.from.view())};
+    state.set_nonce(req.from, nonce + 1);
+
+    state.access_account(req.from);
+    if (req.to)
+        state.access_account(*req.to);
+    for (uint64_t i = 1; i <= kNumPrecompiles; ++i)
+        state.access_account(address_from_u64(i));
+    state.access_account(env.coinbase);
+    for (const auto& entry : req.access_list)
+    {
+        state.access_account(entry.address);
+        for (const auto& key : entry.storage_keys)
+            state.access_storage(entry.address, U256::from_hash(key));
+    }
+
+    evm::TxContext ctx;
+    ctx.gas_price = gas_price;
+    ctx.origin = req.from;
+    ctx.coinbase = env.coinbase;
+    ctx.block_number = env.number;
+    ctx.block_timestamp = env.timestamp;
+    ctx.block_gas_limit = env.gas_limit;
+    ctx.prev_randao = env.prev_randao;
+    ctx.chain_id = env.chain_id;
+    ctx.base_fee = env.base_fee;
+    ctx.blob_base_fee = execution::blob_base_fee(env.excess_blob_gas);
+    ctx.blob_hashes = req.blob_hashes;
+
+    execution::ExecHost host{state, vm, ctx, env};
+    evm::Message msg;
+    msg.kind = req.to ? evm::CallKind::Call : evm::CallKind::Create;
+    msg.gas = static_cast<int64_t>(req.gas - *intrinsic);
+    if (req.to)
+    {
+        msg.recipient = *req.to;
+        msg.code_address = *req.to;
+    }
+    msg.sender = req.from;
+    msg.input = req.data;
+    msg.value = req.value;
+    auto result = host.call(msg);
+
+    CallResult out;
+    out.status = result.status;
+    uint64_t gas_used = req.gas - static_cast<uint64_t>(result.gas_left);
+    if (result.status == evm::Status::Success && result.gas_refund > 0)
+    {
+        out.gas_refund = std::min(static_cast<uint64_t>(result.gas_refund), gas_used / 5);
+        gas_used -= out.gas_refund;
+    }
+    out.gas_used = gas_used;
+    out.output = std::move(result.output);
+    if (result.status == evm::Status::Success)
+        out.logs = state.logs();
+    if (!req.to && result.status == evm::Status::Success)
+        out.created = result.create_address;
+    return out;
+}
+
+Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& reader,
+                                                   const execution::BlockEnv& env,
+                                                   CallRequest req,
+                                                   uint64_t cap,
+                                                   evm::Vm& vm)
+{
+    uint64_t hi = req.gas >= kTxGas ? req.gas : static_cast<uint64_t>(env.gas_limit);
+    hi = std::min(hi, cap);
+
+    // With a fee, the sender's balance bounds the gas.
+    if (req.fees_given && req.max_fee_per_gas)
+    {
+        const auto info = reader.read_account(req.from);
+        const U256 balance = info ? info->balance : U256{};
+        if (req.value > balance)
+            return EstimateError{false, {}, "insufficient funds for transfer"};
+        const U256 allowance = (balance - req.value) / req.max_fee_per_gas;
+        if (allowance.fits_u64() && allowance.low64() < hi)
+            hi = allowance.low64();
+    }
+
+    // Runs with `gas`: true if it failed (reverted, out of gas, too little intrinsic gas).
+    const auto run = [&](uint64_t gas) -> Result<CallResult, CallError> {
+        req.gas = gas;
+        return simulate_call(reader, env, req, vm);
+    };
+    const auto is_intrinsic = [](const CallError& e) {
+        return e.message.rfind("intrinsic gas too low", 0) == 0;
+    };
+
+    // A plain transfer needs exactly the intrinsic gas.
+    if (req.to && req.data.empty() && req.access_list.empty())
+    {
+        const auto info = reader.read_account(*req.to);
+        if ((!info || info->code_hash == kEmptyCodeHash) && hi >= kTxGas)
+        {
+            const auto r = run(kTxGas);
+            if (r && r->status == evm::Status::Success)
+                return EstimateResult{kTxGas};
+        }
+    }
+
+    const auto top = run(hi);
+    if (!top)
+    {
+        if (is_intrinsic(top.error()))
+            return EstimateError{
+                false, {}, "gas required exceeds allowance (" + std::to_string(hi) + ")"};
+        return EstimateError{false, {}, top.error().message};
+    }
+    if (top->status != evm::Status::Success)
+    {
+        if (top->status == evm::Status::Revert)
+            return EstimateError{true, top->output, "execution reverted"};
+        return EstimateError{
+            false, {}, "gas required exceeds allowance (" + std::to_string(hi) + ")"};
+    }
+
+    uint64_t lo = top->gas_used > 0 ? top->gas_used - 1 : 0;
+    // Optimistic first guess: what the execution used plus the refund and a call stipend,
+    // scaled by 64/63 for the gas a CALL keeps back.
+    const uint64_t optimistic = (top->gas_used + top->gas_refund + kCallStipend) * 64 / 63;
+    if (optimistic < hi && optimistic > lo)
+    {
+        const auto r = run(optimistic);
+        if (!r && !is_intrinsic(r.error()))
+            return EstimateError{false, {}, r.error().message};
+        if (!r || r->status != evm::Status::Success)
+            lo = optimistic;
+        else
+            hi = optimistic;
+    }
+    while (lo + 1 < hi)
+    {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (lo > 0 && mid > lo * 2)
+            mid = lo * 2;  // most executions need little more than they use
+        const auto r = run(mid);
+        if (!r && !is_intrinsic(r.error()))
+            return EstimateError{false, {}, r.error().message};
+        if (!r || r->status != evm::Status::Success)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return EstimateResult{hi};
+}
+
+Result<AccessListResult, CallError> create_access_list(const state::StateReader& reader,
+                                                       const execution::BlockEnv& env,
+                                                       CallRequest req,
+                                                       evm::Vm& vm)
+{
+    std::set<Address> excluded{req.from, env.coinbase};
+    if (req.to)
+        excluded.insert(*req.to);
+    for (uint64_t i = 1; i <= kNumPrecompiles; ++i)
+        excluded.insert(address_from_u64(i));
+
+    std::vector<AccessListEntry> list = req.access_list;
+    const auto same = [](const std::vector<AccessListEntry>& a,
+                         const std::vector<AccessListEntry>& b) {
+        if (a.size() != b.size())
+            return false;
+        for (size_t i = 0; i < a.size(); ++i)
+            if (a[i].address != b[i].address || a[i].storage_keys != b[i].storage_keys)
+                return false;
+        return true;
+    };
+    for (int round = 0; round < 16; ++round)
+    {
+        req.access_list = list;
+        RecordingReader recorder{reader};
+        const auto r = simulate_call(recorder, env, req, vm);
+        if (!r)
+            return r.error();
+        std::set<Address> created;
+        if (!req.to)
+            created.insert(r->created);
+        std::vector<AccessListEntry> next;
+        std::set<Address> addrs = recorder.accounts();
+        for (const auto& [addr, slots] : recorder.slots())
+            addrs.insert(addr);
+        for (const auto& e : list)
+            addrs.insert(e.address);
+        for (const auto& addr : addrs)
+        {
+            AccessListEntry entry;
+            entry.address = addr;
+            std::set<U256> keys;
+            if (const auto it = recorder.slots().find(addr); it != recorder.slots().end())
+                keys = it->second;
+            for (const auto& e : list)
+                if (e.address == addr)
+                    for (const auto& k : e.storage_keys)
+                        keys.insert(U256::from_hash(k));
+            if (keys.empty() && (excluded.contains(addr) || created.contains(addr)))
+                continue;
+            for (const auto& k : keys)
+                entry.storage_keys.push_back(k.to_hash());
+            next.push_back(std::move(entry));
+        }
+        if (same(next, list) || round == 15)
+        {
+            AccessListResult out;
+            out.access_list = std::move(next);
+            out.gas_used = r->gas_used;
+            if (r->status != evm::Status::Success)
+                out.error = status_message(r->status);
+            return out;
+        }
+        list = std::move(next);
+    }
+    return CallError{"access list did not converge"};
+}
+
+// ---- VmPool ----
+
+VmPool::VmPool() = default;
+VmPool::~VmPool() = default;
+
+VmPool::Lease::~Lease()
+{
+    std::lock_guard lock{pool_.mutex_};
+    pool_.free_.push_back(std::move(vm_));
+}
+
+VmPool::Lease VmPool::acquire()
+{
+    {
+        std::lock_guard lock{mutex_};
+        if (!free_.empty())
+        {
+            auto vm = std::move(free_.back());
+            free_.pop_back();
+            return Lease{*this, std::move(vm)};
+        }
+    }
+    return Lease{*this, std::make_unique<evm::Vm>()};
+}
+
+}  // namespace tern::node

@@ -1,0 +1,196 @@
+#pragma once
+
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "core/uint256.hpp"
+#include "evm/host.hpp"
+#include "evm/vm.hpp"
+#include "execution/block_env.hpp"
+#include "state/reader.hpp"
+#include "state/state.hpp"
+#include "transaction/transaction.hpp"
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tern::node {
+
+/// One account's eth_call state override (geth's OverrideAccount).
+struct AccountOverride
+{
+    std::optional<U256> balance;
+    std::optional<uint64_t> nonce;
+    std::optional<Bytes> code;
+    /// Replaces the whole storage (`state`).
+    std::optional<std::map<U256, U256>> state;
+    /// Patches single slots (`stateDiff`).
+    std::map<U256, U256> state_diff;
+};
+
+/// State overrides by address.
+using StateOverrides = std::map<Address, AccountOverride>;
+
+/// A StateReader that applies state overrides on top of another reader.
+class OverrideReader final : public state::StateReader
+{
+public:
+    /// Reads `base` patched by `overrides`; both outlive the reader.
+    OverrideReader(const state::StateReader& base, const StateOverrides& overrides);
+
+    std::optional<state::AccountInfo> read_account(const Address& addr) const override;
+    U256 read_storage(const Address& addr, const U256& key) const override;
+    bool has_storage(const Address& addr) const override;
+    state::CodePtr read_code(const Hash256& code_hash) const override;
+
+private:
+    const state::StateReader& base_;
+    const StateOverrides& overrides_;
+    std::map<Hash256, state::CodePtr> codes_;
+};
+
+/// A StateReader that records which accounts and slots were read (eth_createAccessList).
+class RecordingReader final : public state::StateReader
+{
+public:
+    /// Records reads passed through to `base`, which outlives the reader.
+    explicit RecordingReader(const state::StateReader& base) : base_(base) {}
+
+    std::optional<state::AccountInfo> read_account(const Address& addr) const override;
+    U256 read_storage(const Address& addr, const U256& key) const override;
+    bool has_storage(const Address& addr) const override;
+    state::CodePtr read_code(const Hash256& code_hash) const override;
+
+    /// Accounts read, in address order.
+    const std::set<Address>& accounts() const noexcept { return accounts_; }
+    /// Slots read per account, in slot order.
+    const std::map<Address, std::set<U256>>& slots() const noexcept { return slots_; }
+
+private:
+    const state::StateReader& base_;
+    mutable std::set<Address> accounts_;
+    mutable std::map<Address, std::set<U256>> slots_;
+};
+
+/// A message to simulate (eth_call, eth_estimateGas, eth_createAccessList), defaults applied.
+struct CallRequest
+{
+    TxType type = TxType::Legacy;
+    Address from;
+    std::optional<Address> to;
+    uint64_t gas = 0;
+    /// True when the caller gave gasPrice or maxFeePerGas/maxPriorityFeePerGas: fees are then
+    /// checked against the base fee and charged; otherwise the message is free (geth NoBaseFee).
+    bool fees_given = false;
+    U256 max_fee_per_gas;
+    U256 max_priority_fee_per_gas;
+    U256 value;
+    Bytes data;
+    std::vector<AccessListEntry> access_list;
+    U256 max_fee_per_blob_gas;
+    std::vector<Hash256> blob_hashes;
+};
+
+/// Outcome of an executed message.
+struct CallResult
+{
+    evm::Status status = evm::Status::Success;
+    Bytes output;           ///< return data, or revert data
+    uint64_t gas_used = 0;  ///< after the refund
+    uint64_t gas_refund = 0;
+    std::vector<state::Log> logs;
+    Address created;  ///< address of a successful creation
+};
+
+/// A message that could not run at all (geth's pre-check errors, with geth's messages).
+struct CallError
+{
+    std::string message;
+};
+
+/// Runs `req` against `reader` in block `env` and discards the state: geth's eth_call rules
+/// (no nonce or EOA checks, gas price 0 and no base fee check without fee fields, balance must
+/// cover gas * price + value).
+Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
+                                            const execution::BlockEnv& env,
+                                            const CallRequest& req,
+                                            evm::Vm& vm);
+
+/// geth's message for a failed (not reverted) execution status, e.g. "out of gas".
+std::string status_message(evm::Status status);
+
+/// The reason string of an ABI `Error(string)` revert payload, if it is one.
+std::optional<std::string> decode_revert_reason(BytesView output);
+
+/// Result of gas estimation.
+struct EstimateResult
+{
+    uint64_t gas = 0;
+};
+
+/// An estimation failure: a revert (with its data) or an error message.
+struct EstimateError
+{
+    bool reverted = false;
+    Bytes revert_data;
+    std::string message;
+};
+
+/// Smallest gas limit in [intrinsic, cap] with which `req` succeeds (binary search like geth,
+/// run to the exact value). `req.gas` (when non-zero) caps the search.
+Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& reader,
+                                                   const execution::BlockEnv& env,
+                                                   CallRequest req,
+                                                   uint64_t cap,
+                                                   evm::Vm& vm);
+
+/// Access list of the accounts and slots `req` touches (without from, to, precompiles and
+/// the coinbase) and the gas used with it.
+struct AccessListResult
+{
+    std::vector<AccessListEntry> access_list;
+    uint64_t gas_used = 0;
+    std::optional<std::string> error;  ///< execution failure message (list still given)
+};
+
+/// eth_createAccessList.
+Result<AccessListResult, CallError> create_access_list(const state::StateReader& reader,
+                                                       const execution::BlockEnv& env,
+                                                       CallRequest req,
+                                                       evm::Vm& vm);
+
+/// A pool of interpreters (one per concurrent call: a Vm is single-threaded).
+class VmPool
+{
+public:
+    /// A borrowed Vm, returned to the pool on destruction.
+    class Lease
+    {
+    public:
+        Lease(VmPool& pool, std::unique_ptr<evm::Vm> vm) : pool_(pool), vm_(std::move(vm)) {}
+        ~Lease();
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        /// The borrowed interpreter.
+        evm::Vm& operator*() noexcept { return *vm_; }
+
+    private:
+        VmPool& pool_;
+        std::unique_ptr<evm::Vm> vm_;
+    };
+
+    VmPool();
+    ~VmPool();
+    /// Borrows a Vm (a new one if none is free).
+    Lease acquire();
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<evm::Vm>> free_;
+};
+
+}  // namespace tern::node
