@@ -49,9 +49,19 @@ export function freePort() {
   });
 }
 
+/**
+ * Path of a Foundry tool (anvil, cast) installed from npm. The native binary of the platform
+ * package is preferred over the node_modules/.bin wrapper: the wrapper does not pass on the exit
+ * code, and a SIGKILL to it would leave the real process running.
+ */
+export function foundryBin(tool) {
+  const arch = { x64: "amd64", arm64: "arm64" }[process.arch];
+  const native = join(REPO_ROOT, `node_modules/@foundry-rs/${tool}-${process.platform}-${arch}/bin/${tool}`);
+  return existsSync(native) ? native : join(REPO_ROOT, `node_modules/.bin/${tool}`);
+}
+
 function binary() {
-  if (TARGET === "anvil")
-    return process.env.ANVIL_BIN || join(REPO_ROOT, "node_modules/.bin/anvil");
+  if (TARGET === "anvil") return process.env.ANVIL_BIN || foundryBin("anvil");
   return process.env.TERN_BIN || join(REPO_ROOT, "build/release/tools/tern/tern");
 }
 
