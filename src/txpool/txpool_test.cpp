@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <random>
 #include <thread>
 
 namespace tern::txpool {
@@ -582,6 +584,101 @@ TEST_F(TxPoolTest, GetContentAndClear)
     EXPECT_EQ(pool.size(), 0u);
     EXPECT_EQ(pool.status().pending + pool.status().queued, 0u);
     EXPECT_TRUE(pool.pending().empty());
+}
+
+// ---- randomized model check ---------------------------------------------------------------------
+
+/// Recomputes pending() from scratch (content() and each sender's state nonce): per sender the run
+/// contiguous from the state nonce, each transaction ordered by the largest arrival over its run
+/// prefix, all sorted by (that order, nonce). Also checks pending/queued against content().
+std::vector<Hash256> reference_pending(const TxPool& pool, const state::MemoryBackend& state)
+{
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, Hash256>> keyed;
+    for (const auto& [addr, c] : pool.content())
+    {
+        std::map<uint64_t, PooledTxPtr> all;
+        for (const auto& t : c.pending)
+            all.emplace(t->tx.nonce, t);
+        for (const auto& t : c.queued)
+            all.emplace(t->tx.nonce, t);
+        const auto acct = state.read_account(addr);
+        uint64_t expected = acct ? acct->nonce : 0;
+        uint64_t running = 0;
+        size_t run = 0;
+        for (const auto& [nonce, t] : all)
+        {
+            if (nonce != expected)
+                break;
+            running = std::max(running, t->arrival);
+            keyed.push_back({{running, nonce}, t->hash});
+            ++expected;
+            ++run;
+        }
+        EXPECT_EQ(run, c.pending.size());
+    }
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<Hash256> out;
+    for (const auto& k : keyed)
+        out.push_back(k.second);
+    return out;
+}
+
+TEST_F(TxPoolTest, RandomOperationsMatchAFromScratchModel)
+{
+    std::mt19937_64 rng(12345);
+    const std::vector<Address> senders{kA, kB, kC, address_from_u64(0xD)};
+    for (const Address& a : senders)
+        state.put_account(a, 0, kRich, {});
+    Config cfg;
+    cfg.max_queued_per_sender = 6;
+    TxPool pool(cfg);
+    std::map<Address, uint64_t> nonces;
+    for (int step = 0; step < 4000; ++step)
+    {
+        const Address& from = senders[rng() % senders.size()];
+        const uint64_t base = nonces[from];
+        const int op = static_cast<int>(rng() % 10);
+        if (op < 6)
+        {
+            // Add (or replace) a nonce near the sender's state nonce, sometimes below it.
+            const uint64_t nonce = base + rng() % 8 - (base > 0 && rng() % 10 == 0 ? 1 : 0);
+            (void)add(pool, transfer(nonce, 0, 1 + rng() % 3), from);
+        }
+        else if (op < 8)
+        {
+            // A block mines the first k pending transactions of this sender.
+            const uint64_t k = rng() % 3;
+            const auto next = pool.pending_nonce(from).value_or(base);
+            nonces[from] = std::min(base + k, std::max(next, base));
+            state.put_account(from, nonces[from], kRich, {});
+            const std::vector<Address> block{from};
+            (void)pool.remove_included(state, pool.head(), block);
+        }
+        else if (op < 9)
+        {
+            const auto c = pool.content_from(from);
+            std::vector<PooledTxPtr> all = c.pending;
+            all.insert(all.end(), c.queued.begin(), c.queued.end());
+            if (!all.empty())
+            {
+                EXPECT_TRUE(pool.remove(all[rng() % all.size()]->hash));
+            }
+        }
+        else
+        {
+            // The state jumps without the pool being told (another path), then a reset.
+            if (rng() % 4 == 0)
+            {
+                nonces[from] = base + rng() % 3;
+                state.put_account(from, nonces[from], kRich, {});
+                (void)pool.reset(state, pool.head());
+            }
+        }
+        ASSERT_EQ(hashes(pool.pending()), reference_pending(pool, state)) << "step " << step;
+        const Status st = pool.status();
+        ASSERT_EQ(st.pending + st.queued, pool.size());
+        ASSERT_EQ(st.pending, pool.pending().size());
+    }
 }
 
 TEST_F(TxPoolTest, ConcurrentAddsFromManySenders)
