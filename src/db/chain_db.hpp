@@ -186,6 +186,10 @@ public:
     /// Head storage of `addr`, in slot order (non-zero values only).
     void for_each_storage(const Address& addr, const StorageVisitor& fn) const;
 
+    /// Number of stored history entries (accounts and slots); for tests and diagnostics (scans
+    /// the history column families).
+    uint64_t history_entry_count() const;
+
     /// The options the database was opened with.
     const ChainDbOptions& options() const noexcept;
 

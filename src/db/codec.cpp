@@ -1,0 +1,226 @@
+#include "db/codec.hpp"
+
+#include "core/rlp_decode.hpp"
+#include "core/rlp_encode.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tern::db::codec {
+
+Key<8> number_key(uint64_t number) noexcept
+{
+    Key<8> k;
+    put_u64(k.bytes.data(), number);
+    return k;
+}
+
+Key<12> tx_key(uint64_t number, uint32_t index) noexcept
+{
+    Key<12> k;
+    put_u64(k.bytes.data(), number);
+    for (int i = 0; i < 4; ++i)
+        k.bytes[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(index >> (24 - 8 * i));
+    return k;
+}
+
+Key<52> storage_key(const Address& addr, const U256& slot) noexcept
+{
+    Key<52> k;
+    std::memcpy(k.bytes.data(), addr.data(), 20);
+    slot.to_be_bytes(k.bytes.data() + 20);
+    return k;
+}
+
+Key<28> account_history_key(const Address& addr, uint64_t number) noexcept
+{
+    Key<28> k;
+    std::memcpy(k.bytes.data(), addr.data(), 20);
+    put_u64(k.bytes.data() + 20, number);
+    return k;
+}
+
+Key<60> storage_history_key(const Address& addr, const U256& slot, uint64_t number) noexcept
+{
+    Key<60> k;
+    std::memcpy(k.bytes.data(), addr.data(), 20);
+    slot.to_be_bytes(k.bytes.data() + 20);
+    put_u64(k.bytes.data() + 52, number);
+    return k;
+}
+
+std::array<uint8_t, 72> encode_account(const state::AccountInfo& a) noexcept
+{
+    std::array<uint8_t, 72> out{};
+    put_u64(out.data(), a.nonce);
+    a.balance.to_be_bytes(out.data() + 8);
+    std::memcpy(out.data() + 40, a.code_hash.data(), 32);
+    return out;
+}
+
+std::optional<state::AccountInfo> decode_account(BytesView v) noexcept
+{
+    if (v.size() != 72)
+        return std::nullopt;
+    state::AccountInfo a;
+    a.nonce = get_u64(v.data());
+    a.balance = U256::from_be_bytes(v.data() + 8, 32);
+    std::memcpy(a.code_hash.data(), v.data() + 40, 32);
+    return a;
+}
+
+Bytes encode_slot(const U256& v)
+{
+    uint8_t buf[32];
+    v.to_be_bytes(buf);
+    size_t i = 0;
+    while (i < 32 && buf[i] == 0)
+        ++i;
+    return Bytes(buf + i, buf + 32);
+}
+
+std::optional<U256> decode_slot(BytesView v) noexcept
+{
+    if (v.size() > 32)
+        return std::nullopt;
+    return U256::from_be(v);
+}
+
+Bytes encode_receipts(std::span<const execution::Receipt> receipts)
+{
+    Bytes payload;
+    for (const auto& r : receipts)
+    {
+        Bytes item;
+        rlp::encode_uint(item, static_cast<uint64_t>(r.type));
+        rlp::encode_uint(item, r.success ? 1 : 0);
+        rlp::encode_uint(item, r.cumulative_gas_used);
+        rlp::encode_uint(item, r.gas_used);
+        rlp::encode_uint(item, r.blob_gas_used);
+        const Bytes logs = execution::encode_logs(r.logs);
+        item.insert(item.end(), logs.begin(), logs.end());
+        rlp::encode_list_header(payload, item.size());
+        payload.insert(payload.end(), item.begin(), item.end());
+    }
+    return rlp::wrap_list(payload);
+}
+
+namespace {
+
+std::optional<state::Log> decode_log(BytesView& in)
+{
+    auto list = rlp::decode_list(in);
+    if (!list)
+        return std::nullopt;
+    BytesView p = *list;
+    state::Log log;
+    auto addr = rlp::decode_fixed<Address>(p);
+    if (!addr)
+        return std::nullopt;
+    log.address = *addr;
+    auto topics = rlp::decode_list(p);
+    if (!topics)
+        return std::nullopt;
+    BytesView t = *topics;
+    while (!t.empty())
+    {
+        auto topic = rlp::decode_fixed<Hash256>(t);
+        if (!topic)
+            return std::nullopt;
+        log.topics.push_back(*topic);
+    }
+    auto data = rlp::decode_bytes(p);
+    if (!data || !p.empty())
+        return std::nullopt;
+    log.data = to_bytes(*data);
+    return log;
+}
+
+std::optional<execution::Receipt> decode_receipt(BytesView& in)
+{
+    auto list = rlp::decode_list(in);
+    if (!list)
+        return std::nullopt;
+    BytesView p = *list;
+    execution::Receipt r;
+    auto type = rlp::decode_u64(p);
+    auto status = type ? rlp::decode_u64(p) : type;
+    auto cumulative = status ? rlp::decode_u64(p) : status;
+    auto gas = cumulative ? rlp::decode_u64(p) : cumulative;
+    auto blob_gas = gas ? rlp::decode_u64(p) : gas;
+    if (!blob_gas || *type > 4 || *status > 1)
+        return std::nullopt;
+    r.type = static_cast<TxType>(*type);
+    r.success = *status == 1;
+    r.cumulative_gas_used = *cumulative;
+    r.gas_used = *gas;
+    r.blob_gas_used = *blob_gas;
+    auto logs = rlp::decode_list(p);
+    if (!logs || !p.empty())
+        return std::nullopt;
+    BytesView l = *logs;
+    while (!l.empty())
+    {
+        auto log = decode_log(l);
+        if (!log)
+            return std::nullopt;
+        r.logs.push_back(std::move(*log));
+    }
+    r.bloom = execution::logs_bloom(r.logs);
+    return r;
+}
+
+}  // namespace
+
+std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v)
+{
+    auto list = rlp::decode_list(v);
+    if (!list || !v.empty())
+        return std::nullopt;
+    BytesView p = *list;
+    std::vector<execution::Receipt> out;
+    while (!p.empty())
+    {
+        auto r = decode_receipt(p);
+        if (!r)
+            return std::nullopt;
+        out.push_back(std::move(*r));
+    }
+    return out;
+}
+
+void append_change(Bytes& out, const Address& addr, const U256* slot)
+{
+    out.push_back(slot ? 1 : 0);
+    out.insert(out.end(), addr.bytes.begin(), addr.bytes.end());
+    if (slot)
+    {
+        uint8_t buf[32];
+        slot->to_be_bytes(buf);
+        out.insert(out.end(), buf, buf + 32);
+    }
+}
+
+std::optional<std::vector<ChangedKey>> decode_changes(BytesView v)
+{
+    std::vector<ChangedKey> out;
+    size_t i = 0;
+    while (i < v.size())
+    {
+        const uint8_t tag = v[i++];
+        if (tag > 1 || v.size() - i < 20 + (tag == 1 ? 32u : 0u))
+            return std::nullopt;
+        ChangedKey c;
+        std::memcpy(c.address.data(), v.data() + i, 20);
+        i += 20;
+        if (tag == 1)
+        {
+            c.slot = U256::from_be_bytes(v.data() + i, 32);
+            i += 32;
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace tern::db::codec

@@ -1,0 +1,278 @@
+// Kill -9 during commits: a child process commits blocks in a loop and acknowledges each one on a
+// pipe; the parent kills it with SIGKILL at a random moment, reopens the database and checks that
+// the head block is complete (header, body, receipts, state at the same height) and that no
+// acknowledged block was lost. The child is this test binary re-executed (a clean process: no
+// RocksDB threads inherited through fork), running DbCrashChild.CommitLoop.
+
+#include "db/chain_db.hpp"
+
+#include "db/test_blocks.hpp"
+#include "state/memory_backend.hpp"
+#include "transaction/codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+using namespace tern;
+using namespace tern::db;
+using namespace tern::db::testing;
+
+namespace {
+
+constexpr const char* kDirEnv = "TERN_DB_CRASH_DIR";
+constexpr const char* kFdEnv = "TERN_DB_CRASH_FD";
+
+/// The state changes of block n (a pure function of n, so the parent can rebuild the state).
+state::StateDiff crash_diff(uint64_t n)
+{
+    state::StateDiff d;
+    auto& counter = d.accounts[addr(1)];
+    counter.address = addr(1);
+    counter.info.nonce = n;
+    counter.info.balance = n;
+    counter.storage[0] = n;
+    counter.storage[n % 16 + 1] = n;
+    counter.storage[(n + 8) % 16 + 1] = 0;
+    auto& flip = d.accounts[addr(2)];
+    flip.address = addr(2);
+    if (n % 2 == 0)
+        flip.deleted = true;
+    else
+    {
+        flip.info.balance = n;
+        flip.storage[n % 3] = n;
+    }
+    if (n % 5 == 0)
+    {
+        auto& cleared = d.accounts[addr(3)];
+        cleared.address = addr(3);
+        cleared.info.nonce = 1;
+        cleared.storage_cleared = true;
+        cleared.storage[n % 7] = n;
+    }
+    else if (n % 5 == 2)
+    {
+        auto& grow = d.accounts[addr(3)];
+        grow.address = addr(3);
+        grow.info.nonce = 1;
+        grow.storage[n % 11 + 20] = n + 1;
+    }
+    return d;
+}
+
+size_t crash_tx_count(uint64_t n)
+{
+    return n % 4;
+}
+
+state::StateDiff crash_alloc()
+{
+    state::StateDiff d;
+    auto& a = d.accounts[addr(1)];
+    a.address = addr(1);
+    a.info.balance = 7;
+    a.storage[100] = 1;
+    return d;
+}
+
+void write_all(int fd, const void* data, size_t n)
+{
+    const auto* p = static_cast<const char*>(data);
+    while (n > 0)
+    {
+        const ssize_t w = ::write(fd, p, n);
+        if (w <= 0)
+            _exit(3);
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+/// Runs the child: commits blocks until killed (bounded, in case the parent died).
+[[noreturn]] void commit_loop(const std::string& dir, int ack_fd)
+{
+    auto opened = ChainDb::open(opts(dir, 16));
+    if (!opened)
+    {
+        std::fprintf(stderr, "child open: %s\n", opened.error().message.c_str());
+        _exit(2);
+    }
+    auto& db = *opened.value();
+    auto head = db.header(db.head_number());
+    if (!head)
+        _exit(4);
+    chain::BlockHeader parent = *head;
+    for (int i = 0; i < 1'000'000; ++i)
+    {
+        std::vector<execution::Receipt> receipts;
+        const auto b = make_block(parent, crash_tx_count(parent.number + 1), receipts);
+        if (!db.commit_block(b, receipts, crash_diff(b.header.number)))
+            _exit(5);
+        const uint64_t n = b.header.number;
+        write_all(ack_fd, &n, sizeof(n));
+        parent = b.header;
+    }
+    _exit(0);
+}
+
+/// Checks the reopened database: every block up to the head complete, nothing after it, and
+/// the head state equal to the genesis state with the diffs of blocks 1..head applied.
+void verify(const ChainDb& db)
+{
+    const uint64_t head = db.head_number();
+    EXPECT_FALSE(db.header(head + 1));
+    EXPECT_FALSE(db.receipts(head + 1));
+    EXPECT_FALSE(db.transaction_count(head + 1));
+    state::MemoryBackend ref;
+    ref.apply(crash_alloc());
+    Hash256 parent_hash = *db.block_hash(0);
+    for (uint64_t n = 1; n <= head; ++n)
+    {
+        const auto h = db.header(n);
+        ASSERT_TRUE(h) << n;
+        EXPECT_EQ(h->number, n);
+        EXPECT_EQ(h->parent_hash, parent_hash);
+        parent_hash = h->hash();
+        EXPECT_EQ(db.block_hash(n), parent_hash);
+        const auto receipts = db.receipts(n);
+        ASSERT_TRUE(receipts) << n;
+        ASSERT_EQ(receipts->size(), crash_tx_count(n)) << n;
+        EXPECT_EQ(chain::receipts_root(*receipts), h->receipts_root) << n;
+        const auto block = db.block(n);
+        ASSERT_TRUE(block);
+        ASSERT_EQ(block->transactions.size(), crash_tx_count(n)) << n;
+        EXPECT_EQ(chain::transactions_root(block->transactions), h->transactions_root) << n;
+        for (const auto& tx : block->transactions)
+        {
+            const auto t = db.transaction(transaction_hash(tx));
+            ASSERT_TRUE(t) << n;
+            EXPECT_EQ(t->block_number, n);
+        }
+        ref.apply(crash_diff(n));
+    }
+    EXPECT_EQ(db.head_hash(), parent_hash);
+
+    std::vector<std::pair<Address, state::AccountInfo>> accounts;
+    db.for_each_account(
+        [&](const Address& a, const state::AccountInfo& i) { accounts.emplace_back(a, i); });
+    ASSERT_EQ(accounts.size(), ref.accounts().size()) << "head " << head;
+    size_t i = 0;
+    for (const auto& [a, stored] : ref.accounts())
+    {
+        EXPECT_EQ(accounts[i].first, a);
+        EXPECT_EQ(accounts[i].second, stored.info);
+        std::map<U256, U256> storage;
+        db.for_each_storage(a, [&](const U256& k, const U256& v) { storage.emplace(k, v); });
+        EXPECT_EQ(storage, stored.storage) << "head " << head;
+        ++i;
+    }
+    // the previous block's state is readable from history
+    if (head > 0)
+    {
+        auto prev = db.state_at(head - 1);
+        ASSERT_TRUE(prev);
+        EXPECT_EQ((*prev)->read_storage(addr(1), 0), U256{head - 1});
+    }
+}
+
+}  // namespace
+
+TEST(DbCrashChild, CommitLoop)
+{
+    const char* dir = std::getenv(kDirEnv);
+    const char* fd = std::getenv(kFdEnv);
+    if (!dir || !fd)
+        GTEST_SKIP() << "runs only as the child of DbCrash.KillDuringCommits";
+    commit_loop(dir, std::atoi(fd));
+}
+
+TEST(DbCrash, KillDuringCommits)
+{
+    TempDir dir;
+    {
+        auto db = std::move(ChainDb::open(opts(dir.path(), 16)).value());
+        ASSERT_TRUE(db->init_genesis(make_genesis(), crash_alloc()));
+    }
+    std::mt19937_64 rng(std::random_device{}());
+    uint64_t acknowledged = 0;
+    constexpr int kRounds = 6;
+    for (int round = 0; round < kRounds; ++round)
+    {
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        const pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0)
+        {
+            ::close(fds[0]);
+            const int devnull = ::open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                ::dup2(devnull, STDOUT_FILENO);
+            ::setenv(kDirEnv, dir.path().c_str(), 1);
+            ::setenv(kFdEnv, std::to_string(fds[1]).c_str(), 1);
+            char filter[] = "--gtest_filter=DbCrashChild.CommitLoop";
+            char exe[] = "/proc/self/exe";
+            char* argv[] = {exe, filter, nullptr};
+            ::execv(exe, argv);
+            _exit(127);
+        }
+        ::close(fds[1]);
+        // collect acknowledgements until a random moment (some rounds kill during startup)
+        const auto delay = std::chrono::milliseconds(round == 0 ? 30 : 100 + rng() % 400);
+        const auto deadline = std::chrono::steady_clock::now() + delay;
+        std::string buf;
+        auto drain = [&](int timeout_ms) {
+            pollfd p{fds[0], POLLIN, 0};
+            if (::poll(&p, 1, timeout_ms) > 0)
+            {
+                char tmp[4096];
+                const ssize_t r = ::read(fds[0], tmp, sizeof(tmp));
+                if (r > 0)
+                    buf.append(tmp, static_cast<size_t>(r));
+                return r > 0;
+            }
+            return false;
+        };
+        while (std::chrono::steady_clock::now() < deadline)
+        {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            drain(static_cast<int>(std::max<int64_t>(1, left.count())));
+        }
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        while (drain(0))
+        {}
+        ::close(fds[0]);
+        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+            << "child exited early, status " << status;
+        for (size_t off = 0; off + 8 <= buf.size(); off += 8)
+        {
+            uint64_t n = 0;
+            std::memcpy(&n, buf.data() + off, 8);
+            acknowledged = std::max(acknowledged, n);
+        }
+
+        auto db = std::move(ChainDb::open(opts(dir.path(), 16)).value());
+        SCOPED_TRACE(::testing::Message() << "round " << round << ", head " << db->head_number()
+                                          << ", acknowledged " << acknowledged);
+        EXPECT_GE(db->head_number(), acknowledged) << "an acknowledged block was lost";
+        verify(*db);
+        if (::testing::Test::HasFailure())
+            return;
+    }
+    EXPECT_GT(acknowledged, 0u) << "the child never committed a block";
+    std::printf("crash test: %d kills, %llu blocks acknowledged\n", kRounds,
+                static_cast<unsigned long long>(acknowledged));
+}
