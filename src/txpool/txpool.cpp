@@ -309,8 +309,22 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
                                          const Address& sender,
                                          const StateView& state)
 {
+    // The expensive parts (encoding, hashing, intrinsic gas, state reads) run before taking the
+    // lock; the checks themselves run under it, in geth's order.
     const Bytes encoded = encode_transaction(tx);
     const Hash256 hash = keccak256(encoded);
+    const auto intrinsic = intrinsic_gas(tx);
+    const auto account = state.read_account(sender);
+    const uint64_t state_nonce = account ? account->nonce : 0;
+    const U256 balance = account ? account->balance : U256{};
+    std::optional<size_t> foreign_code;  // set when the sender has code (other than a delegation)
+    if (account && account->code_hash != kEmptyCodeHash)
+    {
+        const auto code = state.read_code(account->code_hash);
+        if (!code || !is_delegation(*code))
+            foreign_code = code ? code->size() : 0;
+    }
+    const U256 cost = transaction_cost(tx);
 
     std::vector<PooledTxPtr> promoted;
     auto result = [&]() -> Result<AddResult, PoolError> {
@@ -340,7 +354,6 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
             return make_error(PoolErrorCode::TipAboveFeeCap);
         if (tx.nonce == UINT64_MAX)
             return make_error(PoolErrorCode::NonceMax);
-        const auto intrinsic = intrinsic_gas(tx);
         if (!intrinsic)
             return make_error(PoolErrorCode::GasUintOverflow);
         if (tx.gas_limit < *intrinsic)
@@ -359,18 +372,10 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
                                                               config_.min_gas_price.to_dec());
 
         // Stateful checks (txpool.ValidateTransactionWithState and the EIP-3607 rule).
-        const auto account = state.read_account(sender);
-        const uint64_t state_nonce = account ? account->nonce : 0;
-        const U256 balance = account ? account->balance : U256{};
-        if (account && account->code_hash != kEmptyCodeHash)
-        {
-            const auto code = state.read_code(account->code_hash);
-            const size_t code_size = code ? code->size() : 0;
-            if (!code || !is_delegation(*code))
-                return make_error(PoolErrorCode::SenderNoEoa,
-                                  "address " + checksum_hex(sender) +
-                                      ", len(code): " + std::to_string(code_size));
-        }
+        if (foreign_code)
+            return make_error(PoolErrorCode::SenderNoEoa,
+                              "address " + checksum_hex(sender) +
+                                  ", len(code): " + std::to_string(*foreign_code));
         // The pool may know a newer nonce than `state` (a stale view) or an older one (a block
         // landed before remove_included()): use the higher, forwarding the sender's queue.
         auto sit = senders_.find(sender);
@@ -390,7 +395,6 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
             return make_error(PoolErrorCode::NonceTooLow,
                               "next nonce " + std::to_string(next_nonce) + ", tx nonce " +
                                   std::to_string(tx.nonce));
-        const U256 cost = transaction_cost(tx);
         if (balance < cost)
             return make_error(PoolErrorCode::InsufficientFunds,
                               "balance " + balance.to_dec() + ", tx cost " + cost.to_dec() +
