@@ -150,6 +150,21 @@ using PendingListener = std::function<void(const std::vector<PooledTxPtr>&)>;
 /// Per sender, transactions are kept by nonce: the run contiguous from the sender's state nonce
 /// is pending (executable); transactions after a gap are queued until the gap fills.
 /// Thread-safe: every member takes the pool's internal lock.
+///
+/// Where it deliberately differs from geth's legacy pool:
+/// - no fee priority anywhere: a full pool rejects newcomers ("txpool is full") instead of
+///   evicting cheaper transactions, and a per-sender limit rejects ("account limit exceeded")
+///   instead of truncating the sender's queue;
+/// - a replacement is a new arrival (it cannot keep an earlier place with new content), and a
+///   transaction paying nothing may be replaced at the same zero price (geth requires both fee
+///   fields to rise strictly, so 0 -> 0 is "replacement transaction underpriced" there); see
+///   Config::allow_zero_fee_replacement;
+/// - a max fee below the base fee is refused at admission (as anvil does; geth keeps it queued);
+/// - the minimum price applies to the effective gas price at the current base fee (geth: to the
+///   priority fee; the two agree when the base fee is 0);
+/// - the balance must cover all of the sender's pooled transactions, queued ones included;
+/// - EIP-3607 (sender with code) is checked at admission; queued transactions never expire by
+///   time (no clocks), only through limits, remove() or revalidation.
 class TxPool
 {
 public:
