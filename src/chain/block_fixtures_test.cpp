@@ -3,6 +3,7 @@
 // fixture's hash, and its transactions and withdrawals roots match the header. Fixture folder:
 // TERN_FIXTURES_DIR (compile definition, overridable by the environment variable).
 #include "chain/block.hpp"
+#include "chain/genesis.hpp"
 #include "core/hex.hpp"
 
 #include <gtest/gtest.h>
@@ -83,6 +84,46 @@ void check_block(const std::string& name, const Bytes& rlp, const json& header)
     // Senders recover (chain id 1 in the fixtures).
     EXPECT_TRUE(recover_senders(*block, 1)) << name;
     EXPECT_EQ(block->senders.size(), block->transactions.size());
+}
+
+/// The fixture's genesis as a geth genesis file (chain id 1, its pre-state as alloc).
+json genesis_json(const json& t)
+{
+    const json& h = t.at("genesisBlockHeader");
+    json doc;
+    doc["config"] = {{"chainId", 1}};
+    doc["alloc"] = t.at("pre");
+    for (const char* k :
+         {"nonce", "timestamp", "extraData", "gasLimit", "difficulty", "mixHash", "coinbase",
+          "baseFeePerGas", "excessBlobGas", "blobGasUsed", "parentHash", "number", "gasUsed"})
+        doc[k] = h.at(k);
+    return doc;
+}
+
+TEST(BlockFixtures, GenesisFromAllocMatchesGenesisHash)
+{
+    const auto files = fixture_files();
+    ASSERT_FALSE(files.empty()) << "no fixtures under " << fixtures_dir();
+    size_t tests = 0;
+    for (const auto& path : files)
+    {
+        std::ifstream in(path);
+        const json doc = json::parse(in);
+        for (const auto& [name, t] : doc.items())
+        {
+            if (t.at("network").get<std::string>() != "Cancun")
+                continue;
+            ++tests;
+            auto spec = parse_genesis(genesis_json(t));
+            ASSERT_TRUE(spec) << name << ": " << spec.error();
+            const Block g = genesis_block(*spec);
+            ASSERT_EQ(g.header.state_root, hex_hash(t.at("genesisBlockHeader").at("stateRoot")))
+                << name;
+            ASSERT_EQ(g.header.hash(), hex_hash(t.at("genesisBlockHeader").at("hash"))) << name;
+            ASSERT_EQ(encode_block(g), hex_bytes(t.at("genesisRLP"))) << name;
+        }
+    }
+    EXPECT_GT(tests, 400u);
 }
 
 TEST(BlockFixtures, ValidBlocksHashesAndRoots)

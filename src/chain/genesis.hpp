@@ -81,6 +81,10 @@ Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text);
 /// Reads and parses a genesis file.
 Result<GenesisSpec, std::string> load_genesis_file(const std::string& path);
 
+/// The spec as genesis JSON (geth's format with every fork at 0 and Cancun at time 0, plus the
+/// `tern` section); parse_genesis() of it gives back an equal spec (warnings aside).
+nlohmann::json genesis_to_json(const GenesisSpec& spec);
+
 /// The genesis allocation as a state diff (one AccountDiff per alloc entry, in address order),
 /// e.g. for ChainDb::init_genesis.
 state::StateDiff genesis_state_diff(const GenesisSpec& spec);
