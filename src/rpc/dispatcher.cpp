@@ -1,0 +1,411 @@
+#include "rpc/dispatcher.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <new>
+
+namespace tern::rpc {
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j)
+{
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void append_error(std::string& out, const json& id, const Error& error)
+{
+    out += R"({"jsonrpc":"2.0","id":)";
+    out += dump(id);
+    out += R"(,"error":{"code":)";
+    out += std::to_string(error.code);
+    out += R"(,"message":)";
+    out += dump(json(error.message));
+    if (error.data)
+    {
+        out += R"(,"data":)";
+        out += dump(*error.data);
+    }
+    out += "}}";
+}
+
+/// The request's id when it is usable in a response (string, number, null...), else null.
+const json* valid_id(const json& request)
+{
+    if (!request.is_object())
+        return nullptr;
+    const auto it = request.find("id");
+    if (it == request.end() || it->is_object() || it->is_array())
+        return nullptr;
+    return &*it;
+}
+
+/// A request object that is a call (has a usable id) or a notification (no id at all).
+struct Parsed
+{
+    const json* id = nullptr;  // null for notifications
+    const std::string* method = nullptr;
+    const json* params = nullptr;  // null when absent
+    bool notification = false;
+};
+
+std::optional<Parsed> parse_request(const json& request)
+{
+    if (!request.is_object())
+        return std::nullopt;
+    const auto version = request.find("jsonrpc");
+    if (version == request.end() || !version->is_string() ||
+        version->get_ref<const std::string&>() != "2.0")
+        return std::nullopt;
+    const auto method = request.find("method");
+    if (method == request.end() || !method->is_string() ||
+        method->get_ref<const std::string&>().empty())
+        return std::nullopt;
+    Parsed p;
+    p.method = &method->get_ref<const std::string&>();
+    const auto params = request.find("params");
+    if (params != request.end())
+        p.params = &*params;
+    if (!request.contains("id"))
+        p.notification = true;
+    else if (!(p.id = valid_id(request)))
+        return std::nullopt;
+    return p;
+}
+
+const json& empty_params()
+{
+    static const json empty = json::array();
+    return empty;
+}
+
+}  // namespace
+
+Error Error::invalid_params(std::string message)
+{
+    return Error{code::invalid_params, std::move(message), std::nullopt};
+}
+
+Error Error::internal(std::string message)
+{
+    return Error{code::internal_error, std::move(message), std::nullopt};
+}
+
+Error Error::server(std::string message)
+{
+    return Error{code::server_error, std::move(message), std::nullopt};
+}
+
+Error Error::method_not_found(std::string_view method)
+{
+    return Error{code::method_not_found,
+                 "the method " + std::string(method) + " does not exist/is not available",
+                 std::nullopt};
+}
+
+CallContext::CallContext(Transport transport,
+                         std::string remote_address,
+                         Subscriptions* subscriptions,
+                         std::shared_ptr<NotificationSink> sink)
+    : transport_(transport),
+      remote_(std::move(remote_address)),
+      subscriptions_(subscriptions),
+      sink_(std::move(sink))
+{}
+
+std::string CallContext::subscribe(std::string topic, nlohmann::json params)
+{
+    if (!can_subscribe())
+        throw Error{code::method_not_found, "notifications not supported", std::nullopt};
+    const size_t underscore = method_.find('_');
+    std::string notification_method =
+        (underscore == std::string::npos || underscore == 0 ? std::string("eth")
+                                                            : method_.substr(0, underscore)) +
+        "_subscription";
+    return subscriptions_->add(sink_, std::move(topic), std::move(params),
+                               std::move(notification_method));
+}
+
+bool CallContext::unsubscribe(std::string_view id)
+{
+    if (!can_subscribe())
+        return false;
+    return subscriptions_->remove(sink_.get(), id);
+}
+
+size_t json_nesting_depth(std::string_view text) noexcept
+{
+    size_t depth = 0;
+    size_t max_depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i)
+    {
+        const char c = text[i];
+        if (in_string)
+        {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        switch (c)
+        {
+            case '"':
+                in_string = true;
+                break;
+            case '[':
+            case '{':
+                max_depth = std::max(max_depth, ++depth);
+                break;
+            case ']':
+            case '}':
+                if (depth > 0)
+                    --depth;
+                break;
+            default:
+                break;
+        }
+    }
+    return max_depth;
+}
+
+Dispatcher::Dispatcher(DispatchLimits limits) : limits_(limits) {}
+
+void Dispatcher::add(std::string method, Handler handler)
+{
+    methods_[std::move(method)] = [h = std::move(handler)](
+                                      const json& params, CallContext& ctx) -> Result<json, Error> {
+        return h(params, ctx);
+    };
+}
+
+void Dispatcher::add_result(std::string method, ResultHandler handler)
+{
+    methods_[std::move(method)] = std::move(handler);
+}
+
+void Dispatcher::add_unsubscribe(std::string method)
+{
+    add(std::move(method), [](const json& params, CallContext& ctx) -> json {
+        if (!params.is_array() || params.empty())
+            throw Error::invalid_params("missing value for required argument 0");
+        if (!params[0].is_string())
+            throw Error::invalid_params(
+                "invalid argument 0: json: cannot unmarshal non-string into Go value of type "
+                "rpc.ID");
+        if (!ctx.unsubscribe(params[0].get_ref<const std::string&>()))
+            throw Error::server("subscription not found");
+        return true;
+    });
+}
+
+bool Dispatcher::has(std::string_view method) const
+{
+    return methods_.find(method) != methods_.end();
+}
+
+std::vector<std::string> Dispatcher::methods() const
+{
+    std::vector<std::string> out;
+    out.reserve(methods_.size());
+    for (const auto& [name, h] : methods_)
+        out.push_back(name);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string Dispatcher::error_response(const nlohmann::json& id, const Error& error)
+{
+    std::string out;
+    append_error(out, id, error);
+    return out;
+}
+
+json Dispatcher::call(std::string_view method, const json& params, CallContext& ctx) const
+{
+    const auto it = methods_.find(method);
+    if (it == methods_.end())
+        throw Error::method_not_found(method);
+    ctx.set_method(method);
+    auto r = it->second(params, ctx);
+    if (!r)
+        throw r.error();
+    return std::move(r).value();
+}
+
+size_t Dispatcher::handle_one(const json& request, CallContext& ctx, std::string& out) const
+{
+    const auto parsed = parse_request(request);
+    if (!parsed)
+    {
+        const json* id = valid_id(request);
+        append_error(out, id ? *id : json(nullptr),
+                     Error{code::invalid_request, "invalid request", std::nullopt});
+        return 0;
+    }
+    const json null_id = nullptr;
+    const json& id = parsed->id ? *parsed->id : null_id;
+
+    std::optional<Error> error;
+    std::optional<json> result;
+    const json* params = parsed->params;
+    if (!params || params->is_null())
+        params = &empty_params();
+    const auto it = methods_.find(*parsed->method);
+    if (it == methods_.end())
+        error = Error::method_not_found(*parsed->method);
+    else if (!params->is_array() && !params->is_object())
+        error = Error::invalid_params("non-array args");
+    else
+    {
+        ctx.set_method(*parsed->method);
+        try
+        {
+            auto r = it->second(*params, ctx);
+            if (r)
+                result.emplace(std::move(r).value());
+            else
+                error = r.error();
+        }
+        catch (const Error& e)
+        {
+            error = e;
+        }
+        catch (const json::exception& e)
+        {
+            error = Error::invalid_params(e.what());
+        }
+        catch (const std::bad_alloc&)
+        {
+            error = Error::internal("out of memory");
+        }
+        catch (const std::exception& e)
+        {
+            error = Error::internal(e.what());
+        }
+        catch (...)
+        {
+            error = Error::internal("method handler crashed");
+        }
+    }
+    if (parsed->notification)
+        return 0;
+    if (error)
+    {
+        append_error(out, id, *error);
+        return 0;
+    }
+    out += R"({"jsonrpc":"2.0","id":)";
+    out += dump(id);
+    out += R"(,"result":)";
+    const size_t before = out.size();
+    out += dump(*result);
+    const size_t result_size = out.size() - before;
+    out += "}";
+    return result_size;
+}
+
+std::string Dispatcher::handle_batch(const json& batch, CallContext& ctx, bool& any) const
+{
+    std::string out = "[";
+    any = false;
+    size_t response_bytes = 0;
+    bool too_large = false;
+    for (const auto& request : batch)
+    {
+        const size_t before = out.size();
+        if (any)
+            out += ',';
+        if (too_large)
+        {
+            const auto parsed = parse_request(request);
+            if (parsed && parsed->notification)
+            {
+                out.resize(before);
+                continue;
+            }
+            const json* id = valid_id(request);
+            append_error(out, id ? *id : json(nullptr),
+                         Error{code::response_too_large, "response too large", std::nullopt});
+            any = true;
+            continue;
+        }
+        const size_t mark = out.size();
+        response_bytes += handle_one(request, ctx, out);
+        if (out.size() == mark)
+            out.resize(before);  // notification: nothing appended
+        else
+            any = true;
+        if (limits_.max_batch_response_bytes != 0 &&
+            response_bytes > limits_.max_batch_response_bytes)
+            too_large = true;
+    }
+    out += ']';
+    return out;
+}
+
+std::optional<std::string> Dispatcher::handle_message(const json& message, CallContext& ctx) const
+{
+    try
+    {
+        if (message.is_array())
+        {
+            if (message.empty())
+                return error_response(nullptr,
+                                      Error{code::invalid_request, "empty batch", std::nullopt});
+            if (limits_.max_batch_items != 0 && message.size() > limits_.max_batch_items)
+            {
+                // geth: one error in an array, carrying the id of the first call.
+                json id = nullptr;
+                for (const auto& request : message)
+                    if (const auto p = parse_request(request); p && !p->notification)
+                    {
+                        id = *p->id;
+                        break;
+                    }
+                return "[" +
+                       error_response(
+                           id, Error{code::invalid_request, "batch too large", std::nullopt}) +
+                       "]";
+            }
+            bool any = false;
+            std::string out = handle_batch(message, ctx, any);
+            if (!any)
+                return std::nullopt;
+            return out;
+        }
+        std::string out;
+        handle_one(message, ctx, out);
+        if (out.empty())
+            return std::nullopt;
+        return out;
+    }
+    catch (...)
+    {
+        const json* id = message.is_object() ? valid_id(message) : nullptr;
+        return error_response(id ? *id : json(nullptr), Error::internal("internal error"));
+    }
+}
+
+std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext& ctx) const
+{
+    const Error parse_error{code::parse_error, "parse error", std::nullopt};
+    if (limits_.max_depth != 0 && json_nesting_depth(body) > limits_.max_depth)
+        return error_response(nullptr, parse_error);
+    json message;
+    try
+    {
+        message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    }
+    catch (...)
+    {
+        return error_response(nullptr, Error::internal("internal error"));
+    }
+    if (message.is_discarded())
+        return error_response(nullptr, parse_error);
+    return handle_message(message, ctx);
+}
+
+}  // namespace tern::rpc

@@ -1,0 +1,135 @@
+#include "rpc/subscriptions.hpp"
+
+namespace tern::rpc {
+
+Subscriptions::Subscriptions() : rng_(std::random_device{}()) {}
+
+std::string Subscriptions::new_id()
+{
+    // geth: 16 random bytes as hex, leading zeros trimmed, "0x" prefix.
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(32);
+    for (int word = 0; word < 2; ++word)
+    {
+        const uint64_t v = rng_();
+        for (int shift = 60; shift >= 0; shift -= 4)
+            hex.push_back(digits[(v >> shift) & 0xf]);
+    }
+    const size_t first = hex.find_first_not_of('0');
+    return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
+}
+
+std::string Subscriptions::add(const std::shared_ptr<NotificationSink>& sink,
+                               std::string topic,
+                               nlohmann::json params,
+                               std::string notification_method)
+{
+    std::lock_guard lock(mu_);
+    std::string id;
+    do
+        id = new_id();
+    while (by_id_.contains(id));
+    by_id_.emplace(id, Entry{std::move(topic), std::move(notification_method), std::move(params),
+                             sink, sink.get()});
+    return id;
+}
+
+bool Subscriptions::remove(const NotificationSink* owner, std::string_view id)
+{
+    std::lock_guard lock(mu_);
+    const auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second.owner != owner)
+        return false;
+    by_id_.erase(it);
+    return true;
+}
+
+size_t Subscriptions::remove_all(const NotificationSink* owner)
+{
+    std::lock_guard lock(mu_);
+    return std::erase_if(by_id_, [owner](const auto& kv) { return kv.second.owner == owner; });
+}
+
+size_t Subscriptions::count(std::string_view topic) const
+{
+    std::lock_guard lock(mu_);
+    size_t n = 0;
+    for (const auto& [id, e] : by_id_)
+        n += e.topic == topic;
+    return n;
+}
+
+size_t Subscriptions::size() const
+{
+    std::lock_guard lock(mu_);
+    return by_id_.size();
+}
+
+std::vector<SubscriptionInfo> Subscriptions::list(std::string_view topic) const
+{
+    std::vector<SubscriptionInfo> out;
+    for (auto& t : targets(topic))
+        out.push_back(std::move(t.info));
+    return out;
+}
+
+std::vector<Subscriptions::Target> Subscriptions::targets(std::string_view topic) const
+{
+    std::vector<Target> out;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : by_id_)
+        if (e.topic == topic)
+            out.push_back(Target{SubscriptionInfo{id, e.topic, e.params}, e.method, e.sink});
+    return out;
+}
+
+std::string Subscriptions::notification(std::string_view method,
+                                        std::string_view id,
+                                        const nlohmann::json& result)
+{
+    std::string out;
+    const std::string result_text =
+        result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.reserve(80 + method.size() + id.size() + result_text.size());
+    out += R"({"jsonrpc":"2.0","method":")";
+    out += method;
+    out += R"(","params":{"subscription":")";
+    out += id;
+    out += R"(","result":)";
+    out += result_text;
+    out += "}}";
+    return out;
+}
+
+size_t Subscriptions::publish(std::string_view topic, const nlohmann::json& result)
+{
+    size_t sent = 0;
+    for (const auto& t : targets(topic))
+        if (auto sink = t.sink.lock())
+            sent += sink->push(
+                std::make_shared<const std::string>(notification(t.method, t.info.id, result)));
+    return sent;
+}
+
+size_t Subscriptions::publish_each(std::string_view topic, const Selector& results_for)
+{
+    size_t sent = 0;
+    for (const auto& t : targets(topic))
+    {
+        if (t.sink.expired())
+            continue;
+        const auto results = results_for(t.info);
+        if (results.empty())
+            continue;
+        auto sink = t.sink.lock();
+        if (!sink)
+            continue;
+        for (const auto& r : results)
+            sent += sink->push(
+                std::make_shared<const std::string>(notification(t.method, t.info.id, r)));
+    }
+    return sent;
+}
+
+}  // namespace tern::rpc
