@@ -538,9 +538,11 @@ std::vector<PooledTxPtr> TxPool::remove_included(const StateView& state,
     std::vector<PooledTxPtr> promoted;
     {
         std::unique_lock lock(mutex_);
-        if (!(head == head_))
+        // Only a lower gas limit or a higher base fee can invalidate other senders' transactions.
+        const bool stricter = head.gas_limit < head_.gas_limit || head.base_fee > head_.base_fee;
+        head_ = head;
+        if (stricter)
         {
-            head_ = head;
             for (auto it = senders_.begin(); it != senders_.end();)
             {
                 revalidate(it, state, true, promoted);

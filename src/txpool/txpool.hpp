@@ -193,9 +193,9 @@ public:
     /// transactions with nonces below the state nonce (the included ones and any stale) are
     /// dropped, those the balance can no longer pay are dropped, queued ones that became
     /// executable are promoted. Only senders' own transactions lower nonces and balances, so
-    /// other senders are untouched — unless `head` differs from the previous head (base fee,
-    /// gas limit), which revalidates every sender like reset(). Returns the promoted
-    /// transactions (also passed to the listener).
+    /// other senders are untouched — unless `head` is stricter than the previous head (a lower
+    /// gas limit or a higher base fee), which revalidates every sender like reset(). Returns the
+    /// promoted transactions (also passed to the listener).
     std::vector<PooledTxPtr> remove_included(const StateView& state,
                                              const ChainHead& head,
                                              std::span<const Address> block_senders);

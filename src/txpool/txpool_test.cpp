@@ -508,6 +508,16 @@ TEST_F(TxPoolTest, HeadChangeRevalidatesEverySender)
     EXPECT_EQ(pool.get(b0), nullptr);
     EXPECT_NE(pool.get(c0), nullptr);
     EXPECT_EQ(pool.head(), next);
+
+    // A laxer head (lower base fee, higher gas limit) invalidates nothing: no full scan, so a
+    // sender outside the block keeps its transactions until it is revalidated.
+    set_nonce(kC, 1);
+    ChainHead lax;
+    lax.gas_limit = 200'000;
+    lax.base_fee = U256{1};
+    (void)pool.remove_included(state, lax, std::span<const Address>{});
+    EXPECT_NE(pool.get(c0), nullptr);
+    EXPECT_EQ(pool.head(), lax);
 }
 
 TEST_F(TxPoolTest, ResetPromotesAndDrops)
