@@ -581,6 +581,12 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
     opts.create_if_missing = true;
     opts.create_missing_column_families = true;
     opts.max_background_jobs = 2;
+    // Column families written rarely (code, bodies) would otherwise keep old WAL files alive
+    // until the default limit (4x all write buffers, gigabytes): bound the WAL, and so the
+    // replay time after a crash, and the memtable memory across all families.
+    opts.max_total_wal_size = 128 << 20;
+    opts.db_write_buffer_size = 256 << 20;
+    opts.keep_log_file_num = 4;
     std::string path = options.path;
     if (path.empty())
     {

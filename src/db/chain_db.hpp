@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chain/block.hpp"
+#include "chain/state_root_tracker.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
@@ -94,11 +95,12 @@ public:
 /// after a crash the database holds exactly the blocks whose commit_block returned (or whose
 /// batch reached the WAL), never part of one.
 ///
-/// The ChainDb itself is a StateReader of the head state (the latest committed block). Reads
-/// are thread-safe; commit_block / init_genesis must come from one writer at a time (the node's
-/// chain mutex), and head reads during a commit see either the old or the new block per read
-/// (use head_state() for a consistent multi-read view).
-class ChainDb final : public state::StateReader
+/// The ChainDb itself is a StateReader of the head state (the latest committed block) and the
+/// chain::StateSource the state-root tracker scans. Reads are thread-safe; commit_block /
+/// init_genesis must come from one writer at a time (the node's chain mutex), and head reads
+/// during a commit see either the old or the new block per read (use head_state() for a
+/// consistent multi-read view).
+class ChainDb final : public state::StateReader, public chain::StateSource
 {
 public:
     /// Opens (creating if missing) the database. Fails if RocksDB cannot open it or it was
@@ -182,9 +184,9 @@ public:
     uint64_t oldest_state_block() const noexcept;
 
     /// Every account of the head state, in address order (state-root tracker, dumps).
-    void for_each_account(const AccountVisitor& fn) const;
+    void for_each_account(const AccountVisitor& fn) const override;
     /// Head storage of `addr`, in slot order (non-zero values only).
-    void for_each_storage(const Address& addr, const StorageVisitor& fn) const;
+    void for_each_storage(const Address& addr, const StorageVisitor& fn) const override;
 
     /// Number of stored history entries (accounts and slots); for tests and diagnostics (scans
     /// the history column families).
