@@ -1,12 +1,15 @@
 #pragma once
 
+#include "chain/config.hpp"
 #include "core/result.hpp"
 #include "node/config.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 namespace tern::rpc {
 class Dispatcher;
@@ -22,6 +25,7 @@ class TxPool;
 namespace tern::node {
 
 class DevEngine;
+class HeadRoot;
 class VmPool;
 struct DevKeys;
 
@@ -32,9 +36,10 @@ struct DevKeys;
 /// Concurrency: the engine is the only writer; it builds and commits blocks holding
 /// chain_mutex() exclusively. RPC handlers read holding it shared.
 ///
-/// Extending: more RPC methods are registered on dispatcher() before start() (see eth_api.hpp
-/// for the helpers the eth_ handlers use); subscribers hook the engine's commit notifications
-/// (DevEngine::on_block).
+/// Extending: more RPC methods are registered on dispatcher() (before start(), or from a hook
+/// added with add_setup(), which runs once the database, pool and engine exist and before
+/// the server accepts connections); see eth_api.hpp for the helpers the eth_ handlers use.
+/// Subscribers hook the engine's commit notifications (DevEngine::on_block).
 class Node
 {
 public:
@@ -57,6 +62,10 @@ public:
     /// The bound RPC port (after start()).
     uint16_t port() const noexcept { return port_; }
 
+    /// A hook run by start() after the eth_ methods are registered and before the server
+    /// starts (register more methods, engine listeners, pool listeners there).
+    void add_setup(std::function<void(Node&)> hook) { setup_hooks_.push_back(std::move(hook)); }
+
     /// Handler registry; add methods before start().
     rpc::Dispatcher& dispatcher() noexcept { return *dispatcher_; }
     /// The chain database (valid after start()).
@@ -71,15 +80,29 @@ public:
     const DevKeys& keys() const noexcept { return *keys_; }
     /// Readers shared, the engine exclusive.
     std::shared_mutex& chain_mutex() noexcept { return chain_mutex_; }
+    /// The chain rules in force (chain id, base fee rule, gas limit, coinbase; after start()).
+    const chain::ChainConfig& chain_config() const noexcept { return chain_config_; }
+
+    /// Keeps `object` (e.g. the state shared by a family of handlers) alive until the node is
+    /// destroyed.
+    void retain(std::shared_ptr<void> object) { retained_.push_back(std::move(object)); }
+
+    /// Messages for the operator (genesis warnings, ...), collected during start().
+    const std::vector<std::string>& notices() const noexcept { return notices_; }
 
 private:
     NodeConfig config_;
+    chain::ChainConfig chain_config_;
+    std::vector<std::string> notices_;
+    std::vector<std::shared_ptr<void>> retained_;
+    std::vector<std::function<void(Node&)>> setup_hooks_;
     uint16_t port_ = 0;
     bool running_ = false;
     std::shared_mutex chain_mutex_;
     std::unique_ptr<DevKeys> keys_;
     std::unique_ptr<VmPool> vms_;
     std::unique_ptr<db::ChainDb> db_;
+    std::unique_ptr<HeadRoot> root_;
     std::unique_ptr<txpool::TxPool> pool_;
     std::unique_ptr<DevEngine> engine_;
     std::unique_ptr<rpc::Dispatcher> dispatcher_;

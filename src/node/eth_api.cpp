@@ -1,0 +1,912 @@
+#include "node/eth_api.hpp"
+
+#include "chain/block.hpp"
+#include "core/hex.hpp"
+#include "core/keccak.hpp"
+#include "crypto/secp256k1.hpp"
+#include "db/chain_db.hpp"
+#include "node/dev_engine.hpp"
+#include "node/encode.hpp"
+#include "node/keys.hpp"
+#include "node/logs.hpp"
+#include "node/node.hpp"
+#include "node/typed_data.hpp"
+#include "rpc/dispatcher.hpp"
+#include "transaction/codec.hpp"
+#include "transaction/validation.hpp"
+#include "txpool/txpool.hpp"
+
+#include <algorithm>
+
+namespace tern::node {
+
+using nlohmann::json;
+namespace enc = json_rpc;
+using params::BlockId;
+
+namespace {
+
+/// Client name returned by web3_clientVersion.
+constexpr const char* kClientVersion = "Tern/v0.1.0/linux/c++20";
+/// How long eth_sendRawTransaction waits for its block in automine mode.
+constexpr std::chrono::seconds kInclusionTimeout{30};
+
+rpc::Error revert_error(BytesView output)
+{
+    rpc::Error e;
+    e.code = 3;
+    const auto reason = decode_revert_reason(output);
+    e.message = reason ? "execution reverted: " + *reason : "execution reverted";
+    e.data = enc::hex_data(output);
+    return e;
+}
+
+U256 suggested_tip(const NodeConfig& config)
+{
+    return config.min_gas_price > config.base_fee ? config.min_gas_price - config.base_fee : U256{};
+}
+
+std::vector<Hash256> tx_hashes(const chain::Block& block)
+{
+    std::vector<Hash256> out;
+    out.reserve(block.transactions.size());
+    for (const auto& tx : block.transactions)
+        out.push_back(transaction_hash(tx));
+    return out;
+}
+
+/// A block as JSON, or null.
+json block_json(db::ChainDb& db, std::optional<uint64_t> number, bool full)
+{
+    if (!number)
+        return nullptr;
+    const auto block = db.block(*number);
+    if (!block)
+        return nullptr;
+    const auto hash = db.block_hash(*number);
+    if (!hash)
+        return nullptr;
+    const auto hashes = tx_hashes(*block);
+    return enc::block(*block, *hash, hashes, full);
+}
+
+json tx_lookup_json(const db::TxLookup& t, const U256& base_fee)
+{
+    return enc::transaction(t.tx, t.sender, t.hash,
+                            enc::TxLocation{t.block_hash, t.block_number, t.index, base_fee});
+}
+
+bool full_flag(const json& params, size_t i)
+{
+    const auto& v = params::at(params, i);
+    if (v.is_null())
+        return false;
+    if (!v.is_boolean())
+        throw params::invalid(i, "json: cannot unmarshal non-bool into Go value of type bool");
+    return v.get<bool>();
+}
+
+/// Signs `tx` in place with `key`.
+void sign_transaction(Transaction& tx, const Hash256& key)
+{
+    const auto sig = crypto::sign(signing_hash(tx), key);
+    if (!sig)
+        throw rpc::Error::server("cannot sign with this key");
+    tx.y_parity = sig->recovery_id;
+    tx.r = U256::from_hash(sig->r);
+    tx.s = U256::from_hash(sig->s);
+}
+
+}  // namespace
+
+// ---- ChainAccess ----
+
+std::optional<BlockRef> ChainAccess::find_block(const BlockId& id) const
+{
+    auto& db = node_.db();
+    BlockRef ref;
+    switch (id.kind)
+    {
+        case BlockId::Kind::Latest:
+        case BlockId::Kind::Pending:
+        case BlockId::Kind::Safe:
+        case BlockId::Kind::Finalized:
+            ref.number = db.head_number();
+            break;
+        case BlockId::Kind::Earliest:
+            ref.number = 0;
+            break;
+        case BlockId::Kind::Number:
+            ref.number = id.number;
+            break;
+        case BlockId::Kind::Hash:
+        {
+            const auto n = db.block_number(id.hash);
+            if (!n)
+                return std::nullopt;
+            ref.number = *n;
+            break;
+        }
+    }
+    auto header = db.header(ref.number);
+    if (!header)
+        return std::nullopt;
+    ref.header = std::move(*header);
+    ref.hash = ref.header.hash();
+    return ref;
+}
+
+BlockRef ChainAccess::require_block(const BlockId& id) const
+{
+    auto ref = find_block(id);
+    if (!ref)
+        throw rpc::Error::server(id.kind == BlockId::Kind::Hash ? "header for hash not found"
+                                                                : "header not found");
+    return std::move(*ref);
+}
+
+std::unique_ptr<db::StateView> ChainAccess::state_at(const BlockRef& block) const
+{
+    auto view = node_.db().state_at(block.number);
+    if (!view)
+        throw rpc::Error::server(view.error().message);
+    return std::move(*view);
+}
+
+execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header) const
+{
+    execution::BlockEnv env;
+    env.coinbase = header.coinbase;
+    env.number = static_cast<int64_t>(header.number);
+    env.timestamp = static_cast<int64_t>(header.timestamp);
+    env.gas_limit = static_cast<int64_t>(header.gas_limit);
+    env.prev_randao = header.mix_hash;
+    env.base_fee = header.base_fee;
+    env.excess_blob_gas = header.excess_blob_gas;
+    env.chain_id = U256{node_.config().chain_id};
+    db::ChainDb* db = &node_.db();
+    env.block_hash = [db](int64_t n) {
+        const auto h = db->block_hash(static_cast<uint64_t>(n));
+        return h ? *h : Hash256{};
+    };
+    return env;
+}
+
+CallRequest ChainAccess::call_request(const params::TxArgs& args,
+                                      const chain::BlockHeader& header,
+                                      uint64_t default_gas) const
+{
+    if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
+        throw rpc::Error::server(
+            "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
+    CallRequest req;
+    req.from = args.from.value_or(Address{});
+    req.to = args.to;
+    const uint64_t cap = node_.config().rpc_gas_cap;
+    req.gas = args.gas.value_or(default_gas);
+    if (cap != 0 && req.gas > cap)
+        req.gas = cap;
+    req.value = args.value.value_or(U256{});
+    req.data = args.data.value_or(Bytes{});
+    if (args.access_list)
+        req.access_list = *args.access_list;
+    req.blob_hashes = args.blob_hashes;
+    req.max_fee_per_blob_gas = args.max_fee_per_blob_gas.value_or(U256{});
+    if (args.gas_price)
+    {
+        req.type = args.access_list ? TxType::AccessList : TxType::Legacy;
+        req.max_fee_per_gas = *args.gas_price;
+        req.max_priority_fee_per_gas = *args.gas_price;
+        req.fees_given = static_cast<bool>(*args.gas_price);
+    }
+    else if (args.max_fee_per_gas || args.max_priority_fee_per_gas)
+    {
+        req.type = TxType::DynamicFee;
+        req.max_fee_per_gas = args.max_fee_per_gas.value_or(
+            header.base_fee * U256{2} + args.max_priority_fee_per_gas.value_or(U256{}));
+        req.max_priority_fee_per_gas = args.max_priority_fee_per_gas.value_or(U256{});
+        req.fees_given = req.max_fee_per_gas || req.max_priority_fee_per_gas;
+    }
+    else
+        req.type = args.access_list ? TxType::AccessList : TxType::Legacy;
+    if (!req.blob_hashes.empty())
+        req.type = TxType::Blob;
+    return req;
+}
+
+Hash256 ChainAccess::submit(Transaction tx)
+{
+    const uint64_t chain_id = node_.config().chain_id;
+    const auto sender = recover_sender(tx, chain_id);
+    if (!sender)
+    {
+        switch (sender.error().code)
+        {
+            case TxErrorCode::InvalidChainId:
+                throw rpc::Error::server("invalid chain id for signer");
+            case TxErrorCode::InvalidSignature:
+                throw rpc::Error::server("invalid transaction v, r, s values");
+            default:
+                throw rpc::Error::server("invalid sender");
+        }
+    }
+    txpool::AddResult added;
+    {
+        std::shared_lock lock{node_.chain_mutex()};
+        const auto head = node_.db().head_state();
+        auto r = node_.pool().add(std::move(tx), *sender, *head);
+        if (!r)
+            throw rpc::Error::server(r.error().message);
+        added = std::move(*r);
+    }
+    if (added.pending)
+    {
+        node_.engine().notify();
+        if (node_.config().block_time == 0 && node_.config().wait_for_inclusion)
+            node_.engine().wait_processed(added.hash, kInclusionTimeout);
+    }
+    return added.hash;
+}
+
+// ---- handlers ----
+
+namespace {
+
+/// The eth_ handlers; one per node, shared by the registered lambdas.
+class EthApi
+{
+public:
+    explicit EthApi(Node& node) : node_(node), chain_(node) {}
+
+    void register_all(rpc::Dispatcher& d);
+
+private:
+    db::ChainDb& db() { return node_.db(); }
+    const NodeConfig& config() const { return node_.config(); }
+
+    json get_balance(const json& p);
+    json get_code(const json& p);
+    json get_storage_at(const json& p);
+    json get_transaction_count(const json& p);
+    json get_block_by_number(const json& p);
+    json get_block_by_hash(const json& p);
+    json tx_count_by_number(const json& p);
+    json tx_count_by_hash(const json& p);
+    json get_transaction_by_hash(const json& p);
+    json tx_by_block_and_index(const std::optional<BlockRef>& block, const json& index);
+    json get_transaction_receipt(const json& p);
+    json get_block_receipts(const json& p);
+    json send_raw_transaction(const json& p);
+    json send_transaction(const json& p);
+    json sign(const json& p, bool personal);
+    json sign_typed_data(const json& p);
+    json call(const json& p);
+    json estimate_gas(const json& p);
+    json create_access_list(const json& p);
+    json fee_history(const json& p);
+    json get_logs(const json& p);
+
+    /// Resolves the block of an eth_call-like request and the state to run in.
+    struct CallSetup
+    {
+        BlockRef block;
+        std::unique_ptr<db::StateView> state;
+        StateOverrides overrides;
+    };
+    CallSetup call_setup(const json& p, size_t block_index, size_t overrides_index);
+
+    Node& node_;
+    ChainAccess chain_;
+};
+
+json EthApi::get_balance(const json& p)
+{
+    params::expect_count(p, 1, 2);
+    const Address addr = params::address(params::at(p, 0), 0);
+    const auto block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
+    const auto state = chain_.state_at(block);
+    const auto acc = state->read_account(addr);
+    return enc::quantity(acc ? acc->balance : U256{});
+}
+
+json EthApi::get_code(const json& p)
+{
+    params::expect_count(p, 1, 2);
+    const Address addr = params::address(params::at(p, 0), 0);
+    const auto block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
+    const auto state = chain_.state_at(block);
+    const auto acc = state->read_account(addr);
+    if (!acc || acc->code_hash == kEmptyCodeHash)
+        return "0x";
+    const auto code = state->read_code(acc->code_hash);
+    return code ? enc::hex_data(*code) : "0x";
+}
+
+json EthApi::get_storage_at(const json& p)
+{
+    params::expect_count(p, 2, 3);
+    const Address addr = params::address(params::at(p, 0), 0);
+    const U256 key = params::storage_key(params::at(p, 1), 1);
+    const auto block = chain_.require_block(params::block_id(params::at(p, 2), 2, true));
+    const auto state = chain_.state_at(block);
+    return enc::hash(state->read_storage(addr, key).to_hash());
+}
+
+json EthApi::get_transaction_count(const json& p)
+{
+    params::expect_count(p, 1, 2);
+    const Address addr = params::address(params::at(p, 0), 0);
+    const auto id = params::block_id(params::at(p, 1), 1, true);
+    if (id.kind == BlockId::Kind::Pending)
+    {
+        if (const auto n = node_.pool().pending_nonce(addr))
+            return enc::quantity(*n);
+    }
+    const auto block = chain_.require_block(id);
+    const auto state = chain_.state_at(block);
+    const auto acc = state->read_account(addr);
+    return enc::quantity(acc ? acc->nonce : 0);
+}
+
+json EthApi::get_block_by_number(const json& p)
+{
+    params::expect_count(p, 1, 2);
+    const auto id = params::block_id(params::at(p, 0), 0, false);
+    const auto block = chain_.find_block(id);
+    return block_json(db(), block ? std::optional<uint64_t>(block->number) : std::nullopt,
+                      full_flag(p, 1));
+}
+
+json EthApi::get_block_by_hash(const json& p)
+{
+    params::expect_count(p, 1, 2);
+    const Hash256 hash = params::hash(params::at(p, 0), 0);
+    return block_json(db(), db().block_number(hash), full_flag(p, 1));
+}
+
+json EthApi::tx_count_by_number(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const auto block = chain_.find_block(params::block_id(params::at(p, 0), 0, false));
+    if (!block)
+        return nullptr;
+    const auto n = db().transaction_count(block->number);
+    return n ? json(enc::quantity(static_cast<uint64_t>(*n))) : json(nullptr);
+}
+
+json EthApi::tx_count_by_hash(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const auto number = db().block_number(params::hash(params::at(p, 0), 0));
+    if (!number)
+        return nullptr;
+    const auto n = db().transaction_count(*number);
+    return n ? json(enc::quantity(static_cast<uint64_t>(*n))) : json(nullptr);
+}
+
+json EthApi::get_transaction_by_hash(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const Hash256 hash = params::hash(params::at(p, 0), 0);
+    if (const auto t = db().transaction(hash))
+    {
+        const auto header = db().header(t->block_number);
+        return tx_lookup_json(*t, header ? header->base_fee : U256{});
+    }
+    if (const auto pooled = node_.pool().get(hash))
+        return enc::transaction(pooled->tx, pooled->sender, pooled->hash, std::nullopt);
+    return nullptr;
+}
+
+json EthApi::tx_by_block_and_index(const std::optional<BlockRef>& block, const json& index)
+{
+    const uint64_t i = params::quantity_u64(index, 1);
+    if (!block || i > UINT32_MAX)
+        return nullptr;
+    const auto t = db().transaction_at(block->number, static_cast<uint32_t>(i));
+    if (!t)
+        return nullptr;
+    return tx_lookup_json(*t, block->header.base_fee);
+}
+
+json EthApi::get_transaction_receipt(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const Hash256 hash = params::hash(params::at(p, 0), 0);
+    const auto t = db().transaction(hash);
+    if (!t)
+        return nullptr;
+    auto receipts = db().receipts(t->block_number);
+    const auto header = db().header(t->block_number);
+    if (!receipts || !header || t->index >= receipts->size())
+        return nullptr;
+    chain::fill_gas_used(*receipts);
+    uint64_t first_log = 0;
+    for (size_t i = 0; i < t->index; ++i)
+        first_log += (*receipts)[i].logs.size();
+    return enc::receipt((*receipts)[t->index], t->tx, t->sender, t->hash,
+                        enc::TxLocation{t->block_hash, t->block_number, t->index, header->base_fee},
+                        first_log, header->excess_blob_gas);
+}
+
+json EthApi::get_block_receipts(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const auto ref = chain_.find_block(params::block_id(params::at(p, 0), 0, true));
+    if (!ref)
+        return nullptr;
+    const auto block = db().block(ref->number);
+    auto receipts = db().receipts(ref->number);
+    if (!block || !receipts)
+        return nullptr;
+    chain::fill_gas_used(*receipts);
+    return enc::block_receipts(*block, ref->hash, tx_hashes(*block), *receipts);
+}
+
+json EthApi::send_raw_transaction(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const Bytes raw = params::data(params::at(p, 0), 0);
+    auto tx = decode_transaction(raw);
+    if (!tx)
+    {
+        if (tx.error().code == TxErrorCode::UnsupportedType)
+            throw rpc::Error::server("transaction type not supported");
+        throw rpc::Error::server(tx.error().message());
+    }
+    if (raw.size() > config().max_tx_size)
+        throw rpc::Error::server("oversized data: transaction size " + std::to_string(raw.size()) +
+                                 ", limit " + std::to_string(config().max_tx_size));
+    return enc::hash(chain_.submit(std::move(*tx)));
+}
+
+json EthApi::send_transaction(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const auto args = params::tx_args(params::at(p, 0), 0);
+    const Address from = args.from.value_or(Address{});
+    const auto key = node_.keys().key_of(from);
+    if (!key)
+        throw rpc::Error::server("unknown account");
+    if (args.chain_id && *args.chain_id != config().chain_id)
+        throw rpc::Error::server(
+            "chainId does not match node's (have=" + std::to_string(*args.chain_id) +
+            ", want=" + std::to_string(config().chain_id) + ")");
+    if (!args.to && (!args.data || args.data->empty()))
+        throw rpc::Error::server("contract creation without any data provided");
+    if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
+        throw rpc::Error::server(
+            "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
+
+    const auto head = chain_.require_block(BlockId{});
+    Transaction tx;
+    tx.chain_id = config().chain_id;
+    tx.to = args.to;
+    tx.value = args.value.value_or(U256{});
+    tx.data = args.data.value_or(Bytes{});
+    if (args.access_list)
+        tx.access_list = *args.access_list;
+    const U256 tip = suggested_tip(config());
+    const bool legacy_type = args.type && (*args.type == 0 || *args.type == 1);
+    if (args.gas_price || legacy_type)
+    {
+        tx.type = (args.access_list || (args.type && *args.type == 1)) ? TxType::AccessList
+                                                                       : TxType::Legacy;
+        const U256 price = args.gas_price.value_or(head.header.base_fee + tip);
+        tx.max_fee_per_gas = price;
+        tx.max_priority_fee_per_gas = price;
+    }
+    else
+    {
+        tx.type = TxType::DynamicFee;
+        tx.max_priority_fee_per_gas = args.max_priority_fee_per_gas.value_or(tip);
+        tx.max_fee_per_gas = args.max_fee_per_gas.value_or(head.header.base_fee * U256{2} +
+                                                           tx.max_priority_fee_per_gas);
+        if (tx.max_fee_per_gas < tx.max_priority_fee_per_gas)
+            throw rpc::Error::server("maxFeePerGas (" + tx.max_fee_per_gas.to_dec() +
+                                     ") < maxPriorityFeePerGas (" +
+                                     tx.max_priority_fee_per_gas.to_dec() + ")");
+    }
+    if (args.nonce)
+        tx.nonce = *args.nonce;
+    else
+    {
+        const auto pending = node_.pool().pending_nonce(from);
+        if (pending)
+            tx.nonce = *pending;
+        else
+        {
+            const auto acc = db().head_state()->read_account(from);
+            tx.nonce = acc ? acc->nonce : 0;
+        }
+    }
+    if (args.gas)
+        tx.gas_limit = *args.gas;
+    else
+    {
+        params::TxArgs est = args;
+        est.from = from;
+        const auto state = chain_.state_at(head);
+        CallRequest req = chain_.call_request(est, head.header, 0);
+        req.gas = 0;
+        auto lease = node_.vms().acquire();
+        const auto env = chain_.block_env(head.header);
+        const auto r = node::estimate_gas(*state, env, req, config().rpc_gas_cap, *lease);
+        if (!r)
+        {
+            if (r.error().reverted)
+                throw revert_error(r.error().revert_data);
+            throw rpc::Error::server(r.error().message);
+        }
+        tx.gas_limit = r->gas;
+    }
+    sign_transaction(tx, *key);
+    return enc::hash(chain_.submit(std::move(tx)));
+}
+
+json EthApi::sign(const json& p, bool personal)
+{
+    params::expect_count(p, 2, 2);
+    const size_t addr_i = personal ? 1 : 0;
+    const size_t data_i = personal ? 0 : 1;
+    const Address addr = params::address(params::at(p, addr_i), addr_i);
+    const Bytes message = params::data(params::at(p, data_i), data_i);
+    const auto key = node_.keys().key_of(addr);
+    if (!key)
+        throw rpc::Error::server("unknown account");
+    const auto sig = sign_hash_65(personal_message_hash(message), *key);
+    if (!sig)
+        throw rpc::Error::server("cannot sign with this key");
+    return enc::hex_data(*sig);
+}
+
+json EthApi::sign_typed_data(const json& p)
+{
+    params::expect_count(p, 2, 2);
+    const Address addr = params::address(params::at(p, 0), 0);
+    json typed = params::at(p, 1);
+    if (typed.is_string())
+    {
+        typed = json::parse(typed.get<std::string>(), nullptr, false);
+        if (typed.is_discarded())
+            throw params::invalid(1, "invalid typed data JSON");
+    }
+    const auto key = node_.keys().key_of(addr);
+    if (!key)
+        throw rpc::Error::server("unknown account");
+    const auto digest = typed_data_hash(typed);
+    if (!digest)
+        throw params::invalid(1, digest.error().message);
+    const auto sig = sign_hash_65(*digest, *key);
+    if (!sig)
+        throw rpc::Error::server("cannot sign with this key");
+    return enc::hex_data(*sig);
+}
+
+EthApi::CallSetup EthApi::call_setup(const json& p, size_t block_index, size_t overrides_index)
+{
+    CallSetup s;
+    s.block = chain_.require_block(params::block_id(params::at(p, block_index), block_index, true));
+    s.state = chain_.state_at(s.block);
+    s.overrides = params::state_overrides(params::at(p, overrides_index), overrides_index);
+    return s;
+}
+
+json EthApi::call(const json& p)
+{
+    params::expect_count(p, 1, 4);
+    const auto args = params::tx_args(params::at(p, 0), 0);
+    auto setup = call_setup(p, 1, 2);
+    const uint64_t default_gas =
+        config().rpc_gas_cap ? config().rpc_gas_cap : setup.block.header.gas_limit;
+    const CallRequest req = chain_.call_request(args, setup.block.header, default_gas);
+    const OverrideReader reader{*setup.state, setup.overrides};
+    const auto env = chain_.block_env(setup.block.header);
+    auto lease = node_.vms().acquire();
+    const auto r = simulate_call(reader, env, req, *lease);
+    if (!r)
+        throw rpc::Error::server(r.error().message);
+    if (r->status == evm::Status::Revert)
+        throw revert_error(r->output);
+    if (r->status != evm::Status::Success)
+        throw rpc::Error::server(status_message(r->status));
+    return enc::hex_data(r->output);
+}
+
+json EthApi::estimate_gas(const json& p)
+{
+    params::expect_count(p, 1, 3);
+    const auto args = params::tx_args(params::at(p, 0), 0);
+    auto setup = call_setup(p, 1, 2);
+    CallRequest req = chain_.call_request(args, setup.block.header, 0);
+    if (!args.gas)
+        req.gas = 0;
+    const OverrideReader reader{*setup.state, setup.overrides};
+    const auto env = chain_.block_env(setup.block.header);
+    auto lease = node_.vms().acquire();
+    const uint64_t cap = config().rpc_gas_cap ? config().rpc_gas_cap : UINT64_MAX;
+    const auto r = node::estimate_gas(reader, env, req, cap, *lease);
+    if (!r)
+    {
+        if (r.error().reverted)
+            throw revert_error(r.error().revert_data);
+        throw rpc::Error::server(r.error().message);
+    }
+    return enc::quantity(r->gas);
+}
+
+json EthApi::create_access_list(const json& p)
+{
+    params::expect_count(p, 1, 3);
+    const auto args = params::tx_args(params::at(p, 0), 0);
+    auto setup = call_setup(p, 1, 2);
+    const uint64_t default_gas =
+        config().rpc_gas_cap ? config().rpc_gas_cap : setup.block.header.gas_limit;
+    const CallRequest req = chain_.call_request(args, setup.block.header, default_gas);
+    const OverrideReader reader{*setup.state, setup.overrides};
+    const auto env = chain_.block_env(setup.block.header);
+    auto lease = node_.vms().acquire();
+    const auto r = node::create_access_list(reader, env, req, *lease);
+    if (!r)
+        throw rpc::Error::server(r.error().message);
+    json list = json::array();
+    for (const auto& e : r->access_list)
+    {
+        json keys = json::array();
+        for (const auto& k : e.storage_keys)
+            keys.push_back(enc::hash(k));
+        list.push_back(json{{"address", enc::address(e.address)}, {"storageKeys", keys}});
+    }
+    json out{{"accessList", list}, {"gasUsed", enc::quantity(r->gas_used)}};
+    if (r->error)
+        out["error"] = *r->error;
+    return out;
+}
+
+json EthApi::fee_history(const json& p)
+{
+    params::expect_count(p, 2, 3);
+    // blockCount: a quantity or a decimal number (geth's math.HexOrDecimal64).
+    const json& count_v = params::at(p, 0);
+    uint64_t count = 0;
+    if (count_v.is_number_unsigned())
+        count = count_v.get<uint64_t>();
+    else if (count_v.is_string())
+    {
+        const auto& s = count_v.get_ref<const std::string&>();
+        const auto parsed = U256::from_string(s);
+        if (!parsed || !parsed->fits_u64())
+            throw params::invalid(0, "invalid block count");
+        count = parsed->low64();
+    }
+    else
+        throw params::invalid(0,
+                              "json: cannot unmarshal non-number into Go value of type "
+                              "math.HexOrDecimal64");
+    const auto newest = chain_.require_block(params::block_id(params::at(p, 1), 1, false));
+    std::vector<double> percentiles;
+    const json& pct = params::at(p, 2);
+    if (!pct.is_null())
+    {
+        if (!pct.is_array())
+            throw params::invalid(2, "json: cannot unmarshal into []float64");
+        double prev = -1;
+        for (const auto& v : pct)
+        {
+            if (!v.is_number())
+                throw params::invalid(2, "json: cannot unmarshal into float64");
+            const double x = v.get<double>();
+            if (x < 0 || x > 100)
+                throw rpc::Error::invalid_params("invalid reward percentile: " + std::to_string(x));
+            if (x < prev)
+                throw rpc::Error::invalid_params("invalid reward percentile: #" +
+                                                 std::to_string(x) + " < #" + std::to_string(prev));
+            prev = x;
+            percentiles.push_back(x);
+        }
+        if (percentiles.size() > 100)
+            throw rpc::Error::invalid_params("too many percentiles");
+    }
+    count = std::min<uint64_t>(count, 1024);
+    count = std::min<uint64_t>(count, newest.number + 1);
+    const uint64_t oldest = newest.number + 1 - count;
+
+    json base_fees = json::array();
+    json ratios = json::array();
+    json blob_fees = json::array();
+    json blob_ratios = json::array();
+    json rewards = json::array();
+    for (uint64_t n = oldest; count != 0 && n <= newest.number; ++n)
+    {
+        const auto header = db().header(n);
+        if (!header)
+            break;
+        base_fees.push_back(enc::quantity(header->base_fee));
+        ratios.push_back(header->gas_limit ? static_cast<double>(header->gas_used) /
+                                                 static_cast<double>(header->gas_limit)
+                                           : 0.0);
+        blob_fees.push_back(enc::quantity(execution::blob_base_fee(header->excess_blob_gas)));
+        blob_ratios.push_back(static_cast<double>(header->blob_gas_used) / 786432.0);
+        if (!percentiles.empty())
+        {
+            json row = json::array();
+            const auto block = db().block(n);
+            auto receipts = db().receipts(n);
+            if (!block || !receipts || block->transactions.empty())
+            {
+                for (size_t i = 0; i < percentiles.size(); ++i)
+                    row.push_back("0x0");
+            }
+            else
+            {
+                chain::fill_gas_used(*receipts);
+                std::vector<std::pair<U256, uint64_t>> tips;
+                for (size_t i = 0; i < block->transactions.size() && i < receipts->size(); ++i)
+                {
+                    const U256 price =
+                        enc::effective_gas_price(block->transactions[i], header->base_fee);
+                    tips.emplace_back(price - header->base_fee, (*receipts)[i].gas_used);
+                }
+                std::sort(tips.begin(), tips.end(),
+                          [](const auto& a, const auto& b) { return a.first < b.first; });
+                size_t idx = 0;
+                uint64_t sum = tips[0].second;
+                for (double pc : percentiles)
+                {
+                    const double threshold = static_cast<double>(header->gas_used) * pc / 100.0;
+                    while (static_cast<double>(sum) < threshold && idx + 1 < tips.size())
+                    {
+                        ++idx;
+                        sum += tips[idx].second;
+                    }
+                    row.push_back(enc::quantity(tips[idx].first));
+                }
+            }
+            rewards.push_back(std::move(row));
+        }
+    }
+    // The next block's base fee (constant on the dev chain) and blob base fee.
+    base_fees.push_back(enc::quantity(config().base_fee));
+    blob_fees.push_back(enc::quantity(execution::blob_base_fee(0)));
+    json out{{"oldestBlock", enc::quantity(oldest)},
+             {"baseFeePerGas", base_fees},
+             {"gasUsedRatio", ratios},
+             {"baseFeePerBlobGas", blob_fees},
+             {"blobGasUsedRatio", blob_ratios}};
+    if (!percentiles.empty())
+        out["reward"] = rewards;
+    if (count == 0)
+    {
+        out["oldestBlock"] = "0x0";
+        out["baseFeePerGas"] = json::array();
+        out["baseFeePerBlobGas"] = json::array();
+    }
+    return out;
+}
+
+json EthApi::get_logs(const json& p)
+{
+    params::expect_count(p, 1, 1);
+    const LogFilter filter = parse_log_filter(params::at(p, 0), 0);
+    return find_logs(chain_, filter);
+}
+
+void EthApi::register_all(rpc::Dispatcher& d)
+{
+    const auto add = [&](const char* name, json (EthApi::*fn)(const json&)) {
+        d.add(name, [this, fn](const json& p, rpc::CallContext&) { return (this->*fn)(p); });
+    };
+    const auto add_const = [&](const char* name, std::function<json(const json&)> fn) {
+        d.add(name, [fn = std::move(fn)](const json& p, rpc::CallContext&) { return fn(p); });
+    };
+    const NodeConfig& cfg = config();
+
+    add_const("web3_clientVersion", [](const json&) { return json(kClientVersion); });
+    add_const("web3_sha3", [](const json& p) {
+        params::expect_count(p, 1, 1);
+        return json(enc::hash(keccak256(params::data(params::at(p, 0), 0))));
+    });
+    add_const("net_version", [&cfg](const json&) { return json(std::to_string(cfg.chain_id)); });
+    add_const("net_listening", [](const json&) { return json(true); });
+    add_const("net_peerCount", [](const json&) { return json("0x0"); });
+    add_const("rpc_modules", [](const json&) {
+        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}};
+    });
+
+    add_const("eth_chainId", [&cfg](const json&) { return json(enc::quantity(cfg.chain_id)); });
+    d.add("eth_blockNumber", [this](const json&, rpc::CallContext&) {
+        return json(enc::quantity(db().head_number()));
+    });
+    add_const("eth_syncing", [](const json&) { return json(false); });
+    add_const("eth_mining", [](const json&) { return json(false); });
+    add_const("eth_hashrate", [](const json&) { return json("0x0"); });
+    add_const("eth_coinbase", [&cfg](const json&) { return json(enc::address(cfg.coinbase)); });
+    d.add("eth_accounts", [this](const json&, rpc::CallContext&) {
+        json out = json::array();
+        for (const auto& a : node_.keys().accounts)
+            out.push_back(enc::address(a.address));
+        return out;
+    });
+    add_const("eth_gasPrice", [&cfg](const json&) {
+        return json(enc::quantity(cfg.base_fee + suggested_tip(cfg)));
+    });
+    add_const("eth_maxPriorityFeePerGas",
+              [&cfg](const json&) { return json(enc::quantity(suggested_tip(cfg))); });
+    add_const("eth_blobBaseFee",
+              [](const json&) { return json(enc::quantity(execution::blob_base_fee(0))); });
+    add("eth_feeHistory", &EthApi::fee_history);
+
+    add("eth_getBalance", &EthApi::get_balance);
+    add("eth_getCode", &EthApi::get_code);
+    add("eth_getStorageAt", &EthApi::get_storage_at);
+    add("eth_getTransactionCount", &EthApi::get_transaction_count);
+
+    add("eth_getBlockByNumber", &EthApi::get_block_by_number);
+    add("eth_getBlockByHash", &EthApi::get_block_by_hash);
+    add("eth_getBlockTransactionCountByNumber", &EthApi::tx_count_by_number);
+    add("eth_getBlockTransactionCountByHash", &EthApi::tx_count_by_hash);
+    d.add("eth_getUncleCountByBlockNumber", [this](const json& p, rpc::CallContext&) {
+        params::expect_count(p, 1, 1);
+        const auto b = chain_.find_block(params::block_id(params::at(p, 0), 0, false));
+        return b ? json("0x0") : json(nullptr);
+    });
+    d.add("eth_getUncleCountByBlockHash", [this](const json& p, rpc::CallContext&) {
+        params::expect_count(p, 1, 1);
+        const auto n = db().block_number(params::hash(params::at(p, 0), 0));
+        return n ? json("0x0") : json(nullptr);
+    });
+    add_const("eth_getUncleByBlockNumberAndIndex", [](const json&) { return json(nullptr); });
+    add_const("eth_getUncleByBlockHashAndIndex", [](const json&) { return json(nullptr); });
+
+    add("eth_getTransactionByHash", &EthApi::get_transaction_by_hash);
+    d.add("eth_getTransactionByBlockNumberAndIndex", [this](const json& p, rpc::CallContext&) {
+        params::expect_count(p, 2, 2);
+        return tx_by_block_and_index(
+            chain_.find_block(params::block_id(params::at(p, 0), 0, false)), params::at(p, 1));
+    });
+    d.add("eth_getTransactionByBlockHashAndIndex", [this](const json& p, rpc::CallContext&) {
+        params::expect_count(p, 2, 2);
+        BlockId id;
+        id.kind = BlockId::Kind::Hash;
+        id.hash = params::hash(params::at(p, 0), 0);
+        return tx_by_block_and_index(chain_.find_block(id), params::at(p, 1));
+    });
+    add("eth_getTransactionReceipt", &EthApi::get_transaction_receipt);
+    add("eth_getBlockReceipts", &EthApi::get_block_receipts);
+
+    add("eth_sendRawTransaction", &EthApi::send_raw_transaction);
+    add("eth_sendTransaction", &EthApi::send_transaction);
+    d.add("eth_sign", [this](const json& p, rpc::CallContext&) { return sign(p, false); });
+    d.add("personal_sign", [this](const json& p, rpc::CallContext&) { return sign(p, true); });
+    add("eth_signTypedData_v4", &EthApi::sign_typed_data);
+    add("eth_signTypedData", &EthApi::sign_typed_data);
+
+    add("eth_call", &EthApi::call);
+    add("eth_estimateGas", &EthApi::estimate_gas);
+    add("eth_createAccessList", &EthApi::create_access_list);
+    add("eth_getLogs", &EthApi::get_logs);
+
+    d.add("evm_mine", [this](const json& p, rpc::CallContext&) {
+        std::optional<uint64_t> ts;
+        const json& v = params::at(p, 0);
+        if (v.is_number_unsigned())
+            ts = v.get<uint64_t>();
+        else if (v.is_string())
+            ts = params::quantity_u64(v, 0);
+        const auto r = node_.engine().mine(ts);
+        if (!r)
+            throw rpc::Error::server(r.error());
+        return json("0x0");
+    });
+}
+
+}  // namespace
+
+void register_eth_api(Node& node)
+{
+    auto api = std::make_shared<EthApi>(node);
+    api->register_all(node.dispatcher());
+    node.retain(api);  // the handlers point into it
+}
+
+}  // namespace tern::node

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "chain/block.hpp"
+#include "db/chain_db.hpp"
+#include "execution/block_env.hpp"
+#include "node/call.hpp"
+#include "node/params.hpp"
+#include "transaction/transaction.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace tern::node {
+
+class Node;
+
+/// A resolved block reference: its number, hash and header.
+struct BlockRef
+{
+    uint64_t number = 0;
+    Hash256 hash;
+    chain::BlockHeader header;
+};
+
+/// Chain access shared by the eth_ handlers (and by later ones: filters, logs, traces): block
+/// resolution with geth's errors, state views, block environments, transaction submission.
+class ChainAccess
+{
+public:
+    /// Access to `node`'s chain; the node outlives it.
+    explicit ChainAccess(Node& node) : node_(node) {}
+
+    /// The block `id` names, or nullopt if there is none (unknown hash or future number).
+    std::optional<BlockRef> find_block(const params::BlockId& id) const;
+    /// As find_block(), throwing -32000 "header not found" (or "header for hash not found").
+    BlockRef require_block(const params::BlockId& id) const;
+    /// The state after `block`; throws -32000 when it is outside the history window.
+    std::unique_ptr<db::StateView> state_at(const BlockRef& block) const;
+    /// The execution environment of `header` (eth_call runs "in" that block).
+    execution::BlockEnv block_env(const chain::BlockHeader& header) const;
+    /// Fills eth_call-style defaults (from = zero address, gas = rpc gas cap, fee fields) for
+    /// simulating `args` in `header`'s block.
+    CallRequest call_request(const params::TxArgs& args,
+                             const chain::BlockHeader& header,
+                             uint64_t default_gas) const;
+
+    /// Adds a signed transaction to the pool (validated against the head); in automine mode
+    /// waits until the block holding it is committed. Throws -32000 with the pool's message.
+    Hash256 submit(Transaction tx);
+
+    /// The node.
+    Node& node() const noexcept { return node_; }
+
+private:
+    Node& node_;
+};
+
+/// Registers web3_*, net_* and eth_* methods on `node`'s dispatcher.
+void register_eth_api(Node& node);
+
+}  // namespace tern::node

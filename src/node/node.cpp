@@ -1,0 +1,227 @@
+#include "node/node.hpp"
+
+#include "chain/dev_accounts.hpp"
+#include "chain/genesis.hpp"
+#include "core/hex.hpp"
+#include "db/chain_db.hpp"
+#include "node/call.hpp"
+#include "node/dev_engine.hpp"
+#include "node/eth_api.hpp"
+#include "node/head_root.hpp"
+#include "node/keys.hpp"
+#include "rpc/dispatcher.hpp"
+#include "rpc/server.hpp"
+#include "txpool/txpool.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace tern::node {
+namespace {
+
+using nlohmann::json;
+
+/// The chain rules stored beside the genesis, so a restarted persistent node keeps them.
+std::string encode_chain_config(const chain::ChainConfig& c)
+{
+    return json{{"chainId", c.chain_id},
+                {"baseFeeRule", c.base_fee_rule == chain::BaseFeeRule::Fixed ? "fixed" : "eip1559"},
+                {"baseFeePerGas", c.base_fee.to_hex()},
+                {"minGasPrice", c.min_gas_price.to_hex()},
+                {"gasLimit", c.gas_limit},
+                {"coinbase", to_hex(c.coinbase.view())}}
+        .dump();
+}
+
+std::optional<chain::ChainConfig> decode_chain_config(BytesView blob)
+{
+    const auto j = json::parse(blob.begin(), blob.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return std::nullopt;
+    try
+    {
+        chain::ChainConfig c;
+        c.chain_id = j.at("chainId").get<uint64_t>();
+        c.base_fee_rule = j.at("baseFeeRule") == "fixed" ? chain::BaseFeeRule::Fixed
+                                                         : chain::BaseFeeRule::Eip1559;
+        c.base_fee = U256::from_string(j.at("baseFeePerGas").get<std::string>()).value_or(U256{});
+        c.min_gas_price =
+            U256::from_string(j.at("minGasPrice").get<std::string>()).value_or(U256{});
+        c.gas_limit = j.at("gasLimit").get<uint64_t>();
+        c.coinbase =
+            fixed_from_hex<Address>(j.at("coinbase").get<std::string>()).value_or(Address{});
+        return c;
+    }
+    catch (const json::exception&)
+    {
+        return std::nullopt;
+    }
+}
+
+uint64_t now_seconds()
+{
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config)
+    : config_(std::move(config)), dispatcher_(std::make_unique<rpc::Dispatcher>())
+{}
+
+Node::~Node()
+{
+    stop();
+}
+
+Result<uint16_t, std::string> Node::start()
+{
+    if (running_)
+        return port_;
+
+    // Dev accounts.
+    keys_ = std::make_unique<DevKeys>();
+    if (config_.dev_accounts > 0)
+    {
+        auto accounts = chain::derive_dev_accounts(config_.mnemonic, config_.dev_accounts);
+        if (!accounts)
+            return "dev accounts: " + accounts.error();
+        keys_->accounts = std::move(*accounts);
+    }
+
+    // Genesis: a file, or the built-in dev genesis funding the dev accounts.
+    chain::GenesisSpec spec;
+    if (!config_.genesis_file.empty())
+    {
+        auto loaded = chain::load_genesis_file(config_.genesis_file);
+        if (!loaded)
+            return "genesis " + config_.genesis_file + ": " + loaded.error();
+        spec = std::move(*loaded);
+        for (const auto& w : spec.warnings)
+            notices_.push_back("genesis: " + w);
+    }
+    else
+    {
+        spec = chain::dev_genesis(config_.chain_id, now_seconds());
+        for (const auto& a : chain::default_dev_accounts())
+            spec.alloc.erase(a.address);
+        for (const auto& a : keys_->accounts)
+            spec.alloc[a.address].balance = config_.dev_balance;
+        spec.gas_limit = config_.gas_limit;
+        spec.base_fee = config_.base_fee;
+        spec.config.chain_id = config_.chain_id;
+        spec.config.base_fee = config_.base_fee;
+        spec.config.min_gas_price = config_.min_gas_price;
+        spec.config.gas_limit = config_.gas_limit;
+        spec.config.coinbase = config_.coinbase;
+    }
+
+    // Database.
+    db::ChainDbOptions options;
+    options.path = config_.data_dir;
+    options.history_blocks = config_.history;
+    options.archive = config_.archive;
+    auto opened = db::ChainDb::open(options);
+    if (!opened)
+        return "database: " + opened.error().message;
+    db_ = std::move(*opened);
+
+    if (db_->initialized())
+    {
+        // A persistent chain: its stored rules win (the genesis hash is already fixed).
+        const auto blob = db_->chain_config();
+        const auto stored = blob ? decode_chain_config(*blob) : std::nullopt;
+        if (stored)
+        {
+            if (stored->chain_id != config_.chain_id && config_.genesis_file.empty())
+                notices_.push_back("using the stored chain id " + std::to_string(stored->chain_id));
+            chain_config_ = *stored;
+        }
+        else
+            chain_config_ = spec.config;
+        if (!config_.genesis_file.empty())
+        {
+            const auto want = chain::genesis_block(spec).header.hash();
+            if (db_->genesis_hash() != want)
+                return "genesis " + config_.genesis_file + " does not match the chain in " +
+                       config_.data_dir;
+        }
+    }
+    else
+    {
+        chain_config_ = spec.config;
+        const std::string blob = encode_chain_config(chain_config_);
+        const auto r = db_->init_genesis(chain::genesis_block(spec),
+                                         chain::genesis_state_diff(spec), as_bytes(blob));
+        if (!r)
+            return "genesis: " + r.error().message;
+    }
+    config_.chain_id = chain_config_.chain_id;
+
+    // Head state root tracker.
+    root_ = std::make_unique<HeadRoot>();
+    root_->load(*db_);
+    const auto head = db_->header(db_->head_number());
+    if (!head)
+        return std::string("database: head header missing");
+    if (root_->root() != head->state_root)
+        return "database: state root mismatch at block " + std::to_string(head->number) +
+               " (state " + to_hex(root_->root().view()) + ", header " +
+               to_hex(head->state_root.view()) + ")";
+
+    // Pool.
+    txpool::Config pool_config;
+    pool_config.min_gas_price = chain_config_.min_gas_price;
+    pool_config.max_tx_size = config_.max_tx_size;
+    pool_config.max_pending_per_sender = config_.pool_max_per_sender;
+    pool_config.max_pending = config_.pool_max_total;
+    txpool::ChainHead pool_head;
+    pool_head.base_fee = chain_config_.base_fee_rule == chain::BaseFeeRule::Fixed
+                             ? chain_config_.base_fee
+                             : chain::eip1559_next_base_fee(*head);
+    pool_head.gas_limit = chain_config_.gas_limit;
+    pool_ = std::make_unique<txpool::TxPool>(pool_config, pool_head);
+
+    vms_ = std::make_unique<VmPool>();
+    engine_ =
+        std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *root_, chain_mutex_);
+    DevEngine* engine = engine_.get();
+    pool_->set_listener([engine](const std::vector<txpool::PooledTxPtr>&) { engine->notify(); });
+
+    register_eth_api(*this);
+    for (const auto& hook : setup_hooks_)
+        hook(*this);
+
+    engine_->start();
+
+    rpc::ServerConfig server_config;
+    server_config.host = config_.host;
+    server_config.port = config_.port;
+    server_config.threads = static_cast<unsigned>(config_.rpc_threads);
+    server_ = std::make_unique<rpc::Server>(*dispatcher_, server_config);
+    auto port = server_->start();
+    if (!port)
+    {
+        engine_->stop();
+        return port.error();
+    }
+    port_ = *port;
+    running_ = true;
+    return port_;
+}
+
+void Node::stop()
+{
+    if (server_)
+        server_->stop();
+    if (engine_)
+        engine_->stop();
+    if (pool_)
+        pool_->set_listener({});
+    running_ = false;
+}
+
+}  // namespace tern::node
