@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -588,7 +589,15 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
     opts.db_write_buffer_size = 256 << 20;
     opts.keep_log_file_num = 4;
     std::string path = options.path;
-    if (path.empty())
+    if (!path.empty())
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(path, ec);
+        if (ec)
+            return DbError{DbErrorCode::Io,
+                           "cannot create the database directory " + path + ": " + ec.message()};
+    }
+    else
     {
         impl->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
         opts.env = impl->mem_env.get();

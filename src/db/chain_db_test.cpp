@@ -5,6 +5,7 @@
 #include "transaction/codec.hpp"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <atomic>
 #include <thread>
@@ -298,6 +299,23 @@ TEST(ChainDb, ReopenRoundTrip)
     EXPECT_EQ(db->head_number(), 6u);
 }
 
+TEST(ChainDb, CreatesMissingParentDirectories)
+{
+    TempDir dir;
+    const std::string nested = dir.path() + "/a/b/chain";
+    {
+        auto db = open_db(opts(nested));
+        ASSERT_TRUE(db->init_genesis(make_genesis(), genesis_alloc()));
+    }
+    auto db = open_db(opts(nested));
+    EXPECT_TRUE(db->initialized());
+    const auto file = dir.path() + "/file";
+    std::fclose(std::fopen(file.c_str(), "w"));
+    const auto r = ChainDb::open(opts(file + "/db"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, DbErrorCode::Io);
+}
+
 TEST(ChainDb, OpenFailsWhileLocked)
 {
     TempDir dir;
@@ -404,4 +422,32 @@ TEST(ChainDb, ConcurrentReadersSeeWholeBlocks)
     r2.join();
     EXPECT_EQ(failures.load(), 0u);
     EXPECT_GT(checks.load(), 0u);
+}
+
+TEST(ChainDb, RefusesAnotherSchemaVersion)
+{
+    TempDir dir;
+    {
+        auto db = open_db(opts(dir.path()));
+        ASSERT_TRUE(db->init_genesis(make_genesis(), {}));
+    }
+    {
+        // overwrite meta "schema" with version 99 through RocksDB directly
+        std::vector<std::string> names;
+        ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir.path(), &names).ok());
+        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+        for (const auto& n : names)
+            cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+        std::vector<rocksdb::ColumnFamilyHandle*> handles;
+        rocksdb::DB* raw = nullptr;
+        ASSERT_TRUE(rocksdb::DB::Open({}, dir.path(), cfs, &handles, &raw).ok());
+        const std::string v99("\0\0\0\0\0\0\0\x63", 8);
+        ASSERT_TRUE(raw->Put({}, "schema", v99).ok());
+        for (auto* h : handles)
+            raw->DestroyColumnFamilyHandle(h);
+        delete raw;
+    }
+    const auto r = ChainDb::open(opts(dir.path()));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, DbErrorCode::IncompatibleVersion);
 }
