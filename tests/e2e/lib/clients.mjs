@@ -40,13 +40,14 @@ export function viemClients(node, i = 0) {
 
 /** viem public client over WebSocket (same port as HTTP). Close with `closeViemWs`. */
 export function viemWsClient(node) {
-  return createPublicClient({ chain: viemChain(node), transport: webSocket(node.wsUrl, { retryCount: 0 }) });
+  return createPublicClient({ chain: viemChain(node), transport: webSocket(node.wsUrl, { retryCount: 0, reconnect: false, keepAlive: false }),
+  });
 }
 
 /** Closes the socket behind a viem WebSocket client. */
 export async function closeViemWs(client) {
-  const { socket } = await client.transport.getRpcClient();
-  socket.close();
+  const rpcClient = await client.transport.getRpcClient();
+  rpcClient.close();
 }
 
 /** Checks that viem accepts the HD derivation as the same account (sanity on the key derivation). */
