@@ -1,14 +1,10 @@
 #include "node/dev_engine.hpp"
 
-#include "chain/genesis.hpp"
-#include "core/hex.hpp"
+#include "chain/block_builder.hpp"
 #include "core/keccak.hpp"
 #include "db/chain_db.hpp"
 #include "evm/vm.hpp"
-#include "execution/host.hpp"
 #include "execution/transition.hpp"
-#include "node/head_root.hpp"
-#include "state/state.hpp"
 #include "transaction/codec.hpp"
 #include "txpool/txpool.hpp"
 
@@ -18,55 +14,11 @@
 namespace tern::node {
 namespace {
 
-/// EIP-4788 SYSTEM_ADDRESS: the caller of the beacon roots system call.
-constexpr Address kSystemAddress = [] {
-    Address a;
-    for (size_t i = 0; i < 19; ++i)
-        a.bytes[i] = 0xff;
-    a.bytes[19] = 0xfe;
-    return a;
-}();
-
-/// Gas of the EIP-4788 system call.
-constexpr int64_t kSystemCallGas = 30'000'000;
-
 uint64_t wall_clock_seconds()
 {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
-}
-
-/// EIP-4788: at the start of the block, store the parent beacon block root (through the
-/// contract's own code) if the contract exists.
-void beacon_root_system_call(state::State& state,
-                             evm::Vm& vm,
-                             const execution::BlockEnv& env,
-                             const Hash256& beacon_root)
-{
-    if (state.code_hash(chain::kBeaconRootsAddress) == kEmptyCodeHash)
-        return;
-    evm::TxContext ctx;
-    ctx.origin = kSystemAddress;
-    ctx.coinbase = env.coinbase;
-    ctx.block_number = env.number;
-    ctx.block_timestamp = env.timestamp;
-    ctx.block_gas_limit = env.gas_limit;
-    ctx.prev_randao = env.prev_randao;
-    ctx.chain_id = env.chain_id;
-    ctx.base_fee = env.base_fee;
-    ctx.blob_base_fee = execution::blob_base_fee(env.excess_blob_gas);
-    execution::ExecHost host{state, vm, ctx, env};
-    state.access_account(chain::kBeaconRootsAddress);
-    evm::Message msg;
-    msg.kind = evm::CallKind::Call;
-    msg.gas = kSystemCallGas;
-    msg.recipient = chain::kBeaconRootsAddress;
-    msg.code_address = chain::kBeaconRootsAddress;
-    msg.sender = kSystemAddress;
-    msg.input = beacon_root.view();
-    (void)host.call(msg);
-    state.finalize_transaction();
 }
 
 }  // namespace
@@ -75,13 +27,13 @@ DevEngine::DevEngine(const NodeConfig& config,
                      const chain::ChainConfig& chain_config,
                      db::ChainDb& db,
                      txpool::TxPool& pool,
-                     HeadRoot& root,
+                     chain::StateRootTracker& tracker,
                      std::shared_mutex& chain_mutex)
     : config_(config),
       chain_config_(chain_config),
       db_(db),
       pool_(pool),
-      root_(root),
+      tracker_(tracker),
       chain_mutex_(chain_mutex),
       vm_(std::make_unique<evm::Vm>())
 {}
@@ -208,83 +160,51 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
     std::vector<Hash256> dropped;
     {
         std::unique_lock chain_lock{chain_mutex_};
-        const uint64_t parent_number = db_.head_number();
-        const auto parent = db_.header(parent_number);
+        const auto parent = db_.header(db_.head_number());
         if (!parent)
             return std::string("head header missing");
-        const Hash256 parent_hash = parent->hash();
-
-        chain::BlockHeader& h = out.block.header;
-        h.parent_hash = parent_hash;
-        h.coinbase = chain_config_.coinbase;
-        h.number = parent_number + 1;
-        h.gas_limit = chain_config_.gas_limit;
-        h.timestamp = std::max(timestamp.value_or(wall_clock_seconds()), parent->timestamp);
-        h.mix_hash = keccak256(parent_hash.view());
-        h.base_fee = chain_config_.base_fee_rule == chain::BaseFeeRule::Fixed
-                         ? chain_config_.base_fee
-                         : chain::eip1559_next_base_fee(*parent);
-        h.excess_blob_gas = chain::next_excess_blob_gas(*parent);
-
-        execution::BlockEnv env;
-        env.coinbase = h.coinbase;
-        env.number = static_cast<int64_t>(h.number);
-        env.timestamp = static_cast<int64_t>(h.timestamp);
-        env.gas_limit = static_cast<int64_t>(h.gas_limit);
-        env.prev_randao = h.mix_hash;
-        env.base_fee = h.base_fee;
-        env.excess_blob_gas = h.excess_blob_gas;
-        env.chain_id = U256{chain_config_.chain_id};
-        db::ChainDb* db = &db_;
-        env.block_hash = [db](int64_t n) {
-            const auto bh = db->block_hash(static_cast<uint64_t>(n));
-            return bh ? *bh : Hash256{};
-        };
-
+        const uint64_t ts = std::max(timestamp.value_or(wall_clock_seconds()), parent->timestamp);
         const auto head_view = db_.head_state();
-        state::State state{*head_view};
-        beacon_root_system_call(state, *vm_, env, h.parent_beacon_block_root);
-
-        const auto candidates = pool_.pending(SIZE_MAX, h.gas_limit);
-        uint64_t gas_used = 0;
-        for (const auto& p : candidates)
+        db::ChainDb* db = &db_;
+        chain::BlockBuilder builder{*parent,
+                                    *head_view,
+                                    chain_config_.chain_id,
+                                    chain::next_block_attributes(chain_config_, *parent, ts),
+                                    [db](uint64_t n) {
+                                        const auto h = db->block_hash(n);
+                                        return h ? *h : Hash256{};
+                                    },
+                                    *vm_};
+        for (const auto& p : pool_.pending(SIZE_MAX, chain_config_.gas_limit))
         {
-            if (h.gas_limit - gas_used < 21000)
+            if (builder.gas_left() < kMinTxGas)
                 break;
-            auto r = execution::apply_transaction(state, env, p->tx, p->sender, *vm_, gas_used);
+            const auto r = builder.try_add(p->tx, p->sender);
             if (!r)
             {
-                if (r.error().kind == execution::InvalidTxKind::GasLimitExceedsBlock)
-                    continue;  // next block
-                dropped.push_back(p->hash);
-                continue;
+                if (r.error().kind != execution::InvalidTxKind::GasLimitExceedsBlock)
+                    dropped.push_back(p->hash);  // invalid now: leaves the pool
+                continue;                        // too big for what is left: next block
             }
-            gas_used = r->cumulative_gas_used;
-            out.block.transactions.push_back(p->tx);
-            out.block.senders.push_back(p->sender);
             out.tx_hashes.push_back(p->hash);
-            out.receipts.push_back(std::move(*r));
         }
-        const state::StateDiff diff = state.commit();
-        auto staged = root_.stage(diff);
-        h.state_root = staged.root;
-        h.transactions_root = chain::transactions_root(out.block.transactions);
-        h.receipts_root = chain::receipts_root(out.receipts);
-        h.logs_bloom = chain::block_bloom(out.receipts);
-        h.gas_used = gas_used;
-        const auto committed = db_.commit_block(out.block, out.receipts, diff);
+        auto built = builder.finish(tracker_, db_);
+        const auto committed = db_.commit_block(built.block, built.receipts, built.diff);
         if (!committed)
+        {
+            tracker_.discard();
             return committed.error().message;
-        root_.adopt(std::move(staged));
-        out.hash = h.hash();
+        }
+        tracker_.commit();
+        out.block = std::move(built.block);
+        out.receipts = std::move(built.receipts);
+        out.hash = built.hash;
 
         for (const auto& hash : dropped)
             pool_.remove(hash);
         const auto new_head = db_.head_state();
         txpool::ChainHead next;
-        next.base_fee = chain_config_.base_fee_rule == chain::BaseFeeRule::Fixed
-                            ? chain_config_.base_fee
-                            : chain::eip1559_next_base_fee(h);
+        next.base_fee = chain::next_block_attributes(chain_config_, out.block.header, ts).base_fee;
         next.gas_limit = chain_config_.gas_limit;
         pool_.remove_included(*new_head, next, out.block.senders);
     }

@@ -2,6 +2,7 @@
 
 #include "chain/block.hpp"
 #include "chain/config.hpp"
+#include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
 #include "execution/receipt.hpp"
 #include "node/big_stack_thread.hpp"
@@ -30,8 +31,6 @@ class Vm;
 
 namespace tern::node {
 
-class HeadRoot;
-
 /// A block the engine committed, as listeners receive it.
 struct CommittedBlock
 {
@@ -54,15 +53,18 @@ struct CommittedBlock
 class DevEngine
 {
 public:
+    /// Least gas a transaction can use: a block with less left is full.
+    static constexpr uint64_t kMinTxGas = 21000;
+
     /// Called after each commit, outside the chain lock, on the engine thread.
     using BlockListener = std::function<void(const CommittedBlock&)>;
 
-    /// An engine over the node's database, pool and head-root tracker; all outlive it.
+    /// An engine over the node's database, pool and head state-root tracker; all outlive it.
     DevEngine(const NodeConfig& config,
               const chain::ChainConfig& chain_config,
               db::ChainDb& db,
               txpool::TxPool& pool,
-              HeadRoot& root,
+              chain::StateRootTracker& tracker,
               std::shared_mutex& chain_mutex);
     ~DevEngine();
     DevEngine(const DevEngine&) = delete;
@@ -99,7 +101,7 @@ private:
     const chain::ChainConfig& chain_config_;
     db::ChainDb& db_;
     txpool::TxPool& pool_;
-    HeadRoot& root_;
+    chain::StateRootTracker& tracker_;
     std::shared_mutex& chain_mutex_;
     std::unique_ptr<evm::Vm> vm_;
     std::vector<BlockListener> listeners_;

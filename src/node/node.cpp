@@ -7,7 +7,6 @@
 #include "node/call.hpp"
 #include "node/dev_engine.hpp"
 #include "node/eth_api.hpp"
-#include "node/head_root.hpp"
 #include "node/keys.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
@@ -162,14 +161,14 @@ Result<uint16_t, std::string> Node::start()
     config_.chain_id = chain_config_.chain_id;
 
     // Head state root tracker.
-    root_ = std::make_unique<HeadRoot>();
-    root_->load(*db_);
+    tracker_ = std::make_unique<chain::StateRootTracker>();
+    tracker_->rebuild(*db_);
     const auto head = db_->header(db_->head_number());
     if (!head)
         return std::string("database: head header missing");
-    if (root_->root() != head->state_root)
+    if (tracker_->root() != head->state_root)
         return "database: state root mismatch at block " + std::to_string(head->number) +
-               " (state " + to_hex(root_->root().view()) + ", header " +
+               " (state " + to_hex(tracker_->root().view()) + ", header " +
                to_hex(head->state_root.view()) + ")";
 
     // Pool.
@@ -187,7 +186,7 @@ Result<uint16_t, std::string> Node::start()
 
     vms_ = std::make_unique<VmPool>();
     engine_ =
-        std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *root_, chain_mutex_);
+        std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *tracker_, chain_mutex_);
     DevEngine* engine = engine_.get();
     pool_->set_listener([engine](const std::vector<txpool::PooledTxPtr>&) { engine->notify(); });
 

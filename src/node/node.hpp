@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chain/config.hpp"
+#include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
 #include "node/config.hpp"
 
@@ -25,7 +26,6 @@ class TxPool;
 namespace tern::node {
 
 class DevEngine;
-class HeadRoot;
 class VmPool;
 struct DevKeys;
 
@@ -102,7 +102,7 @@ private:
     std::unique_ptr<DevKeys> keys_;
     std::unique_ptr<VmPool> vms_;
     std::unique_ptr<db::ChainDb> db_;
-    std::unique_ptr<HeadRoot> root_;
+    std::unique_ptr<chain::StateRootTracker> tracker_;
     std::unique_ptr<txpool::TxPool> pool_;
     std::unique_ptr<DevEngine> engine_;
     std::unique_ptr<rpc::Dispatcher> dispatcher_;
