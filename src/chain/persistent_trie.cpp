@@ -152,16 +152,29 @@ size_t common_prefix(const uint8_t* a, size_t alen, const uint8_t* b, size_t ble
     return i;
 }
 
-/// Inserts key (nibbles from `pos`) with `value` under `node`; returns the new node. Sets
-/// `added` when the key was not present before.
-NodePtr insert(const NodePtr& node, const uint8_t* key, size_t pos, BytesView value, bool& added)
+/// Inserts key (nibbles from `pos`) with `value` under `node`; returns the new node and sets
+/// `changed` if anything changed, `added` when the key was not present before.
+///
+/// `unique` says whether every ancestor is referenced only by this trie; a node that is unique
+/// too (use_count 1) is then reachable from no snapshot and is updated in place (its cached
+/// reference reset) instead of copied, so repeated updates within one block allocate only once
+/// per node.
+NodePtr insert(const NodePtr& node,
+               const uint8_t* key,
+               size_t pos,
+               BytesView value,
+               bool& added,
+               bool& changed,
+               bool unique)
 {
     const size_t rest = detail::kKeyNibbles - pos;
     if (!node)
     {
         added = true;
+        changed = true;
         return make_leaf(make_path(key + pos, rest), value);
     }
+    const bool in_place = unique && node.use_count() == 1;
     switch (node->kind)
     {
         case Kind::Leaf:
@@ -172,9 +185,18 @@ NodePtr insert(const NodePtr& node, const uint8_t* key, size_t pos, BytesView va
             {
                 if (std::equal(leaf.value.begin(), leaf.value.end(), value.begin(), value.end()))
                     return node;
+                changed = true;
+                if (in_place)
+                {
+                    auto& m = const_cast<LeafNode&>(leaf);
+                    m.value.assign(value.begin(), value.end());
+                    m.ref_len = 0;
+                    return node;
+                }
                 return make_leaf(leaf.path, value);
             }
             added = true;
+            changed = true;
             auto branch = std::make_shared<BranchNode>();
             branch->children[leaf.path.n[cp]] = make_leaf(
                 make_path(leaf.path.n.data() + cp + 1, leaf.path.len - cp - 1), leaf.value);
@@ -188,12 +210,20 @@ NodePtr insert(const NodePtr& node, const uint8_t* key, size_t pos, BytesView va
             const size_t cp = common_prefix(ext.path.n.data(), ext.path.len, key + pos, rest);
             if (cp == ext.path.len)
             {
-                NodePtr child = insert(ext.child, key, pos + cp, value, added);
-                if (child == ext.child)
+                NodePtr child = insert(ext.child, key, pos + cp, value, added, changed, in_place);
+                if (!changed)
                     return node;
+                if (in_place)
+                {
+                    auto& m = const_cast<ExtensionNode&>(ext);
+                    m.child = std::move(child);
+                    m.ref_len = 0;
+                    return node;
+                }
                 return make_ext(ext.path, std::move(child));
             }
             added = true;
+            changed = true;
             auto branch = std::make_shared<BranchNode>();
             branch->children[ext.path.n[cp]] =
                 make_ext(make_path(ext.path.n.data() + cp + 1, ext.path.len - cp - 1), ext.child);
@@ -205,9 +235,16 @@ NodePtr insert(const NodePtr& node, const uint8_t* key, size_t pos, BytesView va
         {
             const auto& br = as_branch(*node);
             const uint8_t idx = key[pos];
-            NodePtr child = insert(br.children[idx], key, pos + 1, value, added);
-            if (child == br.children[idx])
+            NodePtr child = insert(br.children[idx], key, pos + 1, value, added, changed, in_place);
+            if (!changed)
                 return node;
+            if (in_place)
+            {
+                auto& m = const_cast<BranchNode&>(br);
+                m.children[idx] = std::move(child);
+                m.ref_len = 0;
+                return node;
+            }
             auto copy = std::make_shared<BranchNode>();
             copy->children = br.children;
             copy->children[idx] = std::move(child);
@@ -437,7 +474,8 @@ void PersistentTrie::put(const Hash256& key, BytesView value)
     }
     const KeyNibbles k(key);
     bool added = false;
-    root_ = insert(root_, k.n.data(), 0, value, added);
+    bool changed = false;
+    root_ = insert(root_, k.n.data(), 0, value, added, changed, true);
     if (added)
         ++size_;
 }

@@ -18,12 +18,14 @@ struct TrieNode;
 /// state and storage tries) that keeps every node and caches each node's reference (inline RLP
 /// or keccak), so after a change only the nodes on the changed paths are re-hashed.
 ///
-/// Persistent (path copying): nodes are immutable and shared, an update copies the nodes on
-/// its path, and copying a trie is O(1). A copy is a snapshot that later updates of the
-/// original do not affect, which is how a block's changes are staged and thrown away.
+/// Persistent (path copying): nodes are shared between copies, an update copies the nodes on
+/// its path that another copy can reach (nodes only this trie reaches are updated in place),
+/// and copying a trie is O(1). A copy is a snapshot that later updates of the original do not
+/// affect, which is how a block's changes are staged and thrown away.
 ///
-/// Not thread-safe for concurrent use of the same nodes while hashes are being computed:
-/// call root_hash() on the writer before sharing a snapshot with readers.
+/// Like any object, one trie must not be used from two threads while one of them changes it.
+/// Snapshots can be read from other threads while the original changes, once root_hash() has
+/// been called on the snapshot (hashes are computed lazily and cached in the nodes).
 class PersistentTrie
 {
 public:

@@ -183,3 +183,52 @@ TEST(PersistentTrie, ProofWalksToTheLeaf)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PersistentTrie, InPlaceUpdatesNeverLeakIntoSnapshots)
+{
+    // Interleave snapshots and updates: every snapshot keeps the root it had when taken.
+    std::mt19937_64 rng(99);
+    PersistentTrie t;
+    std::vector<std::pair<PersistentTrie, Hash256>> snaps;
+    std::map<Hash256, Bytes> ref;
+    for (int round = 0; round < 300; ++round)
+    {
+        const Hash256 k = key_of(rng() % 64);
+        if (rng() % 4 == 0)
+        {
+            t.erase(k);
+            ref.erase(k);
+        }
+        else
+        {
+            const Bytes v(1 + rng() % 40, static_cast<uint8_t>(rng()));
+            t.put(k, v);
+            ref[k] = v;
+        }
+        if (rng() % 5 == 0)
+        {
+            const Hash256 root = t.root_hash();
+            ASSERT_EQ(root, reference_root(ref));
+            snaps.emplace_back(t, root);
+        }
+        if (rng() % 7 == 0 && !snaps.empty())
+            snaps.erase(snaps.begin() + static_cast<std::ptrdiff_t>(rng() % snaps.size()));
+    }
+    ASSERT_EQ(t.root_hash(), reference_root(ref));
+    for (const auto& [s, root] : snaps)
+        EXPECT_EQ(s.root_hash(), root);
+    // Updating a snapshot does not touch the original either.
+    if (!snaps.empty())
+    {
+        const Hash256 before = t.root_hash();
+        PersistentTrie s = snaps.front().first;
+        snaps.clear();
+        for (uint64_t i = 0; i < 64; ++i)
+            s.put(key_of(i), Bytes{0x42});
+        EXPECT_EQ(t.root_hash(), before);
+    }
+}
+
+}  // namespace
