@@ -791,8 +791,21 @@ json EthApi::get_logs(const json& p)
     return find_logs(chain_, filter);
 }
 
-void EthApi::register_all(rpc::Dispatcher& d)
+void EthApi::register_all(rpc::Dispatcher& dispatcher)
 {
+    // Every method here takes positional parameters: an object is refused as geth does.
+    struct Positional
+    {
+        rpc::Dispatcher& d;
+        void add(const char* name, rpc::Handler h)
+        {
+            d.add(name, [h = std::move(h)](const json& p, rpc::CallContext& ctx) {
+                if (!p.is_null() && !p.is_array())
+                    throw rpc::Error::invalid_params("non-array args");
+                return h(p, ctx);
+            });
+        }
+    } d{dispatcher};
     const auto add = [&](const char* name, json (EthApi::*fn)(const json&)) {
         d.add(name, [this, fn](const json& p, rpc::CallContext&) { return (this->*fn)(p); });
     };

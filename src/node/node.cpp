@@ -187,12 +187,15 @@ Result<uint16_t, std::string> Node::start()
     vms_ = std::make_unique<VmPool>();
     engine_ =
         std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *tracker_, chain_mutex_);
-    DevEngine* engine = engine_.get();
-    pool_->set_listener([engine](const std::vector<txpool::PooledTxPtr>&) { engine->notify(); });
-
     register_eth_api(*this);
     for (const auto& hook : setup_hooks_)
         hook(*this);
+
+    pool_->set_listener([this](const std::vector<txpool::PooledTxPtr>& txs) {
+        engine_->notify();
+        for (const auto& l : pending_listeners_)
+            l(txs);
+    });
 
     engine_->start();
 

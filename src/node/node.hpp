@@ -21,7 +21,8 @@ class ChainDb;
 }
 namespace tern::txpool {
 class TxPool;
-}
+struct PooledTransaction;
+}  // namespace tern::txpool
 
 namespace tern::node {
 
@@ -83,6 +84,13 @@ public:
     /// The chain rules in force (chain id, base fee rule, gas limit, coinbase; after start()).
     const chain::ChainConfig& chain_config() const noexcept { return chain_config_; }
 
+    /// Listener of transactions that became executable in the pool (newPendingTransactions),
+    /// in pending order; called outside the pool lock, possibly from several threads.
+    using PendingListener =
+        std::function<void(const std::vector<std::shared_ptr<const txpool::PooledTransaction>>&)>;
+    /// Adds a pending-transaction listener (before start() or from a setup hook).
+    void on_pending(PendingListener listener) { pending_listeners_.push_back(std::move(listener)); }
+
     /// Keeps `object` (e.g. the state shared by a family of handlers) alive until the node is
     /// destroyed.
     void retain(std::shared_ptr<void> object) { retained_.push_back(std::move(object)); }
@@ -96,6 +104,7 @@ private:
     std::vector<std::string> notices_;
     std::vector<std::shared_ptr<void>> retained_;
     std::vector<std::function<void(Node&)>> setup_hooks_;
+    std::vector<PendingListener> pending_listeners_;
     uint16_t port_ = 0;
     bool running_ = false;
     std::shared_mutex chain_mutex_;
