@@ -118,15 +118,21 @@ describe("transaction types", () => {
       assert.equal(tx.maxFeePerGas, fees.maxFeePerGas);
       assert.equal(tx.maxPriorityFeePerGas, fees.maxPriorityFeePerGas);
     }
-    // ethers with its own fee data (getFeeData -> eth_maxPriorityFeePerGas / base fee).
+    // ethers, explicit type 2.
     const w = ethersWallet(provider, 3);
-    const tx = await w.sendTransaction({ to: SINK, value: 4n });
-    assert.equal(tx.type, 2, "ethers picks type 2 on a London chain");
+    const tx = await w.sendTransaction({ type: 2, to: SINK, value: 4n, maxFeePerGas: base * 2n + 1000n, maxPriorityFeePerGas: 1000n });
     const r = await tx.wait();
     assert.equal(r.status, 1);
+    assert.equal(r.type, 2);
     const got = await provider.getTransaction(tx.hash);
     checkTxFields(got, { type: 2, from: w.address, to: SINK, value: 4n });
-    assert.equal(got.maxFeePerGas, tx.maxFeePerGas);
+    assert.equal(got.maxFeePerGas, base * 2n + 1000n);
+    assert.equal(got.maxPriorityFeePerGas, 1000n);
+    // ethers with its own fee data: getFeeData() only offers 1559 fees when the latest block's
+    // baseFeePerGas is truthy, so on a zero-base-fee chain ethers falls back to legacy gasPrice.
+    const auto = await w.sendTransaction({ to: SINK, value: 5n });
+    assert.equal(auto.type, base > 0n ? 2 : 0);
+    assert.equal((await auto.wait()).status, 1);
   });
 
   it("eth_sendTransaction from an unlocked dev account (viem JSON-RPC account)", async () => {

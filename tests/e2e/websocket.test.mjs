@@ -14,7 +14,7 @@ const SINK = "0x000000000000000000000000000000000000F00D";
 const A2 = devAccount(2).address;
 
 /** Resolves when `check()` returns a truthy value; rejects after `ms`. */
-async function waitFor(check, ms = 10_000, what = "condition") {
+async function waitFor(check, ms = 5_000, what = "condition") {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
@@ -22,6 +22,12 @@ async function waitFor(check, ms = 10_000, what = "condition") {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Throws the first error a watcher reported (so a test fails with it, not with a timeout). */
+function noErrors(errors) {
+  if (errors.length) throw errors[0];
+  return true;
 }
 
 /** Minimal JSON-RPC over a raw WebSocket: request/response by id, notifications collected. */
@@ -99,14 +105,14 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
   it("viem watchBlocks (webSocket transport) sees the block that mined a transaction", async () => {
     const client = viemWsClient(node);
     const seen = [];
-    const unwatch = client.watchBlocks({ onBlock: (b) => seen.push(b), onError: (e) => seen.push(e) });
+    const errors = [];
+    const unwatch = client.watchBlocks({ onBlock: (b) => seen.push(b), onError: (e) => errors.push(e) });
     try {
       await new Promise((r) => setTimeout(r, 200)); // let the subscription register
       const hash = await viem.walletClient.sendTransaction({ to: SINK, value: 1n });
       const receipt = await viem.publicClient.waitForTransactionReceipt({ hash });
-      const block = await waitFor(() => seen.find((b) => b.number === receipt.blockNumber), 10_000, "block via ws");
+      const block = await waitFor(() => noErrors(errors) && seen.find((b) => b.number === receipt.blockNumber), 5_000, "block via ws");
       assert.equal(block.hash, receipt.blockHash);
-      for (const b of seen) assert.ok(!(b instanceof Error), `watchBlocks error: ${b}`);
     } finally {
       unwatch();
       await closeViemWs(client);
@@ -116,17 +122,19 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
   it("viem watchContractEvent (webSocket transport) delivers Transfer logs matching its args filter", async () => {
     const client = viemWsClient(node);
     const got = [];
+    const errors = [];
     const unwatch = client.watchContractEvent({
       address: token, abi: C.E2EToken.abi, eventName: "Transfer", args: { to: A2 },
-      onLogs: (logs) => got.push(...logs), onError: (e) => got.push(e),
+      onLogs: (logs) => got.push(...logs), onError: (e) => errors.push(e),
     });
     try {
       await new Promise((r) => setTimeout(r, 200));
       await transfer(SINK, 1n); // filtered out
       const receipt = await transfer(A2, 42n);
-      await waitFor(() => got.length >= 1, 10_000, "Transfer log via ws");
+      await waitFor(() => noErrors(errors) && got.length >= 1, 5_000, "Transfer log via ws");
       await new Promise((r) => setTimeout(r, 200)); // any stray extra delivery would show up
-      assert.equal(got.length, 1, `exactly one matching log: ${got.map(String)}`);
+      noErrors(errors);
+      assert.equal(got.length, 1, `exactly one matching log: ${JSON.stringify(got.map((l) => l.args), (k, v) => typeof v === "bigint" ? String(v) : v)}`);
       assert.equal(got[0].args.to, A2);
       assert.equal(got[0].args.value, 42n);
       assert.equal(got[0].transactionHash, receipt.transactionHash);
@@ -152,8 +160,8 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
       });
       await new Promise((r) => setTimeout(r, 300));
       const receipt = await transfer(devAccount(3).address, 7n);
-      await waitFor(() => blocks.includes(Number(receipt.blockNumber)), 10_000, "ethers block event");
-      await waitFor(() => transfers.length >= 1, 10_000, "ethers Transfer event");
+      await waitFor(() => blocks.includes(Number(receipt.blockNumber)), 5_000, "ethers block event");
+      await waitFor(() => transfers.length >= 1, 5_000, "ethers Transfer event");
       assert.deepEqual(transfers[0], { from: devAccount(0).address, to: devAccount(3).address, value: 7n, hash: receipt.transactionHash });
     } finally {
       await wsp.destroy();
@@ -165,11 +173,11 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
     await ws.open();
     try {
       const sub = await ws.request("eth_subscribe", ["newHeads"]);
-      assert.match(sub.result, /^0x[0-9a-f]+$/i, "subscription id is a hex string");
+      assert.match(String(sub.result), /^0x[0-9a-f]+$/i, `subscription id is a hex string: ${JSON.stringify(sub)}`);
       const hash = await viem.walletClient.sendTransaction({ to: SINK, value: 2n });
       const receipt = await viem.publicClient.waitForTransactionReceipt({ hash });
       const n = await waitFor(() => ws.notifications.find((m) =>
-        m.params?.subscription === sub.result && BigInt(m.params.result.number) === receipt.blockNumber), 10_000, "newHeads");
+        m.params?.subscription === sub.result && BigInt(m.params.result.number) === receipt.blockNumber), 5_000, "newHeads");
       assert.equal(n.jsonrpc, "2.0");
       assert.equal(n.method, "eth_subscription");
       assert.equal(n.id, undefined);
@@ -199,10 +207,11 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
         address: token, topics: [ethers.id("Transfer(address,address,uint256)"), null, toTopic],
       }]);
       const pendingSub = await ws.request("eth_subscribe", ["newPendingTransactions"]);
-      assert.ok(logsSub.result && pendingSub.result && logsSub.result !== pendingSub.result);
+      assert.ok(logsSub.result && pendingSub.result && logsSub.result !== pendingSub.result,
+        `two subscription ids: ${JSON.stringify([logsSub, pendingSub])}`);
       await transfer(SINK, 5n);
       const receipt = await transfer(devAccount(4).address, 6n);
-      const logMsg = await waitFor(() => ws.notifications.find((m) => m.params?.subscription === logsSub.result), 10_000, "log notification");
+      const logMsg = await waitFor(() => ws.notifications.find((m) => m.params?.subscription === logsSub.result), 5_000, "log notification");
       const log = logMsg.params.result;
       assert.equal(log.address.toLowerCase(), token.toLowerCase());
       assert.equal(log.topics[2], toTopic.toLowerCase());
@@ -211,7 +220,7 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(ws.notifications.filter((m) => m.params?.subscription === logsSub.result).length, 1, "the transfer to SINK is filtered out");
       const pend = await waitFor(() => ws.notifications.find((m) =>
-        m.params?.subscription === pendingSub.result && m.params.result === receipt.transactionHash), 10_000, "pending tx hash");
+        m.params?.subscription === pendingSub.result && m.params.result === receipt.transactionHash), 5_000, "pending tx hash");
       assert.equal(pend.method, "eth_subscription");
     } finally {
       ws.close();
