@@ -158,6 +158,12 @@ std::string remote_of(const tcp::socket& socket)
            std::to_string(ep.port());
 }
 
+/// `host` as it appears in a URL (IPv6 literals in brackets).
+std::string url_host(const std::string& host)
+{
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 bool quiet_error(const error_code& ec)
 {
     return ec == http::error::end_of_stream || ec == net::error::eof ||
@@ -712,7 +718,7 @@ struct Server::Impl
     std::shared_ptr<Shared> shared;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::thread> threads;
-    uint16_t port = 0;
+    std::atomic<uint16_t> port{0};
     std::atomic<bool> running{false};
 };
 
@@ -777,7 +783,7 @@ Result<uint16_t, std::string> Server::start()
         });
     impl_->shared = std::move(shared);
     impl_->running = true;
-    return impl_->port;
+    return impl_->port.load();
 }
 
 void Server::stop()
@@ -834,17 +840,17 @@ bool Server::running() const noexcept
 
 uint16_t Server::port() const noexcept
 {
-    return impl_->port;
+    return impl_->port.load();
 }
 
 std::string Server::http_url() const
 {
-    return "http://" + impl_->config.host + ":" + std::to_string(impl_->port);
+    return "http://" + url_host(impl_->config.host) + ":" + std::to_string(impl_->port.load());
 }
 
 std::string Server::ws_url() const
 {
-    return "ws://" + impl_->config.host + ":" + std::to_string(impl_->port);
+    return "ws://" + url_host(impl_->config.host) + ":" + std::to_string(impl_->port.load());
 }
 
 size_t Server::connections() const noexcept
