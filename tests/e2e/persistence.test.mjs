@@ -121,7 +121,7 @@ describe("persistence: kill -9 during load", () => {
     tmp?.cleanup();
   });
 
-  it("every transaction with a receipt before SIGKILL still has it after restart; the chain continues", { skip: SKIP }, async () => {
+  it("every transaction with a receipt before SIGKILL still has it after restart; the chain continues", { skip: SKIP }, async (t) => {
     node = await startNode({ dataDir: tmp.dir });
     const provider = ethersProvider(node);
     const SENDERS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -198,6 +198,8 @@ describe("persistence: kill -9 during load", () => {
     // the count of its mined transactions (a prefix of its nonces).
     const all = await batch(node.url, signed.map((t) => ["eth_getTransactionReceipt", [t.hash]]));
     const mined = signed.filter((_, i) => all[i]);
+    t.diagnostic(`${signed.length} signed, ${submitted.length} submitted, ${acked.size} receipts seen before ` +
+      `SIGKILL, ${mined.length} mined after restart`);
     assert.equal(BigInt(await node.rpc("eth_getBalance", [SINK, "latest"])), BigInt(mined.length));
     for (const s of SENDERS) {
       const addr = devAccount(s).address;
