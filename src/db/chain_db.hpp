@@ -50,7 +50,8 @@ struct ChainDbOptions
     /// code path, gone when the ChainDb is destroyed).
     std::string path;
     /// Number of past blocks whose state stays readable through state_at(): blocks
-    /// head - history_blocks .. head. Ignored when `archive` is set.
+    /// head - history_blocks .. head (0 counts as 1). Ignored when `archive` is set; shrinking it
+    /// on reopen applies at once, the deletion of older history catches up over later commits.
     uint64_t history_blocks = 128;
     /// Keep the history of every block (never prune).
     bool archive = false;
