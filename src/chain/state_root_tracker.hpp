@@ -101,6 +101,9 @@ public:
     /// Number of storage tries held in memory (loaded or built).
     size_t loaded_storage_tries() const noexcept { return storage_.size(); }
 
+    /// The head account trie (copy it for an O(1) snapshot, e.g. eth_getProof at past blocks).
+    const PersistentTrie& account_trie() const noexcept { return accounts_; }
+
 private:
     /// The storage trie of `addr` in the head state, loaded if needed.
     const PersistentTrie& head_storage(const Address& addr, const StateSource& source);
