@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { ethers } from "ethers";
 import WebSocket from "ws";
 import { CHAIN_ID, IS_ANVIL, rawRpc, startNode } from "./lib/target.mjs";
-import { closeViemWs, devAccount, ethersProvider, ethersWallet, viemClients, viemWsClient } from "./lib/clients.mjs";
+import { closeViemWs, devAccount, ethersProvider, viemClients, viemWsClient } from "./lib/clients.mjs";
 import { contracts } from "./lib/contracts.mjs";
 
 const C = contracts();

@@ -3,7 +3,7 @@
 // as they would be against any public chain.
 import { ethers } from "ethers";
 import { createPublicClient, createWalletClient, defineChain, http, webSocket } from "viem";
-import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { Web3 } from "web3";
 import { CHAIN_ID } from "./target.mjs";
 
@@ -48,11 +48,6 @@ export function viemWsClient(node) {
 export async function closeViemWs(client) {
   const rpcClient = await client.transport.getRpcClient();
   rpcClient.close();
-}
-
-/** Checks that viem accepts the HD derivation as the same account (sanity on the key derivation). */
-export function viemHdAccount(i) {
-  return mnemonicToAccount(MNEMONIC, { addressIndex: i });
 }
 
 /** ethers JsonRpcProvider (static network, fast polling). Call `provider.destroy()` at the end. */
