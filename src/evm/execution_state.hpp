@@ -9,6 +9,7 @@
 #include "evm/analysis.hpp"
 #include "evm/host.hpp"
 #include "evm/opcodes.hpp"
+#include "evm/tracer.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -152,6 +153,9 @@ struct ExecutionState
 
     /// True while a frame uses this state (guards against accidental reuse).
     bool in_use = false;
+
+    /// The Vm's tracer while this frame runs traced, else nullptr (set by the Vm per frame).
+    Tracer* tracer = nullptr;
 
     /// Block/tx context, fetched from the host on first use.
     const TxContext& tx_context() noexcept

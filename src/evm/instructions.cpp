@@ -186,10 +186,12 @@ Result create_impl(StackTop stack, int64_t gas, ExecutionState& state, bool is_c
     if ((gas -= word_cost(size, per_word)) < 0)
         return {Status::OutOfGas, gas};
 
-    // "Light" failures: push 0, keep the gas, no sub-frame.
-    if (state.msg->depth >= kMaxCallDepth)
+    // "Light" failures: push 0, keep the gas, no sub-frame. A traced frame sends them to the host
+    // instead, which fails them the same way and reports them to the tracer (geth's call frames).
+    if (state.msg->depth >= kMaxCallDepth && state.tracer == nullptr)
         return {Status::Success, gas};
-    if (endowment && state.host->get_balance(state.msg->recipient) < endowment)
+    if (endowment && state.host->get_balance(state.msg->recipient) < endowment &&
+        state.tracer == nullptr)
         return {Status::Success, gas};
 
     Message msg;
@@ -306,10 +308,12 @@ Result call_impl(StackTop stack, int64_t gas, ExecutionState& state, CallOp op) 
         gas += kCallStipend;  // the stipend is free for the caller; given back if unused
     }
 
-    // "Light" failures: push 0, the callee's gas comes back, no sub-frame.
-    if (state.msg->depth >= kMaxCallDepth)
+    // "Light" failures: push 0, the callee's gas comes back, no sub-frame. A traced frame sends
+    // them to the host instead, which fails them the same way and reports them to the tracer.
+    if (state.msg->depth >= kMaxCallDepth && state.tracer == nullptr)
         return {Status::Success, gas};
-    if (has_value && state.host->get_balance(state.msg->recipient) < value)
+    if (has_value && state.host->get_balance(state.msg->recipient) < value &&
+        state.tracer == nullptr)
         return {Status::Success, gas};
 
     msg.gas = child_gas;

@@ -114,6 +114,26 @@ struct OpImpl
 TERN_EVM_OPCODES(TERN_EVM_X)
 #undef TERN_EVM_X
 
+/// Reports the instruction at `pc` to the frame's tracer (traced loop only; out of line so the
+/// traced loop keeps its registers).
+[[gnu::noinline]] void trace_step(ExecutionState& state,
+                                  CodeIter pc,
+                                  const U256* top,
+                                  int64_t gas) noexcept
+{
+    StepContext step;
+    step.pc = static_cast<uint64_t>(pc - state.analysis->padded_code());
+    step.opcode = *pc;
+    step.gas = gas;
+    step.refund = state.gas_refund;
+    step.stack = {state.stack_space + 1, static_cast<size_t>(top - state.stack_space)};
+    step.memory = {state.memory.data(), state.memory.size()};
+    step.return_data = state.return_data;
+    step.msg = state.msg;
+    step.host = state.host;
+    state.tracer->on_step(step);
+}
+
 // Computed-goto dispatch (GCC/Clang "labels as values"): one indirect jump per handler, which
 // predicts better than a single switch jump. Other compilers get the switch.
 #if defined(__GNUC__) && !defined(TERN_EVM_NO_CGOTO)
@@ -122,10 +142,12 @@ TERN_EVM_OPCODES(TERN_EVM_X)
 #    define TERN_EVM_CGOTO 0
 #endif
 
-// One instruction of byte B: stack/gas checks from the traits, the implementation, the stack
-// height change. Ends the frame (returns the gas left) on a halt.
+// One instruction of byte B: (traced loop: the tracer hook,) stack/gas checks from the traits,
+// the implementation, the stack height change. Ends the frame (returns the gas left) on a halt.
 #define TERN_EVM_STEP(B)                                                                 \
     {                                                                                    \
+        if constexpr (Traced)                                                            \
+            trace_step(state, pc, top, gas);                                             \
         constexpr OpcodeTraits tr = kOpcodeTraits[B];                                    \
         if (const Status s = check_requirements<tr.stack_in, tr.stack_out, tr.base_gas>( \
                 top - state.stack_space, gas);                                           \
@@ -146,7 +168,9 @@ TERN_EVM_OPCODES(TERN_EVM_X)
 #endif
 
 /// The interpreter loop, generated from the opcode traits for all 256 bytes. Returns the gas
-/// left; the final status is in state.status.
+/// left; the final status is in state.status. Instantiated twice: Traced = false is the normal
+/// loop (no tracing code at all), Traced = true calls the frame's tracer before each instruction.
+template <bool Traced>
 TERN_EVM_NO_SLP int64_t interpret(ExecutionState& state, int64_t gas) noexcept
 {
     // The stack bottom is not kept in a local: it is the state's address (stack_space is the
@@ -237,7 +261,15 @@ ExecResult Vm::run(Host& host, const Message& msg, const CodeAnalysis& analysis)
 {
     auto state = acquire_state();
     state->reset(host, msg, analysis);
-    const int64_t gas_left = interpret(*state, msg.gas);
+    state->tracer = tracer_;
+    int64_t gas_left = 0;
+    if (tracer_ == nullptr) [[likely]]
+        gas_left = interpret<false>(*state, msg.gas);
+    else
+    {
+        gas_left = interpret<true>(*state, msg.gas);
+        tracer_->on_frame_end(state->status, gas_left);
+    }
 
     ExecResult result;
     result.status = state->status;

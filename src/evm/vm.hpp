@@ -3,6 +3,7 @@
 #include "core/bytes.hpp"
 #include "evm/analysis.hpp"
 #include "evm/host.hpp"
+#include "evm/tracer.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -48,6 +49,14 @@ public:
     /// Frame memory larger than this is freed when the frame ends instead of kept for reuse.
     static constexpr size_t kMaxRetainedMemory = 1 << 20;
 
+    /// Installs `tracer` (nullptr removes it): frames then run in the traced interpreter loop
+    /// and report to it, and the execution host reports calls/logs. The tracer must outlive
+    /// its use; without one the interpreter runs the untraced loop.
+    void set_tracer(Tracer* tracer) noexcept { tracer_ = tracer; }
+
+    /// The installed tracer, or nullptr.
+    Tracer* tracer() const noexcept { return tracer_; }
+
 private:
     ExecResult run(Host& host, const Message& msg, const CodeAnalysis& analysis);
     std::unique_ptr<ExecutionState> acquire_state();
@@ -55,6 +64,7 @@ private:
 
     std::unordered_map<Hash256, std::shared_ptr<const CodeAnalysis>> cache_;
     std::vector<std::unique_ptr<ExecutionState>> free_states_;
+    Tracer* tracer_ = nullptr;
 };
 
 }  // namespace tern::evm

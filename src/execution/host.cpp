@@ -102,6 +102,8 @@ BytesView ExecHost::get_code(const Address& addr) const
 bool ExecHost::selfdestruct(const Address& addr, const Address& beneficiary)
 {
     const U256 balance = state_.balance(addr);
+    if (evm::Tracer* tracer = vm_.tracer(); tracer != nullptr) [[unlikely]]
+        tracer->on_selfdestruct(addr, beneficiary, balance);
     state_.touch(beneficiary);
     if (!state_.is_created(addr))
     {
@@ -120,6 +122,23 @@ bool ExecHost::selfdestruct(const Address& addr, const Address& beneficiary)
 }
 
 evm::ExecResult ExecHost::call(const evm::Message& msg)
+{
+    if (evm::Tracer* tracer = vm_.tracer(); tracer != nullptr) [[unlikely]]
+        return traced_call(*tracer, msg);
+    return execute(msg);
+}
+
+evm::ExecResult ExecHost::traced_call(evm::Tracer& tracer, const evm::Message& msg)
+{
+    tracer.on_call_enter(msg);
+    auto r = execute(msg);
+    const bool created = r.status == evm::Status::Success &&
+                         (msg.kind == evm::CallKind::Create || msg.kind == evm::CallKind::Create2);
+    tracer.on_call_exit(msg, r, created ? state_.code(r.create_address) : BytesView{r.output});
+    return r;
+}
+
+evm::ExecResult ExecHost::execute(const evm::Message& msg)
 {
     if (msg.depth > kMaxCallDepth)
         return light_failure(evm::Status::CallDepthExceeded, msg.gas);
@@ -240,6 +259,8 @@ Hash256 ExecHost::get_block_hash(int64_t number) const
 
 void ExecHost::emit_log(const Address& addr, BytesView data, std::span<const Hash256> topics)
 {
+    if (evm::Tracer* tracer = vm_.tracer(); tracer != nullptr) [[unlikely]]
+        tracer->on_log(addr, data, topics);
     state_.add_log({addr, {topics.begin(), topics.end()}, to_bytes(data)});
 }
 

@@ -5,8 +5,9 @@
 #include "state/state.hpp"
 
 namespace tern::evm {
+class Tracer;
 class Vm;
-}
+}  // namespace tern::evm
 
 namespace tern::execution {
 
@@ -23,7 +24,8 @@ Address create2_address(const Address& sender, const Hash256& salt, BytesView in
 
 /// The interpreter's window on a journaled State for one transaction (fork Cancun): runs
 /// nested calls and creations with snapshots, value transfer, precompile dispatch, EIP-6780
-/// SELFDESTRUCT and EIP-2929 warm/cold tracking.
+/// SELFDESTRUCT and EIP-2929 warm/cold tracking. When the Vm has a tracer (Vm::set_tracer), the
+/// host reports every message, log and self-destruct to it.
 class ExecHost final : public evm::Host
 {
 public:
@@ -58,6 +60,8 @@ public:
     void set_transient_storage(const Address& addr, const U256& key, const U256& value) override;
 
 private:
+    evm::ExecResult execute(const evm::Message& msg);
+    evm::ExecResult traced_call(evm::Tracer& tracer, const evm::Message& msg);
     evm::ExecResult create(const evm::Message& msg);
 
     state::State& state_;
