@@ -16,7 +16,8 @@
 
 namespace tern::db {
 class ChainDb;
-}
+class StateView;
+}  // namespace tern::db
 
 namespace tern::node {
 
@@ -75,6 +76,11 @@ private:
     /// The account trie of block `number` (hash `hash`, state root `root`), taken from the
     /// snapshots or the head; requires chain_mutex_ held shared. Throws if not provable.
     chain::PersistentTrie account_trie(uint64_t number, const Hash256& hash, const Hash256& root);
+    /// The storage trie of `addr` whose root is `storage_root`, from the cache or built from
+    /// `view` (the state of the block being proven). Throws if the roots disagree.
+    chain::PersistentTrie storage_trie(const Address& addr,
+                                       const Hash256& storage_root,
+                                       const db::StateView& view);
     /// Adds a snapshot and drops the oldest beyond max_snapshots_; requires mutex_.
     void insert_snapshot(uint64_t number, const Hash256& hash, chain::PersistentTrie trie);
 
