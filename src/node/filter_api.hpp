@@ -1,11 +1,34 @@
 #pragma once
 
+#include "node/logs.hpp"
+
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 namespace tern::node {
 
 class Node;
+
+/// A log filter as new blocks are matched against it (eth_newFilter's changes, the "logs"
+/// subscription): the criteria plus the block-number bounds they allow (open when absent).
+struct LiveLogFilter
+{
+    LogFilter criteria;
+    std::optional<uint64_t> from;  ///< lowest block number (absent: any)
+    std::optional<uint64_t> to;    ///< highest block number (absent: any)
+
+    /// True if logs of block `number` (hash `hash`) may pass: within [from, to] and, when the
+    /// criteria name a block hash, that block.
+    bool accepts_block(uint64_t number, const Hash256& hash) const noexcept;
+};
+
+/// Checks the block range of `criteria` as geth's filter system does for live filters:
+/// latest..latest, N..M (N <= M), N..latest ("earliest" counts as 0); "pending" throws
+/// -32000 "pending logs are not supported", any other combination -32000 "invalid block range
+/// params".
+LiveLogFilter live_log_filter(LogFilter criteria);
 
 /// Limits of the polling filters (eth_newFilter & co).
 struct FilterOptions

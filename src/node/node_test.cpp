@@ -9,6 +9,7 @@
 #include "node/dev_engine.hpp"
 #include "node/keys.hpp"
 #include "node/test_util.hpp"
+#include "node/typed_data.hpp"
 #include "txpool/txpool.hpp"
 
 #include <gtest/gtest.h>
@@ -306,6 +307,35 @@ TEST_F(NodeTest, SendTransactionAndSign)
                                                 static_cast<uint8_t>(sig[64] - 27));
     ASSERT_TRUE(signer);
     EXPECT_EQ(*signer, accounts_[3].address);
+}
+
+TEST_F(NodeTest, SignTypedDataV4)
+{
+    const json typed = json::parse(R"({
+      "types": {"Person": [{"name": "name", "type": "string"}, {"name": "age", "type": "uint8"}]},
+      "primaryType": "Person",
+      "domain": {"name": "Test", "chainId": 31337},
+      "message": {"name": "Alice", "age": 30}
+    })");
+    const std::string from = to_hex(accounts_[2].address.view());
+    const auto digest = typed_data_hash(typed);
+    ASSERT_TRUE(digest);
+    // As an object and as a JSON string (what MetaMask-style clients send).
+    for (const json& arg : {typed, json(typed.dump())})
+    {
+        const auto sig =
+            *from_hex(result(port_, "eth_signTypedData_v4", {from, arg}).get<std::string>());
+        ASSERT_EQ(sig.size(), 65u);
+        Hash256 r, s;
+        std::copy(sig.begin(), sig.begin() + 32, r.bytes.begin());
+        std::copy(sig.begin() + 32, sig.begin() + 64, s.bytes.begin());
+        const auto signer =
+            crypto::recover_address(*digest, r, s, static_cast<uint8_t>(sig[64] - 27));
+        ASSERT_TRUE(signer);
+        EXPECT_EQ(*signer, accounts_[2].address);
+    }
+    const auto bad = call_rpc(port_, "eth_signTypedData_v4", {from, {{"types", 1}}});
+    EXPECT_EQ(bad["error"]["code"], -32602);
 }
 
 TEST_F(NodeTest, StateOverridesAndAccessList)

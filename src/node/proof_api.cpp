@@ -223,7 +223,9 @@ chain::PersistentTrie ProofService::account_trie(uint64_t number,
     {
         std::string why;
         if (!head_tracker_)
-            why = "only the latest block can be proven";
+            why =
+                "only the latest block can be proven (and blocks proven while they were the "
+                "latest)";
         else if (snapshots_.empty())
             why = "no earlier block was recorded since the node started";
         else

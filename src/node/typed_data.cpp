@@ -177,7 +177,8 @@ Hash256 encode_value(const json& types, const std::string& type, const json& val
     {
         if (!value.is_string())
             fail("invalid address value");
-        const auto a = fixed_from_hex<Address>(value.get<std::string>());
+        const auto& text = value.get_ref<const std::string&>();
+        const auto a = text.size() == 42 ? fixed_from_hex<Address>(text) : std::nullopt;
         if (!a)
             fail("invalid address value " + value.get<std::string>());
         return U256::from_address(*a).to_hash();

@@ -1,0 +1,316 @@
+#include "node/debug_api.hpp"
+
+#include "chain/block.hpp"
+#include "chain/block_builder.hpp"
+#include "db/chain_db.hpp"
+#include "evm/vm.hpp"
+#include "node/call.hpp"
+#include "node/encode.hpp"
+#include "node/eth_api.hpp"
+#include "node/node.hpp"
+#include "node/params.hpp"
+#include "node/tracers.hpp"
+#include "rpc/dispatcher.hpp"
+#include "transaction/codec.hpp"
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tern::node {
+namespace {
+
+using nlohmann::json;
+namespace enc = json_rpc;
+using params::BlockId;
+
+/// Parsed TraceConfig (and TraceCallConfig's stateOverrides).
+struct TraceOptions
+{
+    enum class Kind : uint8_t
+    {
+        StructLogger,
+        CallTracer,
+        Noop,
+    };
+    Kind kind = Kind::StructLogger;
+    StructLoggerConfig logger;
+    CallTracerConfig call;
+    StateOverrides overrides;
+};
+
+/// geth's json error for a mistyped TraceConfig field.
+rpc::Error type_error(size_t index, const std::string& field, const char* go_type)
+{
+    return params::invalid(
+        index, "json: cannot unmarshal into Go struct field " + field + " of type " + go_type);
+}
+
+bool flag(const json& obj, const char* key, size_t index, const char* type)
+{
+    const auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return false;
+    if (!it->is_boolean())
+        throw type_error(index, std::string(type) + "." + key, "bool");
+    return it->get<bool>();
+}
+
+TraceOptions parse_options(const json& v, size_t index, bool call_config)
+{
+    TraceOptions o;
+    if (v.is_null())
+        return o;
+    if (!v.is_object())
+        throw params::invalid(index, "json: cannot unmarshal " + std::string(v.type_name()) +
+                                         " into Go value of type tracers.TraceConfig");
+    const char* type = call_config ? "TraceCallConfig" : "TraceConfig";
+    o.logger.enable_memory = flag(v, "enableMemory", index, type);
+    o.logger.disable_stack = flag(v, "disableStack", index, type);
+    o.logger.disable_storage = flag(v, "disableStorage", index, type);
+    o.logger.enable_return_data = flag(v, "enableReturnData", index, type);
+    if (const auto it = v.find("limit"); it != v.end() && !it->is_null())
+    {
+        if (!it->is_number_integer() || it->get<int64_t>() < 0)
+            throw type_error(index, std::string(type) + ".limit", "int");
+        o.logger.limit = it->get<uint64_t>();
+    }
+    if (const auto it = v.find("tracer"); it != v.end() && !it->is_null())
+    {
+        if (!it->is_string())
+            throw type_error(index, std::string(type) + ".tracer", "string");
+        const auto name = it->get<std::string>();
+        if (name == "callTracer")
+            o.kind = TraceOptions::Kind::CallTracer;
+        else if (name == "noopTracer")
+            o.kind = TraceOptions::Kind::Noop;
+        else if (!name.empty())
+            throw rpc::Error::server("tracer not found: " + name +
+                                     " (supported: callTracer, noopTracer, or none for the "
+                                     "struct logger)");
+    }
+    if (const auto it = v.find("tracerConfig"); it != v.end() && !it->is_null())
+    {
+        if (!it->is_object())
+            throw type_error(index, std::string(type) + ".tracerConfig", "json.RawMessage");
+        if (o.kind == TraceOptions::Kind::CallTracer)
+        {
+            o.call.only_top_call = flag(*it, "onlyTopCall", index, "native.callTracerConfig");
+            o.call.with_log = flag(*it, "withLog", index, "native.callTracerConfig");
+        }
+    }
+    if (call_config)
+        if (const auto it = v.find("stateOverrides"); it != v.end() && !it->is_null())
+            o.overrides = params::state_overrides(*it, index);
+    return o;
+}
+
+/// The tracer chosen by the options, installed on a Vm for its lifetime.
+class ScopedTracer
+{
+public:
+    ScopedTracer(const TraceOptions& options, evm::Vm& vm) : vm_(vm)
+    {
+        switch (options.kind)
+        {
+            case TraceOptions::Kind::StructLogger:
+                logger_ = std::make_unique<StructLogger>(options.logger);
+                vm.set_tracer(logger_.get());
+                break;
+            case TraceOptions::Kind::CallTracer:
+                call_ = std::make_unique<CallTracer>(options.call);
+                vm.set_tracer(call_.get());
+                break;
+            case TraceOptions::Kind::Noop:
+                break;
+        }
+    }
+    ~ScopedTracer() { vm_.set_tracer(nullptr); }
+    ScopedTracer(const ScopedTracer&) = delete;
+    ScopedTracer& operator=(const ScopedTracer&) = delete;
+
+    /// Stops tracing (the Vm runs untraced again).
+    void detach() noexcept { vm_.set_tracer(nullptr); }
+
+    /// The tracer's JSON result for a message with `gas_limit` that used `gas_used`.
+    json result(uint64_t gas_limit, uint64_t gas_used) const
+    {
+        try
+        {
+            if (logger_)
+                return logger_->result(gas_used);
+            if (call_)
+                return call_->result(gas_limit, gas_used);
+            return json::object();
+        }
+        catch (const std::runtime_error& e)
+        {
+            throw rpc::Error::server(e.what());
+        }
+    }
+
+private:
+    evm::Vm& vm_;
+    std::unique_ptr<StructLogger> logger_;
+    std::unique_ptr<CallTracer> call_;
+};
+
+class DebugApi
+{
+public:
+    explicit DebugApi(Node& node) : node_(node), chain_(node) {}
+
+    void register_all(rpc::Dispatcher& d)
+    {
+        d.add("debug_traceTransaction",
+              [this](const json& p, rpc::CallContext&) { return trace_transaction(p); });
+        d.add("debug_traceCall",
+              [this](const json& p, rpc::CallContext&) { return trace_call(p); });
+        d.add("debug_traceBlockByNumber",
+              [this](const json& p, rpc::CallContext&) { return trace_block(p, false); });
+        d.add("debug_traceBlockByHash",
+              [this](const json& p, rpc::CallContext&) { return trace_block(p, true); });
+    }
+
+private:
+    json trace_transaction(const json& p)
+    {
+        params::expect_count(p, 1, 2);
+        const Hash256 hash = params::hash(params::at(p, 0), 0);
+        const auto options = parse_options(params::at(p, 1), 1, false);
+        const auto lookup = node_.db().transaction(hash);
+        if (!lookup)
+            throw rpc::Error::server("transaction not found");
+        const auto block = node_.db().block(lookup->block_number);
+        if (!block)
+            throw rpc::Error::server("block not found");
+        auto results = replay(*block, lookup->index, options);
+        return std::move(results.front()["result"]);
+    }
+
+    json trace_block(const json& p, bool by_hash)
+    {
+        params::expect_count(p, 1, 2);
+        BlockId id;
+        if (by_hash)
+        {
+            id.kind = BlockId::Kind::Hash;
+            id.hash = params::hash(params::at(p, 0), 0);
+        }
+        else
+            id = params::block_id(params::at(p, 0), 0, false);
+        const auto options = parse_options(params::at(p, 1), 1, false);
+        const auto ref = chain_.find_block(id);
+        const auto block = ref ? node_.db().block(ref->number) : std::nullopt;
+        if (!block)
+            throw rpc::Error::server(by_hash
+                                         ? "block " + enc::hash(id.hash) + " not found"
+                                         : "block #" + std::to_string(id.number) + " not found");
+        return replay(*block, std::nullopt, options);
+    }
+
+    /// Re-executes `block` on its parent's state: the beacon-root system call, then its
+    /// transactions in order. Traces transaction `only` (or every one) and returns
+    /// [{txHash, result}] for the traced ones.
+    json replay(const chain::Block& block,
+                std::optional<uint32_t> only,
+                const TraceOptions& options)
+    {
+        const uint64_t number = block.header.number;
+        if (number == 0)
+            throw rpc::Error::server("genesis is not traceable");
+        BlockId parent_id;
+        parent_id.kind = BlockId::Kind::Number;
+        parent_id.number = number - 1;
+        const BlockRef parent = chain_.require_block(parent_id);
+        const auto parent_state = chain_.state_at(parent);
+
+        chain::BlockAttributes attributes;
+        attributes.timestamp = block.header.timestamp;
+        attributes.coinbase = block.header.coinbase;
+        attributes.prev_randao = block.header.mix_hash;
+        attributes.gas_limit = block.header.gas_limit;
+        attributes.base_fee = block.header.base_fee;
+        attributes.extra_data = block.header.extra_data;
+        attributes.parent_beacon_block_root = block.header.parent_beacon_block_root;
+        attributes.withdrawals = block.withdrawals;
+
+        auto lease = node_.vms().acquire();
+        evm::Vm& vm = *lease;
+        db::ChainDb* db = &node_.db();
+        chain::BlockBuilder builder{parent.header,
+                                    *parent_state,
+                                    node_.chain_config().chain_id,
+                                    std::move(attributes),
+                                    [db](uint64_t n) {
+                                        const auto h = db->block_hash(n);
+                                        return h ? *h : Hash256{};
+                                    },
+                                    vm};
+
+        json out = json::array();
+        const size_t count = only ? *only + 1 : block.transactions.size();
+        if (count > block.transactions.size() || block.senders.size() < count)
+            throw rpc::Error::internal("transaction index out of range");
+        for (size_t i = 0; i < count; ++i)
+        {
+            const auto& tx = block.transactions[i];
+            if (only && i != *only)
+            {
+                const auto r = builder.try_add(tx, block.senders[i]);
+                if (!r)
+                    throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
+                                               " failed: " + r.error().message());
+                continue;
+            }
+            json item = json::object();
+            item["txHash"] = enc::hash(transaction_hash(tx));
+            ScopedTracer tracer{options, vm};
+            const auto r = builder.try_add(tx, block.senders[i]);
+            tracer.detach();
+            if (!r)
+                throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
+                                           " failed: " + r.error().message());
+            item["result"] = tracer.result(tx.gas_limit, (*r)->gas_used);
+            out.push_back(std::move(item));
+        }
+        return out;
+    }
+
+    json trace_call(const json& p)
+    {
+        params::expect_count(p, 1, 3);
+        const auto args = params::tx_args(params::at(p, 0), 0);
+        const BlockRef block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
+        const auto options = parse_options(params::at(p, 2), 2, true);
+        const auto state = chain_.state_at(block);
+        const uint64_t default_gas =
+            node_.config().rpc_gas_cap ? node_.config().rpc_gas_cap : block.header.gas_limit;
+        const CallRequest req = chain_.call_request(args, block.header, default_gas);
+        const OverrideReader reader{*state, options.overrides};
+        const auto env = chain_.block_env(block.header);
+        auto lease = node_.vms().acquire();
+        ScopedTracer tracer{options, *lease};
+        const auto r = simulate_call(reader, env, req, *lease);
+        tracer.detach();
+        if (!r)
+            throw rpc::Error::server(r.error().message);
+        return tracer.result(req.gas, r->gas_used);
+    }
+
+    Node& node_;
+    ChainAccess chain_;
+};
+
+}  // namespace
+
+void register_debug_api(Node& node)
+{
+    auto api = std::make_shared<DebugApi>(node);
+    api->register_all(node.dispatcher());
+    node.retain(api);  // the handlers point into it
+}
+
+}  // namespace tern::node

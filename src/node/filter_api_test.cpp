@@ -1,0 +1,336 @@
+#include "node/filter_api.hpp"
+
+#include "node/dev_engine.hpp"
+#include "node/log_contract_test_util.hpp"
+#include "node/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <thread>
+
+using namespace tern;
+using namespace tern::node;
+using namespace tern::node::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+class FilterApiTest : public ::testing::Test
+{
+protected:
+    /// Starts a node with the filter API; `block_time` 0 is automine.
+    void start(uint64_t block_time = 0, FilterOptions options = {})
+    {
+        NodeConfig c;
+        c.port = 0;
+        c.rpc_threads = 2;
+        c.block_time = block_time;
+        node_ = std::make_unique<Node>(c);
+        node_->add_setup([options](Node& n) { register_filter_api(n, options); });
+        const auto r = node_->start();
+        ASSERT_TRUE(r) << r.error();
+        port_ = *r;
+    }
+    void TearDown() override
+    {
+        if (node_)
+            node_->stop();
+    }
+
+    json call(const std::string& method, json params = json::array())
+    {
+        return call_rpc(port_, method, std::move(params));
+    }
+    json ok(const std::string& method, json params = json::array())
+    {
+        return result(port_, method, std::move(params));
+    }
+    /// Sends a raw transaction (automine: returns once its block is committed); returns its hash.
+    std::string send(const std::string& raw) { return ok("eth_sendRawTransaction", {raw}); }
+    /// Deploys a log contract from account 0.
+    Address deploy()
+    {
+        auto [raw, addr] = signer_.deploy(0);
+        send(raw);
+        return addr;
+    }
+    std::string block_hash(uint64_t n)
+    {
+        return ok("eth_getBlockByNumber", {qty_hex(n), false})["hash"];
+    }
+    uint64_t head() { return qty(ok("eth_blockNumber")); }
+
+    /// The topics (as numbers) of `logs`, in order.
+    static std::vector<uint64_t> topics_of(const json& logs)
+    {
+        std::vector<uint64_t> out;
+        for (const auto& l : logs)
+            out.push_back(qty(l["topics"][0]));
+        return out;
+    }
+
+    std::unique_ptr<Node> node_;
+    uint16_t port_ = 0;
+    TxSigner signer_;
+};
+
+void expect_error(const json& response, int code, const std::string& message)
+{
+    ASSERT_TRUE(response.contains("error")) << response.dump();
+    EXPECT_EQ(response["error"]["code"], code) << response.dump();
+    EXPECT_EQ(response["error"]["message"], message) << response.dump();
+}
+
+TEST_F(FilterApiTest, BlockFilterReportsEachNewBlockOnce)
+{
+    start();
+    const json id = ok("eth_newBlockFilter");
+    ASSERT_TRUE(id.is_string());
+    EXPECT_TRUE(std::regex_match(id.get<std::string>(), std::regex("0x[1-9a-f][0-9a-f]*"))) << id;
+    EXPECT_EQ(ok("eth_getFilterChanges", {id}), json::array());
+
+    deploy();  // block 1; the poll right after the send must see it
+    EXPECT_EQ(ok("eth_getFilterChanges", {id}), json::array({block_hash(1)}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {id}), json::array());
+
+    ASSERT_TRUE(node_->engine().mine());
+    ASSERT_TRUE(node_->engine().mine());
+    EXPECT_EQ(ok("eth_getFilterChanges", {id}), json::array({block_hash(2), block_hash(3)}));
+
+    // A filter made later starts at the head of that moment.
+    const json late = ok("eth_newBlockFilter");
+    EXPECT_NE(late, id);
+    EXPECT_EQ(ok("eth_getFilterChanges", {late}), json::array());
+    ASSERT_TRUE(node_->engine().mine());
+    EXPECT_EQ(ok("eth_getFilterChanges", {late}), json::array({block_hash(4)}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {id}), json::array({block_hash(4)}));
+}
+
+TEST_F(FilterApiTest, LogFilterChangesMatchAddressesAndTopics)
+{
+    start();
+    const Address a = deploy();  // block 1
+    const Address b = deploy();  // block 2
+
+    const json all = ok("eth_newFilter", {json::object()});
+    const json only_a = ok("eth_newFilter", {{{"address", hex(a)}}});
+    const json a_or_b = ok("eth_newFilter", {{{"address", {hex(a), hex(b)}}}});
+    const json five_or_seven = ok("eth_newFilter", {{{"topics", {{word(5), word(7)}}}}});
+    const json wildcard = ok("eth_newFilter", {{{"address", hex(b)}, {"topics", {nullptr}}}});
+    const json or_with_null =
+        ok("eth_newFilter", {{{"topics", json::array({json::array({word(1), nullptr})})}}});
+    const json two_topics = ok("eth_newFilter", {{{"topics", {nullptr, word(5)}}}});
+    const json other_address = ok("eth_newFilter", {{{"address", hex(signer_.address(9))}}});
+    std::set<json> ids{all,      only_a,       a_or_b,     five_or_seven,
+                       wildcard, or_with_null, two_topics, other_address};
+    EXPECT_EQ(ids.size(), 8u) << "filter ids are unique";
+
+    const std::string t3 = send(signer_.emit(0, a, 5));  // block 3
+    send(signer_.emit(1, b, 6));                         // block 4
+    send(signer_.emit(2, a, 7));                         // block 5
+
+    const json logs = ok("eth_getFilterChanges", {all});
+    ASSERT_EQ(logs.size(), 3u) << logs.dump();
+    EXPECT_EQ(topics_of(logs), (std::vector<uint64_t>{5, 6, 7}));
+    EXPECT_EQ(logs[0]["address"], hex(a));
+    EXPECT_EQ(logs[0]["blockNumber"], "0x3");
+    EXPECT_EQ(logs[0]["blockHash"], block_hash(3));
+    EXPECT_EQ(logs[0]["transactionHash"], t3);
+    EXPECT_EQ(logs[0]["transactionIndex"], "0x0");
+    EXPECT_EQ(logs[0]["logIndex"], "0x0");
+    EXPECT_EQ(logs[0]["data"], "0x");
+    EXPECT_EQ(logs[0]["removed"], false);
+    EXPECT_EQ(logs[1]["address"], hex(b));
+
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {only_a})), (std::vector<uint64_t>{5, 7}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {a_or_b})), (std::vector<uint64_t>{5, 6, 7}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {five_or_seven})),
+              (std::vector<uint64_t>{5, 7}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {wildcard})), (std::vector<uint64_t>{6}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {or_with_null})),
+              (std::vector<uint64_t>{5, 6, 7}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {two_topics}), json::array());
+    EXPECT_EQ(ok("eth_getFilterChanges", {other_address}), json::array());
+
+    // Reported once: the next polls are empty until new logs arrive.
+    EXPECT_EQ(ok("eth_getFilterChanges", {all}), json::array());
+    EXPECT_EQ(ok("eth_getFilterChanges", {only_a}), json::array());
+    send(signer_.emit(0, a, 8));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {all})), (std::vector<uint64_t>{8}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {only_a})), (std::vector<uint64_t>{8}));
+    // Blocks without matching logs give nothing.
+    ASSERT_TRUE(node_->engine().mine());
+    EXPECT_EQ(ok("eth_getFilterChanges", {all}), json::array());
+}
+
+TEST_F(FilterApiTest, GetFilterLogsRunsTheWholeQuery)
+{
+    start();
+    const Address a = deploy();   // 1
+    const Address b = deploy();   // 2
+    send(signer_.emit(0, a, 1));  // 3
+    send(signer_.emit(0, b, 2));  // 4
+    send(signer_.emit(0, a, 3));  // 5
+
+    const json history = ok("eth_newFilter", {{{"fromBlock", "0x0"}, {"address", hex(a)}}});
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {history})), (std::vector<uint64_t>{1, 3}));
+    // Changes are only what is new since the filter was made.
+    EXPECT_EQ(ok("eth_getFilterChanges", {history}), json::array());
+    // ... and eth_getFilterLogs does not consume them.
+    send(signer_.emit(0, a, 4));  // 6
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {history})), (std::vector<uint64_t>{1, 3, 4}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {history})), (std::vector<uint64_t>{4}));
+
+    const json latest = ok("eth_newFilter", {json::object()});
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {latest})), (std::vector<uint64_t>{4}));
+
+    const json range = ok("eth_newFilter", {{{"fromBlock", "0x4"}, {"toBlock", "0x5"}}});
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {range})), (std::vector<uint64_t>{2, 3}));
+
+    const json by_hash = ok("eth_newFilter", {{{"blockHash", block_hash(4)}}});
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {by_hash})), (std::vector<uint64_t>{2}));
+    send(signer_.emit(0, b, 9));
+    EXPECT_EQ(ok("eth_getFilterChanges", {by_hash}), json::array()) << "only block 4 matches";
+
+    // Only log filters have logs.
+    const json blocks = ok("eth_newBlockFilter");
+    expect_error(call("eth_getFilterLogs", {blocks}), -32000, "filter not found");
+    expect_error(call("eth_getFilterLogs", {"0x1234"}), -32000, "filter not found");
+}
+
+TEST_F(FilterApiTest, LiveRangeBoundsTheChanges)
+{
+    start();
+    const Address a = deploy();  // 1
+    const uint64_t h = head();
+    const json mid =
+        ok("eth_newFilter", {{{"fromBlock", qty_hex(h + 2)}, {"toBlock", qty_hex(h + 2)}}});
+    const json open_end =
+        ok("eth_newFilter", {{{"fromBlock", qty_hex(h + 2)}, {"toBlock", "latest"}}});
+    const json earliest = ok("eth_newFilter", {{{"fromBlock", "earliest"}}});
+    send(signer_.emit(0, a, 1));  // h+1
+    send(signer_.emit(0, a, 2));  // h+2
+    send(signer_.emit(0, a, 3));  // h+3
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {mid})), (std::vector<uint64_t>{2}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {open_end})), (std::vector<uint64_t>{2, 3}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {earliest})), (std::vector<uint64_t>{1, 2, 3}));
+    send(signer_.emit(0, a, 4));
+    EXPECT_EQ(ok("eth_getFilterChanges", {mid}), json::array());
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {open_end})), (std::vector<uint64_t>{4}));
+}
+
+TEST_F(FilterApiTest, RefusesBadCriteriaLikeGeth)
+{
+    start();
+    expect_error(call("eth_newFilter", {{{"fromBlock", "pending"}}}), -32000,
+                 "pending logs are not supported");
+    expect_error(call("eth_newFilter", {{{"toBlock", "pending"}}}), -32000,
+                 "pending logs are not supported");
+    expect_error(call("eth_newFilter", {{{"fromBlock", "0x5"}, {"toBlock", "0x2"}}}), -32000,
+                 "invalid block range params");
+    expect_error(call("eth_newFilter", {{{"toBlock", "0x2"}}}), -32000,
+                 "invalid block range params");
+    expect_error(call("eth_newFilter", {{{"fromBlock", "safe"}}}), -32000,
+                 "invalid block range params");
+    expect_error(call("eth_newFilter", {{{"blockHash", word(1)}, {"fromBlock", "0x1"}}}), -32602,
+                 "invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose "
+                 "one or the other");
+    const auto bad_topic = call("eth_newFilter", {{{"topics", {"0x12"}}}});
+    ASSERT_TRUE(bad_topic.contains("error"));
+    EXPECT_EQ(bad_topic["error"]["code"], -32602);
+    expect_error(call("eth_newFilter", json::array()), -32602,
+                 "missing value for required argument 0");
+    expect_error(call("eth_newBlockFilter", {1}), -32602, "too many arguments, want at most 0");
+    expect_error(call("eth_newFilter", json::object()), -32602, "non-array args");
+}
+
+TEST_F(FilterApiTest, UninstallAndUnknownIds)
+{
+    start();
+    const json id = ok("eth_newBlockFilter");
+    EXPECT_EQ(ok("eth_uninstallFilter", {id}), true);
+    EXPECT_EQ(ok("eth_uninstallFilter", {id}), false);
+    expect_error(call("eth_getFilterChanges", {id}), -32000, "filter not found");
+    expect_error(call("eth_getFilterChanges", {"0xdeadbeef"}), -32000, "filter not found");
+    EXPECT_EQ(ok("eth_uninstallFilter", {"0xdeadbeef"}), false);
+    expect_error(call("eth_getFilterChanges", {5}), -32602,
+                 "invalid argument 0: json: cannot unmarshal number into Go value of type rpc.ID");
+    expect_error(call("eth_getFilterChanges", json::array()), -32602,
+                 "missing value for required argument 0");
+    expect_error(call("eth_uninstallFilter", json::array()), -32602,
+                 "missing value for required argument 0");
+
+    // Uninstalling one filter leaves the others.
+    const json a = ok("eth_newFilter", {json::object()});
+    const json b = ok("eth_newPendingTransactionFilter");
+    EXPECT_EQ(ok("eth_uninstallFilter", {a}), true);
+    EXPECT_EQ(ok("eth_getFilterChanges", {b}), json::array());
+    expect_error(call("eth_getFilterLogs", {a}), -32000, "filter not found");
+}
+
+TEST_F(FilterApiTest, FiltersExpireWhenNotPolled)
+{
+    FilterOptions options;
+    options.timeout = 2s;
+    options.max_filters = 3;
+    start(0, options);
+    const json idle = ok("eth_newBlockFilter");
+    const json polled = ok("eth_newFilter", {json::object()});
+    const json logs_only = ok("eth_newFilter", {json::object()});
+    expect_error(call("eth_newBlockFilter"), -32000, "too many filters");
+
+    std::this_thread::sleep_for(1200ms);
+    EXPECT_EQ(ok("eth_getFilterChanges", {polled}), json::array());
+    // eth_getFilterLogs does not keep a filter alive (geth).
+    EXPECT_EQ(ok("eth_getFilterLogs", {logs_only}), json::array());
+    std::this_thread::sleep_for(1200ms);
+    expect_error(call("eth_getFilterChanges", {idle}), -32000, "filter not found");
+    expect_error(call("eth_getFilterLogs", {logs_only}), -32000, "filter not found");
+    EXPECT_EQ(ok("eth_getFilterChanges", {polled}), json::array());
+    // Expired filters free their slots.
+    EXPECT_TRUE(ok("eth_newBlockFilter").is_string());
+}
+
+TEST_F(FilterApiTest, PendingTransactionFilters)
+{
+    start(3600);  // no automine: transactions stay pending until mine()
+    const json hashes = ok("eth_newPendingTransactionFilter");
+    const json full = ok("eth_newPendingTransactionFilter", {true});
+    const json explicit_hashes = ok("eth_newPendingTransactionFilter", {false});
+    const json blocks = ok("eth_newBlockFilter");
+    EXPECT_EQ(ok("eth_getFilterChanges", {hashes}), json::array());
+
+    auto [deploy_raw, contract] = signer_.deploy(0);
+    const std::string h1 = send(deploy_raw);
+    const std::string h2 = send(signer_.raw(1, signer_.address(2), {}));
+    // A transaction behind a nonce gap is not pending: not reported.
+    signer_.raw(3, signer_.address(2), {});  // nonce 0, never sent
+    const std::string gapped = send(signer_.raw(3, signer_.address(2), {}));
+
+    EXPECT_EQ(ok("eth_getFilterChanges", {hashes}), json::array({h1, h2}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {hashes}), json::array());
+    EXPECT_EQ(ok("eth_getFilterChanges", {explicit_hashes}), json::array({h1, h2}));
+    const json objects = ok("eth_getFilterChanges", {full});
+    ASSERT_EQ(objects.size(), 2u) << objects.dump();
+    EXPECT_EQ(objects[0]["hash"], h1);
+    EXPECT_EQ(objects[0]["from"], hex(signer_.address(0)));
+    EXPECT_TRUE(objects[0]["to"].is_null());
+    EXPECT_TRUE(objects[0]["blockHash"].is_null());
+    EXPECT_TRUE(objects[0]["blockNumber"].is_null());
+    EXPECT_EQ(objects[1]["hash"], h2);
+    EXPECT_EQ(objects[1]["nonce"], "0x0");
+
+    EXPECT_EQ(ok("eth_getFilterChanges", {blocks}), json::array());
+    ASSERT_TRUE(node_->engine().mine());
+    EXPECT_EQ(ok("eth_getFilterChanges", {blocks}), json::array({block_hash(1)}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {hashes}), json::array()) << "mined: nothing new pending";
+    EXPECT_NE(gapped, h1);
+
+    expect_error(call("eth_newPendingTransactionFilter", {"yes"}), -32602,
+                 "invalid argument 0: json: cannot unmarshal string into Go value of type bool");
+}
+
+}  // namespace

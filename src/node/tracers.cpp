@@ -1,0 +1,756 @@
+#include "node/tracers.hpp"
+
+#include "core/hex.hpp"
+#include "evm/opcodes.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace tern::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint8_t kOpCreate = 0xf0;
+constexpr uint8_t kOpCall = 0xf1;
+constexpr uint8_t kOpCallCode = 0xf2;
+constexpr uint8_t kOpDelegateCall = 0xf4;
+constexpr uint8_t kOpCreate2 = 0xf5;
+constexpr uint8_t kOpStaticCall = 0xfa;
+constexpr uint8_t kOpSload = 0x54;
+constexpr uint8_t kOpSstore = 0x55;
+
+/// geth's OpCode.String(): the mnemonic, or "opcode 0x.. not defined".
+std::string op_name(uint8_t op)
+{
+    const auto& tr = evm::kOpcodeTraits[op];
+    if (tr.defined)
+        return std::string(tr.name);
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "opcode %#x not defined", static_cast<unsigned>(op));
+    return buf;
+}
+
+/// "0x"-prefixed minimal hex of a 64-bit quantity.
+std::string qty(uint64_t v)
+{
+    return U256{v}.to_hex();
+}
+
+/// 64 hex digits without a prefix (geth's %x of a 32-byte word).
+std::string word_hex(const U256& v)
+{
+    return to_hex(v.to_hash().view(), false);
+}
+
+bool is_create(const evm::Message& msg) noexcept
+{
+    return msg.kind == evm::CallKind::Create || msg.kind == evm::CallKind::Create2;
+}
+
+template <class T>
+void grow_to(std::vector<T>& v, size_t index)
+{
+    if (v.size() <= index)
+        v.resize(index + 1);
+}
+
+}  // namespace
+
+std::string trace_error_message(evm::Status status,
+                                uint8_t opcode,
+                                size_t stack_size,
+                                bool code_store)
+{
+    const auto& tr = evm::kOpcodeTraits[opcode];
+    switch (status)
+    {
+        case evm::Status::Success:
+            return "";
+        case evm::Status::Revert:
+            return "execution reverted";
+        case evm::Status::OutOfGas:
+            return code_store ? "contract creation code storage out of gas" : "out of gas";
+        case evm::Status::InvalidInstruction:
+            return "invalid opcode: INVALID";
+        case evm::Status::UndefinedInstruction:
+            return "invalid opcode: " + op_name(opcode);
+        case evm::Status::StackOverflow:
+            return "stack limit reached " + std::to_string(stack_size) + " (" +
+                   std::to_string(evm::kStackLimit + tr.stack_in - tr.stack_out) + ")";
+        case evm::Status::StackUnderflow:
+            return "stack underflow (" + std::to_string(stack_size) + " <=> " +
+                   std::to_string(tr.stack_in) + ")";
+        case evm::Status::BadJumpDestination:
+            return "invalid jump destination";
+        case evm::Status::InvalidMemoryAccess:
+            return "return data out of bounds";
+        case evm::Status::StaticModeViolation:
+            return "write protection";
+        case evm::Status::CallDepthExceeded:
+            return "max call depth exceeded";
+        case evm::Status::InsufficientBalance:
+            return "insufficient balance for transfer";
+        case evm::Status::ArgumentOutOfRange:
+            return "nonce uint64 overflow";
+        case evm::Status::PrecompileFailure:
+            return "precompiled contract failed";
+        case evm::Status::ContractValidationFailure:
+            return "invalid code: must not begin with 0xef";
+        case evm::Status::CreateCollision:
+            return "contract address collision";
+        case evm::Status::InitcodeSizeExceeded:
+            return "max initcode size exceeded";
+        case evm::Status::CodeSizeExceeded:
+            return "max code size exceeded";
+        case evm::Status::InternalError:
+            return "internal error";
+    }
+    return "execution failed";
+}
+
+std::optional<std::string> unpack_revert_reason(BytesView out)
+{
+    if (out.size() < 4)
+        return std::nullopt;
+    const BytesView body = out.subspan(4);
+    // Error(string): 0x08c379a0 ++ abi.encode(string)
+    if (out[0] == 0x08 && out[1] == 0xc3 && out[2] == 0x79 && out[3] == 0xa0)
+    {
+        if (body.size() < 64)
+            return std::nullopt;
+        const U256 offset = U256::from_be(body.subspan(0, 32));
+        if (!offset.fits_u64() || offset.low64() > body.size() - 32)
+            return std::nullopt;
+        const size_t off = offset.low64();
+        const U256 len = U256::from_be(body.subspan(off, 32));
+        if (!len.fits_u64() || len.low64() > body.size() - off - 32)
+            return std::nullopt;
+        const auto s = body.subspan(off + 32, len.low64());
+        return std::string(s.begin(), s.end());
+    }
+    // Panic(uint256): 0x4e487b71 ++ code
+    if (out[0] == 0x4e && out[1] == 0x48 && out[2] == 0x7b && out[3] == 0x71)
+    {
+        if (body.size() < 32)
+            return std::nullopt;
+        const U256 code = U256::from_be(body.subspan(0, 32));
+        if (code.fits_u64())
+        {
+            switch (code.low64())
+            {
+                case 0x00:
+                    return "generic panic";
+                case 0x01:
+                    return "assert(false)";
+                case 0x11:
+                    return "arithmetic underflow or overflow";
+                case 0x12:
+                    return "division or modulo by zero";
+                case 0x21:
+                    return "enum overflow";
+                case 0x22:
+                    return "invalid encoded storage byte array accessed";
+                case 0x31:
+                    return "out-of-bounds array access; popping on an empty array";
+                case 0x32:
+                    return "out-of-bounds access of an array or bytesN";
+                case 0x41:
+                    return "out of memory";
+                case 0x51:
+                    return "uninitialized function";
+                default:
+                    break;
+            }
+        }
+        return "unknown panic code: " + code.to_hex();
+    }
+    return std::nullopt;
+}
+
+// ---- StructLogger -------------------------------------------------------------------------
+
+struct StructLogger::Impl
+{
+    /// One recorded step.
+    struct Entry
+    {
+        uint64_t pc = 0;
+        int64_t gas = 0;
+        int64_t cost = 0;
+        int64_t refund = 0;
+        int32_t depth = 0;  ///< geth's depth (1 = the transaction's frame)
+        uint8_t op = 0;
+        std::string error;
+        std::vector<U256> stack;
+        Bytes memory;
+        Bytes return_data;
+        std::shared_ptr<const std::map<U256, U256>> storage;
+    };
+
+    /// The step in progress of one call depth.
+    struct Frame
+    {
+        bool pending = false;  ///< a step was seen whose cost is not known yet
+        int64_t entry = -1;    ///< its entry, or -1 if not recorded (limit)
+        int64_t gas = 0;       ///< gas before it
+        int64_t adjust = 0;    ///< sub-call gas to add to the gas difference (geth's cost)
+        uint8_t op = 0;
+        size_t stack_size = 0;
+        int64_t refund = 0;  ///< the frame's refund counter at its last step
+    };
+
+    StructLoggerConfig config;
+    std::vector<Entry> entries;
+    std::vector<Frame> frames;  ///< by message depth
+    int32_t depth = 0;          ///< message depth of the last step
+    std::map<Address, std::map<U256, U256>> storage;
+    bool done = false;
+    evm::Status status = evm::Status::Success;
+    Bytes output;
+    bool broken = false;  ///< recording failed (out of memory)
+
+    /// Sets the cost of `f`'s pending step from the gas left after it.
+    void finish(Frame& f, int64_t gas_after)
+    {
+        if (!f.pending)
+            return;
+        f.pending = false;
+        if (f.entry >= 0)
+            entries[static_cast<size_t>(f.entry)].cost =
+                std::max<int64_t>(0, f.gas - gas_after + f.adjust);
+    }
+
+    void step(const evm::StepContext& s)
+    {
+        const auto d = static_cast<size_t>(s.msg->depth);
+        grow_to(frames, d);
+        Frame& f = frames[d];
+        finish(f, s.gas);
+        depth = s.msg->depth;
+        f.refund = s.refund;
+        f.pending = true;
+        f.entry = -1;
+        f.gas = s.gas;
+        f.adjust = 0;
+        f.op = s.opcode;
+        f.stack_size = s.stack.size();
+        if (config.limit != 0 && entries.size() >= config.limit)
+            return;
+
+        Entry e;
+        e.pc = s.pc;
+        e.gas = s.gas;
+        e.depth = s.msg->depth + 1;
+        e.op = s.opcode;
+        // geth reports the transaction-wide refund counter: the frames below ours have
+        // their counters as of their current (call) instruction.
+        e.refund = s.refund;
+        for (size_t k = 0; k < d; ++k)
+            e.refund += frames[k].refund;
+        if (!config.disable_stack)
+            e.stack.assign(s.stack.begin(), s.stack.end());
+        if (config.enable_memory)
+            e.memory.assign(s.memory.begin(), s.memory.end());
+        if (config.enable_return_data)
+            e.return_data.assign(s.return_data.begin(), s.return_data.end());
+        if (!config.disable_storage && (s.opcode == kOpSload || s.opcode == kOpSstore))
+        {
+            const size_t n = s.stack.size();
+            auto& slots = storage[s.msg->recipient];
+            if (s.opcode == kOpSload && n >= 1)
+            {
+                const U256& key = s.stack[n - 1];
+                slots[key] = s.host->get_storage(s.msg->recipient, key);
+                e.storage = std::make_shared<const std::map<U256, U256>>(slots);
+            }
+            else if (s.opcode == kOpSstore && n >= 2)
+            {
+                slots[s.stack[n - 1]] = s.stack[n - 2];
+                e.storage = std::make_shared<const std::map<U256, U256>>(slots);
+            }
+        }
+        f.entry = static_cast<int64_t>(entries.size());
+        entries.push_back(std::move(e));
+    }
+
+    void frame_end(evm::Status st, int64_t gas_left)
+    {
+        if (static_cast<size_t>(depth) >= frames.size())
+            return;
+        Frame& f = frames[static_cast<size_t>(depth)];
+        if (!f.pending)
+            return;
+        const bool pre_exec = st == evm::Status::StackUnderflow ||
+                              st == evm::Status::StackOverflow || st == evm::Status::OutOfGas;
+        const int64_t entry = f.entry;
+        if (st == evm::Status::StackUnderflow || st == evm::Status::StackOverflow)
+        {
+            // geth reports the constant gas of an instruction that failed its stack check.
+            f.pending = false;
+            if (entry >= 0)
+                entries[static_cast<size_t>(entry)].cost = evm::kOpcodeTraits[f.op].base_gas;
+        }
+        else
+            finish(f, gas_left);
+        // geth attaches an error to the step only when it fails before executing (stack
+        // checks, gas); failures while executing (REVERT, bad jump, ...) end the frame only.
+        if (pre_exec && entry >= 0)
+            entries[static_cast<size_t>(entry)].error = trace_error_message(st, f.op, f.stack_size);
+    }
+
+    json entry_json(const Entry& e) const
+    {
+        json j = json::object();
+        j["pc"] = e.pc;
+        j["op"] = op_name(e.op);
+        j["gas"] = e.gas;
+        j["gasCost"] = e.cost;
+        j["depth"] = e.depth;
+        if (!e.error.empty())
+            j["error"] = e.error;
+        if (!config.disable_stack)
+        {
+            json stack = json::array();
+            for (const auto& v : e.stack)
+                stack.push_back(v.to_hex());
+            j["stack"] = std::move(stack);
+        }
+        if (!e.return_data.empty())
+            j["returnData"] = to_hex(e.return_data);
+        if (!e.memory.empty())
+        {
+            json mem = json::array();
+            for (size_t i = 0; i < e.memory.size(); i += 32)
+                mem.push_back(to_hex(
+                    BytesView{e.memory}.subspan(i, std::min<size_t>(32, e.memory.size() - i)),
+                    false));
+            j["memory"] = std::move(mem);
+        }
+        if (e.storage && !e.storage->empty())
+        {
+            json st = json::object();
+            for (const auto& [k, v] : *e.storage)
+                st[word_hex(k)] = word_hex(v);
+            j["storage"] = std::move(st);
+        }
+        if (e.refund > 0)
+            j["refund"] = e.refund;
+        return j;
+    }
+};
+
+StructLogger::StructLogger(StructLoggerConfig config) : impl_(std::make_unique<Impl>())
+{
+    impl_->config = config;
+}
+
+StructLogger::~StructLogger() = default;
+
+void StructLogger::on_step(const evm::StepContext& step) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        impl_->step(step);
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void StructLogger::on_frame_end(evm::Status status, int64_t gas_left) noexcept
+{
+    if (!impl_->broken)
+        impl_->frame_end(status, gas_left);
+}
+
+void StructLogger::on_call_enter(const evm::Message& msg) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        const auto d = static_cast<size_t>(msg.depth);
+        grow_to(impl_->frames, d);
+        impl_->frames[d] = Impl::Frame{};
+        if (d > 0 && is_create(msg))
+            impl_->frames[d - 1].adjust -= msg.gas;  // geth's CREATE cost excludes the gas given
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void StructLogger::on_call_exit(const evm::Message& msg,
+                                const evm::ExecResult& result,
+                                BytesView output) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        if (msg.depth > 0)
+        {
+            // geth's CALL cost includes the gas given to the callee; what it returns is refunded
+            // after the step.
+            const auto parent = static_cast<size_t>(msg.depth - 1);
+            if (parent < impl_->frames.size())
+                impl_->frames[parent].adjust += result.gas_left;
+            impl_->depth = msg.depth - 1;
+            return;
+        }
+        impl_->done = true;
+        impl_->status = result.status;
+        impl_->output.assign(output.begin(), output.end());
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+json StructLogger::result(uint64_t gas_used) const
+{
+    if (impl_->broken)
+        throw std::runtime_error("tracing failed: out of memory");
+    const bool failed = impl_->status != evm::Status::Success;
+    const bool has_output = !failed || impl_->status == evm::Status::Revert;
+    json logs = json::array();
+    for (const auto& e : impl_->entries)
+        logs.push_back(impl_->entry_json(e));
+    json j = json::object();
+    j["gas"] = gas_used;
+    j["failed"] = failed;
+    j["returnValue"] = has_output ? to_hex(impl_->output) : std::string("0x");
+    j["structLogs"] = std::move(logs);
+    return j;
+}
+
+size_t StructLogger::size() const noexcept
+{
+    return impl_->entries.size();
+}
+
+// ---- CallTracer ---------------------------------------------------------------------------
+
+struct CallTracer::Impl
+{
+    struct Log
+    {
+        Address address;
+        std::vector<Hash256> topics;
+        Bytes data;
+        size_t position = 0;
+    };
+
+    struct Frame
+    {
+        std::string type;
+        Address from;
+        std::optional<Address> to;
+        std::optional<U256> value;
+        uint64_t gas = 0;
+        uint64_t gas_used = 0;
+        Bytes input;
+        Bytes output;
+        std::string error;
+        std::string revert_reason;
+        std::vector<Frame> calls;
+        std::vector<Log> logs;
+    };
+
+    /// What the interpreter last did at one depth.
+    struct DepthInfo
+    {
+        uint8_t op = 0;
+        size_t stack_size = 0;
+        bool ended = false;  ///< the interpreter finished the frame
+        evm::Status end_status = evm::Status::Success;
+    };
+
+    CallTracerConfig config;
+    std::vector<Frame> open;  ///< frames being executed, the transaction's first
+    std::optional<Frame> top;
+    std::vector<DepthInfo> depths;
+    int32_t depth = 0;  ///< depth of the frame running now
+    bool broken = false;
+
+    /// geth's call type from the instruction that made the message.
+    static std::string call_type(const evm::Message& msg, uint8_t parent_op)
+    {
+        if (msg.depth == 0)
+            return is_create(msg) ? "CREATE" : "CALL";
+        switch (parent_op)
+        {
+            case kOpCall:
+                return "CALL";
+            case kOpCallCode:
+                return "CALLCODE";
+            case kOpDelegateCall:
+                return "DELEGATECALL";
+            case kOpStaticCall:
+                return "STATICCALL";
+            case kOpCreate:
+                return "CREATE";
+            case kOpCreate2:
+                return "CREATE2";
+            default:
+                break;
+        }
+        switch (msg.kind)
+        {
+            case evm::CallKind::Call:
+                return msg.is_static ? "STATICCALL" : "CALL";
+            case evm::CallKind::DelegateCall:
+                return "DELEGATECALL";
+            case evm::CallKind::CallCode:
+                return "CALLCODE";
+            case evm::CallKind::Create:
+                return "CREATE";
+            case evm::CallKind::Create2:
+                return "CREATE2";
+        }
+        return "CALL";
+    }
+
+    void enter(const evm::Message& msg)
+    {
+        const auto d = static_cast<size_t>(msg.depth);
+        grow_to(depths, d);
+        const uint8_t parent_op = d > 0 ? depths[d - 1].op : 0;
+        depths[d] = DepthInfo{};
+        depth = msg.depth;
+        if (config.only_top_call && d > 0)
+            return;
+        Frame f;
+        f.type = call_type(msg, parent_op);
+        f.gas = static_cast<uint64_t>(msg.gas);
+        f.input.assign(msg.input.begin(), msg.input.end());
+        if (f.type == "DELEGATECALL")
+            f.from = msg.recipient;  // the contract whose code delegates
+        else
+            f.from = msg.sender;
+        if (!is_create(msg))
+            f.to = msg.code_address;
+        if (f.type != "STATICCALL")
+            f.value = msg.value;  // DELEGATECALL: the value it inherits
+        open.push_back(std::move(f));
+    }
+
+    void exit(const evm::Message& msg, const evm::ExecResult& r, BytesView output)
+    {
+        const auto d = static_cast<size_t>(msg.depth);
+        depth = msg.depth > 0 ? msg.depth - 1 : 0;
+        if ((config.only_top_call && d > 0) || open.empty())
+            return;
+        Frame f = std::move(open.back());
+        open.pop_back();
+        f.gas_used = static_cast<uint64_t>(msg.gas - r.gas_left);
+        if (r.status == evm::Status::Success)
+        {
+            f.output.assign(output.begin(), output.end());
+            if (is_create(msg))
+                f.to = r.create_address;
+        }
+        else
+        {
+            const DepthInfo info = d < depths.size() ? depths[d] : DepthInfo{};
+            const bool code_store = is_create(msg) && r.status == evm::Status::OutOfGas &&
+                                    info.ended && info.end_status == evm::Status::Success;
+            f.error = trace_error_message(r.status, info.op, info.stack_size, code_store);
+            if (is_create(msg))
+                f.to.reset();
+            if (r.status == evm::Status::Revert && !output.empty())
+            {
+                f.output.assign(output.begin(), output.end());
+                if (auto reason = unpack_revert_reason(output))
+                    f.revert_reason = std::move(*reason);
+            }
+        }
+        if (d == 0)
+            top = std::move(f);
+        else if (!open.empty())
+            open.back().calls.push_back(std::move(f));
+    }
+
+    /// geth's clearFailedLogs: failed frames (and everything under them) keep no logs.
+    static void clear_failed_logs(Frame& f, bool parent_failed)
+    {
+        const bool failed = parent_failed || !f.error.empty();
+        if (failed)
+            f.logs.clear();
+        for (auto& c : f.calls)
+            clear_failed_logs(c, failed);
+    }
+
+    static json to_json(const Frame& f)
+    {
+        json j = json::object();
+        j["type"] = f.type;
+        j["from"] = to_hex(f.from.view());
+        j["gas"] = qty(f.gas);
+        j["gasUsed"] = qty(f.gas_used);
+        if (f.to)
+            j["to"] = to_hex(f.to->view());
+        j["input"] = to_hex(f.input);
+        if (!f.output.empty())
+            j["output"] = to_hex(f.output);
+        if (!f.error.empty())
+            j["error"] = f.error;
+        if (!f.revert_reason.empty())
+            j["revertReason"] = f.revert_reason;
+        if (!f.calls.empty())
+        {
+            json calls = json::array();
+            for (const auto& c : f.calls)
+                calls.push_back(to_json(c));
+            j["calls"] = std::move(calls);
+        }
+        if (!f.logs.empty())
+        {
+            json logs = json::array();
+            for (const auto& l : f.logs)
+            {
+                json topics = json::array();
+                for (const auto& t : l.topics)
+                    topics.push_back(to_hex(t.view()));
+                logs.push_back({{"address", to_hex(l.address.view())},
+                                {"topics", std::move(topics)},
+                                {"data", to_hex(l.data)},
+                                {"position", qty(l.position)}});
+            }
+            j["logs"] = std::move(logs);
+        }
+        if (f.value)
+            j["value"] = f.value->to_hex();
+        return j;
+    }
+};
+
+CallTracer::CallTracer(CallTracerConfig config) : impl_(std::make_unique<Impl>())
+{
+    impl_->config = config;
+}
+
+CallTracer::~CallTracer() = default;
+
+void CallTracer::on_step(const evm::StepContext& step) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        const auto d = static_cast<size_t>(step.msg->depth);
+        grow_to(impl_->depths, d);
+        impl_->depths[d].op = step.opcode;
+        impl_->depths[d].stack_size = step.stack.size();
+        impl_->depth = step.msg->depth;
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void CallTracer::on_frame_end(evm::Status status, int64_t /*gas_left*/) noexcept
+{
+    const auto d = static_cast<size_t>(impl_->depth);
+    if (d < impl_->depths.size())
+    {
+        impl_->depths[d].ended = true;
+        impl_->depths[d].end_status = status;
+    }
+}
+
+void CallTracer::on_call_enter(const evm::Message& msg) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        impl_->enter(msg);
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void CallTracer::on_call_exit(const evm::Message& msg,
+                              const evm::ExecResult& result,
+                              BytesView output) noexcept
+{
+    if (impl_->broken)
+        return;
+    try
+    {
+        impl_->exit(msg, result, output);
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void CallTracer::on_log(const Address& addr,
+                        BytesView data,
+                        std::span<const Hash256> topics) noexcept
+{
+    if (impl_->broken || !impl_->config.with_log || impl_->open.empty())
+        return;
+    if (impl_->config.only_top_call && impl_->depth > 0)
+        return;
+    try
+    {
+        auto& f = impl_->open.back();
+        f.logs.push_back(Impl::Log{
+            addr, {topics.begin(), topics.end()}, {data.begin(), data.end()}, f.calls.size()});
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+void CallTracer::on_selfdestruct(const Address& addr,
+                                 const Address& beneficiary,
+                                 const U256& balance) noexcept
+{
+    // geth reports a self-destruct as a SELFDESTRUCT frame one level below the running one.
+    if (impl_->broken || impl_->config.only_top_call || impl_->open.empty())
+        return;
+    try
+    {
+        Impl::Frame f;
+        f.type = "SELFDESTRUCT";
+        f.from = addr;
+        f.to = beneficiary;
+        f.value = balance;
+        impl_->open.back().calls.push_back(std::move(f));
+    }
+    catch (...)
+    {
+        impl_->broken = true;
+    }
+}
+
+json CallTracer::result(uint64_t gas_limit, uint64_t gas_used) const
+{
+    if (impl_->broken)
+        throw std::runtime_error("tracing failed: out of memory");
+    if (!impl_->top)
+        throw std::runtime_error("incorrect number of top-level calls");
+    Impl::Frame top = *impl_->top;
+    top.gas = gas_limit;
+    top.gas_used = gas_used;
+    if (impl_->config.with_log)
+        Impl::clear_failed_logs(top, false);
+    return Impl::to_json(top);
+}
+
+}  // namespace tern::node

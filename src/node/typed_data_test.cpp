@@ -1,0 +1,162 @@
+#include "node/typed_data.hpp"
+
+#include "core/hex.hpp"
+#include "core/keccak.hpp"
+#include "crypto/secp256k1.hpp"
+#include "node/keys.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tern;
+using namespace tern::node;
+using nlohmann::json;
+
+namespace {
+
+/// The example of EIP-712 itself.
+json mail_example()
+{
+    return json::parse(R"({
+      "types": {
+        "EIP712Domain": [
+          {"name": "name", "type": "string"},
+          {"name": "version", "type": "string"},
+          {"name": "chainId", "type": "uint256"},
+          {"name": "verifyingContract", "type": "address"}
+        ],
+        "Person": [
+          {"name": "name", "type": "string"},
+          {"name": "wallet", "type": "address"}
+        ],
+        "Mail": [
+          {"name": "from", "type": "Person"},
+          {"name": "to", "type": "Person"},
+          {"name": "contents", "type": "string"}
+        ]
+      },
+      "primaryType": "Mail",
+      "domain": {
+        "name": "Ether Mail",
+        "version": "1",
+        "chainId": 1,
+        "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
+      },
+      "message": {
+        "from": {"name": "Cow", "wallet": "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},
+        "to": {"name": "Bob", "wallet": "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},
+        "contents": "Hello, Bob!"
+      }
+    })");
+}
+
+TEST(TypedData, EncodeTypeWithDependencies)
+{
+    const auto t = mail_example();
+    const auto enc = typed_encode_type(t["types"], "Mail");
+    ASSERT_TRUE(enc);
+    EXPECT_EQ(*enc,
+              "Mail(Person from,Person to,string contents)Person(string name,address wallet)");
+}
+
+TEST(TypedData, Eip712MailExample)
+{
+    const auto t = mail_example();
+    const auto domain = typed_struct_hash(t["types"], "EIP712Domain", t["domain"]);
+    ASSERT_TRUE(domain);
+    EXPECT_EQ(to_hex(domain->view()),
+              "0xf2cee375fa42b42143804025fc449deafd50cc031ca257e0b194a650a912090f");
+    const auto message = typed_struct_hash(t["types"], "Mail", t["message"]);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(to_hex(message->view()),
+              "0xc52c0ee5d84264471806290a3f2c4cecfc5490626bf912d01f240d7a274b371e");
+    const auto digest = typed_data_hash(t);
+    ASSERT_TRUE(digest) << digest.error().message;
+    EXPECT_EQ(to_hex(digest->view()),
+              "0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
+
+    // The EIP's signature with the key keccak256("cow").
+    const auto sig = sign_hash_65(*digest, keccak256(as_bytes("cow")));
+    ASSERT_TRUE(sig);
+    EXPECT_EQ(to_hex(*sig),
+              "0x4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d"
+              "07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b915621c");
+}
+
+TEST(TypedData, DomainTypeDerivedWhenAbsent)
+{
+    auto t = mail_example();
+    t["types"].erase("EIP712Domain");
+    const auto digest = typed_data_hash(t);
+    ASSERT_TRUE(digest);
+    EXPECT_EQ(to_hex(digest->view()),
+              "0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
+}
+
+TEST(TypedData, NumbersAsStringsAndHex)
+{
+    auto a = mail_example();
+    auto b = mail_example();
+    b["domain"]["chainId"] = "0x1";
+    auto c = mail_example();
+    c["domain"]["chainId"] = "1";
+    EXPECT_EQ(typed_data_hash(a)->bytes, typed_data_hash(b)->bytes);
+    EXPECT_EQ(typed_data_hash(a)->bytes, typed_data_hash(c)->bytes);
+}
+
+TEST(TypedData, ArraysBytesAndSignedIntegers)
+{
+    const json types = json::parse(R"({
+      "T": [
+        {"name": "xs", "type": "uint8[]"},
+        {"name": "b", "type": "bytes"},
+        {"name": "b4", "type": "bytes4"},
+        {"name": "i", "type": "int8"},
+        {"name": "ok", "type": "bool"}
+      ]
+    })");
+    const json value = {
+        {"xs", {1, 2}}, {"b", "0xdead"}, {"b4", "0x01020304"}, {"i", -1}, {"ok", true}};
+    const auto h = typed_struct_hash(types, "T", value);
+    ASSERT_TRUE(h) << h.error().message;
+
+    // Recompute by hand: keccak(typeHash ++ keccak(enc(1) ++ enc(2)) ++ keccak(0xdead) ++
+    // bytes4 padded right ++ int8 -1 as 2^256-1 ++ 1).
+    Bytes buf;
+    const auto append = [&](const Hash256& x) {
+        buf.insert(buf.end(), x.bytes.begin(), x.bytes.end());
+    };
+    append(keccak256(as_bytes("T(uint8[] xs,bytes b,bytes4 b4,int8 i,bool ok)")));
+    Bytes xs;
+    for (uint64_t v : {1, 2})
+    {
+        const auto w = U256{v}.to_hash();
+        xs.insert(xs.end(), w.bytes.begin(), w.bytes.end());
+    }
+    append(keccak256(xs));
+    append(keccak256(Bytes{0xde, 0xad}));
+    Hash256 b4;
+    b4.bytes[0] = 1;
+    b4.bytes[1] = 2;
+    b4.bytes[2] = 3;
+    b4.bytes[3] = 4;
+    append(b4);
+    append(U256::max().to_hash());
+    append(U256{1}.to_hash());
+    EXPECT_EQ(*h, keccak256(buf));
+}
+
+TEST(TypedData, Errors)
+{
+    auto t = mail_example();
+    t["primaryType"] = "Nope";
+    EXPECT_FALSE(typed_data_hash(t));
+    auto u = mail_example();
+    u["message"]["from"]["wallet"] = "0x1234";
+    EXPECT_FALSE(typed_data_hash(u));
+    EXPECT_FALSE(typed_data_hash(json::array()));
+    const json types = {{"T", {{{"name", "x"}, {"type", "uint8"}}}}};
+    EXPECT_FALSE(typed_struct_hash(types, "T", {{"x", 256}}));
+    EXPECT_TRUE(typed_struct_hash(types, "T", {{"x", 255}}));
+}
+
+}  // namespace
