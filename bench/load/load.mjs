@@ -261,6 +261,7 @@ class Target {
         const n = Number(BigInt(await this.call("eth_blockNumber")));
         const now = performance.now();
         for (let b = seen + 1; b <= n; b++) this.heads.set(b, now);
+        if (n > seen) this.lastHeadAt = now;
         if (n > seen) seen = n;
       } catch {
         if (this.stopping) break;
@@ -287,6 +288,7 @@ class Target {
         } else if (m.method === "eth_subscription") {
           const n = Number(BigInt(m.params.result.number));
           if (!this.heads.has(n)) this.heads.set(n, now);
+          this.lastHeadAt = now;
         }
       });
     });
@@ -366,12 +368,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 async function waitNonces(target, expect, deadline) {
   let addrs = [...expect.keys()];
+  let drained = 0;
   while (addrs.length) {
     const got = await target.batched(addrs.map((a) => ["eth_getTransactionCount", [a, "latest"]]));
     addrs = addrs.filter((a, i) => got[i]?.error || BigInt(got[i]) < expect.get(a));
     if (!addrs.length) break;
-    if (performance.now() > deadline)
-      throw new Error(`${target.name}: ${addrs.length} senders still behind after the timeout`);
+    // Nothing left in the pool but senders still behind: the node dropped transactions it had
+    // accepted; stop waiting (they are reported as missing).
+    if (drained && performance.now() - drained > 1000) return performance.now();
+    const st = await target.call("txpool_status").catch(() => null);
+    if (st && BigInt(st.pending) + BigInt(st.queued) === 0n) drained ||= performance.now();
+    else drained = 0;
+    if (performance.now() > deadline) {
+      const pool = await target.call("txpool_status").catch((e) => e.message);
+      const a = addrs[0];
+      const head = await target.call("eth_getBlockByNumber", ["latest", false]).catch(() => ({}));
+      console.error(`${target.name}: head ${Number(head.number)} base fee ${BigInt(head.baseFeePerGas ?? 0)} gas used ${Number(head.gasUsed)}`);
+      throw new Error(`${target.name}: ${addrs.length} senders still behind after the timeout ` +
+        `(e.g. ${a}: nonce ${BigInt(got[0])}, want ${expect.get(a)}; txpool_status ${JSON.stringify(pool)})`);
+    }
     await sleep(10);
   }
   return performance.now();
@@ -395,6 +410,33 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/**
+ * anvil only: its automine can stop with ready transactions in the pool under concurrent
+ * submission (foundry-rs/foundry#10122; they stay until something mines). When no block was
+ * announced for STALL_MS while transactions are pending, one evm_mine restarts it. Each kick is
+ * counted and reported; the stall time before it stays in anvil's measurement.
+ */
+const STALL_MS = 100;
+function kickStalls(target, t0) {
+  let stopped = false;
+  let kicks = 0;
+  const done = (async () => {
+    while (!stopped) {
+      await sleep(20);
+      if (stopped) break;
+      const last = Math.max(target.lastHeadAt ?? 0, t0);
+      if (performance.now() - last < STALL_MS) continue;
+      const st = await target.call("txpool_status").catch(() => null);
+      if (stopped || !st || BigInt(st.pending) === 0n) continue;
+      await target.call("evm_mine").catch(() => {});
+      target.lastHeadAt = performance.now();
+      kicks++;
+    }
+    return kicks;
+  })();
+  return { stop: () => (stopped = true), done };
+}
+
 /** Submits `signed` ({ raw, hash, from, nonce }[]) to `target` in `mode`; measures. */
 async function runWorkload(target, name, signed) {
   const mode = name.endsWith("batch") ? "batch" : "single";
@@ -403,29 +445,45 @@ async function runWorkload(target, name, signed) {
   const n = signed.length;
   const sentAt = new Float64Array(n);
   const rejected = [];
+  // Per-sender order: transaction i (sender i % S) goes out only after i - S was answered, as a
+  // wallet sends its next nonce after the previous one was accepted. (anvil's automine can
+  // leave transactions that arrive ahead of their nonce in the pool forever: foundry#10122.)
+  const acked = Array.from({ length: n }, () => {
+    let done;
+    const p = new Promise((r) => (done = r));
+    return { p, done };
+  });
+  const after = async (lo, hi) => {
+    for (let j = Math.max(0, lo - S); j < hi - S; j++) await acked[j].p;
+  };
   const t0 = performance.now();
+  const kicker = target.name === "anvil" ? kickStalls(target, t0) : null;
+  let next = 0;
   if (mode === "single") {
-    let next = 0;
     await Promise.all(Array.from({ length: Math.min(K, n) }, async () => {
       while (next < n && performance.now() < deadline) {
         const i = next++;
+        await after(i, i + 1);
         sentAt[i] = performance.now();
         const r = await target.post(JSON.stringify({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [signed[i].raw] }));
         if (r.error) rejected.push({ i, error: r.error.message });
+        acked[i].done();
       }
     }));
   } else {
-    let next = 0;
     await Promise.all(Array.from({ length: BK }, async () => {
       while (next < n && performance.now() < deadline) {
         const lo = next;
-        next = Math.min(n, next + B);
-        const body = JSON.stringify(signed.slice(lo, next).map((s, k) => ({ jsonrpc: "2.0", id: lo + k, method: "eth_sendRawTransaction", params: [s.raw] })));
+        const hi = Math.min(n, next + B);
+        next = hi;
+        await after(lo, hi);
+        const body = JSON.stringify(signed.slice(lo, hi).map((s, k) => ({ jsonrpc: "2.0", id: lo + k, method: "eth_sendRawTransaction", params: [s.raw] })));
         const at = performance.now();
-        for (let i = lo; i < next; i++) sentAt[i] = at;
+        for (let i = lo; i < hi; i++) sentAt[i] = at;
         const r = await target.post(body);
         if (!Array.isArray(r)) throw new Error(`${target.name}: batch answered ${JSON.stringify(r).slice(0, 200)}`);
         for (const item of r) if (item.error) rejected.push({ i: item.id, error: item.error.message });
+        for (let i = lo; i < hi; i++) acked[i].done();
       }
     }));
   }
@@ -439,7 +497,13 @@ async function runWorkload(target, name, signed) {
     const want = BigInt(s.nonce) + 1n;
     if (!expect.has(s.from) || expect.get(s.from) < want) expect.set(s.from, want);
   });
-  const sawAll = await waitNonces(target, expect, deadline);
+  let sawAll;
+  try {
+    sawAll = await waitNonces(target, expect, deadline);
+  } finally {
+    kicker?.stop();
+  }
+  const kicks = kicker ? await kicker.done : 0;
   const endHead = Number(BigInt(await target.call("eth_blockNumber")));
   const where = await txBlocks(target, startHead, endHead);
   // Give the subscription a moment to deliver the last announcements.
@@ -462,7 +526,7 @@ async function runWorkload(target, name, signed) {
   const ok = lat.length;
   return {
     target: target.name, workload: name, txs: n, ok, rejected: rejected.length, missing, failed,
-    blocks: endHead - startHead,
+    blocks: endHead - startHead, kicks,
     seconds: (last - t0) / 1000,
     tps: ok / ((last - t0) / 1000),
     submitTps: n / ((submitted - t0) / 1000),
@@ -550,6 +614,7 @@ async function main() {
         results.push(r);
         console.error(`  ${r.target.padEnd(11)} ${w.padEnd(13)} ${r.tps.toFixed(0).padStart(7)} tx/s  ` +
           `p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  ${r.blocks} blocks` +
+          (r.kicks ? `  ${r.kicks} evm_mine kicks` : "") +
           (r.failed || r.missing || r.rejected ? `  (failed ${r.failed}, missing ${r.missing}, rejected ${r.rejected})` : ""));
       }
     }
