@@ -45,8 +45,9 @@ struct NodeConfig
     U256 dev_balance = U256{10'000} * U256{1'000'000'000'000'000'000ULL};
     /// Gas cap of eth_call / eth_estimateGas (geth's --rpc.gascap default).
     uint64_t rpc_gas_cap = 50'000'000;
-    /// Worker threads of the RPC server.
-    size_t rpc_threads = 4;
+    /// Threads of the RPC server. Automine send requests block their thread until the block is
+    /// committed (cheap: they sleep), so more threads let more transactions share a block.
+    size_t rpc_threads = 32;
     /// Transaction pool limits.
     size_t pool_max_per_sender = 1024;
     size_t pool_max_total = 65536;

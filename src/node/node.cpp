@@ -8,6 +8,7 @@
 #include "node/dev_engine.hpp"
 #include "node/eth_api.hpp"
 #include "node/keys.hpp"
+#include "node/proof_api.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
 #include "txpool/txpool.hpp"
@@ -188,6 +189,7 @@ Result<uint16_t, std::string> Node::start()
     engine_ =
         std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *tracker_, chain_mutex_);
     register_eth_api(*this);
+    register_proof_api_with_tracker(*this, *tracker_);
     for (const auto& hook : setup_hooks_)
         hook(*this);
 
