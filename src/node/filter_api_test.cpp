@@ -118,7 +118,8 @@ TEST_F(FilterApiTest, LogFilterChangesMatchAddressesAndTopics)
     const json all = ok("eth_newFilter", {json::object()});
     const json only_a = ok("eth_newFilter", {{{"address", hex(a)}}});
     const json a_or_b = ok("eth_newFilter", {{{"address", {hex(a), hex(b)}}}});
-    const json five_or_seven = ok("eth_newFilter", {{{"topics", {{word(5), word(7)}}}}});
+    const json five_or_seven =
+        ok("eth_newFilter", {{{"topics", json::array({json::array({word(5), word(7)})})}}});
     const json wildcard = ok("eth_newFilter", {{{"address", hex(b)}, {"topics", {nullptr}}}});
     const json or_with_null =
         ok("eth_newFilter", {{{"topics", json::array({json::array({word(1), nullptr})})}}});

@@ -280,8 +280,8 @@ TEST_F(SubscriptionApiTest, LogCriteriaAndRange)
     WsClient ws(port_);
     const json only_b = ws.ok("eth_subscribe", {"logs", {{"address", {hex(b)}}}});
     const json a_or_b = ws.ok("eth_subscribe", {"logs", {{"address", {hex(a), hex(b)}}}});
-    const json two_or_three =
-        ws.ok("eth_subscribe", {"logs", {{"topics", json::array({{word(2), word(3)}})}}});
+    const json two_or_three = ws.ok(
+        "eth_subscribe", {"logs", {{"topics", json::array({json::array({word(2), word(3)})})}}});
     const json block3 =
         ws.ok("eth_subscribe", {"logs", {{"fromBlock", "0x3"}, {"toBlock", "0x3"}}});
     const json from3 = ws.ok("eth_subscribe", {"logs", {{"fromBlock", "0x3"}}});
