@@ -85,7 +85,9 @@ public:
     const chain::ChainConfig& chain_config() const noexcept { return chain_config_; }
 
     /// Listener of transactions that became executable in the pool (newPendingTransactions),
-    /// in pending order; called outside the pool lock, possibly from several threads.
+    /// in pending order; called outside the pool lock, possibly from several threads, and
+    /// possibly while the chain mutex is held (by the engine after a block): it must not take
+    /// chain_mutex() nor wait for the engine.
     using PendingListener =
         std::function<void(const std::vector<std::shared_ptr<const txpool::PooledTransaction>>&)>;
     /// Adds a pending-transaction listener (before start() or from a setup hook).
