@@ -364,9 +364,14 @@ void install(Node& node, const chain::StateRootTracker* tracker)
     node.retain(service);
     ProofService* svc = service.get();
     if (tracker)
+    {
+        // The head at start (the tracker was just built for it), then every committed block.
+        if (const auto head = node.db().header(node.db().head_number()))
+            svc->record_block(head->number, head->hash(), head->state_root);
         node.engine().on_block([svc](const CommittedBlock& b) {
             svc->record_block(b.block.header.number, b.hash, b.block.header.state_root);
         });
+    }
     node.dispatcher().add("eth_getProof",
                           [svc](const json& p, rpc::CallContext&) { return svc->get_proof(p); });
 }

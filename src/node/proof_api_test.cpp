@@ -296,6 +296,8 @@ protected:
         return result(port_, "eth_getProof", {to_hex(a.view()), keys, block});
     }
 
+    void concurrent_proofs_while_mining();
+
     json error(const json& params)
     {
         const auto r = call_rpc(port_, "eth_getProof", params);
@@ -485,7 +487,8 @@ TEST_F(ProofNodeTest, PastBlocksWithoutTrackerNeedAnEarlierProof)
     EXPECT_EQ(now["storageProof"][1]["value"], "0x1e");
 }
 
-TEST_F(ProofNodeTest, ConcurrentProofsWhileMining)
+/// Readers prove the latest state on three threads while 15 blocks are mined.
+void ProofNodeTest::concurrent_proofs_while_mining()
 {
     const Address c = deploy();
     std::atomic<bool> stop{false};
@@ -536,6 +539,61 @@ TEST_F(ProofNodeTest, ConcurrentProofsWhileMining)
         t.join();
     EXPECT_TRUE(errors.empty()) << errors.size() << " failures, first: " << errors.front();
     EXPECT_GT(verified, 0);
+}
+
+TEST_F(ProofNodeTest, ConcurrentProofsWhileMining)
+{
+    concurrent_proofs_while_mining();
+}
+
+/// The node as `tern dev` runs it: eth_getProof wired by Node::start() with the head tracker.
+class WiredProofNodeTest : public ProofNodeTest
+{
+protected:
+    void SetUp() override
+    {
+        node_ = std::make_unique<Node>(test_config());
+        const auto r = node_->start();
+        ASSERT_TRUE(r) << r.error();
+        port_ = *r;
+        accounts_ = chain::default_dev_accounts();
+    }
+};
+
+TEST_F(WiredProofNodeTest, EveryBlockSinceStartIsProvable)
+{
+    const Address c = deploy();  // block 1
+    for (uint64_t i = 1; i <= 5; ++i)
+        store(c, U256{i % 3}, U256{i * 11});  // blocks 2..6
+    const json keys = json::array({"0x0", "0x1", "0x2"});
+    // What each slot holds after block n.
+    const auto expected = [](uint64_t n, uint64_t slot) -> uint64_t {
+        uint64_t v = 0;
+        for (uint64_t i = 1; i + 1 <= n && i <= 5; ++i)
+            if (i % 3 == slot)
+                v = i * 11;
+        return v;
+    };
+    for (uint64_t n = 0; n <= 6; ++n)
+    {
+        const json block = qty_hex(n);
+        const Hash256 root = state_root(block);
+        const json r = proof(c, keys, block);
+        check_result(r, root, c);
+        if (n == 0)
+        {
+            EXPECT_EQ(h256(r["codeHash"]), Hash256{}) << "no contract at genesis";
+        }
+        for (uint64_t slot = 0; slot < 3; ++slot)
+            EXPECT_EQ(u256(r["storageProof"][slot]["value"]), U256{expected(n, slot)})
+                << "block " << n << " slot " << slot;
+        check_result(proof(accounts_[0].address, json::array(), block), root, accounts_[0].address);
+    }
+}
+
+TEST_F(WiredProofNodeTest, ConcurrentProofsWhileMining)
+{
+    concurrent_proofs_while_mining();
 }
 
 // ---- ProofService over a database and a tracker (the node's wiring) ----
