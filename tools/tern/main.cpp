@@ -8,8 +8,11 @@
 #include "core/hex.hpp"
 #include "evm/vm.hpp"
 #include "node/big_stack_thread.hpp"
+#include "node/debug_api.hpp"
+#include "node/filter_api.hpp"
 #include "node/keys.hpp"
 #include "node/node.hpp"
+#include "node/subscription_api.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -163,6 +166,13 @@ int run_dev(tern::node::NodeConfig config)
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     tern::node::Node node{std::move(config)};
+    // The eth_/net_/web3_ methods and eth_getProof come with every Node; `tern dev` adds the
+    // filter family, subscriptions and tracing.
+    node.add_setup([](tern::node::Node& n) {
+        tern::node::register_filter_api(n);
+        tern::node::register_subscription_api(n);
+        tern::node::register_debug_api(n);
+    });
     const auto started = node.start();
     if (!started)
     {
