@@ -134,15 +134,16 @@ public:
     /// Stops tracing (the Vm runs untraced again).
     void detach() noexcept { vm_.set_tracer(nullptr); }
 
-    /// The tracer's JSON result for a message with `gas_limit` that used `gas_used`.
-    json result(uint64_t gas_limit, uint64_t gas_used) const
+    /// The tracer's JSON result for a message with `gas_limit` that used `gas_used`, whose first
+    /// log has index `first_log_index` in the block.
+    json result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index = 0) const
     {
         try
         {
             if (logger_)
                 return logger_->result(gas_used);
             if (call_)
-                return call_->result(gas_limit, gas_used);
+                return call_->result(gas_limit, gas_used, first_log_index);
             return json::object();
         }
         catch (const std::runtime_error& e)
@@ -251,6 +252,7 @@ private:
                                     vm};
 
         json out = json::array();
+        uint64_t logs_before = 0;  // logs of the block's earlier transactions
         const size_t count = only ? *only + 1 : block.transactions.size();
         if (count > block.transactions.size() || block.senders.size() < count)
             throw rpc::Error::internal("transaction index out of range");
@@ -263,6 +265,7 @@ private:
                 if (!r)
                     throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                                " failed: " + r.error().message());
+                logs_before += (*r)->logs.size();
                 continue;
             }
             json item = json::object();
@@ -273,7 +276,8 @@ private:
             if (!r)
                 throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                            " failed: " + r.error().message());
-            item["result"] = tracer.result(tx.gas_limit, (*r)->gas_used);
+            item["result"] = tracer.result(tx.gas_limit, (*r)->gas_used, logs_before);
+            logs_before += (*r)->logs.size();
             out.push_back(std::move(item));
         }
         return out;

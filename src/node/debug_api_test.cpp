@@ -313,16 +313,20 @@ TEST_F(DebugApiTest, CallTracerNestedCallsRevertAndStaticCall)
     EXPECT_EQ(logs["logs"][0]["address"], hex(parent_));
     EXPECT_EQ(logs["logs"][0]["data"], "0x" + word(1));
     EXPECT_EQ(logs["logs"][0]["position"], "0x3");
+    EXPECT_EQ(logs["logs"][0]["index"], "0x1");  // the receipt's logIndex: after Stored
     ASSERT_EQ(logs["calls"][0]["logs"].size(), 1u);
     EXPECT_EQ(logs["calls"][0]["logs"][0]["address"], hex(child_));
     EXPECT_EQ(logs["calls"][0]["logs"][0]["data"], "0x" + word(5));
     EXPECT_EQ(logs["calls"][0]["logs"][0]["position"], "0x0");
+    EXPECT_EQ(logs["calls"][0]["logs"][0]["index"], "0x0");
     EXPECT_EQ(logs["calls"][0]["logs"][0]["topics"].size(), 1u);
     const json both = trace_tx(
         hash,
         {{"tracer", "callTracer"}, {"tracerConfig", {{"withLog", true}, {"onlyTopCall", true}}}});
     EXPECT_FALSE(both.contains("calls"));
-    EXPECT_EQ(both["logs"].size(), 1u);
+    ASSERT_EQ(both["logs"].size(), 1u);
+    EXPECT_EQ(both["logs"][0]["position"], "0x0");  // no sub-calls collected
+    EXPECT_EQ(both["logs"][0]["index"], "0x1");     // numbering unchanged
 }
 
 TEST_F(DebugApiTest, CallTracerRevertedTransaction)
@@ -668,10 +672,44 @@ TEST_F(DebugApiTest, TraceBlockAndLaterTransactionsOfABlock)
         EXPECT_EQ(blk[i]["result"], trace_tx(hashes[i], kCallTracer));
     }
     EXPECT_EQ(blk[1]["result"]["from"], hex(accounts_[1].address));
+    // Log indices continue over the block (two logs per run), as in the receipts.
+    const json with_log = {{"tracer", "callTracer"}, {"tracerConfig", {{"withLog", true}}}};
+    const json third = trace_tx(d, with_log);
+    EXPECT_EQ(third["calls"][0]["logs"][0]["index"], "0x4");
+    EXPECT_EQ(third["logs"][0]["index"], "0x5");
+    EXPECT_EQ(third["logs"][0]["index"], receipt(d)["logs"][1]["logIndex"]);
+    EXPECT_EQ(result(port_, "debug_traceBlockByNumber", {"0x2", with_log})[2]["result"], third);
     const auto block_hash = receipt(d)["blockHash"];
     EXPECT_EQ(result(port_, "debug_traceBlockByHash", {block_hash, kCallTracer}), blk);
     EXPECT_EQ(result(port_, "debug_traceBlockByNumber", {"0x1"}).size(), 1u);
     EXPECT_EQ(result(port_, "debug_traceBlockByNumber", {"0x1"})[0]["txHash"], deploy);
+}
+
+TEST_F(DebugApiTest, CallTracerLogsOfRevertedFramesTakeNoIndex)
+{
+    // A: LOG0, CALL B (B: LOG0, REVERT), LOG0, STOP.
+    const std::string a = "0x000000000000000000000000000000000000aaaa";
+    const std::string b = "0x000000000000000000000000000000000000bbbb";
+    const json overrides = {
+        {a, {{"code", "0x60006000a06000600060006000600061bbbb61fffff15060006000a000"}}},
+        {b, {{"code", "0x60006000a060006000fd"}}}};
+    const json call = {{"from", hex(accounts_[0].address)}, {"to", a}};
+    const json t = result(port_, "debug_traceCall",
+                          {call,
+                           "latest",
+                           {{"tracer", "callTracer"},
+                            {"tracerConfig", {{"withLog", true}}},
+                            {"stateOverrides", overrides}}});
+    ASSERT_EQ(t["calls"].size(), 1u);
+    EXPECT_EQ(t["calls"][0]["error"], "execution reverted");
+    EXPECT_FALSE(t["calls"][0].contains("logs"));
+    ASSERT_EQ(t["logs"].size(), 2u);
+    EXPECT_EQ(t["logs"][0]["position"], "0x0");
+    EXPECT_EQ(t["logs"][0]["index"], "0x0");
+    EXPECT_EQ(t["logs"][1]["position"], "0x1");
+    EXPECT_EQ(t["logs"][1]["index"], "0x1");
+    EXPECT_EQ(t["logs"][1]["topics"], json::array());
+    EXPECT_EQ(t["logs"][1]["data"], "0x");
 }
 
 TEST_F(DebugApiTest, Errors)

@@ -445,7 +445,9 @@ struct CallTracer::Impl
         Address address;
         std::vector<Hash256> topics;
         Bytes data;
-        size_t position = 0;
+        size_t position = 0;  ///< sub-calls of the frame before the log
+        uint64_t seq = 0;     ///< emission order in the transaction
+        uint64_t index = 0;   ///< index in the block (set by result())
     };
 
     struct Frame
@@ -475,6 +477,7 @@ struct CallTracer::Impl
 
     CallTracerConfig config;
     std::vector<Frame> open;  ///< frames being executed, the transaction's first
+    uint64_t log_seq = 0;
     std::optional<Frame> top;
     std::vector<DepthInfo> depths;
     int32_t depth = 0;  ///< depth of the frame running now
@@ -525,8 +528,8 @@ struct CallTracer::Impl
         const uint8_t parent_op = d > 0 ? depths[d - 1].op : 0;
         depths[d] = DepthInfo{};
         depth = msg.depth;
-        if (config.only_top_call && d > 0)
-            return;
+        // The whole tree is built even for onlyTopCall: sub-call failures decide which logs
+        // take effect and so the block log indices.
         Frame f;
         f.type = call_type(msg, parent_op);
         f.gas = static_cast<uint64_t>(msg.gas);
@@ -546,7 +549,7 @@ struct CallTracer::Impl
     {
         const auto d = static_cast<size_t>(msg.depth);
         depth = msg.depth > 0 ? msg.depth - 1 : 0;
-        if ((config.only_top_call && d > 0) || open.empty())
+        if (open.empty())
             return;
         Frame f = std::move(open.back());
         open.pop_back();
@@ -588,6 +591,26 @@ struct CallTracer::Impl
             clear_failed_logs(c, failed);
     }
 
+    static void collect_logs(Frame& f, std::vector<Log*>& out)
+    {
+        for (auto& l : f.logs)
+            out.push_back(&l);
+        for (auto& c : f.calls)
+            collect_logs(c, out);
+    }
+
+    /// Numbers the logs that took effect as the receipt does: `first` for the transaction's
+    /// first log, in emission order (a log of a reverted frame never takes an index).
+    static void number_logs(Frame& top, uint64_t first)
+    {
+        std::vector<Log*> logs;
+        collect_logs(top, logs);
+        std::sort(logs.begin(), logs.end(),
+                  [](const Log* a, const Log* b) { return a->seq < b->seq; });
+        for (size_t i = 0; i < logs.size(); ++i)
+            logs[i]->index = first + i;
+    }
+
     static json to_json(const Frame& f)
     {
         json j = json::object();
@@ -622,7 +645,8 @@ struct CallTracer::Impl
                 logs.push_back({{"address", to_hex(l.address.view())},
                                 {"topics", std::move(topics)},
                                 {"data", to_hex(l.data)},
-                                {"position", qty(l.position)}});
+                                {"position", qty(l.position)},
+                                {"index", qty(l.index)}});
             }
             j["logs"] = std::move(logs);
         }
@@ -703,13 +727,15 @@ void CallTracer::on_log(const Address& addr,
 {
     if (impl_->broken || !impl_->config.with_log || impl_->open.empty())
         return;
-    if (impl_->config.only_top_call && impl_->depth > 0)
-        return;
     try
     {
         auto& f = impl_->open.back();
-        f.logs.push_back(Impl::Log{
-            addr, {topics.begin(), topics.end()}, {data.begin(), data.end()}, f.calls.size()});
+        f.logs.push_back(Impl::Log{addr,
+                                   {topics.begin(), topics.end()},
+                                   {data.begin(), data.end()},
+                                   f.calls.size(),
+                                   impl_->log_seq++,
+                                   0});
     }
     catch (...)
     {
@@ -722,7 +748,7 @@ void CallTracer::on_selfdestruct(const Address& addr,
                                  const U256& balance) noexcept
 {
     // geth reports a self-destruct as a SELFDESTRUCT frame one level below the running one.
-    if (impl_->broken || impl_->config.only_top_call || impl_->open.empty())
+    if (impl_->broken || impl_->open.empty())
         return;
     try
     {
@@ -739,7 +765,7 @@ void CallTracer::on_selfdestruct(const Address& addr,
     }
 }
 
-json CallTracer::result(uint64_t gas_limit, uint64_t gas_used) const
+json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index) const
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
@@ -749,7 +775,17 @@ json CallTracer::result(uint64_t gas_limit, uint64_t gas_used) const
     top.gas = gas_limit;
     top.gas_used = gas_used;
     if (impl_->config.with_log)
+    {
         Impl::clear_failed_logs(top, false);
+        Impl::number_logs(top, first_log_index);
+    }
+    if (impl_->config.only_top_call)
+    {
+        // geth collects no sub-calls then: the top frame's logs all come before "any" call.
+        top.calls.clear();
+        for (auto& l : top.logs)
+            l.position = 0;
+    }
     return Impl::to_json(top);
 }
 

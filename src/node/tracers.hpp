@@ -77,7 +77,8 @@ struct CallTracerConfig
 };
 
 /// geth's callTracer: the tree of message calls {type, from, to, value, gas, gasUsed, input,
-/// output, error, revertReason, calls, logs}. Trace one message (one transaction) per instance.
+/// output, error, revertReason, calls, logs: [{address, topics, data, position, index}]}. Trace
+/// one message (one transaction) per instance.
 class CallTracer final : public evm::Tracer
 {
 public:
@@ -99,9 +100,12 @@ public:
                          const U256& balance) noexcept override;
 
     /// The top call frame as geth's JSON; its gas is `gas_limit` (the transaction's) and its
-    /// gasUsed `gas_used` (the receipt's). Throws std::runtime_error if recording failed or no
-    /// message was traced.
-    nlohmann::json result(uint64_t gas_limit, uint64_t gas_used) const;
+    /// gasUsed `gas_used` (the receipt's). Logs (withLog) are numbered like the receipt's
+    /// logIndex from `first_log_index` (the logs of the block's earlier transactions; 0 for a
+    /// call). Throws std::runtime_error if recording failed or no message was traced.
+    nlohmann::json result(uint64_t gas_limit,
+                          uint64_t gas_used,
+                          uint64_t first_log_index = 0) const;
 
 private:
     struct Impl;
