@@ -74,6 +74,10 @@ std::vector<StorageKey> decode_storage_keys(const json& v)
     if (!v.is_array())
         throw params::invalid(1, std::string("json: cannot unmarshal ") + json_kind(v) +
                                      " into Go value of type []string");
+    // Each key costs a proof of a few KiB in the response: bound what one request can build.
+    if (v.size() > ProofService::kMaxStorageKeys)
+        throw params::invalid(1, "too many storage keys: " + std::to_string(v.size()) +
+                                     ", at most " + std::to_string(ProofService::kMaxStorageKeys));
     keys.reserve(v.size());
     for (const auto& k : v)
         keys.push_back(decode_storage_key(k));

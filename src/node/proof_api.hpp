@@ -43,6 +43,9 @@ class ProofService
 public:
     /// Default number of account-trie snapshots kept (blocks since start).
     static constexpr size_t kDefaultSnapshots = 128;
+    /// Most storage keys one request may ask for (geth has no limit; each proof is a few KiB,
+    /// so a 5 MiB request of short keys could otherwise build a response of gigabytes).
+    static constexpr size_t kMaxStorageKeys = 1024;
     /// Number of storage tries kept in the cache (keyed by storage root).
     static constexpr size_t kStorageCacheSize = 64;
 

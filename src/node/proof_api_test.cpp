@@ -434,6 +434,16 @@ TEST_F(ProofNodeTest, ParameterErrors)
     EXPECT_EQ(e["message"], "header not found");
     e = error(json::array({a, json::array(), "0x" + std::string(64, '1')}));
     EXPECT_EQ(e["message"], "header for hash not found");
+    // A bounded number of keys (each proof is a few KiB of response).
+    json many = json::array();
+    for (size_t i = 0; i <= ProofService::kMaxStorageKeys; ++i)
+        many.push_back("0x1");
+    e = error(json::array({a, many, "latest"}));
+    EXPECT_EQ(e["code"], -32602);
+    EXPECT_EQ(e["message"], "invalid argument 1: too many storage keys: 1025, at most 1024");
+    many.erase(many.size() - 1);
+    EXPECT_EQ(result(port_, "eth_getProof", {a, many, "latest"})["storageProof"].size(),
+              ProofService::kMaxStorageKeys);
     // Block omitted: latest. Keys null: none.
     const auto r = result(port_, "eth_getProof", {a, nullptr});
     EXPECT_EQ(r["storageProof"], json::array());
