@@ -265,27 +265,30 @@ json ProofService::get_proof(const json& p)
     const auto keys = decode_storage_keys(params::at(p, 1));
     const BlockId id = params::block_id(params::at(p, 2), 2, true);
 
-    ResolvedBlock block;
+    const Hash256 account_key = keccak256(addr.view());
     std::unique_ptr<db::StateView> view;
-    chain::PersistentTrie accounts;
+    std::optional<AccountLeaf> leaf;
+    json account_proof;
     {
-        // The head cannot move while the block is resolved and its trie taken.
+        // The head cannot move while the block is resolved and its trie read. The trie copy
+        // shares nodes with the node's tracker, which updates nodes in place when it holds the
+        // only reference (use_count 1): so the copy is also released under the lock, never
+        // while the engine is staging a block.
         std::shared_lock chain_lock{chain_mutex_};
-        block = resolve_block(db_, id);
+        const ResolvedBlock block = resolve_block(db_, id);
         auto state = db_.state_at(block.number);
         if (!state)
             throw rpc::Error::server(state.error().message);
         view = std::move(*state);
-        accounts = account_trie(block.number, block.hash, block.header.state_root);
-    }
-
-    const Hash256 account_key = keccak256(addr.view());
-    std::optional<AccountLeaf> leaf;
-    if (const Bytes* rlp = accounts.get(account_key))
-    {
-        leaf = decode_account_leaf(*rlp);
-        if (!leaf)
-            throw rpc::Error::internal("undecodable account leaf");
+        const chain::PersistentTrie accounts =
+            account_trie(block.number, block.hash, block.header.state_root);
+        if (const Bytes* rlp = accounts.get(account_key))
+        {
+            leaf = decode_account_leaf(*rlp);
+            if (!leaf)
+                throw rpc::Error::internal("undecodable account leaf");
+        }
+        account_proof = proof_json(accounts.prove(account_key));
     }
 
     json storage = json::array();
@@ -314,7 +317,7 @@ json ProofService::get_proof(const json& p)
 
     json out;
     out["address"] = enc::address(addr);
-    out["accountProof"] = proof_json(accounts.prove(account_key));
+    out["accountProof"] = std::move(account_proof);
     // geth: a missing account has zero nonce and balance, and zero code and storage hashes.
     out["balance"] = enc::quantity(leaf ? leaf->balance : U256{});
     out["codeHash"] = enc::hash(leaf ? leaf->code_hash : Hash256{});

@@ -38,6 +38,9 @@ class Node;
 /// block's storage (checked against the account's storageHash) and cached by storage root.
 ///
 /// Thread-safe: get_proof() may run on many RPC threads; record_block() on the engine thread.
+/// Snapshots share nodes with the tracker, which updates nodes in place when it holds the only
+/// reference, so copies of the account trie are taken and released only under chain_mutex
+/// (shared), never while the engine stages a block (exclusive).
 class ProofService
 {
 public:
