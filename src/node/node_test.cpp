@@ -389,7 +389,9 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
     Node node{c};
     ASSERT_TRUE(node.start());
     const auto accounts = chain::default_dev_accounts();
-    // Fill the pool directly, then let the engine seal.
+    // Fill the pool directly while holding the chain lock (the engine cannot seal meanwhile),
+    // then let the engine seal.
+    std::unique_lock chain_lock{node.chain_mutex()};
     for (uint64_t n = 0; n < 5; ++n)
     {
         Transaction t;
@@ -404,6 +406,7 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
         const auto head = node.db().head_state();
         ASSERT_TRUE(node.pool().add(*decoded, accounts[0].address, *head));
     }
+    chain_lock.unlock();
     for (int i = 0; i < 200 && node.pool().size() != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(node.pool().size(), 0u);
