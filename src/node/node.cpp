@@ -136,8 +136,20 @@ Result<uint16_t, std::string> Node::start()
         const auto stored = blob ? decode_chain_config(*blob) : std::nullopt;
         if (stored)
         {
-            if (stored->chain_id != config_.chain_id && config_.genesis_file.empty())
-                notices_.push_back("using the stored chain id " + std::to_string(stored->chain_id));
+            // Flags that disagree with the stored rules are ignored, with a notice.
+            const auto& wanted = spec.config;
+            if (stored->chain_id != wanted.chain_id)
+                notices_.push_back("keeping the chain id of " + config_.data_dir + ": " +
+                                   std::to_string(stored->chain_id));
+            if (stored->gas_limit != wanted.gas_limit)
+                notices_.push_back("keeping the block gas limit of " + config_.data_dir + ": " +
+                                   std::to_string(stored->gas_limit));
+            if (stored->base_fee != wanted.base_fee ||
+                stored->base_fee_rule != wanted.base_fee_rule)
+                notices_.push_back("keeping the base fee rule of " + config_.data_dir);
+            if (stored->min_gas_price != wanted.min_gas_price)
+                notices_.push_back("keeping the minimum gas price of " + config_.data_dir + ": " +
+                                   stored->min_gas_price.to_dec());
             chain_config_ = *stored;
         }
         else

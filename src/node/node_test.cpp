@@ -484,6 +484,8 @@ TEST(NodeEngine, PersistsAcrossRestart)
         const auto port = node.start();
         ASSERT_TRUE(port) << port.error();
         EXPECT_EQ(result(*port, "eth_chainId", json::array()), "0x309");
+        ASSERT_EQ(node.notices().size(), 1u);  // the default chain id flag was not honoured
+        EXPECT_NE(node.notices()[0].find("chain id"), std::string::npos);
         EXPECT_EQ(result(*port, "eth_blockNumber", json::array()), "0x1");
         EXPECT_EQ(result(*port, "eth_getBlockByNumber", {"0x0", false})["hash"], genesis);
         EXPECT_EQ(result(*port, "eth_getTransactionReceipt", {hash})["status"], "0x1");
