@@ -58,9 +58,10 @@ void DevEngine::stop()
     {
         std::lock_guard lock{mutex_};
         stopping_ = true;
+        for (Waiter* w : waiters_)  // they unregister themselves under the lock
+            w->cv.notify_one();
     }
     wake_.notify_all();
-    committed_.notify_all();
     thread_.join();
 }
 
@@ -77,14 +78,27 @@ bool DevEngine::wait_processed(const Hash256& hash, std::chrono::milliseconds ti
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock{mutex_};
-    while (pool_.contains(hash))
+    if (!pool_.contains(hash))
+        return true;
+    Waiter w;
+    w.hash = hash;
+    waiters_.push_back(&w);
+    w.cv.wait_until(lock, deadline, [&] { return w.done || stopping_; });
+    std::erase(waiters_, &w);
+    return w.done || !pool_.contains(hash);
+}
+
+void DevEngine::release_waiters()
+{
+    std::lock_guard lock{mutex_};
+    for (Waiter* w : waiters_)
     {
-        if (stopping_)
-            return false;
-        if (committed_.wait_until(lock, deadline) == std::cv_status::timeout)
-            return !pool_.contains(hash);
+        if (!w->done && !pool_.contains(w->hash))
+        {
+            w->done = true;
+            w->cv.notify_one();
+        }
     }
-    return true;
 }
 
 void DevEngine::on_block(BlockListener listener)
@@ -212,7 +226,7 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
         std::lock_guard lock{mutex_};
         ++sealed_;
     }
-    committed_.notify_all();
+    release_waiters();
     for (const auto& l : listeners_)
         l(out);
     return out.block.header.number;

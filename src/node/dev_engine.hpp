@@ -82,6 +82,10 @@ public:
     /// dropped) or `timeout` passed. True if it left the pool.
     bool wait_processed(const Hash256& hash, std::chrono::milliseconds timeout);
 
+    /// Wakes the waiters whose transactions are no longer in the pool (after a commit, or when
+    /// a transaction was replaced).
+    void release_waiters();
+
     /// Seals one block now with whatever is executable (possibly none), on the caller's
     /// thread; returns its number. `timestamp` overrides the clock (still >= parent).
     Result<uint64_t, std::string> mine(std::optional<uint64_t> timestamp = std::nullopt);
@@ -108,8 +112,16 @@ private:
 
     std::mutex seal_mutex_;  ///< one seal at a time (engine thread and mine())
     mutable std::mutex mutex_;
-    std::condition_variable wake_;       ///< engine thread: work or stop
-    std::condition_variable committed_;  ///< waiters: a block was committed
+    std::condition_variable wake_;  ///< engine thread: work or stop
+    /// A thread in wait_processed(): woken alone, when its transaction left the pool (waking
+    /// every waiter on every block would make all RPC threads contend for nothing).
+    struct Waiter
+    {
+        Hash256 hash;
+        std::condition_variable cv;
+        bool done = false;
+    };
+    std::vector<Waiter*> waiters_;  ///< guarded by mutex_
     bool work_ = false;
     bool stopping_ = false;
     uint64_t sealed_ = 0;

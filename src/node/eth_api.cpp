@@ -239,6 +239,8 @@ Hash256 ChainAccess::submit(Transaction tx)
             throw rpc::Error::server(r.error().message);
         added = std::move(*r);
     }
+    if (added.replaced)
+        node_.engine().release_waiters();  // a sender waiting for the replaced one
     if (added.pending)
     {
         node_.engine().notify();
