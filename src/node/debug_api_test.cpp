@@ -685,6 +685,36 @@ TEST_F(DebugApiTest, TraceBlockAndLaterTransactionsOfABlock)
     EXPECT_EQ(result(port_, "debug_traceBlockByNumber", {"0x1"})[0]["txHash"], deploy);
 }
 
+TEST_F(DebugApiTest, FailedCreations)
+{
+    const std::string from = hex(accounts_[0].address);
+    // Init code that reverts: a CREATE frame with the error and without `to`.
+    const json reverting = {{"from", from}, {"data", "0x60006000fd"}, {"gas", "0x186a0"}};
+    const json r = result(port_, "debug_traceCall", {reverting, "latest", kCallTracer});
+    EXPECT_EQ(r["type"], "CREATE");
+    EXPECT_EQ(r["error"], "execution reverted");
+    EXPECT_FALSE(r.contains("to"));
+    EXPECT_FALSE(r.contains("output"));
+    // Init code returning 1000 bytes with too little gas left for the code deposit.
+    const json deposit = {{"from", from}, {"data", "0x6103e86000f3"}, {"gas", "0x186a0"}};
+    const json d = result(port_, "debug_traceCall", {deposit, "latest", kCallTracer});
+    EXPECT_EQ(d["error"], "contract creation code storage out of gas");
+    EXPECT_EQ(d["gasUsed"], "0x186a0");
+    EXPECT_FALSE(d.contains("to"));
+    const json s = result(port_, "debug_traceCall", {deposit, "latest"});
+    EXPECT_EQ(s["failed"], true);
+    EXPECT_EQ(s["returnValue"], "0x");
+    EXPECT_EQ(s["structLogs"].back()["op"], "RETURN");
+    EXPECT_FALSE(s["structLogs"].back().contains("error"));  // the step itself succeeded
+    // With enough gas: the created address and the deployed code.
+    json ok = deposit;
+    ok["gas"] = "0x7a120";
+    const json o = result(port_, "debug_traceCall", {ok, "latest", kCallTracer});
+    EXPECT_FALSE(o.contains("error"));
+    EXPECT_EQ(o["to"], hex(execution::create_address(accounts_[0].address, 0)));
+    EXPECT_EQ(o["output"], "0x" + std::string(2000, '0'));
+}
+
 TEST_F(DebugApiTest, CallTracerLogsOfRevertedFramesTakeNoIndex)
 {
     // A: LOG0, CALL B (B: LOG0, REVERT), LOG0, STOP.
