@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace tern::node {
 namespace {
@@ -44,18 +45,34 @@ const json& fields_of(const json& types, const std::string& name)
     return *it;
 }
 
+/// Deepest nesting of struct and array types (and of values) accepted: the encoders recurse
+/// once per level, and typed data comes from RPC clients.
+constexpr int kMaxDepth = 64;
+/// Most struct types one encodeType may pull in.
+constexpr size_t kMaxTypes = 1024;
+
 void collect_deps(const json& types, const std::string& name, std::set<std::string>& out)
 {
-    if (out.contains(name))
-        return;
-    out.insert(name);
-    for (const auto& f : fields_of(types, name))
+    // Iterative (a chain of types must not recurse once per type).
+    std::vector<std::string> todo{name};
+    while (!todo.empty())
     {
-        if (!f.is_object() || !f.contains("type") || !f["type"].is_string())
-            fail("invalid field in type " + name);
-        const std::string base = base_name(f["type"].get<std::string>());
-        if (types.contains(base))
-            collect_deps(types, base, out);
+        const std::string current = std::move(todo.back());
+        todo.pop_back();
+        if (out.contains(current))
+            continue;
+        if (out.size() >= kMaxTypes)
+            fail("too many types");
+        out.insert(current);
+        for (const auto& f : fields_of(types, current))
+        {
+            if (!f.is_object() || !f.contains("type") || !f["type"].is_string() ||
+                !f.contains("name") || !f["name"].is_string())
+                fail("invalid field in type " + current);
+            const std::string base = base_name(f["type"].get<std::string>());
+            if (types.contains(base) && !out.contains(base))
+                todo.push_back(base);
+        }
     }
 }
 
@@ -130,11 +147,14 @@ Bytes parse_bytes(const json& v, const std::string& type)
     return *b;
 }
 
-Hash256 struct_hash(const json& types, const std::string& type, const json& value);
+Hash256 struct_hash(const json& types, const std::string& type, const json& value, int depth);
 
-/// The 32-byte encoding of one field value (encodeData element).
-Hash256 encode_value(const json& types, const std::string& type, const json& value)
+/// The 32-byte encoding of one field value (encodeData element); `depth` counts the enclosing
+/// structs and arrays.
+Hash256 encode_value(const json& types, const std::string& type, const json& value, int depth)
 {
+    if (depth > kMaxDepth)
+        fail("typed data nested too deeply");
     if (const auto elem = array_element(type); !elem.empty())
     {
         if (!value.is_array())
@@ -142,7 +162,7 @@ Hash256 encode_value(const json& types, const std::string& type, const json& val
         Bytes concat;
         for (const auto& item : value)
         {
-            const auto h = encode_value(types, elem, item);
+            const auto h = encode_value(types, elem, item, depth + 1);
             concat.insert(concat.end(), h.bytes.begin(), h.bytes.end());
         }
         return keccak256(concat);
@@ -151,7 +171,7 @@ Hash256 encode_value(const json& types, const std::string& type, const json& val
     {
         if (!value.is_object())
             fail("expected object for " + type);
-        return struct_hash(types, type, value);
+        return struct_hash(types, type, value, depth + 1);
     }
     if (type == "string")
     {
@@ -216,8 +236,12 @@ Hash256 encode_value(const json& types, const std::string& type, const json& val
     fail("unknown type " + type);
 }
 
-Hash256 struct_hash(const json& types, const std::string& type, const json& value)
+Hash256 struct_hash(const json& types, const std::string& type, const json& value, int depth)
 {
+    if (depth > kMaxDepth)
+        fail("typed data nested too deeply");
+    if (!value.is_object())
+        fail("expected object for " + type);
     const std::string enc = encode_type(types, type);
     Bytes buf;
     const auto type_hash = keccak256(as_bytes(enc));
@@ -227,19 +251,11 @@ Hash256 struct_hash(const json& types, const std::string& type, const json& valu
         const auto name = f.at("name").get<std::string>();
         const auto ftype = f.at("type").get<std::string>();
         const auto it = value.find(name);
+        // A missing value encodes as a zero word (as eth-sig-util's V4 does for structs; it
+        // also keeps a self-referencing type from recursing without end).
         Hash256 h;
-        if (it == value.end() || it->is_null())
-        {
-            // Absent values encode as zero (structs and arrays hash their empty encodings).
-            if (types.contains(ftype))
-                h = struct_hash(types, ftype, json::object());
-            else if (!array_element(ftype).empty())
-                h = keccak256({});
-            else if (ftype == "string" || ftype == "bytes")
-                h = keccak256({});
-        }
-        else
-            h = encode_value(types, ftype, *it);
+        if (it != value.end() && !it->is_null())
+            h = encode_value(types, ftype, *it, depth);
         buf.insert(buf.end(), h.bytes.begin(), h.bytes.end());
     }
     return keccak256(buf);
@@ -275,7 +291,7 @@ Result<Hash256, TypedDataError> typed_struct_hash(const json& types,
 {
     try
     {
-        return struct_hash(types, type, value);
+        return struct_hash(types, type, value, 0);
     }
     catch (const TypedDataError& e)
     {
@@ -313,12 +329,12 @@ Result<Hash256, TypedDataError> typed_data_hash(const json& typed)
         const json domain = typed.contains("domain") ? typed["domain"] : json::object();
         const auto primary = typed.at("primaryType").get<std::string>();
         Bytes buf{0x19, 0x01};
-        const auto domain_hash = struct_hash(types, "EIP712Domain", domain);
+        const auto domain_hash = struct_hash(types, "EIP712Domain", domain, 0);
         buf.insert(buf.end(), domain_hash.bytes.begin(), domain_hash.bytes.end());
         if (primary != "EIP712Domain")
         {
             const json message = typed.contains("message") ? typed["message"] : json::object();
-            const auto h = struct_hash(types, primary, message);
+            const auto h = struct_hash(types, primary, message, 0);
             buf.insert(buf.end(), h.bytes.begin(), h.bytes.end());
         }
         return keccak256(buf);

@@ -159,4 +159,38 @@ TEST(TypedData, Errors)
     EXPECT_TRUE(typed_struct_hash(types, "T", {{"x", 255}}));
 }
 
+TEST(TypedData, HostileInputsFailWithoutRecursingAway)
+{
+    // A self-referencing type with the value missing: a zero word, not endless recursion.
+    const json self = {
+        {"Node", {{{"name", "next"}, {"type", "Node"}}, {{"name", "v"}, {"type", "uint256"}}}}};
+    EXPECT_TRUE(typed_struct_hash(self, "Node", {{"v", 1}}));
+    // Deep values: refused.
+    json deep = {{"v", 1}};
+    for (int i = 0; i < 100; ++i)
+        deep = {{"next", deep}};
+    EXPECT_FALSE(typed_struct_hash(self, "Node", deep));
+    // An array type with thousands of dimensions.
+    std::string t(5 + 2 * 5000, ']');
+    t.replace(0, 5, "uint8");
+    for (size_t i = 0; i < 5000; ++i)
+        t[5 + 2 * i] = '[';
+    const json arr_types = {{"T", {{{"name", "x"}, {"type", t}}}}};
+    json v = json::array();
+    for (int i = 0; i < 100; ++i)
+        v = json::array({v});
+    EXPECT_FALSE(typed_struct_hash(arr_types, "T", {{"x", v}}));
+    // A long chain of types T0 -> T1 -> ... (encodeType walks it without recursion).
+    const auto type_name = [](int i) {
+        std::string s = std::to_string(i);
+        s.insert(s.begin(), 'T');
+        return s;
+    };
+    json chain = json::object();
+    for (int i = 0; i < 2000; ++i)
+        chain[type_name(i)] = {{{"name", "n"}, {"type", type_name(i + 1)}}};
+    chain["T2000"] = json::array();
+    EXPECT_FALSE(typed_encode_type(chain, "T0"));  // more than the type limit
+}
+
 }  // namespace
