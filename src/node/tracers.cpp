@@ -209,7 +209,9 @@ struct StructLogger::Impl
     bool done = false;
     evm::Status status = evm::Status::Success;
     Bytes output;
-    bool broken = false;  ///< recording failed (out of memory)
+    bool broken = false;     ///< recording failed (out of memory)
+    uint64_t bytes = 0;      ///< estimated JSON size of the recorded steps
+    bool too_large = false;  ///< stopped recording at config.max_bytes
 
     /// Sets the cost of `f`'s pending step from the gas left after it.
     void finish(Frame& f, int64_t gas_after)
@@ -236,7 +238,7 @@ struct StructLogger::Impl
         f.adjust = 0;
         f.op = s.opcode;
         f.stack_size = s.stack.size();
-        if (config.limit != 0 && entries.size() >= config.limit)
+        if ((config.limit != 0 && entries.size() >= config.limit) || too_large)
             return;
 
         Entry e;
@@ -270,6 +272,15 @@ struct StructLogger::Impl
                 slots[s.stack[n - 1]] = s.stack[n - 2];
                 e.storage = std::make_shared<const std::map<U256, U256>>(slots);
             }
+        }
+        // Rough size of the step's JSON text: fixed fields, 0x-hex words, hex memory/storage.
+        bytes += 96 + e.stack.size() * 68 + e.memory.size() * 2 + e.memory.size() / 16 +
+                 e.return_data.size() * 2 + e.error.size() +
+                 (e.storage ? e.storage->size() * 134 : 0);
+        if (config.max_bytes != 0 && bytes > config.max_bytes)
+        {
+            too_large = true;
+            return;
         }
         f.entry = static_cast<int64_t>(entries.size());
         entries.push_back(std::move(e));
@@ -418,6 +429,10 @@ json StructLogger::result(uint64_t gas_used) const
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
+    if (impl_->too_large)
+        throw std::runtime_error(
+            "trace too large: struct logs over " + std::to_string(impl_->config.max_bytes >> 20) +
+            " MiB (use limit, disableStack, disableStorage or no enableMemory, or callTracer)");
     const bool failed = impl_->status != evm::Status::Success;
     const bool has_output = !failed || impl_->status == evm::Status::Revert;
     json logs = json::array();

@@ -38,6 +38,9 @@ struct StructLoggerConfig
     bool disable_storage = false;     ///< disableStorage
     bool enable_return_data = false;  ///< enableReturnData
     uint64_t limit = 0;               ///< most steps recorded (0 = all)
+    /// Guard against traces that would exhaust memory: result() fails when the steps' JSON
+    /// would exceed about this many bytes (0 = no guard). Not part of geth's options.
+    uint64_t max_bytes = uint64_t{256} << 20;
 };
 
 /// geth's default tracer (the "struct logger" / opcode logger): one entry per executed
@@ -58,7 +61,8 @@ public:
                       BytesView output) noexcept override;
 
     /// geth's ExecutionResult: {gas, failed, returnValue, structLogs}; `gas_used` is the
-    /// transaction's gas used (after the refund). Throws std::runtime_error if recording failed.
+    /// transaction's gas used (after the refund). Throws std::runtime_error if recording failed
+    /// or the trace is over config.max_bytes.
     nlohmann::json result(uint64_t gas_used) const;
 
     /// Number of recorded steps.
