@@ -53,7 +53,8 @@ public:
 
     /// Opens the database (creating genesis on first start), starts the engine and the RPC
     /// server. Returns the bound port, or a message saying what went wrong (bad genesis, port
-    /// in use, database locked, ...).
+    /// in use, database locked, ...). A node is started once: after a failure or stop(),
+    /// create a new Node.
     Result<uint16_t, std::string> start();
     /// Stops the RPC server and the engine and closes the database; idempotent.
     void stop();
