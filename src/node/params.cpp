@@ -334,8 +334,10 @@ StateOverrides state_overrides(const json& v, size_t index)
         return out;
     if (!v.is_object())
         unmarshal_error(index, v, "ethapi.StateOverride");
-    for (const auto& [key, o] : v.items())
+    for (const auto& item : v.items())
     {
+        const std::string& key = item.key();
+        const json& o = item.value();
         const Address addr = address(json(key), index);
         if (!o.is_object())
             unmarshal_error(index, o, "ethapi.OverrideAccount");
