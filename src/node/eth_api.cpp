@@ -17,6 +17,7 @@
 #include "txpool/txpool.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace tern::node {
 
@@ -84,6 +85,14 @@ bool full_flag(const json& params, size_t i)
     if (!v.is_boolean())
         throw params::invalid(i, "json: cannot unmarshal non-bool into Go value of type bool");
     return v.get<bool>();
+}
+
+/// geth's CallDefaults: a chainId, when given, must be the node's.
+void check_chain_id(const params::TxArgs& args, uint64_t chain_id)
+{
+    if (args.chain_id && *args.chain_id != U256{chain_id})
+        throw rpc::Error::server("chainId does not match node's (have=" + args.chain_id->to_dec() +
+                                 ", want=" + std::to_string(chain_id) + ")");
 }
 
 /// Signs `tx` in place with `key`.
@@ -176,6 +185,7 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
                                       const chain::BlockHeader& header,
                                       uint64_t default_gas) const
 {
+    check_chain_id(args, node_.config().chain_id);
     if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
         throw rpc::Error::server(
             "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
@@ -470,10 +480,7 @@ json EthApi::send_transaction(const json& p)
     const auto key = node_.keys().key_of(from);
     if (!key)
         throw rpc::Error::server("unknown account");
-    if (args.chain_id && *args.chain_id != config().chain_id)
-        throw rpc::Error::server(
-            "chainId does not match node's (have=" + std::to_string(*args.chain_id) +
-            ", want=" + std::to_string(config().chain_id) + ")");
+    check_chain_id(args, config().chain_id);
     if (!args.to && (!args.data || args.data->empty()))
         throw rpc::Error::server("contract creation without any data provided");
     if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
@@ -691,23 +698,35 @@ json EthApi::fee_history(const json& p)
     if (!pct.is_null())
     {
         if (!pct.is_array())
-            throw params::invalid(2, "json: cannot unmarshal into []float64");
-        double prev = -1;
+            throw params::invalid(2,
+                                  "json: cannot unmarshal non-array into Go value of type "
+                                  "[]float64");
         for (const auto& v : pct)
         {
             if (!v.is_number())
-                throw params::invalid(2, "json: cannot unmarshal into float64");
-            const double x = v.get<double>();
-            if (x < 0 || x > 100)
-                throw rpc::Error::invalid_params("invalid reward percentile: " + std::to_string(x));
-            if (x < prev)
-                throw rpc::Error::invalid_params("invalid reward percentile: #" +
-                                                 std::to_string(x) + " < #" + std::to_string(prev));
-            prev = x;
-            percentiles.push_back(x);
+                throw params::invalid(2,
+                                      "json: cannot unmarshal non-number into Go value of "
+                                      "type float64");
+            percentiles.push_back(v.get<double>());
         }
+        // geth's checks and wording (plain errors).
+        const auto fmt = [](double x) {
+            char buf[64];
+            std::snprintf(buf, sizeof(buf), "%f", x);
+            return std::string(buf);
+        };
         if (percentiles.size() > 100)
-            throw rpc::Error::invalid_params("too many percentiles");
+            throw rpc::Error::server("invalid reward percentile: over the query limit 100");
+        for (size_t i = 0; i < percentiles.size(); ++i)
+        {
+            const double x = percentiles[i];
+            if (x < 0 || x > 100)
+                throw rpc::Error::server("invalid reward percentile: " + fmt(x));
+            if (i > 0 && x <= percentiles[i - 1])
+                throw rpc::Error::server("invalid reward percentile: #" + std::to_string(i - 1) +
+                                         ":" + fmt(percentiles[i - 1]) + " >= #" +
+                                         std::to_string(i) + ":" + fmt(x));
+        }
     }
     count = std::min<uint64_t>(count, 1024);
     count = std::min<uint64_t>(count, newest.number + 1);

@@ -160,7 +160,7 @@ json find_logs(const ChainAccess& chain, const LogFilter& f)
         first = resolve(f.from);
         last = resolve(f.to);
         if (first > last)
-            throw rpc::Error::invalid_params("invalid block range params");
+            throw rpc::Error::server("invalid block range params");
         if (first > head)
             return json::array();
         last = std::min(last, head);

@@ -73,6 +73,26 @@ T fixed(const json& v, size_t index, const char* go_type)
     return *fixed_from_hex<T>(digits);
 }
 
+/// hexutil.DecodeUint64's checks, in its order; the plain error message, or "" if valid.
+std::string uint64_error(const std::string& s)
+{
+    if (s.empty())
+        return "empty hex string";
+    if (!has_0x(s))
+        return "hex string without 0x prefix";
+    const std::string digits = s.substr(2);
+    if (digits.empty())
+        return "hex string \"0x\"";
+    if (digits.size() > 1 && digits[0] == '0')
+        return "hex number with leading zero digits";
+    if (digits.size() > 16)
+        return "hex number > 64 bits";
+    for (char c : digits)
+        if (!std::isxdigit(static_cast<unsigned char>(c)))
+            return "invalid hex string";
+    return "";
+}
+
 U256 parse_quantity(const json& v, size_t index, const char* go_type)
 {
     if (!v.is_string())
@@ -141,12 +161,14 @@ Hash256 hash(const json& v, size_t index)
 
 uint64_t quantity_u64(const json& v, size_t index)
 {
-    const U256 q = parse_quantity(v, index, "hexutil.Uint64");
-    if (!q.fits_u64())
+    if (!v.is_string())
+        unmarshal_error(index, v, "hexutil.Uint64");
+    const auto& s = v.get_ref<const std::string&>();
+    const std::string err = uint64_error(s);
+    if (!err.empty())
         throw invalid(index,
-                      "json: cannot unmarshal hex number > 64 bits into Go value of "
-                      "type hexutil.Uint64");
-    return q.low64();
+                      "json: cannot unmarshal " + err + " into Go value of type hexutil.Uint64");
+    return U256::from_string(s)->low64();
 }
 
 U256 quantity(const json& v, size_t index)
@@ -169,15 +191,15 @@ U256 storage_key(const json& v, size_t index)
     if (!v.is_string())
         unmarshal_error(index, v, "string");
     const auto& s = v.get_ref<const std::string&>();
-    std::string digits = has_0x(s) ? s.substr(2) : s;
-    if (digits.size() > 64)
-        throw invalid(index,
-                      "unable to decode storage key: hex string too long, want at most "
-                      "32 bytes");
-    const auto b = from_hex(digits);
-    if (!b)
-        throw invalid(index, "unable to decode storage key: invalid hex string");
-    return U256::from_be(*b);
+    // geth's decodeHash: one optional prefix, odd lengths padded, at most 32 bytes.
+    const std::string digits = has_0x(s) ? s.substr(2) : s;
+    for (char c : digits)
+        if (!std::isxdigit(static_cast<unsigned char>(c)))
+            throw rpc::Error::server("unable to decode storage key: hex string invalid");
+    if ((digits.size() + 1) / 2 > 32)
+        throw rpc::Error::server(
+            "unable to decode storage key: hex string too long, want at most 32 bytes");
+    return U256::from_be(*from_hex(digits));
 }
 
 BlockId block_id(const json& v, size_t index, bool allow_hash)
@@ -205,13 +227,16 @@ BlockId block_id(const json& v, size_t index, bool allow_hash)
         }
         else
         {
-            if (!has_0x(s))
-                throw invalid(index, "hex string without 0x prefix");
-            const U256 n = parse_quantity(v, index, "rpc.BlockNumber");
-            if (!n.fits_u64() || n.low64() > static_cast<uint64_t>(INT64_MAX))
-                throw invalid(index, "hex number > 64 bits");
+            // geth reports hexutil.DecodeUint64's own errors for block numbers.
+            const std::string err = uint64_error(s);
+            if (!err.empty())
+                throw invalid(index, err);
+            const uint64_t n = U256::from_string(s)->low64();
+            if (n > static_cast<uint64_t>(INT64_MAX))
+                throw invalid(
+                    index, allow_hash ? "blocknumber too high" : "block number larger than int64");
             id.kind = BlockId::Kind::Number;
-            id.number = n.low64();
+            id.number = n;
         }
         return id;
     }
@@ -312,7 +337,7 @@ TxArgs tx_args(const json& v, size_t index)
     if (const auto* f = field("accessList"))
         a.access_list = access_list(*f, index);
     if (const auto* f = field("chainId"))
-        a.chain_id = quantity_u64(*f, index);
+        a.chain_id = quantity(*f, index);
     if (const auto* f = field("type"))
         a.type = quantity_u64(*f, index);
     if (const auto* f = field("maxFeePerBlobGas"))

@@ -35,7 +35,8 @@ uint64_t quantity_u64(const nlohmann::json& v, size_t index);
 U256 quantity(const nlohmann::json& v, size_t index);
 /// Hex data ("0x" + even number of digits).
 Bytes data(const nlohmann::json& v, size_t index);
-/// A storage slot key: hex of up to 32 bytes (geth accepts short and odd-length keys here).
+/// A storage slot key: hex of up to 32 bytes, "0x" optional (geth accepts short and odd-length
+/// keys here). Not hex or too long: -32000 "unable to decode storage key: ..." (geth).
 U256 storage_key(const nlohmann::json& v, size_t index);
 
 /// A block reference: a tag, a number, or (EIP-1898) a hash.
@@ -75,7 +76,7 @@ struct TxArgs
     std::optional<uint64_t> nonce;
     std::optional<Bytes> data;  ///< `input`, or `data` (equal if both are given)
     std::optional<std::vector<AccessListEntry>> access_list;
-    std::optional<uint64_t> chain_id;
+    std::optional<U256> chain_id;
     std::optional<uint64_t> type;
     std::optional<U256> max_fee_per_blob_gas;
     std::vector<Hash256> blob_hashes;

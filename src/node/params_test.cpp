@@ -38,7 +38,9 @@ TEST(Params, Quantities)
     EXPECT_EQ(error_of([] { params::quantity_u64("12", 0); }).code, -32602);
     EXPECT_EQ(error_of([] { params::quantity_u64("0x", 0); }).code, -32602);
     EXPECT_EQ(error_of([] { params::quantity_u64(5, 0); }).code, -32602);
-    EXPECT_EQ(error_of([] { params::quantity_u64("0x10000000000000000", 0); }).code, -32602);
+    EXPECT_EQ(error_of([] { params::quantity_u64("0x" + std::string(70, 'f'), 0); }).message,
+              "invalid argument 0: json: cannot unmarshal hex number > 64 bits into Go value of "
+              "type hexutil.Uint64");
 }
 
 TEST(Params, DataAddressesHashes)
@@ -53,6 +55,13 @@ TEST(Params, DataAddressesHashes)
               "invalid argument 0: hex string has length 4, want 40 for common.Address");
     EXPECT_EQ(error_of([] { params::hash("0x00", 1); }).code, -32602);
     EXPECT_EQ(params::storage_key("0x1", 0), U256{1});
+    EXPECT_EQ(params::storage_key("ff", 0), U256{255});
+    // geth's decodeHash: plain errors (-32000), one prefix only.
+    const auto twice = error_of([] { params::storage_key("0x0x01", 1); });
+    EXPECT_EQ(twice.code, -32000);
+    EXPECT_EQ(twice.message, "unable to decode storage key: hex string invalid");
+    EXPECT_EQ(error_of([] { params::storage_key("0x" + std::string(66, '1'), 1); }).message,
+              "unable to decode storage key: hex string too long, want at most 32 bytes");
 }
 
 TEST(Params, BlockIds)
@@ -71,7 +80,17 @@ TEST(Params, BlockIds)
     EXPECT_EQ(obj.kind, BlockId::Kind::Hash);
     EXPECT_TRUE(obj.require_canonical);
     EXPECT_EQ(params::block_id({{"blockNumber", "0x2"}}, 0, true).number, 2u);
-    EXPECT_EQ(error_of([] { params::block_id("banana", 0, false); }).code, -32602);
+    EXPECT_EQ(error_of([] { params::block_id("banana", 0, false); }).message,
+              "invalid argument 0: hex string without 0x prefix");
+    // hexutil.DecodeUint64's own messages, as geth reports them for block numbers.
+    EXPECT_EQ(error_of([] { params::block_id("0x01", 1, true); }).message,
+              "invalid argument 1: hex number with leading zero digits");
+    EXPECT_EQ(error_of([] { params::block_id("0x8000000000000000", 1, true); }).message,
+              "invalid argument 1: blocknumber too high");
+    EXPECT_EQ(error_of([] { params::block_id("0x8000000000000000", 1, false); }).message,
+              "invalid argument 1: block number larger than int64");
+    EXPECT_EQ(error_of([] { params::block_id("0x" + std::string(70, 'f'), 1, true); }).message,
+              "invalid argument 1: hex number > 64 bits");
     EXPECT_EQ(error_of([&] { params::block_id(h, 0, false); }).code, -32602);
     EXPECT_EQ(error_of([&] {
                   params::block_id({{"blockHash", h}, {"blockNumber", "0x1"}}, 0, true);
