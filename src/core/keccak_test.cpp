@@ -1,5 +1,5 @@
-#include "core/hex.hpp"
 #include "core/keccak.hpp"
+#include "core/hex.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,5 +15,5 @@ TEST(Keccak, EmptyStringMatchesConstant)
 TEST(Keccak, KnownVector)
 {
     EXPECT_EQ(to_hex(keccak256(as_bytes("abc"))),
-        "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+              "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
 }

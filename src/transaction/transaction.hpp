@@ -40,7 +40,7 @@ struct Transaction
     U256 value;
     Bytes data;
     std::vector<AccessListEntry> access_list;
-    U256 max_fee_per_blob_gas;                  ///< type 3 only
+    U256 max_fee_per_blob_gas;                   ///< type 3 only
     std::vector<Hash256> blob_versioned_hashes;  ///< type 3 only
 
     /// Signature: y_parity is 0/1 (for legacy, derived from v); r and s as 256-bit integers.
