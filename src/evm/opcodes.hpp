@@ -171,22 +171,19 @@ namespace tern::evm {
 
 // All 256 byte values 0x00..0xff, for code generated per byte (the interpreter's dispatch
 // table): TERN_EVM_ALL_BYTES(X) expands to X(0x00) X(0x01) ... X(0xff).
-#define TERN_EVM_BYTES16(X, H) \
-    X(H##0)                    \
-    X(H##1)                    \
-    X(H##2)                    \
-    X(H##3)                    \
-    X(H##4) X(H##5) X(H##6) X(H##7) X(H##8) X(H##9) X(H##a) X(H##b) X(H##c) X(H##d) X(H##e) X(H##f)
-#define TERN_EVM_ALL_BYTES(X)                                                          \
-    TERN_EVM_BYTES16(X, 0x0)                                                           \
-    TERN_EVM_BYTES16(X, 0x1)                                                           \
-    TERN_EVM_BYTES16(X, 0x2)                                                           \
-    TERN_EVM_BYTES16(X, 0x3)                                                           \
-    TERN_EVM_BYTES16(X, 0x4)                                                           \
-    TERN_EVM_BYTES16(X, 0x5) TERN_EVM_BYTES16(X, 0x6) TERN_EVM_BYTES16(X, 0x7)         \
-        TERN_EVM_BYTES16(X, 0x8) TERN_EVM_BYTES16(X, 0x9) TERN_EVM_BYTES16(X, 0xa)     \
-            TERN_EVM_BYTES16(X, 0xb) TERN_EVM_BYTES16(X, 0xc) TERN_EVM_BYTES16(X, 0xd) \
-                TERN_EVM_BYTES16(X, 0xe) TERN_EVM_BYTES16(X, 0xf)
+// (clang-format is off here: its layout of these macro continuations does not converge.)
+// clang-format off
+#define TERN_EVM_BYTES16(X, H)                                                          \
+    X(H##0) X(H##1) X(H##2) X(H##3) X(H##4) X(H##5) X(H##6) X(H##7)                     \
+    X(H##8) X(H##9) X(H##a) X(H##b) X(H##c) X(H##d) X(H##e) X(H##f)
+#define TERN_EVM_ALL_BYTES(X)                                                           \
+    TERN_EVM_BYTES16(X, 0x0) TERN_EVM_BYTES16(X, 0x1) TERN_EVM_BYTES16(X, 0x2)          \
+    TERN_EVM_BYTES16(X, 0x3) TERN_EVM_BYTES16(X, 0x4) TERN_EVM_BYTES16(X, 0x5)          \
+    TERN_EVM_BYTES16(X, 0x6) TERN_EVM_BYTES16(X, 0x7) TERN_EVM_BYTES16(X, 0x8)          \
+    TERN_EVM_BYTES16(X, 0x9) TERN_EVM_BYTES16(X, 0xa) TERN_EVM_BYTES16(X, 0xb)          \
+    TERN_EVM_BYTES16(X, 0xc) TERN_EVM_BYTES16(X, 0xd) TERN_EVM_BYTES16(X, 0xe)          \
+    TERN_EVM_BYTES16(X, 0xf)
+// clang-format on
 
 /// Opcode bytes by mnemonic (generated from TERN_EVM_OPCODES), for tests and tooling.
 enum class Op : uint8_t
