@@ -11,8 +11,12 @@
 #include "state/state.hpp"
 #include "transaction/transaction.hpp"
 
-#include <fnmatch.h>
+#include "evm/vm.hpp"
 
+#include <fnmatch.h>
+#include <pthread.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -316,6 +320,118 @@ void Runner::run_file(const std::filesystem::path& file, const std::string& cate
             report(name, std::string{"fixture error: "} + e.what());
         }
     }
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The category of a test file: the directory right under GeneralStateTests, else the parent.
+std::string category_of(const fs::path& file)
+{
+    const fs::path parent = fs::absolute(file).lexically_normal().parent_path();
+    for (auto it = parent.begin(); it != parent.end(); ++it)
+    {
+        if (*it == "GeneralStateTests")
+        {
+            ++it;
+            if (it != parent.end())
+                return it->string();
+            break;
+        }
+    }
+    return parent.filename().string();
+}
+
+/// Stack for the thread that executes transactions: 1024 nested call frames need more than the
+/// default 8 MiB main-thread stack in sanitizer/debug builds (the memory is only reserved).
+constexpr size_t kExecutionStackSize = size_t{1} << 30;
+
+/// Runs `fn` on a thread with a kExecutionStackSize stack and waits for it; false if the
+/// thread could not be created.
+template <typename Fn>
+bool run_with_big_stack(Fn& fn)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    pthread_attr_setstacksize(&attr, kExecutionStackSize);
+    pthread_t thread;
+    const int rc = pthread_create(
+        &thread, &attr,
+        [](void* arg) -> void* {
+            (*static_cast<Fn*>(arg))();
+            return nullptr;
+        },
+        &fn);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return false;
+    pthread_join(thread, nullptr);
+    return true;
+}
+
+}  // namespace
+
+int run_main(const std::vector<std::string>& inputs,
+             const std::string& filter,
+             const std::string& known_file)
+{
+    KnownFailures known;
+    if (!known_file.empty() && !known.load(known_file))
+    {
+        std::cerr << "cannot read " << known_file << "\n";
+        return 2;
+    }
+
+    std::vector<fs::path> files;
+    for (const auto& in : inputs)
+    {
+        const fs::path p{in};
+        if (fs::is_directory(p))
+        {
+            for (const auto& e : fs::recursive_directory_iterator(p))
+                if (e.is_regular_file() && e.path().extension() == ".json")
+                    files.push_back(e.path());
+        }
+        else if (fs::is_regular_file(p))
+            files.push_back(p);
+        else
+        {
+            std::cerr << "no such file or directory: " << in << "\n";
+            return 2;
+        }
+    }
+    std::sort(files.begin(), files.end());
+
+    evm::Vm vm;
+    Runner runner{vm, filter, known};
+    auto run_all = [&] {
+        for (const auto& f : files)
+            runner.run_file(f, category_of(f));
+    };
+    if (!run_with_big_stack(run_all))
+    {
+        std::cerr << "cannot start the execution thread\n";
+        return 2;
+    }
+
+    Counts total;
+    for (const auto& [cat, c] : runner.counts())
+    {
+        std::cout << cat << ": " << c.passed << " passed, " << c.failed << " failed";
+        if (c.known)
+            std::cout << ", " << c.known << " known";
+        std::cout << "\n";
+        total.passed += c.passed;
+        total.failed += c.failed;
+        total.known += c.known;
+    }
+    std::cout << total.passed << " passed, " << total.failed << " failed";
+    if (total.known)
+        std::cout << ", " << total.known << " known";
+    std::cout << "\n";
+    return total.failed == 0 ? 0 : 1;
 }
 
 }  // namespace tern::statetest

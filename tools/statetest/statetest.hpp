@@ -57,4 +57,13 @@ private:
     std::map<std::string, Counts> counts_;
 };
 
+/// The whole command: collects the .json files under `inputs` (sorted), runs them on a thread
+/// with a 1 GiB stack (1024 nested frames outgrow 8 MiB in sanitizer builds), prints
+/// `<category>: N passed, N failed` per category and the overall line. Returns the exit code:
+/// 0 if nothing failed unexpectedly, 1 on failures, 2 on bad input. Shared by `tern-statetest`
+/// and `tern statetest`.
+int run_main(const std::vector<std::string>& inputs,
+             const std::string& filter,
+             const std::string& known_file);
+
 }  // namespace tern::statetest

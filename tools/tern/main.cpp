@@ -6,8 +6,6 @@
 
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
-#include "evm/vm.hpp"
-#include "node/big_stack_thread.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
 #include "node/keys.hpp"
@@ -19,12 +17,8 @@
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -47,77 +41,6 @@ tern::U256 parse_u256_option(const std::string& s, const char* name)
     if (!v)
         throw CLI::ValidationError(name, "not a number: " + s);
     return *v;
-}
-
-std::string category_of(const fs::path& file)
-{
-    const fs::path parent = fs::absolute(file).lexically_normal().parent_path();
-    for (auto it = parent.begin(); it != parent.end(); ++it)
-    {
-        if (*it == "GeneralStateTests")
-        {
-            ++it;
-            if (it != parent.end())
-                return it->string();
-            break;
-        }
-    }
-    return parent.filename().string();
-}
-
-int run_statetest(const std::vector<std::string>& inputs,
-                  const std::string& filter,
-                  const std::string& known_file)
-{
-    tern::statetest::KnownFailures known;
-    if (!known_file.empty() && !known.load(known_file))
-    {
-        std::cerr << "cannot read " << known_file << "\n";
-        return 2;
-    }
-    std::vector<fs::path> files;
-    for (const auto& in : inputs)
-    {
-        const fs::path p{in};
-        if (fs::is_directory(p))
-        {
-            for (const auto& e : fs::recursive_directory_iterator(p))
-                if (e.is_regular_file() && e.path().extension() == ".json")
-                    files.push_back(e.path());
-        }
-        else if (fs::is_regular_file(p))
-            files.push_back(p);
-        else
-        {
-            std::cerr << "no such file or directory: " << in << "\n";
-            return 2;
-        }
-    }
-    std::sort(files.begin(), files.end());
-    tern::evm::Vm vm;
-    tern::statetest::Runner runner{vm, filter, known};
-    tern::node::run_with_big_stack(
-        [&] {
-            for (const auto& f : files)
-                runner.run_file(f, category_of(f));
-        },
-        size_t{1} << 30);
-    tern::statetest::Counts total;
-    for (const auto& [cat, c] : runner.counts())
-    {
-        std::cout << cat << ": " << c.passed << " passed, " << c.failed << " failed";
-        if (c.known)
-            std::cout << ", " << c.known << " known";
-        std::cout << "\n";
-        total.passed += c.passed;
-        total.failed += c.failed;
-        total.known += c.known;
-    }
-    std::cout << total.passed << " passed, " << total.failed << " failed";
-    if (total.known)
-        std::cout << ", " << total.known << " known";
-    std::cout << "\n";
-    return total.failed == 0 ? 0 : 1;
 }
 
 void print_banner(const tern::node::Node& node, const std::string& derivation)
@@ -247,7 +170,7 @@ int main(int argc, char** argv)
         return 0;
     }
     if (st->parsed())
-        return run_statetest(inputs, filter, known_file);
+        return tern::statetest::run_main(inputs, filter, known_file);
     if (dev->parsed())
     {
         try
