@@ -28,3 +28,9 @@ endif()
 # Boost 1.81 (libboost1.81-dev): Beast/Asio are header-only (Boost.System too since 1.69).
 find_package(Boost 1.81 REQUIRED)
 find_package(Threads REQUIRED)
+# Protobuf (libprotobuf-dev + protobuf-compiler): ABCI wire messages and ONNX models.
+find_package(Protobuf REQUIRED)
+# ONNX's protobuf messages (libonnx-dev): the ML engine parses models with them.
+find_package(ONNX REQUIRED)
+# libsodium (libsodium-dev): ed25519 keys for CometBFT validators.
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
