@@ -34,3 +34,5 @@ find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 # libsodium (libsodium-dev): ed25519 keys for CometBFT validators.
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# toml++ (libtomlplusplus-dev): node.toml and CometBFT's config.toml.
+find_package(tomlplusplus 3 REQUIRED)
