@@ -1,0 +1,49 @@
+#pragma once
+
+#include "ml/op.hpp"
+#include "ml/tensor.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tern::ml {
+
+/// A graph input or output as the model declares it.
+struct ModelIo
+{
+    std::string name;
+    DType dtype = DType::FLOAT;
+    /// Declared dims; -1 for a symbolic or missing dim (the caller's shape decides it).
+    std::vector<int64_t> shape;
+    /// Value id inside the graph.
+    int32_t value = -1;
+};
+
+/// A loaded, validated model: immutable after load_model(), so one instance can be run by
+/// many threads at once.
+struct Model
+{
+    /// ai.onnx opset version the model imports.
+    int64_t opset = 0;
+    /// Graph inputs the caller supplies (initializers excluded), in declaration order.
+    std::vector<ModelIo> inputs;
+    /// Graph outputs in declaration order.
+    std::vector<ModelIo> outputs;
+    /// Nodes in a topological order (a node's inputs are produced before it).
+    std::vector<Node> nodes;
+    /// Number of value ids (graph inputs, initializers, node outputs).
+    int32_t value_count = 0;
+    /// Value names by id (messages).
+    std::vector<std::string> value_names;
+    /// Initializer values by id (null for non-initializers).
+    std::vector<std::shared_ptr<const Tensor>> initializers;
+    /// Total bytes of initializer data (the "model bytes read" term of the cost).
+    uint64_t weight_bytes = 0;
+    /// For each value id, the index of the last node that reads it (-1: none; graph outputs
+    /// are never freed). The executor frees a tensor after its last reader.
+    std::vector<int32_t> last_use;
+};
+
+}  // namespace tern::ml

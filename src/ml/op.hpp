@@ -1,0 +1,172 @@
+#pragma once
+
+// How an operator plugs into the engine. Each op is one OpDef row: arity, shape inference,
+// cost and kernel. Rows live in const tables (one per source file: ops_int.cpp,
+// ops_struct.cpp, ops_quant.cpp, ops_float*.cpp) that find_op() searches; there is no mutable
+// registry. To add an op: write infer + run (+ cost when the default "elements touched" is
+// wrong) and append a row to your file's table.
+
+#include "ml/tensor.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tern::ml {
+
+struct OpDef;
+
+/// One node attribute (the subset of ONNX AttributeProto kinds the engine uses).
+struct Attribute
+{
+    /// Which member holds the value.
+    enum class Kind : uint8_t
+    {
+        Int,
+        Float,
+        String,
+        Ints,
+        Floats,
+        Tensor,
+    };
+    Kind kind = Kind::Int;
+    int64_t i = 0;
+    float f = 0;
+    std::string s;
+    std::vector<int64_t> ints;
+    std::vector<float> floats;
+    std::shared_ptr<const Tensor> t;
+};
+
+/// A graph node after loading: its op row, value ids and attributes.
+struct Node
+{
+    const OpDef* op = nullptr;
+    std::string op_type;
+    std::string name;
+    /// Opset version of the ai.onnx domain the model imports (ops whose semantics changed
+    /// between versions check it, e.g. Squeeze axes moved from attribute to input at 13).
+    int64_t opset = 0;
+    /// Value ids of the inputs; -1 for an omitted optional input ("" in ONNX).
+    std::vector<int32_t> inputs;
+    /// Value ids of the outputs; -1 for an omitted optional output.
+    std::vector<int32_t> outputs;
+    /// Attributes sorted by name.
+    std::vector<std::pair<std::string, Attribute>> attrs;
+
+    /// The attribute `name`, or nullptr.
+    const Attribute* attr(std::string_view name) const noexcept;
+    /// Int attribute `name`, or `def` when absent or of another kind.
+    int64_t attr_int(std::string_view name, int64_t def) const noexcept;
+    /// Float attribute `name`, or `def` when absent or of another kind.
+    float attr_float(std::string_view name, float def) const noexcept;
+    /// String attribute `name`, or `def` when absent or of another kind.
+    std::string attr_string(std::string_view name, std::string_view def) const;
+    /// Ints attribute `name`, or nullopt when absent or of another kind.
+    std::optional<std::vector<int64_t>> attr_ints(std::string_view name) const;
+    /// Floats attribute `name`, or nullopt when absent or of another kind.
+    std::optional<std::vector<float>> attr_floats(std::string_view name) const;
+};
+
+/// What shape inference knows about a value: type, concrete shape and, when the value is an
+/// initializer/Constant or was folded from them (shape arithmetic), the value itself.
+struct ValueInfo
+{
+    DType dtype = DType::FLOAT;
+    std::vector<int64_t> shape;
+    /// Known value (non-null only for constants); ops that need values to know their output
+    /// shape (Reshape, Slice, ...) read it here and refuse "dynamic shape cannot be bounded"
+    /// when it is null.
+    std::shared_ptr<const Tensor> value;
+
+    /// Element count (product of the shape).
+    int64_t elements() const noexcept
+    {
+        int64_t n = 1;
+        for (auto d : shape)
+            n *= d;
+        return n;
+    }
+};
+
+/// Work of one node, the input to the gas formula (docs/ml.md "Cost model").
+struct OpCost
+{
+    /// Multiply-accumulates (MatMul, Gemm, Conv); for ops with transcendental functions, the
+    /// op's equivalent count (e.g. 8 per exp).
+    uint64_t macs = 0;
+    /// Elements read and written.
+    uint64_t elements = 0;
+};
+
+/// Shape inference: sets every outputs[k] (dtype, shape, optionally value) from the inputs.
+/// inputs[k] is nullptr for an omitted optional input; inputs.size() == node.inputs.size().
+/// Must validate everything the kernel relies on (ranks, dims, dtypes, attribute ranges) so
+/// that run() cannot index out of bounds. Shapes are checked against limits by the caller.
+using InferFn = Status (*)(const Node& node,
+                           std::span<const ValueInfo* const> inputs,
+                           std::span<ValueInfo> outputs);
+
+/// Cost of the node given the inferred shapes (nullptr in OpDef: elements of all inputs and
+/// outputs, zero MACs).
+using CostFn = OpCost (*)(const Node& node,
+                          std::span<const ValueInfo* const> inputs,
+                          std::span<const ValueInfo> outputs);
+
+/// Kernel: fills outputs, which arrive allocated (dtype, shape from infer, zeroed data).
+/// inputs[k] is nullptr for an omitted optional input. Errors are for data-dependent problems
+/// only (e.g. a Gather index out of range); they are deterministic.
+using RunFn = Status (*)(const Node& node,
+                         std::span<const Tensor* const> inputs,
+                         std::span<Tensor> outputs);
+
+/// One operator of the supported set (ai.onnx domain).
+struct OpDef
+{
+    std::string_view name;
+    uint8_t min_inputs = 1;
+    uint8_t max_inputs = 1;
+    uint8_t min_outputs = 1;
+    uint8_t max_outputs = 1;
+    InferFn infer = nullptr;
+    RunFn run = nullptr;
+    CostFn cost = nullptr;
+};
+
+/// The op named `op_type` (ai.onnx domain), or nullptr when unsupported.
+const OpDef* find_op(std::string_view op_type) noexcept;
+
+/// Every supported op name, sorted (docs and error messages).
+std::vector<std::string_view> supported_ops();
+
+/// Op tables, one per source file; find_op() searches them all.
+std::span<const OpDef> structural_ops() noexcept;  // ops_struct.cpp
+std::span<const OpDef> quant_ops() noexcept;       // ops_quant.cpp
+std::span<const OpDef> float_ops() noexcept;       // ops_float.cpp (h5c)
+
+// Helpers for op implementations.
+
+/// inputs[k] when present (k in range and not omitted), else nullptr.
+template <typename T>
+const T* opt_input(std::span<const T* const> inputs, size_t k) noexcept
+{
+    return k < inputs.size() ? inputs[k] : nullptr;
+}
+
+/// Normalizes axis `axis` (may be negative) for a tensor of `rank`; nullopt when out of range.
+std::optional<size_t> normalize_axis(int64_t axis, size_t rank) noexcept;
+
+/// Error "<op> (node <name>): <msg>".
+Status node_error(const Node& node, std::string_view msg);
+
+/// Output = first input's shape and dtype (elementwise unary ops).
+Status infer_same_as_first(const Node& node,
+                           std::span<const ValueInfo* const> inputs,
+                           std::span<ValueInfo> outputs);
+
+}  // namespace tern::ml
