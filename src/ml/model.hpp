@@ -17,6 +17,8 @@ struct ModelIo
     DType dtype = DType::FLOAT;
     /// Declared dims; -1 for a symbolic or missing dim (the caller's shape decides it).
     std::vector<int64_t> shape;
+    /// False when the model declares no shape at all (any rank accepted).
+    bool rank_known = true;
     /// Value id inside the graph.
     int32_t value = -1;
 };

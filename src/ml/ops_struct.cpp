@@ -1,10 +1,843 @@
+// Structural ops (data movement, shapes, casts): dtype-generic where ONNX allows.
+
 #include "ml/op.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 namespace tern::ml {
+namespace {
+
+using Infos = std::span<const ValueInfo* const>;
+using Outs = std::span<ValueInfo>;
+using Ins = std::span<const Tensor* const>;
+using Results = std::span<Tensor>;
+
+// Kernel of every op whose output has the input's bytes (reshape-like ops).
+Status run_copy(const Node&, Ins in, Results out)
+{
+    out[0].data = in[0]->data;
+    return Ok{};
+}
+
+// Known int64 values of a shape-like input, or the standard refusal.
+Result<std::vector<int64_t>, std::string> const_ints(const Node& node,
+                                                     const ValueInfo* vi,
+                                                     std::string_view what)
+{
+    if (!vi->value)
+        return node_error(node, "dynamic shape cannot be bounded (" + std::string(what) +
+                                    " must be an initializer or constant)")
+            .error();
+    if (vi->dtype != DType::INT64 && vi->dtype != DType::INT32)
+        return node_error(node, std::string(what) + " must be int64").error();
+    return to_int64s(*vi->value);
+}
+
+// Axes from the attribute (opset < `input_since`) or from input `k`; nullopt when absent.
+Result<std::optional<std::vector<int64_t>>, std::string> axes_of(const Node& node,
+                                                                 Infos in,
+                                                                 size_t k,
+                                                                 int64_t input_since)
+{
+    if (node.opset < input_since)
+        return node.attr_ints("axes");
+    const auto* vi = opt_input(in, k);
+    if (!vi)
+        return std::optional<std::vector<int64_t>>{};
+    auto v = const_ints(node, vi, "axes");
+    if (!v)
+        return v.error();
+    return std::optional<std::vector<int64_t>>(std::move(*v));
+}
+
+// ---- Identity
+
+Status infer_identity(const Node& node, Infos in, Outs out)
+{
+    if (auto st = infer_same_as_first(node, in, out); !st)
+        return st;
+    out[0].value = in[0]->value;
+    return Ok{};
+}
+
+// ---- Flatten
+
+Status infer_flatten(const Node& node, Infos in, Outs out)
+{
+    const auto& s = in[0]->shape;
+    const auto r = static_cast<int64_t>(s.size());
+    int64_t axis = node.attr_int("axis", 1);
+    if (axis < -r || axis > r)
+        return node_error(node, "axis out of range");
+    if (axis < 0)
+        axis += r;
+    int64_t a = 1;
+    int64_t b = 1;
+    for (int64_t i = 0; i < r; ++i)
+        (i < axis ? a : b) *= s[static_cast<size_t>(i)];
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = {a, b};
+    return Ok{};
+}
+
+// ---- Reshape
+
+Status infer_reshape(const Node& node, Infos in, Outs out)
+{
+    std::vector<int64_t> target;
+    if (node.opset < 5)
+    {
+        auto a = node.attr_ints("shape");
+        if (!a)
+            return node_error(node, "missing shape attribute");
+        target = std::move(*a);
+    }
+    else
+    {
+        if (!opt_input(in, 1))
+            return node_error(node, "missing shape input");
+        auto v = const_ints(node, in[1], "shape");
+        if (!v)
+            return v.error();
+        target = std::move(*v);
+    }
+    const bool allowzero = node.attr_int("allowzero", 0) != 0;
+    const auto& s = in[0]->shape;
+    const int64_t total = in[0]->elements();
+    int64_t known = 1;
+    int infer_at = -1;
+    for (size_t i = 0; i < target.size(); ++i)
+    {
+        if (target[i] == 0 && !allowzero)
+        {
+            if (i >= s.size())
+                return node_error(node, "shape 0 refers to a missing input dim");
+            target[i] = s[i];
+        }
+        if (target[i] == -1)
+        {
+            if (infer_at >= 0)
+                return node_error(node, "more than one -1 in shape");
+            infer_at = static_cast<int>(i);
+            continue;
+        }
+        if (target[i] < 0)
+            return node_error(node, "negative dim in shape");
+        if (target[i] != 0 && known > std::numeric_limits<int64_t>::max() / target[i])
+            return node_error(node, "shape too large");
+        known *= target[i];
+    }
+    if (infer_at >= 0)
+    {
+        if (known == 0 || total % known != 0)
+            return node_error(
+                node, "cannot infer -1 for " + shape_string(s) + " -> " + shape_string(target));
+        target[static_cast<size_t>(infer_at)] = total / known;
+    }
+    else if (known != total)
+        return node_error(node,
+                          "cannot reshape " + shape_string(s) + " to " + shape_string(target));
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = std::move(target);
+    return Ok{};
+}
+
+// ---- Squeeze / Unsqueeze
+
+Status infer_squeeze(const Node& node, Infos in, Outs out)
+{
+    auto axes = axes_of(node, in, 1, 13);
+    if (!axes)
+        return axes.error();
+    const auto& s = in[0]->shape;
+    std::vector<bool> drop(s.size(), false);
+    if (!*axes)
+    {
+        for (size_t i = 0; i < s.size(); ++i)
+            drop[i] = s[i] == 1;
+    }
+    else
+        for (auto a : **axes)
+        {
+            auto ax = normalize_axis(a, s.size());
+            if (!ax)
+                return node_error(node, "axis out of range");
+            if (s[*ax] != 1)
+                return node_error(node, "cannot squeeze a dim that is not 1");
+            drop[*ax] = true;
+        }
+    out[0].dtype = in[0]->dtype;
+    out[0].shape.clear();
+    for (size_t i = 0; i < s.size(); ++i)
+        if (!drop[i])
+            out[0].shape.push_back(s[i]);
+    return Ok{};
+}
+
+Status infer_unsqueeze(const Node& node, Infos in, Outs out)
+{
+    auto axes = axes_of(node, in, 1, 13);
+    if (!axes)
+        return axes.error();
+    if (!*axes)
+        return node_error(node, "missing axes");
+    const auto& s = in[0]->shape;
+    const size_t r = s.size() + (*axes)->size();
+    if (r > 64)
+        return node_error(node, "rank too large");
+    std::vector<bool> add(r, false);
+    for (auto a : **axes)
+    {
+        auto ax = normalize_axis(a, r);
+        if (!ax || add[*ax])
+            return node_error(node, "axis out of range or repeated");
+        add[*ax] = true;
+    }
+    out[0].dtype = in[0]->dtype;
+    out[0].shape.clear();
+    size_t j = 0;
+    for (size_t i = 0; i < r; ++i)
+        out[0].shape.push_back(add[i] ? 1 : s[j++]);
+    return Ok{};
+}
+
+// ---- Transpose
+
+Status infer_transpose(const Node& node, Infos in, Outs out)
+{
+    const auto& s = in[0]->shape;
+    std::vector<int64_t> perm;
+    if (auto p = node.attr_ints("perm"))
+        perm = std::move(*p);
+    else
+        for (size_t i = s.size(); i-- > 0;)
+            perm.push_back(static_cast<int64_t>(i));
+    if (perm.size() != s.size())
+        return node_error(node, "perm length differs from rank");
+    std::vector<bool> seen(s.size(), false);
+    out[0].dtype = in[0]->dtype;
+    out[0].shape.clear();
+    for (auto p : perm)
+    {
+        if (p < 0 || p >= static_cast<int64_t>(s.size()) || seen[static_cast<size_t>(p)])
+            return node_error(node, "perm is not a permutation");
+        seen[static_cast<size_t>(p)] = true;
+        out[0].shape.push_back(s[static_cast<size_t>(p)]);
+    }
+    return Ok{};
+}
+
+template <typename T>
+void transpose_typed(const Tensor& x, Tensor& y, std::span<const int64_t> perm)
+{
+    const size_t r = x.shape.size();
+    std::vector<int64_t> in_strides(r, 1);
+    for (size_t i = r; i-- > 1;)
+        in_strides[i - 1] = in_strides[i] * x.shape[i];
+    std::vector<int64_t> st(r);  // input stride of each output dim
+    for (size_t i = 0; i < r; ++i)
+        st[i] = in_strides[static_cast<size_t>(perm[i])];
+    const T* src = reinterpret_cast<const T*>(x.data.data());
+    T* dst = reinterpret_cast<T*>(y.data.data());
+    const int64_t n = y.elements();
+    if (n == 0)
+        return;
+    if (r == 0)
+    {
+        dst[0] = src[0];
+        return;
+    }
+    std::vector<int64_t> idx(r, 0);
+    int64_t off = 0;
+    const int64_t inner = y.shape[r - 1];
+    const int64_t inner_stride = st[r - 1];
+    for (int64_t o = 0; o < n; o += inner)
+    {
+        int64_t p = off;
+        for (int64_t k = 0; k < inner; ++k, p += inner_stride)
+            dst[o + k] = src[p];
+        for (size_t d = r - 1; d-- > 0;)
+        {
+            ++idx[d];
+            off += st[d];
+            if (idx[d] < y.shape[d])
+                break;
+            off -= st[d] * idx[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+Status run_transpose(const Node& node, Ins in, Results out)
+{
+    std::vector<int64_t> perm;
+    if (auto p = node.attr_ints("perm"))
+        perm = std::move(*p);
+    else
+        for (size_t i = in[0]->shape.size(); i-- > 0;)
+            perm.push_back(static_cast<int64_t>(i));
+    switch (dtype_size(in[0]->dtype))
+    {
+        case 1:
+            transpose_typed<uint8_t>(*in[0], out[0], perm);
+            break;
+        case 2:
+            transpose_typed<uint16_t>(*in[0], out[0], perm);
+            break;
+        case 4:
+            transpose_typed<uint32_t>(*in[0], out[0], perm);
+            break;
+        default:
+            transpose_typed<uint64_t>(*in[0], out[0], perm);
+            break;
+    }
+    return Ok{};
+}
+
+// ---- Concat
+
+Status infer_concat(const Node& node, Infos in, Outs out)
+{
+    const ValueInfo* first = nullptr;
+    for (const auto* vi : in)
+        if (vi)
+        {
+            first = vi;
+            break;
+        }
+    if (!first)
+        return node_error(node, "no inputs");
+    const auto ax = normalize_axis(node.attr_int("axis", 0), first->shape.size());
+    if (!ax || !node.attr("axis"))
+        return node_error(node, "axis missing or out of range");
+    auto shape = first->shape;
+    shape[*ax] = 0;
+    for (const auto* vi : in)
+    {
+        if (!vi)
+            return node_error(node, "omitted input");
+        if (vi->dtype != first->dtype || vi->shape.size() != shape.size())
+            return node_error(node, "inputs differ in dtype or rank");
+        for (size_t d = 0; d < shape.size(); ++d)
+            if (d != *ax && vi->shape[d] != shape[d])
+                return node_error(node, "inputs differ in a dim other than axis");
+        shape[*ax] += vi->shape[*ax];
+    }
+    out[0].dtype = first->dtype;
+    out[0].shape = std::move(shape);
+    return Ok{};
+}
+
+Status run_concat(const Node& node, Ins in, Results out)
+{
+    const auto& s = out[0].shape;
+    const size_t ax = *normalize_axis(node.attr_int("axis", 0), s.size());
+    const size_t es = dtype_size(out[0].dtype);
+    int64_t outer = 1;
+    for (size_t d = 0; d < ax; ++d)
+        outer *= s[d];
+    int64_t inner = static_cast<int64_t>(es);
+    for (size_t d = ax + 1; d < s.size(); ++d)
+        inner *= s[d];
+    uint8_t* dst = out[0].data.data();
+    for (int64_t o = 0; o < outer; ++o)
+        for (const auto* t : in)
+        {
+            const auto chunk = static_cast<size_t>(t->shape[ax] * inner);
+            if (chunk)
+                std::memcpy(dst, t->data.data() + static_cast<size_t>(o) * chunk, chunk);
+            dst += chunk;
+        }
+    return Ok{};
+}
+
+// ---- Gather
+
+Status infer_gather(const Node& node, Infos in, Outs out)
+{
+    if (!opt_input(in, 1))
+        return node_error(node, "missing indices");
+    const auto& s = in[0]->shape;
+    const auto ax = normalize_axis(node.attr_int("axis", 0), s.size());
+    if (!ax)
+        return node_error(node, "axis out of range");
+    if (in[1]->dtype != DType::INT64 && in[1]->dtype != DType::INT32)
+        return node_error(node, "indices must be int32 or int64");
+    out[0].dtype = in[0]->dtype;
+    out[0].shape.assign(s.begin(), s.begin() + static_cast<ptrdiff_t>(*ax));
+    out[0].shape.insert(out[0].shape.end(), in[1]->shape.begin(), in[1]->shape.end());
+    out[0].shape.insert(out[0].shape.end(), s.begin() + static_cast<ptrdiff_t>(*ax) + 1, s.end());
+    return Ok{};
+}
+
+Status run_gather(const Node& node, Ins in, Results out)
+{
+    const auto& s = in[0]->shape;
+    const size_t ax = *normalize_axis(node.attr_int("axis", 0), s.size());
+    const size_t es = dtype_size(in[0]->dtype);
+    int64_t outer = 1;
+    for (size_t d = 0; d < ax; ++d)
+        outer *= s[d];
+    size_t inner = es;
+    for (size_t d = ax + 1; d < s.size(); ++d)
+        inner *= static_cast<size_t>(s[d]);
+    const int64_t dim = s[ax];
+    const auto idx = to_int64s(*in[1]);
+    uint8_t* dst = out[0].data.data();
+    for (int64_t o = 0; o < outer; ++o)
+        for (auto i : idx)
+        {
+            if (i < -dim || i >= dim)
+                return node_error(node, "index " + std::to_string(i) + " out of range");
+            if (i < 0)
+                i += dim;
+            if (inner)
+                std::memcpy(dst, in[0]->data.data() + (static_cast<size_t>(o * dim + i)) * inner,
+                            inner);
+            dst += inner;
+        }
+    return Ok{};
+}
+
+// ---- Slice
+
+struct SliceSpec
+{
+    std::vector<int64_t> start, step, count;  // per dim
+};
+
+Result<SliceSpec, std::string> slice_spec(const Node& node, Infos in)
+{
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (node.opset < 10)
+    {
+        auto s = node.attr_ints("starts");
+        auto e = node.attr_ints("ends");
+        if (!s || !e)
+            return node_error(node, "missing starts/ends").error();
+        starts = *s;
+        ends = *e;
+        if (auto a = node.attr_ints("axes"))
+            axes = *a;
+    }
+    else
+    {
+        if (!opt_input(in, 1) || !opt_input(in, 2))
+            return node_error(node, "missing starts/ends").error();
+        auto s = const_ints(node, in[1], "starts");
+        if (!s)
+            return s.error();
+        auto e = const_ints(node, in[2], "ends");
+        if (!e)
+            return e.error();
+        starts = *s;
+        ends = *e;
+        if (const auto* a = opt_input(in, 3))
+        {
+            auto v = const_ints(node, a, "axes");
+            if (!v)
+                return v.error();
+            axes = *v;
+        }
+        if (const auto* st = opt_input(in, 4))
+        {
+            auto v = const_ints(node, st, "steps");
+            if (!v)
+                return v.error();
+            steps = *v;
+        }
+    }
+    const auto& shape = in[0]->shape;
+    const size_t r = shape.size();
+    if (axes.empty())
+        for (size_t i = 0; i < starts.size(); ++i)
+            axes.push_back(static_cast<int64_t>(i));
+    if (steps.empty())
+        steps.assign(starts.size(), 1);
+    if (starts.size() != ends.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
+        return node_error(node, "starts/ends/axes/steps lengths differ").error();
+    SliceSpec sp;
+    sp.start.assign(r, 0);
+    sp.step.assign(r, 1);
+    sp.count = shape;
+    std::vector<bool> seen(r, false);
+    for (size_t k = 0; k < axes.size(); ++k)
+    {
+        const auto ax = normalize_axis(axes[k], r);
+        if (!ax || seen[*ax])
+            return node_error(node, "axis out of range or repeated").error();
+        seen[*ax] = true;
+        const int64_t dim = shape[*ax];
+        const int64_t step = steps[k];
+        if (step == 0 || step == std::numeric_limits<int64_t>::min())
+            return node_error(node, "invalid step").error();
+        auto clampi = [](int64_t v, int64_t lo, int64_t hi) {
+            return std::clamp(v, lo, hi);
+        };
+        int64_t s = starts[k];
+        int64_t e = ends[k];
+        if (s < 0)
+            s += dim;
+        if (e < 0)
+            e += dim;
+        int64_t count = 0;
+        if (dim == 0)
+            s = 0;
+        else if (step > 0)
+        {
+            s = clampi(s, 0, dim);
+            e = clampi(e, 0, dim);
+            count = e > s ? (e - s - 1) / step + 1 : 0;
+        }
+        else
+        {
+            s = clampi(s, 0, dim - 1);
+            e = clampi(e, -1, dim - 1);
+            count = s > e ? (s - e - 1) / -step + 1 : 0;
+        }
+        sp.start[*ax] = s;
+        sp.step[*ax] = step;
+        sp.count[*ax] = count;
+    }
+    return sp;
+}
+
+Status infer_slice(const Node& node, Infos in, Outs out)
+{
+    auto sp = slice_spec(node, in);
+    if (!sp)
+        return sp.error();
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = sp->count;
+    return Ok{};
+}
+
+Status run_slice(const Node& node, Ins in, Results out)
+{
+    // Re-derive the spec from the (constant) inputs' values.
+    std::vector<ValueInfo> infos(in.size());
+    std::vector<const ValueInfo*> ptrs(in.size(), nullptr);
+    for (size_t k = 0; k < in.size(); ++k)
+        if (in[k])
+        {
+            infos[k].dtype = in[k]->dtype;
+            infos[k].shape = in[k]->shape;
+            if (k > 0)
+                infos[k].value =
+                    std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), in[k]);
+            ptrs[k] = &infos[k];
+        }
+    auto sp = slice_spec(node, ptrs);
+    if (!sp)
+        return sp.error();
+    const auto& x = *in[0];
+    const size_t r = x.shape.size();
+    const size_t es = dtype_size(x.dtype);
+    const int64_t n = out[0].elements();
+    if (n == 0)
+        return Ok{};
+    std::vector<int64_t> strides(r, 1);
+    for (size_t i = r; i-- > 1;)
+        strides[i - 1] = strides[i] * x.shape[i];
+    std::vector<int64_t> idx(r, 0);
+    uint8_t* dst = out[0].data.data();
+    for (int64_t o = 0; o < n; ++o)
+    {
+        int64_t off = 0;
+        for (size_t d = 0; d < r; ++d)
+            off += (sp->start[d] + idx[d] * sp->step[d]) * strides[d];
+        std::memcpy(dst + static_cast<size_t>(o) * es,
+                    x.data.data() + static_cast<size_t>(off) * es, es);
+        for (size_t d = r; d-- > 0;)
+        {
+            if (++idx[d] < sp->count[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    return Ok{};
+}
+
+// ---- ArgMax
+
+Status infer_argmax(const Node& node, Infos in, Outs out)
+{
+    const auto& s = in[0]->shape;
+    if (in[0]->dtype == DType::BOOL)
+        return node_error(node, "bool input not supported");
+    const auto ax = normalize_axis(node.attr_int("axis", 0), s.size());
+    if (!ax)
+        return node_error(node, "axis out of range");
+    if (s[*ax] == 0)
+        return node_error(node, "empty axis");
+    out[0].dtype = DType::INT64;
+    out[0].shape = s;
+    if (node.attr_int("keepdims", 1) != 0)
+        out[0].shape[*ax] = 1;
+    else
+        out[0].shape.erase(out[0].shape.begin() + static_cast<ptrdiff_t>(*ax));
+    return Ok{};
+}
+
+template <typename T>
+void argmax_typed(const Tensor& x, Tensor& y, size_t ax, bool last)
+{
+    int64_t outer = 1;
+    for (size_t d = 0; d < ax; ++d)
+        outer *= x.shape[d];
+    int64_t inner = 1;
+    for (size_t d = ax + 1; d < x.shape.size(); ++d)
+        inner *= x.shape[d];
+    const int64_t dim = x.shape[ax];
+    const T* p = reinterpret_cast<const T*>(x.data.data());
+    int64_t* q = reinterpret_cast<int64_t*>(y.data.data());
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i)
+        {
+            const T* base = p + o * dim * inner + i;
+            int64_t best = 0;
+            T bv = base[0];
+            for (int64_t k = 1; k < dim; ++k)
+            {
+                const T v = base[k * inner];
+                if (v > bv || (last && v == bv))
+                {
+                    bv = v;
+                    best = k;
+                }
+            }
+            q[o * inner + i] = best;
+        }
+}
+
+Status run_argmax(const Node& node, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    const size_t ax = *normalize_axis(node.attr_int("axis", 0), x.shape.size());
+    const bool last = node.attr_int("select_last_index", 0) != 0;
+    switch (x.dtype)
+    {
+        case DType::FLOAT:
+            argmax_typed<float>(x, out[0], ax, last);
+            break;
+        case DType::UINT8:
+            argmax_typed<uint8_t>(x, out[0], ax, last);
+            break;
+        case DType::INT8:
+            argmax_typed<int8_t>(x, out[0], ax, last);
+            break;
+        case DType::UINT16:
+            argmax_typed<uint16_t>(x, out[0], ax, last);
+            break;
+        case DType::INT16:
+            argmax_typed<int16_t>(x, out[0], ax, last);
+            break;
+        case DType::INT32:
+            argmax_typed<int32_t>(x, out[0], ax, last);
+            break;
+        case DType::INT64:
+            argmax_typed<int64_t>(x, out[0], ax, last);
+            break;
+        case DType::BOOL:
+            break;
+    }
+    return Ok{};
+}
+
+// ---- Cast
+
+Status infer_cast(const Node& node, Infos in, Outs out)
+{
+    const int64_t to = node.attr_int("to", 0);
+    if (!is_supported_dtype(to))
+        return node_error(node, "unsupported target type " + std::to_string(to));
+    out[0].dtype = static_cast<DType>(to);
+    out[0].shape = in[0]->shape;
+    return Ok{};
+}
+
+// Float -> integer: truncation toward zero, saturated to the target range, NaN -> 0
+// (ONNX leaves out-of-range casts undefined; this choice is deterministic and UB-free).
+template <typename T>
+T float_to_int(float v) noexcept
+{
+    if (std::isnan(v))
+        return 0;
+    const double t = std::trunc(static_cast<double>(v));
+    if (t <= static_cast<double>(std::numeric_limits<T>::min()))
+        return std::numeric_limits<T>::min();
+    if (t >= static_cast<double>(std::numeric_limits<T>::max()))
+        return std::numeric_limits<T>::max();
+    return static_cast<T>(t);
+}
+
+template <typename To>
+To convert_element(const Tensor& x, size_t i) noexcept
+{
+    if constexpr (std::is_same_v<To, bool>)
+    {
+        if (x.dtype == DType::FLOAT)
+            return x.as<float>()[i] != 0.0f;
+        return int_at(x, i) != 0;
+    }
+    else if constexpr (std::is_same_v<To, float>)
+    {
+        if (x.dtype == DType::FLOAT)
+            return x.as<float>()[i];
+        return static_cast<float>(int_at(x, i));
+    }
+    else
+    {
+        if (x.dtype == DType::FLOAT)
+            return float_to_int<To>(x.as<float>()[i]);
+        return static_cast<To>(int_at(x, i));  // modular narrowing (C++20)
+    }
+}
+
+template <typename To>
+void cast_typed(const Tensor& x, Tensor& y)
+{
+    const auto n = static_cast<size_t>(y.elements());
+    To* q = reinterpret_cast<To*>(y.data.data());
+    for (size_t i = 0; i < n; ++i)
+        q[i] = convert_element<To>(x, i);
+}
+
+Status run_cast(const Node&, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    auto& y = out[0];
+    if (x.dtype == y.dtype)
+    {
+        y.data = x.data;
+        return Ok{};
+    }
+    switch (y.dtype)
+    {
+        case DType::FLOAT:
+            cast_typed<float>(x, y);
+            break;
+        case DType::UINT8:
+            cast_typed<uint8_t>(x, y);
+            break;
+        case DType::INT8:
+            cast_typed<int8_t>(x, y);
+            break;
+        case DType::UINT16:
+            cast_typed<uint16_t>(x, y);
+            break;
+        case DType::INT16:
+            cast_typed<int16_t>(x, y);
+            break;
+        case DType::INT32:
+            cast_typed<int32_t>(x, y);
+            break;
+        case DType::INT64:
+            cast_typed<int64_t>(x, y);
+            break;
+        case DType::BOOL:
+            cast_typed<bool>(x, y);
+            break;
+    }
+    return Ok{};
+}
+
+// ---- Shape
+
+Status infer_shape(const Node& node, Infos in, Outs out)
+{
+    const auto& s = in[0]->shape;
+    const auto r = static_cast<int64_t>(s.size());
+    int64_t start = node.attr_int("start", 0);
+    int64_t end = node.attr_int("end", r);
+    if (start < 0)
+        start += r;
+    if (end < 0)
+        end += r;
+    start = std::clamp<int64_t>(start, 0, r);
+    end = std::clamp<int64_t>(end, 0, r);
+    std::vector<int64_t> dims;
+    for (int64_t i = start; i < end; ++i)
+        dims.push_back(s[static_cast<size_t>(i)]);
+    out[0].dtype = DType::INT64;
+    out[0].shape = {static_cast<int64_t>(dims.size())};
+    out[0].value =
+        std::make_shared<const Tensor>(Tensor::from<int64_t>(DType::INT64, out[0].shape, dims));
+    return Ok{};
+}
+
+Status run_from_value(const Node& node, Ins, Results)
+{
+    // Shape and Constant outputs are always known at plan time; the executor never runs them.
+    return node_error(node, "internal: constant node executed");
+}
+
+// ---- Constant
+
+Status infer_constant(const Node& node, Infos, Outs out)
+{
+    std::shared_ptr<const Tensor> v;
+    if (const auto* a = node.attr("value"); a && a->kind == Attribute::Kind::Tensor)
+        v = a->t;
+    else if (const auto* f = node.attr("value_float"); f && f->kind == Attribute::Kind::Float)
+        v = std::make_shared<const Tensor>(
+            Tensor::from<float>(DType::FLOAT, {}, std::vector<float>{f->f}));
+    else if (const auto* i = node.attr("value_int"); i && i->kind == Attribute::Kind::Int)
+        v = std::make_shared<const Tensor>(
+            Tensor::from<int64_t>(DType::INT64, {}, std::vector<int64_t>{i->i}));
+    else if (const auto* fs = node.attr("value_floats"); fs && fs->kind == Attribute::Kind::Floats)
+        v = std::make_shared<const Tensor>(Tensor::from<float>(
+            DType::FLOAT, {static_cast<int64_t>(fs->floats.size())}, fs->floats));
+    else if (const auto* is = node.attr("value_ints"); is && is->kind == Attribute::Kind::Ints)
+        v = std::make_shared<const Tensor>(
+            Tensor::from<int64_t>(DType::INT64, {static_cast<int64_t>(is->ints.size())}, is->ints));
+    else
+        return node_error(node, "no supported value attribute");
+    out[0].dtype = v->dtype;
+    out[0].shape = v->shape;
+    out[0].value = std::move(v);
+    return Ok{};
+}
+
+OpCost cost_free(const Node&, Infos, std::span<const ValueInfo>)
+{
+    return {};
+}
+
+// Reshape-like ops copy bytes: cost is the output size only.
+OpCost cost_copy(const Node&, Infos, std::span<const ValueInfo> out)
+{
+    OpCost c;
+    for (const auto& o : out)
+        c.elements += static_cast<uint64_t>(o.elements());
+    return c;
+}
+
+constexpr OpDef kOps[] = {
+    {"ArgMax", 1, 1, 1, 1, infer_argmax, run_argmax, nullptr},
+    {"Cast", 1, 1, 1, 1, infer_cast, run_cast, cost_copy},
+    {"Concat", 1, 255, 1, 1, infer_concat, run_concat, cost_copy},
+    {"Constant", 0, 0, 1, 1, infer_constant, run_from_value, cost_free},
+    {"Flatten", 1, 1, 1, 1, infer_flatten, run_copy, cost_copy},
+    {"Gather", 2, 2, 1, 1, infer_gather, run_gather, cost_copy},
+    {"Identity", 1, 1, 1, 1, infer_identity, run_copy, cost_copy},
+    {"Reshape", 1, 2, 1, 1, infer_reshape, run_copy, cost_copy},
+    {"Shape", 1, 1, 1, 1, infer_shape, run_from_value, cost_free},
+    {"Slice", 1, 5, 1, 1, infer_slice, run_slice, cost_copy},
+    {"Squeeze", 1, 2, 1, 1, infer_squeeze, run_copy, cost_copy},
+    {"Transpose", 1, 1, 1, 1, infer_transpose, run_transpose, cost_copy},
+    {"Unsqueeze", 1, 2, 1, 1, infer_unsqueeze, run_copy, cost_copy},
+};
+
+}  // namespace
 
 std::span<const OpDef> structural_ops() noexcept
 {
-    return {};
+    return kOps;
 }
 
 }  // namespace tern::ml
