@@ -8,6 +8,8 @@
 
 namespace tern::execution {
 
+class StatefulPrecompiles;
+
 /// Number of blob gas units one blob consumes (EIP-4844 GAS_PER_BLOB).
 inline constexpr uint64_t kGasPerBlob = 1 << 17;
 /// Most blobs a block (and so a transaction) may carry in Cancun: 786432 / 131072.
@@ -27,6 +29,9 @@ struct BlockEnv
     U256 chain_id = U256{1};
     /// BLOCKHASH source for numbers in [number-256, number) (the interpreter checks the range).
     std::function<Hash256(int64_t)> block_hash;
+    /// The chain's own stateful precompiles (stateful_precompiles.hpp); null: Ethereum's only.
+    /// Not owned; outlives every execution in this block.
+    StatefulPrecompiles* precompiles = nullptr;
 };
 
 /// EIP-4844 fake_exponential(factor, numerator, denominator): integer approximation of

@@ -4,6 +4,7 @@
 #include "core/rlp_encode.hpp"
 #include "evm/sstore.hpp"
 #include "evm/vm.hpp"
+#include "execution/stateful_precompiles.hpp"
 #include "precompiles/precompiles.hpp"
 
 #include <cstring>
@@ -162,7 +163,9 @@ evm::ExecResult ExecHost::execute(const evm::Message& msg)
         return light_failure(evm::Status::InsufficientBalance, msg.gas);
 
     evm::ExecResult r;
-    if (precompiles::is_precompile(msg.code_address))
+    if (block_.precompiles != nullptr && block_.precompiles->contains(msg.code_address))
+        r = block_.precompiles->execute(msg, state_, *this);
+    else if (precompiles::is_precompile(msg.code_address))
         r = precompiles::execute(msg.code_address, msg.input, msg.gas);
     else
     {
