@@ -1,10 +1,625 @@
+// Integer-quantized ops: QuantizeLinear, DequantizeLinear, MatMulInteger, QLinearMatMul,
+// ConvInteger, QLinearConv. Accumulation is exact int32 (wrapping, as ONNX allows);
+// requantization is ONNX Runtime's float32 method (requant.hpp), bit-exact everywhere.
+
+#include "ml/broadcast.hpp"
+#include "ml/conv_geometry.hpp"
 #include "ml/op.hpp"
+#include "ml/requant.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace tern::ml {
+namespace {
+
+using Infos = std::span<const ValueInfo* const>;
+using Outs = std::span<ValueInfo>;
+using Ins = std::span<const Tensor* const>;
+using Results = std::span<Tensor>;
+
+bool is_q8(DType t)
+{
+    return t == DType::UINT8 || t == DType::INT8;
+}
+
+int32_t qmin(DType t)
+{
+    return t == DType::INT8 ? -128 : 0;
+}
+
+int32_t qmax(DType t)
+{
+    return t == DType::INT8 ? 127 : 255;
+}
+
+// Element i of an 8-bit tensor (uint8 or int8) as int32.
+inline int32_t q8_at(const Tensor& t, size_t i) noexcept
+{
+    return t.dtype == DType::INT8 ? static_cast<int8_t>(t.data[i]) : t.data[i];
+}
+
+// A scale/zero-point parameter: scalar (1 element) or a 1-D vector of `n` entries.
+Status check_param(const Node& node, const ValueInfo* vi, int64_t n, std::string_view what)
+{
+    if (!vi)
+        return Ok{};
+    const int64_t e = vi->elements();
+    if (e == 1 && vi->shape.size() <= 1)
+        return Ok{};
+    if (vi->shape.size() == 1 && e == n)
+        return Ok{};
+    return node_error(node, std::string(what) + " must be a scalar or a 1-D tensor of " +
+                                std::to_string(n) + " (unsupported shape " +
+                                shape_string(vi->shape) + ")");
+}
+
+Status check_dtype(const Node& node, const ValueInfo* vi, bool ok, std::string_view what)
+{
+    if (!vi)
+        return node_error(node, "missing " + std::string(what));
+    if (!ok)
+        return node_error(node, std::string(what) + " has unsupported type " +
+                                    std::string(dtype_name(vi->dtype)));
+    return Ok{};
+}
+
+// Parameter value at index i (0 for a scalar); 0 when absent.
+int32_t zp_at(const Tensor* t, size_t i) noexcept
+{
+    if (!t)
+        return 0;
+    return q8_at(*t, t->elements() == 1 ? 0 : i);
+}
+
+float scale_at(const Tensor& t, size_t i) noexcept
+{
+    return t.as<float>()[t.elements() == 1 ? 0 : i];
+}
+
+// ---- QuantizeLinear / DequantizeLinear
+
+// Per-axis parameters: index of the parameter for each element (axis attribute, default 1).
+struct AxisLayout
+{
+    int64_t inner = 1;  // elements after the axis
+    int64_t dim = 1;    // axis size (1 for per-tensor)
+};
+
+Result<AxisLayout, std::string> axis_layout(const Node& node,
+                                            const ValueInfo& x,
+                                            const ValueInfo& scale)
+{
+    AxisLayout l;
+    if (scale.elements() == 1 && scale.shape.size() <= 1)
+        return l;
+    const auto ax = normalize_axis(node.attr_int("axis", 1), x.shape.size());
+    if (!ax || scale.shape.size() != 1 || scale.shape[0] != x.shape[*ax])
+        return node_error(node, "per-axis scale does not match the input").error();
+    l.dim = x.shape[*ax];
+    for (size_t d = *ax + 1; d < x.shape.size(); ++d)
+        l.inner *= x.shape[d];
+    return l;
+}
+
+Status infer_quantize(const Node& node, Infos in, Outs out)
+{
+    const auto* x = in[0];
+    const auto* scale = opt_input(in, 1);
+    const auto* zp = opt_input(in, 2);
+    if (auto st =
+            check_dtype(node, x, x && (x->dtype == DType::FLOAT || x->dtype == DType::INT32), "x");
+        !st)
+        return st;
+    if (auto st = check_dtype(node, scale, scale && scale->dtype == DType::FLOAT, "scale"); !st)
+        return st;
+    if (zp && !is_q8(zp->dtype))
+        return node_error(node, "zero point must be uint8 or int8");
+    if (zp && zp->shape != scale->shape)
+        return node_error(node, "scale and zero point shapes differ");
+    auto l = axis_layout(node, *x, *scale);
+    if (!l)
+        return l.error();
+    out[0].dtype = zp ? zp->dtype : DType::UINT8;
+    out[0].shape = x->shape;
+    return Ok{};
+}
+
+Status run_quantize(const Node& node, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    const auto& scale = *in[1];
+    const auto* zp = opt_input(in, 2);
+    ValueInfo xi{x.dtype, x.shape, nullptr};
+    ValueInfo si{scale.dtype, scale.shape, nullptr};
+    const auto l = *axis_layout(node, xi, si);
+    auto& y = out[0];
+    const int32_t lo = qmin(y.dtype);
+    const int32_t hi = qmax(y.dtype);
+    const auto n = static_cast<size_t>(x.elements());
+    for (size_t i = 0; i < n; ++i)
+    {
+        const auto c = static_cast<size_t>((static_cast<int64_t>(i) / l.inner) % l.dim);
+        const float xv =
+            x.dtype == DType::FLOAT ? x.as<float>()[i] : static_cast<float>(x.as<int32_t>()[i]);
+        const int32_t z = zp_at(zp, c);
+        float v = round_half_even(xv / scale_at(scale, c));
+        if (std::isnan(xv / scale_at(scale, c)))
+            v = 0;
+        v = std::clamp(v + static_cast<float>(z), static_cast<float>(lo), static_cast<float>(hi));
+        y.data[i] = static_cast<uint8_t>(static_cast<int32_t>(v));
+    }
+    return Ok{};
+}
+
+Status infer_dequantize(const Node& node, Infos in, Outs out)
+{
+    const auto* x = in[0];
+    const auto* scale = opt_input(in, 1);
+    const auto* zp = opt_input(in, 2);
+    if (auto st = check_dtype(node, x, x && (is_q8(x->dtype) || x->dtype == DType::INT32), "x");
+        !st)
+        return st;
+    if (auto st = check_dtype(node, scale, scale && scale->dtype == DType::FLOAT, "scale"); !st)
+        return st;
+    if (zp && (zp->dtype != x->dtype || zp->shape != scale->shape))
+        return node_error(node, "zero point must match x's type and scale's shape");
+    auto l = axis_layout(node, *x, *scale);
+    if (!l)
+        return l.error();
+    out[0].dtype = DType::FLOAT;
+    out[0].shape = x->shape;
+    return Ok{};
+}
+
+Status run_dequantize(const Node& node, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    const auto& scale = *in[1];
+    const auto* zp = opt_input(in, 2);
+    ValueInfo xi{x.dtype, x.shape, nullptr};
+    ValueInfo si{scale.dtype, scale.shape, nullptr};
+    const auto l = *axis_layout(node, xi, si);
+    auto y = out[0].as<float>();
+    const auto n = static_cast<size_t>(x.elements());
+    for (size_t i = 0; i < n; ++i)
+    {
+        const auto c = static_cast<size_t>((static_cast<int64_t>(i) / l.inner) % l.dim);
+        int64_t xv = 0;
+        int64_t z = 0;
+        if (x.dtype == DType::INT32)
+        {
+            xv = x.as<int32_t>()[i];
+            z = zp ? zp->as<int32_t>()[zp->elements() == 1 ? 0 : c] : 0;
+        }
+        else
+        {
+            xv = q8_at(x, i);
+            z = zp_at(zp, c);
+        }
+        y[i] = static_cast<float>(xv - z) * scale_at(scale, c);
+    }
+    return Ok{};
+}
+
+// ---- Integer matmul (numpy matmul broadcasting)
+
+struct MatMulShape
+{
+    int64_t m = 1, k = 1, n = 1;
+    std::vector<int64_t> out;
+    std::vector<int64_t> batch;            // broadcast batch shape
+    std::vector<int64_t> a_batch_strides;  // in matrices, per batch dim
+    std::vector<int64_t> b_batch_strides;
+};
+
+Result<MatMulShape, std::string> matmul_shape(const Node& node,
+                                              std::vector<int64_t> a,
+                                              std::vector<int64_t> b)
+{
+    if (a.empty() || b.empty())
+        return node_error(node, "matmul inputs must have rank >= 1").error();
+    const bool a1 = a.size() == 1;
+    const bool b1 = b.size() == 1;
+    if (a1)
+        a.insert(a.begin(), 1);
+    if (b1)
+        b.push_back(1);
+    MatMulShape s;
+    s.m = a[a.size() - 2];
+    s.k = a[a.size() - 1];
+    s.n = b[b.size() - 1];
+    if (b[b.size() - 2] != s.k)
+        return node_error(node, "inner dims differ: " + shape_string(a) + " x " + shape_string(b))
+            .error();
+    const std::vector<int64_t> ab(a.begin(), a.end() - 2);
+    const std::vector<int64_t> bb(b.begin(), b.end() - 2);
+    auto batch = broadcast_shapes(ab, bb);
+    if (!batch)
+        return node_error(node, batch.error()).error();
+    s.batch = *batch;
+    s.a_batch_strides = broadcast_strides(ab, s.batch);
+    s.b_batch_strides = broadcast_strides(bb, s.batch);
+    s.out = s.batch;
+    if (!a1)
+        s.out.push_back(s.m);
+    if (!b1)
+        s.out.push_back(s.n);
+    return s;
+}
+
+// C (m x n, wrapping int32) = A (m x k) * B (k x n), all int32, row-major.
+void igemm(int64_t m, int64_t n, int64_t k, const int32_t* a, const int32_t* b, int32_t* c)
+{
+    for (int64_t i = 0; i < m; ++i)
+    {
+        uint32_t* row = reinterpret_cast<uint32_t*>(c + i * n);
+        std::fill(row, row + n, 0u);
+        for (int64_t p = 0; p < k; ++p)
+        {
+            const auto av = static_cast<uint32_t>(a[i * k + p]);
+            const int32_t* brow = b + p * n;
+            for (int64_t j = 0; j < n; ++j)
+                row[j] += av * static_cast<uint32_t>(brow[j]);
+        }
+    }
+}
+
+// Runs the batched integer matmul: acc[batch][m][n] from zero-point-subtracted A and B.
+// a_zp/b_zp: scalar or per-row (A, length m) / per-column (B, length n).
+std::vector<int32_t> int_matmul(const MatMulShape& s,
+                                const Tensor& a,
+                                const Tensor* a_zp,
+                                const Tensor& b,
+                                const Tensor* b_zp)
+{
+    const int64_t batches = [&] {
+        int64_t p = 1;
+        for (auto d : s.batch)
+            p *= d;
+        return p;
+    }();
+    // Zero-point-subtracted copies, once.
+    std::vector<int32_t> av(a.data.size());
+    for (size_t i = 0; i < av.size(); ++i)
+        av[i] =
+            q8_at(a, i) - zp_at(a_zp, static_cast<size_t>((static_cast<int64_t>(i) / s.k) % s.m));
+    std::vector<int32_t> bv(b.data.size());
+    for (size_t i = 0; i < bv.size(); ++i)
+        bv[i] = q8_at(b, i) - zp_at(b_zp, static_cast<size_t>(static_cast<int64_t>(i) % s.n));
+    std::vector<int32_t> acc(static_cast<size_t>(batches * s.m * s.n));
+    const size_t r = s.batch.size();
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t bi = 0; bi < batches; ++bi)
+    {
+        int64_t ao = 0;
+        int64_t bo = 0;
+        for (size_t d = 0; d < r; ++d)
+        {
+            ao += idx[d] * s.a_batch_strides[d];
+            bo += idx[d] * s.b_batch_strides[d];
+        }
+        igemm(s.m, s.n, s.k, av.data() + ao * s.m * s.k, bv.data() + bo * s.k * s.n,
+              acc.data() + bi * s.m * s.n);
+        for (size_t d = r; d-- > 0;)
+        {
+            if (++idx[d] < s.batch[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    return acc;
+}
+
+OpCost cost_int_matmul(const Node& node, Infos in, std::span<const ValueInfo> out)
+{
+    const size_t b_index = node.op_type == "QLinearMatMul" ? 3 : 1;
+    OpCost c;
+    const auto* a = in[0];
+    const auto* b = opt_input(in, b_index);
+    if (!a || !b)
+        return c;
+    auto s = matmul_shape(node, a->shape, b->shape);
+    if (!s)
+        return c;
+    const auto out_elems = static_cast<uint64_t>(out[0].elements());
+    const auto k = static_cast<uint64_t>(std::max<int64_t>(s->k, 1));
+    c.macs = out_elems > std::numeric_limits<uint64_t>::max() / k ? ~uint64_t{0} : out_elems * k;
+    c.elements = static_cast<uint64_t>(a->elements() + b->elements()) + out_elems;
+    return c;
+}
+
+Status infer_matmul_integer(const Node& node, Infos in, Outs out)
+{
+    const auto* a = in[0];
+    const auto* b = opt_input(in, 1);
+    if (auto st = check_dtype(node, a, a && is_q8(a->dtype), "A"); !st)
+        return st;
+    if (auto st = check_dtype(node, b, b && is_q8(b->dtype), "B"); !st)
+        return st;
+    auto s = matmul_shape(node, a->shape, b->shape);
+    if (!s)
+        return s.error();
+    const auto* azp = opt_input(in, 2);
+    const auto* bzp = opt_input(in, 3);
+    if ((azp && azp->dtype != a->dtype) || (bzp && bzp->dtype != b->dtype))
+        return node_error(node, "zero point type differs from its input");
+    if (auto st = check_param(node, azp, s->m, "a_zero_point"); !st)
+        return st;
+    if (auto st = check_param(node, bzp, s->n, "b_zero_point"); !st)
+        return st;
+    out[0].dtype = DType::INT32;
+    out[0].shape = s->out;
+    return Ok{};
+}
+
+Status run_matmul_integer(const Node& node, Ins in, Results out)
+{
+    auto s = *matmul_shape(node, in[0]->shape, in[1]->shape);
+    auto acc = int_matmul(s, *in[0], opt_input(in, 2), *in[1], opt_input(in, 3));
+    std::copy(acc.begin(), acc.end(), out[0].as<int32_t>().begin());
+    return Ok{};
+}
+
+// QLinear* inputs 0..7: (q8, float scale, zp), (q8, float scale, zp), float scale, zp.
+Status check_qlinear_types(const Node& node, Infos in)
+{
+    for (size_t k = 0; k < 8; ++k)
+        if (!opt_input(in, k))
+            return node_error(node, "missing input " + std::to_string(k));
+    if (!is_q8(in[0]->dtype) || !is_q8(in[3]->dtype) || !is_q8(in[7]->dtype))
+        return node_error(node, "quantized inputs and output must be uint8 or int8");
+    if (in[2]->dtype != in[0]->dtype || in[5]->dtype != in[3]->dtype)
+        return node_error(node, "zero point type differs from its input");
+    for (size_t k : {1, 4, 6})
+        if (in[k]->dtype != DType::FLOAT)
+            return node_error(node, "scales must be float");
+    return Ok{};
+}
+
+// QLinearMatMul inputs: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp.
+Status infer_qlinear_matmul(const Node& node, Infos in, Outs out)
+{
+    if (auto st = check_qlinear_types(node, in); !st)
+        return st;
+    auto s = matmul_shape(node, in[0]->shape, in[3]->shape);
+    if (!s)
+        return s.error();
+    for (auto [k, n, what] : {std::tuple{size_t{1}, s->m, "a_scale"},
+                              {2, s->m, "a_zero_point"},
+                              {4, s->n, "b_scale"},
+                              {5, s->n, "b_zero_point"},
+                              {6, int64_t{1}, "y_scale"},
+                              {7, int64_t{1}, "y_zero_point"}})
+        if (auto st = check_param(node, in[k], n, what); !st)
+            return st;
+    out[0].dtype = in[7]->dtype;
+    out[0].shape = s->out;
+    return Ok{};
+}
+
+Status run_qlinear_matmul(const Node& node, Ins in, Results out)
+{
+    auto s = *matmul_shape(node, in[0]->shape, in[3]->shape);
+    const auto acc = int_matmul(s, *in[0], in[2], *in[3], in[5]);
+    const float ys = scale_at(*in[6], 0);
+    const int32_t yzp = zp_at(in[7], 0);
+    const DType yt = out[0].dtype;
+    const auto mn = static_cast<size_t>(s.m * s.n);
+    // Output scale per (row, column): ONNX Runtime's a_scale * b_scale / y_scale in float32.
+    for (size_t i = 0; i < acc.size(); ++i)
+    {
+        const size_t row = (i % mn) / static_cast<size_t>(s.n);
+        const size_t col = i % static_cast<size_t>(s.n);
+        const float scale = scale_at(*in[1], row) * scale_at(*in[4], col) / ys;
+        out[0].data[i] =
+            static_cast<uint8_t>(requantize_float(acc[i], scale, yzp, qmin(yt), qmax(yt)));
+    }
+    (void)node;
+    return Ok{};
+}
+
+// ---- Integer convolution
+
+// acc[n][m][out positions] of (x - x_zp) * (w - w_zp[m]), wrapping int32. Up to 3 spatial
+// dims (missing dims are 1).
+std::vector<int32_t> int_conv(const ConvGeometry& g,
+                              const Tensor& x,
+                              const Tensor* x_zp,
+                              const Tensor& w,
+                              const Tensor* w_zp)
+{
+    const size_t r = g.in_spatial.size();
+    int64_t in_sz[3] = {1, 1, 1}, k_sz[3] = {1, 1, 1}, o_sz[3] = {1, 1, 1};
+    int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
+    for (size_t i = 0; i < r; ++i)
+    {
+        const size_t j = 3 - r + i;
+        in_sz[j] = g.in_spatial[i];
+        k_sz[j] = g.kernel[i];
+        o_sz[j] = g.out_spatial[i];
+        st[j] = g.strides[i];
+        dl[j] = g.dilations[i];
+        pb[j] = g.pads_begin[i];
+    }
+    const int64_t in_plane = in_sz[0] * in_sz[1] * in_sz[2];
+    const int64_t k_plane = k_sz[0] * k_sz[1] * k_sz[2];
+    const int64_t o_plane = o_sz[0] * o_sz[1] * o_sz[2];
+    const int64_t cg = g.in_channels / g.group;
+    const int64_t mg = g.out_channels / g.group;
+    const int32_t xz = zp_at(x_zp, 0);
+    std::vector<int32_t> xv(x.data.size());
+    for (size_t i = 0; i < xv.size(); ++i)
+        xv[i] = q8_at(x, i) - xz;
+    std::vector<int32_t> wv(w.data.size());
+    for (size_t i = 0; i < wv.size(); ++i)
+        wv[i] = q8_at(w, i) -
+                zp_at(w_zp, static_cast<size_t>(static_cast<int64_t>(i) / (cg * k_plane)));
+    std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.out_channels * o_plane), 0);
+    for (int64_t n = 0; n < g.batch; ++n)
+        for (int64_t m = 0; m < g.out_channels; ++m)
+        {
+            const int64_t grp = m / mg;
+            uint32_t* dst =
+                reinterpret_cast<uint32_t*>(acc.data()) + (n * g.out_channels + m) * o_plane;
+            for (int64_t c = 0; c < cg; ++c)
+            {
+                const int32_t* xs = xv.data() + (n * g.in_channels + grp * cg + c) * in_plane;
+                const int32_t* ws = wv.data() + (m * cg + c) * k_plane;
+                for (int64_t kd = 0; kd < k_sz[0]; ++kd)
+                    for (int64_t kh = 0; kh < k_sz[1]; ++kh)
+                        for (int64_t kw = 0; kw < k_sz[2]; ++kw)
+                        {
+                            const auto wgt =
+                                static_cast<uint32_t>(ws[(kd * k_sz[1] + kh) * k_sz[2] + kw]);
+                            for (int64_t od = 0; od < o_sz[0]; ++od)
+                            {
+                                const int64_t id = od * st[0] - pb[0] + kd * dl[0];
+                                if (id < 0 || id >= in_sz[0])
+                                    continue;
+                                for (int64_t oh = 0; oh < o_sz[1]; ++oh)
+                                {
+                                    const int64_t ih = oh * st[1] - pb[1] + kh * dl[1];
+                                    if (ih < 0 || ih >= in_sz[1])
+                                        continue;
+                                    const int32_t* xrow = xs + (id * in_sz[1] + ih) * in_sz[2];
+                                    uint32_t* orow = dst + (od * o_sz[1] + oh) * o_sz[2];
+                                    // Valid output columns for this kernel column.
+                                    int64_t lo = 0;
+                                    const int64_t off = kw * dl[2] - pb[2];
+                                    if (off < 0)
+                                        lo = (-off + st[2] - 1) / st[2];
+                                    int64_t hi = o_sz[2];
+                                    if (in_sz[2] - 1 - off < 0)
+                                        hi = 0;
+                                    else
+                                        hi = std::min(hi, (in_sz[2] - 1 - off) / st[2] + 1);
+                                    for (int64_t ow = lo; ow < hi; ++ow)
+                                        orow[ow] +=
+                                            wgt * static_cast<uint32_t>(xrow[ow * st[2] + off]);
+                                }
+                            }
+                        }
+            }
+        }
+    return acc;
+}
+
+OpCost cost_int_conv(const Node& node, Infos in, std::span<const ValueInfo> out)
+{
+    const size_t w_index = node.op_type == "QLinearConv" ? 3 : 1;
+    OpCost c;
+    const auto* x = in[0];
+    const auto* w = opt_input(in, w_index);
+    if (!x || !w || w->shape.empty())
+        return c;
+    // MACs = output elements x (C/group x kernel elements) = output elements x w[1:] product.
+    uint64_t per_out = 1;
+    for (size_t d = 1; d < w->shape.size(); ++d)
+        per_out *= static_cast<uint64_t>(w->shape[d]);
+    const auto oe = static_cast<uint64_t>(out[0].elements());
+    c.macs = per_out && oe > std::numeric_limits<uint64_t>::max() / per_out ? ~uint64_t{0}
+                                                                            : oe * per_out;
+    c.elements = static_cast<uint64_t>(x->elements() + w->elements()) + oe;
+    return c;
+}
+
+Status infer_conv_integer(const Node& node, Infos in, Outs out)
+{
+    const auto* x = in[0];
+    const auto* w = opt_input(in, 1);
+    if (auto st = check_dtype(node, x, x && is_q8(x->dtype), "x"); !st)
+        return st;
+    if (auto st = check_dtype(node, w, w && is_q8(w->dtype), "w"); !st)
+        return st;
+    auto g = conv_geometry(node, x->shape, w->shape);
+    if (!g)
+        return g.error();
+    const auto* xzp = opt_input(in, 2);
+    const auto* wzp = opt_input(in, 3);
+    if ((xzp && xzp->dtype != x->dtype) || (wzp && wzp->dtype != w->dtype))
+        return node_error(node, "zero point type differs from its input");
+    if (auto st = check_param(node, xzp, 1, "x_zero_point"); !st)
+        return st;
+    if (auto st = check_param(node, wzp, g->out_channels, "w_zero_point"); !st)
+        return st;
+    out[0].dtype = DType::INT32;
+    out[0].shape = g->output_shape();
+    return Ok{};
+}
+
+Status run_conv_integer(const Node& node, Ins in, Results out)
+{
+    const auto g = *conv_geometry(node, in[0]->shape, in[1]->shape);
+    const auto acc = int_conv(g, *in[0], opt_input(in, 2), *in[1], opt_input(in, 3));
+    std::copy(acc.begin(), acc.end(), out[0].as<int32_t>().begin());
+    return Ok{};
+}
+
+// QLinearConv inputs: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B (int32, optional).
+Status infer_qlinear_conv(const Node& node, Infos in, Outs out)
+{
+    if (auto st = check_qlinear_types(node, in); !st)
+        return st;
+    auto g = conv_geometry(node, in[0]->shape, in[3]->shape);
+    if (!g)
+        return g.error();
+    const int64_t m = g->out_channels;
+    for (auto [k, n, what] : {std::tuple{size_t{1}, int64_t{1}, "x_scale"},
+                              {2, int64_t{1}, "x_zero_point"},
+                              {4, m, "w_scale"},
+                              {5, m, "w_zero_point"},
+                              {6, int64_t{1}, "y_scale"},
+                              {7, int64_t{1}, "y_zero_point"}})
+        if (auto st = check_param(node, in[k], n, what); !st)
+            return st;
+    if (const auto* b = opt_input(in, 8))
+        if (b->dtype != DType::INT32 || b->shape != std::vector<int64_t>{m})
+            return node_error(node, "B must be int32 of shape [M]");
+    out[0].dtype = in[7]->dtype;
+    out[0].shape = g->output_shape();
+    return Ok{};
+}
+
+Status run_qlinear_conv(const Node& node, Ins in, Results out)
+{
+    const auto g = *conv_geometry(node, in[0]->shape, in[3]->shape);
+    auto acc = int_conv(g, *in[0], in[2], *in[3], in[5]);
+    const auto* bias = opt_input(in, 8);
+    const float xs = scale_at(*in[1], 0);
+    const float ys = scale_at(*in[6], 0);
+    const int32_t yzp = zp_at(in[7], 0);
+    const DType yt = out[0].dtype;
+    const int64_t planes = g.batch * g.out_channels;
+    const size_t plane = planes > 0 ? acc.size() / static_cast<size_t>(planes) : 1;
+    for (size_t i = 0; i < acc.size(); ++i)
+    {
+        const size_t m = (i / plane) % static_cast<size_t>(g.out_channels);
+        uint32_t a = static_cast<uint32_t>(acc[i]);
+        if (bias)
+            a += static_cast<uint32_t>(bias->as<int32_t>()[m]);
+        const float scale = xs * scale_at(*in[4], m) / ys;
+        out[0].data[i] = static_cast<uint8_t>(
+            requantize_float(static_cast<int32_t>(a), scale, yzp, qmin(yt), qmax(yt)));
+    }
+    return Ok{};
+}
+
+constexpr OpDef kOps[] = {
+    {"ConvInteger", 2, 4, 1, 1, infer_conv_integer, run_conv_integer, cost_int_conv},
+    {"DequantizeLinear", 2, 3, 1, 1, infer_dequantize, run_dequantize, nullptr},
+    {"MatMulInteger", 2, 4, 1, 1, infer_matmul_integer, run_matmul_integer, cost_int_matmul},
+    {"QLinearConv", 8, 9, 1, 1, infer_qlinear_conv, run_qlinear_conv, cost_int_conv},
+    {"QLinearMatMul", 8, 8, 1, 1, infer_qlinear_matmul, run_qlinear_matmul, cost_int_matmul},
+    {"QuantizeLinear", 2, 3, 1, 1, infer_quantize, run_quantize, nullptr},
+};
+
+}  // namespace
 
 std::span<const OpDef> quant_ops() noexcept
 {
-    return {};
+    return kOps;
 }
 
 }  // namespace tern::ml

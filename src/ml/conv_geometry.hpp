@@ -1,0 +1,45 @@
+#pragma once
+
+// Geometry of ONNX Conv-family ops (Conv, ConvInteger, QLinearConv; pooling reuses the
+// spatial part): attribute validation, auto_pad, output shape.
+
+#include "ml/op.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::ml {
+
+/// Validated geometry: x is [N, C, spatial...], w is [M, C/group, kernel...].
+struct ConvGeometry
+{
+    int64_t batch = 0;
+    int64_t in_channels = 0;
+    int64_t out_channels = 0;
+    int64_t group = 1;
+    std::vector<int64_t> in_spatial;
+    std::vector<int64_t> kernel;
+    std::vector<int64_t> strides;
+    std::vector<int64_t> dilations;
+    std::vector<int64_t> pads_begin;
+    std::vector<int64_t> pads_end;
+    std::vector<int64_t> out_spatial;
+
+    /// [N, M, out_spatial...]
+    std::vector<int64_t> output_shape() const;
+};
+
+/// Output spatial size and padding of one dim for the node's auto_pad/pads; kernel is the
+/// undilated size. Errors on a non-positive output or absurd attribute values.
+Status spatial_geometry(const Node& node,
+                        std::span<const int64_t> in_spatial,
+                        std::span<const int64_t> kernel,
+                        ConvGeometry& g);
+
+/// Validates the Conv attributes against shapes and fills the geometry.
+Result<ConvGeometry, std::string> conv_geometry(const Node& node,
+                                                std::span<const int64_t> x_shape,
+                                                std::span<const int64_t> w_shape);
+
+}  // namespace tern::ml
