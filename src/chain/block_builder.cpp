@@ -36,6 +36,7 @@ BlockAttributes next_block_attributes(const ChainConfig& config,
     a.base_fee = config.base_fee_rule == BaseFeeRule::Eip1559 ? eip1559_next_base_fee(parent)
                                                               : config.base_fee;
     a.prev_randao = keccak256(parent.hash().view());
+    a.precompiles = config.precompiles.get();
     return a;
 }
 
@@ -60,6 +61,7 @@ BlockBuilder::BlockBuilder(const BlockHeader& parent,
     env_.base_fee = attributes_.base_fee;
     env_.excess_blob_gas = next_excess_blob_gas(parent_);
     env_.chain_id = U256{chain_id};
+    env_.precompiles = attributes_.precompiles;
     env_.block_hash = [this](int64_t number) -> Hash256 {
         if (number < 0)
             return Hash256{};

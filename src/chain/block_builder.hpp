@@ -33,11 +33,13 @@ struct BlockAttributes
     Bytes extra_data;
     Hash256 parent_beacon_block_root;
     std::vector<Withdrawal> withdrawals;
+    /// The chain's stateful precompiles (ChainConfig::precompiles), not owned; null: none.
+    execution::StatefulPrecompiles* precompiles = nullptr;
 };
 
 /// Attributes of the child of `parent` under `config`: its coinbase and gas limit, the base
 /// fee by the configured rule, prev_randao = keccak256(parent hash) (deterministic), zero
-/// beacon root, no withdrawals.
+/// beacon root, no withdrawals; the config's stateful precompiles.
 BlockAttributes next_block_attributes(const ChainConfig& config,
                                       const BlockHeader& parent,
                                       uint64_t timestamp);

@@ -284,10 +284,22 @@ void parse_tern(const json& t, GenesisSpec& spec, TernSection& tern)
         }
         else if (key == "coinbase")
             tern.coinbase = parse_address(value, w);
+        else if (key == "mlInference")
+        {
+            if (!value.is_boolean())
+                fail(w, "expected true or false");
+            spec.config.ml_inference = value.get<bool>();
+        }
+        else if (key == "mlMaxModelBytes")
+        {
+            spec.config.ml_max_model_bytes = parse_u64(value, w);
+            if (spec.config.ml_max_model_bytes == 0 || spec.config.ml_max_model_bytes > UINT32_MAX)
+                fail(w, "must be between 1 and 4294967295");
+        }
         else
             fail(w,
                  "unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, gasLimit, "
-                 "coinbase)");
+                 "coinbase, mlInference, mlMaxModelBytes)");
     }
 }
 
@@ -465,6 +477,8 @@ nlohmann::json genesis_to_json(const GenesisSpec& spec)
     tern["minGasPrice"] = spec.config.min_gas_price.to_hex();
     tern["gasLimit"] = U256{spec.config.gas_limit}.to_hex();
     tern["coinbase"] = to_hex(spec.config.coinbase);
+    tern["mlInference"] = spec.config.ml_inference;
+    tern["mlMaxModelBytes"] = spec.config.ml_max_model_bytes;
     json doc = json::object();
     doc["config"] = std::move(cfg);
     doc["nonce"] = U256{spec.nonce}.to_hex();

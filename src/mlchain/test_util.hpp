@@ -122,7 +122,7 @@ inline Bytes relu_model()
 inline std::vector<ml::Tensor> relu_input()
 {
     return {
-        ml::Tensor::from(ml::DType::FLOAT, {1, 4}, std::vector<float>{-1.0f, 1.5f, -0.0f, 4.0f})};
+        ml::Tensor::from(ml::DType::FLOAT, {1, 4}, std::vector<float>{-1.0f, 1.5f, -2.5f, 4.0f})};
 }
 
 /// Runtime code that CALLs `target` with its own call data and all its gas, stores the
