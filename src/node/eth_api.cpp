@@ -173,6 +173,7 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header) con
     env.base_fee = header.base_fee;
     env.excess_blob_gas = header.excess_blob_gas;
     env.chain_id = U256{node_.config().chain_id};
+    env.precompiles = node_.chain_config().precompiles.get();
     db::ChainDb* db = &node_.db();
     env.block_hash = [db](int64_t n) {
         const auto h = db->block_hash(static_cast<uint64_t>(n));

@@ -30,7 +30,9 @@ std::string encode_chain_config(const chain::ChainConfig& c)
                 {"baseFeePerGas", c.base_fee.to_hex()},
                 {"minGasPrice", c.min_gas_price.to_hex()},
                 {"gasLimit", c.gas_limit},
-                {"coinbase", to_hex(c.coinbase.view())}}
+                {"coinbase", to_hex(c.coinbase.view())},
+                {"mlInference", c.ml_inference},
+                {"mlMaxModelBytes", c.ml_max_model_bytes}}
         .dump();
 }
 
@@ -51,6 +53,9 @@ std::optional<chain::ChainConfig> decode_chain_config(BytesView blob)
         c.gas_limit = j.at("gasLimit").get<uint64_t>();
         c.coinbase =
             fixed_from_hex<Address>(j.at("coinbase").get<std::string>()).value_or(Address{});
+        // Chains stored before the ML settings existed get the defaults.
+        c.ml_inference = j.value("mlInference", c.ml_inference);
+        c.ml_max_model_bytes = j.value("mlMaxModelBytes", c.ml_max_model_bytes);
         return c;
     }
     catch (const json::exception&)
@@ -172,6 +177,7 @@ Result<uint16_t, std::string> Node::start()
             return "genesis: " + r.error().message;
     }
     config_.chain_id = chain_config_.chain_id;
+    chain::attach_precompiles(chain_config_);  // ML registry + inference (docs/ml.md)
 
     // Head state root tracker.
     tracker_ = std::make_unique<chain::StateRootTracker>();
