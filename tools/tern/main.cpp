@@ -1,7 +1,9 @@
 // tern: the Tern node and tools.
 //   tern dev        single-node dev chain with JSON-RPC over HTTP and WebSocket
+//   tern chain      multi-validator chains on CometBFT (init, up, down, status)
 //   tern statetest  Ethereum GeneralStateTests (fork Cancun) against the execution layer
 //   tern version    version
+#include "chain_cmd.hpp"
 #include "statetest.hpp"
 
 #include "chain/dev_accounts.hpp"
@@ -158,6 +160,9 @@ int main(int argc, char** argv)
     st->add_option("paths", inputs, "state test files or directories (recursive)")->required();
     st->add_option("--filter", filter, "only tests whose name or file contains this");
     st->add_option("--known-failures", known_file, "expected failures, one pattern per line");
+
+    // ---- tern chain init|up|down|status ----
+    tern::tools::register_chain_commands(app);
 
     // ---- tern version ----
     auto* version = app.add_subcommand("version", "Print the version");

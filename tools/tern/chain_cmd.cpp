@@ -1,0 +1,1123 @@
+// `tern chain init|up|down|status`: a multi-validator Tern chain on CometBFT.
+//
+// Layout written by `init` (see docs/consensus.md, "Operating a chain"):
+//   DIR/chain.json                  summary: chain ids, nodes, ports, node ids (machine-readable)
+//   DIR/genesis.json                EVM genesis (geth format, dev accounts prefunded)
+//   DIR/node<i>/node.toml           what `tern node --home DIR/node<i>` reads
+//   DIR/node<i>/cometbft/{config,data}/...   CometBFT home (keys, config.toml, shared genesis)
+//   DIR/node<i>/logs/               tern.log (this process's output), cometbft.log
+#include "chain_cmd.hpp"
+
+#include "cometbft_path.hpp"
+
+#include "chain/genesis.hpp"
+
+#include <sodium.h>
+#include <toml++/toml.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tern::tools {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kChainFile = "chain.json";
+constexpr const char* kPidFile = "tern.pid";
+
+/// Prints `error: msg` and ends the subcommand with exit status 1.
+[[noreturn]] void fail(const std::string& msg)
+{
+    std::fprintf(stderr, "error: %s\n", msg.c_str());
+    throw CLI::RuntimeError(1);
+}
+
+std::string read_file(const fs::path& path)
+{
+    std::ifstream in{path, std::ios::binary};
+    if (!in)
+        fail("cannot read " + path.string());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_file(const fs::path& path, const std::string& text)
+{
+    std::ofstream out{path, std::ios::binary | std::ios::trunc};
+    out << text;
+    if (!out.flush())
+        fail("cannot write " + path.string());
+}
+
+json read_json(const fs::path& path)
+{
+    try
+    {
+        return json::parse(read_file(path));
+    }
+    catch (const json::exception& e)
+    {
+        fail(path.string() + ": " + e.what());
+    }
+}
+
+/// A TOML basic string literal.
+std::string toml_string(const std::string& s)
+{
+    std::string out = "\"";
+    for (const char c : s)
+    {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+/// Runs argv[0] with the arguments, output captured; returns (exit status, output).
+std::pair<int, std::string> run_command(const std::vector<std::string>& argv)
+{
+    int fds[2];
+    if (::pipe(fds) != 0)
+        fail(std::string("pipe: ") + std::strerror(errno));
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        fail(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0)
+    {
+        ::dup2(fds[1], 1);
+        ::dup2(fds[1], 2);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;)
+    {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    {}
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+// ---- HTTP / JSON-RPC client (status and readiness checks) ----
+
+/// One HTTP/1.1 request with an overall deadline; the body of a 200 response, else nullopt.
+std::optional<std::string> http_request(const std::string& host,
+                                        uint16_t port,
+                                        bool post,
+                                        const std::string& target,
+                                        const std::string& body,
+                                        std::chrono::milliseconds timeout)
+{
+    namespace asio = boost::asio;
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    asio::io_context ioc;
+    boost::system::error_code ec;
+    asio::ip::tcp::resolver resolver{ioc};
+    const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+    if (ec)
+        return std::nullopt;
+    beast::tcp_stream stream{ioc};
+    http::request<http::string_body> req{post ? http::verb::post : http::verb::get, target, 11};
+    req.set(http::field::host, host);
+    req.set(http::field::connection, "close");
+    if (post)
+    {
+        req.set(http::field::content_type, "application/json");
+        req.body() = body;
+    }
+    req.prepare_payload();
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    bool ok = false;
+    stream.expires_after(timeout);
+    stream.async_connect(endpoints, [&](beast::error_code e, const auto&) {
+        if (e)
+            return;
+        http::async_write(stream, req, [&](beast::error_code e2, size_t) {
+            if (e2)
+                return;
+            http::async_read(stream, buffer, res, [&](beast::error_code e3, size_t) { ok = !e3; });
+        });
+    });
+    ioc.run();
+    if (!ok || res.result() != http::status::ok)
+        return std::nullopt;
+    return std::move(res.body());
+}
+
+/// The `result` member of a JSON-RPC answer body (nullopt: no body, not JSON, or an error).
+std::optional<json> result_of(const std::optional<std::string>& body)
+{
+    if (!body)
+        return std::nullopt;
+    const json res = json::parse(*body, nullptr, false);
+    if (res.is_discarded() || !res.is_object() || !res.contains("result"))
+        return std::nullopt;
+    return res["result"];
+}
+
+/// A JSON-RPC call's `result` (nullopt on transport errors or an `error` answer).
+std::optional<json> rpc_call(const std::string& host,
+                             uint16_t port,
+                             const std::string& method,
+                             json params = json::array(),
+                             std::chrono::milliseconds timeout = std::chrono::seconds(3))
+{
+    const json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+    return result_of(http_request(host, port, true, "/", req.dump(), timeout));
+}
+
+/// GET of a CometBFT RPC route (`/status`, `/net_info`): its `result` object.
+std::optional<json> comet_get(const std::string& host, uint16_t port, const std::string& route)
+{
+    return result_of(http_request(host, port, false, route, "", std::chrono::seconds(3)));
+}
+
+// ---- keys ----
+
+std::vector<uint8_t> base64_decode(const std::string& s)
+{
+    std::vector<uint8_t> out(s.size());
+    size_t len = 0;
+    if (sodium_base642bin(out.data(), out.size(), s.data(), s.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        fail("bad base64 in a CometBFT key file");
+    out.resize(len);
+    return out;
+}
+
+std::string hex_lower(const uint8_t* p, size_t n)
+{
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string s;
+    for (size_t i = 0; i < n; ++i)
+    {
+        s += kDigits[p[i] >> 4];
+        s += kDigits[p[i] & 15];
+    }
+    return s;
+}
+
+/// CometBFT's node id: hex of the first 20 bytes of SHA-256(ed25519 public key), read from
+/// node_key.json (whose private key value is seed || public key, 64 bytes).
+std::string node_id_of(const fs::path& node_key_file)
+{
+    const json key = read_json(node_key_file);
+    const auto priv = base64_decode(key.at("priv_key").at("value").get<std::string>());
+    if (priv.size() != 64)
+        fail(node_key_file.string() + ": not an ed25519 key");
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, priv.data() + 32, 32);
+    return hex_lower(digest, 20);
+}
+
+// ---- chain.json ----
+
+/// One node of chain.json.
+struct NodeEntry
+{
+    unsigned index = 0;
+    std::string name;
+    fs::path home;  ///< absolute
+    std::string rpc_host;
+    uint16_t rpc_port = 0;
+    std::string comet_rpc_host;
+    uint16_t comet_rpc_port = 0;
+};
+
+struct ChainFile
+{
+    fs::path dir;
+    uint64_t chain_id = 0;
+    std::vector<NodeEntry> nodes;
+};
+
+ChainFile load_chain(const std::string& dir_arg)
+{
+    ChainFile chain;
+    chain.dir = fs::absolute(dir_arg).lexically_normal();
+    const fs::path file = chain.dir / kChainFile;
+    if (!fs::exists(file))
+        fail(file.string() + " not found (create the chain with `tern chain init --out DIR`)");
+    const json doc = read_json(file);
+    try
+    {
+        chain.chain_id = doc.at("chain_id").get<uint64_t>();
+        for (const auto& n : doc.at("nodes"))
+        {
+            NodeEntry e;
+            e.index = n.at("index").get<unsigned>();
+            e.name = n.at("name").get<std::string>();
+            e.home = (chain.dir / n.at("home").get<std::string>()).lexically_normal();
+            e.rpc_host = n.at("rpc_host").get<std::string>();
+            e.rpc_port = n.at("rpc_port").get<uint16_t>();
+            e.comet_rpc_host = n.at("cometbft_rpc_host").get<std::string>();
+            e.comet_rpc_port = n.at("cometbft_rpc_port").get<uint16_t>();
+            chain.nodes.push_back(std::move(e));
+        }
+    }
+    catch (const json::exception& e)
+    {
+        fail(file.string() + ": " + e.what());
+    }
+    return chain;
+}
+
+/// The nodes a command acts on: all, or the one `--node i` names.
+std::vector<const NodeEntry*> select_nodes(const ChainFile& chain, int node)
+{
+    std::vector<const NodeEntry*> out;
+    for (const auto& n : chain.nodes)
+        if (node < 0 || n.index == static_cast<unsigned>(node))
+            out.push_back(&n);
+    if (out.empty())
+        fail("no node " + std::to_string(node) + " in " + (chain.dir / kChainFile).string());
+    return out;
+}
+
+/// "host" to connect to for a listen address (0.0.0.0 means this machine).
+std::string connect_host(const std::string& listen_host)
+{
+    return listen_host == "0.0.0.0" || listen_host.empty() ? "127.0.0.1" : listen_host;
+}
+
+// ---- processes ----
+
+/// True if `pid` exists and is not a zombie (a killed node whose parent has not reaped it
+/// counts as gone).
+bool process_alive(pid_t pid)
+{
+    std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string stat;
+    if (!in || !std::getline(in, stat))
+        return false;
+    const auto close = stat.rfind(')');
+    return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+/// Parent pid of `pid` from /proc (0 if unknown).
+pid_t parent_of(pid_t pid)
+{
+    std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string stat;
+    if (!in || !std::getline(in, stat))
+        return 0;
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos)
+        return 0;
+    std::istringstream rest{stat.substr(close + 2)};
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    return ppid;
+}
+
+/// Every descendant of `root` (children, grandchildren, ...), e.g. the cometbft child.
+std::vector<pid_t> descendants(pid_t root)
+{
+    std::map<pid_t, std::vector<pid_t>> children;
+    for (const auto& entry : fs::directory_iterator("/proc"))
+    {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(name));
+        children[parent_of(pid)].push_back(pid);
+    }
+    std::vector<pid_t> out;
+    std::vector<pid_t> todo{root};
+    while (!todo.empty())
+    {
+        const pid_t p = todo.back();
+        todo.pop_back();
+        for (const pid_t c : children[p])
+        {
+            out.push_back(c);
+            todo.push_back(c);
+        }
+    }
+    return out;
+}
+
+/// The pid in HOME/tern.pid if that process is alive and is `tern node --home HOME` (a stale
+/// file or a reused pid gives nullopt).
+std::optional<pid_t> running_node_pid(const fs::path& home)
+{
+    std::ifstream in{home / kPidFile};
+    long pid = 0;
+    if (!in || !(in >> pid) || pid <= 0 || !process_alive(static_cast<pid_t>(pid)))
+        return std::nullopt;
+    const std::string proc = "/proc/" + std::to_string(pid);
+    const std::string cmdline = [&] {
+        std::ifstream c{proc + "/cmdline", std::ios::binary};
+        std::ostringstream s;
+        s << c.rdbuf();
+        return s.str();
+    }();
+    std::vector<std::string> args;
+    for (size_t at = 0; at < cmdline.size();)
+    {
+        const size_t end = cmdline.find('\0', at);
+        args.push_back(cmdline.substr(at, end == std::string::npos ? end : end - at));
+        at = end == std::string::npos ? cmdline.size() : end + 1;
+    }
+    std::error_code ec;
+    const fs::path cwd = fs::read_symlink(proc + "/cwd", ec);
+    for (size_t i = 0; i < args.size(); ++i)
+    {
+        std::string value;
+        if (args[i] == "--home" && i + 1 < args.size())
+            value = args[i + 1];
+        else if (args[i].rfind("--home=", 0) == 0)
+            value = args[i].substr(7);
+        else
+            continue;
+        fs::path p{value};
+        if (p.is_relative())
+            p = cwd / p;
+        if (fs::equivalent(p, home, ec))
+            return static_cast<pid_t>(pid);
+    }
+    return std::nullopt;
+}
+
+/// Last `n` lines of a log file (for error messages).
+std::string tail_lines(const fs::path& file, size_t n)
+{
+    std::ifstream in{file};
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+    {
+        lines.push_back(line);
+        if (lines.size() > n)
+            lines.erase(lines.begin());
+    }
+    std::string out;
+    for (const auto& l : lines)
+        out += "    " + l + "\n";
+    return out;
+}
+
+// ---- tern chain init ----
+
+struct InitOptions
+{
+    unsigned validators = 4;
+    uint64_t chain_id = 7777;
+    std::string out;
+    unsigned rpc_port = 8545;
+    unsigned base_port = 26656;
+    std::string rpc_host = "127.0.0.1";
+    std::vector<std::string> hosts;
+    bool create_empty_blocks = false;
+    unsigned block_time_ms = 500;
+    uint64_t gas_limit = 200'000'000;
+    unsigned mempool_size = 50'000;
+    std::string abci = "unix";
+    std::string log_level = "info";
+    bool force = false;
+};
+
+/// Ports and addresses of node i.
+struct NodePlan
+{
+    std::string name;
+    std::string host;  ///< where other validators reach it (P2P)
+    unsigned rpc_port = 0;
+    unsigned p2p_port = 0;
+    unsigned comet_rpc_port = 0;
+    unsigned abci_port = 0;
+    std::string node_id;
+    std::string validator_address;
+    json validator_pub_key;
+};
+
+/// Sets `key = value` (value already a TOML literal) in CometBFT's generated config.toml,
+/// keeping its comments and layout; every key must already be present in its section.
+std::string set_toml_keys(const std::string& text,
+                          const std::map<std::string, std::map<std::string, std::string>>& keys)
+{
+    std::set<std::string> done;
+    std::istringstream in{text};
+    std::string out;
+    std::string section;
+    for (std::string line; std::getline(in, line);)
+    {
+        const auto first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] == '[')
+        {
+            const auto close = line.find(']', first);
+            section = line.substr(first + 1, close - first - 1);
+        }
+        else if (first != std::string::npos && line[first] != '#')
+        {
+            const auto eq = line.find('=');
+            if (eq != std::string::npos)
+            {
+                std::string key = line.substr(first, eq - first);
+                key.erase(key.find_last_not_of(" \t") + 1);
+                const auto sec = keys.find(section);
+                if (sec != keys.end())
+                    if (const auto kv = sec->second.find(key); kv != sec->second.end())
+                    {
+                        line = key + " = " + kv->second;
+                        done.insert(section + "." + key);
+                    }
+            }
+        }
+        out += line + "\n";
+    }
+    for (const auto& [sec, kvs] : keys)
+        for (const auto& [key, value] : kvs)
+            if (!done.contains(sec + "." + key))
+                fail("config.toml written by cometbft has no " +
+                     (sec.empty() ? key : sec + "." + key) + " (unexpected CometBFT version?)");
+    return out;
+}
+
+/// Parses TOML text with toml++ (a check that what we wrote is valid).
+toml::table parse_toml(const std::string& text, const std::string& what)
+{
+    try
+    {
+        return toml::parse(text, what);
+    }
+    catch (const toml::parse_error& e)
+    {
+        fail(what + ": invalid TOML written: " + std::string(e.description()));
+    }
+}
+
+std::string utc_rfc3339(std::time_t t)
+{
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string ms(unsigned v)
+{
+    return toml_string(std::to_string(v) + "ms");
+}
+
+void chain_init(const InitOptions& o)
+{
+    if (o.validators < 1 || o.validators > 64)
+        fail("--validators must be 1..64");
+    if (o.chain_id == 0)
+        fail("--chain-id must be positive");
+    if (o.block_time_ms > 60'000)
+        fail("--block-time is in milliseconds, at most 60000");
+    if (o.abci != "unix" && o.abci != "tcp")
+        fail("--abci must be unix or tcp");
+    const bool separate = !o.hosts.empty();
+    if (separate && o.hosts.size() != o.validators)
+        fail("--hosts needs one host per validator (" + std::to_string(o.validators) + ")");
+    // On one machine the nodes' ports are spread (+1 RPC, +10 CometBFT per node); on separate
+    // machines every node uses the base ports.
+    const unsigned spread = separate ? 0 : o.validators - 1;
+    if (o.rpc_port + spread > 65535 || o.base_port + 10 * spread + 2 > 65535 || o.rpc_port == 0 ||
+        o.base_port == 0)
+        fail("ports out of range");
+
+    const fs::path dir = fs::absolute(o.out).lexically_normal();
+    if (fs::exists(dir) && !fs::is_directory(dir))
+        fail(dir.string() + " exists and is not a directory");
+    if (fs::exists(dir) && !fs::is_empty(dir))
+    {
+        if (!o.force)
+            fail(dir.string() + " is not empty (use --force to replace a chain there)");
+        // Only our own files go: chain.json, genesis.json and node<i> folders with a node.toml,
+        // and never while a node of the old chain runs.
+        for (const auto& entry : fs::directory_iterator(dir))
+        {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_directory() && fs::exists(entry.path() / "node.toml"))
+            {
+                if (const auto pid = running_node_pid(entry.path()))
+                    fail(name + " is running (pid " + std::to_string(*pid) +
+                         "); stop it with `tern chain down` first");
+                fs::remove_all(entry.path());
+            }
+            else if (name == kChainFile || name == "genesis.json")
+                fs::remove(entry.path());
+        }
+    }
+    fs::create_directories(dir);
+
+    const auto cometbft = find_cometbft();
+    if (!cometbft)
+        fail(
+            "cometbft not found (set TERN_COMETBFT or run scripts/setup, which installs it "
+            "with `go install`)");
+    if (sodium_init() < 0)
+        fail("libsodium failed to initialize");
+
+    // 1. Keys and default configuration of every node, by the pinned cometbft itself.
+    std::vector<NodePlan> plan(o.validators);
+    for (unsigned i = 0; i < o.validators; ++i)
+    {
+        NodePlan& n = plan[i];
+        const unsigned k = separate ? 0 : i;
+        n.name = "node" + std::to_string(i);
+        n.host = separate ? o.hosts[i] : "127.0.0.1";
+        n.rpc_port = o.rpc_port + k;
+        n.p2p_port = o.base_port + 10 * k;
+        n.comet_rpc_port = o.base_port + 10 * k + 1;
+        n.abci_port = o.base_port + 10 * k + 2;
+        const fs::path home = dir / n.name;
+        fs::create_directories(home / "logs");
+        const auto [status, output] =
+            run_command({*cometbft, "init", "--home", (home / "cometbft").string()});
+        if (status != 0)
+            fail("cometbft init failed for " + n.name + ":\n" + output);
+        const fs::path config = home / "cometbft" / "config";
+        n.node_id = node_id_of(config / "node_key.json");
+        const json pv = read_json(config / "priv_validator_key.json");
+        n.validator_address = pv.at("address").get<std::string>();
+        n.validator_pub_key = pv.at("pub_key");
+    }
+
+    // 2. One CometBFT genesis for all: every node a validator with power 10.
+    const std::time_t now = std::time(nullptr);
+    json genesis = read_json(dir / plan[0].name / "cometbft" / "config" / "genesis.json");
+    genesis["genesis_time"] = utc_rfc3339(now);
+    genesis["chain_id"] = "tern-" + std::to_string(o.chain_id);
+    genesis["initial_height"] = "1";
+    genesis["consensus_params"]["block"]["max_bytes"] = "4194304";
+    genesis["consensus_params"]["block"]["max_gas"] = "-1";
+    genesis["app_hash"] = "";
+    genesis["validators"] = json::array();
+    for (const auto& n : plan)
+        genesis["validators"].push_back({{"address", n.validator_address},
+                                         {"pub_key", n.validator_pub_key},
+                                         {"power", "10"},
+                                         {"name", n.name}});
+    const std::string genesis_text = genesis.dump(2) + "\n";
+
+    // 3. The EVM genesis: `tern dev`'s accounts and rules, this chain id, the block gas limit.
+    chain::GenesisSpec evm = chain::dev_genesis(o.chain_id, static_cast<uint64_t>(now));
+    evm.gas_limit = o.gas_limit;
+    evm.config.gas_limit = o.gas_limit;
+    write_file(dir / "genesis.json", chain::genesis_to_json(evm).dump(2) + "\n");
+
+    // 4. Per node: CometBFT's genesis and config.toml, and node.toml.
+    json chain_nodes = json::array();
+    for (unsigned i = 0; i < o.validators; ++i)
+    {
+        const NodePlan& n = plan[i];
+        const fs::path home = dir / n.name;
+        const fs::path config_dir = home / "cometbft" / "config";
+        write_file(config_dir / "genesis.json", genesis_text);
+
+        std::string peers;
+        for (const auto& p : plan)
+            if (&p != &n)
+                peers += (peers.empty() ? "" : ",") + p.node_id + "@" + p.host + ":" +
+                         std::to_string(p.p2p_port);
+        const std::string abci_node = o.abci == "unix"
+                                          ? "unix://abci.sock"
+                                          : "tcp://127.0.0.1:" + std::to_string(n.abci_port);
+        const std::string abci_comet =
+            o.abci == "unix" ? "unix://" + (home / "abci.sock").string() : abci_node;
+        if (o.abci == "unix" && (home / "abci.sock").string().size() > 100)
+            fail("unix socket path too long: " + (home / "abci.sock").string() +
+                 " (use a shorter --out or --abci tcp)");
+        const std::string p2p_listen =
+            (separate ? "tcp://0.0.0.0:" : "tcp://127.0.0.1:") + std::to_string(n.p2p_port);
+        std::map<std::string, std::map<std::string, std::string>> keys{
+            {"",
+             {{"proxy_app", toml_string(abci_comet)},
+              {"moniker", toml_string(n.name)},
+              {"log_level", toml_string(o.log_level)}}},
+            {"rpc",
+             {{"laddr", toml_string("tcp://127.0.0.1:" + std::to_string(n.comet_rpc_port))}}},
+            {"p2p",
+             {{"laddr", toml_string(p2p_listen)},
+              {"external_address",
+               toml_string(separate ? n.host + ":" + std::to_string(n.p2p_port) : "")},
+              {"persistent_peers", toml_string(peers)},
+              {"addr_book_strict", "false"},
+              {"allow_duplicate_ip", "true"},
+              {"flush_throttle_timeout", ms(10)},
+              {"send_rate", "20480000"},
+              {"recv_rate", "20480000"},
+              {"persistent_peers_max_dial_period", toml_string("5s")}}},
+            {"mempool",
+             {{"size", std::to_string(o.mempool_size)},
+              {"cache_size", std::to_string(2 * o.mempool_size)},
+              {"recheck", "true"},
+              {"broadcast", "true"}}},
+            {"consensus",
+             {{"timeout_propose", ms(1000)},
+              {"timeout_propose_delta", ms(200)},
+              {"timeout_prevote", ms(500)},
+              {"timeout_prevote_delta", ms(200)},
+              {"timeout_precommit", ms(500)},
+              {"timeout_precommit_delta", ms(200)},
+              {"timeout_commit", ms(o.block_time_ms)},
+              {"create_empty_blocks", o.create_empty_blocks ? "true" : "false"},
+              {"create_empty_blocks_interval", toml_string("0s")},
+              {"peer_gossip_sleep_duration", ms(20)}}},
+            // Tern indexes transactions itself (receipts, logs); CometBFT's index would be a
+            // second copy.
+            {"tx_index", {{"indexer", toml_string("null")}}},
+        };
+        const fs::path config_file = config_dir / "config.toml";
+        const std::string config_text = set_toml_keys(read_file(config_file), keys);
+        const toml::table parsed = parse_toml(config_text, config_file.string());
+        if (parsed["p2p"]["persistent_peers"].value_or(std::string{}) != peers)
+            fail(config_file.string() + ": persistent_peers did not round-trip");
+        write_file(config_file, config_text);
+
+        std::ostringstream node_toml;
+        node_toml << "# Tern validator " << n.name << " of chain " << o.chain_id
+                  << " (written by `tern chain init`); read by `tern node --home " << home.string()
+                  << "`.\n"
+                  << "# Relative paths are resolved against this file's folder.\n"
+                  << "genesis = " << toml_string("../genesis.json") << "\n"
+                  << "data_dir = " << toml_string("data") << "\n"
+                  << "rpc_host = " << toml_string(o.rpc_host) << "\n"
+                  << "rpc_port = " << n.rpc_port << "\n"
+                  << "abci_address = " << toml_string(abci_node) << "\n"
+                  << "cometbft_home = " << toml_string("cometbft") << "\n"
+                  << "cometbft_rpc = "
+                  << toml_string("http://127.0.0.1:" + std::to_string(n.comet_rpc_port)) << "\n"
+                  << "spawn_cometbft = true\n";
+        parse_toml(node_toml.str(), (home / "node.toml").string());
+        write_file(home / "node.toml", node_toml.str());
+
+        const std::string rpc_connect =
+            separate && o.rpc_host == "0.0.0.0" ? n.host : connect_host(o.rpc_host);
+        chain_nodes.push_back({
+            {"index", i},
+            {"name", n.name},
+            {"home", n.name},
+            {"host", n.host},
+            {"rpc_host", rpc_connect},
+            {"rpc_port", n.rpc_port},
+            {"rpc_url", "http://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
+            {"ws_url", "ws://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
+            {"cometbft_rpc_host", "127.0.0.1"},
+            {"cometbft_rpc_port", n.comet_rpc_port},
+            {"p2p_port", n.p2p_port},
+            {"abci_address", abci_node},
+            {"node_id", n.node_id},
+            {"validator_address", n.validator_address},
+        });
+    }
+
+    const json summary = {
+        {"chain_id", o.chain_id},
+        {"cometbft_chain_id", "tern-" + std::to_string(o.chain_id)},
+        {"genesis_time", utc_rfc3339(now)},
+        {"block_time_ms", o.block_time_ms},
+        {"create_empty_blocks", o.create_empty_blocks},
+        {"gas_limit", o.gas_limit},
+        {"nodes", chain_nodes},
+    };
+    write_file(dir / kChainFile, summary.dump(2) + "\n");
+
+    std::printf("Chain %llu (CometBFT chain id tern-%llu): %u validators in %s\n",
+                static_cast<unsigned long long>(o.chain_id),
+                static_cast<unsigned long long>(o.chain_id), o.validators, dir.c_str());
+    for (const auto& n : chain_nodes)
+        std::printf("  %-7s RPC %-24s P2P %s:%u  node id %s\n",
+                    n["name"].get<std::string>().c_str(), n["rpc_url"].get<std::string>().c_str(),
+                    n["host"].get<std::string>().c_str(), n["p2p_port"].get<unsigned>(),
+                    n["node_id"].get<std::string>().c_str());
+    std::printf("Start it with: tern chain up %s\n", dir.c_str());
+}
+
+// ---- tern chain up ----
+
+/// True once the node's RPC answers eth_chainId with the chain's id.
+bool rpc_ready(const NodeEntry& n, uint64_t chain_id, std::string* wrong)
+{
+    const auto r = rpc_call(n.rpc_host, n.rpc_port, "eth_chainId", json::array(),
+                            std::chrono::milliseconds(1000));
+    if (!r || !r->is_string())
+        return false;
+    const uint64_t got = std::stoull(r->get<std::string>(), nullptr, 16);
+    if (got != chain_id)
+        *wrong = "port " + std::to_string(n.rpc_port) + " answers chain id " + std::to_string(got) +
+                 ", not " + std::to_string(chain_id) + " (another chain uses the port?)";
+    return got == chain_id;
+}
+
+void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
+{
+    const ChainFile chain = load_chain(dir_arg);
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        fail("cannot find the tern binary (/proc/self/exe)");
+
+    struct Started
+    {
+        const NodeEntry* node;
+        pid_t pid;
+    };
+    std::vector<Started> started;
+    for (const NodeEntry* n : select_nodes(chain, node))
+    {
+        if (const auto pid = running_node_pid(n->home))
+        {
+            std::printf("%s already running (pid %d)\n", n->name.c_str(), static_cast<int>(*pid));
+            continue;
+        }
+        fs::create_directories(n->home / "logs");
+        const std::string log = (n->home / "logs" / "tern.log").string();
+        const std::string pid_file = (n->home / kPidFile).string();
+        const std::string home = n->home.string();
+        std::fflush(stdout);
+        const pid_t pid = ::fork();
+        if (pid < 0)
+            fail(std::string("fork: ") + std::strerror(errno));
+        if (pid == 0)
+        {
+            // The node outlives this command: own session, output to its log, no terminal.
+            ::setsid();
+            const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            const int in = ::open("/dev/null", O_RDONLY);
+            if (out < 0 || in < 0)
+                ::_exit(126);
+            ::dup2(in, 0);
+            ::dup2(out, 1);
+            ::dup2(out, 2);
+            ::close(in);
+            ::close(out);
+            if (FILE* f = std::fopen(pid_file.c_str(), "w"))
+            {
+                std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
+                std::fclose(f);
+            }
+            ::execl(self.c_str(), "tern", "node", "--home", home.c_str(),
+                    static_cast<char*>(nullptr));
+            std::fprintf(stderr, "exec %s: %s\n", self.c_str(), std::strerror(errno));
+            ::_exit(127);
+        }
+        started.push_back({n, pid});
+    }
+
+    const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+    std::string problems;
+    for (const auto& s : started)
+    {
+        std::string wrong;
+        bool ready = false;
+        bool exited = false;
+        while (Clock::now() < deadline)
+        {
+            int status = 0;
+            if (::waitpid(s.pid, &status, WNOHANG) == s.pid)
+            {
+                exited = true;
+                break;
+            }
+            if (rpc_ready(*s.node, chain.chain_id, &wrong))
+            {
+                ready = true;
+                break;
+            }
+            if (!wrong.empty())
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (ready)
+            continue;
+        const fs::path log = s.node->home / "logs" / "tern.log";
+        problems +=
+            s.node->name + ": " +
+            (exited           ? std::string("exited")
+             : !wrong.empty() ? wrong
+                              : "RPC not answering after " + std::to_string(timeout_s) + " s") +
+            "; end of " + log.string() + ":\n" + tail_lines(log, 15);
+    }
+    for (const auto& n : select_nodes(chain, node))
+        std::printf(
+            "%-7s %s  (pid %s, logs %s)\n", n->name.c_str(),
+            ("http://" + n->rpc_host + ":" + std::to_string(n->rpc_port)).c_str(),
+            [&] {
+                const auto pid = running_node_pid(n->home);
+                return pid ? std::to_string(*pid) : std::string("-");
+            }()
+                .c_str(),
+            (n->home / "logs").c_str());
+    if (!problems.empty())
+        fail("not every node came up:\n" + problems);
+}
+
+// ---- tern chain down ----
+
+void chain_down(const std::string& dir_arg, int node, bool kill_hard, unsigned timeout_s)
+{
+    const ChainFile chain = load_chain(dir_arg);
+    struct Victim
+    {
+        const NodeEntry* node;
+        pid_t pid;
+        std::vector<pid_t> children;
+    };
+    std::vector<Victim> victims;
+    for (const NodeEntry* n : select_nodes(chain, node))
+    {
+        const auto pid = running_node_pid(n->home);
+        if (!pid)
+        {
+            std::printf("%s not running\n", n->name.c_str());
+            std::error_code ec;
+            fs::remove(n->home / kPidFile, ec);
+            continue;
+        }
+        victims.push_back({n, *pid, descendants(*pid)});
+    }
+    // kill -9 takes the node and its cometbft down at once (a crash of the whole validator);
+    // SIGTERM lets tern stop its cometbft child first.
+    for (const auto& v : victims)
+    {
+        ::kill(v.pid, kill_hard ? SIGKILL : SIGTERM);
+        if (kill_hard)
+            for (const pid_t c : v.children)
+                ::kill(c, SIGKILL);
+    }
+    auto all_gone = [&] {
+        for (const auto& v : victims)
+        {
+            if (process_alive(v.pid))
+                return false;
+            for (const pid_t c : v.children)
+                if (process_alive(c))
+                    return false;
+        }
+        return true;
+    };
+    const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+    while (!all_gone() && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!all_gone())
+    {
+        std::fprintf(stderr, "some processes ignored SIGTERM for %u s: sending SIGKILL\n",
+                     timeout_s);
+        for (const auto& v : victims)
+        {
+            ::kill(v.pid, SIGKILL);
+            for (const pid_t c : v.children)
+                ::kill(c, SIGKILL);
+        }
+        const auto hard_deadline = Clock::now() + std::chrono::seconds(10);
+        while (!all_gone() && Clock::now() < hard_deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    for (const auto& v : victims)
+    {
+        // Leftover children (none normally: cometbft exits with its parent) are killed, too.
+        for (const pid_t c : v.children)
+            if (process_alive(c) && parent_of(c) == 1)
+                ::kill(c, SIGKILL);
+        std::error_code ec;
+        fs::remove(v.node->home / kPidFile, ec);
+        std::printf("%s stopped (pid %d%s)\n", v.node->name.c_str(), static_cast<int>(v.pid),
+                    kill_hard ? ", SIGKILL" : "");
+    }
+    if (!all_gone())
+        fail("some node processes are still alive");
+}
+
+// ---- tern chain status ----
+
+json node_status(const NodeEntry& n)
+{
+    json s = {{"index", n.index}, {"name", n.name}};
+    const auto pid = running_node_pid(n.home);
+    s["running"] = pid.has_value();
+    s["pid"] = pid ? json(*pid) : json(nullptr);
+    s["rpc_url"] = "http://" + n.rpc_host + ":" + std::to_string(n.rpc_port);
+    s["height"] = nullptr;
+    s["app_hash"] = nullptr;
+    s["catching_up"] = nullptr;
+    s["peers"] = nullptr;
+    s["block_number"] = nullptr;
+    s["block_hash"] = nullptr;
+    s["state_root"] = nullptr;
+    if (const auto st = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/status"))
+    {
+        const auto& sync = (*st)["sync_info"];
+        if (sync.is_object())
+        {
+            s["height"] = std::stoull(sync.value("latest_block_height", "0"));
+            s["app_hash"] = sync.value("latest_app_hash", "");
+            s["catching_up"] = sync.value("catching_up", false);
+        }
+    }
+    if (const auto net = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/net_info"))
+        s["peers"] = std::stoull(net->value("n_peers", "0"));
+    if (const auto b = rpc_call(n.rpc_host, n.rpc_port, "eth_getBlockByNumber", {"latest", false});
+        b && b->is_object())
+    {
+        s["block_number"] = std::stoull(b->value("number", "0x0"), nullptr, 16);
+        s["block_hash"] = b->value("hash", "");
+        s["state_root"] = b->value("stateRoot", "");
+    }
+    return s;
+}
+
+void chain_status(const std::string& dir_arg, int node, bool as_json)
+{
+    const ChainFile chain = load_chain(dir_arg);
+    json out = json::array();
+    for (const NodeEntry* n : select_nodes(chain, node))
+        out.push_back(node_status(*n));
+    if (as_json)
+    {
+        std::printf("%s\n", out.dump(2).c_str());
+        return;
+    }
+    auto str = [](const json& v) {
+        if (v.is_null())
+            return std::string("-");
+        if (v.is_string())
+            return v.get<std::string>();
+        if (v.is_boolean())
+            return std::string(v.get<bool>() ? "yes" : "no");
+        return v.dump();
+    };
+    std::printf("%-7s %-8s %-8s %-6s %-8s %-68s %s\n", "node", "running", "height", "peers",
+                "block", "block hash", "app hash");
+    for (const auto& s : out)
+        std::printf("%-7s %-8s %-8s %-6s %-8s %-68s %s\n", str(s["name"]).c_str(),
+                    s["running"].get<bool>() ? ("pid " + str(s["pid"])).c_str() : "no",
+                    str(s["height"]).c_str(), str(s["peers"]).c_str(),
+                    str(s["block_number"]).c_str(), str(s["block_hash"]).c_str(),
+                    str(s["app_hash"]).c_str());
+}
+
+}  // namespace
+
+void register_chain_commands(CLI::App& app)
+{
+    auto* chain =
+        app.add_subcommand("chain", "Multi-validator chains on CometBFT: init, up, down, status");
+    chain->require_subcommand(1);
+
+    auto init_opts = std::make_shared<InitOptions>();
+    auto* init = chain->add_subcommand(
+        "init", "Write genesis, keys and configs of an N-validator chain into a directory");
+    init->add_option("--validators,-n", init_opts->validators, "Number of validators")
+        ->capture_default_str();
+    init->add_option("--chain-id", init_opts->chain_id,
+                     "EVM chain id (CometBFT's chain id is tern-<ID>)")
+        ->capture_default_str();
+    init->add_option("--out,-o", init_opts->out, "Directory to create")->required();
+    init->add_option("--rpc-port", init_opts->rpc_port, "JSON-RPC port of node 0 (node i: +i)")
+        ->capture_default_str();
+    init->add_option("--base-port", init_opts->base_port,
+                     "CometBFT P2P port of node 0; node i uses base+10i (P2P), base+10i+1 "
+                     "(CometBFT RPC), base+10i+2 (ABCI with --abci tcp)")
+        ->capture_default_str();
+    init->add_option("--rpc-host", init_opts->rpc_host,
+                     "JSON-RPC listen address (0.0.0.0 to serve other machines)")
+        ->capture_default_str();
+    init->add_option("--hosts", init_opts->hosts,
+                     "Validators on separate machines: one host/IP per validator, comma "
+                     "separated (all nodes then use the base ports)")
+        ->delimiter(',');
+    init->add_flag("--create-empty-blocks", init_opts->create_empty_blocks,
+                   "Make blocks when idle, too (default: only when transactions arrive)");
+    init->add_option("--block-time", init_opts->block_time_ms,
+                     "CometBFT timeout_commit in ms: the pause after each block")
+        ->capture_default_str();
+    init->add_option("--gas-limit", init_opts->gas_limit, "Block gas limit")->capture_default_str();
+    init->add_option("--mempool-size", init_opts->mempool_size,
+                     "CometBFT mempool size in transactions (cache: twice that)")
+        ->capture_default_str();
+    init->add_option("--abci", init_opts->abci,
+                     "ABCI connection between cometbft and tern: unix (socket in the node "
+                     "folder) or tcp")
+        ->capture_default_str();
+    init->add_option("--log-level", init_opts->log_level, "CometBFT log_level")
+        ->capture_default_str();
+    init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
+    init->callback([init_opts] { chain_init(*init_opts); });
+
+    struct RunOptions
+    {
+        std::string dir;
+        int node = -1;
+        unsigned timeout = 60;
+        bool kill = false;
+        bool json = false;
+    };
+    auto run = std::make_shared<RunOptions>();
+
+    auto* up = chain->add_subcommand(
+        "up", "Start the chain's nodes in the background (logs in DIR/node<i>/logs)");
+    up->add_option("dir", run->dir, "Chain directory (from tern chain init)")->required();
+    up->add_option("--node", run->node, "Start only node i");
+    up->add_option("--timeout", run->timeout, "Seconds to wait for each RPC to answer")
+        ->capture_default_str();
+    up->callback([run] { chain_up(run->dir, run->node, run->timeout); });
+
+    auto* down = chain->add_subcommand("down", "Stop the chain's nodes (SIGTERM, or SIGKILL)");
+    down->add_option("dir", run->dir, "Chain directory")->required();
+    down->add_option("--node", run->node, "Stop only node i");
+    down->add_flag("--kill", run->kill, "SIGKILL the node and its cometbft (a crash)");
+    down->add_option("--timeout", run->timeout, "Seconds before SIGTERM becomes SIGKILL")
+        ->capture_default_str();
+    down->callback([run] { chain_down(run->dir, run->node, run->kill, run->timeout); });
+
+    auto* status = chain->add_subcommand(
+        "status", "Per node: running, CometBFT height, peers, app hash, Ethereum head");
+    status->add_option("dir", run->dir, "Chain directory")->required();
+    status->add_option("--node", run->node, "Only node i");
+    status->add_flag("--json", run->json, "Machine-readable output");
+    status->callback([run] { chain_status(run->dir, run->node, run->json); });
+}
+
+}  // namespace tern::tools
