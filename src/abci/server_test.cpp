@@ -186,6 +186,21 @@ TEST(AbciServer, EchoInfoFlushAnsweredInOrderOverUnixSocket)
     EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+TEST(AbciServer, StringFieldsCarryArbitraryBytes)
+{
+    // CometBFT (Go) never checks UTF-8: a Query path or Echo from a client may hold any bytes.
+    TestApp app;
+    Server server(app, {.address = "tcp://127.0.0.1:0"});
+    auto bound = server.start();
+    ASSERT_TRUE(bound) << bound.error();
+    Client client(*bound);
+    client.send(echo(std::string("\xff\xfe\x00!", 4)));
+    client.send(flush());
+    auto response = client.receive();
+    ASSERT_TRUE(response && response->has_echo());
+    EXPECT_EQ(response->echo().message(), std::string("\xff\xfe\x00!", 4));
+}
+
 TEST(AbciServer, ResponsesWaitForFlush)
 {
     TestApp app;
