@@ -133,6 +133,14 @@ private:
     FrameDecoder decoder_;
 };
 
+/// Starts `server`; the test fails if it cannot (the address is then empty).
+BoundAddress start(Server& server)
+{
+    auto bound = server.start();
+    EXPECT_TRUE(bound) << bound.error();
+    return bound ? *bound : BoundAddress{};
+}
+
 Request echo(std::string message)
 {
     Request request;
@@ -164,11 +172,10 @@ TEST(AbciServer, EchoInfoFlushAnsweredInOrderOverUnixSocket)
     TestApp app;
     const std::string path = socket_path("order");
     Server server(app, {.address = "unix://" + path});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    EXPECT_EQ(bound->url, "unix://" + path);
-    EXPECT_EQ(bound->port, 0);
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    EXPECT_EQ(bound.url, "unix://" + path);
+    EXPECT_EQ(bound.port, 0);
+    Client client(bound);
     client.send(echo("hello"));
     client.send(info("0.38.26"));
     client.send(flush());
@@ -191,9 +198,8 @@ TEST(AbciServer, StringFieldsCarryArbitraryBytes)
     // CometBFT (Go) never checks UTF-8: a Query path or Echo from a client may hold any bytes.
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0"});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    Client client(bound);
     client.send(echo(std::string("\xff\xfe\x00!", 4)));
     client.send(flush());
     auto response = client.receive();
@@ -205,11 +211,10 @@ TEST(AbciServer, ResponsesWaitForFlush)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0"});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    EXPECT_NE(bound->port, 0);
-    EXPECT_EQ(bound->url, "tcp://127.0.0.1:" + std::to_string(bound->port));
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    EXPECT_NE(bound.port, 0);
+    EXPECT_EQ(bound.url, "tcp://127.0.0.1:" + std::to_string(bound.port));
+    Client client(bound);
     client.send(echo("buffered"));
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(client.available(), 0u);
@@ -225,9 +230,8 @@ TEST(AbciServer, PipelinedRequestsInOneWriteKeepTheirOrder)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0", .flush_bytes = 4096});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    Client client(bound);
     constexpr int kCount = 2000;
     std::string batch;
     for (int i = 0; i < kCount; ++i)
@@ -255,10 +259,9 @@ TEST(AbciServer, ApplicationExceptionIsReportedAndClosesOnlyThatConnection)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0"});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client failing(*bound);
-    Client healthy(*bound);
+    const BoundAddress bound = start(server);
+    Client failing(bound);
+    Client healthy(bound);
     Request query;
     query.mutable_query()->set_path("/store");
     failing.send(echo("before"));
@@ -283,9 +286,8 @@ TEST(AbciServer, OversizedMessageIsRefusedBeforeItsBody)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0", .max_message_bytes = 1024});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    Client client(bound);
     std::string prefix;
     append_uvarint(prefix, 1025);
     client.send_raw(prefix);  // no body: the length alone is refused
@@ -299,10 +301,9 @@ TEST(AbciServer, MalformedAndEmptyRequestsGetExceptions)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0"});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
+    const BoundAddress bound = start(server);
     {
-        Client client(*bound);
+        Client client(bound);
         std::string frame;
         append_frame(frame, "\xff\xff\xff");  // not a protobuf message
         client.send_raw(frame);
@@ -312,14 +313,14 @@ TEST(AbciServer, MalformedAndEmptyRequestsGetExceptions)
         EXPECT_FALSE(client.receive());
     }
     {
-        Client client(*bound);
+        Client client(bound);
         client.send_raw(std::string(1, '\0'));  // an empty Request: no value
         auto response = client.receive();
         ASSERT_TRUE(response && response->has_exception());
         EXPECT_EQ(response->exception().error(), "unknown request from client");
     }
     {
-        Client client(*bound);
+        Client client(bound);
         client.send_raw(std::string(10, '\xff'));  // varint longer than 64 bits
         auto response = client.receive();
         ASSERT_TRUE(response && response->has_exception());
@@ -333,10 +334,9 @@ TEST(AbciServer, ConnectionsAreServedConcurrently)
     TestApp app;
     app.hold_finalize = true;
     Server server(app, {.address = "unix://" + socket_path("concurrent")});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client consensus(*bound);
-    Client query(*bound);
+    const BoundAddress bound = start(server);
+    Client consensus(bound);
+    Client query(bound);
     Request finalize;
     finalize.mutable_finalize_block()->set_height(5);
     consensus.send(finalize);
@@ -366,10 +366,9 @@ TEST(AbciServer, StopClosesIdleConnectionsAndWaitsForTheApplication)
     TestApp app;
     app.hold_finalize = true;
     Server server(app, {.address = "tcp://127.0.0.1:0"});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client idle(*bound);
-    Client busy(*bound);
+    const BoundAddress bound = start(server);
+    Client idle(bound);
+    Client busy(bound);
     Request finalize;
     finalize.mutable_finalize_block()->set_height(1);
     busy.send(finalize);
@@ -393,13 +392,12 @@ TEST(AbciServer, ConnectionLimit)
 {
     TestApp app;
     Server server(app, {.address = "tcp://127.0.0.1:0", .max_connections = 1});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client first(*bound);
+    const BoundAddress bound = start(server);
+    Client first(bound);
     first.send(echo("1"));
     first.send(flush());
     ASSERT_TRUE(first.receive());
-    Client second(*bound);
+    Client second(bound);
     second.send(echo("2"));
     second.send(flush());
     EXPECT_FALSE(second.receive());
@@ -416,9 +414,8 @@ TEST(AbciServer, UnixSocketPathHandling)
     }
     ASSERT_EQ(std::filesystem::symlink_status(path).type(), std::filesystem::file_type::socket);
     Server server(app, {.address = "unix://" + path});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
-    Client client(*bound);
+    const BoundAddress bound = start(server);
+    Client client(bound);
     client.send(echo("x"));
     client.send(flush());
     EXPECT_TRUE(client.receive());
@@ -466,17 +463,16 @@ TEST(AbciServer, LogSinkSeesConnections)
                             std::lock_guard lock(mu);
                             lines.emplace_back(line);
                         }});
-    auto bound = server.start();
-    ASSERT_TRUE(bound) << bound.error();
+    const BoundAddress bound = start(server);
     {
-        Client client(*bound);
+        Client client(bound);
         client.send(flush());
         ASSERT_TRUE(client.receive());
     }
     server.stop();
     std::lock_guard lock(mu);
     ASSERT_EQ(lines.size(), 3u);
-    EXPECT_EQ(lines[0], "abci: listening on " + bound->url);
+    EXPECT_EQ(lines[0], "abci: listening on " + bound.url);
     EXPECT_EQ(lines[1], "abci: connection 1 opened");
     EXPECT_EQ(lines[2], "abci: connection 1 closed: peer closed");
 }
