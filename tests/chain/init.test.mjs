@@ -1,0 +1,176 @@
+// `tern chain init`: the directory layout, the shared CometBFT genesis, config.toml values, the
+// EVM genesis, node.toml, refusal of a non-empty directory, and that the pinned cometbft accepts
+// the result: four cometbft processes on the generated homes (with CometBFT's built-in kvstore
+// app instead of Tern) connect to each other and commit a transaction.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { CHAIN_ID, TERN_BIN, comet, sleep, waitFor } from "./lib/chain.mjs";
+
+const RPC_PORT = 21545;
+const BASE_PORT = 41656;
+
+function cometbftBin() {
+  if (process.env.TERN_COMETBFT) return process.env.TERN_COMETBFT;
+  for (const dir of (process.env.PATH || "").split(":"))
+    if (dir && existsSync(join(dir, "cometbft"))) return join(dir, "cometbft");
+  const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8" }).trim().split(":")[0];
+  return join(gopath, "bin/cometbft");
+}
+
+const tern = (...args) => execFileSync(TERN_BIN, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+/** Value of `key` in `[section]` of a TOML text ("" = top level), as written (string quotes removed). */
+function tomlValue(text, section, key) {
+  let current = "";
+  for (const line of text.split("\n")) {
+    const sec = line.match(/^\s*\[([^\]]+)\]/);
+    if (sec) current = sec[1];
+    const kv = line.match(/^\s*([\w.-]+)\s*=\s*(.*)$/);
+    if (kv && current === section && kv[1] === key) return kv[2].replace(/^"(.*)"$/, "$1");
+  }
+  return undefined;
+}
+
+describe("tern chain init", () => {
+  let dir;
+  const procs = [];
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tern-chain-init-"));
+    rmSync(dir, { recursive: true });
+    tern("chain", "init", "--validators", "4", "--chain-id", String(CHAIN_ID), "--out", dir,
+      "--rpc-port", String(RPC_PORT), "--base-port", String(BASE_PORT), "--block-time", "400");
+  });
+
+  after(() => {
+    for (const p of procs) if (p.exitCode === null) p.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("layout and chain.json", () => {
+    for (const f of ["chain.json", "genesis.json"]) assert.ok(existsSync(join(dir, f)), f);
+    const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
+    assert.equal(chain.chain_id, CHAIN_ID);
+    assert.equal(chain.cometbft_chain_id, `tern-${CHAIN_ID}`);
+    assert.equal(chain.nodes.length, 4);
+    chain.nodes.forEach((n, i) => {
+      assert.equal(n.name, `node${i}`);
+      assert.equal(n.rpc_port, RPC_PORT + i);
+      assert.equal(n.rpc_url, `http://127.0.0.1:${RPC_PORT + i}`);
+      assert.equal(n.p2p_port, BASE_PORT + 10 * i);
+      assert.equal(n.cometbft_rpc_port, BASE_PORT + 10 * i + 1);
+      for (const f of ["node.toml", "cometbft/config/config.toml", "cometbft/config/genesis.json",
+        "cometbft/config/node_key.json", "cometbft/config/priv_validator_key.json",
+        "cometbft/data/priv_validator_state.json", "logs"])
+        assert.ok(existsSync(join(dir, n.home, f)), `${n.home}/${f}`);
+      // The node id in chain.json is CometBFT's own.
+      const id = execFileSync(cometbftBin(), ["show-node-id", "--home", join(dir, n.home, "cometbft")], { encoding: "utf8" }).trim();
+      assert.equal(n.node_id, id);
+    });
+  });
+
+  test("one CometBFT genesis with every node a validator", () => {
+    const texts = [0, 1, 2, 3].map((i) => readFileSync(join(dir, `node${i}/cometbft/config/genesis.json`), "utf8"));
+    for (const t of texts) assert.equal(t, texts[0]);
+    const g = JSON.parse(texts[0]);
+    assert.equal(g.chain_id, `tern-${CHAIN_ID}`);
+    assert.equal(g.initial_height, "1");
+    assert.equal(g.validators.length, 4);
+    g.validators.forEach((v, i) => {
+      const key = JSON.parse(readFileSync(join(dir, `node${i}/cometbft/config/priv_validator_key.json`), "utf8"));
+      assert.equal(v.address, key.address);
+      assert.deepEqual(v.pub_key, key.pub_key);
+      assert.equal(v.power, "10");
+    });
+  });
+
+  test("config.toml: ports, peers, timeouts, empty blocks off", () => {
+    const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
+    chain.nodes.forEach((n, i) => {
+      const t = readFileSync(join(dir, n.home, "cometbft/config/config.toml"), "utf8");
+      assert.equal(tomlValue(t, "", "moniker"), n.name);
+      assert.equal(tomlValue(t, "", "proxy_app"), `unix://${join(dir, n.home, "abci.sock")}`);
+      assert.equal(tomlValue(t, "rpc", "laddr"), `tcp://127.0.0.1:${n.cometbft_rpc_port}`);
+      assert.equal(tomlValue(t, "p2p", "laddr"), `tcp://127.0.0.1:${n.p2p_port}`);
+      const peers = tomlValue(t, "p2p", "persistent_peers").split(",").sort();
+      const want = chain.nodes.filter((_, j) => j !== i).map((p) => `${p.node_id}@127.0.0.1:${p.p2p_port}`).sort();
+      assert.deepEqual(peers, want);
+      assert.equal(tomlValue(t, "p2p", "addr_book_strict"), "false");
+      assert.equal(tomlValue(t, "p2p", "allow_duplicate_ip"), "true");
+      assert.equal(tomlValue(t, "consensus", "timeout_commit"), "400ms");
+      assert.equal(tomlValue(t, "consensus", "create_empty_blocks"), "false");
+      assert.equal(tomlValue(t, "mempool", "recheck"), "true");
+      // Comments of CometBFT's template are kept for operators.
+      assert.match(t, /# How long we wait after committing a block/);
+    });
+  });
+
+  test("EVM genesis and node.toml", () => {
+    const g = JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8"));
+    assert.equal(Number(g.config.chainId), CHAIN_ID);
+    assert.ok(g.alloc["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"], "dev account 0 prefunded");
+    assert.equal(Object.keys(g.alloc).length, 11); // 10 dev accounts + beacon roots contract
+    const t = readFileSync(join(dir, "node2/node.toml"), "utf8");
+    assert.equal(tomlValue(t, "", "genesis"), "../genesis.json");
+    assert.equal(tomlValue(t, "", "rpc_port"), String(RPC_PORT + 2));
+    assert.equal(tomlValue(t, "", "abci_address"), "unix://abci.sock");
+    assert.equal(tomlValue(t, "", "cometbft_rpc"), `http://127.0.0.1:${BASE_PORT + 21}`);
+    assert.equal(tomlValue(t, "", "spawn_cometbft"), "true");
+  });
+
+  test("a non-empty directory is refused without --force", () => {
+    assert.throws(() => tern("chain", "init", "--out", dir), /not empty/);
+    const other = mkdtempSync(join(tmpdir(), "tern-chain-init-"));
+    writeFileSync(join(other, "keep.txt"), "mine");
+    try {
+      tern("chain", "init", "--validators", "2", "--out", other, "--force", "--rpc-port", "21600", "--base-port", "41800");
+      tern("chain", "init", "--validators", "1", "--out", other, "--force", "--rpc-port", "21600", "--base-port", "41800");
+      // --force replaces our files only.
+      assert.equal(readFileSync(join(other, "keep.txt"), "utf8"), "mine");
+      assert.ok(!existsSync(join(other, "node1")));
+      assert.equal(JSON.parse(readFileSync(join(other, "chain.json"), "utf8")).nodes.length, 1);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test("status and down of a stopped chain", () => {
+    const st = JSON.parse(tern("chain", "status", dir, "--json"));
+    assert.equal(st.length, 4);
+    for (const s of st) {
+      assert.equal(s.running, false);
+      assert.equal(s.height, null);
+    }
+    assert.match(tern("chain", "down", dir), /node0 not running/);
+  });
+
+  test("cometbft accepts the homes: 4 nodes peer and commit a transaction", { timeout: 60_000 }, async () => {
+    const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
+    for (const n of chain.nodes)
+      procs.push(spawn(cometbftBin(), ["start", "--home", join(dir, n.home, "cometbft"), "--proxy_app", "kvstore"],
+        { stdio: "ignore" }));
+    await waitFor("3 peers on every node", 30_000, async () => {
+      const peers = await Promise.all(chain.nodes.map((n) => comet(n, "/net_info").then((r) => Number(r.n_peers))));
+      return peers.every((p) => p === 3);
+    });
+    const res = await fetch(`http://127.0.0.1:${chain.nodes[2].cometbft_rpc_port}/broadcast_tx_commit?tx="tern=1"`);
+    const body = await res.json();
+    assert.equal(body.result.tx_result.code, 0);
+    const h = Number(body.result.height);
+    assert.ok(h >= 1);
+    await waitFor("every node at the height", 10_000, async () => {
+      const hs = await Promise.all(chain.nodes.map((n) => comet(n, "/status").then((r) => Number(r.sync_info.latest_block_height))));
+      return hs.every((x) => x >= h);
+    });
+    // Empty blocks are off: the height stays put when idle (one more block may carry the app hash).
+    const before = Number((await comet(chain.nodes[0], "/status")).sync_info.latest_block_height);
+    await sleep(2500);
+    const later = Number((await comet(chain.nodes[0], "/status")).sync_info.latest_block_height);
+    assert.ok(later <= before + 1, `idle chain went from ${before} to ${later}`);
+    for (const p of procs) p.kill("SIGTERM");
+  });
+});

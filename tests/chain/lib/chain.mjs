@@ -1,0 +1,364 @@
+// Multi-validator test harness: a Tern chain made by `tern chain init` in a temp dir, started and
+// stopped with `tern chain up|down`, JSON-RPC helpers, a background load generator that records
+// every transaction whose receipt it obtained, and the end-of-test consistency check (every node:
+// the same block hash, state root and CometBFT app hash at every height).
+//
+//   TERN_BIN       tern binary (default build/release/tools/tern/tern)
+//   TERN_CHAIN_KEEP=1   keep the chain directory (logs) after the test
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { keccak256 } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { devAccount } from "../../e2e/lib/clients.mjs";
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const TERN_BIN = process.env.TERN_BIN || join(REPO_ROOT, "build/release/tools/tern/tern");
+export const CHAIN_ID = 7777;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value (returned) or `ms` pass (throws, naming `what`). */
+export async function waitFor(what, ms, fn, every = 200) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ""}`);
+    await sleep(every);
+  }
+}
+
+/** One JSON-RPC call (or a batch when `method` is an array of [method, params]); throws on errors. */
+export async function rpc(url, method, params = [], timeoutMs = 5000) {
+  const batch = Array.isArray(method);
+  const body = batch
+    ? method.map(([m, p], i) => ({ jsonrpc: "2.0", id: i, method: m, params: p }))
+    : { jsonrpc: "2.0", id: 1, method, params };
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await res.json();
+  if (batch) {
+    const out = new Array(method.length);
+    for (const r of json) {
+      if (r.error) throw new Error(`${method[r.id][0]}: ${r.error.message}`);
+      out[r.id] = r.result;
+    }
+    return out;
+  }
+  if (json.error) throw Object.assign(new Error(`${method}: ${json.error.message}`), { rpcError: json.error });
+  return json.result;
+}
+
+/** GET of a CometBFT RPC route, e.g. `/status`: its `result`. */
+export async function comet(node, route, timeoutMs = 5000) {
+  const res = await fetch(`http://${node.cometbft_rpc_host}:${node.cometbft_rpc_port}${route}`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await res.json();
+  if (json.error) throw new Error(`${route}: ${JSON.stringify(json.error)}`);
+  return json.result;
+}
+
+const liveChains = new Set();
+process.on("exit", () => {
+  for (const c of liveChains) spawnSync(TERN_BIN, ["chain", "down", "--kill", c.dir], { stdio: "ignore" });
+});
+
+/** A chain directory and its nodes (chain.json), with the tern chain commands. */
+export class Chain {
+  /**
+   * `tern chain init` into a fresh temp dir. Ports: RPC rpcPort+i, CometBFT basePort+10i(+1);
+   * pick distinct ones per test file.
+   */
+  static async init({ validators = 4, rpcPort, basePort, blockTimeMs = 300, extra = [] }) {
+    const dir = mkdtempSync(join(tmpdir(), "tern-chain-"));
+    await run(TERN_BIN, ["chain", "init", "--validators", String(validators), "--chain-id", String(CHAIN_ID),
+      "--out", dir, "--rpc-port", String(rpcPort), "--base-port", String(basePort),
+      "--block-time", String(blockTimeMs), ...extra]);
+    return new Chain(dir);
+  }
+
+  constructor(dir) {
+    this.dir = dir;
+    this.info = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
+    this.nodes = this.info.nodes;
+    liveChains.add(this);
+  }
+
+  url(i) {
+    return this.nodes[i].rpc_url;
+  }
+
+  /** `tern chain up DIR [--node i]` with extra environment for the node(s). */
+  async up({ node, env = {}, timeout = 90 } = {}) {
+    const args = ["chain", "up", this.dir, "--timeout", String(timeout)];
+    if (node !== undefined) args.push("--node", String(node));
+    try {
+      await run(TERN_BIN, args, { env: { ...process.env, ...env }, timeout: (timeout + 30) * 1000 });
+    } catch (e) {
+      throw new Error(`tern chain up failed: ${e.stderr || e.message}`);
+    }
+  }
+
+  /** `tern chain up` without waiting for the RPC (for a node that is meant to crash). */
+  upNoWait({ node, env = {} }) {
+    return run(TERN_BIN, ["chain", "up", this.dir, "--node", String(node), "--timeout", "1"],
+      { env: { ...process.env, ...env } }).catch(() => {});
+  }
+
+  async down({ node, kill = false } = {}) {
+    const args = ["chain", "down", this.dir];
+    if (node !== undefined) args.push("--node", String(node));
+    if (kill) args.push("--kill");
+    await run(TERN_BIN, args, { timeout: 90_000 });
+  }
+
+  /** `tern chain status --json`. */
+  async status(node) {
+    const args = ["chain", "status", this.dir, "--json"];
+    if (node !== undefined) args.push("--node", String(node));
+    const { stdout } = await run(TERN_BIN, args, { timeout: 30_000 });
+    return JSON.parse(stdout);
+  }
+
+  /** True while `tern node` of node i runs (its pid file names a live process). */
+  running(i) {
+    const f = join(this.dir, this.nodes[i].home, "tern.pid");
+    if (!existsSync(f)) return false;
+    const pid = Number(readFileSync(f, "utf8").trim());
+    try {
+      process.kill(pid, 0);
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+      return false;
+    }
+  }
+
+  /** Ethereum head block number of node i. */
+  async height(i) {
+    return Number(await rpc(this.url(i), "eth_blockNumber"));
+  }
+
+  /** Stops every node (SIGKILL) and removes the directory unless TERN_CHAIN_KEEP=1. */
+  async destroy() {
+    try {
+      await this.down({ kill: true });
+    } finally {
+      liveChains.delete(this);
+      if (process.env.TERN_CHAIN_KEEP === "1") console.error(`chain kept in ${this.dir}`);
+      else rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Last lines of node i's logs (for failure messages). */
+  logTail(i, lines = 30) {
+    const out = [];
+    for (const f of ["tern.log", "cometbft.log"]) {
+      const p = join(this.dir, this.nodes[i].home, "logs", f);
+      if (existsSync(p)) out.push(`--- ${p}`, ...readFileSync(p, "utf8").trimEnd().split("\n").slice(-lines));
+    }
+    return out.join("\n");
+  }
+
+  /**
+   * Waits until nodes `which` agree on a head at least `minHeight`, then checks that for every
+   * height 0..head all of them have the same Ethereum block hash, parent link and state root,
+   * the same CometBFT block hash and app hash, and that CometBFT's app hash after height h
+   * (in header h+1) is the Ethereum state root of block h. Returns the checked head.
+   */
+  async assertConsistent({ which = this.nodes.map((_, i) => i), minHeight = 0, timeoutMs = 60_000 } = {}) {
+    const head = await waitFor(`nodes ${which} to agree on a head >= ${minHeight}`, timeoutMs, async () => {
+      const hs = await Promise.all(which.map((i) => this.height(i)));
+      const max = Math.max(...hs);
+      return max >= minHeight && hs.every((h) => h === max) ? max : 0;
+    }, 300);
+    const byNode = await Promise.all(which.map((i) => this.ethBlocks(i, head)));
+    const ref = byNode[0];
+    for (let k = 1; k < which.length; ++k)
+      for (let h = 0; h <= head; ++h) {
+        const a = ref[h], b = byNode[k][h];
+        if (a.hash !== b.hash || a.stateRoot !== b.stateRoot)
+          throw new Error(`block ${h}: node${which[0]} ${a.hash}/${a.stateRoot} != node${which[k]} ${b.hash}/${b.stateRoot}`);
+      }
+    for (let h = 1; h <= head; ++h) {
+      if (ref[h].parentHash !== ref[h - 1].hash) throw new Error(`block ${h}: parentHash does not link to block ${h - 1}`);
+      if (Number(ref[h].timestamp) < Number(ref[h - 1].timestamp)) throw new Error(`block ${h}: timestamp goes back`);
+    }
+    // CometBFT's view: block ids and app hashes at heights 1..head on every node.
+    const cometByNode = await Promise.all(which.map((i) => this.cometHeaders(i, head)));
+    for (let k = 1; k < which.length; ++k)
+      for (let h = 1; h <= head; ++h) {
+        const a = cometByNode[0][h], b = cometByNode[k][h];
+        if (a.hash !== b.hash || a.appHash !== b.appHash)
+          throw new Error(`height ${h}: CometBFT block/app hash differ between node${which[0]} and node${which[k]}`);
+      }
+    for (let h = 1; h < head; ++h) {
+      const next = cometByNode[0][h + 1];
+      if (next && next.appHash.toLowerCase() !== ref[h].stateRoot.slice(2).toLowerCase())
+        throw new Error(`height ${h + 1}: CometBFT app hash ${next.appHash} is not the state root of block ${h} (${ref[h].stateRoot})`);
+    }
+    return head;
+  }
+
+  /** Ethereum blocks 0..head of node i (hash, parentHash, stateRoot, timestamp), in batches. */
+  async ethBlocks(i, head) {
+    const out = [];
+    for (let from = 0; from <= head; from += 100) {
+      const calls = [];
+      for (let h = from; h <= Math.min(head, from + 99); ++h) calls.push(["eth_getBlockByNumber", [`0x${h.toString(16)}`, false]]);
+      const blocks = await rpc(this.url(i), calls, null, 30_000);
+      for (const b of blocks) {
+        if (!b) throw new Error(`node${i} has no block ${out.length}`);
+        out.push({ hash: b.hash, parentHash: b.parentHash, stateRoot: b.stateRoot, timestamp: b.timestamp });
+      }
+    }
+    return out;
+  }
+
+  /** CometBFT block hash and app hash of heights 1..head on node i (index = height). */
+  async cometHeaders(i, head) {
+    const out = [];
+    for (let max = head; max >= 1; max -= 20) {
+      const min = Math.max(1, max - 19);
+      const r = await comet(this.nodes[i], `/blockchain?minHeight=${min}&maxHeight=${max}`, 10_000);
+      for (const m of r.block_metas)
+        out[Number(m.header.height)] = { hash: m.block_id.hash, appHash: m.header.app_hash };
+    }
+    return out;
+  }
+}
+
+/** Signs an EIP-1559 transfer (viem); returns { raw, hash }. */
+export async function signTransfer(account, { nonce, to, value = 1n, gas = 21000n, data }) {
+  const raw = await account.signTransaction({
+    type: "eip1559", chainId: CHAIN_ID, nonce, to, value, gas, data,
+    maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 0n,
+  });
+  return { raw, hash: keccak256(raw) };
+}
+
+/**
+ * Continuous load: each sender (dev account) sends a transfer, waits for its receipt, sends the
+ * next; submissions go round-robin over the nodes, skipping nodes that refuse the connection (a
+ * killed validator) and re-sending to another node when no receipt comes. `confirmed` maps
+ * every transaction hash whose receipt was returned to its block number and hash.
+ */
+export class Load {
+  constructor(chain, { senders = [1, 2, 3, 4, 5, 6] } = {}) {
+    this.chain = chain;
+    this.accounts = senders.map((i) => privateKeyToAccount(devAccount(i).privateKey));
+    this.confirmed = new Map();
+    this.errors = [];
+    this.transientErrors = 0;
+    this.next = 0;
+    this.running = false;
+  }
+
+  start() {
+    this.running = true;
+    this.loops = this.accounts.map((a, k) => this.loop(a, k));
+  }
+
+  /** Stops after the transactions in flight are confirmed (or given up on). */
+  async stop() {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  /** Number of transactions confirmed so far. */
+  get count() {
+    return this.confirmed.size;
+  }
+
+  /** Tries node after node (round-robin) until one accepts `raw`; returns that node's index. */
+  async submit(raw) {
+    const n = this.chain.nodes.length;
+    for (let attempt = 0; attempt < 4 * n; ++attempt) {
+      const i = this.next++ % n;
+      try {
+        await rpc(this.chain.url(i), "eth_sendRawTransaction", [raw], 3000);
+        return i;
+      } catch (e) {
+        if (/already known|nonce too low/i.test(e.message)) return i;
+        if (attempt >= n) await sleep(100);
+      }
+    }
+    throw new Error("no node accepted the transaction");
+  }
+
+  async loop(account, k) {
+    let nonce = null;
+    while (this.running) {
+      try {
+        if (nonce === null) {
+          const i = this.next++ % this.chain.nodes.length;
+          nonce = Number(await rpc(this.chain.url(i), "eth_getTransactionCount", [account.address, "pending"], 3000));
+        }
+        const to = this.accounts[(k + 1) % this.accounts.length].address;
+        const tx = await signTransfer(account, { nonce, to });
+        let receipt = null;
+        const deadline = Date.now() + 90_000;
+        while (!receipt && Date.now() < deadline) {
+          const at = await this.submit(tx.raw);
+          const resendAt = Date.now() + 8000;
+          for (let i = at; !receipt && Date.now() < resendAt; ++i) {
+            await sleep(100);
+            try {
+              receipt = await rpc(this.chain.url(i % this.chain.nodes.length), "eth_getTransactionReceipt", [tx.hash], 2000);
+            } catch {
+              // node down: ask the next one
+            }
+          }
+        }
+        if (!receipt) {
+          this.errors.push(`${account.address} nonce ${nonce}: no receipt in 90 s`);
+          return;
+        }
+        if (receipt.status !== "0x1") this.errors.push(`${tx.hash}: status ${receipt.status}`);
+        this.confirmed.set(tx.hash, { blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash });
+        ++nonce;
+      } catch {
+        // Every node unreachable for a moment (e.g. two stopped): back off and retry the nonce.
+        ++this.transientErrors;
+        await sleep(200);
+      }
+    }
+  }
+
+  /**
+   * Checks that every node in `which` serves every confirmed transaction's receipt in the same
+   * block (no transaction whose receipt was returned is lost or moved).
+   */
+  async assertNoneLost(which = this.chain.nodes.map((_, i) => i)) {
+    const hashes = [...this.confirmed.keys()];
+    for (const i of which)
+      for (let from = 0; from < hashes.length; from += 100) {
+        const part = hashes.slice(from, from + 100);
+        const receipts = await rpc(this.chain.url(i), part.map((h) => ["eth_getTransactionReceipt", [h]]), null, 30_000);
+        receipts.forEach((r, j) => {
+          const want = this.confirmed.get(part[j]);
+          if (!r) throw new Error(`node${i} lost ${part[j]} (was in block ${want.blockNumber})`);
+          if (r.blockHash !== want.blockHash)
+            throw new Error(`node${i}: ${part[j]} in block ${r.blockHash}, was ${want.blockHash}`);
+        });
+      }
+    return hashes.length;
+  }
+}
