@@ -11,15 +11,17 @@
 //   node bench/load/load.mjs [--txs 2000] [--senders 200] [--concurrency 32] [--batch 100]
 //        [--batch-concurrency 2] [--targets tern,anvil] [--workloads eth-single,erc20-single,...]
 //        [--tern-bin PATH] [--anvil-bin PATH] [--tern-args "..."] [--timeout 120] [--json FILE]
+//        [--chain-validators 4] [--chain-block-time 500] [--chain-spread sender|tx] [--keep-chain]
 //
-// See bench/load/README.md.
+// Target "chain" is a multi-validator chain on CometBFT (`tern chain init/up`, all nodes on this
+// machine), submissions spread over its nodes' RPCs. See bench/load/README.md, bench/chain/README.md.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -27,6 +29,7 @@ import { Worker } from "node:worker_threads";
 import { encodeDeployData, encodeFunctionData, getContractAddress, keccak256, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import WebSocket from "ws";
+import { startChain } from "../chain/chain_target.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, "../..");
@@ -49,11 +52,15 @@ const { values: opt } = parseArgs({
     "tern-args": { type: "string", default: "" },
     timeout: { type: "string", default: "120" },
     json: { type: "string", default: "" },
+    "chain-validators": { type: "string", default: "4" },
+    "chain-block-time": { type: "string", default: "500" },
+    "chain-spread": { type: "string", default: "sender" },
+    "keep-chain": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (opt.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 15)
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 19)
     .map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
@@ -69,7 +76,10 @@ for (const w of WORKLOADS)
   if (!/^(eth|erc20)-(single|batch)$/.test(w)) fail(`unknown workload ${w} (eth|erc20)-(single|batch)`);
 const TARGET_NAMES = opt.targets.split(",").map((s) => s.trim()).filter(Boolean);
 for (const t of TARGET_NAMES)
-  if (!["tern", "tern-nowait", "anvil"].includes(t)) fail(`unknown target ${t} (tern, tern-nowait, anvil)`);
+  if (!["tern", "tern-nowait", "anvil", "chain"].includes(t)) fail(`unknown target ${t} (tern, tern-nowait, anvil, chain)`);
+const CHAIN_VALIDATORS = intOpt("chain-validators", 1, 16);
+const CHAIN_BLOCK_TIME = intOpt("chain-block-time", 0, 10_000);
+if (!["sender", "tx"].includes(opt["chain-spread"])) fail("--chain-spread must be sender or tx");
 
 function intOpt(name, min, max) {
   const v = Number(opt[name]);
@@ -205,6 +215,27 @@ class Target {
   }
 
   async start() {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(K, BK) + 4 });
+    if (this.name === "chain") {
+      // Every node on this machine; transactions are spread over their RPCs (portFor).
+      this.chain = await startChain({ ternBin: opt["tern-bin"], validators: CHAIN_VALIDATORS,
+        blockTimeMs: CHAIN_BLOCK_TIME, chainId: CHAIN_ID, keep: opt["keep-chain"] });
+      this.ports = this.chain.ports;
+      this.port = this.ports[0];
+      this.logFile = this.chain.dir;
+      console.error(`chain: ${CHAIN_VALIDATORS} validators, ${this.chain.settings.cometbft}, ` +
+        `spread by ${opt["chain-spread"]}; ${opt["keep-chain"] ? `kept in ${this.chain.dir}` : "temp dir"}`);
+    } else await this.spawnNode();
+    await this.watchOrPollHeads();
+  }
+
+  /** Sends transaction i (of sender i % S) here: a chain spreads them over its nodes. */
+  portFor(i) {
+    if (!this.ports) return this.port;
+    return this.ports[(opt["chain-spread"] === "tx" ? i : i % S) % this.ports.length];
+  }
+
+  async spawnNode() {
     const port = await freePort();
     let bin;
     let args;
@@ -227,7 +258,6 @@ class Target {
     this.proc.stderr.pipe(log);
     this.exited = new Promise((res) => this.proc.once("exit", (code, signal) => res({ code, signal })));
     this.port = port;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(K, BK) + 4 });
     const deadline = performance.now() + 30_000;
     let gone = null;
     this.exited.then((x) => (gone = x));
@@ -241,6 +271,9 @@ class Target {
       if (performance.now() > deadline) throw new Error(`${this.name} did not answer in 30 s; log ${this.logFile}`);
       await sleep(50);
     }
+  }
+
+  async watchOrPollHeads() {
     try {
       await this.watchHeads();
       this.headsBy = "newHeads";
@@ -299,6 +332,7 @@ class Target {
     await this.polling?.catch(() => {});
     try { this.ws?.terminate(); } catch { /* closed */ }
     this.agent?.destroy();
+    if (this.chain) await this.chain.stop();
     if (!this.proc) return;
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill("SIGTERM");
@@ -310,10 +344,10 @@ class Target {
   }
 
   /** POSTs a body; resolves with the parsed JSON response. */
-  post(body, timeoutMs = 60_000) {
+  post(body, timeoutMs = 60_000, port = this.port) {
     return new Promise((res, rej) => {
       const req = http.request({
-        host: "127.0.0.1", port: this.port, method: "POST", path: "/", agent: this.agent,
+        host: "127.0.0.1", port, method: "POST", path: "/", agent: this.agent,
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
         timeout: timeoutMs,
       }, (r) => {
@@ -465,7 +499,8 @@ async function runWorkload(target, name, signed) {
         const i = next++;
         await after(i, i + 1);
         sentAt[i] = performance.now();
-        const r = await target.post(JSON.stringify({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [signed[i].raw] }));
+        const r = await target.post(JSON.stringify({ jsonrpc: "2.0", id: i, method: "eth_sendRawTransaction", params: [signed[i].raw] }),
+          undefined, target.portFor(i));
         if (r.error) rejected.push({ i, error: r.error.message });
         acked[i].done();
       }
@@ -480,7 +515,7 @@ async function runWorkload(target, name, signed) {
         const body = JSON.stringify(signed.slice(lo, hi).map((s, k) => ({ jsonrpc: "2.0", id: lo + k, method: "eth_sendRawTransaction", params: [s.raw] })));
         const at = performance.now();
         for (let i = lo; i < hi; i++) sentAt[i] = at;
-        const r = await target.post(body);
+        const r = await target.post(body, undefined, target.portFor(lo / B));
         if (!Array.isArray(r)) throw new Error(`${target.name}: batch answered ${JSON.stringify(r).slice(0, 200)}`);
         for (const item of r) if (item.error) rejected.push({ i: item.id, error: item.error.message });
         for (let i = lo; i < hi; i++) acked[i].done();
@@ -619,7 +654,10 @@ async function main() {
       }
     }
     printTable(results);
-    if (opt.json) writeFileSync(opt.json, JSON.stringify({ N, S, K, B, BK, results }, null, 2));
+    const chainSettings = targets.find((t) => t.chain)?.chain.settings;
+    console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}` +
+      (chainSettings ? `; chain: ${chainSettings.validators} validators, ${chainSettings.cometbft}, spread by ${opt["chain-spread"]}` : ""));
+    if (opt.json) writeFileSync(opt.json, JSON.stringify({ N, S, K, B, BK, chainSettings, loadavg: loadavg(), results }, null, 2));
     const broken = results.some((r) => r.failed || r.missing || r.rejected);
     process.exitCode = broken ? 1 : 0;
   } finally {
