@@ -2,6 +2,9 @@
 
 #include "ml/engine.hpp"
 
+#include "ml/codec.hpp"
+
+#include <algorithm>
 #include <limits>
 
 namespace tern::ml {
@@ -40,9 +43,11 @@ uint64_t gas_of(const CostReport& r) noexcept
 
 Status check_shape(const std::string& what, std::span<const int64_t> shape, const Limits& limits)
 {
-    if (shape.size() > limits.max_rank)
+    // The on-chain encoding carries at most kMaxEncodedRank dims.
+    const size_t max_rank = std::min<size_t>(limits.max_rank, kMaxEncodedRank);
+    if (shape.size() > max_rank)
         return what + " has rank " + std::to_string(shape.size()) + " above the limit " +
-               std::to_string(limits.max_rank);
+               std::to_string(max_rank);
     if (checked_elements(shape, static_cast<int64_t>(limits.max_tensor_elements)) < 0)
         return what + " has shape " + shape_string(shape) +
                " (negative dim or more than the limit of " +

@@ -48,8 +48,8 @@ struct CostReport
 
 /// Gas formula constants (docs/ml.md).
 inline constexpr uint64_t kGasBase = 2000;
-inline constexpr uint64_t kMacsPerGas = 4;
-inline constexpr uint64_t kElementsPerGas = 16;
+inline constexpr uint64_t kMacsPerGas = 1;
+inline constexpr uint64_t kElementsPerGas = 4;
 inline constexpr uint64_t kGasPerNode = 20;
 inline constexpr uint64_t kGasPerWeightWord = 3;  // per 32 bytes of initializers
 

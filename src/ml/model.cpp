@@ -1,5 +1,6 @@
 // ONNX model loader: parse, validate, resolve names to value ids, order nodes topologically.
 
+#include "ml/codec.hpp"
 #include "ml/engine.hpp"
 #include "ml/onnx_proto.hpp"
 
@@ -422,6 +423,9 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     }
     if (model->outputs.empty())
         return std::string("graph has no outputs");
+    // The on-chain encoding carries at most 255 tensors.
+    if (model->outputs.size() > kMaxEncodedTensors || model->inputs.size() > kMaxEncodedTensors)
+        return "graph has more than " + std::to_string(kMaxEncodedTensors) + " inputs or outputs";
 
     // Last reader of every value (graph outputs are kept to the end).
     model->value_count = value_count;

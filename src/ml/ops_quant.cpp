@@ -249,46 +249,64 @@ Result<MatMulShape, std::string> matmul_shape(const Node& node,
     return s;
 }
 
-// C (m x n, wrapping int32) = A (m x k) * B (k x n), all int32, row-major.
-void igemm(int64_t m, int64_t n, int64_t k, const int32_t* a, const int32_t* b, int32_t* c)
+// C (m x n, wrapping int32) = A (m x k, int32) * B (k x n, raw 8-bit of type TB), row-major.
+// The arithmetic is modulo 2^32 (uint32), which is what int32 accumulation means in ONNX.
+template <typename TB>
+void igemm(int64_t m, int64_t n, int64_t k, const int32_t* a, const TB* b, uint32_t* c)
 {
     for (int64_t i = 0; i < m; ++i)
     {
-        uint32_t* row = reinterpret_cast<uint32_t*>(c + i * n);
+        uint32_t* row = c + i * n;
         std::fill(row, row + n, 0u);
         for (int64_t p = 0; p < k; ++p)
         {
             const auto av = static_cast<uint32_t>(a[i * k + p]);
-            const int32_t* brow = b + p * n;
+            if (av == 0)
+                continue;
+            const TB* brow = b + p * n;
             for (int64_t j = 0; j < n; ++j)
-                row[j] += av * static_cast<uint32_t>(brow[j]);
+                row[j] += av * static_cast<uint32_t>(static_cast<int32_t>(brow[j]));
         }
     }
 }
 
-// Runs the batched integer matmul: acc[batch][m][n] from zero-point-subtracted A and B.
-// a_zp/b_zp: scalar or per-row (A, length m) / per-column (B, length n).
+// Runs the batched integer matmul: acc[batch][m][n] = sum_k (a - a_zp) * (b - b_zp).
+// a_zp/b_zp: scalar or per-row (A, length m) / per-column (B, length n). B is read raw and
+// its zero point applied afterwards: sum_k a'(b - z) = sum_k a'b - z * sum_k a'.
 std::vector<int32_t> int_matmul(const MatMulShape& s,
                                 const Tensor& a,
                                 const Tensor* a_zp,
                                 const Tensor& b,
                                 const Tensor* b_zp)
 {
-    const int64_t batches = [&] {
-        int64_t p = 1;
-        for (auto d : s.batch)
-            p *= d;
-        return p;
-    }();
-    // Zero-point-subtracted copies, once.
+    int64_t batches = 1;
+    for (auto d : s.batch)
+        batches *= d;
+    // Zero-point-subtracted copy of A (rows of k).
+    const int64_t a_rows = static_cast<int64_t>(a.data.size()) / std::max<int64_t>(s.k, 1);
     std::vector<int32_t> av(a.data.size());
-    for (size_t i = 0; i < av.size(); ++i)
-        av[i] =
-            q8_at(a, i) - zp_at(a_zp, static_cast<size_t>((static_cast<int64_t>(i) / s.k) % s.m));
-    std::vector<int32_t> bv(b.data.size());
-    for (size_t i = 0; i < bv.size(); ++i)
-        bv[i] = q8_at(b, i) - zp_at(b_zp, static_cast<size_t>(static_cast<int64_t>(i) % s.n));
+    std::vector<uint32_t> row_sums(static_cast<size_t>(a_rows), 0);
+    for (int64_t r = 0; r < a_rows; ++r)
+    {
+        const int32_t z = zp_at(a_zp, static_cast<size_t>(r % s.m));
+        uint32_t sum = 0;
+        for (int64_t p = 0; p < s.k; ++p)
+        {
+            const auto i = static_cast<size_t>(r * s.k + p);
+            av[i] = q8_at(a, i) - z;
+            sum += static_cast<uint32_t>(av[i]);
+        }
+        row_sums[static_cast<size_t>(r)] = sum;
+    }
+    std::vector<uint32_t> bz(static_cast<size_t>(s.n));
+    bool any_bz = false;
+    for (int64_t j = 0; j < s.n; ++j)
+    {
+        bz[static_cast<size_t>(j)] = static_cast<uint32_t>(zp_at(b_zp, static_cast<size_t>(j)));
+        any_bz = any_bz || bz[static_cast<size_t>(j)] != 0;
+    }
     std::vector<int32_t> acc(static_cast<size_t>(batches * s.m * s.n));
+    auto* out = reinterpret_cast<uint32_t*>(acc.data());
     const size_t r = s.batch.size();
     std::vector<int64_t> idx(r, 0);
     for (int64_t bi = 0; bi < batches; ++bi)
@@ -300,8 +318,20 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
             ao += idx[d] * s.a_batch_strides[d];
             bo += idx[d] * s.b_batch_strides[d];
         }
-        igemm(s.m, s.n, s.k, av.data() + ao * s.m * s.k, bv.data() + bo * s.k * s.n,
-              acc.data() + bi * s.m * s.n);
+        uint32_t* c = out + bi * s.m * s.n;
+        const size_t b_off = static_cast<size_t>(bo * s.k * s.n);
+        if (b.dtype == DType::INT8)
+            igemm(s.m, s.n, s.k, av.data() + ao * s.m * s.k,
+                  reinterpret_cast<const int8_t*>(b.data.data()) + b_off, c);
+        else
+            igemm(s.m, s.n, s.k, av.data() + ao * s.m * s.k, b.data.data() + b_off, c);
+        if (any_bz)
+            for (int64_t i = 0; i < s.m; ++i)
+            {
+                const uint32_t rs = row_sums[static_cast<size_t>(ao * s.m + i)];
+                for (int64_t j = 0; j < s.n; ++j)
+                    c[i * s.n + j] -= bz[static_cast<size_t>(j)] * rs;
+            }
         for (size_t d = r; d-- > 0;)
         {
             if (++idx[d] < s.batch[d])

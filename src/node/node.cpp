@@ -211,8 +211,9 @@ Result<uint16_t, std::string> Node::start()
     for (const auto& hook : setup_hooks_)
         hook(*this);
 
+    // The engine is woken by the submitter (ChainAccess::submit), not here: a JSON-RPC batch
+    // defers the wake-up to its end so that all its transactions share a block.
     pool_->set_listener([this](const std::vector<txpool::PooledTxPtr>& txs) {
-        engine_->notify();
         for (const auto& l : pending_listeners_)
             l(txs);
     });
