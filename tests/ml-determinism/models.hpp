@@ -1,0 +1,283 @@
+#pragma once
+
+// Generated ONNX models with random weights for the ML determinism check
+// (tests/ml-determinism) and the engine benchmarks (bench/ml): a tiny graph builder and the
+// models both use. Header-only so each can include it without another library.
+//
+// Weights and inputs come from xorshift64* with exact integer-to-float conversions, so the
+// same seed gives the same bytes on every platform.
+
+#include "ml/engine.hpp"
+#include "ml/onnx_proto.hpp"
+
+#include <bit>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::ml::testmodels {
+
+/// prefix + n (built with += : GCC 12 warns falsely on "literal" + std::string&&).
+inline std::string numbered(const char* prefix, int64_t n)
+{
+    std::string s = prefix;
+    s += std::to_string(n);
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs and weights: xorshift64* with exact integer-to-float conversions (no libm).
+
+struct Rng
+{
+    uint64_t s;
+    uint64_t next()
+    {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        return s * 0x2545F4914F6CDD1DULL;
+    }
+    /// Uniform in [-scale, scale) on a 2^-20 grid.
+    float uniform(float scale)
+    {
+        const auto i = static_cast<int32_t>(next() >> 44) - (1 << 19);  // [-2^19, 2^19)
+        return static_cast<float>(i) / static_cast<float>(1 << 19) * scale;
+    }
+};
+
+inline Tensor random_tensor(std::vector<int64_t> shape, float scale, uint64_t seed)
+{
+    Rng rng{seed * 0x9E3779B97F4A7C15ULL + 1};
+    Tensor t = Tensor::zeros(DType::FLOAT, std::move(shape));
+    for (float& v : t.as<float>())
+        v = rng.uniform(scale);
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------
+// A tiny ONNX graph builder (opset 20, so Gelu is available).
+
+struct Graph
+{
+    onnx::ModelProto m;
+    onnx::GraphProto* g;
+    int counter = 0;
+    uint64_t seed = 1;
+
+    explicit Graph(const std::string& name)
+    {
+        m.set_ir_version(9);
+        auto* op = m.add_opset_import();
+        op->set_domain("");
+        op->set_version(20);
+        g = m.mutable_graph();
+        g->set_name(name);
+    }
+    static void set_type(onnx::ValueInfoProto* v,
+                         const std::string& name,
+                         const std::vector<int64_t>& shape,
+                         DType dtype = DType::FLOAT)
+    {
+        v->set_name(name);
+        auto* tt = v->mutable_type()->mutable_tensor_type();
+        tt->set_elem_type(static_cast<int32_t>(dtype));
+        for (auto d : shape)
+            tt->mutable_shape()->add_dim()->set_dim_value(d);
+    }
+    std::string input(const std::string& name,
+                      const std::vector<int64_t>& shape,
+                      DType dtype = DType::FLOAT)
+    {
+        set_type(g->add_input(), name, shape, dtype);
+        return name;
+    }
+    void output(const std::string& name,
+                const std::vector<int64_t>& shape,
+                DType dtype = DType::FLOAT)
+    {
+        set_type(g->add_output(), name, shape, dtype);
+    }
+    /// Adds `t` as an initializer with a fresh name.
+    std::string constant(const Tensor& t)
+    {
+        const std::string name = numbered("c", counter++);
+        *g->add_initializer() = tensor_to_proto(t, name);
+        return name;
+    }
+    std::string weight(std::vector<int64_t> shape, float scale)
+    {
+        const std::string name = numbered("w", counter++);
+        *g->add_initializer() =
+            tensor_to_proto(random_tensor(std::move(shape), scale, seed++), name);
+        return name;
+    }
+    onnx::NodeProto* node(const std::string& op,
+                          const std::vector<std::string>& ins,
+                          std::string out = "")
+    {
+        auto* n = g->add_node();
+        n->set_op_type(op);
+        n->set_name(numbered(op.c_str(), counter));
+        for (const auto& i : ins)
+            n->add_input(i);
+        if (out.empty())
+            out = numbered("v", counter++);
+        n->add_output(out);
+        return n;
+    }
+    std::string op(const std::string& op, const std::vector<std::string>& ins)
+    {
+        return node(op, ins)->output(0);
+    }
+    static void attr_int(onnx::NodeProto* n, const std::string& name, int64_t v)
+    {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(v);
+    }
+    static void attr_ints(onnx::NodeProto* n,
+                          const std::string& name,
+                          const std::vector<int64_t>& v)
+    {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INTS);
+        for (auto x : v)
+            a->add_ints(x);
+    }
+    static void attr_string(onnx::NodeProto* n, const std::string& name, const std::string& v)
+    {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::STRING);
+        a->set_s(v);
+    }
+    std::string gemm(const std::string& x, int64_t in, int64_t out)
+    {
+        const float scale = 1.0f / static_cast<float>(in);
+        return op("Gemm", {x, weight({in, out}, 8 * scale), weight({out}, scale)});
+    }
+    std::vector<uint8_t> bytes() const
+    {
+        const std::string s = m.SerializeAsString();
+        return {s.begin(), s.end()};
+    }
+};
+
+struct Case
+{
+    std::string name;
+    std::vector<uint8_t> model;
+    std::vector<Tensor> inputs;
+};
+
+inline Case mlp()
+{
+    Graph g("mlp");
+    auto x = g.input("x", {4, 64});
+    auto h = g.op("Relu", {g.gemm(x, 64, 256)});
+    h = g.op("Tanh", {g.gemm(h, 256, 128)});
+    h = g.op("Sigmoid", {g.op("MatMul", {h, g.weight({128, 64}, 0.1f)})});
+    auto* y = g.node("Softmax", {g.gemm(h, 64, 10)}, "y");
+    Graph::attr_int(y, "axis", 1);
+    g.output("y", {4, 10});
+    return {"generated/mlp", g.bytes(), {random_tensor({4, 64}, 2.0f, 100)}};
+}
+
+/// LeNet-5 shape (28x28 input, two 5x5 convolutions, three dense layers): ~407k MACs per
+/// image.
+inline Case lenet(int64_t batch = 2)
+{
+    Graph g("lenet");
+    auto x = g.input("x", {batch, 1, 28, 28});
+    auto c1 = g.node("Conv", {x, g.weight({6, 1, 5, 5}, 0.2f), g.weight({6}, 0.1f)});
+    Graph::attr_ints(c1, "pads", {2, 2, 2, 2});
+    auto p1 = g.node("MaxPool", {g.op("Relu", {c1->output(0)})});
+    Graph::attr_ints(p1, "kernel_shape", {2, 2});
+    Graph::attr_ints(p1, "strides", {2, 2});
+    auto c2 = g.node("Conv", {p1->output(0), g.weight({16, 6, 5, 5}, 0.08f), g.weight({16}, 0.1f)});
+    auto gelu = g.op("Gelu", {c2->output(0)});
+    auto p2 = g.node("AveragePool", {gelu});
+    Graph::attr_ints(p2, "kernel_shape", {2, 2});
+    Graph::attr_ints(p2, "strides", {2, 2});
+    auto flat = g.op("Flatten", {p2->output(0)});
+    auto h = g.op("Relu", {g.gemm(flat, 400, 120)});
+    auto ln = g.op("LayerNormalization", {h, g.weight({120}, 1.0f), g.weight({120}, 0.1f)});
+    auto y = g.node("Softmax", {g.gemm(ln, 120, 10)}, "y");
+    (void)y;
+    g.output("y", {batch, 10});
+    return {"generated/lenet", g.bytes(), {random_tensor({batch, 1, 28, 28}, 1.0f, 200)}};
+}
+
+/// An MLP of 99,584 MACs for one input row: 256 -> 256 -> 128 -> 10 with ReLU and Softmax.
+inline Case mlp_100k()
+{
+    Graph g("mlp100k");
+    auto x = g.input("x", {1, 256});
+    auto h = g.op("Relu", {g.gemm(x, 256, 256)});
+    h = g.op("Relu", {g.gemm(h, 256, 128)});
+    g.node("Softmax", {g.gemm(h, 128, 10)}, "y");
+    g.output("y", {1, 10});
+    return {"generated/mlp_100k", g.bytes(), {random_tensor({1, 256}, 1.0f, 400)}};
+}
+
+inline Case transformer_block()
+{
+    Graph g("block");
+    auto x = g.input("x", {2, 16, 32});
+    auto ln = g.node("LayerNormalization", {x, g.weight({32}, 1.0f), g.weight({32}, 0.1f)});
+    auto q = g.op("MatMul", {ln->output(0), g.weight({32, 32}, 0.2f)});
+    auto k = g.op("MatMul", {ln->output(0), g.weight({32, 32}, 0.2f)});
+    auto kt = g.node("Transpose", {k});
+    Graph::attr_ints(kt, "perm", {0, 2, 1});
+    auto scores = g.op("Div", {g.op("MatMul", {q, kt->output(0)}), g.weight({1}, 8.0f)});
+    auto attn = g.op("Softmax", {scores});
+    auto ctx = g.op("MatMul", {attn, ln->output(0)});
+    auto ff = g.node("Gelu", {g.op("MatMul", {ctx, g.weight({32, 64}, 0.2f)})});
+    Graph::attr_string(ff, "approximate", "tanh");
+    auto ff2 = g.op("MatMul", {ff->output(0), g.weight({64, 32}, 0.2f)});
+    auto res = g.op("Add", {x, ff2});
+    auto e = g.op("Erf", {res});
+    auto y = g.node("Clip", {g.op("Sub", {e, g.op("LeakyRelu", {res})})}, "y");
+    (void)y;
+    g.output("y", {2, 16, 32});
+    return {"generated/transformer_block", g.bytes(), {random_tensor({2, 16, 32}, 3.0f, 300)}};
+}
+
+inline Case specials()
+{
+    // Every op on inputs full of IEEE special values: NaNs of several signs and payloads,
+    // infinities, signed zeros, subnormals, FLT_MAX, values beyond exp's range.
+    const uint32_t pattern[] = {0x7fc00000, 0xffc00000, 0x7fa00001, 0xff812345,
+                                0x7f800000, 0xff800000, 0x00000000, 0x80000000,
+                                0x00000001, 0x807fffff, 0x7f7fffff, 0xff7fffff,
+                                0x42b20000, 0xc2d00000, 0x3f800000, 0xbf800000};
+    Tensor a = Tensor::zeros(DType::FLOAT, {16, 16});
+    Tensor b = Tensor::zeros(DType::FLOAT, {16, 16});
+    for (size_t i = 0; i < 16; ++i)
+        for (size_t j = 0; j < 16; ++j)
+        {
+            a.as<float>()[i * 16 + j] = std::bit_cast<float>(pattern[i]);
+            b.as<float>()[i * 16 + j] = std::bit_cast<float>(pattern[j]);
+        }
+    Graph g("specials");
+    auto x = g.input("a", {16, 16});
+    auto z = g.input("b", {16, 16});
+    std::vector<std::string> outs;
+    for (const char* op : {"Add", "Sub", "Mul", "Div", "MatMul"})
+        outs.push_back(g.op(op, {x, z}));
+    for (const char* op : {"Relu", "Sigmoid", "Tanh", "Erf", "Gelu", "Softmax", "LeakyRelu"})
+        outs.push_back(g.op(op, {x}));
+    outs.push_back(g.op("LayerNormalization", {z, g.weight({16}, 1.0f)}));
+    outs.push_back(g.op("Gemm", {x, z, g.weight({16}, 1.0f)}));
+    for (size_t i = 0; i < outs.size(); ++i)
+    {
+        g.node("Identity", {outs[i]}, numbered("y", static_cast<int64_t>(i)));
+        g.output(numbered("y", static_cast<int64_t>(i)), {16, 16});
+    }
+    return {"generated/specials", g.bytes(), {a, b}};
+}
+
+}  // namespace tern::ml::testmodels
