@@ -225,7 +225,7 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
     return req;
 }
 
-Hash256 ChainAccess::submit(Transaction tx)
+Hash256 ChainAccess::submit(Transaction tx, rpc::CallContext* ctx)
 {
     const uint64_t chain_id = node_.config().chain_id;
     const auto sender = recover_sender(tx, chain_id);
@@ -254,9 +254,19 @@ Hash256 ChainAccess::submit(Transaction tx)
         node_.engine().release_waiters();  // a sender waiting for the replaced one
     if (added.pending)
     {
-        node_.engine().notify();
-        if (node_.config().block_time == 0 && node_.config().wait_for_inclusion)
-            node_.engine().wait_processed(added.hash, kInclusionTimeout);
+        // Wake the engine, and in automine wait for the block. With a call context both happen
+        // after the whole message: a batch of sends lands in one block and waits for it once.
+        Node& node = node_;
+        const bool wait = node.config().block_time == 0 && node.config().wait_for_inclusion;
+        auto finish = [&node, wait, hash = added.hash] {
+            node.engine().notify();
+            if (wait)
+                node.engine().wait_processed(hash, kInclusionTimeout);
+        };
+        if (ctx)
+            ctx->defer(std::move(finish));
+        else
+            finish();
     }
     return added.hash;
 }
@@ -289,8 +299,8 @@ private:
     json tx_by_block_and_index(const std::optional<BlockRef>& block, const json& index);
     json get_transaction_receipt(const json& p);
     json get_block_receipts(const json& p);
-    json send_raw_transaction(const json& p);
-    json send_transaction(const json& p);
+    json send_raw_transaction(const json& p, rpc::CallContext& ctx);
+    json send_transaction(const json& p, rpc::CallContext& ctx);
     json sign(const json& p, bool personal);
     json sign_typed_data(const json& p);
     json call(const json& p);
@@ -456,7 +466,7 @@ json EthApi::get_block_receipts(const json& p)
     return enc::block_receipts(*block, ref->hash, tx_hashes(*block), *receipts);
 }
 
-json EthApi::send_raw_transaction(const json& p)
+json EthApi::send_raw_transaction(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 1, 1);
     const Bytes raw = params::data(params::at(p, 0), 0);
@@ -470,10 +480,10 @@ json EthApi::send_raw_transaction(const json& p)
     if (raw.size() > config().max_tx_size)
         throw rpc::Error::server("oversized data: transaction size " + std::to_string(raw.size()) +
                                  ", limit " + std::to_string(config().max_tx_size));
-    return enc::hash(chain_.submit(std::move(*tx)));
+    return enc::hash(chain_.submit(std::move(*tx), &ctx));
 }
 
-json EthApi::send_transaction(const json& p)
+json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 1, 1);
     const auto args = params::tx_args(params::at(p, 0), 0);
@@ -551,7 +561,7 @@ json EthApi::send_transaction(const json& p)
         tx.gas_limit = r->gas;
     }
     sign_transaction(tx, *key);
-    return enc::hash(chain_.submit(std::move(tx)));
+    return enc::hash(chain_.submit(std::move(tx), &ctx));
 }
 
 json EthApi::sign(const json& p, bool personal)
@@ -909,8 +919,12 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add("eth_getTransactionReceipt", &EthApi::get_transaction_receipt);
     add("eth_getBlockReceipts", &EthApi::get_block_receipts);
 
-    add("eth_sendRawTransaction", &EthApi::send_raw_transaction);
-    add("eth_sendTransaction", &EthApi::send_transaction);
+    d.add("eth_sendRawTransaction", [this](const json& p, rpc::CallContext& ctx) {
+        return send_raw_transaction(p, ctx);
+    });
+    d.add("eth_sendTransaction", [this](const json& p, rpc::CallContext& ctx) {
+        return send_transaction(p, ctx);
+    });
     d.add("eth_sign", [this](const json& p, rpc::CallContext&) { return sign(p, false); });
     d.add("personal_sign", [this](const json& p, rpc::CallContext&) { return sign(p, true); });
     add("eth_signTypedData_v4", &EthApi::sign_typed_data);

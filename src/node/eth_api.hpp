@@ -13,6 +13,10 @@
 #include <memory>
 #include <optional>
 
+namespace tern::rpc {
+class CallContext;
+}
+
 namespace tern::node {
 
 class Node;
@@ -47,9 +51,12 @@ public:
                              const chain::BlockHeader& header,
                              uint64_t default_gas) const;
 
-    /// Adds a signed transaction to the pool (validated against the head); in automine mode
-    /// waits until the block holding it is committed. Throws -32000 with the pool's message.
-    Hash256 submit(Transaction tx);
+    /// Adds a signed transaction to the pool (validated against the head), wakes the engine and
+    /// in automine mode waits until the block holding it is committed. With `ctx` the wake-up
+    /// and the wait are deferred to the end of the JSON-RPC message (CallContext::defer), so
+    /// the sends of a batch share one block and one wait; a single request still returns only
+    /// once its receipt exists. Throws -32000 with the pool's message.
+    Hash256 submit(Transaction tx, rpc::CallContext* ctx = nullptr);
 
     /// The node.
     Node& node() const noexcept { return node_; }

@@ -407,6 +407,7 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
         ASSERT_TRUE(node.pool().add(*decoded, accounts[0].address, *head));
     }
     chain_lock.unlock();
+    node.engine().notify();  // what ChainAccess::submit does after adding
     for (int i = 0; i < 200 && node.pool().size() != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(node.pool().size(), 0u);

@@ -74,6 +74,13 @@ std::optional<Parsed> parse_request(const json& request)
     return p;
 }
 
+/// Runs the context's deferred work when the scope ends (also on the error paths).
+struct RunDeferredAtExit
+{
+    CallContext& ctx;
+    ~RunDeferredAtExit() { ctx.run_deferred(); }
+};
+
 const json& empty_params()
 {
     static const json empty = json::array();
@@ -125,6 +132,22 @@ std::string CallContext::subscribe(std::string topic, nlohmann::json params)
         "_subscription";
     return subscriptions_->add(sink_, std::move(topic), std::move(params),
                                std::move(notification_method));
+}
+
+void CallContext::run_deferred() noexcept
+{
+    // Index loop: a work item may queue more work.
+    for (size_t i = 0; i < deferred_.size(); ++i)
+    {
+        try
+        {
+            auto work = std::move(deferred_[i]);
+            work();
+        }
+        catch (...)
+        {}
+    }
+    deferred_.clear();
 }
 
 bool CallContext::unsubscribe(std::string_view id)
@@ -229,6 +252,7 @@ json Dispatcher::call(std::string_view method, const json& params, CallContext& 
     if (it == methods_.end())
         throw Error::method_not_found(method);
     ctx.set_method(method);
+    const RunDeferredAtExit run_deferred{ctx};
     auto r = it->second(params, ctx);
     if (!r)
         throw r.error();
@@ -348,6 +372,8 @@ std::string Dispatcher::handle_batch(const json& batch, CallContext& ctx, bool& 
 
 std::optional<std::string> Dispatcher::handle_message(const json& message, CallContext& ctx) const
 {
+    // Deferred work runs after the last item and before the caller sends the response.
+    const RunDeferredAtExit run_deferred{ctx};
     try
     {
         if (message.is_array())

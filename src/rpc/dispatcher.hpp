@@ -54,9 +54,9 @@ enum class Transport : uint8_t
     WebSocket,  ///< WebSocket: subscriptions allowed
 };
 
-/// Per-call context given to handlers: where the call came from, and subscriptions for
-/// connections that can receive notifications (WebSocket). Lives for one call (a batch
-/// reuses one context, method() changes per item).
+/// Per-call context given to handlers: where the call came from, subscriptions for
+/// connections that can receive notifications (WebSocket), and work deferred to the end of the
+/// message. Lives for one message (a batch reuses one context, method() changes per item).
 class CallContext
 {
 public:
@@ -91,12 +91,23 @@ public:
     /// Sets the method name (called by the dispatcher before each handler).
     void set_method(std::string_view method) { method_.assign(method); }
 
+    /// Queues `work` to run once the whole message (single request or every item of a batch)
+    /// has been handled, before the response is sent. Lets a batch share one wait: e.g. each
+    /// automine send defers its wait for inclusion, so 100 sends in a batch wait for one block
+    /// instead of 100 in turn. Work runs in the order it was queued; it must not throw.
+    void defer(std::function<void()> work) { deferred_.push_back(std::move(work)); }
+
+    /// Runs the deferred work in order and clears it (the dispatcher calls it after the last
+    /// item; work queued meanwhile runs too). An exception from a work item is swallowed.
+    void run_deferred() noexcept;
+
 private:
     Transport transport_ = Transport::Internal;
     std::string remote_;
     std::string method_;
     Subscriptions* subscriptions_ = nullptr;
     std::shared_ptr<NotificationSink> sink_;
+    std::vector<std::function<void()>> deferred_;
 };
 
 /// A method implementation: receives "params" (an array or object; [] when absent) and returns
@@ -140,14 +151,16 @@ public:
     std::vector<std::string> methods() const;
 
     /// Handles one request body (a single request or a batch). Returns the response text, or
-    /// nullopt when there is nothing to send (only notifications). Never throws.
+    /// nullopt when there is nothing to send (only notifications). Runs the work handlers
+    /// deferred (CallContext::defer) after the last item, before returning. Never throws.
     std::optional<std::string> handle(std::string_view body, CallContext& ctx) const;
 
     /// As handle(), for an already parsed message.
     std::optional<std::string> handle_message(const nlohmann::json& message,
                                               CallContext& ctx) const;
 
-    /// Calls `method` directly (in-process use and tests); throws Error like a handler.
+    /// Calls `method` directly (in-process use and tests); throws Error like a handler. Work the
+    /// handler deferred has run when it returns.
     nlohmann::json call(std::string_view method,
                         const nlohmann::json& params,
                         CallContext& ctx) const;

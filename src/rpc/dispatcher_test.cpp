@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 using namespace tern::rpc;
 using json = nlohmann::json;
@@ -375,4 +377,67 @@ TEST_F(DispatcherTest, NotificationMethodFollowsNamespace)
     d.subscriptions().publish("blocks", 1);
     ASSERT_EQ(sink->messages.size(), 1u);
     EXPECT_EQ(sink->messages[0]["method"], "tern_subscription");
+}
+
+TEST(DispatcherDefer, BatchWorkRunsOnceAfterTheLastItemInOrder)
+{
+    Dispatcher d;
+    std::vector<std::string> log;
+    d.add("step", [&log](const json& params, CallContext& ctx) -> json {
+        const auto name = params.at(0).get<std::string>();
+        log.push_back("handle " + name);
+        ctx.defer([&log, name] { log.push_back("deferred " + name); });
+        return name;
+    });
+    d.add("fail", [&log](const json&, CallContext& ctx) -> json {
+        ctx.defer([&log] { log.push_back("deferred fail"); });
+        ctx.defer([] { throw std::runtime_error("swallowed"); });
+        throw Error::server("failed");
+    });
+    CallContext ctx;
+    const json batch = json::array({call(1, "step", {"a"}), call(2, "fail"),
+                                    json{{"jsonrpc", "2.0"}, {"method", "step"}, {"params", {"n"}}},
+                                    call(3, "step", {"b"})});
+    const auto out = d.handle(batch.dump(), ctx);
+    ASSERT_TRUE(out);
+    const auto r = json::parse(*out);
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0]["result"], "a");
+    EXPECT_EQ(r[1]["error"]["message"], "failed");
+    EXPECT_EQ(r[2]["result"], "b");
+    // Every handler ran before any deferred work; the work ran in queue order, also that of
+    // a failed call and of a notification, and an exception in one item does not stop the rest.
+    EXPECT_EQ(log, (std::vector<std::string>{"handle a", "handle n", "handle b", "deferred a",
+                                             "deferred fail", "deferred n", "deferred b"}));
+    // Done once: a second message on the same context does not run it again.
+    log.clear();
+    EXPECT_TRUE(d.handle(call(4, "step", {"c"}).dump(), ctx));
+    EXPECT_EQ(log, (std::vector<std::string>{"handle c", "deferred c"}));
+}
+
+TEST(DispatcherDefer, SingleRequestAndDirectCallRunWorkBeforeReturning)
+{
+    Dispatcher d;
+    int done = 0;
+    d.add("work", [&done](const json&, CallContext& ctx) -> json {
+        ctx.defer([&done] { ++done; });
+        return done;  // not yet run while the handler executes
+    });
+    CallContext ctx;
+    const auto out = d.handle(call(1, "work").dump(), ctx);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(json::parse(*out)["result"], 0);
+    EXPECT_EQ(done, 1);
+    EXPECT_EQ(d.call("work", json::array(), ctx), 1);
+    EXPECT_EQ(done, 2);
+    // Deferred work may queue more work; it runs in the same pass.
+    d.add("chain", [&done](const json&, CallContext& ctx) -> json {
+        ctx.defer([&done, &ctx] {
+            ++done;
+            ctx.defer([&done] { done += 10; });
+        });
+        return true;
+    });
+    EXPECT_TRUE(d.handle(call(2, "chain").dump(), ctx));
+    EXPECT_EQ(done, 13);
 }
