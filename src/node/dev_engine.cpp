@@ -1,11 +1,6 @@
 #include "node/dev_engine.hpp"
 
-#include "chain/block_builder.hpp"
-#include "core/keccak.hpp"
 #include "db/chain_db.hpp"
-#include "evm/vm.hpp"
-#include "execution/transition.hpp"
-#include "transaction/codec.hpp"
 #include "txpool/txpool.hpp"
 
 #include <chrono>
@@ -24,18 +19,16 @@ uint64_t wall_clock_seconds()
 }  // namespace
 
 DevEngine::DevEngine(const NodeConfig& config,
-                     const chain::ChainConfig& chain_config,
                      db::ChainDb& db,
                      txpool::TxPool& pool,
-                     chain::StateRootTracker& tracker,
+                     BlockProducer& producer,
                      std::shared_mutex& chain_mutex)
     : config_(config),
-      chain_config_(chain_config),
       db_(db),
       pool_(pool),
-      tracker_(tracker),
+      producer_(producer),
       chain_mutex_(chain_mutex),
-      vm_(std::make_unique<evm::Vm>())
+      waiters_(pool)
 {}
 
 DevEngine::~DevEngine()
@@ -43,14 +36,16 @@ DevEngine::~DevEngine()
     stop();
 }
 
-void DevEngine::start()
+Result<bool, std::string> DevEngine::start()
 {
     std::lock_guard lock{mutex_};
     if (thread_.joinable())
-        return;
+        return true;
     stopping_ = false;
+    waiters_.reset();
     // Sealing runs deep EVM recursion (1024 nested calls): give the thread a large stack.
     thread_ = BigStackThread([this] { run(); });
+    return true;
 }
 
 void DevEngine::stop()
@@ -58,11 +53,41 @@ void DevEngine::stop()
     {
         std::lock_guard lock{mutex_};
         stopping_ = true;
-        for (Waiter* w : waiters_)  // they unregister themselves under the lock
-            w->cv.notify_one();
     }
+    waiters_.stop();
     wake_.notify_all();
     thread_.join();
+}
+
+Result<Hash256, std::string> DevEngine::submit(Transaction tx,
+                                               const Address& sender,
+                                               rpc::CallContext* ctx)
+{
+    txpool::AddResult added;
+    {
+        std::shared_lock lock{chain_mutex_};
+        const auto head = db_.head_state();
+        auto r = pool_.add(std::move(tx), sender, *head);
+        if (!r)
+            return r.error().message;
+        added = std::move(*r);
+    }
+    if (added.replaced)
+        release_waiters();  // a sender waiting for the replaced one
+    if (added.pending)
+    {
+        // Wake the engine, and in automine wait for the block. With a call context both happen
+        // after the whole message: a batch of sends lands in one block and waits for it once.
+        const bool wait = config_.block_time == 0 && config_.wait_for_inclusion;
+        auto finish = [this, wait, hash = added.hash] {
+            notify();
+            if (wait)
+                wait_processed(hash, kInclusionTimeout);
+        };
+        (void)ctx;  // TODO(h4b): defer to the end of the message once CallContext::defer lands
+        finish();
+    }
+    return added.hash;
 }
 
 void DevEngine::notify()
@@ -76,34 +101,17 @@ void DevEngine::notify()
 
 bool DevEngine::wait_processed(const Hash256& hash, std::chrono::milliseconds timeout)
 {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::unique_lock lock{mutex_};
-    if (!pool_.contains(hash))
-        return true;
-    Waiter w;
-    w.hash = hash;
-    waiters_.push_back(&w);
-    w.cv.wait_until(lock, deadline, [&] { return w.done || stopping_; });
-    std::erase(waiters_, &w);
-    return w.done || !pool_.contains(hash);
+    return waiters_.wait(hash, timeout);
 }
 
 void DevEngine::release_waiters()
 {
-    std::lock_guard lock{mutex_};
-    for (Waiter* w : waiters_)
-    {
-        if (!w->done && !pool_.contains(w->hash))
-        {
-            w->done = true;
-            w->cv.notify_one();
-        }
-    }
+    waiters_.release();
 }
 
 void DevEngine::on_block(BlockListener listener)
 {
-    listeners_.push_back(std::move(listener));
+    producer_.on_block(std::move(listener));
 }
 
 uint64_t DevEngine::sealed() const
@@ -170,66 +178,23 @@ Result<uint64_t, std::string> DevEngine::mine(std::optional<uint64_t> timestamp)
 Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
 {
     std::lock_guard seal_lock{seal_mutex_};
-    CommittedBlock out;
-    std::vector<Hash256> dropped;
+    Result<CommittedBlock, std::string> committed = std::string();
     {
         std::unique_lock chain_lock{chain_mutex_};
-        const auto parent = db_.header(db_.head_number());
-        if (!parent)
-            return std::string("head header missing");
-        const uint64_t ts = std::max(timestamp.value_or(wall_clock_seconds()), parent->timestamp);
-        const auto head_view = db_.head_state();
-        db::ChainDb* db = &db_;
-        chain::BlockBuilder builder{*parent,
-                                    *head_view,
-                                    chain_config_.chain_id,
-                                    chain::next_block_attributes(chain_config_, *parent, ts),
-                                    [db](uint64_t n) {
-                                        const auto h = db->block_hash(n);
-                                        return h ? *h : Hash256{};
-                                    },
-                                    *vm_};
-        for (const auto& p : pool_.pending(SIZE_MAX, chain_config_.gas_limit))
-        {
-            if (builder.gas_left() < kMinTxGas)
-                break;
-            const auto r = builder.try_add(p->tx, p->sender);
-            if (!r)
-            {
-                if (r.error().kind != execution::InvalidTxKind::GasLimitExceedsBlock)
-                    dropped.push_back(p->hash);  // invalid now: leaves the pool
-                continue;                        // too big for what is left: next block
-            }
-            out.tx_hashes.push_back(p->hash);
-        }
-        auto built = builder.finish(tracker_, db_);
-        const auto committed = db_.commit_block(built.block, built.receipts, built.diff);
-        if (!committed)
-        {
-            tracker_.discard();
-            return committed.error().message;
-        }
-        tracker_.commit();
-        out.block = std::move(built.block);
-        out.receipts = std::move(built.receipts);
-        out.hash = built.hash;
-
-        for (const auto& hash : dropped)
-            pool_.remove(hash);
-        const auto new_head = db_.head_state();
-        txpool::ChainHead next;
-        next.base_fee = chain::next_block_attributes(chain_config_, out.block.header, ts).base_fee;
-        next.gas_limit = chain_config_.gas_limit;
-        pool_.remove_included(*new_head, next, out.block.senders);
+        // The pool's pending order is the ordering rule (node::order_transactions).
+        const auto candidates = pool_.pending(SIZE_MAX, producer_.chain_config().gas_limit);
+        auto executed = producer_.execute(timestamp.value_or(wall_clock_seconds()), candidates);
+        committed = producer_.commit(std::move(executed));
     }
+    if (!committed)
+        return committed.error();
     {
         std::lock_guard lock{mutex_};
         ++sealed_;
     }
     release_waiters();
-    for (const auto& l : listeners_)
-        l(out);
-    return out.block.header.number;
+    producer_.publish(*committed);
+    return committed->block.header.number;
 }
 
 }  // namespace tern::node

@@ -1,23 +1,20 @@
 #pragma once
 
-#include "chain/block.hpp"
 #include "chain/config.hpp"
-#include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
-#include "execution/receipt.hpp"
 #include "node/big_stack_thread.hpp"
+#include "node/block_producer.hpp"
 #include "node/config.hpp"
+#include "node/engine.hpp"
+#include "node/pool_waiters.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
-#include <vector>
 
 namespace tern::db {
 class ChainDb;
@@ -25,73 +22,69 @@ class ChainDb;
 namespace tern::txpool {
 class TxPool;
 }
-namespace tern::evm {
-class Vm;
-}
 
 namespace tern::node {
 
-/// A block the engine committed, as listeners receive it.
-struct CommittedBlock
-{
-    chain::Block block;
-    Hash256 hash;
-    std::vector<execution::Receipt> receipts;
-    std::vector<Hash256> tx_hashes;
-};
-
-/// The embedded dev engine: the chain's only block producer. Automine (block_time 0) seals a
-/// block as soon as the pool has executable transactions, all of them in first-come order as
-/// far as the block gas limit allows (the rest go into the next block, sealed right after);
-/// with a block time it seals every `block_time` seconds (empty blocks included, like geth's
-/// dev mode). Every block is final at once.
+/// The embedded dev engine (`tern dev`): the chain's only block producer. Automine (block_time
+/// 0) seals a block as soon as the pool has executable transactions, all of them in first-come
+/// order as far as the block gas limit allows (the rest go into the next block, sealed right
+/// after); with a block time it seals every `block_time` seconds (empty blocks included, like
+/// geth's dev mode). Every block is final at once. Blocks are built and committed through the
+/// node's BlockProducer (the path the CometBFT engine uses too).
 ///
 /// Timestamps: wall-clock seconds, but never below the parent's (equal is allowed, as anvil
 /// does: automine can seal many blocks per second and Tern's own validation only requires
 /// timestamps not to decrease). Invalid transactions found while building (e.g. the balance
 /// went to an earlier transaction of the block) are dropped from the pool.
-class DevEngine
+class DevEngine final : public Engine
 {
 public:
     /// Least gas a transaction can use: a block with less left is full.
-    static constexpr uint64_t kMinTxGas = 21000;
+    static constexpr uint64_t kMinTxGas = BlockProducer::kMinTxGas;
+    /// How long an automine send waits for its block.
+    static constexpr std::chrono::seconds kInclusionTimeout{30};
 
-    /// Called after each commit, outside the chain lock, on the engine thread.
-    using BlockListener = std::function<void(const CommittedBlock&)>;
-
-    /// An engine over the node's database, pool and head state-root tracker; all outlive it.
+    /// An engine over the node's database, pool and block producer; all outlive it.
     DevEngine(const NodeConfig& config,
-              const chain::ChainConfig& chain_config,
               db::ChainDb& db,
               txpool::TxPool& pool,
-              chain::StateRootTracker& tracker,
+              BlockProducer& producer,
               std::shared_mutex& chain_mutex);
-    ~DevEngine();
+    ~DevEngine() override;
     DevEngine(const DevEngine&) = delete;
     DevEngine& operator=(const DevEngine&) = delete;
 
     /// Starts the engine thread.
-    void start();
+    Result<bool, std::string> start() override;
     /// Stops and joins the engine thread (idempotent). A block being sealed is finished.
-    void stop();
+    void stop() override;
+
+    /// Adds the transaction to the pool (validated against the head state); wakes the engine
+    /// and in automine mode (with wait_for_inclusion) waits until its block is committed —
+    /// with `ctx`, both at the end of the JSON-RPC message, so a batch of sends shares a block
+    /// and one wait.
+    Result<Hash256, std::string> submit(Transaction tx,
+                                        const Address& sender,
+                                        rpc::CallContext* ctx) override;
 
     /// Tells the engine that transactions became executable (automine seals now).
-    void notify();
+    void notify() override;
 
     /// Waits until the transaction `hash` has left the pool (included in a committed block or
     /// dropped) or `timeout` passed. True if it left the pool.
-    bool wait_processed(const Hash256& hash, std::chrono::milliseconds timeout);
+    bool wait_processed(const Hash256& hash, std::chrono::milliseconds timeout) override;
 
     /// Wakes the waiters whose transactions are no longer in the pool (after a commit, or when
     /// a transaction was replaced).
-    void release_waiters();
+    void release_waiters() override;
 
     /// Seals one block now with whatever is executable (possibly none), on the caller's
     /// thread; returns its number. `timestamp` overrides the clock (still >= parent).
-    Result<uint64_t, std::string> mine(std::optional<uint64_t> timestamp = std::nullopt);
+    Result<uint64_t, std::string> mine(std::optional<uint64_t> timestamp) override;
+    using Engine::mine;
 
     /// Adds a listener for committed blocks (register before start()).
-    void on_block(BlockListener listener);
+    void on_block(BlockListener listener) override;
 
     /// Number of blocks sealed since start.
     uint64_t sealed() const;
@@ -102,26 +95,15 @@ private:
     bool has_pending() const;
 
     const NodeConfig& config_;
-    const chain::ChainConfig& chain_config_;
     db::ChainDb& db_;
     txpool::TxPool& pool_;
-    chain::StateRootTracker& tracker_;
+    BlockProducer& producer_;
     std::shared_mutex& chain_mutex_;
-    std::unique_ptr<evm::Vm> vm_;
-    std::vector<BlockListener> listeners_;
+    PoolWaiters waiters_;
 
     std::mutex seal_mutex_;  ///< one seal at a time (engine thread and mine())
     mutable std::mutex mutex_;
     std::condition_variable wake_;  ///< engine thread: work or stop
-    /// A thread in wait_processed(): woken alone, when its transaction left the pool (waking
-    /// every waiter on every block would make all RPC threads contend for nothing).
-    struct Waiter
-    {
-        Hash256 hash;
-        std::condition_variable cv;
-        bool done = false;
-    };
-    std::vector<Waiter*> waiters_;  ///< guarded by mutex_
     bool work_ = false;
     bool stopping_ = false;
     uint64_t sealed_ = 0;

@@ -4,6 +4,7 @@
 #include "chain/genesis.hpp"
 #include "core/hex.hpp"
 #include "db/chain_db.hpp"
+#include "node/block_producer.hpp"
 #include "node/call.hpp"
 #include "node/dev_engine.hpp"
 #include "node/eth_api.hpp"
@@ -71,10 +72,20 @@ uint64_t now_seconds()
                                      .count());
 }
 
+/// The dispatcher limits `config` asks for.
+rpc::DispatchLimits dispatch_limits(const NodeConfig& config)
+{
+    rpc::DispatchLimits limits;
+    limits.max_batch_items = config.rpc_max_batch_items;
+    limits.max_batch_response_bytes = config.rpc_max_batch_response_bytes;
+    return limits;
+}
+
 }  // namespace
 
 Node::Node(NodeConfig config)
-    : config_(std::move(config)), dispatcher_(std::make_unique<rpc::Dispatcher>())
+    : config_(std::move(config)),
+      dispatcher_(std::make_unique<rpc::Dispatcher>(dispatch_limits(config_)))
 {}
 
 Node::~Node()
@@ -204,8 +215,11 @@ Result<uint16_t, std::string> Node::start()
     pool_ = std::make_unique<txpool::TxPool>(pool_config, pool_head);
 
     vms_ = std::make_unique<VmPool>();
-    engine_ =
-        std::make_unique<DevEngine>(config_, chain_config_, *db_, *pool_, *tracker_, chain_mutex_);
+    producer_ = std::make_unique<BlockProducer>(chain_config_, *db_, *pool_, *tracker_);
+    if (engine_factory_)
+        engine_ = engine_factory_(*this);
+    else
+        engine_ = std::make_unique<DevEngine>(config_, *db_, *pool_, *producer_, chain_mutex_);
     register_eth_api(*this);
     register_proof_api_with_tracker(*this, *tracker_);
     for (const auto& hook : setup_hooks_)
@@ -218,12 +232,20 @@ Result<uint16_t, std::string> Node::start()
             l(txs);
     });
 
-    engine_->start();
+    const auto started = engine_->start();
+    if (!started)
+    {
+        engine_->stop();
+        return "engine: " + started.error();
+    }
 
     rpc::ServerConfig server_config;
     server_config.host = config_.host;
     server_config.port = config_.port;
     server_config.threads = static_cast<unsigned>(config_.rpc_threads);
+    server_config.max_body_bytes = config_.rpc_max_body_bytes;
+    server_config.max_ws_message_bytes = config_.rpc_max_ws_message_bytes;
+    server_config.max_connections = config_.rpc_max_connections;
     server_ = std::make_unique<rpc::Server>(*dispatcher_, server_config);
     auto port = server_->start();
     if (!port)

@@ -26,21 +26,23 @@ struct PooledTransaction;
 
 namespace tern::node {
 
-class DevEngine;
+class BlockProducer;
+class Engine;
 class VmPool;
 struct DevKeys;
 
-/// A dev node: the chain database, the head state, the transaction pool, the embedded dev
-/// engine and the JSON-RPC server, wired together. No globals: several nodes can run in one
-/// process (each on its own port and database).
+/// A node: the chain database, the head state, the transaction pool, the block producer, an
+/// engine (the embedded DevEngine by default; `tern node` installs CometBFT's with
+/// set_engine_factory()) and the JSON-RPC server, wired together. No globals: several nodes can
+/// run in one process (each on its own port and database).
 ///
-/// Concurrency: the engine is the only writer; it builds and commits blocks holding
-/// chain_mutex() exclusively. RPC handlers read holding it shared.
+/// Concurrency: the engine is the only writer; it builds and commits blocks (through
+/// producer()) holding chain_mutex() exclusively. RPC handlers read holding it shared.
 ///
 /// Extending: more RPC methods are registered on dispatcher() (before start(), or from a hook
 /// added with add_setup(), which runs once the database, pool and engine exist and before
 /// the server accepts connections); see eth_api.hpp for the helpers the eth_ handlers use.
-/// Subscribers hook the engine's commit notifications (DevEngine::on_block).
+/// Subscribers hook the engine's commit notifications (Engine::on_block).
 class Node
 {
 public:
@@ -74,8 +76,17 @@ public:
     db::ChainDb& db() noexcept { return *db_; }
     /// The transaction pool (valid after start()).
     txpool::TxPool& pool() noexcept { return *pool_; }
-    /// The dev engine (valid after start()).
-    DevEngine& engine() noexcept { return *engine_; }
+    /// The engine (valid after start()).
+    Engine& engine() noexcept { return *engine_; }
+    /// The block-building path every engine uses (valid after start()).
+    BlockProducer& producer() noexcept { return *producer_; }
+    /// The head state-root tracker (valid after start()).
+    chain::StateRootTracker& tracker() noexcept { return *tracker_; }
+
+    /// Makes the engine (called by start() once the database, pool and producer exist).
+    using EngineFactory = std::function<std::unique_ptr<Engine>(Node&)>;
+    /// Replaces the default DevEngine (before start()).
+    void set_engine_factory(EngineFactory factory) { engine_factory_ = std::move(factory); }
     /// Interpreter instances for concurrent eth_call/estimateGas.
     VmPool& vms() noexcept { return *vms_; }
     /// The unlocked dev accounts and their keys.
@@ -116,7 +127,9 @@ private:
     std::unique_ptr<db::ChainDb> db_;
     std::unique_ptr<chain::StateRootTracker> tracker_;
     std::unique_ptr<txpool::TxPool> pool_;
-    std::unique_ptr<DevEngine> engine_;
+    std::unique_ptr<BlockProducer> producer_;
+    EngineFactory engine_factory_;
+    std::unique_ptr<Engine> engine_;
     std::unique_ptr<rpc::Dispatcher> dispatcher_;
     std::unique_ptr<rpc::Server> server_;
 };

@@ -1,7 +1,7 @@
 #include "node/subscription_api.hpp"
 
-#include "node/dev_engine.hpp"
 #include "node/encode.hpp"
+#include "node/engine.hpp"
 #include "node/filter_api.hpp"
 #include "node/logs.hpp"
 #include "node/node.hpp"
