@@ -1,0 +1,132 @@
+#pragma once
+
+#include "abci/application.hpp"
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "node/block_producer.hpp"
+#include "txpool/txpool.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace tern::db {
+class ChainDb;
+}
+namespace tern::chain {
+class StateRootTracker;
+}
+
+namespace tern::consensus {
+
+namespace pb = ::tern::abci;
+
+/// Settings of the ABCI application.
+struct CometAppConfig
+{
+    /// CheckTx accepts a nonce at most this far beyond the sender's next nonce (state nonce plus
+    /// its pending run in the pool): a burst of nonces sent to different validators reaches
+    /// every mempool, and the ordering holds the later ones back until the gap fills.
+    uint64_t nonce_window = 64;
+    /// A transaction still behind a nonce gap after this many rechecks (one per committed
+    /// block) is dropped from the mempool, so an abandoned gap cannot keep CometBFT making
+    /// empty blocks.
+    uint64_t max_gap_rechecks = 20;
+    /// CometBFT keeps the last `retain_blocks` blocks (Commit's retain_height); 0 keeps all.
+    uint64_t retain_blocks = 0;
+    /// Test hook: when Commit for this height arrives (FinalizeBlock was answered), the process
+    /// exits at once with status 137 without committing, as if killed.
+    std::optional<uint64_t> crash_before_commit_height;
+};
+
+/// Result codes of CheckTx / ExecTxResult (0 = OK).
+enum class TxCode : uint32_t
+{
+    Ok = 0,
+    Undecodable = 1,  ///< not a canonical, validly signed transaction of this chain
+    Rejected = 2,     ///< the pool's checks refused it (log: geth's message)
+    NonceGap = 3,     ///< too far ahead, or waited behind a gap for too long
+    Excluded = 4,     ///< FinalizeBlock: the block builder rejected it (not in the block)
+};
+
+/// Tern as CometBFT's ABCI 2.0 application: one CometBFT height is one Ethereum block (EVM
+/// genesis is block 0, height h is block h), the app hash is the block's state root, and
+/// blocks are built and committed through the node's BlockProducer (the path `tern dev` uses).
+///
+/// - CheckTx NEW: decode, recover the sender, check the nonce window, then TxPool::add (geth's
+///   checks and messages); accepted transactions are mirrored in the node's pool (pending nonce,
+///   eth_getTransactionByHash). RECHECK: drops transactions included elsewhere or invalid now,
+///   and ones stuck behind a gap for too long.
+/// - PrepareProposal: CometBFT's candidates put in Tern's order (order_transactions: per-sender
+///   nonce order, first come across senders, gaps held back), within max_tx_bytes and the
+///   block gas limit.
+/// - ProcessProposal: every transaction decodes with a valid signature for this chain, each
+///   sender's nonces run contiguously from its state nonce, gas limits fit the block.
+/// - FinalizeBlock: executes (time = block time in seconds, coinbase = the chain's), stages the
+///   block; transactions the builder rejects get a non-zero code and are not in the block.
+/// - Commit: one atomic database write of block, receipts and state; listeners run.
+///
+/// Thread-safety: the consensus connection (InitChain, Prepare/Process/FinalizeBlock, Commit)
+/// is served in order by one thread; CheckTx and Query run concurrently on theirs and read the
+/// head under the chain mutex (shared).
+class CometApp : public abci::Application
+{
+public:
+    /// Called after each commit, outside the chain lock (the engine wakes its waiters).
+    using CommitListener = std::function<void(const node::CommittedBlock&)>;
+
+    /// An application over the node's producer, database, pool and tracker (all outlive it);
+    /// `chain_mutex` is the node's (RPC readers shared, block commits exclusive).
+    CometApp(CometAppConfig config,
+             node::BlockProducer& producer,
+             db::ChainDb& db,
+             txpool::TxPool& pool,
+             chain::StateRootTracker& tracker,
+             std::shared_mutex& chain_mutex);
+    ~CometApp() override;
+
+    /// Adds a listener run after each commit (before the application is served).
+    void on_commit(CommitListener listener) { commit_listeners_.push_back(std::move(listener)); }
+
+    pb::ResponseInfo info(const pb::RequestInfo& req) override;
+    pb::ResponseInitChain init_chain(const pb::RequestInitChain& req) override;
+    pb::ResponseCheckTx check_tx(const pb::RequestCheckTx& req) override;
+    pb::ResponsePrepareProposal prepare_proposal(const pb::RequestPrepareProposal& req) override;
+    pb::ResponseProcessProposal process_proposal(const pb::RequestProcessProposal& req) override;
+    pb::ResponseFinalizeBlock finalize_block(const pb::RequestFinalizeBlock& req) override;
+    pb::ResponseCommit commit(const pb::RequestCommit& req) override;
+    /// Paths: "/account/0x<address>" → RLP [nonce, balance, storageRoot, codeHash] at the
+    /// committed head (empty value if the account does not exist); "/head" → RLP [number,
+    /// hash, stateRoot]. Other paths: code 1.
+    pb::ResponseQuery query(const pb::RequestQuery& req) override;
+
+    /// Decodes a CometBFT transaction (the canonical Ethereum encoding) and recovers its sender,
+    /// reusing the pool's copy when it has the hash. Error: geth's message.
+    Result<txpool::PooledTxPtr, std::string> decode(const std::string& raw) const;
+
+private:
+    pb::ResponseCheckTx check_new(const std::string& raw);
+    pb::ResponseCheckTx recheck(const std::string& raw);
+
+    CometAppConfig config_;
+    node::BlockProducer& producer_;
+    db::ChainDb& db_;
+    txpool::TxPool& pool_;
+    chain::StateRootTracker& tracker_;
+    std::shared_mutex& chain_mutex_;
+    std::vector<CommitListener> commit_listeners_;
+
+    // Consensus connection only (one thread).
+    std::optional<node::ExecutedBlock> finalized_;  ///< executed, waiting for Commit
+    uint64_t finalized_height_ = 0;
+
+    std::mutex gap_mutex_;
+    std::map<Hash256, uint64_t> gap_rechecks_;  ///< queued tx -> rechecks seen behind a gap
+};
+
+}  // namespace tern::consensus
