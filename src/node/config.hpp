@@ -48,9 +48,17 @@ struct NodeConfig
     /// Threads of the RPC server. Automine send requests block their thread until the block is
     /// committed (cheap: they sleep), so more threads let more transactions share a block.
     size_t rpc_threads = 32;
-    /// Transaction pool limits.
+    /// Transaction pool limits: transactions held per sender, and in all.
     size_t pool_max_per_sender = 1024;
     size_t pool_max_total = 65536;
+    /// JSON-RPC limits (geth's defaults): HTTP request body (more: 413), calls in one batch
+    /// (more: one "batch too large" error), bytes of batch results (past it: "response too
+    /// large"), WebSocket message (more: closed), open connections (more: closed at once).
+    size_t rpc_max_body_bytes = 5 * 1024 * 1024;
+    size_t rpc_max_batch_items = 1000;
+    size_t rpc_max_batch_response_bytes = 25'000'000;
+    size_t rpc_max_ws_message_bytes = 32 * 1024 * 1024;
+    size_t rpc_max_connections = 1000;
     /// Largest transaction the pool accepts (geth: 128 KiB).
     size_t max_tx_size = 128 * 1024;
     /// Automine: eth_sendRawTransaction/eth_sendTransaction answer after the block holding the
