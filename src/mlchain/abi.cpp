@@ -97,4 +97,22 @@ Bytes encode_error(std::string_view reason)
     return out;
 }
 
+Bytes encode_call(std::string_view signature,
+                  std::span<const U256> words,
+                  std::optional<BytesView> tail)
+{
+    const uint32_t sel = selector(signature);
+    Bytes out{static_cast<uint8_t>(sel >> 24), static_cast<uint8_t>(sel >> 16),
+              static_cast<uint8_t>(sel >> 8), static_cast<uint8_t>(sel)};
+    for (const auto& w : words)
+        append_word(out, w);
+    if (tail)
+    {
+        append_word(out, U256{(words.size() + 1) * 32});
+        append_word(out, U256{tail->size()});
+        append_padded(out, *tail);
+    }
+    return out;
+}
+
 }  // namespace tern::mlchain::abi

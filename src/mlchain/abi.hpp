@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -45,5 +46,12 @@ Bytes encode_bytes(BytesView data);
 Bytes encode_bytes32_array(const std::vector<Hash256>& items);
 /// Error(string) revert data, as Solidity's require/revert produce.
 Bytes encode_error(std::string_view reason);
+
+/// Call data: selector(signature) ++ the static `words` ++, when `tail` is given, one trailing
+/// dynamic `bytes` argument (its offset word comes after `words`). Tools and tests build
+/// registry/inference calls with it.
+Bytes encode_call(std::string_view signature,
+                  std::span<const U256> words,
+                  std::optional<BytesView> tail = std::nullopt);
 
 }  // namespace tern::mlchain::abi

@@ -24,16 +24,7 @@ inline constexpr Address kCaller = address_from_u64(0xca11e7);
 /// selector(signature) ++ the static words.
 inline Bytes call_data(std::string_view signature, std::initializer_list<U256> words)
 {
-    const uint32_t sel = abi::selector(signature);
-    Bytes out{static_cast<uint8_t>(sel >> 24), static_cast<uint8_t>(sel >> 16),
-              static_cast<uint8_t>(sel >> 8), static_cast<uint8_t>(sel)};
-    for (const auto& w : words)
-    {
-        uint8_t buf[32];
-        w.to_be_bytes(buf);
-        out.insert(out.end(), buf, buf + 32);
-    }
-    return out;
+    return abi::encode_call(signature, std::span(words.begin(), words.size()));
 }
 
 /// selector ++ static words ++ one trailing dynamic bytes argument (its offset word included).
@@ -41,12 +32,7 @@ inline Bytes call_data_with_bytes(std::string_view signature,
                                   std::initializer_list<U256> words,
                                   BytesView tail)
 {
-    Bytes out = call_data(signature, words);
-    const Bytes offset = abi::encode_word(U256{(words.size() + 1) * 32});
-    out.insert(out.end(), offset.begin(), offset.end());
-    const Bytes enc = abi::encode_bytes(tail);
-    out.insert(out.end(), enc.begin() + 32, enc.end());  // without encode_bytes' own offset
-    return out;
+    return abi::encode_call(signature, std::span(words.begin(), words.size()), tail);
 }
 
 inline Bytes begin_upload(const Hash256& h, uint64_t size)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Smoke test of `tern model`: against a fresh `tern dev`, `tern model upload` refuses a file that
+# is not a model, uploads the int8 digits example in several chunks and prints its hash, says so
+# when the model is already there, and `tern model list` shows it with its size.
+set -euo pipefail
+tern=$1
+model=$2
+out=$(mktemp)
+err=$(mktemp)
+"$tern" dev --port 0 >"$out" 2>&1 &
+pid=$!
+trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
+
+for _ in $(seq 200); do
+    grep -q '^Listening on ' "$out" && break
+    sleep 0.05
+done
+port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
+[ -n "$port" ] || { echo "no 'Listening on' line:"; cat "$out"; exit 1; }
+rpc="http://127.0.0.1:$port"
+
+if "$tern" model upload "$0" --rpc "$rpc" 2>"$err"; then
+    echo "a shell script was accepted as a model"; exit 1
+fi
+grep -q 'is not a model Tern can run' "$err" || { cat "$err"; exit 1; }
+
+hash=$(sha3sum -a Keccak256 "$model" 2>/dev/null | cut -d' ' -f1 || true)
+up=$("$tern" model upload "$model" --rpc "$rpc" --chunk 1024)
+echo "$up"
+got=$(tail -n1 <<<"$up")
+[[ "$got" =~ ^0x[0-9a-f]{64}$ ]] || { echo "no hash printed"; exit 1; }
+[ -z "$hash" ] || [ "$got" = "0x$hash" ] || { echo "hash $got, expected 0x$hash"; exit 1; }
+grep -q 'in 5 transactions' <<<"$up"  # begin, 3 chunks of 1 KiB, finish
+"$tern" model upload "$model" --rpc "$rpc" | grep -q 'already in the registry'
+
+list=$("$tern" model list --rpc "$rpc")
+echo "$list"
+grep -q '^1 model(s)$' <<<"$list"
+grep -q "^$got  $(stat -c %s "$model") bytes$" <<<"$list"
+echo "tern model smoke test passed"
