@@ -249,10 +249,12 @@ Result<MatMulShape, std::string> matmul_shape(const Node& node,
     return s;
 }
 
-// C (m x n, wrapping int32) = A (m x k, int32) * B (k x n, raw 8-bit of type TB), row-major.
-// The arithmetic is modulo 2^32 (uint32), which is what int32 accumulation means in ONNX.
+// C (m x n, wrapping int32) = A (m x k) * B (k x n), row-major. A holds zero-point-subtracted
+// values (|a| <= 255, int16); B is raw 8-bit or int16 of the same range. Products fit int32
+// exactly; sums are modulo 2^32 (uint32), which is what int32 accumulation means in ONNX. The
+// int16 x int16 -> int32 form vectorizes with baseline SSE2 (pmullw/pmulhw).
 template <typename TB>
-void igemm(int64_t m, int64_t n, int64_t k, const int32_t* a, const TB* b, uint32_t* c)
+void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint32_t* c)
 {
     for (int64_t i = 0; i < m; ++i)
     {
@@ -260,12 +262,12 @@ void igemm(int64_t m, int64_t n, int64_t k, const int32_t* a, const TB* b, uint3
         std::fill(row, row + n, 0u);
         for (int64_t p = 0; p < k; ++p)
         {
-            const auto av = static_cast<uint32_t>(a[i * k + p]);
+            const int32_t av = a[i * k + p];
             if (av == 0)
                 continue;
             const TB* brow = b + p * n;
             for (int64_t j = 0; j < n; ++j)
-                row[j] += av * static_cast<uint32_t>(static_cast<int32_t>(brow[j]));
+                row[j] += static_cast<uint32_t>(av * static_cast<int32_t>(brow[j]));
         }
     }
 }
@@ -284,7 +286,7 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
         batches *= d;
     // Zero-point-subtracted copy of A (rows of k).
     const int64_t a_rows = static_cast<int64_t>(a.data.size()) / std::max<int64_t>(s.k, 1);
-    std::vector<int32_t> av(a.data.size());
+    std::vector<int16_t> av(a.data.size());
     std::vector<uint32_t> row_sums(static_cast<size_t>(a_rows), 0);
     for (int64_t r = 0; r < a_rows; ++r)
     {
@@ -293,8 +295,8 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
         for (int64_t p = 0; p < s.k; ++p)
         {
             const auto i = static_cast<size_t>(r * s.k + p);
-            av[i] = q8_at(a, i) - z;
-            sum += static_cast<uint32_t>(av[i]);
+            av[i] = static_cast<int16_t>(q8_at(a, i) - z);
+            sum += static_cast<uint32_t>(int32_t{av[i]});
         }
         row_sums[static_cast<size_t>(r)] = sum;
     }
@@ -453,7 +455,7 @@ Status run_qlinear_matmul(const Node& node, Ins in, Results out)
 // ---- Integer convolution
 
 // acc[n][m][out positions] of (x - x_zp) * (w - w_zp[m]), wrapping int32. Up to 3 spatial
-// dims (missing dims are 1).
+// dims (missing dims are 1). im2col in tiles of output positions, then igemm per group.
 std::vector<int32_t> int_conv(const ConvGeometry& g,
                               const Tensor& x,
                               const Tensor* x_zp,
@@ -478,61 +480,72 @@ std::vector<int32_t> int_conv(const ConvGeometry& g,
     const int64_t o_plane = o_sz[0] * o_sz[1] * o_sz[2];
     const int64_t cg = g.in_channels / g.group;
     const int64_t mg = g.out_channels / g.group;
+    const int64_t kk = cg * k_plane;  // reduction length
     const int32_t xz = zp_at(x_zp, 0);
-    std::vector<int32_t> xv(x.data.size());
-    for (size_t i = 0; i < xv.size(); ++i)
-        xv[i] = q8_at(x, i) - xz;
-    std::vector<int32_t> wv(w.data.size());
-    for (size_t i = 0; i < wv.size(); ++i)
-        wv[i] = q8_at(w, i) -
-                zp_at(w_zp, static_cast<size_t>(static_cast<int64_t>(i) / (cg * k_plane)));
+    // Zero-point-subtracted weights, [M][C/group * kernel].
+    std::vector<int16_t> wv(w.data.size());
+    for (int64_t m = 0; m < g.out_channels; ++m)
+    {
+        const int32_t z = zp_at(w_zp, static_cast<size_t>(m));
+        for (int64_t q = 0; q < kk; ++q)
+            wv[static_cast<size_t>(m * kk + q)] =
+                static_cast<int16_t>(q8_at(w, static_cast<size_t>(m * kk + q)) - z);
+    }
     std::vector<int32_t> acc(static_cast<size_t>(g.batch * g.out_channels * o_plane), 0);
+    constexpr int64_t kTile = 256;
+    std::vector<int16_t> col(static_cast<size_t>(kk * std::min(kTile, o_plane)));
+    std::vector<uint32_t> tmp(static_cast<size_t>(mg * std::min(kTile, o_plane)));
+    std::vector<int64_t> base(static_cast<size_t>(3 * std::min(kTile, o_plane)));
     for (int64_t n = 0; n < g.batch; ++n)
-        for (int64_t m = 0; m < g.out_channels; ++m)
-        {
-            const int64_t grp = m / mg;
-            uint32_t* dst =
-                reinterpret_cast<uint32_t*>(acc.data()) + (n * g.out_channels + m) * o_plane;
-            for (int64_t c = 0; c < cg; ++c)
+        for (int64_t grp = 0; grp < g.group; ++grp)
+            for (int64_t p0 = 0; p0 < o_plane; p0 += kTile)
             {
-                const int32_t* xs = xv.data() + (n * g.in_channels + grp * cg + c) * in_plane;
-                const int32_t* ws = wv.data() + (m * cg + c) * k_plane;
-                for (int64_t kd = 0; kd < k_sz[0]; ++kd)
-                    for (int64_t kh = 0; kh < k_sz[1]; ++kh)
-                        for (int64_t kw = 0; kw < k_sz[2]; ++kw)
-                        {
-                            const auto wgt =
-                                static_cast<uint32_t>(ws[(kd * k_sz[1] + kh) * k_sz[2] + kw]);
-                            for (int64_t od = 0; od < o_sz[0]; ++od)
-                            {
-                                const int64_t id = od * st[0] - pb[0] + kd * dl[0];
-                                if (id < 0 || id >= in_sz[0])
-                                    continue;
-                                for (int64_t oh = 0; oh < o_sz[1]; ++oh)
+                const int64_t t = std::min(kTile, o_plane - p0);
+                for (int64_t p = 0; p < t; ++p)
+                {
+                    const int64_t q = p0 + p;
+                    const int64_t ow = q % o_sz[2];
+                    const int64_t oh = (q / o_sz[2]) % o_sz[1];
+                    const int64_t od = q / (o_sz[2] * o_sz[1]);
+                    base[static_cast<size_t>(3 * p)] = od * st[0] - pb[0];
+                    base[static_cast<size_t>(3 * p + 1)] = oh * st[1] - pb[1];
+                    base[static_cast<size_t>(3 * p + 2)] = ow * st[2] - pb[2];
+                }
+                // col[(c, kd, kh, kw)][p] = x - x_zp at the tap, 0 in the padding.
+                int16_t* cp = col.data();
+                for (int64_t c = 0; c < cg; ++c)
+                {
+                    const uint8_t* xs =
+                        x.data.data() + (n * g.in_channels + grp * cg + c) * in_plane;
+                    for (int64_t kd = 0; kd < k_sz[0]; ++kd)
+                        for (int64_t kh = 0; kh < k_sz[1]; ++kh)
+                            for (int64_t kw = 0; kw < k_sz[2]; ++kw, cp += t)
+                                for (int64_t p = 0; p < t; ++p)
                                 {
-                                    const int64_t ih = oh * st[1] - pb[1] + kh * dl[1];
-                                    if (ih < 0 || ih >= in_sz[1])
+                                    const int64_t id =
+                                        base[static_cast<size_t>(3 * p)] + kd * dl[0];
+                                    const int64_t ih =
+                                        base[static_cast<size_t>(3 * p + 1)] + kh * dl[1];
+                                    const int64_t iw =
+                                        base[static_cast<size_t>(3 * p + 2)] + kw * dl[2];
+                                    if (id < 0 || id >= in_sz[0] || ih < 0 || ih >= in_sz[1] ||
+                                        iw < 0 || iw >= in_sz[2])
+                                    {
+                                        cp[p] = 0;
                                         continue;
-                                    const int32_t* xrow = xs + (id * in_sz[1] + ih) * in_sz[2];
-                                    uint32_t* orow = dst + (od * o_sz[1] + oh) * o_sz[2];
-                                    // Valid output columns for this kernel column.
-                                    int64_t lo = 0;
-                                    const int64_t off = kw * dl[2] - pb[2];
-                                    if (off < 0)
-                                        lo = (-off + st[2] - 1) / st[2];
-                                    int64_t hi = o_sz[2];
-                                    if (in_sz[2] - 1 - off < 0)
-                                        hi = 0;
-                                    else
-                                        hi = std::min(hi, (in_sz[2] - 1 - off) / st[2] + 1);
-                                    for (int64_t ow = lo; ow < hi; ++ow)
-                                        orow[ow] +=
-                                            wgt * static_cast<uint32_t>(xrow[ow * st[2] + off]);
+                                    }
+                                    const uint8_t raw = xs[(id * in_sz[1] + ih) * in_sz[2] + iw];
+                                    cp[p] = static_cast<int16_t>((x.dtype == DType::INT8
+                                                                      ? static_cast<int8_t>(raw)
+                                                                      : static_cast<int32_t>(raw)) -
+                                                                 xz);
                                 }
-                            }
-                        }
+                }
+                igemm(mg, t, kk, wv.data() + grp * mg * kk, col.data(), tmp.data());
+                for (int64_t m = 0; m < mg; ++m)
+                    std::copy(tmp.begin() + m * t, tmp.begin() + (m + 1) * t,
+                              acc.begin() + ((n * g.out_channels + grp * mg + m) * o_plane + p0));
             }
-        }
     return acc;
 }
 
