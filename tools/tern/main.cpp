@@ -2,10 +2,12 @@
 //   tern dev        single-node dev chain with JSON-RPC over HTTP and WebSocket
 //   tern chain      multi-validator chains on CometBFT (init, up, down, status)
 //   tern node       one validator of a CometBFT chain (node.toml; spawns cometbft)
+//   tern model      ONNX models in the chain's model registry (upload, list)
 //   tern statetest  Ethereum GeneralStateTests (fork Cancun) against the execution layer
 //   tern version    version
 #include "chain_cmd.hpp"
 #include "node_cmd.hpp"
+#include "model_cmd.hpp"
 #include "statetest.hpp"
 
 #include "chain/dev_accounts.hpp"
@@ -166,6 +168,7 @@ int main(int argc, char** argv)
     // ---- tern chain init|up|down|status ----
     tern::tools::register_chain_commands(app);
     tern::tools::register_node_command(app);
+    tern::tools::register_model_commands(app);
 
     // ---- tern version ----
     auto* version = app.add_subcommand("version", "Print the version");
