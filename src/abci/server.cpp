@@ -380,7 +380,16 @@ Result<BoundAddress, std::string> Server::start()
         std::error_code fs_error;
         const auto status = std::filesystem::symlink_status(listen.path, fs_error);
         if (status.type() == std::filesystem::file_type::socket)
+        {
+            // Left behind by a process that died; unless something still listens there.
+            net::local::stream_protocol::socket probe(s.socket_io);
+            error_code connect_error;
+            probe.connect(listen.path, connect_error);
+            if (!connect_error)
+                return std::string("abci: cannot listen on " + s.config.address +
+                                   ": another process is listening there");
             std::filesystem::remove(listen.path, fs_error);
+        }
         else if (std::filesystem::exists(status))
             return std::string("abci: cannot listen on " + s.config.address +
                                ": the path exists and is not a socket");

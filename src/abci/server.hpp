@@ -17,7 +17,8 @@ namespace tern::abci {
 struct ServerConfig
 {
     /// Where to listen: "tcp://host:port" (port 0: any free port), "host:port" (tcp), or
-    /// "unix:///absolute/path" / "unix://relative/path" (a stale socket file there is replaced).
+    /// "unix:///absolute/path" / "unix://relative/path" (a socket file left there by a dead
+    /// process is replaced; one with a live listener is an error).
     std::string address = "tcp://127.0.0.1:26658";
     /// Longest request body accepted; a longer one is answered with ResponseException and the
     /// connection is closed.
@@ -26,7 +27,8 @@ struct ServerConfig
     size_t max_connections = 16;
     /// Pending responses are written when a Flush arrives or when this many bytes are buffered.
     size_t flush_bytes = size_t{1} << 20;
-    /// Receives one line per connect, disconnect and error; empty: silent.
+    /// Receives one line per connect, disconnect and error, from the server's threads (possibly
+    /// several at once); empty: silent.
     std::function<void(std::string_view)> log = {};
 };
 

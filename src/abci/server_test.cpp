@@ -419,6 +419,17 @@ TEST(AbciServer, UnixSocketPathHandling)
     client.send(echo("x"));
     client.send(flush());
     EXPECT_TRUE(client.receive());
+    // A second server on a path in use does not steal it.
+    Server thief(app, {.address = "unix://" + path});
+    auto in_use = thief.start();
+    ASSERT_FALSE(in_use);
+    EXPECT_NE(in_use.error().find("another process is listening"), std::string::npos)
+        << in_use.error();
+    thief.stop();
+    EXPECT_TRUE(std::filesystem::exists(path));
+    client.send(echo("y"));
+    client.send(flush());
+    EXPECT_TRUE(client.receive());
     server.stop();
     EXPECT_FALSE(std::filesystem::exists(path));
 
