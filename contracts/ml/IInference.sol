@@ -6,8 +6,8 @@ pragma solidity ^0.8.20;
 /// `input` and `output` use Tern's tensor encoding (see Tensors.sol):
 ///   tensors = count:uint8 | tensor...
 ///   tensor  = dtype:uint8 | rank:uint8 | dims: rank x uint32 big-endian | little-endian data
-/// Gas: a base, 3 per input/output byte and the engine's cost of the model for these input
-/// shapes, charged before the model runs (too little gas fails without running it). Errors
+/// Gas: a base, 3 per input/output byte, 8 per 32 bytes of the model file and the engine's cost
+/// of the model for these input shapes, charged before the model runs (too little gas fails without running it). Errors
 /// (unknown model, bad tensors, shape mismatch, over the limits) revert with a reason.
 interface IInference {
     /// Runs model `modelHash` on `input`; returns the encoded outputs in graph-output order.

@@ -439,8 +439,9 @@ evm::ExecResult MlPrecompiles::inference(const evm::Message& msg, state::State& 
     const auto stored = find_model(state, *hash);
     if (!stored)
         return revert(m, "inference: model " + hash_hex(*hash) + " not found");
-    const uint64_t io_gas = input->size() * gas::kPerIoByte;
-    if (!m.charge(io_gas))
+    const uint64_t load_gas =
+        input->size() * gas::kPerIoByte + words_of(stored->size) * gas::kPerModelWord;
+    if (!m.charge(load_gas))
         return out_of_gas();
 
     const auto model = load_stored(state, *hash, *stored, config_.limits, cache_);
@@ -453,7 +454,7 @@ evm::ExecResult MlPrecompiles::inference(const evm::Message& msg, state::State& 
     if (!cost)
         return revert(m, "inference: " + cost.error());
     if (!run)
-        return success(m, abi::encode_word(U256{gas::kBase + io_gas + *cost}));
+        return success(m, abi::encode_word(U256{gas::kBase + load_gas + *cost}));
     if (!m.charge(*cost))
         return out_of_gas();  // before any of the model's work
     const auto outputs = ml::run(**model, *tensors, config_.limits);

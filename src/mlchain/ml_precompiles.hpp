@@ -42,6 +42,10 @@ inline constexpr int64_t kPerWordRead = 100;
 /// infer: per byte of encoded input (decoding) and of encoded output; the engine's cost
 /// (ml::cost: MACs, elements, weights, nodes) comes on top.
 inline constexpr int64_t kPerIoByte = 3;
+/// infer: per 32-byte word of the model file, charged before the model is read from the state
+/// and parsed (or found in the cache: the charge is the same), so a call that fails on its
+/// input still pays for bringing a large model in.
+inline constexpr int64_t kPerModelWord = 8;
 }  // namespace gas
 
 /// Settings a chain fixes in its configuration (all nodes must agree: they are consensus rules).

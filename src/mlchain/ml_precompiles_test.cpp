@@ -322,10 +322,11 @@ TEST_F(Fixture, InferChargesTheEngineCostBeforeRunning)
     const auto engine_cost = ml::cost(**parsed, inputs, ml_.config().limits);
     ASSERT_TRUE(engine_cost);
 
-    // inferCost = base + input bytes + engine cost.
+    // inferCost = base + input bytes + model words + engine cost.
     const auto quote = call(kInferenceAddress, test::infer_cost_call(h, input));
     ASSERT_EQ(quote.status, evm::Status::Success) << test::reason(quote);
-    const uint64_t expected = gas::kBase + input.size() * gas::kPerIoByte + *engine_cost;
+    const uint64_t expected = gas::kBase + input.size() * gas::kPerIoByte +
+                              (model.size() + 31) / 32 * gas::kPerModelWord + *engine_cost;
     EXPECT_EQ(U256::from_be(quote.output), U256{expected});
 
     // One gas short of the quote: out of gas, all gas consumed, nothing ran.
