@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Smoke test of the `tern` command: `tern dev --port 0` starts, prints the dev accounts and
-# "Listening on", answers eth_chainId over HTTP, and exits 0 on SIGTERM.
+# "Listening on", answers eth_chainId over HTTP, applies a limit flag (--rpc-max-batch 2: a
+# batch of three gets geth's "batch too large"), and exits 0 on SIGTERM. `tern dev --help`
+# shows the limits' defaults.
 set -euo pipefail
 tern=$1
 out=$(mktemp)
-"$tern" dev --port 0 >"$out" 2>&1 &
+help=$("$tern" dev --help)
+for flag in --rpc-max-body-bytes --rpc-max-batch --max-tx-bytes --txpool-max \
+    --txpool-max-per-sender --rpc-max-connections; do
+    grep -q -- "$flag" <<<"$help" || { echo "tern dev --help lacks $flag"; exit 1; }
+done
+grep -q -- '--rpc-max-batch UINT=1000 ' <<<"$help" || { echo "no default shown: $help"; exit 1; }
+
+"$tern" dev --port 0 --rpc-max-batch 2 >"$out" 2>&1 &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
 
@@ -17,12 +26,21 @@ port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
 grep -q '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' "$out"
 grep -q '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' "$out"
 
-body='{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
-exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#body}" "$body" >&3
-response=$(cat <&3)
-exec 3<&-
+# POSTs $1 to the node; prints the response.
+post() {
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#1}" "$1" >&3
+    cat <&3
+    exec 3<&-
+}
+call='{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+response=$(post "$call")
 grep -q '"result":"0x7a69"' <<<"$response" || { echo "unexpected response: $response"; exit 1; }
+response=$(post "[$call,$call]")
+grep -q '"result":"0x7a69"}]' <<<"$response" || { echo "batch of 2 refused: $response"; exit 1; }
+response=$(post "[$call,$call,$call]")
+grep -q '\[{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"batch too large"}}\]' <<<"$response" ||
+    { echo "batch of 3 not refused: $response"; exit 1; }
 
 kill -TERM "$pid"
 status=0

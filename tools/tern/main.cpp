@@ -155,6 +155,30 @@ int main(int argc, char** argv)
         ->capture_default_str();
     dev->add_flag("!--no-wait", config.wait_for_inclusion,
                   "Automine: answer eth_sendRawTransaction before the block is committed");
+    // Limits (docs/dev-node.md): geth's defaults; 0 turns the batch limits off.
+    dev->add_option("--rpc-max-body-bytes", config.rpc_max_body_bytes,
+                    "Largest HTTP request body (more: 413)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-batch", config.rpc_max_batch_items,
+                    "Most calls in one JSON-RPC batch (more: 'batch too large'; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-batch-response-bytes", config.rpc_max_batch_response_bytes,
+                    "Result bytes of one batch (past it: 'response too large'; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-ws-message-bytes", config.rpc_max_ws_message_bytes,
+                    "Largest WebSocket message (more: connection closed)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-connections", config.rpc_max_connections,
+                    "Most open HTTP/WebSocket connections (more: closed at once)")
+        ->capture_default_str();
+    dev->add_option("--max-tx-bytes", config.max_tx_size,
+                    "Largest transaction the pool accepts ('oversized data')")
+        ->capture_default_str();
+    dev->add_option("--txpool-max", config.pool_max_total, "Most transactions in the pool")
+        ->capture_default_str();
+    dev->add_option("--txpool-max-per-sender", config.pool_max_per_sender,
+                    "Most pool transactions of one sender")
+        ->capture_default_str();
 
     // ---- tern statetest ----
     auto* st = app.add_subcommand("statetest", "Run Ethereum state tests (fork Cancun)");
