@@ -129,7 +129,7 @@ TEST(MlFloatOps, AllListedOpsAreRegistered)
 
 TEST(MlFloatOps, SgemmBlockingDoesNotChangeBits)
 {
-    // The blocked kernel (panels of 16 columns, tiles of 4 rows, row kernel for M < 4) must
+    // The blocked kernel (panels of 8 columns, tiles of 4 rows, row kernel for M < 4) must
     // give exactly the plain triple loop with k increasing.
     for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{
              {1, 1, 1}, {1, 37, 19}, {3, 16, 5}, {4, 16, 8}, {5, 17, 33}, {9, 40, 7}, {13, 3, 64}})
