@@ -38,9 +38,8 @@ Result<std::vector<Tensor>, std::string> decode_tensors(std::span<const uint8_t>
         }
         pos += size_t{rank} * 4;
         const size_t esize = dtype_size(t.dtype);
-        const int64_t remaining = static_cast<int64_t>((bytes.size() - pos) / esize);
-        const int64_t n = checked_elements(t.shape, remaining);
-        if (n < 0)
+        const int64_t n = checked_elements(t.shape, int64_t{1} << 40);
+        if (n < 0 || static_cast<uint64_t>(n) > (bytes.size() - pos) / esize)
             return where + "truncated data for shape " + shape_string(t.shape);
         const size_t nbytes = static_cast<size_t>(n) * esize;
         t.data.assign(bytes.begin() + static_cast<ptrdiff_t>(pos),

@@ -477,3 +477,39 @@ TEST(MlEngine, OpsetDependentAttributes)
     ASSERT_TRUE(out) << out.error();
     EXPECT_EQ((*out)[0].shape, (std::vector<int64_t>{1, 2}));
 }
+
+TEST(MlEngine, EmptyTensorsWithHugeDimsAreRefused)
+{
+    // [0, 2^21, 2^21] has no elements, but Flatten's partial products would be 2^42.
+    Builder b;
+    b.input("x", DType::FLOAT, {-1, -1, -1});
+    b.node("Flatten", {"x"}, {"y"});
+    b.output("y");
+    auto m = load(b.bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{Tensor::zeros(DType::FLOAT, {0, 1 << 21, 1 << 21})};
+    auto r = run(**m, in, {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("more than the limit"), std::string::npos) << r.error();
+    std::vector<Tensor> ok{Tensor::zeros(DType::FLOAT, {0, 3, 4})};
+    auto out = run(**m, ok, {});
+    ASSERT_TRUE(out) << out.error();
+    EXPECT_EQ((*out)[0].shape, (std::vector<int64_t>{0, 12}));
+}
+
+TEST(MlEngine, MatMulIntegerWithEmptyReduction)
+{
+    Builder b;
+    b.input("a", DType::UINT8, {2, 0});
+    b.input("b", DType::UINT8, {0, 3});
+    b.init("bz", Tensor::from<uint8_t>(DType::UINT8, {}, std::vector<uint8_t>{5}));
+    b.node("MatMulInteger", {"a", "b", "", "bz"}, {"y"});
+    b.output("y");
+    auto m = load(b.bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{Tensor::zeros(DType::UINT8, {2, 0}),
+                           Tensor::zeros(DType::UINT8, {0, 3})};
+    auto out = run(**m, in, {});
+    ASSERT_TRUE(out) << out.error();
+    EXPECT_EQ((*out)[0], Tensor::zeros(DType::INT32, {2, 3}));
+}

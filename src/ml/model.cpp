@@ -241,7 +241,6 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
         model->initializers[static_cast<size_t>(id)] =
             std::make_shared<const Tensor>(std::move(*t));
     }
-    model->weight_bytes = weight_bytes;
 
     // Graph inputs (those that are not initializers).
     for (const auto& in : g.input())
@@ -318,6 +317,12 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
             auto attr = convert_attribute(a, limits);
             if (!attr)
                 return n.op_type + where + ": " + attr.error();
+            if (attr->t)
+            {
+                weight_bytes += attr->t->data.size();  // Constant values are weights too
+                if (weight_bytes > limits.max_model_bytes * 8)
+                    return std::string("constants exceed the model size limit");
+            }
             n.attrs.emplace_back(a.name(), std::move(*attr));
         }
         std::sort(n.attrs.begin(), n.attrs.end(),
@@ -400,6 +405,8 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     model->nodes.reserve(nn);
     for (auto i : order)
         model->nodes.push_back(std::move(pending[i].node));
+
+    model->weight_bytes = weight_bytes;
 
     // Graph outputs.
     for (const auto& out : g.output())

@@ -327,7 +327,7 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
                   reinterpret_cast<const int8_t*>(b.data.data()) + b_off, c);
         else
             igemm(s.m, s.n, s.k, av.data() + ao * s.m * s.k, b.data.data() + b_off, c);
-        if (any_bz)
+        if (any_bz && s.k > 0)
             for (int64_t i = 0; i < s.m; ++i)
             {
                 const uint32_t rs = row_sums[static_cast<size_t>(ao * s.m + i)];

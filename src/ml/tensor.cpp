@@ -66,25 +66,27 @@ std::string_view dtype_name(DType t) noexcept
 
 int64_t checked_elements(std::span<const int64_t> shape, int64_t cap) noexcept
 {
+    // The product of the non-zero dims must stay within the cap too, so that partial products
+    // of any shape that passes (Flatten, strides, ...) cannot overflow even when a zero dim
+    // makes the tensor empty.
     int64_t n = 1;
+    bool empty = false;
     for (auto d : shape)
     {
         if (d < 0)
             return -1;
         if (d == 0)
-            n = 0;
-        else if (n > cap / d)
         {
-            // Overflow of the cap; still report zero when a later dim is zero.
-            for (auto e : shape)
-                if (e == 0)
-                    return 0;
-            return -1;
+            empty = true;
+            continue;
         }
-        else
-            n *= d;
+        if (n > cap / d)
+            return -1;
+        n *= d;
     }
-    return n > cap ? -1 : n;
+    if (n > cap)
+        return -1;
+    return empty ? 0 : n;
 }
 
 Tensor Tensor::zeros(DType dtype, std::vector<int64_t> shape)

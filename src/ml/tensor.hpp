@@ -50,8 +50,9 @@ constexpr bool is_integer(DType t) noexcept
     return t != DType::FLOAT && t != DType::BOOL;
 }
 
-/// Product of `shape`, or -1 when a dim is negative or the product exceeds `cap`
-/// (overflow-safe; used on untrusted shapes).
+/// Product of `shape`, or -1 when a dim is negative or the product of the non-zero dims
+/// exceeds `cap` (overflow-safe; used on untrusted shapes; a shape that passes has no partial
+/// product above `cap`).
 int64_t checked_elements(std::span<const int64_t> shape, int64_t cap) noexcept;
 
 /// A dense tensor: element type, shape and little-endian row-major data. A value type.
