@@ -164,14 +164,15 @@ Status infer_float_unary(const Node& node,
     return infer_same_as_first(node, inputs, outputs);
 }
 
-/// Cost of elementwise transcendental ops: kTranscendentalMacs per element.
+/// Cost of elementwise transcendental ops: `Macs` per element.
+template <uint64_t Macs>
 OpCost cost_transcendental(const Node&,
                            std::span<const ValueInfo* const> inputs,
                            std::span<const ValueInfo> outputs)
 {
     OpCost c;
     const auto n = static_cast<uint64_t>(outputs[0].elements());
-    c.macs = sat_mul(n, kTranscendentalMacs);
+    c.macs = sat_mul(n, Macs);
     c.elements = static_cast<uint64_t>(inputs[0]->elements()) + n;
     return c;
 }
@@ -530,12 +531,15 @@ OpCost cost_layernorm(const Node&,
 {
     OpCost c;
     const auto n = static_cast<uint64_t>(inputs[0]->elements());
-    c.macs = sat_mul(n, 4);
+    c.macs = sat_mul(n, kLayerNormMacs);
     c.elements = 2 * n;
     for (size_t k = 1; k < outputs.size(); ++k)
         c.elements += static_cast<uint64_t>(outputs[k].elements());
     return c;
 }
+
+constexpr auto cost_exp = cost_transcendental<kTranscendentalMacs>;
+constexpr auto cost_erf = cost_transcendental<kErfMacs>;
 
 // clang-format off
 constexpr OpDef kFloatOps[] = {
@@ -547,11 +551,11 @@ constexpr OpDef kFloatOps[] = {
     {"Relu", 1, 1, 1, 1, infer_relu, run_relu, nullptr},
     {"LeakyRelu", 1, 1, 1, 1, infer_float_unary, run_leaky_relu, nullptr},
     {"Clip", 1, 3, 1, 1, infer_clip, run_clip, nullptr},
-    {"Sigmoid", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::sigmoid>, cost_transcendental},
-    {"Tanh", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::tanh>, cost_transcendental},
-    {"Erf", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::erf>, cost_transcendental},
-    {"Gelu", 1, 1, 1, 1, infer_gelu, run_gelu, cost_transcendental},
-    {"Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, cost_transcendental},
+    {"Sigmoid", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::sigmoid>, cost_exp},
+    {"Tanh", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::tanh>, cost_exp},
+    {"Erf", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::erf>, cost_erf},
+    {"Gelu", 1, 1, 1, 1, infer_gelu, run_gelu, cost_erf},
+    {"Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, cost_exp},
     {"LayerNormalization", 2, 3, 1, 3, infer_layernorm, run_layernorm, cost_layernorm},
     {"Gemm", 2, 3, 1, 1, infer_gemm, run_gemm, cost_gemm},
     {"MatMul", 2, 2, 1, 1, infer_matmul, run_matmul, cost_matmul},

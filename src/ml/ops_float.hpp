@@ -20,9 +20,14 @@
 
 namespace tern::ml {
 
-/// Gas-model weight of one exp/tanh/erf evaluation, in MAC equivalents (OpCost::macs):
-/// measured ~30x a MAC of the blocked GEMM (bench/ml, docs/performance.md).
-inline constexpr uint64_t kTranscendentalMacs = 32;
+/// Gas-model weight of one exp/tanh/sigmoid evaluation (Sigmoid, Tanh, Softmax), in MAC
+/// equivalents (OpCost::macs): measured ~75 MACs of the blocked GEMM per element
+/// (bench/ml, docs/performance.md), rounded down to a power of two.
+inline constexpr uint64_t kTranscendentalMacs = 64;
+/// Same for erf-based ops (Erf, Gelu): ~105 MACs measured.
+inline constexpr uint64_t kErfMacs = 96;
+/// Same for LayerNormalization, per element (two reduction passes and the affine map).
+inline constexpr uint64_t kLayerNormMacs = 16;
 
 /// a * b, saturating at UINT64_MAX (cost arithmetic on attacker-chosen shapes).
 uint64_t sat_mul(uint64_t a, uint64_t b) noexcept;
