@@ -1,6 +1,7 @@
 #include "node/dev_engine.hpp"
 
 #include "db/chain_db.hpp"
+#include "rpc/dispatcher.hpp"
 #include "txpool/txpool.hpp"
 
 #include <chrono>
@@ -84,8 +85,10 @@ Result<Hash256, std::string> DevEngine::submit(Transaction tx,
             if (wait)
                 wait_processed(hash, kInclusionTimeout);
         };
-        (void)ctx;  // TODO(h4b): defer to the end of the message once CallContext::defer lands
-        finish();
+        if (ctx)
+            ctx->defer(std::move(finish));
+        else
+            finish();
     }
     return added.hash;
 }

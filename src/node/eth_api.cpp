@@ -5,8 +5,8 @@
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
 #include "db/chain_db.hpp"
-#include "node/dev_engine.hpp"
 #include "node/encode.hpp"
+#include "node/engine.hpp"
 #include "node/keys.hpp"
 #include "node/logs.hpp"
 #include "node/node.hpp"
@@ -29,8 +29,6 @@ namespace {
 
 /// Client name returned by web3_clientVersion.
 constexpr const char* kClientVersion = "Tern/v0.1.0/linux/c++20";
-/// How long eth_sendRawTransaction waits for its block in automine mode.
-constexpr std::chrono::seconds kInclusionTimeout{30};
 
 rpc::Error revert_error(BytesView output)
 {
@@ -227,48 +225,13 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
 
 Hash256 ChainAccess::submit(Transaction tx, rpc::CallContext* ctx)
 {
-    const uint64_t chain_id = node_.config().chain_id;
-    const auto sender = recover_sender(tx, chain_id);
+    const auto sender = recover_sender_for_rpc(tx, node_.config().chain_id);
     if (!sender)
-    {
-        switch (sender.error().code)
-        {
-            case TxErrorCode::InvalidChainId:
-                throw rpc::Error::server("invalid chain id for signer");
-            case TxErrorCode::InvalidSignature:
-                throw rpc::Error::server("invalid transaction v, r, s values");
-            default:
-                throw rpc::Error::server("invalid sender");
-        }
-    }
-    txpool::AddResult added;
-    {
-        std::shared_lock lock{node_.chain_mutex()};
-        const auto head = node_.db().head_state();
-        auto r = node_.pool().add(std::move(tx), *sender, *head);
-        if (!r)
-            throw rpc::Error::server(r.error().message);
-        added = std::move(*r);
-    }
-    if (added.replaced)
-        node_.engine().release_waiters();  // a sender waiting for the replaced one
-    if (added.pending)
-    {
-        // Wake the engine, and in automine wait for the block. With a call context both happen
-        // after the whole message: a batch of sends lands in one block and waits for it once.
-        Node& node = node_;
-        const bool wait = node.config().block_time == 0 && node.config().wait_for_inclusion;
-        auto finish = [&node, wait, hash = added.hash] {
-            node.engine().notify();
-            if (wait)
-                node.engine().wait_processed(hash, kInclusionTimeout);
-        };
-        if (ctx)
-            ctx->defer(std::move(finish));
-        else
-            finish();
-    }
-    return added.hash;
+        throw rpc::Error::server(sender.error());
+    auto r = node_.engine().submit(std::move(tx), *sender, ctx);
+    if (!r)
+        throw rpc::Error::server(r.error());
+    return *r;
 }
 
 // ---- handlers ----
@@ -919,12 +882,10 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add("eth_getTransactionReceipt", &EthApi::get_transaction_receipt);
     add("eth_getBlockReceipts", &EthApi::get_block_receipts);
 
-    d.add("eth_sendRawTransaction", [this](const json& p, rpc::CallContext& ctx) {
-        return send_raw_transaction(p, ctx);
-    });
-    d.add("eth_sendTransaction", [this](const json& p, rpc::CallContext& ctx) {
-        return send_transaction(p, ctx);
-    });
+    d.add("eth_sendRawTransaction",
+          [this](const json& p, rpc::CallContext& ctx) { return send_raw_transaction(p, ctx); });
+    d.add("eth_sendTransaction",
+          [this](const json& p, rpc::CallContext& ctx) { return send_transaction(p, ctx); });
     d.add("eth_sign", [this](const json& p, rpc::CallContext&) { return sign(p, false); });
     d.add("personal_sign", [this](const json& p, rpc::CallContext&) { return sign(p, true); });
     add("eth_signTypedData_v4", &EthApi::sign_typed_data);

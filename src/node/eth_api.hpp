@@ -51,11 +51,12 @@ public:
                              const chain::BlockHeader& header,
                              uint64_t default_gas) const;
 
-    /// Adds a signed transaction to the pool (validated against the head), wakes the engine and
-    /// in automine mode waits until the block holding it is committed. With `ctx` the wake-up
-    /// and the wait are deferred to the end of the JSON-RPC message (CallContext::defer), so
-    /// the sends of a batch share one block and one wait; a single request still returns only
-    /// once its receipt exists. Throws -32000 with the pool's message.
+    /// Recovers the sender and hands a signed transaction to the engine (Engine::submit): the
+    /// dev engine adds it to the pool (validated against the head), wakes up and in automine
+    /// mode waits until the block holding it is committed — with `ctx` the wake-up and the wait
+    /// are deferred to the end of the JSON-RPC message (CallContext::defer), so the sends of a
+    /// batch share one block and one wait; the CometBFT engine broadcasts it to consensus'
+    /// mempool and returns at once. Throws -32000 with geth's message (pool or CheckTx).
     Hash256 submit(Transaction tx, rpc::CallContext* ctx = nullptr);
 
     /// The node.
