@@ -1,5 +1,6 @@
 // Structural ops (data movement, shapes, casts): dtype-generic where ONNX allows.
 
+#include "ml/broadcast.hpp"
 #include "ml/op.hpp"
 
 #include <algorithm>
@@ -583,8 +584,8 @@ Status infer_argmax(const Node& node, Infos in, Outs out)
     return Ok{};
 }
 
-template <typename T>
-void argmax_typed(const Tensor& x, Tensor& y, size_t ax, bool last)
+template <typename T, bool kMin>
+void arg_extreme(const Tensor& x, Tensor& y, size_t ax, bool last)
 {
     int64_t outer = 1;
     for (size_t d = 0; d < ax; ++d)
@@ -604,7 +605,8 @@ void argmax_typed(const Tensor& x, Tensor& y, size_t ax, bool last)
             for (int64_t k = 1; k < dim; ++k)
             {
                 const T v = base[k * inner];
-                if (v > bv || (last && v == bv))
+                const bool better = kMin ? v < bv : v > bv;
+                if (better || (last && v == bv))
                 {
                     bv = v;
                     best = k;
@@ -614,37 +616,227 @@ void argmax_typed(const Tensor& x, Tensor& y, size_t ax, bool last)
         }
 }
 
-Status run_argmax(const Node& node, Ins in, Results out)
+// ArgMax / ArgMin (NaN never wins a comparison, so the first non-NaN extreme is chosen).
+template <bool kMin>
+Status run_arg_extreme(const Node& node, Ins in, Results out)
 {
     const auto& x = *in[0];
     const size_t ax = *normalize_axis(node.attr_int("axis", 0), x.shape.size());
     const bool last = node.attr_int("select_last_index", 0) != 0;
-    switch (x.dtype)
+    visit_dtype(x.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (!std::is_same_v<T, bool>)
+            arg_extreme<T, kMin>(x, out[0], ax, last);
+    });
+    return Ok{};
+}
+
+// ---- Dropout (inference: identity; the optional mask output is all true)
+
+Status infer_dropout(const Node& node, Infos in, Outs out)
+{
+    if (const auto* training = opt_input(in, 2))
     {
-        case DType::FLOAT:
-            argmax_typed<float>(x, out[0], ax, last);
-            break;
-        case DType::UINT8:
-            argmax_typed<uint8_t>(x, out[0], ax, last);
-            break;
-        case DType::INT8:
-            argmax_typed<int8_t>(x, out[0], ax, last);
-            break;
-        case DType::UINT16:
-            argmax_typed<uint16_t>(x, out[0], ax, last);
-            break;
-        case DType::INT16:
-            argmax_typed<int16_t>(x, out[0], ax, last);
-            break;
-        case DType::INT32:
-            argmax_typed<int32_t>(x, out[0], ax, last);
-            break;
-        case DType::INT64:
-            argmax_typed<int64_t>(x, out[0], ax, last);
-            break;
-        case DType::BOOL:
-            break;
+        if (!training->value || training->dtype != DType::BOOL)
+            return node_error(node,
+                              "training mode is unsupported (random): training_mode must "
+                              "be a constant false");
+        if (to_int64s(*training->value) != std::vector<int64_t>{0})
+            return node_error(node, "training mode is unsupported (random)");
     }
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = in[0]->shape;
+    if (out.size() > 1)
+    {
+        out[1].dtype = DType::BOOL;
+        out[1].shape = in[0]->shape;
+    }
+    return Ok{};
+}
+
+Status run_dropout(const Node&, Ins in, Results out)
+{
+    out[0].data = in[0]->data;
+    if (out.size() > 1)
+        std::fill(out[1].data.begin(), out[1].data.end(), uint8_t{1});
+    return Ok{};
+}
+
+// ---- Size
+
+Status infer_size(const Node&, Infos in, Outs out)
+{
+    out[0].dtype = DType::INT64;
+    out[0].shape = {};
+    out[0].value = std::make_shared<const Tensor>(
+        Tensor::from<int64_t>(DType::INT64, {}, std::vector<int64_t>{in[0]->elements()}));
+    return Ok{};
+}
+
+// ---- Expand
+
+Status infer_expand(const Node& node, Infos in, Outs out)
+{
+    if (!opt_input(in, 1))
+        return node_error(node, "missing shape");
+    auto shape = const_ints(node, in[1], "shape");
+    if (!shape)
+        return shape.error();
+    for (auto d : *shape)
+        if (d < 0)
+            return node_error(node, "negative dim in shape");
+    auto s = broadcast_shapes(in[0]->shape, *shape);
+    if (!s)
+        return node_error(node, s.error());
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = std::move(*s);
+    return Ok{};
+}
+
+Status run_expand(const Node&, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    visit_dtype(x.dtype, [&](auto tag) {
+        using T = std::conditional_t<std::is_same_v<decltype(tag), bool>, uint8_t, decltype(tag)>;
+        broadcast_apply<T, T, T>(x, x, out[0], [](T a, T) { return a; });
+    });
+    return Ok{};
+}
+
+// ---- Tile
+
+Status infer_tile(const Node& node, Infos in, Outs out)
+{
+    if (!opt_input(in, 1))
+        return node_error(node, "missing repeats");
+    auto reps = const_ints(node, in[1], "repeats");
+    if (!reps)
+        return reps.error();
+    const auto& s = in[0]->shape;
+    if (reps->size() != s.size())
+        return node_error(node, "repeats length differs from the rank");
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = s;
+    for (size_t i = 0; i < s.size(); ++i)
+    {
+        const int64_t r = (*reps)[i];
+        if (r < 0 || (s[i] != 0 && r > (int64_t{1} << 40) / s[i]))
+            return node_error(node, "invalid repeats");
+        out[0].shape[i] = s[i] * r;
+    }
+    return Ok{};
+}
+
+Status run_tile(const Node&, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    auto& y = out[0];
+    const size_t r = x.shape.size();
+    const size_t es = dtype_size(x.dtype);
+    const int64_t n = y.elements();
+    if (n == 0)
+        return Ok{};
+    std::vector<int64_t> strides(r, 1);
+    for (size_t i = r; i-- > 1;)
+        strides[i - 1] = strides[i] * x.shape[i];
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t o = 0; o < n; ++o)
+    {
+        int64_t off = 0;
+        for (size_t d = 0; d < r; ++d)
+            off += (idx[d] % x.shape[d]) * strides[d];
+        std::memcpy(y.data.data() + static_cast<size_t>(o) * es,
+                    x.data.data() + static_cast<size_t>(off) * es, es);
+        for (size_t d = r; d-- > 0;)
+        {
+            if (++idx[d] < y.shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    return Ok{};
+}
+
+// ---- Split
+
+Result<std::vector<int64_t>, std::string> split_sizes(const Node& node,
+                                                      Infos in,
+                                                      size_t outputs,
+                                                      int64_t dim)
+{
+    std::vector<int64_t> sizes;
+    if (node.opset < 13)
+    {
+        if (auto a = node.attr_ints("split"))
+            sizes = *a;
+    }
+    else if (const auto* sp = opt_input(in, 1))
+    {
+        auto v = const_ints(node, sp, "split");
+        if (!v)
+            return v.error();
+        sizes = *v;
+    }
+    if (sizes.empty())
+    {
+        // Equal parts; opset 18's num_outputs allows a smaller last part.
+        const auto k = static_cast<int64_t>(outputs);
+        const int64_t part = (dim + k - 1) / k;
+        if (node.opset < 18 && dim % k != 0)
+            return node_error(node, "axis not divisible by the number of outputs").error();
+        for (int64_t i = 0; i < k; ++i)
+            sizes.push_back(std::max<int64_t>(0, std::min(part, dim - i * part)));
+    }
+    int64_t total = 0;
+    for (auto v : sizes)
+    {
+        if (v < 0 || v > dim)
+            return node_error(node, "invalid split size").error();
+        total += v;
+    }
+    if (sizes.size() != outputs || total != dim)
+        return node_error(node, "split sizes do not match the axis or outputs").error();
+    return sizes;
+}
+
+Status infer_split(const Node& node, Infos in, Outs out)
+{
+    const auto& s = in[0]->shape;
+    const auto ax = normalize_axis(node.attr_int("axis", 0), s.size());
+    if (!ax)
+        return node_error(node, "axis out of range");
+    auto sizes = split_sizes(node, in, out.size(), s[*ax]);
+    if (!sizes)
+        return sizes.error();
+    for (size_t k = 0; k < out.size(); ++k)
+    {
+        out[k].dtype = in[0]->dtype;
+        out[k].shape = s;
+        out[k].shape[*ax] = (*sizes)[k];
+    }
+    return Ok{};
+}
+
+Status run_split(const Node& node, Ins in, Results out)
+{
+    const auto& x = *in[0];
+    const size_t ax = *normalize_axis(node.attr_int("axis", 0), x.shape.size());
+    const size_t es = dtype_size(x.dtype);
+    int64_t outer = 1;
+    for (size_t d = 0; d < ax; ++d)
+        outer *= x.shape[d];
+    size_t inner = es;
+    for (size_t d = ax + 1; d < x.shape.size(); ++d)
+        inner *= static_cast<size_t>(x.shape[d]);
+    const uint8_t* src = x.data.data();
+    for (int64_t o = 0; o < outer; ++o)
+        for (auto& y : out)
+        {
+            const size_t chunk = static_cast<size_t>(y.shape[ax]) * inner;
+            if (chunk)
+                std::memcpy(y.data.data() + static_cast<size_t>(o) * chunk, src, chunk);
+            src += chunk;
+        }
     return Ok{};
 }
 
@@ -818,17 +1010,23 @@ OpCost cost_copy(const Node&, Infos, std::span<const ValueInfo> out)
 }
 
 constexpr OpDef kOps[] = {
-    {"ArgMax", 1, 1, 1, 1, infer_argmax, run_argmax, nullptr},
+    {"ArgMax", 1, 1, 1, 1, infer_argmax, run_arg_extreme<false>, nullptr},
+    {"ArgMin", 1, 1, 1, 1, infer_argmax, run_arg_extreme<true>, nullptr},
     {"Cast", 1, 1, 1, 1, infer_cast, run_cast, cost_copy},
     {"Concat", 1, 255, 1, 1, infer_concat, run_concat, cost_copy},
     {"Constant", 0, 0, 1, 1, infer_constant, run_from_value, cost_free},
+    {"Dropout", 1, 3, 1, 2, infer_dropout, run_dropout, cost_copy},
+    {"Expand", 2, 2, 1, 1, infer_expand, run_expand, cost_copy},
     {"Flatten", 1, 1, 1, 1, infer_flatten, run_copy, cost_copy},
     {"Gather", 2, 2, 1, 1, infer_gather, run_gather, cost_copy},
     {"Identity", 1, 1, 1, 1, infer_identity, run_copy, cost_copy},
     {"Reshape", 1, 2, 1, 1, infer_reshape, run_copy, cost_copy},
     {"Shape", 1, 1, 1, 1, infer_shape, run_from_value, cost_free},
+    {"Size", 1, 1, 1, 1, infer_size, run_from_value, cost_free},
     {"Slice", 1, 5, 1, 1, infer_slice, run_slice, cost_copy},
+    {"Split", 1, 2, 1, 255, infer_split, run_split, cost_copy},
     {"Squeeze", 1, 2, 1, 1, infer_squeeze, run_copy, cost_copy},
+    {"Tile", 2, 2, 1, 1, infer_tile, run_tile, cost_copy},
     {"Transpose", 1, 1, 1, 1, infer_transpose, run_transpose, cost_copy},
     {"Unsqueeze", 1, 2, 1, 1, infer_unsqueeze, run_copy, cost_copy},
 };

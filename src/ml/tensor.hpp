@@ -111,6 +111,33 @@ struct Tensor
     bool operator==(const Tensor&) const = default;
 };
 
+/// Calls f(T{}) with the C++ element type of `t` (bool for BOOL): one switch for
+/// dtype-generic kernels.
+template <typename F>
+decltype(auto) visit_dtype(DType t, F&& f)
+{
+    switch (t)
+    {
+        case DType::FLOAT:
+            return f(float{});
+        case DType::UINT8:
+            return f(uint8_t{});
+        case DType::INT8:
+            return f(int8_t{});
+        case DType::UINT16:
+            return f(uint16_t{});
+        case DType::INT16:
+            return f(int16_t{});
+        case DType::INT32:
+            return f(int32_t{});
+        case DType::INT64:
+            return f(int64_t{});
+        case DType::BOOL:
+            break;
+    }
+    return f(bool{});
+}
+
 /// "[2,3,4]" for messages.
 std::string shape_string(std::span<const int64_t> shape);
 
