@@ -28,6 +28,8 @@ Result<std::vector<int64_t>, std::string> const_ints(const Node& node,
                                                      const ValueInfo* vi,
                                                      std::string_view what)
 {
+    if (!vi)
+        return node_error(node, "missing " + std::string(what)).error();
     if (!vi->value)
         return node_error(node, "dynamic shape cannot be bounded (" + std::string(what) +
                                     " must be an initializer or constant)")
@@ -98,9 +100,7 @@ Status infer_reshape(const Node& node, Infos in, Outs out)
     }
     else
     {
-        if (!opt_input(in, 1))
-            return node_error(node, "missing shape input");
-        auto v = const_ints(node, in[1], "shape");
+        auto v = const_ints(node, opt_input(in, 1), "shape");
         if (!v)
             return v.error();
         target = std::move(*v);
@@ -677,9 +677,7 @@ Status infer_size(const Node&, Infos in, Outs out)
 
 Status infer_expand(const Node& node, Infos in, Outs out)
 {
-    if (!opt_input(in, 1))
-        return node_error(node, "missing shape");
-    auto shape = const_ints(node, in[1], "shape");
+    auto shape = const_ints(node, opt_input(in, 1), "shape");
     if (!shape)
         return shape.error();
     for (auto d : *shape)
@@ -707,9 +705,7 @@ Status run_expand(const Node&, Ins in, Results out)
 
 Status infer_tile(const Node& node, Infos in, Outs out)
 {
-    if (!opt_input(in, 1))
-        return node_error(node, "missing repeats");
-    auto reps = const_ints(node, in[1], "repeats");
+    auto reps = const_ints(node, opt_input(in, 1), "repeats");
     if (!reps)
         return reps.error();
     const auto& s = in[0]->shape;
