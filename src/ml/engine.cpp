@@ -13,6 +13,10 @@ namespace {
 /// Outputs up to this many elements are computed at plan time when all inputs are known
 /// (shape arithmetic such as Shape -> Gather -> Concat -> Reshape).
 constexpr int64_t kFoldElements = 4096;
+/// Folding is work done by cost(), before any gas is charged for the run: only MAC-free nodes
+/// are folded, and at most this many elements touched per plan (shape arithmetic needs a few
+/// hundred); beyond it nodes run (paid) at execution time.
+constexpr uint64_t kFoldBudget = 1 << 16;
 
 uint64_t sat_add(uint64_t a, uint64_t b) noexcept
 {
@@ -101,6 +105,7 @@ Result<Plan, std::string> make_plan(const Model& model,
 
     std::vector<const ValueInfo*> in_infos;
     std::vector<const Tensor*> in_values;
+    uint64_t fold_budget = kFoldBudget;
     for (const auto& node : model.nodes)
     {
         in_infos.clear();
@@ -144,8 +149,9 @@ Result<Plan, std::string> make_plan(const Model& model,
         bool folded = true;
         for (const auto& o : outs)
             folded = folded && o.value;
-        if (!folded && all_known && small)
+        if (!folded && all_known && small && c.macs == 0 && c.elements <= fold_budget)
         {
+            fold_budget -= c.elements;
             in_values.clear();
             for (const auto* vi : in_infos)
                 in_values.push_back(vi ? vi->value.get() : nullptr);
