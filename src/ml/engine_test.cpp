@@ -3,8 +3,12 @@
 
 #include "ml/engine.hpp"
 #include "ml/onnx_proto.hpp"
+#include "ml/requant.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
 
 using namespace tern::ml;
 
@@ -512,4 +516,184 @@ TEST(MlEngine, MatMulIntegerWithEmptyReduction)
     auto out = run(**m, in, {});
     ASSERT_TRUE(out) << out.error();
     EXPECT_EQ((*out)[0], Tensor::zeros(DType::INT32, {2, 3}));
+}
+
+namespace {
+
+void set_int(onnx::NodeProto& n, const std::string& name, int64_t v)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+}
+
+std::vector<Tensor> run_ok(const Builder& b, std::vector<Tensor> in)
+{
+    auto m = load(b.bytes());
+    EXPECT_TRUE(m) << m.error();
+    if (!m)
+        return {};
+    auto out = run(**m, in, {});
+    EXPECT_TRUE(out) << out.error();
+    return out ? *out : std::vector<Tensor>{};
+}
+
+Tensor random_q8(DType t, std::vector<int64_t> shape, std::mt19937& rng)
+{
+    auto x = Tensor::zeros(t, std::move(shape));
+    for (auto& v : x.data)
+        v = static_cast<uint8_t>(rng());
+    return x;
+}
+
+int32_t q8(const Tensor& t, size_t i)
+{
+    return t.dtype == DType::INT8 ? static_cast<int8_t>(t.data[i]) : t.data[i];
+}
+
+}  // namespace
+
+TEST(MlStructOps, CastSaturatesAndIsDefinedEverywhere)
+{
+    Builder b;
+    b.input("x", DType::FLOAT, {6});
+    set_int(b.node("Cast", {"x"}, {"y"}), "to", static_cast<int64_t>(DType::INT8));
+    set_int(b.node("Cast", {"x"}, {"z"}), "to", static_cast<int64_t>(DType::UINT8));
+    set_int(b.node("Cast", {"x"}, {"w"}), "to", static_cast<int64_t>(DType::BOOL));
+    b.output("y").output("z").output("w");
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    auto out = run_ok(b, {f32({6}, {1e10f, -1e10f, nan, 2.7f, -2.7f, 0.0f})});
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0],
+              Tensor::from<int8_t>(DType::INT8, {6}, std::vector<int8_t>{127, -128, 0, 2, -2, 0}));
+    EXPECT_EQ(out[1],
+              Tensor::from<uint8_t>(DType::UINT8, {6}, std::vector<uint8_t>{255, 0, 0, 2, 0, 0}));
+    EXPECT_EQ(out[2].data, (std::vector<uint8_t>{1, 1, 1, 1, 1, 0}));
+    // Integer narrowing wraps (two's complement).
+    Builder c;
+    c.input("x", DType::INT64, {2});
+    set_int(c.node("Cast", {"x"}, {"y"}), "to", static_cast<int64_t>(DType::INT8));
+    c.output("y");
+    out = run_ok(c, {i64({2}, {300, -129})});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], Tensor::from<int8_t>(DType::INT8, {2}, std::vector<int8_t>{44, 127}));
+}
+
+TEST(MlQuantOps, QuantizeLinearNaNGivesTheZeroPoint)
+{
+    Builder b;
+    b.input("x", DType::FLOAT, {4});
+    b.init("s", f32({}, {0.5f}));
+    b.init("z", Tensor::from<int8_t>(DType::INT8, {}, std::vector<int8_t>{3}));
+    b.node("QuantizeLinear", {"x", "s", "z"}, {"y"});
+    b.output("y");
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    auto out = run_ok(b, {f32({4}, {nan, inf, -inf, 1.25f})});
+    ASSERT_EQ(out.size(), 1u);
+    // 1.25 / 0.5 = 2.5 -> 2 (half to even) + 3.
+    EXPECT_EQ(out[0], Tensor::from<int8_t>(DType::INT8, {4}, std::vector<int8_t>{3, 127, -128, 5}));
+}
+
+// MatMulInteger with batch broadcasting and per-column B zero points, against a naive loop.
+TEST(MlQuantOps, MatMulIntegerBatchedMatchesReference)
+{
+    std::mt19937 rng(7);
+    const auto a = random_q8(DType::UINT8, {2, 1, 3, 4}, rng);
+    const auto bm = random_q8(DType::INT8, {3, 4, 5}, rng);
+    const auto az = Tensor::from<uint8_t>(DType::UINT8, {}, std::vector<uint8_t>{100});
+    const auto bz = random_q8(DType::INT8, {5}, rng);
+    Builder b;
+    b.input("a", DType::UINT8, {2, 1, 3, 4});
+    b.input("b", DType::INT8, {3, 4, 5});
+    b.init("az", az);
+    b.init("bz", bz);
+    b.node("MatMulInteger", {"a", "b", "az", "bz"}, {"y"});
+    b.output("y");
+    auto out = run_ok(b, {a, bm});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].shape, (std::vector<int64_t>{2, 3, 3, 5}));
+    const auto y = out[0].as<int32_t>();
+    for (int p = 0; p < 2; ++p)
+        for (int q = 0; q < 3; ++q)
+            for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 5; ++j)
+                {
+                    int32_t acc = 0;
+                    for (int k = 0; k < 4; ++k)
+                        acc += (q8(a, static_cast<size_t>((p * 3 + i) * 4 + k)) - 100) *
+                               (q8(bm, static_cast<size_t>((q * 4 + k) * 5 + j)) -
+                                q8(bz, static_cast<size_t>(j)));
+                    EXPECT_EQ(y[static_cast<size_t>(((p * 3 + q) * 3 + i) * 5 + j)], acc);
+                }
+}
+
+// QLinearConv with groups, strides, dilations, asymmetric pads, per-channel weight scales and
+// zero points and a bias, against a naive loop with the same requantization.
+TEST(MlQuantOps, QLinearConvMatchesReference)
+{
+    std::mt19937 rng(11);
+    const int64_t N = 2, C = 4, H = 9, W = 8, M = 6, G = 2, KH = 3, KW = 2;
+    const int64_t sh = 2, sw = 1, dh = 1, dw = 2, pt = 1, pl = 0, pb = 2, pr = 1;
+    const auto x = random_q8(DType::UINT8, {N, C, H, W}, rng);
+    const auto w = random_q8(DType::INT8, {M, C / G, KH, KW}, rng);
+    auto wz = random_q8(DType::INT8, {M}, rng);
+    std::vector<float> wsv;
+    for (int64_t m = 0; m < M; ++m)
+        wsv.push_back(0.001f * static_cast<float>(1 + m));
+    std::vector<int32_t> bias;
+    for (int64_t m = 0; m < M; ++m)
+        bias.push_back(static_cast<int32_t>(rng() % 2001) - 1000);
+    Builder b;
+    b.input("x", DType::UINT8, {N, C, H, W});
+    b.init("xs", f32({}, {0.05f}));
+    b.init("xz", Tensor::from<uint8_t>(DType::UINT8, {}, std::vector<uint8_t>{120}));
+    b.init("w", w);
+    b.init("ws", f32({M}, wsv));
+    b.init("wz", wz);
+    b.init("ys", f32({}, {0.07f}));
+    b.init("yz", Tensor::from<int8_t>(DType::INT8, {}, std::vector<int8_t>{-5}));
+    b.init("bias", Tensor::from<int32_t>(DType::INT32, {M}, bias));
+    auto& n = b.node("QLinearConv", {"x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"}, {"y"});
+    set_int(n, "group", G);
+    set_ints(n, "strides", {sh, sw});
+    set_ints(n, "dilations", {dh, dw});
+    set_ints(n, "pads", {pt, pl, pb, pr});
+    b.output("y");
+    auto out = run_ok(b, {x});
+    ASSERT_EQ(out.size(), 1u);
+    const int64_t OH = (H + pt + pb - ((KH - 1) * dh + 1)) / sh + 1;
+    const int64_t OW = (W + pl + pr - ((KW - 1) * dw + 1)) / sw + 1;
+    ASSERT_EQ(out[0].shape, (std::vector<int64_t>{N, M, OH, OW}));
+    size_t checked = 0;
+    for (int64_t nn = 0; nn < N; ++nn)
+        for (int64_t m = 0; m < M; ++m)
+            for (int64_t oh = 0; oh < OH; ++oh)
+                for (int64_t ow = 0; ow < OW; ++ow)
+                {
+                    const int64_t g = m / (M / G);
+                    int32_t acc = bias[static_cast<size_t>(m)];
+                    for (int64_t c = 0; c < C / G; ++c)
+                        for (int64_t kh = 0; kh < KH; ++kh)
+                            for (int64_t kw = 0; kw < KW; ++kw)
+                            {
+                                const int64_t ih = oh * sh - pt + kh * dh;
+                                const int64_t iw = ow * sw - pl + kw * dw;
+                                if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                                    continue;
+                                const auto xi = static_cast<size_t>(
+                                    ((nn * C + g * (C / G) + c) * H + ih) * W + iw);
+                                const auto wi =
+                                    static_cast<size_t>(((m * (C / G) + c) * KH + kh) * KW + kw);
+                                acc += (q8(x, xi) - 120) *
+                                       (q8(w, wi) - q8(wz, static_cast<size_t>(m)));
+                            }
+                    const float scale = 0.05f * wsv[static_cast<size_t>(m)] / 0.07f;
+                    const int32_t want = requantize_float(acc, scale, -5, -128, 127);
+                    const auto yi = static_cast<size_t>(((nn * M + m) * OH + oh) * OW + ow);
+                    EXPECT_EQ(q8(out[0], yi), want) << "at " << yi;
+                    ++checked;
+                }
+    EXPECT_EQ(checked, static_cast<size_t>(N * M * OH * OW));
 }
