@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseEventLogs } from "viem";
+import { decodeAbiParameters, parseEventLogs } from "viem";
 import { viemClients } from "./lib/clients.mjs";
 import {
   INFERENCE,
@@ -109,13 +109,27 @@ describe("ML inference on chain", { skip: IS_ANVIL && "anvil has no Tern ML prec
     assert.ok(correct >= 15, `${correct}/16 sample digits right`);
   });
 
-  it("DigitClassifier.classify records the digit in a transaction", async () => {
+  it("DigitClassifier.classify: estimateGas, the transaction, and its trace replayed with the precompile", async () => {
     const pixels = `0x${Buffer.from(Uint8Array.from(SAMPLE.images[0])).toString("hex")}`;
+    const estimate = await viem.publicClient.estimateContractGas({
+      account: viem.account, address: classifier, abi: c.DigitClassifier.abi, functionName: "classify", args: [pixels] });
     const receipt = await write(classifier, "DigitClassifier", "classify", [pixels]);
     assert.equal(receipt.status, "success");
+    assert.ok(receipt.gasUsed <= estimate, `gas used ${receipt.gasUsed} > estimate ${estimate}`);
     const [ev] = parseEventLogs({ abi: c.DigitClassifier.abi, logs: receipt.logs, eventName: "Classified" });
     assert.equal(ev.args.digit, SAMPLE.labels[0]);
     assert.equal(await read(classifier, "DigitClassifier", "lastDigit", [viem.account.address]), SAMPLE.labels[0]);
+    // debug_traceTransaction re-executes the block: the inference call is there, with its output.
+    const trace = await viem.publicClient.request({
+      method: "debug_traceTransaction", params: [receipt.transactionHash, { tracer: "callTracer" }] });
+    const inner = trace.calls?.find((x) => x.to?.toLowerCase() === INFERENCE.toLowerCase());
+    assert.ok(inner, "no call to the inference precompile in the trace");
+    assert.equal(inner.type, "STATICCALL");
+    assert.equal(inner.error, undefined);
+    const [encoded] = decodeAbiParameters([{ type: "bytes" }], inner.output);
+    const [scores, label] = decodeTensors(encoded);
+    assert.equal(scores.shape.join(), "1,10");
+    assert.equal(Number(label.data[0]), SAMPLE.labels[0]);
   });
 
   for (const [name, imageShaped] of [["digits_mlp_f32", false], ["digits_cnn_f32", true]])
