@@ -20,7 +20,7 @@ import {
   ternContracts,
   uploadModel,
 } from "./lib/ml.mjs";
-import { IS_ANVIL, startNode } from "./lib/target.mjs";
+import { IS_ANVIL, startNode, tempDir } from "./lib/target.mjs";
 
 const SAMPLE = JSON.parse(readFileSync(join(MODELS_DIR, "digits_test_sample.json"), "utf8"));
 const FLOAT_RTOL = 1e-4;
@@ -181,3 +181,32 @@ describe("ML inference on chain", { skip: IS_ANVIL && "anvil has no Tern ML prec
   });
 });
 
+describe("ML inference on chain: persistence", { skip: IS_ANVIL && "anvil has no Tern ML precompiles" }, () => {
+  it("a model uploaded to a persistent chain is still there and runs after a restart", async () => {
+    const { dir: dataDir, cleanup } = tempDir("tern-e2e-ml-");
+    const m = modelFile("persona_mood_int8.onnx");
+    const features = personaFeatures("thanks you are great");
+    const input = `0x${encodeTensors([{ dtype: "uint8", shape: [1, 64], data: features }]).toString("hex")}`;
+    const infer = (viem) => viem.publicClient.readContract({
+      address: INFERENCE, abi: ternContracts().IInference.abi, functionName: "infer", args: [m.hash, input] });
+    let node = await startNode({ dataDir });
+    let before;
+    try {
+      const viem = viemClients(node, 1);
+      await uploadModel(viem, m.bytes);
+      before = await infer(viem);
+    } finally {
+      await node.stop();
+    }
+    node = await startNode({ dataDir });
+    try {
+      const viem = viemClients(node, 1);
+      assert.equal(await viem.publicClient.readContract({
+        address: REGISTRY, abi: ternContracts().IModelRegistry.abi, functionName: "exists", args: [m.hash] }), true);
+      assert.equal(await infer(viem), before);  // a cold cache, the same bytes
+    } finally {
+      await node.stop();
+      cleanup();
+    }
+  });
+});
