@@ -14,16 +14,27 @@ namespace tern::ml {
 /// Validated geometry: x is [N, C, spatial...], w is [M, C/group, kernel...].
 struct ConvGeometry
 {
+    /// N.
     int64_t batch = 0;
+    /// C.
     int64_t in_channels = 0;
+    /// M.
     int64_t out_channels = 0;
+    /// Channel groups (C and M divide into them).
     int64_t group = 1;
+    /// Input spatial dims.
     std::vector<int64_t> in_spatial;
+    /// Kernel spatial dims (undilated).
     std::vector<int64_t> kernel;
+    /// Stride per spatial dim.
     std::vector<int64_t> strides;
+    /// Dilation per spatial dim.
     std::vector<int64_t> dilations;
+    /// Padding before each spatial dim (after auto_pad).
     std::vector<int64_t> pads_begin;
+    /// Padding after each spatial dim.
     std::vector<int64_t> pads_end;
+    /// Output spatial dims.
     std::vector<int64_t> out_spatial;
 
     /// [N, M, out_spatial...]

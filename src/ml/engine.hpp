@@ -39,19 +39,28 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
 /// The terms of the gas formula for one run (docs/ml.md "Cost model").
 struct CostReport
 {
+    /// The total (what cost() returns).
     uint64_t gas = 0;
+    /// Multiply-accumulates (and transcendental equivalents) of all nodes.
     uint64_t macs = 0;
+    /// Elements read and written by all nodes, plus the inputs.
     uint64_t elements = 0;
+    /// Initializer and Constant bytes.
     uint64_t weight_bytes = 0;
+    /// Graph nodes.
     uint64_t nodes = 0;
 };
 
-/// Gas formula constants (docs/ml.md).
+/// Gas of every run (decode, plan, encode).
 inline constexpr uint64_t kGasBase = 2000;
+/// MACs per gas.
 inline constexpr uint64_t kMacsPerGas = 1;
+/// Elements touched per gas.
 inline constexpr uint64_t kElementsPerGas = 4;
+/// Gas per graph node.
 inline constexpr uint64_t kGasPerNode = 20;
-inline constexpr uint64_t kGasPerWeightWord = 3;  // per 32 bytes of initializers
+/// Gas per 32 bytes of initializers and Constants.
+inline constexpr uint64_t kGasPerWeightWord = 3;
 
 /// Cost of running `model` on inputs of these shapes/dtypes, without running it (shape
 /// inference only; data of `inputs` is not read). Fails when a shape cannot be bounded, a

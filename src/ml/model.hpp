@@ -13,7 +13,9 @@ namespace tern::ml {
 /// A graph input or output as the model declares it.
 struct ModelIo
 {
+    /// Name in the graph.
     std::string name;
+    /// Element type.
     DType dtype = DType::FLOAT;
     /// Declared dims; -1 for a symbolic or missing dim (the caller's shape decides it).
     std::vector<int64_t> shape;

@@ -34,20 +34,30 @@ struct Attribute
         Floats,
         Tensor,
     };
+    /// Which member below is set.
     Kind kind = Kind::Int;
+    /// Kind::Int value.
     int64_t i = 0;
+    /// Kind::Float value.
     float f = 0;
+    /// Kind::String value.
     std::string s;
+    /// Kind::Ints value.
     std::vector<int64_t> ints;
+    /// Kind::Floats value.
     std::vector<float> floats;
+    /// Kind::Tensor value (shared: Constant nodes hand it out without copying).
     std::shared_ptr<const Tensor> t;
 };
 
 /// A graph node after loading: its op row, value ids and attributes.
 struct Node
 {
+    /// The op's table row (never null after loading).
     const OpDef* op = nullptr;
+    /// ONNX op_type, e.g. "QLinearMatMul".
     std::string op_type;
+    /// Node name from the model, or "#index" when it has none (messages).
     std::string name;
     /// Opset version of the ai.onnx domain the model imports (ops whose semantics changed
     /// between versions check it, e.g. Squeeze axes moved from attribute to input at 13).
@@ -77,7 +87,9 @@ struct Node
 /// initializer/Constant or was folded from them (shape arithmetic), the value itself.
 struct ValueInfo
 {
+    /// Element type.
     DType dtype = DType::FLOAT;
+    /// Concrete dims.
     std::vector<int64_t> shape;
     /// Known value (non-null only for constants); ops that need values to know their output
     /// shape (Reshape, Slice, ...) read it here and refuse "dynamic shape cannot be bounded"
@@ -128,13 +140,21 @@ using RunFn = Status (*)(const Node& node,
 /// One operator of the supported set (ai.onnx domain).
 struct OpDef
 {
+    /// ONNX op_type.
     std::string_view name;
+    /// Input count range the loader accepts (omitted optional inputs count).
     uint8_t min_inputs = 1;
+    /// Upper end of the input count range.
     uint8_t max_inputs = 1;
+    /// Output count range the loader accepts.
     uint8_t min_outputs = 1;
+    /// Upper end of the output count range.
     uint8_t max_outputs = 1;
+    /// Shape inference (required).
     InferFn infer = nullptr;
+    /// Kernel (required).
     RunFn run = nullptr;
+    /// Cost; nullptr means "elements of inputs and outputs, no MACs".
     CostFn cost = nullptr;
 };
 

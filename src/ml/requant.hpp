@@ -28,7 +28,9 @@ int32_t requantize_float(int32_t acc, float scale, int32_t zp, int32_t qmin, int
 /// A real multiplier in fixed point: multiplier * 2^shift / 2^31 ~= real.
 struct FixedMultiplier
 {
+    /// Q31 mantissa in [2^30, 2^31) (0 for a zero multiplier).
     int32_t multiplier = 0;
+    /// Power-of-two exponent: positive shifts left, negative right.
     int32_t shift = 0;
 };
 

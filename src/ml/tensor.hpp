@@ -58,8 +58,11 @@ int64_t checked_elements(std::span<const int64_t> shape, int64_t cap) noexcept;
 /// A dense tensor: element type, shape and little-endian row-major data. A value type.
 struct Tensor
 {
+    /// Element type.
     DType dtype = DType::FLOAT;
+    /// Dims, outermost first (empty for a scalar).
     std::vector<int64_t> shape;
+    /// elements() x dtype_size(dtype) bytes, row-major, little-endian.
     std::vector<uint8_t> data;
 
     /// Number of elements (product of the shape; 1 for a scalar).
@@ -108,6 +111,7 @@ struct Tensor
         return from<T>(dtype, std::move(shape), std::span<const T>(values));
     }
 
+    /// Same type, shape and bytes.
     bool operator==(const Tensor&) const = default;
 };
 
