@@ -126,12 +126,8 @@ Result<nlohmann::json, std::string> CometRpc::call(const std::string& method,
     return "consensus: CometBFT RPC " + method + ": " + last_error;
 }
 
-std::string CometRpc::broadcast_tx_sync(BytesView tx)
+std::string broadcast_error(const nlohmann::json& j)
 {
-    const auto r = call("broadcast_tx_sync", {{"tx", base64_encode(tx)}});
-    if (!r)
-        return r.error();
-    const auto& j = *r;
     if (const auto e = j.find("error"); e != j.end() && e->is_object())
     {
         const std::string data = e->value("data", "");
@@ -144,14 +140,21 @@ std::string CometRpc::broadcast_tx_sync(BytesView tx)
     const auto res = j.find("result");
     if (res == j.end() || !res->is_object())
         return "consensus: broadcast_tx_sync: no result";
-    if (res->value("code", 0) != 0)
+    const uint32_t code = res->value("code", 0u);
+    if (code != 0)
     {
         const std::string log = res->value("log", "");
-        return log.empty()
-                   ? "transaction rejected (code " + std::to_string(res->value("code", 0)) + ")"
-                   : log;
+        return log.empty() ? "transaction rejected (code " + std::to_string(code) + ")" : log;
     }
     return {};
+}
+
+std::string CometRpc::broadcast_tx_sync(BytesView tx)
+{
+    const auto r = call("broadcast_tx_sync", {{"tx", base64_encode(tx)}});
+    if (!r)
+        return r.error();
+    return broadcast_error(*r);
 }
 
 }  // namespace tern::consensus

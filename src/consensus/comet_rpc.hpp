@@ -49,6 +49,11 @@ private:
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 
+/// The rejection in a broadcast_tx_sync response (empty if CheckTx accepted): CheckTx's log
+/// (geth's wording from the pool), "already known" when CometBFT's cache has the transaction,
+/// "txpool is full" for a full mempool, else "consensus: <CometBFT's error>".
+std::string broadcast_error(const nlohmann::json& response);
+
 /// Standard base64 (with padding) of `data`, as CometBFT's JSON encodes byte strings.
 std::string base64_encode(BytesView data);
 
