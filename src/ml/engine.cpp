@@ -139,7 +139,15 @@ Result<Plan, std::string> make_plan(const Model& model,
                 d.elements += static_cast<uint64_t>(o.elements());
             return d;
         }();
+        // Whatever an op's cost function says, every output element written is paid for
+        // (this is what bounds a run's memory by its gas).
+        uint64_t written = 0;
+        for (const auto& o : outs)
+            if (!o.value)
+                written = sat_add(written, static_cast<uint64_t>(o.elements()));
         plan.report.macs = sat_add(plan.report.macs, c.macs);
+        plan.report.elements =
+            sat_add(plan.report.elements, c.elements < written ? written - c.elements : 0);
         plan.report.elements = sat_add(plan.report.elements, c.elements);
         if (gas_of(plan.report) > limits.max_cost)
             return "cost exceeds the limit of " + std::to_string(limits.max_cost) + " (at node " +
