@@ -32,6 +32,8 @@ const std::map<std::string, std::string, std::less<>> kExcluded = {
     {"test_training_dropout_mask", "training-mode Dropout is random: refused by design"},
     {"test_training_dropout_zero_ratio", "training-mode Dropout is random: refused by design"},
     {"test_training_dropout_zero_ratio_mask", "training-mode Dropout is random: refused by design"},
+    {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization: inference only"},
+    {"test_batchnorm_example_training_mode", "training-mode BatchNormalization: inference only"},
 };
 
 // Per-test float tolerance overrides {rtol, atol}, with the reason.

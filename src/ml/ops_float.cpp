@@ -379,9 +379,11 @@ Status infer_softmax(const Node& node,
     return infer_same_as_first(node, inputs, outputs);
 }
 
-Status run_softmax(const Node& node,
-                   std::span<const Tensor* const> inputs,
-                   std::span<Tensor> outputs)
+/// Softmax, or LogSoftmax when `log`: (x - max) - log(sum), the log taken in double.
+Status run_softmax_impl(const Node& node,
+                        std::span<const Tensor* const> inputs,
+                        std::span<Tensor> outputs,
+                        bool log)
 {
     const auto g = softmax_geometry(node, inputs[0]->shape).value();
     const float* x = inputs[0]->as<float>().data();
@@ -399,18 +401,35 @@ Status run_softmax(const Node& node,
             double sum = 0;
             for (int64_t k = 0; k < g.n; ++k)
             {
-                const float e = detmath::exp(x[base + k * g.inner] - mx);
-                y[base + k * g.inner] = e;
+                const float d = x[base + k * g.inner] - mx;
+                const float e = detmath::exp(d);
+                y[base + k * g.inner] = log ? d : e;
                 sum += e;
             }
+            const double log_sum = log ? detmath::log_d(sum) : 0.0;
             for (int64_t k = 0; k < g.n; ++k)
             {
                 float& v = y[base + k * g.inner];
-                v = static_cast<float>(static_cast<double>(v) / sum);
+                v = static_cast<float>(log ? static_cast<double>(v) - log_sum
+                                           : static_cast<double>(v) / sum);
             }
         }
     canonicalize_nans(outputs[0]);
     return Ok{};
+}
+
+Status run_softmax(const Node& node,
+                   std::span<const Tensor* const> inputs,
+                   std::span<Tensor> outputs)
+{
+    return run_softmax_impl(node, inputs, outputs, false);
+}
+
+Status run_log_softmax(const Node& node,
+                       std::span<const Tensor* const> inputs,
+                       std::span<Tensor> outputs)
+{
+    return run_softmax_impl(node, inputs, outputs, true);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -541,6 +560,23 @@ OpCost cost_layernorm(const Node&,
 constexpr auto cost_exp = cost_transcendental<kTranscendentalMacs>;
 constexpr auto cost_erf = cost_transcendental<kErfMacs>;
 
+float neg(float x)
+{
+    return -x;
+}
+float abs_f(float x)
+{
+    return std::bit_cast<float>(std::bit_cast<uint32_t>(x) & 0x7fffffffu);
+}
+float reciprocal(float x)
+{
+    return 1.0f / x;
+}
+float sqrt_f(float x)
+{
+    return std::sqrt(x);  // IEEE-754 correctly rounded
+}
+
 // clang-format off
 constexpr OpDef kFloatOps[] = {
     // name, inputs min/max, outputs min/max, infer, run, cost
@@ -563,6 +599,22 @@ constexpr OpDef kFloatOps[] = {
     {"MaxPool", 1, 1, 1, 2, infer_pool, run_maxpool, cost_pool},
     {"AveragePool", 1, 1, 1, 1, infer_pool, run_averagepool, cost_pool},
     {"GlobalAveragePool", 1, 1, 1, 1, infer_global_pool, run_global_averagepool, nullptr},
+    // Beyond the core set (ops_float_extra.cpp): common in exported models.
+    {"Exp", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::exp>, cost_exp},
+    {"Log", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::log>, cost_exp},
+    {"Sqrt", 1, 1, 1, 1, infer_float_unary, run_float_fn<sqrt_f>, nullptr},
+    {"Neg", 1, 1, 1, 1, infer_float_unary, run_float_fn<neg>, nullptr},
+    {"Abs", 1, 1, 1, 1, infer_float_unary, run_float_fn<abs_f>, nullptr},
+    {"Reciprocal", 1, 1, 1, 1, infer_float_unary, run_float_fn<reciprocal>, nullptr},
+    {"Pow", 2, 2, 1, 1, infer_pow, run_pow, cost_erf},
+    {"PRelu", 2, 2, 1, 1, infer_prelu, run_prelu, nullptr},
+    {"LogSoftmax", 1, 1, 1, 1, infer_softmax, run_log_softmax, cost_exp},
+    {"ReduceSum", 1, 2, 1, 1, infer_reduce, run_reduce_sum, nullptr},
+    {"ReduceMean", 1, 2, 1, 1, infer_reduce, run_reduce_mean, nullptr},
+    {"ReduceMax", 1, 2, 1, 1, infer_reduce, run_reduce_max, nullptr},
+    {"ReduceMin", 1, 2, 1, 1, infer_reduce, run_reduce_min, nullptr},
+    {"GlobalMaxPool", 1, 1, 1, 1, infer_global_pool, run_global_maxpool, nullptr},
+    {"BatchNormalization", 5, 5, 1, 3, infer_batchnorm, run_batchnorm, cost_layernorm},
 };
 // clang-format on
 

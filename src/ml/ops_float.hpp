@@ -53,22 +53,63 @@ void sgemm(int64_t M,
            float* c);
 
 // ops_float_gemm.cpp
+/// Gemm shapes: 2-D A and B (transA/transB), C broadcastable to [M, N].
 Status infer_gemm(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// Gemm: alpha * (A' B') + beta * C through sgemm.
 Status run_gemm(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// Gemm cost: M * N * K MACs.
 OpCost cost_gemm(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
+/// MatMul shapes: numpy rules (1-D promotion, broadcast batch dims).
 Status infer_matmul(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// MatMul: one sgemm per broadcast batch matrix.
 Status run_matmul(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// MatMul cost: output elements * K MACs.
 OpCost cost_matmul(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
 
 // ops_float_conv.cpp
+/// Conv shapes via conv_geometry (groups, strides, dilations, pads, auto_pad), B of [M].
 Status infer_conv(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// Conv: direct loops, sum over (channel, kernel offset) in order, bias last.
 Status run_conv(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// Conv cost: output elements * C/group * kernel elements MACs.
 OpCost cost_conv(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
+/// MaxPool/AveragePool shapes: Conv geometry plus ceil_mode; pads below the kernel.
 Status infer_pool(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// MaxPool (float, int8, uint8) with the optional Indices output.
 Status run_maxpool(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// AveragePool: double sum over the taps inside the (padded) input.
 Status run_averagepool(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// Pool cost: output elements * window taps.
 OpCost cost_pool(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
+/// GlobalAveragePool/GlobalMaxPool shapes: [N, C, 1, ...].
 Status infer_global_pool(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// GlobalAveragePool: mean of each plane (double sum).
 Status run_global_averagepool(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// GlobalMaxPool: max of each plane (NaN wins).
+Status run_global_maxpool(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+
+// ops_float_extra.cpp
+/// Pow shapes: float/int32/int64 base and exponent, broadcast; output has the base type.
+Status infer_pow(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// Pow in double (repeated squaring for integer exponents), rounded once.
+Status run_pow(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// PRelu shapes: slope broadcast to X (channel rule before opset 7).
+Status infer_prelu(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// PRelu: x < 0 ? slope * x : x.
+Status run_prelu(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// ReduceSum/Mean/Max/Min shapes: constant axes (attribute or input), keepdims.
+Status infer_reduce(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// ReduceSum: double sums in input order.
+Status run_reduce_sum(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// ReduceMean: double sums in input order divided by the count.
+Status run_reduce_mean(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// ReduceMax: NaN propagates; empty gives -inf.
+Status run_reduce_max(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// ReduceMin: NaN propagates; empty gives +inf.
+Status run_reduce_min(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// BatchNormalization shapes (inference only; training_mode refused).
+Status infer_batchnorm(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// BatchNormalization: per-channel affine map in double, rounded once.
+Status run_batchnorm(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
 
 }  // namespace tern::ml

@@ -402,7 +402,8 @@ OpCost cost_pool(const Node& node,
 }
 
 // ---------------------------------------------------------------------------------------
-// GlobalAveragePool: mean of each (n, c) plane, summed in double in index order.
+// GlobalAveragePool / GlobalMaxPool: mean (summed in double in index order) or max of each
+// (n, c) plane.
 
 Status infer_global_pool(const Node& node,
                          std::span<const ValueInfo* const> inputs,
@@ -419,9 +420,11 @@ Status infer_global_pool(const Node& node,
     return Ok{};
 }
 
-Status run_global_averagepool(const Node&,
-                              std::span<const Tensor* const> inputs,
-                              std::span<Tensor> outputs)
+namespace {
+
+/// y[p] = reduce(plane p of X, plane size) for every (n, c) plane.
+template <typename F>
+Status run_global(std::span<const Tensor* const> inputs, std::span<Tensor> outputs, F reduce)
 {
     const Tensor& X = *inputs[0];
     const int64_t planes = X.shape[0] * X.shape[1];
@@ -431,14 +434,36 @@ Status run_global_averagepool(const Node&,
     const float* x = X.as<float>().data();
     float* y = outputs[0].as<float>().data();
     for (int64_t p = 0; p < planes; ++p)
-    {
-        double sum = 0;
-        for (int64_t i = 0; i < n; ++i)
-            sum += x[p * n + i];
-        y[p] = static_cast<float>(sum / static_cast<double>(n));
-    }
+        y[p] = reduce(x + p * n, n);
     canonicalize_nans(outputs[0]);
     return Ok{};
+}
+
+}  // namespace
+
+Status run_global_averagepool(const Node&,
+                              std::span<const Tensor* const> inputs,
+                              std::span<Tensor> outputs)
+{
+    return run_global(inputs, outputs, [](const float* v, int64_t n) {
+        double sum = 0;
+        for (int64_t i = 0; i < n; ++i)
+            sum += v[i];
+        return static_cast<float>(sum / static_cast<double>(n));
+    });
+}
+
+// GlobalMaxPool: max of each plane in index order; a NaN wins.
+Status run_global_maxpool(const Node&,
+                          std::span<const Tensor* const> inputs,
+                          std::span<Tensor> outputs)
+{
+    return run_global(inputs, outputs, [](const float* v, int64_t n) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < n && m == m; ++i)
+            m = v[i] > m || v[i] != v[i] ? v[i] : m;
+        return m;
+    });
 }
 
 }  // namespace tern::ml

@@ -431,6 +431,53 @@ TEST(MlFloatOps, ActivationsAndClip)
     EXPECT_EQ(values((*sig)[0])[2], 0.5f);
 }
 
+TEST(MlFloatOps, ExtraOpsPowReduceBatchNorm)
+{
+    const Tensor base = floats({5}, {-2, -2, 0, 2, 4});
+    const Tensor expo = floats({5}, {3, 0.5f, -1, 0.5f, 2});
+    auto p = run_node(make_node("Pow"), {&base, &expo});
+    ASSERT_TRUE(p) << p.error();
+    const auto pv = values((*p)[0]);
+    EXPECT_EQ(pv[0], -8.0f);                 // integer exponent, negative base
+    EXPECT_EQ(bits(pv[1]), 0x7fc00000u);     // negative base, fractional exponent
+    EXPECT_EQ(pv[2], INFINITY);              // 0^-1
+    EXPECT_EQ(pv[3], 1.41421356237309515f);  // correctly rounded sqrt(2)
+    EXPECT_EQ(pv[4], 16.0f);
+
+    const Tensor X = floats({2, 3}, {1, 2, 6, -1, NAN, 4});
+    auto mean = run_node(
+        make_node("ReduceMean", {{"axes", ints_attr({1})}, {"keepdims", int_attr(0)}}, 13), {&X});
+    ASSERT_TRUE(mean) << mean.error();
+    EXPECT_EQ((*mean)[0].shape, (std::vector<int64_t>{2}));
+    EXPECT_EQ(values((*mean)[0])[0], 3.0f);
+    EXPECT_EQ(bits(values((*mean)[0])[1]), 0x7fc00000u);
+    auto mx = run_node(make_node("ReduceMax", {{"axes", ints_attr({0})}}, 13), {&X});
+    ASSERT_TRUE(mx);
+    EXPECT_EQ((*mx)[0].shape, (std::vector<int64_t>{1, 3}));
+    EXPECT_EQ(values((*mx)[0])[0], 1.0f);
+    EXPECT_EQ(bits(values((*mx)[0])[1]), 0x7fc00000u);  // NaN propagates
+    const Tensor four = floats({2, 2}, {1, 2, 3, 4});
+    auto all = run_node(make_node("ReduceSum", {}, 11), {&four});
+    ASSERT_TRUE(all);
+    EXPECT_EQ(values((*all)[0]), (std::vector<float>{10}));
+    auto bad_axis = run_node(make_node("ReduceMin", {{"axes", ints_attr({2})}}, 13), {&X});
+    ASSERT_FALSE(bad_axis);
+
+    const Tensor img = floats({1, 2, 1, 2}, {1, 2, 3, 4});
+    const Tensor sc = floats({2}, {1, 2});
+    const Tensor b = floats({2}, {0, 1});
+    const Tensor m = floats({2}, {1, 3});
+    const Tensor v = floats({2}, {4, 0.25f});
+    auto bn = run_node(make_node("BatchNormalization", {{"epsilon", float_attr(0)}}, 15),
+                       {&img, &sc, &b, &m, &v});
+    ASSERT_TRUE(bn) << bn.error();
+    EXPECT_EQ(values((*bn)[0]), (std::vector<float>{0, 0.5f, 1, 5}));
+    auto train = run_node(make_node("BatchNormalization", {{"training_mode", int_attr(1)}}, 15),
+                          {&img, &sc, &b, &m, &v});
+    ASSERT_FALSE(train);
+    EXPECT_NE(train.error().find("training_mode"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------
 // GELU (opset 20) through a real ONNX model, against a double-precision reference.
 

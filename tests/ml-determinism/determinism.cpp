@@ -21,6 +21,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -172,7 +173,7 @@ int main(int argc, char** argv)
 
     std::vector<std::pair<std::string, std::string>> results;  // name, digest or error
     results.emplace_back("detmath/sweep", detmath_digest());
-    std::vector<Case> cases = {mlp(), lenet(), transformer_block(), specials()};
+    std::vector<Case> cases = {mlp(), lenet(), transformer_block(), specials(), extras()};
     for (const char* name : kOnnxTests)
     {
         Case c;
@@ -185,6 +186,7 @@ int main(int argc, char** argv)
         cases.push_back(std::move(c));
     }
     std::vector<uint8_t> all;
+    const bool dump = std::getenv("TERN_ML_DET_DUMP") != nullptr;
     for (const auto& c : cases)
     {
         auto model = load_model(c.model, Limits{});
@@ -201,7 +203,17 @@ int main(int argc, char** argv)
         }
         std::vector<uint8_t> buf;
         for (const auto& t : *out)
+        {
             append_tensor(buf, t);
+            if (dump && t.dtype == DType::FLOAT)
+            {
+                // TERN_ML_DET_DUMP=1: the first values of each float output (debugging).
+                std::fprintf(stderr, "%s %s:", c.name.c_str(), shape_string(t.shape).c_str());
+                for (size_t i = 0; i < t.as<float>().size() && i < 6; ++i)
+                    std::fprintf(stderr, " %g", static_cast<double>(t.as<float>()[i]));
+                std::fprintf(stderr, "\n");
+            }
+        }
         all.insert(all.end(), buf.begin(), buf.end());
         results.emplace_back(c.name, digest(buf));
     }

@@ -28,9 +28,12 @@ inline std::string numbered(const char* prefix, int64_t n)
 // ---------------------------------------------------------------------------------------
 // Inputs and weights: xorshift64* with exact integer-to-float conversions (no libm).
 
+/// xorshift64* generator (platform-independent integer sequence).
 struct Rng
 {
+    /// State (nonzero).
     uint64_t s;
+    /// Next 64 random bits.
     uint64_t next()
     {
         s ^= s >> 12;
@@ -46,6 +49,7 @@ struct Rng
     }
 };
 
+/// A float tensor of uniform values in [-scale, scale) from `seed`.
 inline Tensor random_tensor(std::vector<int64_t> shape, float scale, uint64_t seed)
 {
     Rng rng{seed * 0x9E3779B97F4A7C15ULL + 1};
@@ -58,13 +62,19 @@ inline Tensor random_tensor(std::vector<int64_t> shape, float scale, uint64_t se
 // ---------------------------------------------------------------------------------------
 // A tiny ONNX graph builder (opset 20, so Gelu is available).
 
+/// Builds an ONNX model (opset 20) node by node; initializers are random from `seed`.
 struct Graph
 {
+    /// The model being built.
     onnx::ModelProto m;
+    /// Its graph.
     onnx::GraphProto* g;
+    /// Fresh-name counter.
     int counter = 0;
+    /// Seed of the next random initializer.
     uint64_t seed = 1;
 
+    /// An empty graph called `name`.
     explicit Graph(const std::string& name)
     {
         m.set_ir_version(9);
@@ -74,6 +84,7 @@ struct Graph
         g = m.mutable_graph();
         g->set_name(name);
     }
+    /// Sets a value info's name, element type and fixed dims.
     static void set_type(onnx::ValueInfoProto* v,
                          const std::string& name,
                          const std::vector<int64_t>& shape,
@@ -85,6 +96,7 @@ struct Graph
         for (auto d : shape)
             tt->mutable_shape()->add_dim()->set_dim_value(d);
     }
+    /// Declares a graph input.
     std::string input(const std::string& name,
                       const std::vector<int64_t>& shape,
                       DType dtype = DType::FLOAT)
@@ -92,6 +104,7 @@ struct Graph
         set_type(g->add_input(), name, shape, dtype);
         return name;
     }
+    /// Declares a graph output.
     void output(const std::string& name,
                 const std::vector<int64_t>& shape,
                 DType dtype = DType::FLOAT)
@@ -105,6 +118,7 @@ struct Graph
         *g->add_initializer() = tensor_to_proto(t, name);
         return name;
     }
+    /// A random float initializer of this shape in [-scale, scale).
     std::string weight(std::vector<int64_t> shape, float scale)
     {
         const std::string name = numbered("w", counter++);
@@ -112,6 +126,7 @@ struct Graph
             tensor_to_proto(random_tensor(std::move(shape), scale, seed++), name);
         return name;
     }
+    /// Adds a node with one output (named `out`, or a fresh name).
     onnx::NodeProto* node(const std::string& op,
                           const std::vector<std::string>& ins,
                           std::string out = "")
@@ -126,10 +141,12 @@ struct Graph
         n->add_output(out);
         return n;
     }
+    /// Adds a node and returns its output name.
     std::string op(const std::string& op, const std::vector<std::string>& ins)
     {
         return node(op, ins)->output(0);
     }
+    /// Adds an int attribute.
     static void attr_int(onnx::NodeProto* n, const std::string& name, int64_t v)
     {
         auto* a = n->add_attribute();
@@ -137,6 +154,7 @@ struct Graph
         a->set_type(onnx::AttributeProto::INT);
         a->set_i(v);
     }
+    /// Adds an ints attribute.
     static void attr_ints(onnx::NodeProto* n,
                           const std::string& name,
                           const std::vector<int64_t>& v)
@@ -147,6 +165,7 @@ struct Graph
         for (auto x : v)
             a->add_ints(x);
     }
+    /// Adds a string attribute.
     static void attr_string(onnx::NodeProto* n, const std::string& name, const std::string& v)
     {
         auto* a = n->add_attribute();
@@ -154,11 +173,13 @@ struct Graph
         a->set_type(onnx::AttributeProto::STRING);
         a->set_s(v);
     }
+    /// A dense layer x * W + b with random weights scaled to the fan-in.
     std::string gemm(const std::string& x, int64_t in, int64_t out)
     {
         const float scale = 1.0f / static_cast<float>(in);
         return op("Gemm", {x, weight({in, out}, 8 * scale), weight({out}, scale)});
     }
+    /// The serialized model.
     std::vector<uint8_t> bytes() const
     {
         const std::string s = m.SerializeAsString();
@@ -166,13 +187,18 @@ struct Graph
     }
 };
 
+/// A model and the inputs to run it on.
 struct Case
 {
+    /// Name in reports ("generated/mlp").
     std::string name;
+    /// Serialized ONNX model.
     std::vector<uint8_t> model;
+    /// Inputs in graph-input order.
     std::vector<Tensor> inputs;
 };
 
+/// MLP 64-256-128-64-10 (ReLU, Tanh, Sigmoid, Softmax) on 4 rows.
 inline Case mlp()
 {
     Graph g("mlp");
@@ -244,6 +270,42 @@ inline Case transformer_block()
     (void)y;
     g.output("y", {2, 16, 32});
     return {"generated/transformer_block", g.bytes(), {random_tensor({2, 16, 32}, 3.0f, 300)}};
+}
+
+/// The ops beyond the core set: a pre-opset-17 LayerNorm pattern (ReduceMean, Sub, Pow,
+/// Sqrt, Div), BatchNormalization, PRelu, GlobalMaxPool, LogSoftmax, Exp, Log, Abs, Neg,
+/// Reciprocal, ReduceMax/Min/Sum.
+inline Case extras()
+{
+    Graph g("extras");
+    auto x = g.input("x", {2, 4, 6, 6});
+    auto var_in = g.op("Abs", {g.weight({4}, 2.0f)});
+    auto bn = g.op("BatchNormalization",
+                   {x, g.weight({4}, 1.0f), g.weight({4}, 0.5f), g.weight({4}, 0.5f), var_in});
+    auto pr = g.op("PRelu", {bn, g.weight({4, 1, 1}, 0.5f)});
+    auto* mean = g.node("ReduceMean", {pr});
+    Graph::attr_ints(mean, "axes", {-1});
+    auto d = g.op("Sub", {pr, mean->output(0)});
+    auto two = g.constant(Tensor::from<float>(DType::FLOAT, {}, std::vector<float>{2}));
+    auto* var = g.node("ReduceMean", {g.op("Pow", {d, two})});
+    Graph::attr_ints(var, "axes", {-1});
+    auto eps = g.weight({1}, 0.01f);
+    auto ln = g.op("Div", {d, g.op("Sqrt", {g.op("Add", {var->output(0), g.op("Abs", {eps})})})});
+    auto gm = g.op("GlobalMaxPool", {ln});
+    auto pos = g.op("Add", {g.op("Abs", {ln}), g.weight({1}, 0.5f)});
+    auto e = g.op("Exp", {g.op("Neg", {g.op("Reciprocal", {pos})})});
+    auto ls = g.op("LogSoftmax", {g.op("Log", {g.op("Flatten", {e})})});
+    auto* mx = g.node("ReduceMax", {ls}, "y0");
+    Graph::attr_ints(mx, "axes", {1});
+    auto* mn = g.node("ReduceMin", {gm}, "y1");
+    Graph::attr_ints(mn, "axes", {1});
+    auto* sum = g.node("ReduceSum", {ls}, "y2");
+    Graph::attr_int(sum, "keepdims", 0);
+    g.output("y0", {2, 1});
+    g.output("y1", {2, 1, 1, 1});
+    g.output("y2", {});
+    g.m.mutable_opset_import(0)->set_version(17);
+    return {"generated/extras", g.bytes(), {random_tensor({2, 4, 6, 6}, 2.0f, 500)}};
 }
 
 inline Case specials()
