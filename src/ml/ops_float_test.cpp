@@ -478,6 +478,58 @@ TEST(MlFloatOps, ExtraOpsPowReduceBatchNorm)
     EXPECT_NE(train.error().find("training_mode"), std::string::npos);
 }
 
+TEST(MlFloatOps, RefusesBadShapesAndAttributes)
+{
+    const Tensor X = random_floats({1, 2, 5, 5}, 11);
+    const Tensor W = random_floats({3, 2, 3, 3}, 12);
+    const Tensor W1d = random_floats({3, 2, 3}, 13);
+    const Tensor v = floats({3}, {1, 2, 3});
+    struct BadCase
+    {
+        Node node;
+        std::vector<const Tensor*> inputs;
+        const char* what;
+    };
+    const std::vector<BadCase> cases = {
+        {make_node("Conv"), {&X, &W1d}, "W rank differs from X"},
+        {make_node("Conv", {{"kernel_shape", ints_attr({2, 2})}}), {&X, &W}, "kernel_shape != W"},
+        {make_node("Conv", {{"dilations", ints_attr({1 << 30, 1})}}), {&X, &W}, "absurd dilation"},
+        {make_node("Conv", {{"auto_pad", string_attr("MAYBE")}}), {&X, &W}, "unknown auto_pad"},
+        {make_node("Conv"), {&X, &W, &v}, "bias not [M]... (3 is M: valid)"},
+        {make_node("MaxPool", {{"kernel_shape", ints_attr({9, 9})}}), {&X}, "kernel > input"},
+        {make_node("MaxPool", {{"kernel_shape", ints_attr({2})}}), {&X}, "kernel rank"},
+        {make_node("AveragePool",
+                   {{"kernel_shape", ints_attr({2, 2})}, {"pads", ints_attr({-1, 0, 0, 0})}}),
+         {&X},
+         "negative pad"},
+        {make_node("MaxPool",
+                   {{"kernel_shape", ints_attr({2, 2})}, {"storage_order", int_attr(7)}}),
+         {&X},
+         "storage_order"},
+        {make_node("Softmax", {{"axis", int_attr(4)}}, 13), {&X}, "softmax axis"},
+        {make_node("LayerNormalization", {{"axis", int_attr(-5)}}), {&X, &v}, "layernorm axis"},
+        {make_node("LayerNormalization", {{"stash_type", int_attr(16)}}), {&v, &v}, "stash"},
+        {make_node("ReduceSum", {{"axes", ints_attr({1, 1})}}, 11), {&X}, "repeated axis"},
+        {make_node("Pow"), {&X, &v}, "pow broadcast"},
+        {make_node("PRelu"), {&v, &X}, "slope larger than X"},
+        {make_node("GlobalAveragePool"), {&v}, "rank 1"},
+        {make_node("Gemm"), {&X, &W}, "Gemm rank 4"},
+        {make_node("Clip", {}, 13), {&X, &v}, "non-scalar min"},
+        {make_node("Gelu", {{"approximate", string_attr("erf")}}, 20), {&v}, "gelu approx"},
+    };
+    for (const auto& c : cases)
+    {
+        auto r = run_node(c.node, c.inputs);
+        if (std::string(c.what).find("valid") != std::string::npos)
+        {
+            EXPECT_TRUE(r) << c.what << ": " << r.error();
+            continue;
+        }
+        ASSERT_FALSE(r) << c.what;
+        EXPECT_NE(r.error().find(c.node.op_type), std::string::npos) << c.what << ": " << r.error();
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // GELU (opset 20) through a real ONNX model, against a double-precision reference.
 
