@@ -2,7 +2,7 @@
 // `tern chain init` in a temp dir and started with `tern chain up` (every node on loopback, one
 // machine), stopped with `tern chain down`. See bench/chain/README.md.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,11 +31,35 @@ async function freeRange(from, count, step) {
 }
 
 /**
+ * Sets `section.key = value` (value a TOML literal, e.g. `"200ms"` or `2`) in a CometBFT
+ * config.toml text; the key must exist in that section.
+ */
+export function setCometKey(text, dotted, value) {
+  const at = dotted.lastIndexOf(".");
+  const section = at < 0 ? "" : dotted.slice(0, at);
+  const key = dotted.slice(at + 1);
+  let current = "";
+  let found = false;
+  const out = text.split("\n").map((line) => {
+    const sec = line.match(/^\s*\[([^\]]+)\]/);
+    if (sec) current = sec[1];
+    const kv = line.match(/^\s*([\w.-]+)\s*=/);
+    if (kv && current === section && kv[1] === key) {
+      found = true;
+      return `${key} = ${value}`;
+    }
+    return line;
+  });
+  if (!found) throw new Error(`config.toml has no ${dotted}`);
+  return out.join("\n");
+}
+
+/**
  * Starts a chain: `validators` nodes, CometBFT timeout_commit `blockTimeMs`, EVM chain id
  * `chainId`. Returns { ports (RPC port per node), settings (what docs/performance.md records),
  * logDir, stop() }.
  */
-export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, chainId, extraInit = [], keep = false }) {
+export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, chainId, extraInit = [], set = [], keep = false }) {
   const dir = mkdtempSync(join(tmpdir(), "tern-bench-chain-"));
   const rpcPort = await freeRange(28545, validators, 1);
   const basePort = await freeRange(46656, validators, 10);
@@ -43,6 +67,16 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
     "--out", dir, "--force", "--rpc-port", String(rpcPort), "--base-port", String(basePort),
     "--block-time", String(blockTimeMs), "--log-level", "*:error,state:info", ...extraInit]);
   const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
+  // Extra CometBFT settings ("section.key=value") on every node, for tuning experiments.
+  for (const n of chain.nodes) {
+    const file = join(dir, n.home, "cometbft/config/config.toml");
+    let text = readFileSync(file, "utf8");
+    for (const kv of set) {
+      const eq = kv.indexOf("=");
+      text = setCometKey(text, kv.slice(0, eq), kv.slice(eq + 1));
+    }
+    writeFileSync(file, text);
+  }
   const stop = async () => {
     await run(ternBin, ["chain", "down", dir], { timeout: 120_000 }).catch(() =>
       run(ternBin, ["chain", "down", dir, "--kill"]).catch(() => {}));
@@ -59,7 +93,8 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
   const settings = {
     validators,
     cometbft: ["timeout_commit", "timeout_propose", "timeout_prevote", "timeout_precommit", "create_empty_blocks",
-      "peer_gossip_sleep_duration", "flush_throttle_timeout", "size", "cache_size", "recheck", "indexer", "log_level"]
+      "peer_gossip_sleep_duration", "flush_throttle_timeout", "size", "cache_size", "recheck", "indexer", "log_level",
+      ...set.map((kv) => kv.slice(kv.lastIndexOf(".", kv.indexOf("=")) + 1, kv.indexOf("=")))]
       .map((k) => `${k}=${pick(k)}`).join(" "),
     gasLimit: JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8")).gasLimit,
   };

@@ -12,6 +12,8 @@
 //        [--batch-concurrency 2] [--targets tern,anvil] [--workloads eth-single,erc20-single,...]
 //        [--tern-bin PATH] [--anvil-bin PATH] [--tern-args "..."] [--timeout 120] [--json FILE]
 //        [--chain-validators 4] [--chain-block-time 500] [--chain-spread sender|tx] [--keep-chain]
+//        [--chain-set section.key=value ...]  (CometBFT config.toml of every node, e.g.
+//        --chain-set 'mempool.experimental_max_gossip_connections_to_persistent_peers=1')
 //
 // Target "chain" is a multi-validator chain on CometBFT (`tern chain init/up`, all nodes on this
 // machine), submissions spread over its nodes' RPCs. See bench/load/README.md, bench/chain/README.md.
@@ -56,11 +58,12 @@ const { values: opt } = parseArgs({
     "chain-block-time": { type: "string", default: "500" },
     "chain-spread": { type: "string", default: "sender" },
     "keep-chain": { type: "boolean", default: false },
+    "chain-set": { type: "string", multiple: true, default: [] },
     help: { type: "boolean", default: false },
   },
 });
 if (opt.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 19)
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 21)
     .map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
@@ -219,7 +222,7 @@ class Target {
     if (this.name === "chain") {
       // Every node on this machine; transactions are spread over their RPCs (portFor).
       this.chain = await startChain({ ternBin: opt["tern-bin"], validators: CHAIN_VALIDATORS,
-        blockTimeMs: CHAIN_BLOCK_TIME, chainId: CHAIN_ID, keep: opt["keep-chain"] });
+        blockTimeMs: CHAIN_BLOCK_TIME, chainId: CHAIN_ID, keep: opt["keep-chain"], set: opt["chain-set"] });
       this.ports = this.chain.ports;
       this.port = this.ports[0];
       this.logFile = this.chain.dir;

@@ -1028,10 +1028,10 @@ void chain_status(const std::string& dir_arg, int node, bool as_json)
             return std::string(v.get<bool>() ? "yes" : "no");
         return v.dump();
     };
-    std::printf("%-7s %-8s %-8s %-6s %-8s %-68s %s\n", "node", "running", "height", "peers",
+    std::printf("%-7s %-10s %-8s %-6s %-8s %-68s %s\n", "node", "running", "height", "peers",
                 "block", "block hash", "app hash");
     for (const auto& s : out)
-        std::printf("%-7s %-8s %-8s %-6s %-8s %-68s %s\n", str(s["name"]).c_str(),
+        std::printf("%-7s %-10s %-8s %-6s %-8s %-68s %s\n", str(s["name"]).c_str(),
                     s["running"].get<bool>() ? ("pid " + str(s["pid"])).c_str() : "no",
                     str(s["height"]).c_str(), str(s["peers"]).c_str(),
                     str(s["block_number"]).c_str(), str(s["block_hash"]).c_str(),
