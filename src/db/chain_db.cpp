@@ -850,12 +850,13 @@ std::optional<chain::Block> ChainDb::block_by_hash(const Hash256& hash) const
     return n ? block(*n) : std::nullopt;
 }
 
-std::optional<std::vector<execution::Receipt>> ChainDb::receipts(uint64_t number) const
+std::optional<std::vector<execution::Receipt>> ChainDb::receipts(uint64_t number,
+                                                                 codec::Blooms blooms) const
 {
     std::string v;
     if (!impl_->get(kReceipts, slice(codec::number_key(number)), v))
         return std::nullopt;
-    auto r = codec::decode_receipts(view(v));
+    auto r = codec::decode_receipts(view(v), blooms);
     if (!r)
         fatal("decode", "receipts");
     return r;

@@ -5,6 +5,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
+#include "db/codec.hpp"
 #include "execution/receipt.hpp"
 #include "state/account.hpp"
 #include "state/reader.hpp"
@@ -158,8 +159,11 @@ public:
     std::optional<chain::Block> block(uint64_t number) const;
     /// The full block with `hash`.
     std::optional<chain::Block> block_by_hash(const Hash256& hash) const;
-    /// Receipts of block `number` (bloom recomputed from the logs); nullopt if not committed.
-    std::optional<std::vector<execution::Receipt>> receipts(uint64_t number) const;
+    /// Receipts of block `number` (blooms recomputed from the logs unless `blooms` is Skip);
+    /// nullopt if not committed.
+    std::optional<std::vector<execution::Receipt>> receipts(
+        uint64_t number,
+        codec::Blooms blooms = codec::Blooms::Compute) const;
     /// An included transaction by hash (nullopt if unknown).
     std::optional<TxLookup> transaction(const Hash256& tx_hash) const;
     /// Transaction `index` of block `number`.

@@ -136,7 +136,7 @@ std::optional<state::Log> decode_log(BytesView& in)
     return log;
 }
 
-std::optional<execution::Receipt> decode_receipt(BytesView& in)
+std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
 {
     auto list = rlp::decode_list(in);
     if (!list)
@@ -166,13 +166,14 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in)
             return std::nullopt;
         r.logs.push_back(std::move(*log));
     }
-    r.bloom = execution::logs_bloom(r.logs);
+    if (blooms == Blooms::Compute)
+        r.bloom = execution::logs_bloom(r.logs);
     return r;
 }
 
 }  // namespace
 
-std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v)
+std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v, Blooms blooms)
 {
     auto list = rlp::decode_list(v);
     if (!list || !v.empty())
@@ -181,7 +182,7 @@ std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v)
     std::vector<execution::Receipt> out;
     while (!p.empty())
     {
-        auto r = decode_receipt(p);
+        auto r = decode_receipt(p, blooms);
         if (!r)
             return std::nullopt;
         out.push_back(std::move(*r));

@@ -73,8 +73,17 @@ std::optional<U256> decode_slot(BytesView v) noexcept;
 /// Receipts of one block: rlp([[type, status, cumulative_gas, gas_used, blob_gas, logs]...])
 /// with logs as in execution::encode_logs. The bloom is not stored (recomputed from the logs).
 Bytes encode_receipts(std::span<const execution::Receipt> receipts);
-/// Inverse of encode_receipts (blooms recomputed); nullopt on malformed input.
-std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v);
+/// Whether decode_receipts recomputes each receipt's bloom (5 Keccak-256 per ERC-20 transfer
+/// log): a caller that needs one receipt of a large block computes only that one's.
+enum class Blooms : uint8_t
+{
+    Compute,  ///< every receipt's bloom from its logs
+    Skip,     ///< blooms left zero
+};
+
+/// Inverse of encode_receipts; nullopt on malformed input.
+std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v,
+                                                               Blooms blooms = Blooms::Compute);
 
 /// One entry of a block's change list (the keys whose history the block wrote), for pruning.
 struct ChangedKey

@@ -68,6 +68,18 @@ TEST(DbCodec, ReceiptsRoundTrip)
         EXPECT_EQ((*dec)[i].logs, rs[i].logs);
         EXPECT_EQ((*dec)[i].bloom, rs[i].bloom);
     }
+    // Skipping blooms: the same receipts with zero blooms.
+    const auto no_blooms = codec::decode_receipts(enc, codec::Blooms::Skip);
+    ASSERT_TRUE(no_blooms);
+    ASSERT_EQ(no_blooms->size(), rs.size());
+    bool any_bloom = false;
+    for (size_t i = 0; i < rs.size(); ++i)
+    {
+        EXPECT_EQ((*no_blooms)[i].logs, rs[i].logs);
+        EXPECT_EQ((*no_blooms)[i].bloom, execution::Bloom{});
+        any_bloom = any_bloom || rs[i].bloom != execution::Bloom{};
+    }
+    EXPECT_TRUE(any_bloom);  // the test receipts have logs
     const auto empty = codec::decode_receipts(codec::encode_receipts({}));
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->empty());

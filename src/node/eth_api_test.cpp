@@ -3,6 +3,8 @@
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
 #include "db/chain_db.hpp"
+#include "execution/host.hpp"
+#include "execution/receipt.hpp"
 #include "node/node.hpp"
 #include "node/test_util.hpp"
 #include "transaction/codec.hpp"
@@ -176,4 +178,27 @@ TEST_F(BatchSubmitTest, EthSendTransactionBatchSharesABlock)
         EXPECT_TRUE(item.contains("result")) << item.dump();
     EXPECT_LE(node_->db().head_number(), 2u);
     EXPECT_EQ(chain_tx_hashes().size(), 4u);
+}
+
+TEST_F(BatchSubmitTest, ReceiptBloomIsThatOfItsOwnLogs)
+{
+    // Init code that emits LOG1(topic 0x2a) and deploys nothing: 602a 6000 6000 a1 00.
+    Transaction create;
+    create.type = TxType::DynamicFee;
+    create.chain_id = 31337;
+    create.gas_limit = 100'000;
+    create.data = Bytes{0x60, 0x2a, 0x60, 0x00, 0x60, 0x00, 0xa1, 0x00};
+    const std::vector<std::string> raws = {sign_raw(create, accounts_[3].secret_key),
+                                           transfer(4, 0)};
+    const json r = send_batch(raws);
+    ASSERT_EQ(r.size(), 2u) << r.dump();
+    state::Log log;
+    log.address = execution::create_address(accounts_[3].address, 0);
+    log.topics.push_back(U256{0x2a}.to_hash());
+    const execution::Bloom want = execution::logs_bloom(std::span(&log, 1));
+    const auto with_log = result(port_, "eth_getTransactionReceipt", {hash_of(raws[0])});
+    ASSERT_EQ(with_log["logs"].size(), 1u);
+    EXPECT_EQ(with_log["logsBloom"], to_hex(BytesView(want.data(), want.size())));
+    const auto without = result(port_, "eth_getTransactionReceipt", {hash_of(raws[1])});
+    EXPECT_EQ(without["logsBloom"], "0x" + std::string(512, '0'));
 }
