@@ -697,3 +697,33 @@ TEST(MlQuantOps, QLinearConvMatchesReference)
                 }
     EXPECT_EQ(checked, static_cast<size_t>(N * M * OH * OW));
 }
+
+TEST(MlStructOps, PadCropsWithNegativePadsAndRefusesOversizedReflect)
+{
+    Builder b;
+    b.input("x", DType::INT32, {2, 3});
+    b.init("pads", i64({4}, {0, -1, 1, 1}));  // crop one column in front, add a row and column
+    b.init("v", Tensor::from<int32_t>(DType::INT32, {}, std::vector<int32_t>{9}));
+    b.node("Pad", {"x", "pads", "v"}, {"y"});
+    b.output("y");
+    auto out = run_ok(
+        b, {Tensor::from<int32_t>(DType::INT32, {2, 3}, std::vector<int32_t>{1, 2, 3, 4, 5, 6})});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], Tensor::from<int32_t>(DType::INT32, {3, 3},
+                                            std::vector<int32_t>{2, 3, 9, 5, 6, 9, 9, 9, 9}));
+    Builder c;
+    c.input("x", DType::FLOAT, {2});
+    c.init("pads", i64({2}, {2, 0}));
+    auto& n = c.node("Pad", {"x", "pads"}, {"y"});
+    auto* a = n.add_attribute();
+    a->set_name("mode");
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s("reflect");
+    c.output("y");
+    auto m = load(c.bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{f32({2}, {1, 2})};
+    auto r = run(**m, in, {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("reflect padding larger"), std::string::npos) << r.error();
+}

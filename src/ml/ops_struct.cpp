@@ -56,6 +56,31 @@ Result<std::optional<std::vector<int64_t>>, std::string> axes_of(const Node& nod
     return std::optional<std::vector<int64_t>>(std::move(*v));
 }
 
+// A kernel's inputs as ValueInfos with known values, so kernels can re-derive a spec from
+// their constant inputs with the same helper shape inference used.
+struct KnownInfos
+{
+    std::vector<ValueInfo> infos;
+    std::vector<const ValueInfo*> ptrs;
+};
+
+KnownInfos known_infos(Ins in)
+{
+    KnownInfos k;
+    k.infos.resize(in.size());
+    k.ptrs.assign(in.size(), nullptr);
+    for (size_t i = 0; i < in.size(); ++i)
+        if (in[i])
+        {
+            k.infos[i].dtype = in[i]->dtype;
+            k.infos[i].shape = in[i]->shape;
+            k.infos[i].value =
+                std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), in[i]);
+            k.ptrs[i] = &k.infos[i];
+        }
+    return k;
+}
+
 // ---- Identity
 
 Status infer_identity(const Node& node, Infos in, Outs out)
@@ -520,19 +545,8 @@ Status infer_slice(const Node& node, Infos in, Outs out)
 Status run_slice(const Node& node, Ins in, Results out)
 {
     // Re-derive the spec from the (constant) inputs' values.
-    std::vector<ValueInfo> infos(in.size());
-    std::vector<const ValueInfo*> ptrs(in.size(), nullptr);
-    for (size_t k = 0; k < in.size(); ++k)
-        if (in[k])
-        {
-            infos[k].dtype = in[k]->dtype;
-            infos[k].shape = in[k]->shape;
-            if (k > 0)
-                infos[k].value =
-                    std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), in[k]);
-            ptrs[k] = &infos[k];
-        }
-    auto sp = slice_spec(node, ptrs);
+    const auto known = known_infos(in);
+    auto sp = slice_spec(node, known.ptrs);
     if (!sp)
         return sp.error();
     const auto& x = *in[0];
@@ -541,9 +555,7 @@ Status run_slice(const Node& node, Ins in, Results out)
     const int64_t n = out[0].elements();
     if (n == 0)
         return Ok{};
-    std::vector<int64_t> strides(r, 1);
-    for (size_t i = r; i-- > 1;)
-        strides[i - 1] = strides[i] * x.shape[i];
+    const auto strides = row_major_strides(x.shape);
     std::vector<int64_t> idx(r, 0);
     uint8_t* dst = out[0].data.data();
     for (int64_t o = 0; o < n; ++o)
@@ -553,12 +565,7 @@ Status run_slice(const Node& node, Ins in, Results out)
             off += (sp->start[d] + idx[d] * sp->step[d]) * strides[d];
         std::memcpy(dst + static_cast<size_t>(o) * es,
                     x.data.data() + static_cast<size_t>(off) * es, es);
-        for (size_t d = r; d-- > 0;)
-        {
-            if (++idx[d] < sp->count[d])
-                break;
-            idx[d] = 0;
-        }
+        advance_index(idx, sp->count);
     }
     return Ok{};
 }
@@ -732,9 +739,7 @@ Status run_tile(const Node&, Ins in, Results out)
     const int64_t n = y.elements();
     if (n == 0)
         return Ok{};
-    std::vector<int64_t> strides(r, 1);
-    for (size_t i = r; i-- > 1;)
-        strides[i - 1] = strides[i] * x.shape[i];
+    const auto strides = row_major_strides(x.shape);
     std::vector<int64_t> idx(r, 0);
     for (int64_t o = 0; o < n; ++o)
     {
@@ -743,12 +748,145 @@ Status run_tile(const Node&, Ins in, Results out)
             off += (idx[d] % x.shape[d]) * strides[d];
         std::memcpy(y.data.data() + static_cast<size_t>(o) * es,
                     x.data.data() + static_cast<size_t>(off) * es, es);
-        for (size_t d = r; d-- > 0;)
+        advance_index(idx, y.shape);
+    }
+    return Ok{};
+}
+
+// ---- Pad (constant, edge, reflect; negative pads crop)
+
+struct PadSpec
+{
+    std::vector<int64_t> begin, end;
+    std::string mode;
+};
+
+Result<PadSpec, std::string> pad_spec(const Node& node, Infos in)
+{
+    const auto& s = in[0]->shape;
+    const size_t r = s.size();
+    PadSpec p;
+    p.mode = node.attr_string("mode", "constant");
+    std::vector<int64_t> pads;
+    std::vector<int64_t> axes;
+    if (node.opset < 11)
+    {
+        auto a = node.attr_ints(node.opset < 2 ? "paddings" : "pads");
+        if (!a)
+            return node_error(node, "missing pads").error();
+        pads = *a;
+    }
+    else
+    {
+        auto v = const_ints(node, opt_input(in, 1), "pads");
+        if (!v)
+            return v.error();
+        pads = *v;
+        if (const auto* ax = opt_input(in, 3))
         {
-            if (++idx[d] < y.shape[d])
-                break;
-            idx[d] = 0;
+            auto a = const_ints(node, ax, "axes");
+            if (!a)
+                return a.error();
+            axes = *a;
         }
+    }
+    if (axes.empty())
+        for (size_t i = 0; i < r; ++i)
+            axes.push_back(static_cast<int64_t>(i));
+    if (pads.size() != 2 * axes.size())
+        return node_error(node, "pads length does not match the axes").error();
+    p.begin.assign(r, 0);
+    p.end.assign(r, 0);
+    for (size_t k = 0; k < axes.size(); ++k)
+    {
+        const auto ax = normalize_axis(axes[k], r);
+        constexpr int64_t kMax = int64_t{1} << 32;
+        if (!ax || pads[k] < -kMax || pads[k] > kMax || pads[k + axes.size()] < -kMax ||
+            pads[k + axes.size()] > kMax)
+            return node_error(node, "pad axis or amount out of range").error();
+        p.begin[*ax] = pads[k];
+        p.end[*ax] = pads[k + axes.size()];
+    }
+    if (p.mode != "constant" && p.mode != "edge" && p.mode != "reflect")
+        return node_error(node, "unsupported pad mode " + p.mode).error();
+    for (size_t i = 0; i < r; ++i)
+    {
+        const int64_t d = s[i];
+        if (d + p.begin[i] + p.end[i] < 0)
+            return node_error(node, "pads crop below zero").error();
+        const int64_t grow = std::max(p.begin[i], p.end[i]);
+        if (p.mode == "edge" && grow > 0 && d == 0)
+            return node_error(node, "edge padding of an empty dim").error();
+        if (p.mode == "reflect" && grow > 0 && grow > d - 1)
+            return node_error(node, "reflect padding larger than the dim - 1").error();
+    }
+    return p;
+}
+
+Status infer_pad(const Node& node, Infos in, Outs out)
+{
+    auto p = pad_spec(node, in);
+    if (!p)
+        return p.error();
+    if (const auto* cv = opt_input(in, 2))
+        if (cv->dtype != in[0]->dtype || cv->elements() != 1)
+            return node_error(node, "constant_value must be one element of the data type");
+    out[0].dtype = in[0]->dtype;
+    out[0].shape = in[0]->shape;
+    for (size_t i = 0; i < out[0].shape.size(); ++i)
+        out[0].shape[i] += p->begin[i] + p->end[i];
+    return Ok{};
+}
+
+Status run_pad(const Node& node, Ins in, Results out)
+{
+    const auto known = known_infos(in);
+    auto p = pad_spec(node, known.ptrs);
+    if (!p)
+        return p.error();
+    const auto& x = *in[0];
+    auto& y = out[0];
+    const size_t r = x.shape.size();
+    const size_t es = dtype_size(x.dtype);
+    // The constant's bytes (input 2, or the float `value` attribute of opset < 11).
+    std::vector<uint8_t> fill(es, 0);
+    if (const auto* cv = opt_input(in, 2))
+        fill = cv->data;
+    else if (x.dtype == DType::FLOAT)
+    {
+        const float v = node.attr_float("value", 0.0f);
+        std::memcpy(fill.data(), &v, es);
+    }
+    const int64_t n = y.elements();
+    if (n == 0)
+        return Ok{};
+    const auto strides = row_major_strides(x.shape);
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t o = 0; o < n; ++o)
+    {
+        int64_t off = 0;
+        bool outside = false;
+        for (size_t d = 0; d < r; ++d)
+        {
+            int64_t i = idx[d] - p->begin[d];
+            const int64_t dim = x.shape[d];
+            if (i < 0 || i >= dim)
+            {
+                if (p->mode == "constant")
+                {
+                    outside = true;
+                    break;
+                }
+                if (p->mode == "edge")
+                    i = i < 0 ? 0 : dim - 1;
+                else
+                    i = i < 0 ? -i : 2 * (dim - 1) - i;
+            }
+            off += i * strides[d];
+        }
+        std::memcpy(y.data.data() + static_cast<size_t>(o) * es,
+                    outside ? fill.data() : x.data.data() + static_cast<size_t>(off) * es, es);
+        advance_index(idx, y.shape);
     }
     return Ok{};
 }
@@ -1016,6 +1154,7 @@ constexpr OpDef kOps[] = {
     {"Flatten", 1, 1, 1, 1, infer_flatten, run_copy, cost_copy},
     {"Gather", 2, 2, 1, 1, infer_gather, run_gather, cost_copy},
     {"Identity", 1, 1, 1, 1, infer_identity, run_copy, cost_copy},
+    {"Pad", 1, 4, 1, 1, infer_pad, run_pad, cost_copy},
     {"Reshape", 1, 2, 1, 1, infer_reshape, run_copy, cost_copy},
     {"Shape", 1, 1, 1, 1, infer_shape, run_from_value, cost_free},
     {"Size", 1, 1, 1, 1, infer_size, run_from_value, cost_free},

@@ -98,6 +98,14 @@ Tensor Tensor::zeros(DType dtype, std::vector<int64_t> shape)
     return t;
 }
 
+std::vector<int64_t> row_major_strides(std::span<const int64_t> shape)
+{
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (size_t i = shape.size(); i-- > 1;)
+        strides[i - 1] = strides[i] * shape[i];
+    return strides;
+}
+
 std::string shape_string(std::span<const int64_t> shape)
 {
     std::string s = "[";

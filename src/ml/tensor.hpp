@@ -142,6 +142,21 @@ decltype(auto) visit_dtype(DType t, F&& f)
     return f(bool{});
 }
 
+/// Row-major strides (in elements) of `shape`.
+std::vector<int64_t> row_major_strides(std::span<const int64_t> shape);
+
+/// Advances a row-major multi-index over `shape` (odometer); false after the last index.
+inline bool advance_index(std::vector<int64_t>& idx, std::span<const int64_t> shape) noexcept
+{
+    for (size_t d = idx.size(); d-- > 0;)
+    {
+        if (++idx[d] < shape[d])
+            return true;
+        idx[d] = 0;
+    }
+    return false;
+}
+
 /// "[2,3,4]" for messages.
 std::string shape_string(std::span<const int64_t> shape);
 
