@@ -21,10 +21,10 @@ using test::call_data;
 using test::kCaller;
 
 /// One transaction's worth of execution against a fresh journaled state over a backend.
-class Fixture : public ::testing::Test
+class MlPrecompilesTest : public ::testing::Test
 {
 protected:
-    Fixture() { env_.precompiles = &ml_; }
+    MlPrecompilesTest() { env_.precompiles = &ml_; }
 
     /// Runs a top-level CALL from kCaller to `to` with `input`.
     evm::ExecResult call(const Address& to, BytesView input, int64_t gas = 30'000'000)
@@ -91,7 +91,7 @@ TEST(MlAbi, ReaderRejectsOutOfBoundsBytes)
     EXPECT_TRUE(abi::Reader{args}.bytes(0)->empty());
 }
 
-TEST_F(Fixture, UploadInChunksStoresTheExactBytes)
+TEST_F(MlPrecompilesTest, UploadInChunksStoresTheExactBytes)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -132,7 +132,7 @@ TEST_F(Fixture, UploadInChunksStoresTheExactBytes)
     ASSERT_EQ(logs_.size(), 0u);  // logs_ holds the last call's logs (a read)
 }
 
-TEST_F(Fixture, FinishEmitsModelUploaded)
+TEST_F(MlPrecompilesTest, FinishEmitsModelUploaded)
 {
     const Bytes model = test::relu_model();
     const auto r = upload(model);
@@ -146,7 +146,7 @@ TEST_F(Fixture, FinishEmitsModelUploaded)
     EXPECT_EQ(U256::from_be(logs_[0].data), U256{model.size()});
 }
 
-TEST_F(Fixture, WrongHashIsRefusedWithTheActualHash)
+TEST_F(MlPrecompilesTest, WrongHashIsRefusedWithTheActualHash)
 {
     const Bytes model = test::relu_model();
     Hash256 wrong = keccak256(model);
@@ -161,7 +161,7 @@ TEST_F(Fixture, WrongHashIsRefusedWithTheActualHash)
     EXPECT_NE(test::reason(r).find(to_hex(keccak256(model).view())), std::string::npos);
 }
 
-TEST_F(Fixture, MissingChunkIsAHashMismatch)
+TEST_F(MlPrecompilesTest, MissingChunkIsAHashMismatch)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -174,7 +174,7 @@ TEST_F(Fixture, MissingChunkIsAHashMismatch)
     EXPECT_NE(test::reason(r).find("hash mismatch"), std::string::npos);
 }
 
-TEST_F(Fixture, OversizeAndBadChunksAreRefused)
+TEST_F(MlPrecompilesTest, OversizeAndBadChunksAreRefused)
 {
     MlConfig small;
     small.limits.max_model_bytes = 100;
@@ -206,7 +206,7 @@ TEST_F(Fixture, OversizeAndBadChunksAreRefused)
               std::string::npos);
 }
 
-TEST_F(Fixture, BadModelsAreRefusedWithTheReason)
+TEST_F(MlPrecompilesTest, BadModelsAreRefusedWithTheReason)
 {
     // Valid protobuf, unsupported operator.
     const Bytes unsupported = test::single_op_model("NoSuchOp");
@@ -226,7 +226,7 @@ TEST_F(Fixture, BadModelsAreRefusedWithTheReason)
     EXPECT_EQ(read_model_bytes(state_, keccak256(truncated)), std::nullopt);
 }
 
-TEST_F(Fixture, DuplicateUploadIsRefused)
+TEST_F(MlPrecompilesTest, DuplicateUploadIsRefused)
 {
     const Bytes model = test::relu_model();
     ASSERT_EQ(upload(model).status, evm::Status::Success);
@@ -234,7 +234,7 @@ TEST_F(Fixture, DuplicateUploadIsRefused)
     EXPECT_NE(test::reason(r).find("already exists"), std::string::npos);
 }
 
-TEST_F(Fixture, StaticCallsAndValueCannotUpload)
+TEST_F(MlPrecompilesTest, StaticCallsAndValueCannotUpload)
 {
     Hash256 h;
     h[5] = 9;
@@ -258,7 +258,7 @@ TEST_F(Fixture, StaticCallsAndValueCannotUpload)
     EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)), "registry: does not accept value");
 }
 
-TEST_F(Fixture, RevertUndoesAnUpload)
+TEST_F(MlPrecompilesTest, RevertUndoesAnUpload)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -293,7 +293,7 @@ TEST_F(Fixture, RevertUndoesAnUpload)
     EXPECT_EQ(read_model_bytes(state_, h), model);
 }
 
-TEST_F(Fixture, InferRunsTheStoredModel)
+TEST_F(MlPrecompilesTest, InferRunsTheStoredModel)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -310,7 +310,7 @@ TEST_F(Fixture, InferRunsTheStoredModel)
     EXPECT_EQ((*tensors)[0], ml::Tensor::from(ml::DType::FLOAT, {1, 4}, want));
 }
 
-TEST_F(Fixture, InferChargesTheEngineCostBeforeRunning)
+TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -351,7 +351,7 @@ TEST_F(Fixture, InferChargesTheEngineCostBeforeRunning)
     EXPECT_EQ(exact.gas_left, 0);
 }
 
-TEST_F(Fixture, InferErrorsRevertWithReasons)
+TEST_F(MlPrecompilesTest, InferErrorsRevertWithReasons)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
@@ -374,7 +374,7 @@ TEST_F(Fixture, InferErrorsRevertWithReasons)
     EXPECT_GT(r.gas_left, 0);  // a revert returns the unused gas
 }
 
-TEST_F(Fixture, GasDoesNotDependOnTheCache)
+TEST_F(MlPrecompilesTest, GasDoesNotDependOnTheCache)
 {
     const Bytes model = test::relu_model();
     const Hash256 h = keccak256(model);
