@@ -178,9 +178,9 @@ pb::ResponseCheckTx CometApp::recheck(const std::string& raw)
     }
     if (!pooled)
         return check_new(raw);
-    const auto content = pool_.content_from(pooled->sender);
-    const bool queued = std::any_of(content.queued.begin(), content.queued.end(),
-                                    [&](const auto& q) { return q->hash == hash; });
+    // Pending = within the sender's run from its state nonce (O(log n), no content copy).
+    const auto next = pool_.pending_nonce(pooled->sender);
+    const bool queued = !next || pooled->tx.nonce >= *next;
     pb::ResponseCheckTx ok;
     ok.set_gas_wanted(static_cast<int64_t>(pooled->tx.gas_limit));
     std::lock_guard lock{gap_mutex_};
