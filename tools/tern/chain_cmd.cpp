@@ -791,6 +791,15 @@ bool rpc_ready(const NodeEntry& n, uint64_t chain_id, std::string* wrong)
     return got == chain_id;
 }
 
+/// CometBFT's latest block height on node n (nullopt while its RPC does not answer).
+std::optional<uint64_t> comet_height(const NodeEntry& n)
+{
+    const auto st = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/status");
+    if (!st || !(*st)["sync_info"].is_object())
+        return std::nullopt;
+    return std::stoull((*st)["sync_info"].value("latest_block_height", "0"));
+}
+
 void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
 {
     const ChainFile chain = load_chain(dir_arg);
@@ -861,7 +870,8 @@ void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
                 exited = true;
                 break;
             }
-            if (rpc_ready(*s.node, chain.chain_id, &wrong))
+            // Ready = Tern's RPC answers and its CometBFT's RPC, where transactions go, too.
+            if (rpc_ready(*s.node, chain.chain_id, &wrong) && comet_height(*s.node))
             {
                 ready = true;
                 break;
@@ -879,6 +889,23 @@ void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
              : !wrong.empty() ? wrong
                               : "RPC not answering after " + std::to_string(timeout_s) + " s") +
             "; end of " + log.string() + ":\n" + tail_lines(log, 15);
+    }
+    // A whole chain started: wait for its first block (a quorum is up and agrees), so that
+    // clients can use it right away. A single node (--node) may be joining; it is not waited for.
+    if (problems.empty() && !started.empty() && started.size() == chain.nodes.size())
+    {
+        bool produced = false;
+        while (!produced && Clock::now() < deadline)
+        {
+            produced = true;
+            for (const auto& n : chain.nodes)
+                produced = produced && comet_height(n).value_or(0) >= 1;
+            if (!produced)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!produced)
+            problems += "no block finalized within " + std::to_string(timeout_s) +
+                        " s (see the nodes' logs/cometbft.log)\n";
     }
     for (const auto& n : select_nodes(chain, node))
         std::printf(
