@@ -1,8 +1,9 @@
 // A 4-validator chain end to end: `tern chain up`, status, the "done means" flow (deploy a
 // contract through node0's RPC, read it through node3's), a burst of consecutive nonces sent to
 // different nodes lands in order, newHeads over WebSocket fires on commit, no empty blocks when
-// idle, the Ethereum/CometBFT height mapping, a clean restart keeps the chain, and at the end
-// every node has the same block hash, state root and app hash at every height.
+// idle, a block at least every second when busy, the Ethereum/CometBFT height mapping, a clean
+// restart keeps the chain, and at the end every node has the same block hash, state root and app
+// hash at every height.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
@@ -10,7 +11,7 @@ import { createPublicClient, createWalletClient, defineChain, http } from "viem"
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccount } from "../e2e/lib/clients.mjs";
 import { contracts } from "../e2e/lib/contracts.mjs";
-import { CHAIN_ID, Chain, comet, rpc, signTransfer, sleep, waitFor } from "./lib/chain.mjs";
+import { CHAIN_ID, Chain, Load, comet, rpc, signTransfer, sleep, waitFor } from "./lib/chain.mjs";
 
 function viem(url) {
   const chain = defineChain({
@@ -127,6 +128,24 @@ describe("4 validators", { timeout: 240_000 }, () => {
     const block = await rpc(chain.url(1), "eth_getBlockByNumber", [`0x${h0.toString(16)}`, false]);
     const header = (await comet(chain.nodes[1], `/block?height=${h0}`)).block.header;
     assert.equal(Number(block.timestamp), Math.floor(Date.parse(header.time) / 1000));
+  });
+
+  test("busy chain: a block at least every second", async () => {
+    const load = new Load(chain, { senders: [1, 2, 3, 4] });
+    const from = await chain.height(0);
+    load.start();
+    try {
+      await waitFor("10 blocks under load", 30_000, async () => (await chain.height(0)) >= from + 11, 250);
+    } finally {
+      await load.stop();
+    }
+    // CometBFT block times (ns resolution) of 10 consecutive blocks made under load.
+    const r = await comet(chain.nodes[0], `/blockchain?minHeight=${from + 2}&maxHeight=${from + 11}`);
+    const times = r.block_metas.map((m) => Date.parse(m.header.time)).sort((a, b) => a - b);
+    const avg = (times[times.length - 1] - times[0]) / (times.length - 1);
+    console.log(`# busy block interval: ${avg.toFixed(0)} ms average over ${times.length - 1}`);
+    assert.ok(avg <= 1000, `average block interval ${avg} ms`);
+    assert.deepEqual(load.errors, []);
   });
 
   test("clean restart (SIGTERM) of the whole chain keeps it and it resumes", async () => {

@@ -1,5 +1,5 @@
-// Fault tolerance of a 4-validator chain under continuous load (transfers from 6 senders,
-// round-robin over the nodes' RPCs, every confirmed receipt recorded):
+// Fault tolerance of a 4-validator chain under continuous load (6 senders, each sending bursts of
+// 3 consecutive nonces round-robin over the nodes' RPCs, every confirmed receipt recorded):
 //   1. kill -9 one validator: blocks keep being finalized; restart it: it catches up with the same
 //      block hashes and app hashes at every height;
 //   2. stop two of four: no block is finalized; restart one: the chain resumes;

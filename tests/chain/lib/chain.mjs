@@ -255,14 +255,16 @@ export async function signTransfer(account, { nonce, to, value = 1n, gas = 21000
 }
 
 /**
- * Continuous load: each sender (dev account) sends a transfer, waits for its receipt, sends the
- * next; submissions go round-robin over the nodes, skipping nodes that refuse the connection (a
- * killed validator) and re-sending to another node when no receipt comes. `confirmed` maps
+ * Continuous load: each sender (dev account) sends a burst of `burst` transfers (consecutive
+ * nonces), waits for their receipts, sends the next burst; submissions go round-robin over the
+ * nodes, skipping nodes that refuse the connection (a killed validator) and re-sending to
+ * another node when no receipt comes. `confirmed` maps
  * every transaction hash whose receipt was returned to its block number and hash.
  */
 export class Load {
-  constructor(chain, { senders = [1, 2, 3, 4, 5, 6] } = {}) {
+  constructor(chain, { senders = [1, 2, 3, 4, 5, 6], burst = 3 } = {}) {
     this.chain = chain;
+    this.burst = burst;
     this.accounts = senders.map((i) => privateKeyToAccount(devAccount(i).privateKey));
     this.confirmed = new Map();
     this.errors = [];
@@ -311,35 +313,49 @@ export class Load {
           const i = this.next++ % this.chain.nodes.length;
           nonce = Number(await rpc(this.chain.url(i), "eth_getTransactionCount", [account.address, "pending"], 3000));
         }
+        // A burst of consecutive nonces, each to the next node, sent at once (the nodes' mempools
+        // must bring them together in order), then their receipts one by one.
         const to = this.accounts[(k + 1) % this.accounts.length].address;
-        const tx = await signTransfer(account, { nonce, to });
-        let receipt = null;
-        const deadline = Date.now() + 90_000;
-        while (!receipt && Date.now() < deadline) {
-          const at = await this.submit(tx.raw);
-          const resendAt = Date.now() + 8000;
-          for (let i = at; !receipt && Date.now() < resendAt; ++i) {
-            await sleep(100);
-            try {
-              receipt = await rpc(this.chain.url(i % this.chain.nodes.length), "eth_getTransactionReceipt", [tx.hash], 2000);
-            } catch {
-              // node down: ask the next one
-            }
+        const txs = [];
+        for (let b = 0; b < this.burst; ++b) txs.push(await signTransfer(account, { nonce: nonce + b, to }));
+        await Promise.all(txs.map((tx) => this.submit(tx.raw)));
+        for (const tx of txs) {
+          const receipt = await this.receipt(tx);
+          if (!receipt) {
+            this.errors.push(`${account.address} nonce ${nonce}: no receipt in 90 s`);
+            return;
           }
+          if (receipt.status !== "0x1") this.errors.push(`${tx.hash}: status ${receipt.status}`);
+          this.confirmed.set(tx.hash, { blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash });
+          ++nonce;
         }
-        if (!receipt) {
-          this.errors.push(`${account.address} nonce ${nonce}: no receipt in 90 s`);
-          return;
-        }
-        if (receipt.status !== "0x1") this.errors.push(`${tx.hash}: status ${receipt.status}`);
-        this.confirmed.set(tx.hash, { blockNumber: Number(receipt.blockNumber), blockHash: receipt.blockHash });
-        ++nonce;
       } catch {
-        // Every node unreachable for a moment (e.g. two stopped): back off and retry the nonce.
+        // Every node unreachable for a moment (e.g. two stopped): back off, retry from the first
+        // unconfirmed nonce (signing is deterministic: the same transactions again).
         ++this.transientErrors;
         await sleep(200);
       }
     }
+  }
+
+  /** Polls the nodes in turn for tx's receipt; re-sends it every 8 s (its node may have died). */
+  async receipt(tx) {
+    const deadline = Date.now() + 90_000;
+    let resendAt = Date.now() + 8000;
+    for (let i = this.next; Date.now() < deadline; ++i) {
+      await sleep(100);
+      try {
+        const r = await rpc(this.chain.url(i % this.chain.nodes.length), "eth_getTransactionReceipt", [tx.hash], 2000);
+        if (r) return r;
+      } catch {
+        // node down: ask the next one
+      }
+      if (Date.now() > resendAt) {
+        await this.submit(tx.raw).catch(() => {});
+        resendAt = Date.now() + 8000;
+      }
+    }
+    return null;
   }
 
   /**
