@@ -70,7 +70,8 @@ describe("faults under load", { timeout: 480_000 }, () => {
     const later = await Promise.all([0, 1].map((i) => comet(chain.nodes[i], "/status")));
     assert.deepEqual(later.map((s) => Number(s.sync_info.latest_block_height)), heights,
       "a block was finalized with half the voting power");
-    assert.ok(load.count <= confirmed + 6, "receipts appeared without a quorum");
+    // Receipts of blocks committed before the halt may still be collected (one burst per sender).
+    assert.ok(load.count <= confirmed + load.accounts.length * load.burst, "receipts appeared without a quorum");
     await chain.up({ node: 2 });
     await progress(0, { by: 3, txs: 10, ms: 60_000 });
     await chain.up({ node: 3 });
