@@ -490,8 +490,10 @@ async function runWorkload(target, name, signed) {
     const p = new Promise((r) => (done = r));
     return { p, done };
   });
+  // A batch [lo, hi) waits only for earlier batches: its own items are in nonce order within it
+  // (waiting for them too deadlocked whenever B > S).
   const after = async (lo, hi) => {
-    for (let j = Math.max(0, lo - S); j < hi - S; j++) await acked[j].p;
+    for (let j = Math.max(0, lo - S); j < Math.min(hi - S, lo); j++) await acked[j].p;
   };
   const t0 = performance.now();
   const kicker = target.name === "anvil" ? kickStalls(target, t0) : null;
