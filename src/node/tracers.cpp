@@ -2,6 +2,7 @@
 
 #include "core/hex.hpp"
 #include "evm/opcodes.hpp"
+#include "node/call.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -66,14 +67,8 @@ std::string trace_error_message(evm::Status status,
     const auto& tr = evm::kOpcodeTraits[opcode];
     switch (status)
     {
-        case evm::Status::Success:
-            return "";
-        case evm::Status::Revert:
-            return "execution reverted";
         case evm::Status::OutOfGas:
             return code_store ? "contract creation code storage out of gas" : "out of gas";
-        case evm::Status::InvalidInstruction:
-            return "invalid opcode: INVALID";
         case evm::Status::UndefinedInstruction:
             return "invalid opcode: " + op_name(opcode);
         case evm::Status::StackOverflow:
@@ -82,32 +77,11 @@ std::string trace_error_message(evm::Status status,
         case evm::Status::StackUnderflow:
             return "stack underflow (" + std::to_string(stack_size) + " <=> " +
                    std::to_string(tr.stack_in) + ")";
-        case evm::Status::BadJumpDestination:
-            return "invalid jump destination";
-        case evm::Status::InvalidMemoryAccess:
-            return "return data out of bounds";
-        case evm::Status::StaticModeViolation:
-            return "write protection";
-        case evm::Status::CallDepthExceeded:
-            return "max call depth exceeded";
-        case evm::Status::InsufficientBalance:
-            return "insufficient balance for transfer";
         case evm::Status::ArgumentOutOfRange:
-            return "nonce uint64 overflow";
-        case evm::Status::PrecompileFailure:
-            return "precompiled contract failed";
-        case evm::Status::ContractValidationFailure:
-            return "invalid code: must not begin with 0xef";
-        case evm::Status::CreateCollision:
-            return "contract address collision";
-        case evm::Status::InitcodeSizeExceeded:
-            return "max initcode size exceeded";
-        case evm::Status::CodeSizeExceeded:
-            return "max code size exceeded";
-        case evm::Status::InternalError:
-            return "internal error";
+            return "nonce uint64 overflow";  // geth's tracers see the creation-nonce case
+        default:
+            return status_message(status);  // the same texts as eth_call (node/call.cpp)
     }
-    return "execution failed";
 }
 
 std::optional<std::string> unpack_revert_reason(BytesView out)

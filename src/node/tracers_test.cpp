@@ -3,6 +3,8 @@
 
 #include "node/tracers.hpp"
 
+#include "node/call.hpp"
+
 #include "core/hex.hpp"
 
 #include <gtest/gtest.h>
@@ -90,6 +92,23 @@ TEST(Tracers, GethErrorTexts)
               "contract creation code storage out of gas");
     EXPECT_EQ(trace_error_message(evm::Status::StaticModeViolation, 0x55, 2), "write protection");
     EXPECT_EQ(trace_error_message(evm::Status::Revert, 0xfd, 2), "execution reverted");
+    EXPECT_EQ(trace_error_message(evm::Status::Success, 0x00, 0), "");
+    // Where the tracers' wording differs from eth_call's (node/call.cpp status_message).
+    EXPECT_EQ(trace_error_message(evm::Status::ArgumentOutOfRange, 0xf0, 3),
+              "nonce uint64 overflow");
+    EXPECT_EQ(status_message(evm::Status::ArgumentOutOfRange), "gas uint64 overflow");
+    EXPECT_EQ(trace_error_message(evm::Status::OutOfGas, 0x01, 2), "out of gas");
+    // The rest is shared with eth_call.
+    for (const auto s : {evm::Status::BadJumpDestination, evm::Status::InvalidMemoryAccess,
+                         evm::Status::CallDepthExceeded, evm::Status::InsufficientBalance,
+                         evm::Status::PrecompileFailure, evm::Status::ContractValidationFailure,
+                         evm::Status::CreateCollision, evm::Status::InitcodeSizeExceeded,
+                         evm::Status::CodeSizeExceeded, evm::Status::InternalError})
+        EXPECT_EQ(trace_error_message(s, 0xf1, 7), status_message(s));
+    EXPECT_EQ(trace_error_message(evm::Status::BadJumpDestination, 0x56, 1),
+              "invalid jump destination");
+    EXPECT_EQ(trace_error_message(evm::Status::CallDepthExceeded, 0xf1, 7),
+              "max call depth exceeded");
 }
 
 TEST(Tracers, RevertReasons)
