@@ -3,9 +3,8 @@
 
 #include "node/tracers.hpp"
 
-#include "node/call.hpp"
-
 #include "core/hex.hpp"
+#include "node/call.hpp"
 
 #include <gtest/gtest.h>
 
