@@ -26,6 +26,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -98,6 +99,16 @@ std::string toml_string(const std::string& s)
         out += c;
     }
     return out + "\"";
+}
+
+/// A number from another process's JSON (decimal, or hex with base 16 and an optional 0x);
+/// 0 if malformed, so odd answers never abort a command.
+uint64_t to_u64(const std::string& s, int base = 10)
+{
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(s.c_str(), &end, base);
+    return errno != 0 || end == s.c_str() || *end != '\0' ? 0 : v;
 }
 
 /// Runs argv[0] with the arguments, output captured; returns (exit status, output).
@@ -365,7 +376,7 @@ std::vector<pid_t> descendants(pid_t root)
         const std::string name = entry.path().filename().string();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
             continue;
-        const pid_t pid = static_cast<pid_t>(std::stol(name));
+        const pid_t pid = static_cast<pid_t>(to_u64(name));
         children[parent_of(pid)].push_back(pid);
     }
     std::vector<pid_t> out;
@@ -784,7 +795,7 @@ bool rpc_ready(const NodeEntry& n, uint64_t chain_id, std::string* wrong)
                             std::chrono::milliseconds(1000));
     if (!r || !r->is_string())
         return false;
-    const uint64_t got = std::stoull(r->get<std::string>(), nullptr, 16);
+    const uint64_t got = to_u64(r->get<std::string>(), 16);
     if (got != chain_id)
         *wrong = "port " + std::to_string(n.rpc_port) + " answers chain id " + std::to_string(got) +
                  ", not " + std::to_string(chain_id) + " (another chain uses the port?)";
@@ -795,9 +806,16 @@ bool rpc_ready(const NodeEntry& n, uint64_t chain_id, std::string* wrong)
 std::optional<uint64_t> comet_height(const NodeEntry& n)
 {
     const auto st = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/status");
-    if (!st || !(*st)["sync_info"].is_object())
-        return std::nullopt;
-    return std::stoull((*st)["sync_info"].value("latest_block_height", "0"));
+    try
+    {
+        if (!st || !st->is_object() || !st->contains("sync_info"))
+            return std::nullopt;
+        return to_u64(st->at("sync_info").value("latest_block_height", "0"));
+    }
+    catch (const json::exception&)
+    {
+        return std::nullopt;  // an answer of another shape: not ready
+    }
 }
 
 void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
@@ -1013,25 +1031,32 @@ json node_status(const NodeEntry& n)
     s["block_number"] = nullptr;
     s["block_hash"] = nullptr;
     s["state_root"] = nullptr;
-    if (const auto st = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/status"))
+    // Answers of an unexpected shape leave the fields null.
+    try
     {
-        const auto& sync = (*st)["sync_info"];
-        if (sync.is_object())
+        if (const auto st = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/status"))
         {
-            s["height"] = std::stoull(sync.value("latest_block_height", "0"));
-            s["app_hash"] = sync.value("latest_app_hash", "");
-            s["catching_up"] = sync.value("catching_up", false);
+            const json sync = st->is_object() ? st->value("sync_info", json()) : json();
+            if (sync.is_object())
+            {
+                s["height"] = to_u64(sync.value("latest_block_height", "0"));
+                s["app_hash"] = sync.value("latest_app_hash", "");
+                s["catching_up"] = sync.value("catching_up", false);
+            }
+        }
+        if (const auto net = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/net_info"))
+            s["peers"] = to_u64(net->value("n_peers", "0"));
+        if (const auto b =
+                rpc_call(n.rpc_host, n.rpc_port, "eth_getBlockByNumber", {"latest", false});
+            b && b->is_object())
+        {
+            s["block_number"] = to_u64(b->value("number", "0x0"), 16);
+            s["block_hash"] = b->value("hash", "");
+            s["state_root"] = b->value("stateRoot", "");
         }
     }
-    if (const auto net = comet_get(n.comet_rpc_host, n.comet_rpc_port, "/net_info"))
-        s["peers"] = std::stoull(net->value("n_peers", "0"));
-    if (const auto b = rpc_call(n.rpc_host, n.rpc_port, "eth_getBlockByNumber", {"latest", false});
-        b && b->is_object())
-    {
-        s["block_number"] = std::stoull(b->value("number", "0x0"), nullptr, 16);
-        s["block_hash"] = b->value("hash", "");
-        s["state_root"] = b->value("stateRoot", "");
-    }
+    catch (const json::exception&)
+    {}
     return s;
 }
 
