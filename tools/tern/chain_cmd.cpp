@@ -31,6 +31,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -1090,6 +1091,27 @@ void chain_status(const std::string& dir_arg, int node, bool as_json)
                     str(s["app_hash"]).c_str());
 }
 
+/// A subcommand body whose unexpected exceptions (filesystem, JSON) become `error: ...` and
+/// exit status 1 instead of std::terminate.
+template <typename F>
+std::function<void()> guarded(F body)
+{
+    return [body] {
+        try
+        {
+            body();
+        }
+        catch (const CLI::Error&)
+        {
+            throw;
+        }
+        catch (const std::exception& e)
+        {
+            fail(e.what());
+        }
+    };
+}
+
 }  // namespace
 
 void register_chain_commands(CLI::App& app)
@@ -1136,7 +1158,7 @@ void register_chain_commands(CLI::App& app)
     init->add_option("--log-level", init_opts->log_level, "CometBFT log_level")
         ->capture_default_str();
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
-    init->callback([init_opts] { chain_init(*init_opts); });
+    init->callback(guarded([init_opts] { chain_init(*init_opts); }));
 
     struct RunOptions
     {
@@ -1154,7 +1176,7 @@ void register_chain_commands(CLI::App& app)
     up->add_option("--node", run->node, "Start only node i");
     up->add_option("--timeout", run->timeout, "Seconds to wait for each RPC to answer")
         ->capture_default_str();
-    up->callback([run] { chain_up(run->dir, run->node, run->timeout); });
+    up->callback(guarded([run] { chain_up(run->dir, run->node, run->timeout); }));
 
     auto* down = chain->add_subcommand("down", "Stop the chain's nodes (SIGTERM, or SIGKILL)");
     down->add_option("dir", run->dir, "Chain directory")->required();
@@ -1162,14 +1184,14 @@ void register_chain_commands(CLI::App& app)
     down->add_flag("--kill", run->kill, "SIGKILL the node and its cometbft (a crash)");
     down->add_option("--timeout", run->timeout, "Seconds before SIGTERM becomes SIGKILL")
         ->capture_default_str();
-    down->callback([run] { chain_down(run->dir, run->node, run->kill, run->timeout); });
+    down->callback(guarded([run] { chain_down(run->dir, run->node, run->kill, run->timeout); }));
 
     auto* status = chain->add_subcommand(
         "status", "Per node: running, CometBFT height, peers, app hash, Ethereum head");
     status->add_option("dir", run->dir, "Chain directory")->required();
     status->add_option("--node", run->node, "Only node i");
     status->add_flag("--json", run->json, "Machine-readable output");
-    status->callback([run] { chain_status(run->dir, run->node, run->json); });
+    status->callback(guarded([run] { chain_status(run->dir, run->node, run->json); }));
 }
 
 }  // namespace tern::tools
