@@ -6,8 +6,8 @@
 //   tern statetest  Ethereum GeneralStateTests (fork Cancun) against the execution layer
 //   tern version    version
 #include "chain_cmd.hpp"
-#include "node_cmd.hpp"
 #include "model_cmd.hpp"
+#include "node_cmd.hpp"
 #include "statetest.hpp"
 
 #include "chain/dev_accounts.hpp"
