@@ -67,8 +67,13 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
     "--out", dir, "--force", "--rpc-port", String(rpcPort), "--base-port", String(basePort),
     "--block-time", String(blockTimeMs), "--log-level", "*:error,state:info", ...extraInit]);
   const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
-  // Extra CometBFT settings ("section.key=value") on every node, for tuning experiments.
+  // Extra CometBFT settings ("section.key=value") on every node, for tuning experiments;
+  // "node.key=value" appends a top-level key to node.toml instead (e.g. node.bundle_max_txs=1).
+  const nodeSet = set.filter((kv) => kv.startsWith("node."));
+  set = set.filter((kv) => !kv.startsWith("node."));
   for (const n of chain.nodes) {
+    const toml = join(dir, n.home, "node.toml");
+    writeFileSync(toml, readFileSync(toml, "utf8") + nodeSet.map((kv) => `\n${kv.slice(5).replace("=", " = ")}`).join("") + "\n");
     const file = join(dir, n.home, "cometbft/config/config.toml");
     let text = readFileSync(file, "utf8");
     for (const kv of set) {
@@ -95,7 +100,7 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
     cometbft: ["timeout_commit", "timeout_propose", "timeout_prevote", "timeout_precommit", "create_empty_blocks",
       "peer_gossip_sleep_duration", "flush_throttle_timeout", "size", "cache_size", "recheck", "indexer", "log_level",
       ...set.map((kv) => kv.slice(kv.lastIndexOf(".", kv.indexOf("=")) + 1, kv.indexOf("=")))]
-      .map((k) => `${k}=${pick(k)}`).join(" "),
+      .map((k) => `${k}=${pick(k)}`).join(" ") + nodeSet.map((kv) => ` ${kv}`).join(""),
     gasLimit: JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8")).gasLimit,
   };
   return { ports: chain.nodes.map((n) => n.rpc_port), settings, dir, stop };

@@ -1,6 +1,7 @@
 #include "consensus/comet_app.hpp"
 
 #include "chain/state_root_tracker.hpp"
+#include "consensus/bundle.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp_encode.hpp"
@@ -19,7 +20,7 @@
 namespace tern::consensus {
 namespace {
 
-BytesView view_of(const std::string& s) noexcept
+BytesView view_of(std::string_view s) noexcept
 {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -69,7 +70,7 @@ CometApp::CometApp(CometAppConfig config,
 
 CometApp::~CometApp() = default;
 
-Result<txpool::PooledTxPtr, std::string> CometApp::decode(const std::string& raw) const
+Result<txpool::PooledTxPtr, std::string> CometApp::decode(std::string_view raw) const
 {
     const BytesView bytes = view_of(raw);
     const Hash256 hash = keccak256(bytes);
@@ -137,8 +138,39 @@ pb::ResponseCheckTx CometApp::check_tx(const pb::RequestCheckTx& req)
     return check_new(req.tx());
 }
 
-pb::ResponseCheckTx CometApp::check_new(const std::string& raw)
+pb::ResponseCheckTx CometApp::check_new(std::string_view raw)
 {
+    if (!is_bundle(raw))
+        return check_single(raw, nullptr);
+    auto inner = decode_bundle(raw);
+    if (!inner)
+        return check_error(TxCode::Undecodable, inner.error());
+    // All or nothing: a rejected bundle leaves no inner transaction it added in the pool.
+    std::vector<Hash256> added_here;
+    int64_t gas = 0;
+    for (const auto tx : *inner)
+    {
+        bool added = false;
+        auto r = check_single(tx, &added);
+        if (r.code() != 0)
+        {
+            for (const auto& h : added_here)
+                pool_.remove(h);
+            return r;
+        }
+        if (added)
+            added_here.push_back(keccak256(view_of(tx)));
+        gas += r.gas_wanted();
+    }
+    pb::ResponseCheckTx ok;
+    ok.set_gas_wanted(gas);
+    return ok;
+}
+
+pb::ResponseCheckTx CometApp::check_single(std::string_view raw, bool* added)
+{
+    if (added)
+        *added = false;
     const Hash256 hash = keccak256(view_of(raw));
     if (const auto pooled = pool_.get(hash))
     {
@@ -149,7 +181,19 @@ pb::ResponseCheckTx CometApp::check_new(const std::string& raw)
     auto decoded = decode(raw);
     if (!decoded)
         return check_error(TxCode::Undecodable, decoded.error());
-    const auto& ptx = *decoded;
+    return admit(*decoded, added);
+}
+
+pb::ResponseCheckTx CometApp::admit(const txpool::PooledTxPtr& ptx, bool* added)
+{
+    if (added)
+        *added = false;
+    if (pool_.contains(ptx->hash))
+    {
+        pb::ResponseCheckTx ok;
+        ok.set_gas_wanted(static_cast<int64_t>(ptx->tx.gas_limit));
+        return ok;
+    }
     std::shared_lock lock{chain_mutex_};
     const auto head = db_.head_state();
     const auto account = head->read_account(ptx->sender);
@@ -158,15 +202,47 @@ pb::ResponseCheckTx CometApp::check_new(const std::string& raw)
     if (ptx->tx.nonce > next && ptx->tx.nonce - next > config_.nonce_window)
         return check_error(TxCode::NonceGap, "nonce too high: next nonce " + std::to_string(next) +
                                                  ", tx nonce " + std::to_string(ptx->tx.nonce));
-    auto added = pool_.add(ptx->tx, ptx->sender, *head);
-    if (!added)
-        return check_error(TxCode::Rejected, added.error().message);
+    auto result = pool_.add(ptx->tx, ptx->sender, *head);
+    if (!result)
+        return check_error(TxCode::Rejected, result.error().message);
+    if (added)
+        *added = true;
     pb::ResponseCheckTx ok;
     ok.set_gas_wanted(static_cast<int64_t>(ptx->tx.gas_limit));
     return ok;
 }
 
-pb::ResponseCheckTx CometApp::recheck(const std::string& raw)
+pb::ResponseCheckTx CometApp::recheck(std::string_view raw)
+{
+    if (!is_bundle(raw))
+        return recheck_single(raw);
+    auto inner = decode_bundle(raw);
+    if (!inner)
+        return check_error(TxCode::Undecodable, inner.error());
+    // Kept while any inner transaction is still pending or queued; dropped once all of them are
+    // included, stale or given up on.
+    std::optional<pb::ResponseCheckTx> first_error;
+    int64_t gas = 0;
+    bool keep = false;
+    for (const auto tx : *inner)
+    {
+        auto r = recheck_single(tx);
+        if (r.code() == 0)
+        {
+            keep = true;
+            gas += r.gas_wanted();
+        }
+        else if (!first_error)
+            first_error = std::move(r);
+    }
+    if (!keep)
+        return *first_error;
+    pb::ResponseCheckTx ok;
+    ok.set_gas_wanted(gas);
+    return ok;
+}
+
+pb::ResponseCheckTx CometApp::recheck_single(std::string_view raw)
 {
     const Hash256 hash = keccak256(view_of(raw));
     const auto pooled = pool_.get(hash);
@@ -177,7 +253,7 @@ pb::ResponseCheckTx CometApp::recheck(const std::string& raw)
         gap_rechecks_.erase(hash);
     }
     if (!pooled)
-        return check_new(raw);
+        return check_single(raw, nullptr);
     // Pending = within the sender's run from its state nonce (O(log n), no content copy).
     const auto next = pool_.pending_nonce(pooled->sender);
     const bool queued = !next || pooled->tx.nonce >= *next;
@@ -197,18 +273,62 @@ pb::ResponseCheckTx CometApp::recheck(const std::string& raw)
                                              std::to_string(config_.max_gap_rechecks) + " blocks");
 }
 
+std::vector<txpool::PooledTxPtr> CometApp::flatten(
+    const google::protobuf::RepeatedPtrField<std::string>& txs,
+    std::vector<int>& owner,
+    std::vector<std::optional<std::string>>* errors) const
+{
+    std::vector<txpool::PooledTxPtr> out;
+    out.reserve(static_cast<size_t>(txs.size()));
+    owner.clear();
+    if (errors)
+        errors->assign(static_cast<size_t>(txs.size()), std::nullopt);
+    for (int i = 0; i < txs.size(); ++i)
+    {
+        auto inner = split_comet_tx(txs.Get(i));
+        if (!inner)
+        {
+            if (errors)
+                (*errors)[static_cast<size_t>(i)] = inner.error();
+            continue;
+        }
+        for (const auto tx : *inner)
+        {
+            auto d = decode(tx);
+            if (!d)
+            {
+                if (errors && !(*errors)[static_cast<size_t>(i)])
+                    (*errors)[static_cast<size_t>(i)] = d.error();
+                continue;
+            }
+            out.push_back(std::move(*d));
+            owner.push_back(i);
+        }
+    }
+    return out;
+}
+
 pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareProposal& req)
 {
+    // Bundles flattened in arrival order; an Ethereum transaction seen twice (alone and in a
+    // bundle, or in two bundles) is a candidate once, at its first arrival.
     std::vector<txpool::PooledTxPtr> candidates;
-    std::unordered_map<const txpool::PooledTransaction*, int> index;
+    std::unordered_map<const txpool::PooledTransaction*, std::string_view> raw_of;
+    std::map<Hash256, bool> seen;
     candidates.reserve(static_cast<size_t>(req.txs_size()));
     for (int i = 0; i < req.txs_size(); ++i)
     {
-        auto d = decode(req.txs(i));
-        if (!d)
+        auto inner = split_comet_tx(req.txs(i));
+        if (!inner)
             continue;  // never proposed
-        if (index.emplace(d->get(), i).second)
+        for (const auto tx : *inner)
+        {
+            auto d = decode(tx);
+            if (!d || !seen.emplace((*d)->hash, true).second)
+                continue;
+            raw_of.emplace(d->get(), tx);
             candidates.push_back(std::move(*d));
+        }
     }
     std::vector<txpool::PooledTxPtr> chosen;
     {
@@ -224,7 +344,7 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
     }
     pb::ResponsePrepareProposal r;
     for (const auto& p : chosen)
-        *r.add_txs() = req.txs(index.at(p.get()));
+        r.add_txs(std::string(raw_of.at(p.get())));
     return r;
 }
 
@@ -232,15 +352,15 @@ pb::ResponseProcessProposal CometApp::process_proposal(const pb::RequestProcessP
 {
     pb::ResponseProcessProposal r;
     r.set_status(pb::ResponseProcessProposal::REJECT);
-    std::vector<txpool::PooledTxPtr> txs;
-    txs.reserve(static_cast<size_t>(req.txs_size()));
-    for (const auto& raw : req.txs())
-    {
-        auto d = decode(raw);
-        if (!d || (*d)->tx.type == TxType::Blob || (*d)->tx.type == TxType::SetCode)
+    std::vector<int> owner;
+    std::vector<std::optional<std::string>> errors;
+    const auto txs = flatten(req.txs(), owner, &errors);
+    for (const auto& e : errors)
+        if (e)
             return r;
-        txs.push_back(std::move(*d));
-    }
+    for (const auto& p : txs)
+        if (p->tx.type == TxType::Blob || p->tx.type == TxType::SetCode)
+            return r;
     std::shared_lock lock{chain_mutex_};
     if (static_cast<uint64_t>(req.height()) != db_.head_number() + 1)
         return r;
@@ -269,16 +389,9 @@ pb::ResponseProcessProposal CometApp::process_proposal(const pb::RequestProcessP
 pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBlock& req)
 {
     const uint64_t height = static_cast<uint64_t>(req.height());
-    std::vector<txpool::PooledTxPtr> txs;
-    std::vector<std::optional<std::string>> decode_errors(static_cast<size_t>(req.txs_size()));
-    for (int i = 0; i < req.txs_size(); ++i)
-    {
-        auto d = decode(req.txs(i));
-        if (d)
-            txs.push_back(std::move(*d));
-        else
-            decode_errors[static_cast<size_t>(i)] = d.error();
-    }
+    std::vector<int> owner;  // flattened transaction -> index of its CometBFT transaction
+    std::vector<std::optional<std::string>> decode_errors;
+    const auto txs = flatten(req.txs(), owner, &decode_errors);
     pb::ResponseFinalizeBlock r;
     {
         std::unique_lock lock{chain_mutex_};
@@ -295,41 +408,43 @@ pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBloc
         node::ExecutedBlock executed;
         node::run_with_big_stack(
             [&] { executed = producer_.execute(seconds_of(req.time()), txs); });
-        size_t k = 0;  // index into txs / executed.outcomes
+        // One result per CometBFT transaction: OK when all its Ethereum transactions are in the
+        // block (data: their hashes), else the first problem (an inner transaction that does not
+        // decode, or one the builder excluded; the others of a bundle still count).
         for (int i = 0; i < req.txs_size(); ++i)
         {
             auto* res = r.add_tx_results();
-            res->set_codespace("tern");
+            res->set_codespace("");
             if (decode_errors[static_cast<size_t>(i)])
             {
+                res->set_codespace("tern");
                 res->set_code(static_cast<uint32_t>(TxCode::Undecodable));
                 res->set_log(*decode_errors[static_cast<size_t>(i)]);
-                continue;
             }
-            const auto& p = txs[k];
-            const auto& outcome = executed.outcomes[k];
-            ++k;
-            res->set_gas_wanted(static_cast<int64_t>(p->tx.gas_limit));
-            if (outcome)
-            {
-                res->set_code(static_cast<uint32_t>(TxCode::Excluded));
-                res->set_log(outcome->message());
-                continue;
-            }
-            res->set_codespace("");
-            res->set_data(to_string_bytes(p->hash.view()));
         }
-        // Gas used per included transaction, from the cumulative receipts.
         uint64_t prev = 0;
         size_t receipt = 0;
-        for (int i = 0; i < r.tx_results_size(); ++i)
+        for (size_t k = 0; k < txs.size(); ++k)
         {
-            auto* res = r.mutable_tx_results(i);
-            if (res->code() != 0)
+            auto* res = r.mutable_tx_results(owner[k]);
+            const auto& p = txs[k];
+            const auto& outcome = executed.outcomes[k];
+            res->set_gas_wanted(res->gas_wanted() + static_cast<int64_t>(p->tx.gas_limit));
+            if (outcome)
+            {
+                if (res->code() == 0)
+                {
+                    res->set_codespace("tern");
+                    res->set_code(static_cast<uint32_t>(TxCode::Excluded));
+                    res->set_log(outcome->message());
+                }
                 continue;
+            }
+            // Gas used per included transaction, from the cumulative receipts.
             const uint64_t cumulative = executed.built.receipts[receipt++].cumulative_gas_used;
-            res->set_gas_used(static_cast<int64_t>(cumulative - prev));
+            res->set_gas_used(res->gas_used() + static_cast<int64_t>(cumulative - prev));
             prev = cumulative;
+            res->mutable_data()->append(to_string_bytes(p->hash.view()));
         }
         r.set_app_hash(to_string_bytes(executed.built.block.header.state_root.view()));
         finalized_ = std::move(executed);

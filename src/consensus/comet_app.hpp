@@ -13,6 +13,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern::db {
@@ -57,6 +58,10 @@ enum class TxCode : uint32_t
 /// Tern as CometBFT's ABCI 2.0 application: one CometBFT height is one Ethereum block (EVM
 /// genesis is block 0, height h is block h), the app hash is the block's state root, and
 /// blocks are built and committed through the node's BlockProducer (the path `tern dev` uses).
+///
+/// A CometBFT transaction is one Ethereum transaction or a bundle of them (consensus/bundle.hpp):
+/// CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock accept both; proposals carry
+/// the chosen Ethereum transactions singly.
 ///
 /// - CheckTx NEW: decode, recover the sender, check the nonce window, then TxPool::add (geth's
 ///   checks and messages); accepted transactions are mirrored in the node's pool (pending nonce,
@@ -107,11 +112,26 @@ public:
 
     /// Decodes a CometBFT transaction (the canonical Ethereum encoding) and recovers its sender,
     /// reusing the pool's copy when it has the hash. Error: geth's message.
-    Result<txpool::PooledTxPtr, std::string> decode(const std::string& raw) const;
+    Result<txpool::PooledTxPtr, std::string> decode(std::string_view raw) const;
+
+    /// CheckTx NEW for one decoded Ethereum transaction: the nonce window, then TxPool::add
+    /// (geth's checks and messages). `added` (may be null) is set when it entered the pool now
+    /// (false when it was there already). The node's submit path pre-validates with it.
+    pb::ResponseCheckTx admit(const txpool::PooledTxPtr& ptx, bool* added = nullptr);
 
 private:
-    pb::ResponseCheckTx check_new(const std::string& raw);
-    pb::ResponseCheckTx recheck(const std::string& raw);
+    pb::ResponseCheckTx check_new(std::string_view raw);
+    pb::ResponseCheckTx check_single(std::string_view raw, bool* added);
+    pb::ResponseCheckTx recheck(std::string_view raw);
+    pb::ResponseCheckTx recheck_single(std::string_view raw);
+    /// The Ethereum transactions of the CometBFT transactions `txs` (bundles flattened, in
+    /// order), decoded; `owner[k]` is the index in `txs` of flattened transaction k. Error (per
+    /// CometBFT transaction, when `errors` is given): why it or one of its inner transactions
+    /// does not decode; such inner transactions are left out.
+    std::vector<txpool::PooledTxPtr> flatten(
+        const google::protobuf::RepeatedPtrField<std::string>& txs,
+        std::vector<int>& owner,
+        std::vector<std::optional<std::string>>* errors) const;
 
     CometAppConfig config_;
     node::BlockProducer& producer_;

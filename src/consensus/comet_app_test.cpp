@@ -1,6 +1,7 @@
 #include "consensus/comet_app.hpp"
 
 #include "chain/dev_accounts.hpp"
+#include "consensus/bundle.hpp"
 #include "consensus/comet_engine.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
@@ -8,14 +9,18 @@
 #include "node/dev_engine.hpp"
 #include "node/node.hpp"
 #include "node/test_util.hpp"
+#include "rpc/server.hpp"
 #include "txpool/txpool.hpp"
 
 #include <gtest/gtest.h>
 
+#include <sodium.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
+#include <thread>
 
 using namespace tern;
 using namespace tern::consensus;
@@ -83,6 +88,11 @@ Hash256 hash_of(const std::string& raw)
     return keccak256({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
 }
 
+BytesView view_of_str(const std::string& s)
+{
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
 std::string bytes_str(BytesView b)
 {
     return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -98,7 +108,8 @@ struct TestNode
     TestNode(const std::string& genesis,
              const std::string& data_dir,
              bool comet_engine,
-             CometAppConfig app_config = {})
+             CometAppConfig app_config = {},
+             const std::function<void(CometEngineConfig&)>& tweak = {})
     {
         node::NodeConfig c;
         c.port = 0;
@@ -113,6 +124,8 @@ struct TestNode
             ec.app = app_config;
             ec.abci_address = "tcp://127.0.0.1:0";
             ec.cometbft_rpc = "http://127.0.0.1:1";  // nothing there
+            if (tweak)
+                tweak(ec);
             node->set_engine_factory([this, ec](node::Node& n) {
                 auto e = std::make_unique<CometEngine>(ec, n);
                 comet = e.get();
@@ -516,4 +529,304 @@ TEST_F(CometAppTest, EngineRefusesMineAndReportsUnreachableCometbft)
     const auto r = n.node->engine().submit((*d)->tx, (*d)->sender, nullptr);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().find("cannot reach CometBFT RPC"), std::string::npos) << r.error();
+}
+
+namespace {
+
+std::string bundle_of(const std::vector<std::string>& txs)
+{
+    std::vector<std::string_view> views(txs.begin(), txs.end());
+    return encode_bundle(views);
+}
+
+}  // namespace
+
+TEST_F(CometAppTest, CheckTxOnBundlesIsAllOrNothingAndRecheckKeepsThemWhilePending)
+{
+    TestNode n(genesis, "", true);
+    auto& app = n.app();
+    auto& pool = n.node->pool();
+    pb::RequestCheckTx req;
+
+    const std::vector<std::string> good{signed_tx(0, 0), signed_tx(0, 1), signed_tx(1, 0)};
+    req.set_tx(bundle_of(good));
+    const auto ok = app.check_tx(req);
+    EXPECT_EQ(ok.code(), 0u) << ok.log();
+    EXPECT_EQ(ok.gas_wanted(), 3 * 21000);
+    for (const auto& t : good)
+        EXPECT_TRUE(pool.contains(hash_of(t)));
+
+    // One bad inner transaction: rejected with its message; the good one it added is removed.
+    const std::string fine = signed_tx(2, 0);
+    req.set_tx(bundle_of({fine, signed_tx(3, 0, 1, 20000)}));
+    const auto bad = app.check_tx(req);
+    EXPECT_EQ(bad.code(), static_cast<uint32_t>(TxCode::Rejected));
+    EXPECT_TRUE(bad.log().starts_with("intrinsic gas too low")) << bad.log();
+    EXPECT_FALSE(pool.contains(hash_of(fine)));
+
+    req.set_tx(std::string(1, static_cast<char>(kBundleMarker)) + "\xc0");
+    EXPECT_EQ(app.check_tx(req).code(), static_cast<uint32_t>(TxCode::Undecodable));
+
+    // Recheck: kept while an inner transaction is pending, dropped once all are included.
+    (void)run_height(app, 1, {good[0]});
+    req.set_tx(bundle_of(good));
+    req.set_type(pb::RECHECK);
+    const auto kept = app.check_tx(req);
+    EXPECT_EQ(kept.code(), 0u) << kept.log();
+    EXPECT_EQ(kept.gas_wanted(), 2 * 21000);
+    (void)run_height(app, 2, {good[1], good[2]});
+    const auto dropped = app.check_tx(req);
+    EXPECT_NE(dropped.code(), 0u);
+    EXPECT_TRUE(dropped.log().starts_with("nonce too low")) << dropped.log();
+}
+
+TEST_F(CometAppTest, PrepareFlattensBundlesAndSinglesIntoOrderedSingles)
+{
+    TestNode n(genesis, "", true);
+    auto& app = n.app();
+    const std::string a0 = signed_tx(0, 0), a1 = signed_tx(0, 1), a2 = signed_tx(0, 2);
+    const std::string b0 = signed_tx(1, 0), c0 = signed_tx(2, 0), c5 = signed_tx(2, 5);
+    pb::RequestPrepareProposal prep;
+    prep.set_max_tx_bytes(1 << 20);
+    prep.set_height(1);
+    prep.add_txs(bundle_of({a1, b0}));  // a1 before a0: held until a0 is placed
+    prep.add_txs(a0);
+    prep.add_txs(bundle_of({a2, b0, c5}));  // b0 again; c5 behind a gap
+    prep.add_txs(c0);
+    prep.add_txs(std::string(1, static_cast<char>(kBundleMarker)));  // malformed: skipped
+    const auto proposal = app.prepare_proposal(prep);
+    ASSERT_EQ(proposal.txs_size(), 5);
+    std::vector<std::string> got(proposal.txs().begin(), proposal.txs().end());
+    for (const auto& t : got)
+        EXPECT_FALSE(is_bundle(t));
+    const auto pos = [&](const std::string& t) {
+        return std::find(got.begin(), got.end(), t) - got.begin();
+    };
+    EXPECT_LT(pos(a0), pos(a1));
+    EXPECT_LT(pos(a1), pos(a2));
+    EXPECT_LT(pos(b0), 5);
+    EXPECT_LT(pos(c0), 5);
+    EXPECT_EQ(pos(c5), 5);  // held back
+
+    const auto res =
+        run_height(app, 1, std::vector<std::string>(prep.txs().begin(), prep.txs().end()));
+    EXPECT_EQ(res.tx_results_size(), 5);
+    EXPECT_EQ(n.node->db().block(1)->transactions.size(), 5u);
+}
+
+TEST_F(CometAppTest, ProcessAndFinalizeAcceptBundles)
+{
+    TestNode n(genesis, "", true);
+    auto& app = n.app();
+    const std::string a0 = signed_tx(0, 0), a1 = signed_tx(0, 1), b0 = signed_tx(1, 0);
+    const std::string c0 = signed_tx(2, 0), c5 = signed_tx(2, 5);
+
+    pb::RequestProcessProposal proc;
+    proc.set_height(1);
+    proc.add_txs(bundle_of({a0, a1}));
+    proc.add_txs(b0);
+    EXPECT_EQ(app.process_proposal(proc).status(), pb::ResponseProcessProposal::ACCEPT);
+    proc.add_txs(bundle_of({c5}));  // a gap inside a bundle
+    EXPECT_EQ(app.process_proposal(proc).status(), pb::ResponseProcessProposal::REJECT);
+    proc.clear_txs();
+    proc.add_txs(std::string(1, static_cast<char>(kBundleMarker)) + "\xc0");
+    EXPECT_EQ(app.process_proposal(proc).status(), pb::ResponseProcessProposal::REJECT);
+
+    pb::RequestFinalizeBlock fin;
+    fin.set_height(1);
+    *fin.mutable_time() = at(kTime);
+    fin.add_txs(bundle_of({a0, a1}));
+    fin.add_txs(b0);
+    fin.add_txs(bundle_of({c0, c5}));
+    const auto r = app.finalize_block(fin);
+    ASSERT_EQ(r.tx_results_size(), 3);
+    EXPECT_EQ(r.tx_results(0).code(), 0u) << r.tx_results(0).log();
+    EXPECT_EQ(r.tx_results(0).gas_used(), 42000);
+    EXPECT_EQ(r.tx_results(0).gas_wanted(), 42000);
+    EXPECT_EQ(r.tx_results(0).data(),
+              bytes_str(hash_of(a0).view()) + bytes_str(hash_of(a1).view()));
+    EXPECT_EQ(r.tx_results(1).code(), 0u);
+    EXPECT_EQ(r.tx_results(1).gas_used(), 21000);
+    EXPECT_EQ(r.tx_results(2).code(), static_cast<uint32_t>(TxCode::Excluded));  // c5
+    EXPECT_EQ(r.tx_results(2).gas_used(), 21000);                                // c0 ran
+    (void)app.commit({});
+    const auto block = n.node->db().block(1);
+    ASSERT_EQ(block->transactions.size(), 4u);
+    EXPECT_EQ(block->transactions[0].nonce, 0u);
+    EXPECT_EQ(block->transactions[1].nonce, 1u);
+}
+
+namespace {
+
+/// A stand-in for CometBFT's RPC: records what broadcast_tx_sync receives; refuses bundles when
+/// told to.
+struct FakeCometRpc
+{
+    rpc::Dispatcher dispatcher;
+    std::unique_ptr<rpc::Server> server;
+    std::mutex mutex;
+    std::vector<std::string> received;
+    std::atomic<bool> refuse_bundles{false};
+
+    FakeCometRpc()
+    {
+        dispatcher.add(
+            "broadcast_tx_sync", [this](const nlohmann::json& params, rpc::CallContext&) {
+                const std::string b64 = params.at("tx").get<std::string>();
+                std::string tx(b64.size(), '\0');
+                size_t len = 0;
+                EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(tx.data()), tx.size(),
+                                            b64.data(), b64.size(), nullptr, &len, nullptr,
+                                            sodium_base64_VARIANT_ORIGINAL),
+                          0);
+                tx.resize(len);
+                std::lock_guard lock{mutex};
+                received.push_back(tx);
+                if (refuse_bundles && is_bundle(tx))
+                    return nlohmann::json{{"code", 9}, {"log", "bundles refused"}};
+                return nlohmann::json{{"code", 0}, {"log", ""}};
+            });
+        rpc::ServerConfig c;
+        c.port = 0;
+        c.threads = 2;
+        server = std::make_unique<rpc::Server>(dispatcher, c);
+        EXPECT_TRUE(server->start());
+    }
+    ~FakeCometRpc() { server->stop(); }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+    std::vector<std::string> take()
+    {
+        std::lock_guard lock{mutex};
+        return std::exchange(received, {});
+    }
+};
+
+/// Submits `raw` through the engine as eth_sendRawTransaction would (no JSON-RPC batch).
+Result<Hash256, std::string> submit_raw(TestNode& n, const std::string& raw)
+{
+    const auto d = n.app().decode(raw);
+    if (!d)
+        return d.error();
+    return n.node->engine().submit((*d)->tx, (*d)->sender, nullptr);
+}
+
+/// Submits every transaction of `txs` from its own thread at once; each must be accepted with
+/// its hash.
+void submit_concurrently(TestNode& n, const std::vector<std::string>& txs)
+{
+    std::vector<std::optional<Result<Hash256, std::string>>> results(txs.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < txs.size(); ++i)
+        threads.emplace_back([&, i] { results[i] = submit_raw(n, txs[i]); });
+    for (auto& t : threads)
+        t.join();
+    for (size_t i = 0; i < txs.size(); ++i)
+    {
+        ASSERT_TRUE(*results[i]) << results[i]->error();
+        EXPECT_EQ(**results[i], hash_of(txs[i]));
+    }
+}
+
+}  // namespace
+
+TEST_F(CometAppTest, EngineBundlesConcurrentSubmissionsAndSendsALoneOneAtOnce)
+{
+    FakeCometRpc comet;
+    const auto url = comet.url();
+    {
+        TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) { ec.cometbft_rpc = url; });
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::string lone = signed_tx(0, 0);
+        const auto r = submit_raw(n, lone);
+        ASSERT_TRUE(r) << r.error();
+        EXPECT_EQ(*r, hash_of(lone));
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
+        const auto sent = comet.take();
+        ASSERT_EQ(sent.size(), 1u);
+        EXPECT_EQ(sent[0], lone);  // a single transaction, not a bundle
+        // Resubmitting it: geth's "already known", nothing broadcast.
+        const auto again = submit_raw(n, lone);
+        ASSERT_FALSE(again);
+        EXPECT_EQ(again.error(), "already known");
+        // The pool's checks answer before anything is broadcast.
+        const auto low = submit_raw(n, signed_tx(1, 0, 1, 20000));
+        ASSERT_FALSE(low);
+        EXPECT_TRUE(low.error().starts_with("intrinsic gas too low")) << low.error();
+        EXPECT_TRUE(comet.take().empty());
+    }
+    TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) {
+        ec.cometbft_rpc = url;
+        ec.bundle_wait = std::chrono::milliseconds(300);  // every thread arrives within it
+        ec.bundle_max_txs = 3;
+    });
+    std::vector<std::string> txs;
+    for (size_t i = 0; i < 4; ++i)
+        for (uint64_t nonce = 0; nonce < 2; ++nonce)
+            txs.push_back(signed_tx(i, nonce));
+    submit_concurrently(n, txs);
+    // 8 transactions, at most 3 per bundle: 3 broadcasts, every transaction in exactly one.
+    const auto sent = comet.take();
+    EXPECT_EQ(sent.size(), 3u);
+    std::multiset<std::string> inner;
+    for (const auto& s : sent)
+    {
+        const auto parts = split_comet_tx(s);
+        ASSERT_TRUE(parts);
+        const std::vector<std::string_view>& views = *parts;
+        for (size_t k = 0; k < views.size(); ++k)
+            inner.emplace(views[k]);
+    }
+    EXPECT_EQ(inner, std::multiset<std::string>(txs.begin(), txs.end()));
+}
+
+TEST_F(CometAppTest, EngineFallsBackToSingleTransactionsWhenABundleIsRefused)
+{
+    FakeCometRpc comet;
+    comet.refuse_bundles = true;
+    TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) {
+        ec.cometbft_rpc = comet.url();
+        ec.bundle_wait = std::chrono::milliseconds(300);
+    });
+    const std::vector<std::string> txs{signed_tx(0, 0), signed_tx(1, 0)};
+    submit_concurrently(n, txs);
+    const auto sent = comet.take();
+    ASSERT_EQ(sent.size(), 3u);  // the bundle, then each alone
+    EXPECT_TRUE(is_bundle(sent[0]));
+    EXPECT_EQ(std::multiset<std::string>(sent.begin() + 1, sent.end()),
+              std::multiset<std::string>(txs.begin(), txs.end()));
+}
+
+TEST_F(CometAppTest, JsonRpcBatchOfSendsIsBroadcastAsOneBundleAtItsEnd)
+{
+    FakeCometRpc comet;
+    TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) {
+        ec.cometbft_rpc = comet.url();
+        ec.bundle_wait = std::chrono::seconds(5);  // a batch does not wait for company
+    });
+    const std::vector<std::string> txs{signed_tx(0, 0), signed_tx(0, 1), signed_tx(1, 0)};
+    nlohmann::json batch = nlohmann::json::array();
+    for (size_t i = 0; i < txs.size(); ++i)
+        batch.push_back({{"jsonrpc", "2.0"},
+                         {"id", i},
+                         {"method", "eth_sendRawTransaction"},
+                         {"params", {to_hex(view_of_str(txs[i]))}}});
+    batch.push_back({{"jsonrpc", "2.0"},
+                     {"id", 9},
+                     {"method", "eth_sendRawTransaction"},
+                     {"params", {to_hex(view_of_str(signed_tx(2, 0, 1, 20000)))}}});
+    rpc::CallContext ctx;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto out = n.node->dispatcher().handle(batch.dump(), ctx);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    ASSERT_TRUE(out);
+    const auto answers = nlohmann::json::parse(*out);
+    ASSERT_EQ(answers.size(), 4u);
+    for (size_t i = 0; i < txs.size(); ++i)
+        EXPECT_EQ(answers[i].value("result", ""), to_hex(hash_of(txs[i]).view())) << answers[i];
+    EXPECT_TRUE(answers[3].contains("error"));
+    const auto sent = comet.take();
+    ASSERT_EQ(sent.size(), 1u);
+    const auto inner = split_comet_tx(sent[0]);
+    ASSERT_TRUE(inner);
+    EXPECT_EQ(std::vector<std::string>(inner->begin(), inner->end()), txs);
 }

@@ -397,7 +397,9 @@ std::optional<std::string> Dispatcher::handle_message(const json& message, CallC
                        "]";
             }
             bool any = false;
+            ctx.set_in_batch(message.size() > 1);
             std::string out = handle_batch(message, ctx, any);
+            ctx.set_in_batch(false);
             if (!any)
                 return std::nullopt;
             return out;

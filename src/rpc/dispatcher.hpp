@@ -91,6 +91,12 @@ public:
     /// Sets the method name (called by the dispatcher before each handler).
     void set_method(std::string_view method) { method_.assign(method); }
 
+    /// True while the items of a batch of several calls are handled (set by the dispatcher):
+    /// a handler may then defer shared work (one broadcast for all sends) to the batch's end.
+    bool in_batch() const noexcept { return in_batch_; }
+    /// Marks the context as serving a batch of several calls (the dispatcher does).
+    void set_in_batch(bool in_batch) noexcept { in_batch_ = in_batch; }
+
     /// Queues `work` to run once the whole message (single request or every item of a batch)
     /// has been handled, before the response is sent. Lets a batch share one wait: e.g. each
     /// automine send defers its wait for inclusion, so 100 sends in a batch wait for one block
@@ -108,6 +114,7 @@ private:
     Subscriptions* subscriptions_ = nullptr;
     std::shared_ptr<NotificationSink> sink_;
     std::vector<std::function<void()>> deferred_;
+    bool in_batch_ = false;
 };
 
 /// A method implementation: receives "params" (an array or object; [] when absent) and returns

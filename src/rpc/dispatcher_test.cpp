@@ -415,6 +415,22 @@ TEST(DispatcherDefer, BatchWorkRunsOnceAfterTheLastItemInOrder)
     EXPECT_EQ(log, (std::vector<std::string>{"handle c", "deferred c"}));
 }
 
+TEST(DispatcherDefer, InBatchIsTrueOnlyForTheItemsOfABatchOfSeveral)
+{
+    Dispatcher d;
+    std::vector<bool> seen;
+    d.add("probe", [&seen](const json&, CallContext& ctx) -> json {
+        seen.push_back(ctx.in_batch());
+        return nullptr;
+    });
+    CallContext ctx;
+    (void)d.handle(json::array({call(1, "probe"), call(2, "probe")}).dump(), ctx);
+    (void)d.handle(call(3, "probe").dump(), ctx);  // same context afterwards: not a batch
+    (void)d.handle(json::array({call(4, "probe")}).dump(), ctx);  // a batch of one
+    EXPECT_EQ(seen, (std::vector<bool>{true, true, false, false}));
+    EXPECT_FALSE(ctx.in_batch());
+}
+
 TEST(DispatcherDefer, SingleRequestAndDirectCallRunWorkBeforeReturning)
 {
     Dispatcher d;

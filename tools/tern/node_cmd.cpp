@@ -52,6 +52,9 @@ struct NodeToml
     size_t rpc_threads = 32;
     uint64_t retain_blocks = 0;
     uint64_t nonce_window = 64;
+    size_t bundle_max_txs = 500;  ///< 0 or 1: no bundling
+    size_t bundle_max_bytes = 256 * 1024;
+    int64_t bundle_wait_us = 1000;
 };
 
 [[noreturn]] void fail(const std::string& message)
@@ -109,6 +112,11 @@ NodeToml read_node_toml(const fs::path& home)
     n.rpc_threads = static_cast<size_t>(t["rpc_threads"].value_or(int64_t{32}));
     n.retain_blocks = static_cast<uint64_t>(t["retain_blocks"].value_or(int64_t{0}));
     n.nonce_window = static_cast<uint64_t>(t["nonce_window"].value_or(int64_t{64}));
+    n.bundle_max_txs = static_cast<size_t>(t["bundle_max_txs"].value_or(int64_t{500}));
+    n.bundle_max_bytes = static_cast<size_t>(t["bundle_max_bytes"].value_or(int64_t{256 * 1024}));
+    n.bundle_wait_us = t["bundle_wait_us"].value_or(int64_t{1000});
+    if (n.bundle_wait_us < 0 || n.bundle_wait_us > 1'000'000)
+        fail(file.string() + ": bundle_wait_us must be 0..1000000");
     return n;
 }
 
@@ -188,6 +196,9 @@ int run_node(const std::string& home_arg)
     engine_config.cometbft_rpc = cfg.cometbft_rpc;
     engine_config.app.retain_blocks = cfg.retain_blocks;
     engine_config.app.nonce_window = cfg.nonce_window;
+    engine_config.bundle_max_txs = cfg.bundle_max_txs;
+    engine_config.bundle_max_bytes = cfg.bundle_max_bytes;
+    engine_config.bundle_wait = std::chrono::microseconds(cfg.bundle_wait_us);
     if (const char* crash = std::getenv("TERN_TEST_CRASH_AFTER_FINALIZE"); crash && *crash)
         engine_config.app.crash_before_commit_height = std::strtoull(crash, nullptr, 10);
     engine_config.log = [](std::string_view line) {

@@ -20,6 +20,9 @@ const run = promisify(execFile);
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const TERN_BIN = process.env.TERN_BIN || join(REPO_ROOT, "build/release/tools/tern/tern");
 export const CHAIN_ID = 7777;
+/// Added to every port the chain tests use (TERN_TEST_PORT_OFFSET, default 0), so two runs on one
+/// machine (e.g. CI and a developer) do not collide.
+export const PORT_OFFSET = Number(process.env.TERN_TEST_PORT_OFFSET || 0);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,7 +92,7 @@ export class Chain {
   static async init({ validators = 4, rpcPort, basePort, blockTimeMs = 300, extra = [] }) {
     const dir = mkdtempSync(join(tmpdir(), "tern-chain-"));
     await run(TERN_BIN, ["chain", "init", "--validators", String(validators), "--chain-id", String(CHAIN_ID),
-      "--out", dir, "--rpc-port", String(rpcPort), "--base-port", String(basePort),
+      "--out", dir, "--rpc-port", String(rpcPort + PORT_OFFSET), "--base-port", String(basePort + PORT_OFFSET),
       "--block-time", String(blockTimeMs), ...extra]);
     return new Chain(dir);
   }
