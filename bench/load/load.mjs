@@ -637,6 +637,9 @@ async function main() {
         const r = await t.batch(setup.slice(i, i + 100).map((s) => ["eth_sendRawTransaction", [s.raw]]));
         const e = r.find((x) => x?.error);
         if (e) throw new Error(`${t.name}: setup transaction rejected: ${e.error.message}`);
+        // One sender: stay below the pool's 1,024 pending transactions per account.
+        if ((i + 100) % 800 === 0)
+          await waitNonces(t, new Map([[DEV_ADDR, BigInt(i + 100)]]), performance.now() + TIMEOUT_MS);
       }
       await waitNonces(t, new Map([[DEV_ADDR, BigInt(devNonce)]]), performance.now() + TIMEOUT_MS);
       const rs = await t.batched(setup.map((s) => ["eth_getTransactionReceipt", [s.hash]]));
