@@ -31,7 +31,7 @@ describe("4 validators", { timeout: 240_000 }, () => {
   let chain;
 
   before(async () => {
-    chain = await Chain.init({ rpcPort: 22545, basePort: 42656 });
+    chain = await Chain.init({ rpcPort: 22545, basePort: 28656 });
     await chain.up();
   });
 

@@ -35,7 +35,7 @@ describe("faults under load", { timeout: 480_000 }, () => {
   }
 
   before(async () => {
-    chain = await Chain.init({ rpcPort: 23545, basePort: 43656 });
+    chain = await Chain.init({ rpcPort: 23545, basePort: 29656 });
     await chain.up();
     await waitFor("3 peers each", 30_000, async () => (await chain.status()).every((n) => n.peers === 3));
     load = new Load(chain);

@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { CHAIN_ID, PORT_OFFSET, TERN_BIN, comet, sleep, waitFor } from "./lib/chain.mjs";
 
 const RPC_PORT = 21545 + PORT_OFFSET;
-const BASE_PORT = 41656 + PORT_OFFSET;
+const BASE_PORT = 27656 + PORT_OFFSET;
 
 function cometbftBin() {
   if (process.env.TERN_COMETBFT) return process.env.TERN_COMETBFT;
@@ -127,8 +127,8 @@ describe("tern chain init", () => {
     const other = mkdtempSync(join(tmpdir(), "tern-chain-init-"));
     writeFileSync(join(other, "keep.txt"), "mine");
     try {
-      tern("chain", "init", "--validators", "2", "--out", other, "--force", "--rpc-port", String(21600 + PORT_OFFSET), "--base-port", String(41800 + PORT_OFFSET));
-      tern("chain", "init", "--validators", "1", "--out", other, "--force", "--rpc-port", String(21600 + PORT_OFFSET), "--base-port", String(41800 + PORT_OFFSET));
+      tern("chain", "init", "--validators", "2", "--out", other, "--force", "--rpc-port", String(21600 + PORT_OFFSET), "--base-port", String(27800 + PORT_OFFSET));
+      tern("chain", "init", "--validators", "1", "--out", other, "--force", "--rpc-port", String(21600 + PORT_OFFSET), "--base-port", String(27800 + PORT_OFFSET));
       // --force replaces our files only.
       assert.equal(readFileSync(join(other, "keep.txt"), "utf8"), "mine");
       assert.ok(!existsSync(join(other, "node1")));

@@ -908,6 +908,10 @@ void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
              : !wrong.empty() ? wrong
                               : "RPC not answering after " + std::to_string(timeout_s) + " s") +
             "; end of " + log.string() + ":\n" + tail_lines(log, 15);
+        // When cometbft itself stopped (a port taken, a bad config), its own log says why.
+        const fs::path comet_log = s.node->home / "logs" / "cometbft.log";
+        if (exited && fs::exists(comet_log))
+            problems += "end of " + comet_log.string() + ":\n" + tail_lines(comet_log, 10);
     }
     // A whole chain started: wait for its first block (a quorum is up and agrees), so that
     // clients can use it right away. A single node (--node) may be joining; it is not waited for.

@@ -21,7 +21,9 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 export const TERN_BIN = process.env.TERN_BIN || join(REPO_ROOT, "build/release/tools/tern/tern");
 export const CHAIN_ID = 7777;
 /// Added to every port the chain tests use (TERN_TEST_PORT_OFFSET, default 0), so two runs on one
-/// machine (e.g. CI and a developer) do not collide.
+/// machine (e.g. CI and a developer) do not collide. Keep every port below Linux's ephemeral range
+/// (32768-60999): an outgoing connection (a CometBFT peer dial, a test's HTTP client) can be given
+/// a port there just before a node binds it, and that node's cometbft then fails to start.
 export const PORT_OFFSET = Number(process.env.TERN_TEST_PORT_OFFSET || 0);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
