@@ -33,12 +33,6 @@ const char* json_kind(const json& v)
     }
 }
 
-[[noreturn]] void unmarshal_error(size_t index, const json& v, const char* go_type)
-{
-    throw invalid(index, std::string("json: cannot unmarshal ") + json_kind(v) +
-                             " into Go value of type " + go_type);
-}
-
 bool has_0x(const std::string& s)
 {
     return s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
@@ -124,6 +118,12 @@ U256 parse_quantity(const json& v, size_t index, const char* go_type)
 }
 
 }  // namespace
+
+void unmarshal_error(size_t index, const json& v, const char* go_type)
+{
+    throw invalid(index, std::string("json: cannot unmarshal ") + json_kind(v) +
+                             " into Go value of type " + go_type);
+}
 
 rpc::Error invalid(size_t index, const std::string& message)
 {
@@ -264,8 +264,7 @@ BlockId block_id(const json& v, size_t index, bool allow_hash)
             return block_id(v["blockNumber"], index, false);
         throw invalid(index, "hex string without 0x prefix");
     }
-    throw invalid(index, std::string("json: cannot unmarshal ") + json_kind(v) +
-                             " into Go value of type rpc.BlockNumber");
+    unmarshal_error(index, v, "rpc.BlockNumber");
 }
 
 std::vector<AccessListEntry> access_list(const json& v, size_t index)

@@ -94,4 +94,8 @@ StateOverrides state_overrides(const nlohmann::json& v, size_t index);
 /// "invalid argument N: message" (-32602).
 rpc::Error invalid(size_t index, const std::string& message);
 
+/// Throws geth's type-mismatch error for argument `index`: "json: cannot unmarshal <JSON kind>
+/// into Go value of type <go_type>" (-32602).
+[[noreturn]] void unmarshal_error(size_t index, const nlohmann::json& v, const char* go_type);
+
 }  // namespace tern::node::params

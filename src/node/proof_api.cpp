@@ -24,25 +24,6 @@ using params::BlockId;
 
 namespace {
 
-const char* json_kind(const json& v)
-{
-    switch (v.type())
-    {
-        case json::value_t::null:
-            return "null";
-        case json::value_t::boolean:
-            return "bool";
-        case json::value_t::string:
-            return "string";
-        case json::value_t::array:
-            return "array";
-        case json::value_t::object:
-            return "object";
-        default:
-            return "number";
-    }
-}
-
 /// A storage key as given: its value and how many bytes the input had (geth echoes 32-byte
 /// keys as 32-byte hex and other lengths as a quantity).
 struct StorageKey
@@ -56,8 +37,7 @@ struct StorageKey
 StorageKey decode_storage_key(const json& v)
 {
     if (!v.is_string())
-        throw params::invalid(1, std::string("json: cannot unmarshal ") + json_kind(v) +
-                                     " into Go value of type string");
+        params::unmarshal_error(1, v, "string");
     const auto b = from_hex(v.get_ref<const std::string&>());
     if (!b)
         throw rpc::Error::server("hex string invalid");
@@ -72,8 +52,7 @@ std::vector<StorageKey> decode_storage_keys(const json& v)
     if (v.is_null())
         return keys;
     if (!v.is_array())
-        throw params::invalid(1, std::string("json: cannot unmarshal ") + json_kind(v) +
-                                     " into Go value of type []string");
+        params::unmarshal_error(1, v, "[]string");
     // Each key costs a proof of a few KiB in the response: bound what one request can build.
     if (v.size() > ProofService::kMaxStorageKeys)
         throw params::invalid(1, "too many storage keys: " + std::to_string(v.size()) +
