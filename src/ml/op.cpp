@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace tern::ml {
 
@@ -92,6 +93,13 @@ Status infer_same_as_first(const Node& node,
     outputs[0].dtype = inputs[0]->dtype;
     outputs[0].shape = inputs[0]->shape;
     return Ok{};
+}
+
+uint64_t sat_mul(uint64_t a, uint64_t b) noexcept
+{
+    if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
+        return std::numeric_limits<uint64_t>::max();
+    return a * b;
 }
 
 }  // namespace tern::ml

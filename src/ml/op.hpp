@@ -181,6 +181,9 @@ const T* opt_input(std::span<const T* const> inputs, size_t k) noexcept
 /// Normalizes axis `axis` (may be negative) for a tensor of `rank`; nullopt when out of range.
 std::optional<size_t> normalize_axis(int64_t axis, size_t rank) noexcept;
 
+/// a * b, saturating at UINT64_MAX (cost arithmetic on attacker-chosen shapes).
+uint64_t sat_mul(uint64_t a, uint64_t b) noexcept;
+
 /// Error "<op> (node <name>): <msg>".
 Status node_error(const Node& node, std::string_view msg);
 

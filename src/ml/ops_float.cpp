@@ -16,13 +16,6 @@
 
 namespace tern::ml {
 
-uint64_t sat_mul(uint64_t a, uint64_t b) noexcept
-{
-    if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
-        return std::numeric_limits<uint64_t>::max();
-    return a * b;
-}
-
 void canonicalize_nans(Tensor& t) noexcept
 {
     constexpr float kNaN = std::bit_cast<float>(uint32_t{0x7fc00000});

@@ -29,9 +29,6 @@ inline constexpr uint64_t kErfMacs = 96;
 /// Same for LayerNormalization, per element (two reduction passes and the affine map).
 inline constexpr uint64_t kLayerNormMacs = 16;
 
-/// a * b, saturating at UINT64_MAX (cost arithmetic on attacker-chosen shapes).
-uint64_t sat_mul(uint64_t a, uint64_t b) noexcept;
-
 /// Replaces every NaN in a FLOAT tensor with the canonical quiet NaN 0x7fc00000.
 void canonicalize_nans(Tensor& t) noexcept;
 
