@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ethers } from "ethers";
 import { devAccount, ethersProvider, viemClients } from "./lib/clients.mjs";
-import { contracts } from "./lib/contracts.mjs";
+import { contracts, deployToken, tokenTransfer } from "./lib/contracts.mjs";
 import { startNode } from "./lib/target.mjs";
 
 const C = contracts();
@@ -29,18 +29,14 @@ describe("filters over HTTP (polling)", () => {
     node = await startNode();
     viem = viemClients(node, 0);
     provider = ethersProvider(node);
-    const hash = await viem.walletClient.deployContract({ abi: C.E2EToken.abi, bytecode: C.E2EToken.bytecode, args: [10n ** 24n] });
-    token = ethers.getAddress((await viem.publicClient.waitForTransactionReceipt({ hash })).contractAddress);
+    token = await deployToken(viem);
   });
   after(async () => {
     provider?.destroy();
     await node?.stop();
   });
 
-  const transfer = async (to, amount) => {
-    const hash = await viem.walletClient.writeContract({ address: token, abi: C.E2EToken.abi, functionName: "transfer", args: [to, amount] });
-    return viem.publicClient.waitForTransactionReceipt({ hash });
-  };
+  const transfer = (to, amount) => tokenTransfer(viem, token, to, amount);
 
   it("eth_newBlockFilter: new block hashes once each, then nothing; uninstall", async () => {
     const id = await node.rpc("eth_newBlockFilter");

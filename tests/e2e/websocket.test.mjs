@@ -7,7 +7,7 @@ import { ethers } from "ethers";
 import WebSocket from "ws";
 import { CHAIN_ID, IS_ANVIL, rawRpc, startNode } from "./lib/target.mjs";
 import { closeViemWs, devAccount, ethersProvider, viemClients, viemWsClient } from "./lib/clients.mjs";
-import { contracts } from "./lib/contracts.mjs";
+import { contracts, deployToken, tokenTransfer } from "./lib/contracts.mjs";
 
 const C = contracts();
 const SINK = "0x000000000000000000000000000000000000F00D";
@@ -70,18 +70,14 @@ describe("WebSocket JSON-RPC and subscriptions", () => {
     node = await startNode();
     viem = viemClients(node, 0);
     provider = ethersProvider(node);
-    const hash = await viem.walletClient.deployContract({ abi: C.E2EToken.abi, bytecode: C.E2EToken.bytecode, args: [10n ** 24n] });
-    token = ethers.getAddress((await viem.publicClient.waitForTransactionReceipt({ hash })).contractAddress);
+    token = await deployToken(viem);
   });
   after(async () => {
     provider?.destroy();
     await node?.stop();
   });
 
-  const transfer = async (to, amount) => {
-    const hash = await viem.walletClient.writeContract({ address: token, abi: C.E2EToken.abi, functionName: "transfer", args: [to, amount] });
-    return viem.publicClient.waitForTransactionReceipt({ hash });
-  };
+  const transfer = (to, amount) => tokenTransfer(viem, token, to, amount);
 
   it("plain requests over WebSocket on the HTTP port", async () => {
     const ws = new RawWs(node.wsUrl);

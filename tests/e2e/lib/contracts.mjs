@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getAddress } from "viem";
 import { REPO_ROOT } from "./target.mjs";
 
 const require = createRequire(import.meta.url);
@@ -73,4 +74,17 @@ export function contracts() {
   renameSync(tmp, cacheFile);
   cached = result;
   return cached;
+}
+
+/** Deploys E2EToken (`supply` minted to the deployer) with viem clients; returns its address. */
+export async function deployToken({ walletClient, publicClient }, supply = 10n ** 24n) {
+  const C = contracts();
+  const hash = await walletClient.deployContract({ abi: C.E2EToken.abi, bytecode: C.E2EToken.bytecode, args: [supply] });
+  return getAddress((await publicClient.waitForTransactionReceipt({ hash })).contractAddress);
+}
+
+/** Sends an E2EToken transfer from the wallet's account; resolves with its receipt. */
+export async function tokenTransfer({ walletClient, publicClient }, token, to, amount) {
+  const hash = await walletClient.writeContract({ address: token, abi: contracts().E2EToken.abi, functionName: "transfer", args: [to, amount] });
+  return publicClient.waitForTransactionReceipt({ hash });
 }
