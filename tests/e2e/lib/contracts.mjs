@@ -30,10 +30,21 @@ let cached = null;
  */
 export function contracts() {
   if (cached) return cached;
-  const solc = require("solc");
   const sources = {};
   for (const f of readdirSync(CONTRACTS_DIR).filter((f) => f.endsWith(".sol")).sort())
     sources[f] = { content: readFileSync(join(CONTRACTS_DIR, f), "utf8") };
+  cached = compileSources(sources);
+  return cached;
+}
+
+/**
+ * Compiles solc standard-JSON `sources` ({ unitName: { content } }; imports of
+ * `@openzeppelin/contracts/...` and of tests/e2e/contracts files resolve) and returns
+ * { [ContractName]: { abi, bytecode, deployedBytecode } } for the contracts they define. The
+ * output is cached in the temp dir, keyed by compiler, OpenZeppelin version and input.
+ */
+export function compileSources(sources) {
+  const solc = require("solc");
   const input = {
     language: "Solidity",
     sources,
@@ -49,8 +60,7 @@ export function contracts() {
   const cacheFile = join(tmpdir(), `tern-e2e-solc-${key}.json`);
   if (existsSync(cacheFile)) {
     try {
-      cached = JSON.parse(readFileSync(cacheFile, "utf8"));
-      return cached;
+      return JSON.parse(readFileSync(cacheFile, "utf8"));
     } catch {
       // a torn cache file: compile again
     }
@@ -72,8 +82,7 @@ export function contracts() {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(result));
   renameSync(tmp, cacheFile);
-  cached = result;
-  return cached;
+  return result;
 }
 
 /** Deploys E2EToken (`supply` minted to the deployer) with viem clients; returns its address. */

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { keccak256 } from "viem";
+import { compileSources } from "./contracts.mjs";
 import { REPO_ROOT } from "./target.mjs";
 
 const require = createRequire(import.meta.url);
@@ -21,27 +22,11 @@ let compiled = null;
 /** { [ContractName]: { abi, bytecode } } for contracts/ml/*.sol and contracts/examples/*.sol. */
 export function ternContracts() {
   if (compiled) return compiled;
-  const solc = require("solc");
   const sources = {};
   for (const dir of ["ml", "examples"])
     for (const f of readdirSync(join(REPO_ROOT, "contracts", dir)).filter((f) => f.endsWith(".sol")).sort())
       sources[`${dir}/${f}`] = { content: readFileSync(join(REPO_ROOT, "contracts", dir, f), "utf8") };
-  const input = {
-    language: "Solidity",
-    sources,
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-    },
-  };
-  const out = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (out.errors || []).filter((e) => e.severity === "error");
-  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  compiled = {};
-  for (const byName of Object.values(out.contracts))
-    for (const [name, c] of Object.entries(byName))
-      compiled[name] = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` };
+  compiled = compileSources(sources);
   return compiled;
 }
 
