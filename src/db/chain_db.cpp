@@ -1,5 +1,7 @@
 #include "db/chain_db.hpp"
 
+#include "core/rlp_decode.hpp"
+#include "core/rlp_encode.hpp"
 #include "db/codec.hpp"
 #include "transaction/codec.hpp"
 
@@ -18,6 +20,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 
@@ -54,13 +57,17 @@ enum Cf : size_t
     kAccountHistory,  ///< address ++ number -> account before block `number` ("" = absent)
     kStorageHistory,  ///< address ++ slot ++ number -> slot before block `number` ("" = zero)
     kChanges,         ///< number -> the history keys block `number` wrote (for pruning)
+    kImportAccounts,  ///< staged snapshot import: as kAccounts
+    kImportStorage,   ///< staged snapshot import: as kStorage
+    kImportCode,      ///< staged snapshot import: as kCode
     kCfCount,
 };
 
 constexpr const char* kCfNames[kCfCount] = {
-    "default",   "accounts",        "storage",         "code",      "headers",
-    "canonical", "hash_numbers",    "transactions",    "tx_lookup", "bodies",
-    "receipts",  "account_history", "storage_history", "changes",
+    "default",        "accounts",        "storage",         "code",      "headers",
+    "canonical",      "hash_numbers",    "transactions",    "tx_lookup", "bodies",
+    "receipts",       "account_history", "storage_history", "changes",   "import_accounts",
+    "import_storage", "import_code",
 };
 
 constexpr std::string_view kMetaSchema = "schema";
@@ -68,6 +75,14 @@ constexpr std::string_view kMetaGenesis = "genesis";
 constexpr std::string_view kMetaHead = "head";
 constexpr std::string_view kMetaPruned = "pruned";
 constexpr std::string_view kMetaConfig = "config";
+constexpr std::string_view kMetaImport = "import";  ///< ImportedHead of an import being finished
+
+/// Above every key of every column family (the longest key is 60 bytes): the end of a
+/// DeleteRange that empties a family.
+const std::string kAllKeysEnd(64, '\xff');
+
+/// Entries per batch when finish_import copies the staged state into the flat state.
+constexpr size_t kImportCopyBatch = 16384;
 
 rocksdb::Slice slice(std::string_view s) noexcept
 {
@@ -243,9 +258,10 @@ struct ChainDb::Impl
 
     void flat_for_each_storage(const Address& addr,
                                const rocksdb::Snapshot* snap,
-                               const std::function<void(const U256&, const U256&)>& fn) const
+                               const std::function<void(const U256&, const U256&)>& fn,
+                               Cf c = kStorage) const
     {
-        auto it = iterator(kStorage, snap);
+        auto it = iterator(c, snap);
         for (it->Seek(slice(addr.view())); it->Valid() && has_prefix(it->key(), addr.view());
              it->Next())
         {
@@ -254,6 +270,24 @@ struct ChainDb::Impl
             if (!v)
                 fatal("decode", "storage slot");
             fn(slot, *v);
+        }
+        check(*it);
+    }
+
+    /// Every account of the flat column family `c` (kAccounts or the staged kImportAccounts).
+    void flat_for_each_account(Cf c, const rocksdb::Snapshot* snap, const AccountVisitor& fn) const
+    {
+        auto it = iterator(c, snap);
+        for (it->SeekToFirst(); it->Valid(); it->Next())
+        {
+            if (it->key().size() != 20)
+                fatal("decode", "account key");
+            Address addr;
+            std::memcpy(addr.data(), it->key().data(), 20);
+            auto a = codec::decode_account(view(it->value()));
+            if (!a)
+                fatal("decode", "account");
+            fn(addr, *a);
         }
         check(*it);
     }
@@ -481,6 +515,87 @@ struct ChainDb::Impl
         return Ok{};
     }
 
+    /// Empties column family `c` in `batch`.
+    void clear(rocksdb::WriteBatch& batch, Cf c) const
+    {
+        batch.DeleteRange(cf(c), rocksdb::Slice(), slice(kAllKeysEnd));
+    }
+
+    bool cf_empty(Cf c) const
+    {
+        auto it = iterator(c, nullptr);
+        it->SeekToFirst();
+        const bool empty = !it->Valid();
+        check(*it);
+        return empty;
+    }
+
+    /// Drops staged import data (if any) and a leftover marker-less import.
+    Result<Ok, DbError> drop_staged()
+    {
+        if (cf_empty(kImportAccounts) && cf_empty(kImportStorage) && cf_empty(kImportCode))
+            return Ok{};
+        rocksdb::WriteBatch batch;
+        for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+            clear(batch, c);
+        return write(batch);
+    }
+
+    /// The second half of finish_import (also run by open() when it finds the marker): copies
+    /// the staged state into the (already emptied) flat state, then writes block H, the earlier
+    /// hashes and the head pointer, removes the marker and the staged data. Idempotent.
+    Result<Ok, DbError> complete_import()
+    {
+        std::string marker;
+        if (!get(kMeta, slice(kMetaImport), marker))
+            return Ok{};
+        auto imported = decode_imported_head(view(marker));
+        if (!imported)
+            return DbError{DbErrorCode::Corruption, "import marker: " + imported.error()};
+        const std::pair<Cf, Cf> copies[] = {
+            {kImportAccounts, kAccounts}, {kImportStorage, kStorage}, {kImportCode, kCode}};
+        for (const auto& [from, to] : copies)
+        {
+            rocksdb::WriteBatch batch;
+            auto it = iterator(from, nullptr);
+            for (it->SeekToFirst(); it->Valid(); it->Next())
+            {
+                batch.Put(cf(to), it->key(), it->value());
+                if (static_cast<size_t>(batch.Count()) >= kImportCopyBatch)
+                {
+                    if (auto r = write(batch); !r)
+                        return r;
+                    batch.Clear();
+                }
+            }
+            check(*it);
+            if (auto r = write(batch); !r)
+                return r;
+        }
+        const chain::Block& block = imported->block;
+        const uint64_t n = block.header.number;
+        const Hash256 hash = block.header.hash();
+        rocksdb::WriteBatch batch;
+        write_block(batch, block, hash, imported->receipts);
+        for (size_t i = 0; i < imported->hashes.size(); ++i)
+            if (imported->first_hash_number + i > 0)
+                batch.Put(cf(kCanonical), slice(codec::number_key(imported->first_hash_number + i)),
+                          slice(imported->hashes[i].view()));
+        for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kAccountHistory, kStorageHistory,
+                     kChanges})
+            clear(batch, c);
+        batch.Put(cf(kMeta), slice(kMetaHead), u64_value(n));
+        batch.Put(cf(kMeta), slice(kMetaPruned), u64_value(n));
+        batch.Delete(cf(kMeta), slice(kMetaImport));
+        if (auto r = write(batch); !r)
+            return r;
+        std::lock_guard lock(head_mutex);
+        head = n;
+        head_hash = hash;
+        pruned = n;
+        return Ok{};
+    }
+
     std::optional<TxLookup> tx_at(const codec::Key<12>& key) const
     {
         std::string v;
@@ -560,6 +675,35 @@ public:
             fn(k, v);
     }
 
+    void for_each_account(const AccountVisitor& fn) const override
+    {
+        if (at_head_)
+        {
+            impl_.flat_for_each_account(kAccounts, snap_, fn);
+            return;
+        }
+        // The accounts at `number_`: those of the flat state plus those changed (so possibly
+        // deleted) after it, each read as of `number_`.
+        std::set<Address> addresses;
+        impl_.flat_for_each_account(kAccounts, snap_,
+                                    [&](const Address& a, const auto&) { addresses.insert(a); });
+        auto it = impl_.iterator(kAccountHistory, snap_);
+        for (it->SeekToFirst(); it->Valid(); it->Next())
+        {
+            if (it->key().size() != 28)
+                fatal("decode", "account history key");
+            if (codec::get_u64(view(it->key()).data() + 20) <= number_)
+                continue;
+            Address a;
+            std::memcpy(a.data(), it->key().data(), 20);
+            addresses.insert(a);
+        }
+        ChainDb::Impl::check(*it);
+        for (const auto& a : addresses)
+            if (const auto info = impl_.account_at(a, number_, snap_))
+                fn(a, *info);
+    }
+
 private:
     const ChainDb::Impl& impl_;
     const rocksdb::Snapshot* snap_;
@@ -567,7 +711,98 @@ private:
     bool at_head_;
 };
 
+/// The staged state of a snapshot import (ChainDb::staged_state).
+class StagedSource final : public chain::StateSource
+{
+public:
+    explicit StagedSource(const ChainDb::Impl& impl) : impl_(impl) {}
+    void for_each_account(const AccountVisitor& fn) const override
+    {
+        impl_.flat_for_each_account(kImportAccounts, nullptr, fn);
+    }
+    void for_each_storage(const Address& addr, const StorageVisitor& fn) const override
+    {
+        impl_.flat_for_each_storage(addr, nullptr, fn, kImportStorage);
+    }
+
+private:
+    const ChainDb::Impl& impl_;
+};
+
 }  // namespace
+
+Bytes encode_imported_head(const ImportedHead& head)
+{
+    Bytes payload;
+    rlp::encode_bytes(payload, chain::encode_block(head.block));
+    Bytes senders;
+    for (const auto& a : head.block.senders)
+        rlp::encode_bytes(senders, a.view());
+    rlp::encode_list_header(payload, senders.size());
+    payload.insert(payload.end(), senders.begin(), senders.end());
+    rlp::encode_bytes(payload, codec::encode_receipts(head.receipts));
+    rlp::encode_uint(payload, head.first_hash_number);
+    Bytes hashes;
+    for (const auto& h : head.hashes)
+        rlp::encode_bytes(hashes, h.view());
+    rlp::encode_list_header(payload, hashes.size());
+    payload.insert(payload.end(), hashes.begin(), hashes.end());
+    return rlp::wrap_list(payload);
+}
+
+Result<ImportedHead, std::string> decode_imported_head(BytesView in)
+{
+    const auto bad = [](std::string_view what) {
+        return "imported head: bad " + std::string(what);
+    };
+    auto list = rlp::decode_list(in);
+    if (!list || !in.empty())
+        return bad("list");
+    BytesView p = *list;
+    ImportedHead out;
+    auto block_rlp = rlp::decode_bytes(p);
+    if (!block_rlp)
+        return bad("block");
+    auto block = chain::decode_block(*block_rlp);
+    if (!block)
+        return bad("block: " + block.error().message());
+    out.block = std::move(*block);
+    auto senders = rlp::decode_list(p);
+    if (!senders)
+        return bad("senders");
+    while (!senders->empty())
+    {
+        auto a = rlp::decode_fixed<Address>(*senders);
+        if (!a)
+            return bad("sender");
+        out.block.senders.push_back(*a);
+    }
+    auto receipts_rlp = rlp::decode_bytes(p);
+    if (!receipts_rlp)
+        return bad("receipts");
+    auto receipts = codec::decode_receipts(*receipts_rlp);
+    if (!receipts)
+        return bad("receipts");
+    out.receipts = std::move(*receipts);
+    auto first = rlp::decode_u64(p);
+    if (!first)
+        return bad("first hash number");
+    out.first_hash_number = *first;
+    auto hashes = rlp::decode_list(p);
+    if (!hashes || !p.empty())
+        return bad("hashes");
+    while (!hashes->empty())
+    {
+        auto h = rlp::decode_fixed<Hash256>(*hashes);
+        if (!h)
+            return bad("hash");
+        out.hashes.push_back(*h);
+    }
+    if (out.block.senders.size() != out.block.transactions.size() ||
+        out.receipts.size() != out.block.transactions.size())
+        return bad("block: senders and receipts must match the transactions");
+    return out;
+}
 
 ChainDb::ChainDb(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -635,6 +870,11 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
             return DbError{DbErrorCode::Corruption, "head block hash missing"};
         std::memcpy(impl->head_hash.data(), h.data(), 32);
     }
+    // A snapshot import killed after its marker is completed, one killed before is dropped.
+    if (auto r = impl->complete_import(); !r)
+        return r.error();
+    if (auto r = impl->drop_staged(); !r)
+        return r.error();
     return std::unique_ptr<ChainDb>(new ChainDb(std::move(impl)));
 }
 
@@ -928,24 +1168,95 @@ uint64_t ChainDb::oldest_state_block() const noexcept
 
 void ChainDb::for_each_account(const AccountVisitor& fn) const
 {
-    auto it = impl_->iterator(kAccounts, nullptr);
-    for (it->SeekToFirst(); it->Valid(); it->Next())
-    {
-        if (it->key().size() != 20)
-            fatal("decode", "account key");
-        Address addr;
-        std::memcpy(addr.data(), it->key().data(), 20);
-        auto a = codec::decode_account(view(it->value()));
-        if (!a)
-            fatal("decode", "account");
-        fn(addr, *a);
-    }
-    Impl::check(*it);
+    impl_->flat_for_each_account(kAccounts, nullptr, fn);
 }
 
 void ChainDb::for_each_storage(const Address& addr, const StorageVisitor& fn) const
 {
     impl_->flat_for_each_storage(addr, nullptr, fn);
+}
+
+Result<Ok, DbError> ChainDb::begin_import()
+{
+    std::lock_guard write_lock(impl_->write_mutex);
+    if (!initialized())
+        return DbError{DbErrorCode::NotInitialized, "no genesis block"};
+    if (head_number() != 0)
+        return DbError{DbErrorCode::NotEmpty, "the database has blocks past genesis"};
+    rocksdb::WriteBatch batch;
+    for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+        impl_->clear(batch, c);
+    return impl_->write(batch);
+}
+
+Result<Ok, DbError> ChainDb::import_state(const ImportBatch& b)
+{
+    std::lock_guard write_lock(impl_->write_mutex);
+    rocksdb::WriteBatch batch;
+    for (const auto& [addr, info] : b.accounts)
+        batch.Put(impl_->cf(kImportAccounts), slice(addr.view()),
+                  slice(BytesView(codec::encode_account(info))));
+    for (const auto& [addr, key, value] : b.storage)
+        batch.Put(impl_->cf(kImportStorage), slice(codec::storage_key(addr, key)),
+                  slice(codec::encode_slot(value)));
+    for (const auto& code : b.code)
+        batch.Put(impl_->cf(kImportCode), slice(keccak256(code).view()), slice(code));
+    return impl_->write(batch);
+}
+
+std::unique_ptr<chain::StateSource> ChainDb::staged_state() const
+{
+    return std::make_unique<StagedSource>(*impl_);
+}
+
+Result<Ok, DbError> ChainDb::finish_import(const ImportedHead& head)
+{
+    std::lock_guard write_lock(impl_->write_mutex);
+    if (!initialized())
+        return DbError{DbErrorCode::NotInitialized, "no genesis block"};
+    if (head_number() != 0)
+        return DbError{DbErrorCode::NotEmpty, "the database has blocks past genesis"};
+    const auto& header = head.block.header;
+    const uint64_t n = header.number;
+    if (n == 0 || head.first_hash_number + head.hashes.size() != n || head.hashes.empty())
+        return DbError{DbErrorCode::InvalidBlock,
+                       "imported hashes must cover the blocks up to the imported head's parent"};
+    if (head.hashes.back() != header.parent_hash)
+        return DbError{DbErrorCode::InvalidBlock, "imported head's parent hash is not listed"};
+    if (head.first_hash_number == 0 && head.hashes.front() != genesis_hash())
+        return DbError{DbErrorCode::GenesisMismatch, "imported chain has another genesis block"};
+    if (head.block.senders.size() != head.block.transactions.size() ||
+        head.receipts.size() != head.block.transactions.size())
+        return DbError{DbErrorCode::InvalidBlock,
+                       "senders and receipts must match the transactions one to one"};
+    rocksdb::WriteBatch batch;
+    batch.Put(impl_->cf(kMeta), slice(kMetaImport), slice(encode_imported_head(head)));
+    impl_->clear(batch, kAccounts);
+    impl_->clear(batch, kStorage);
+    if (auto r = impl_->write(batch); !r)
+        return r;
+    if (impl_->options.import_stop_after_marker)
+        return DbError{DbErrorCode::Io, "stopped after the import marker (test hook)"};
+    return impl_->complete_import();
+}
+
+Result<Ok, DbError> ChainDb::abort_import()
+{
+    std::lock_guard write_lock(impl_->write_mutex);
+    return impl_->drop_staged();
+}
+
+uint64_t ChainDb::staged_entry_count() const
+{
+    uint64_t n = 0;
+    for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+    {
+        auto it = impl_->iterator(c, nullptr);
+        for (it->SeekToFirst(); it->Valid(); it->Next())
+            ++n;
+        Impl::check(*it);
+    }
+    return n;
 }
 
 uint64_t ChainDb::history_entry_count() const

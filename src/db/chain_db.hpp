@@ -17,6 +17,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace tern::db {
@@ -31,6 +33,7 @@ enum class DbErrorCode : uint8_t
     NotInitialized,       ///< no genesis written yet
     InvalidBlock,         ///< commit_block: not the child of the head (number or parent hash)
     IncompatibleVersion,  ///< the database was written with another schema version
+    NotEmpty,             ///< a snapshot import needs a database with nothing past genesis
 };
 
 /// A database error: a code for callers to branch on and a human-readable message.
@@ -56,6 +59,9 @@ struct ChainDbOptions
     uint64_t history_blocks = 128;
     /// Keep the history of every block (never prune).
     bool archive = false;
+    /// Test hook: finish_import() returns an error right after its first write (the import
+    /// marker), as if the process had been killed there; reopening completes the import.
+    bool import_stop_after_marker = false;
     /// fsync the WAL on every commit_block (survives power loss). Without it each commit still
     /// goes through the write-ahead log before commit_block returns, so a killed process
     /// (kill -9) never loses a committed block; only an OS crash / power loss could.
@@ -89,6 +95,35 @@ public:
     virtual uint64_t block_number() const noexcept = 0;
     /// Storage of `addr` at this block, in slot order (non-zero values only).
     virtual void for_each_storage(const Address& addr, const StorageVisitor& fn) const = 0;
+    /// Every account at this block, in address order (state-sync snapshots).
+    virtual void for_each_account(const AccountVisitor& fn) const = 0;
+};
+
+/// The chain data a state-sync import brings besides the state: block H (the new head, with
+/// its senders and receipts) and the canonical hashes of the blocks before it (BLOCKHASH, and
+/// H's parent hash); blocks before H get no header, body or receipts.
+struct ImportedHead
+{
+    chain::Block block;  ///< block H with senders
+    std::vector<execution::Receipt> receipts;
+    uint64_t first_hash_number = 0;  ///< number of the block whose hash is hashes[0]
+    std::vector<Hash256> hashes;     ///< hashes of blocks first_hash_number .. H-1, in order
+};
+
+/// RLP [block, [sender...], receipts (codec form), first_hash_number, [hash...]]: how an
+/// ImportedHead is stored in the import marker and carried in snapshots.
+Bytes encode_imported_head(const ImportedHead& head);
+/// Inverse of encode_imported_head (strict: trailing bytes, bad RLP, or senders / receipts not
+/// matching the transactions one to one are errors).
+Result<ImportedHead, std::string> decode_imported_head(BytesView in);
+
+/// State written by one ChainDb::import_state call (any order; storage values non-zero).
+struct ImportBatch
+{
+    std::vector<std::pair<Address, state::AccountInfo>> accounts;
+    /// (address, slot, value) with value != 0.
+    std::vector<std::tuple<Address, U256, U256>> storage;
+    std::vector<Bytes> code;  ///< code blobs (stored under their keccak hash)
 };
 
 /// The node's persistent store on RocksDB: flat head state (accounts, storage, code), per-block
@@ -192,6 +227,31 @@ public:
     void for_each_account(const AccountVisitor& fn) const override;
     /// Head storage of `addr`, in slot order (non-zero values only).
     void for_each_storage(const Address& addr, const StorageVisitor& fn) const override;
+
+    // ---- snapshot import (state sync) ----
+    //
+    // A fresh node (nothing past genesis) imports block H's state: begin_import(), then
+    // import_state() batches into staging column families (the live state is untouched, readers
+    // see the genesis chain), staged_state() to check the state root, then finish_import():
+    // it writes a marker, replaces the flat state with the staged one and writes H's header,
+    // body, receipts, the earlier hashes and the head pointer. A crash before the marker leaves
+    // the genesis database (open() drops the staged data); after it, open() completes the
+    // import. So a killed import is either absent or complete.
+
+    /// Starts an import (dropping any staged data): NotEmpty unless the head is block 0.
+    Result<Ok, DbError> begin_import();
+    /// Adds state to the staged import (one atomic batch).
+    Result<Ok, DbError> import_state(const ImportBatch& batch);
+    /// The staged import as a StateSource (accounts in address order; the state-root check).
+    std::unique_ptr<chain::StateSource> staged_state() const;
+    /// Makes the staged state and `head` the database's head (see above). InvalidBlock when the
+    /// hashes do not cover every block from first_hash_number to H-1, do not link to H's parent,
+    /// or (starting at 0) do not start with the genesis hash; NotEmpty past genesis.
+    Result<Ok, DbError> finish_import(const ImportedHead& head);
+    /// Drops the staged import (the database stays at genesis).
+    Result<Ok, DbError> abort_import();
+    /// Number of staged entries (accounts, slots, code); for tests.
+    uint64_t staged_entry_count() const;
 
     /// Number of stored history entries (accounts and slots); for tests and diagnostics (scans
     /// the history column families).
