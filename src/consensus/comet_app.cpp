@@ -1,5 +1,6 @@
 #include "consensus/comet_app.hpp"
 
+#include "chain/genesis.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "consensus/bundle.hpp"
 #include "core/hex.hpp"
@@ -126,6 +127,26 @@ pb::ResponseInitChain CometApp::init_chain(const pb::RequestInitChain& req)
     const auto genesis = db_.header(0);
     if (!genesis)
         throw std::runtime_error("database: genesis header missing");
+    // CometBFT's genesis may carry the EVM genesis (geth format) in app_state: then it must be
+    // the chain this node's database was created with (block 0 and the chain rules).
+    if (!req.app_state_bytes().empty())
+    {
+        auto spec = chain::parse_genesis_text(req.app_state_bytes());
+        if (!spec)
+            throw std::runtime_error(
+                "InitChain: app_state of CometBFT's genesis is not an EVM genesis: " +
+                spec.error());
+        const Hash256 want = chain::genesis_block(*spec).header.hash();
+        chain::ChainConfig rules = spec->config;
+        rules.precompiles = producer_.chain_config().precompiles;
+        if (want != genesis->hash() || rules != producer_.chain_config())
+            throw std::runtime_error(
+                "InitChain: the EVM genesis in app_state of CometBFT's genesis (block 0 " +
+                to_hex(want.view()) + ", chain id " + std::to_string(spec->config.chain_id) +
+                ") differs from this node's genesis (block 0 " + to_hex(genesis->hash().view()) +
+                ", chain id " + std::to_string(producer_.chain_config().chain_id) +
+                "): node.toml's `genesis` file and app_state must describe the same chain");
+    }
     pb::ResponseInitChain r;
     r.set_app_hash(to_string_bytes(genesis->state_root.view()));
     return r;

@@ -1,6 +1,7 @@
 #include "consensus/comet_app.hpp"
 
 #include "chain/dev_accounts.hpp"
+#include "chain/genesis.hpp"
 #include "consensus/bundle.hpp"
 #include "consensus/comet_engine.hpp"
 #include "core/hex.hpp"
@@ -829,4 +830,54 @@ TEST_F(CometAppTest, JsonRpcBatchOfSendsIsBroadcastAsOneBundleAtItsEnd)
     const auto inner = split_comet_tx(sent[0]);
     ASSERT_TRUE(inner);
     EXPECT_EQ(std::vector<std::string>(inner->begin(), inner->end()), txs);
+}
+
+TEST_F(CometAppTest, InitChainAcceptsTheSameGenesisInAppState)
+{
+    TestNode n(genesis, "", true);
+    std::ifstream in{genesis};
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    pb::RequestInitChain init;
+    init.set_chain_id("tern-7777");
+    init.set_initial_height(1);
+    // Another rendering of the same genesis (CometBFT passes app_state's bytes as written).
+    init.set_app_state_bytes(nlohmann::json::parse(text).dump());
+    const auto r = n.app().init_chain(init);
+    const auto spec = chain::parse_genesis_text(text);
+    ASSERT_TRUE(spec);
+    EXPECT_EQ(r.app_hash(), bytes_str(chain::genesis_state_root(*spec).view()));
+    EXPECT_EQ(r.app_hash(), bytes_str(n.node->db().header(0)->state_root.view()));
+}
+
+TEST_F(CometAppTest, InitChainRefusesAnAppStateGenesisThatDiffers)
+{
+    TestNode n(genesis, "", true);
+    std::ifstream in{genesis};
+    const auto doc = nlohmann::json::parse(in);
+    pb::RequestInitChain init;
+    init.set_chain_id("tern-7777");
+    init.set_initial_height(1);
+    auto expect_refused = [&](const std::string& app_state, const std::string& message) {
+        init.set_app_state_bytes(app_state);
+        try
+        {
+            (void)n.app().init_chain(init);
+            ADD_FAILURE() << "accepted: " << app_state;
+        }
+        catch (const std::runtime_error& e)
+        {
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+    };
+    auto other_alloc = doc;
+    other_alloc["alloc"][to_hex(chain::default_dev_accounts()[5].address.view())] = {
+        {"balance", "1"}};
+    expect_refused(other_alloc.dump(), "differs from this node's genesis");
+    auto other_chain = doc;
+    other_chain["config"]["chainId"] = kChainId + 1;  // same block 0, other rules
+    expect_refused(other_chain.dump(), "chain id 7778) differs");
+    auto other_gas_limit = doc;
+    other_gas_limit["tern"] = {{"gasLimit", "0x5208"}};  // same block 0, other rules
+    expect_refused(other_gas_limit.dump(), "differs from this node's genesis");
+    expect_refused("not json", "app_state of CometBFT's genesis is not an EVM genesis");
 }
