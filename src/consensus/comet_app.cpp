@@ -1,5 +1,6 @@
 #include "consensus/comet_app.hpp"
 
+#include "chain/block_builder.hpp"
 #include "chain/genesis.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "consensus/bundle.hpp"
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
@@ -66,10 +68,16 @@ CometApp::CometApp(CometAppConfig config,
       db_(db),
       pool_(pool),
       tracker_(tracker),
-      chain_mutex_(chain_mutex)
+      chain_mutex_(chain_mutex),
+      snapshots_(std::make_unique<SnapshotStore>(config_.snapshot_dir)),
+      restorer_(std::make_unique<SnapshotRestorer>(db))
 {}
 
-CometApp::~CometApp() = default;
+CometApp::~CometApp()
+{
+    cancel_build_ = true;
+    wait_for_snapshots();
+}
 
 Result<txpool::PooledTxPtr, std::string> CometApp::decode(std::string_view raw) const
 {
@@ -496,6 +504,8 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
         std::lock_guard lock{gap_mutex_};
         std::erase_if(gap_rechecks_, [&](const auto& e) { return !pool_.contains(e.first); });
     }
+    if (config_.snapshot_interval > 0 && height % config_.snapshot_interval == 0)
+        start_snapshot(height);
     producer_.publish(*committed);
     for (const auto& l : commit_listeners_)
         l(*committed);
@@ -503,6 +513,139 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
     if (config_.retain_blocks > 0 && height > config_.retain_blocks)
         r.set_retain_height(static_cast<int64_t>(height - config_.retain_blocks + 1));
     return r;
+}
+
+void CometApp::start_snapshot(uint64_t height)
+{
+    std::lock_guard builder_lock{builder_mutex_};
+    if (building_)
+    {
+        std::fprintf(stderr,
+                     "tern: snapshot at height %llu skipped: the previous one is still "
+                     "being built\n",
+                     static_cast<unsigned long long>(height));
+        return;
+    }
+    if (snapshot_builder_.joinable())
+        snapshot_builder_.join();
+    // The view is taken before Commit returns, so it is exactly the state after `height`.
+    std::shared_ptr<db::StateView> view;
+    std::optional<db::ImportedHead> head;
+    {
+        std::shared_lock lock{chain_mutex_};
+        view = db_.head_state();
+        head = export_head(db_, height);
+    }
+    if (!head || view->block_number() != height)
+        return;
+    building_ = true;
+    snapshot_builder_ = std::thread([this, view, head = std::move(*head), height] {
+        uint32_t index = 0;
+        std::string error;
+        auto info = build_snapshot(
+            *view, head, config_.snapshot_chunk_bytes,
+            [&](Bytes chunk) {
+                if (auto r = snapshots_->put_chunk(height, index++, chunk); !r && error.empty())
+                    error = r.error();
+            },
+            &cancel_build_);
+        if (!info)
+            error = info.error();
+        else if (error.empty())
+        {
+            if (auto r = snapshots_->commit(*info, config_.snapshot_keep_recent); !r)
+                error = r.error();
+        }
+        if (!error.empty())
+        {
+            snapshots_->drop_pending(height);
+            if (!cancel_build_)
+                std::fprintf(stderr, "tern: snapshot at height %llu failed: %s\n",
+                             static_cast<unsigned long long>(height), error.c_str());
+        }
+        building_ = false;
+    });
+}
+
+void CometApp::wait_for_snapshots()
+{
+    std::lock_guard builder_lock{builder_mutex_};
+    if (snapshot_builder_.joinable())
+        snapshot_builder_.join();
+}
+
+pb::ResponseListSnapshots CometApp::list_snapshots(const pb::RequestListSnapshots&)
+{
+    pb::ResponseListSnapshots r;
+    for (const auto& info : snapshots_->list())
+    {
+        auto* s = r.add_snapshots();
+        s->set_height(info.height);
+        s->set_format(info.format);
+        s->set_chunks(static_cast<uint32_t>(info.chunk_hashes.size()));
+        s->set_hash(to_string_bytes(info.hash.view()));
+        s->set_metadata(to_string_bytes(info.metadata));
+    }
+    return r;
+}
+
+pb::ResponseOfferSnapshot CometApp::offer_snapshot(const pb::RequestOfferSnapshot& req)
+{
+    pb::ResponseOfferSnapshot r;
+    r.set_result(restorer_->offer(req.snapshot(), view_of(req.app_hash())));
+    return r;
+}
+
+pb::ResponseLoadSnapshotChunk CometApp::load_snapshot_chunk(const pb::RequestLoadSnapshotChunk& req)
+{
+    pb::ResponseLoadSnapshotChunk r;
+    if (const auto chunk = snapshots_->load_chunk(req.height(), req.format(), req.chunk()))
+        r.set_chunk(to_string_bytes(*chunk));
+    return r;
+}
+
+pb::ResponseApplySnapshotChunk CometApp::apply_snapshot_chunk(
+    const pb::RequestApplySnapshotChunk& req)
+{
+    auto outcome = restorer_->apply(req.index(), view_of(req.chunk()), req.sender());
+    if (outcome.complete)
+    {
+        if (auto installed = install_import(*outcome.complete); !installed)
+        {
+            outcome.result = pb::ResponseApplySnapshotChunk::ABORT;
+            outcome.log = installed.error();
+        }
+    }
+    if (!outcome.log.empty())
+        std::fprintf(stderr, "tern: state sync: chunk %u: %s\n", req.index(), outcome.log.c_str());
+    pb::ResponseApplySnapshotChunk r;
+    r.set_result(outcome.result);
+    for (const uint32_t i : outcome.refetch_chunks)
+        r.add_refetch_chunks(i);
+    for (const auto& s : outcome.reject_senders)
+        r.add_reject_senders(s);
+    return r;
+}
+
+Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head)
+{
+    std::unique_lock lock{chain_mutex_};
+    if (auto r = db_.finish_import(head); !r)
+        return "database: " + r.error().message;
+    // Head caches: the tracker's tries, the pool's head (base fee, gas limit) and nonces.
+    tracker_.rebuild(db_);
+    const auto& header = head.block.header;
+    if (tracker_.root() != header.state_root)
+        return std::string("state root after the import differs from the snapshot's");
+    finalized_.reset();
+    txpool::ChainHead next;
+    next.base_fee =
+        chain::next_block_attributes(producer_.chain_config(), header, header.timestamp).base_fee;
+    next.gas_limit = producer_.chain_config().gas_limit;
+    pool_.reset(*db_.head_state(), next);
+    std::lock_guard gap_lock{gap_mutex_};
+    gap_rechecks_.clear();
+    return true;
 }
 
 pb::ResponseQuery CometApp::query(const pb::RequestQuery& req)

@@ -1,19 +1,23 @@
 #pragma once
 
 #include "abci/application.hpp"
+#include "consensus/snapshot.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "node/block_producer.hpp"
 #include "txpool/txpool.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace tern::db {
@@ -40,6 +44,17 @@ struct CometAppConfig
     uint64_t max_gap_rechecks = 20;
     /// CometBFT keeps the last `retain_blocks` blocks (Commit's retain_height); 0 keeps all.
     uint64_t retain_blocks = 0;
+    /// State sync (docs/consensus.md "State sync"): after committing a height that is a
+    /// multiple of this, a snapshot of the state is built in the background for peers that
+    /// state-sync; 0 = no snapshots.
+    uint64_t snapshot_interval = 0;
+    /// Snapshots kept (the newest ones; 0 keeps all).
+    uint64_t snapshot_keep_recent = 2;
+    /// Where snapshots are stored (`<data>/snapshots` for `tern node`); empty: in memory.
+    std::string snapshot_dir;
+    /// Target chunk size of the snapshots this node builds (every validator must use the same
+    /// value for their snapshots to be identical; at most kMaxChunkBytes).
+    size_t snapshot_chunk_bytes = 4 << 20;
     /// Test hook: when Commit for this height arrives (FinalizeBlock was answered), the process
     /// exits at once with status 137 without committing, as if killed.
     std::optional<uint64_t> crash_before_commit_height;
@@ -110,6 +125,21 @@ public:
     /// hash, stateRoot]. Other paths: code 1.
     pb::ResponseQuery query(const pb::RequestQuery& req) override;
 
+    /// The stored snapshots (height, format 1, chunk count, hash, metadata).
+    pb::ResponseListSnapshots list_snapshots(const pb::RequestListSnapshots& req) override;
+    /// Accepts a format-1 snapshot on a node with nothing past genesis (SnapshotRestorer).
+    pb::ResponseOfferSnapshot offer_snapshot(const pb::RequestOfferSnapshot& req) override;
+    /// A chunk of a stored snapshot (empty if unknown).
+    pb::ResponseLoadSnapshotChunk load_snapshot_chunk(
+        const pb::RequestLoadSnapshotChunk& req) override;
+    /// Verifies and stages a chunk; after the last one installs the imported head (database,
+    /// state-root tracker, pool), so Info reports it.
+    pb::ResponseApplySnapshotChunk apply_snapshot_chunk(
+        const pb::RequestApplySnapshotChunk& req) override;
+
+    /// Waits until the snapshot being built (if any) is stored (tests, shutdown).
+    void wait_for_snapshots();
+
     /// Decodes a CometBFT transaction (the canonical Ethereum encoding) and recovers its sender,
     /// reusing the pool's copy when it has the hash. Error: geth's message.
     Result<txpool::PooledTxPtr, std::string> decode(std::string_view raw) const;
@@ -120,6 +150,11 @@ public:
     pb::ResponseCheckTx admit(const txpool::PooledTxPtr& ptx, bool* added = nullptr);
 
 private:
+    /// Starts building the snapshot of the just-committed `height` (consensus thread).
+    void start_snapshot(uint64_t height);
+    /// Makes the imported head the node's head: database, tracker, pool (snapshot thread).
+    Result<bool, std::string> install_import(const db::ImportedHead& head);
+
     pb::ResponseCheckTx check_new(std::string_view raw);
     pb::ResponseCheckTx check_single(std::string_view raw, bool* added);
     pb::ResponseCheckTx recheck(std::string_view raw);
@@ -144,6 +179,13 @@ private:
     // Consensus connection only (one thread).
     std::optional<node::ExecutedBlock> finalized_;  ///< executed, waiting for Commit
     uint64_t finalized_height_ = 0;
+
+    std::unique_ptr<SnapshotStore> snapshots_;
+    std::unique_ptr<SnapshotRestorer> restorer_;  ///< snapshot connection only
+    std::mutex builder_mutex_;                    ///< guards snapshot_builder_
+    std::thread snapshot_builder_;
+    std::atomic<bool> building_{false};
+    std::atomic<bool> cancel_build_{false};
 
     std::mutex gap_mutex_;
     std::map<Hash256, uint64_t> gap_rechecks_;  ///< queued tx -> rechecks seen behind a gap

@@ -4,6 +4,7 @@
 #include "chain/genesis.hpp"
 #include "consensus/bundle.hpp"
 #include "consensus/comet_engine.hpp"
+#include "consensus/test_util.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "db/chain_db.hpp"
@@ -25,43 +26,12 @@
 
 using namespace tern;
 using namespace tern::consensus;
+using namespace tern::consensus::test;
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kChainId = 7777;
 constexpr int64_t kTime = 1'700'000'000;
-
-/// A fresh temporary directory, removed at the end of the test.
-struct TempDir
-{
-    fs::path path;
-    TempDir()
-    {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("tern-consensus-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-/// A geth-format genesis funding the first four dev accounts (1000 ether each).
-std::string write_genesis(const fs::path& dir)
-{
-    const auto accounts = chain::default_dev_accounts();
-    nlohmann::json alloc = nlohmann::json::object();
-    for (size_t i = 0; i < 4; ++i)
-        alloc[to_hex(accounts[i].address.view())] = {{"balance", "1000000000000000000000"}};
-    const nlohmann::json g{{"config", {{"chainId", kChainId}}},
-                           {"timestamp", "0x0"},
-                           {"gasLimit", "0x1c9c380"},
-                           {"alloc", alloc}};
-    const fs::path file = dir / "genesis.json";
-    std::ofstream(file) << g.dump(2);
-    return file.string();
-}
 
 /// A signed EIP-1559 transfer (or call) from dev account `from`: raw canonical bytes.
 std::string signed_tx(size_t from,
@@ -71,17 +41,8 @@ std::string signed_tx(size_t from,
                       uint64_t chain_id = kChainId,
                       std::optional<Address> to = std::nullopt)
 {
-    const auto accounts = chain::default_dev_accounts();
-    Transaction t;
-    t.type = TxType::DynamicFee;
-    t.chain_id = chain_id;
-    t.nonce = nonce;
-    t.gas_limit = gas;
-    t.to = to.value_or(accounts[9].address);
-    t.value = U256{value};
-    const auto hex = node::test::sign_raw(t, accounts[from].secret_key);
-    const auto bytes = from_hex(hex);
-    return {reinterpret_cast<const char*>(bytes->data()), bytes->size()};
+    return signed_raw(from, nonce, to.value_or(chain::default_dev_accounts()[9].address), {}, gas,
+                      value, chain_id);
 }
 
 Hash256 hash_of(const std::string& raw)
@@ -99,46 +60,16 @@ std::string bytes_str(BytesView b)
     return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-/// A node with the CometBFT engine (ABCI server on a free port; no CometBFT process: the tests
-/// drive the application directly), or with the dev engine.
-struct TestNode
+/// A CometNode, or (comet_engine false) a node with the dev engine.
+struct TestNode : CometNode
 {
-    std::unique_ptr<node::Node> node;
-    CometEngine* comet = nullptr;
-
     TestNode(const std::string& genesis,
              const std::string& data_dir,
              bool comet_engine,
              CometAppConfig app_config = {},
              const std::function<void(CometEngineConfig&)>& tweak = {})
-    {
-        node::NodeConfig c;
-        c.port = 0;
-        c.rpc_threads = 2;
-        c.genesis_file = genesis;
-        c.data_dir = data_dir;
-        c.block_time = 3600;  // the dev engine seals only when told (mine)
-        node = std::make_unique<node::Node>(c);
-        if (comet_engine)
-        {
-            CometEngineConfig ec;
-            ec.app = app_config;
-            ec.abci_address = "tcp://127.0.0.1:0";
-            ec.cometbft_rpc = "http://127.0.0.1:1";  // nothing there
-            if (tweak)
-                tweak(ec);
-            node->set_engine_factory([this, ec](node::Node& n) {
-                auto e = std::make_unique<CometEngine>(ec, n);
-                comet = e.get();
-                return e;
-            });
-        }
-        const auto r = node->start();
-        EXPECT_TRUE(r) << (r ? "" : r.error());
-    }
-    ~TestNode() { node->stop(); }
-
-    CometApp& app() { return comet->app(); }
+        : CometNode(genesis, data_dir, std::move(app_config), tweak, comet_engine)
+    {}
 };
 
 google::protobuf::Timestamp at(int64_t seconds)

@@ -1,0 +1,195 @@
+#pragma once
+
+#include "abci/application.hpp"
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "core/uint256.hpp"
+#include "db/chain_db.hpp"
+#include "state/account.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+/// State-sync snapshots of a Tern chain (docs/consensus.md "State sync"): how the committed
+/// state at a height is cut into verifiable chunks (format 1), where they are kept, and how a
+/// fresh node imports them through CometBFT's OfferSnapshot / ApplySnapshotChunk.
+namespace tern::consensus {
+
+namespace pb = ::tern::abci;
+
+/// The only snapshot format this build writes and accepts.
+inline constexpr uint32_t kSnapshotFormat = 1;
+/// Default target size of a chunk.
+inline constexpr size_t kDefaultChunkBytes = 4 << 20;
+/// Largest chunk a peer may send (CometBFT's chunk message limit is 16e6 bytes with framing).
+inline constexpr size_t kMaxChunkBytes = 15'000'000;
+/// Hashes of this many blocks before the snapshot height are carried (BLOCKHASH's window).
+inline constexpr uint64_t kSnapshotBlockHashes = 256;
+
+/// A snapshot as ListSnapshots describes it.
+struct SnapshotInfo
+{
+    uint64_t height = 0;
+    uint32_t format = kSnapshotFormat;
+    std::vector<Hash256> chunk_hashes;  ///< keccak of each chunk, in order
+    Hash256 hash;                       ///< keccak over the concatenated chunk hashes
+    Bytes metadata;                     ///< RLP list of the chunk hashes
+};
+
+/// The snapshot hash of a chunk list: keccak(hash_0 ++ hash_1 ++ ...).
+Hash256 snapshot_hash(const std::vector<Hash256>& chunk_hashes);
+/// Metadata of a chunk list: RLP [hash_0, hash_1, ...].
+Bytes encode_snapshot_metadata(const std::vector<Hash256>& chunk_hashes);
+/// Inverse of encode_snapshot_metadata (strict).
+Result<std::vector<Hash256>, std::string> decode_snapshot_metadata(BytesView metadata);
+
+/// A SnapshotInfo filled from its chunk hashes (hash and metadata computed).
+SnapshotInfo make_snapshot_info(uint64_t height, std::vector<Hash256> chunk_hashes);
+
+/// Record: an account (its code, if any, came in an earlier Code record).
+struct AccountRecord
+{
+    Address address;
+    state::AccountInfo info;
+};
+
+/// Record: some storage slots of the account of the preceding Account record, ascending.
+struct StorageRecord
+{
+    Address address;
+    std::vector<std::pair<U256, U256>> slots;  ///< (slot, non-zero value)
+};
+
+/// Record: a contract code blob.
+struct CodeRecord
+{
+    Bytes code;
+};
+
+/// One record of a chunk: [1, head] | [2, address, nonce, balance, code_hash] |
+/// [3, address, [slot, value, slot, value, ...]] | [4, code].
+using SnapshotRecord = std::variant<db::ImportedHead, AccountRecord, StorageRecord, CodeRecord>;
+
+/// Decodes a chunk (the concatenation of its RLP records). Strict: any malformed record, an
+/// unknown tag, a zero storage value or a chunk above kMaxChunkBytes is an error. Chunks come
+/// from peers: this is the fuzzed entry point.
+Result<std::vector<SnapshotRecord>, std::string> decode_chunk(BytesView chunk);
+
+/// Appends the encoding of `record` to `out`.
+void encode_record(Bytes& out, const SnapshotRecord& record);
+
+/// Block `height` of `db` with its receipts, and the hashes of the kSnapshotBlockHashes blocks
+/// before it (fewer near genesis): a snapshot's head record. Nullopt if `db` lacks them.
+std::optional<db::ImportedHead> export_head(const db::ChainDb& db, uint64_t height);
+
+/// Cuts the state `state` (at head.block's height) into format-1 chunks of about
+/// `chunk_bytes` and hands each to `sink` in order: the head record, then for every account in
+/// address order its code (first use of a code hash only), the account, and its storage in
+/// slot order. Deterministic: the same state and head give the same bytes. `cancel` (may be
+/// null) stops the build when it becomes true (the result is then an error).
+Result<SnapshotInfo, std::string> build_snapshot(const db::StateView& state,
+                                                 const db::ImportedHead& head,
+                                                 size_t chunk_bytes,
+                                                 const std::function<void(Bytes chunk)>& sink,
+                                                 const std::atomic<bool>* cancel = nullptr);
+
+/// Where a node keeps its snapshots: files `<dir>/<height>/{manifest,<index>}` (a snapshot
+/// being written lives in `<dir>/tmp-<height>/` and is renamed when complete), or memory when
+/// `dir` is empty. Thread-safe.
+class SnapshotStore
+{
+public:
+    /// A store over `dir` (created; complete snapshots found there are listed, partial ones
+    /// removed), or in memory.
+    explicit SnapshotStore(std::string dir);
+
+    /// Stores chunk `index` of the snapshot being written at `height`.
+    Result<bool, std::string> put_chunk(uint64_t height, uint32_t index, BytesView chunk);
+    /// Completes the snapshot `info` (its chunks were put) and keeps only the newest
+    /// `keep_recent` snapshots (0 keeps all).
+    Result<bool, std::string> commit(const SnapshotInfo& info, size_t keep_recent);
+    /// Drops the chunks of an unfinished snapshot at `height`.
+    void drop_pending(uint64_t height);
+
+    /// The complete snapshots, newest first.
+    std::vector<SnapshotInfo> list() const;
+    /// Chunk `index` of the snapshot at `height` in `format` (nullopt if absent).
+    std::optional<Bytes> load_chunk(uint64_t height, uint32_t format, uint32_t index) const;
+
+private:
+    std::string dir_;
+    mutable std::mutex mutex_;
+    std::map<uint64_t, SnapshotInfo> complete_;
+    std::map<uint64_t, std::vector<Bytes>> memory_chunks_;  ///< memory mode: height -> chunks
+    std::map<uint64_t, std::vector<Bytes>> memory_pending_;
+};
+
+/// What ApplySnapshotChunk answers, and the head to install once the last chunk verified.
+struct ApplyOutcome
+{
+    pb::ResponseApplySnapshotChunk::Result result = pb::ResponseApplySnapshotChunk::ACCEPT;
+    std::vector<uint32_t> refetch_chunks;
+    std::vector<std::string> reject_senders;
+    /// Set with ACCEPT on the last chunk: the verified head; the caller calls
+    /// ChainDb::finish_import(*complete) and resets its head caches.
+    std::optional<db::ImportedHead> complete;
+    std::string log;  ///< why it was not accepted (for the operator)
+};
+
+/// The importing side of state sync on one database: OfferSnapshot accepts a format-1
+/// snapshot on a database with nothing past genesis; ApplySnapshotChunk (chunks in order)
+/// checks each chunk against the offered metadata (a mismatch: RETRY, refetch it, reject its
+/// sender), decodes and validates its records (address order, storage after its account,
+/// ascending slots, known code) and stages them (ChainDb::import_state); after the last chunk
+/// the state root of the staged state must equal the head's state root and the app hash
+/// CometBFT trusts. Content that fails: REJECT_SNAPSHOT with the staged data dropped.
+/// Called from the snapshot connection (one thread).
+class SnapshotRestorer
+{
+public:
+    /// A restorer importing into `db` (which outlives it).
+    explicit SnapshotRestorer(db::ChainDb& db) : db_(db) {}
+
+    /// OfferSnapshot: ACCEPT (and start a fresh import, dropping any earlier one),
+    /// REJECT_FORMAT for another format, REJECT for a database past genesis or a snapshot whose
+    /// metadata or hash does not add up.
+    pb::ResponseOfferSnapshot::Result offer(const pb::Snapshot& snapshot, BytesView app_hash);
+
+    /// ApplySnapshotChunk for chunk `index` from peer `sender`.
+    ApplyOutcome apply(uint32_t index, BytesView chunk, const std::string& sender);
+
+    /// True between an accepted offer and the end of its import.
+    bool active() const noexcept { return active_; }
+
+private:
+    /// Drops the import (staged data) and answers REJECT_SNAPSHOT with `why`.
+    ApplyOutcome reject(std::string why);
+    /// Validates and stages one decoded chunk; an error message on bad content.
+    Result<bool, std::string> stage(std::vector<SnapshotRecord>& records, bool first_chunk);
+    /// After the last chunk: head, code and state-root checks.
+    Result<bool, std::string> verify_complete();
+
+    db::ChainDb& db_;
+    bool active_ = false;
+    uint64_t height_ = 0;
+    Hash256 app_hash_;
+    std::vector<Hash256> chunk_hashes_;
+    uint32_t next_ = 0;  ///< next chunk to apply
+    std::optional<db::ImportedHead> head_;
+    std::optional<Address> last_account_;
+    std::optional<U256> last_slot_;   ///< of last_account_
+    std::set<Hash256> codes_;         ///< code hashes received
+    std::set<Hash256> needed_codes_;  ///< code hashes accounts refer to
+};
+
+}  // namespace tern::consensus

@@ -1,0 +1,435 @@
+// State sync: snapshots built by a chain's CometApp, restored into a fresh node through the
+// ABCI calls in the order CometBFT makes them (ListSnapshots → OfferSnapshot →
+// LoadSnapshotChunk / ApplySnapshotChunk per chunk → Info).
+#include "consensus/snapshot.hpp"
+
+#include "chain/state_root_tracker.hpp"
+#include "consensus/test_util.hpp"
+#include "core/keccak.hpp"
+#include "db/chain_db.hpp"
+#include "execution/host.hpp"
+#include "txpool/txpool.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tern;
+using namespace tern::consensus;
+using namespace tern::consensus::test;
+
+namespace {
+
+constexpr int64_t kTime = 1'700'000'000;
+constexpr uint64_t kSnapshotHeight = 6;
+
+/// Runtime code: SSTORE(0x100, BLOCKHASH(calldataload(0))); STOP.
+const Bytes kRuntime{0x60, 0x00, 0x35, 0x40, 0x61, 0x01, 0x00, 0x55, 0x00};
+
+/// Creation code storing slots 1..`slots` (value: slot + 1000) and returning kRuntime.
+Bytes init_code(uint16_t slots)
+{
+    Bytes code;
+    for (uint16_t k = 1; k <= slots; ++k)
+    {
+        const uint16_t v = k + 1000;
+        code.insert(code.end(), {0x61, static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v), 0x61,
+                                 static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k), 0x55});
+    }
+    const auto off = static_cast<uint8_t>(code.size() + 12);
+    TERN_ASSERT(code.size() + 12 < 256);
+    code.insert(code.end(),
+                {0x60, 0x09, 0x60, off, 0x60, 0x00, 0x39, 0x60, 0x09, 0x60, 0x00, 0xf3});
+    code.insert(code.end(), kRuntime.begin(), kRuntime.end());
+    return code;
+}
+
+Bytes word(uint64_t v)
+{
+    return Bytes(U256{v}.to_hash().bytes.begin(), U256{v}.to_hash().bytes.end());
+}
+
+Address dev(size_t i)
+{
+    return chain::default_dev_accounts()[i].address;
+}
+
+/// The two contracts chain_a deploys (dev 1's nonce 0, dev 2's nonce 0).
+Address contract(size_t deployer)
+{
+    return execution::create_address(dev(deployer), 0);
+}
+
+/// Heights 1..`height` of the test chain: transfers, two contracts with storage (same code),
+/// a BLOCKHASH call.
+std::vector<std::string> txs_of(int64_t height)
+{
+    switch (height)
+    {
+        case 1:
+            return {signed_raw(0, 0, dev(9), {}, 21000, 5),
+                    signed_raw(1, 0, std::nullopt, init_code(30), 2'000'000)};
+        case 2:
+            return {signed_raw(2, 0, std::nullopt, init_code(20), 2'000'000),
+                    signed_raw(0, 1, dev(8), {}, 21000, 7)};
+        case 3:
+            return {signed_raw(3, 0, contract(1), word(1), 100'000)};
+        default:
+            return {signed_raw(0, height - 2, dev(static_cast<size_t>(4 + height % 5)), {}, 21000,
+                               static_cast<uint64_t>(height))};
+    }
+}
+
+/// Builds heights 1..`height` on `n`.
+void build_chain(CometNode& n, int64_t height)
+{
+    for (int64_t h = 1; h <= height; ++h)
+    {
+        const auto res = finalize_and_commit(n.app(), h, txs_of(h), kTime + h);
+        for (const auto& r : res.tx_results())
+            ASSERT_EQ(r.code(), 0u) << "height " << h << ": " << r.log();
+    }
+}
+
+CometAppConfig snapshotting(size_t chunk_bytes = 256)
+{
+    CometAppConfig c;
+    c.snapshot_interval = 3;
+    c.snapshot_keep_recent = 2;
+    c.snapshot_chunk_bytes = chunk_bytes;
+    return c;
+}
+
+std::string str(BytesView b)
+{
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+BytesView bytes_of(const std::string& s)
+{
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+pb::ResponseOfferSnapshot::Result offer(CometApp& app,
+                                        const pb::Snapshot& s,
+                                        const Hash256& app_hash)
+{
+    pb::RequestOfferSnapshot req;
+    *req.mutable_snapshot() = s;
+    req.set_app_hash(str(app_hash.view()));
+    return app.offer_snapshot(req).result();
+}
+
+std::string load(CometApp& app, const pb::Snapshot& s, uint32_t index)
+{
+    pb::RequestLoadSnapshotChunk req;
+    req.set_height(s.height());
+    req.set_format(s.format());
+    req.set_chunk(index);
+    return app.load_snapshot_chunk(req).chunk();
+}
+
+pb::ResponseApplySnapshotChunk apply(CometApp& app,
+                                     uint32_t index,
+                                     const std::string& chunk,
+                                     const std::string& sender = "peer-a")
+{
+    pb::RequestApplySnapshotChunk req;
+    req.set_index(index);
+    req.set_chunk(chunk);
+    req.set_sender(sender);
+    return app.apply_snapshot_chunk(req);
+}
+
+/// The snapshot of `app` at `height` from ListSnapshots.
+std::optional<pb::Snapshot> listed(CometApp& app, uint64_t height)
+{
+    const auto list = app.list_snapshots({});
+    for (const auto& s : list.snapshots())
+        if (s.height() == height)
+            return s;
+    return std::nullopt;
+}
+
+/// A chain built to a height with its snapshots (in memory, 256-byte chunks).
+struct Source
+{
+    std::unique_ptr<CometNode> node;
+    pb::Snapshot snapshot;  ///< the one at the built height
+    Hash256 app_hash;       ///< the state root at that height (what CometBFT trusts)
+
+    CometApp& app() { return node->app(); }
+};
+
+class SnapshotTest : public ::testing::Test
+{
+protected:
+    TempDir dir;
+    std::string genesis = write_genesis(dir.path);
+
+    /// The test chain built to `height` (a multiple of 3) and its snapshot there.
+    Source source(uint64_t height)
+    {
+        Source s;
+        s.node = std::make_unique<CometNode>(genesis, "", snapshotting());
+        build_chain(*s.node, static_cast<int64_t>(height));
+        s.app().wait_for_snapshots();
+        const auto found = listed(s.app(), height);
+        EXPECT_TRUE(found);
+        if (found)
+            s.snapshot = *found;
+        s.app_hash = s.node->node->db().header(height)->state_root;
+        return s;
+    }
+};
+
+}  // namespace
+
+TEST_F(SnapshotTest, RestoredNodeMatchesTheSourceAndExtendsItsChain)
+{
+    CometNode a(genesis, "", snapshotting());
+    build_chain(a, static_cast<int64_t>(kSnapshotHeight));
+    a.app().wait_for_snapshots();
+    const auto list = a.app().list_snapshots({});
+    ASSERT_EQ(list.snapshots_size(), 2);
+    EXPECT_EQ(list.snapshots(0).height(), 6u);  // newest first
+    EXPECT_EQ(list.snapshots(1).height(), 3u);
+    const pb::Snapshot s = list.snapshots(0);
+    EXPECT_EQ(s.format(), kSnapshotFormat);
+    EXPECT_GE(s.chunks(), 4u);  // the chain's storage spans several 256-byte chunks
+    auto& adb = a.node->db();
+    const Hash256 app_hash = adb.header(kSnapshotHeight)->state_root;
+
+    auto node_b = std::make_unique<CometNode>(genesis, (dir.path / "b").string());
+    CometNode& b = *node_b;
+    EXPECT_EQ(offer(b.app(), s, app_hash), pb::ResponseOfferSnapshot::ACCEPT);
+    for (uint32_t i = 0; i < s.chunks(); ++i)
+    {
+        const std::string chunk = load(a.app(), s, i);
+        ASSERT_FALSE(chunk.empty());
+        EXPECT_EQ(keccak256(bytes_of(chunk)),
+                  decode_snapshot_metadata(bytes_of(s.metadata())).value()[i]);
+        EXPECT_EQ(apply(b.app(), i, chunk).result(), pb::ResponseApplySnapshotChunk::ACCEPT);
+    }
+    const auto info = b.app().info({});
+    EXPECT_EQ(info.last_block_height(), static_cast<int64_t>(kSnapshotHeight));
+    EXPECT_EQ(info.last_block_app_hash(), str(app_hash.view()));
+    auto& bdb = b.node->db();
+    EXPECT_EQ(bdb.head_hash(), adb.head_hash());
+    EXPECT_EQ(b.node->tracker().root(), app_hash);
+    EXPECT_EQ(bdb.read_storage(contract(1), U256{30}), U256{1030});
+    EXPECT_EQ(bdb.read_storage(contract(1), U256{0x100}), U256::from_hash(*adb.block_hash(1)));
+    ASSERT_TRUE(bdb.read_code(keccak256(kRuntime)));
+    EXPECT_EQ(*bdb.read_code(keccak256(kRuntime)), kRuntime);
+    // Block 6 in full, blocks before it only by hash.
+    EXPECT_EQ(bdb.block(kSnapshotHeight)->transactions.size(), 1u);
+    EXPECT_FALSE(bdb.block(kSnapshotHeight - 1));
+    EXPECT_EQ(bdb.block_hash(2), adb.block_hash(2));
+
+    // Both execute block 7 (BLOCKHASH of block 5 and a transfer) to the same block.
+    const std::vector<std::string> next{signed_raw(3, 1, contract(2), word(5), 100'000),
+                                        signed_raw(0, 5, dev(7), {}, 21000, 1)};
+    const auto ra = finalize_and_commit(a.app(), 7, next, kTime + 7);
+    const auto rb = finalize_and_commit(b.app(), 7, next, kTime + 7);
+    for (const auto& r : rb.tx_results())
+        EXPECT_EQ(r.code(), 0u) << r.log();
+    EXPECT_EQ(ra.app_hash(), rb.app_hash());
+    EXPECT_EQ(bdb.head_hash(), adb.head_hash());
+    EXPECT_EQ(bdb.read_storage(contract(2), U256{0x100}), U256::from_hash(*adb.block_hash(5)));
+    EXPECT_NE(bdb.read_storage(contract(2), U256{0x100}), U256{});
+
+    // Restarted, B keeps the imported chain.
+    node_b.reset();
+    CometNode b2(genesis, (dir.path / "b").string());
+    EXPECT_EQ(b2.app().info({}).last_block_height(), 7);
+}
+
+TEST_F(SnapshotTest, SnapshotsAreIdenticalOnChainsWithTheSameState)
+{
+    CometNode a(genesis, "", snapshotting());
+    CometNode c(genesis, (dir.path / "c").string(), [&] {
+        auto cfg = snapshotting();
+        cfg.snapshot_dir = (dir.path / "c-snapshots").string();  // files instead of memory
+        return cfg;
+    }());
+    build_chain(a, 3);
+    build_chain(c, 3);
+    a.app().wait_for_snapshots();
+    c.app().wait_for_snapshots();
+    const auto sa = listed(a.app(), 3);
+    const auto sc = listed(c.app(), 3);
+    ASSERT_TRUE(sa && sc);
+    EXPECT_EQ(sa->hash(), sc->hash());
+    EXPECT_EQ(sa->metadata(), sc->metadata());
+    for (uint32_t i = 0; i < sa->chunks(); ++i)
+        EXPECT_EQ(load(a.app(), *sa, i), load(c.app(), *sc, i));
+
+    // Built twice from one view: the same bytes.
+    const auto view = a.node->db().head_state();
+    const auto head = export_head(a.node->db(), 3);
+    ASSERT_TRUE(head);
+    std::vector<Bytes> first;
+    std::vector<Bytes> second;
+    const auto i1 = build_snapshot(*view, *head, 256, [&](Bytes b) { first.push_back(b); });
+    const auto i2 = build_snapshot(*view, *head, 256, [&](Bytes b) { second.push_back(b); });
+    ASSERT_TRUE(i1 && i2);
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(str(i1->hash.view()), sa->hash());
+}
+
+TEST_F(SnapshotTest, SnapshotsAreKeptInTheDataDirectoryAcrossRestarts)
+{
+    auto cfg = snapshotting(kDefaultChunkBytes);
+    cfg.snapshot_dir = (dir.path / "snapshots").string();
+    {
+        CometNode a(genesis, (dir.path / "a").string(), cfg);
+        build_chain(a, 9);
+        a.app().wait_for_snapshots();
+    }
+    CometNode a(genesis, (dir.path / "a").string(), cfg);
+    const auto list = a.app().list_snapshots({});
+    ASSERT_EQ(list.snapshots_size(), 2);  // 3 was pruned (keep_recent 2)
+    EXPECT_EQ(list.snapshots(0).height(), 9u);
+    EXPECT_EQ(list.snapshots(1).height(), 6u);
+    EXPECT_EQ(list.snapshots(0).chunks(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(dir.path / "snapshots" / "3"));
+    const std::string chunk = load(a.app(), list.snapshots(0), 0);
+    EXPECT_EQ(str(snapshot_hash({keccak256(bytes_of(chunk))}).view()), list.snapshots(0).hash());
+    EXPECT_TRUE(load(a.app(), list.snapshots(0), 1).empty());
+}
+
+TEST_F(SnapshotTest, CorruptedChunkIsRefetchedAndItsSenderRejected)
+{
+    auto a = source(kSnapshotHeight);
+    const auto* s = &a.snapshot;
+    CometNode b(genesis, "");
+    ASSERT_EQ(offer(b.app(), *s, a.app_hash), pb::ResponseOfferSnapshot::ACCEPT);
+    EXPECT_EQ(apply(b.app(), 0, load(a.app(), *s, 0)).result(),
+              pb::ResponseApplySnapshotChunk::ACCEPT);
+    std::string bad = load(a.app(), *s, 1);
+    bad[bad.size() / 2] ^= 0x01;
+    const auto r = apply(b.app(), 1, bad, "peer-evil");
+    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::RETRY);
+    ASSERT_EQ(r.refetch_chunks_size(), 1);
+    EXPECT_EQ(r.refetch_chunks(0), 1u);
+    ASSERT_EQ(r.reject_senders_size(), 1);
+    EXPECT_EQ(r.reject_senders(0), "peer-evil");
+    // The refetched chunk from an honest peer continues the restore.
+    for (uint32_t i = 1; i < s->chunks(); ++i)
+        EXPECT_EQ(apply(b.app(), i, load(a.app(), *s, i)).result(),
+                  pb::ResponseApplySnapshotChunk::ACCEPT);
+    EXPECT_EQ(b.app().info({}).last_block_height(), static_cast<int64_t>(kSnapshotHeight));
+}
+
+TEST_F(SnapshotTest, ContentNotMatchingTheAppHashIsRejectedAndLeavesTheNodeAtGenesis)
+{
+    auto a = source(kSnapshotHeight);
+    const auto* s = &a.snapshot;
+    CometNode b(genesis, "");
+    auto& bdb = b.node->db();
+    const auto genesis_balance = bdb.read_account(dev(0))->balance;
+
+    // 1. An app hash that is not the snapshot's (the trusted header says otherwise).
+    const Hash256 other = a.node->node->db().header(kSnapshotHeight - 1)->state_root;
+    ASSERT_EQ(offer(b.app(), *s, other), pb::ResponseOfferSnapshot::ACCEPT);
+    pb::ResponseApplySnapshotChunk r;
+    for (uint32_t i = 0; i < s->chunks(); ++i)
+        r = apply(b.app(), i, load(a.app(), *s, i));
+    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+    EXPECT_EQ(bdb.head_number(), 0u);
+    EXPECT_EQ(bdb.staged_entry_count(), 0u);
+    EXPECT_EQ(bdb.read_account(dev(0))->balance, genesis_balance);
+    EXPECT_EQ(b.app().info({}).last_block_height(), 0);
+
+    // 2. A forged snapshot (consistent metadata and hash) with one balance changed: its state
+    // root is not the head's.
+    std::vector<Bytes> chunks;
+    for (uint32_t i = 0; i < s->chunks(); ++i)
+    {
+        auto records = decode_chunk(bytes_of(load(a.app(), *s, i)));
+        ASSERT_TRUE(records) << records.error();
+        Bytes out;
+        for (auto& rec : *records)
+        {
+            if (auto* acc = std::get_if<AccountRecord>(&rec); acc && acc->address == dev(9))
+                acc->info.balance = acc->info.balance + U256{1};
+            encode_record(out, rec);
+        }
+        chunks.push_back(out);
+    }
+    std::vector<Hash256> hashes;
+    for (const auto& c : chunks)
+        hashes.push_back(keccak256(c));
+    const auto forged_info = make_snapshot_info(kSnapshotHeight, hashes);
+    pb::Snapshot forged = *s;
+    forged.set_hash(str(forged_info.hash.view()));
+    forged.set_metadata(str(forged_info.metadata));
+    ASSERT_EQ(offer(b.app(), forged, a.app_hash), pb::ResponseOfferSnapshot::ACCEPT);
+    for (uint32_t i = 0; i < chunks.size(); ++i)
+        r = apply(b.app(), i, str(chunks[i]));
+    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+    EXPECT_EQ(bdb.head_number(), 0u);
+    EXPECT_EQ(bdb.staged_entry_count(), 0u);
+    EXPECT_FALSE(bdb.read_account(dev(9)));
+
+    // The genuine snapshot still restores afterwards.
+    ASSERT_EQ(offer(b.app(), *s, a.app_hash), pb::ResponseOfferSnapshot::ACCEPT);
+    for (uint32_t i = 0; i < s->chunks(); ++i)
+        r = apply(b.app(), i, load(a.app(), *s, i));
+    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::ACCEPT);
+    EXPECT_EQ(bdb.head_number(), kSnapshotHeight);
+}
+
+TEST_F(SnapshotTest, OffersThatCannotBeRestoredAreRefused)
+{
+    auto a = source(3);
+    const auto* s = &a.snapshot;
+    const Hash256 app_hash = a.app_hash;
+    CometNode b(genesis, "");
+
+    pb::Snapshot other_format = *s;
+    other_format.set_format(2);
+    EXPECT_EQ(offer(b.app(), other_format, app_hash), pb::ResponseOfferSnapshot::REJECT_FORMAT);
+    pb::Snapshot wrong_hash = *s;
+    wrong_hash.set_hash(std::string(32, 'x'));
+    EXPECT_EQ(offer(b.app(), wrong_hash, app_hash), pb::ResponseOfferSnapshot::REJECT);
+    pb::Snapshot wrong_count = *s;
+    wrong_count.set_chunks(s->chunks() + 1);
+    EXPECT_EQ(offer(b.app(), wrong_count, app_hash), pb::ResponseOfferSnapshot::REJECT);
+    pb::Snapshot bad_metadata = *s;
+    bad_metadata.set_metadata("junk");
+    EXPECT_EQ(offer(b.app(), bad_metadata, app_hash), pb::ResponseOfferSnapshot::REJECT);
+    // A node past genesis keeps its chain.
+    EXPECT_EQ(offer(a.app(), *s, app_hash), pb::ResponseOfferSnapshot::REJECT);
+    // Chunks without an accepted offer.
+    EXPECT_EQ(apply(b.app(), 0, load(a.app(), *s, 0)).result(),
+              pb::ResponseApplySnapshotChunk::ABORT);
+}
+
+TEST(SnapshotChunk, DecoderRejectsMalformedRecords)
+{
+    EXPECT_TRUE(decode_chunk({}));  // no records
+    const auto enc = [](const SnapshotRecord& r) {
+        Bytes b;
+        encode_record(b, r);
+        return b;
+    };
+    AccountRecord acc;
+    acc.address.bytes[19] = 1;
+    acc.info.nonce = 3;
+    acc.info.balance = U256{77};
+    const Bytes good = enc(acc);
+    auto dec = decode_chunk(good);
+    ASSERT_TRUE(dec);
+    ASSERT_EQ(dec->size(), 1u);
+    EXPECT_EQ(std::get<AccountRecord>((*dec)[0]).info, acc.info);
+
+    EXPECT_FALSE(decode_chunk(BytesView(good).first(good.size() - 1)));  // truncated
+    EXPECT_FALSE(decode_chunk(Bytes{0xc2, 0x09, 0x80}));                 // unknown tag 9
+    EXPECT_FALSE(decode_chunk(Bytes{0x01}));                             // not a list
+    StorageRecord zero{acc.address, {{U256{1}, U256{}}}};
+    EXPECT_FALSE(decode_chunk(enc(zero)));  // a zero value is never stored
+    StorageRecord empty{acc.address, {}};
+    EXPECT_FALSE(decode_chunk(enc(empty)));
+    Bytes with_trailing = good;
+    with_trailing.push_back(0x80);  // a byte string where a record should be
+    EXPECT_FALSE(decode_chunk(with_trailing));
+}
