@@ -1,10 +1,11 @@
-// `tern chain init|up|down|status`: a multi-validator Tern chain on CometBFT.
+// `tern chain init|add-node|up|down|status`: a multi-validator Tern chain on CometBFT.
 //
 // Layout written by `init` (see docs/consensus.md, "Operating a chain"):
 //   DIR/chain.json                  summary: chain ids, nodes, ports, node ids (machine-readable)
-//   DIR/genesis.json                EVM genesis (geth format, dev accounts prefunded)
 //   DIR/node<i>/node.toml           what `tern node --home DIR/node<i>` reads
-//   DIR/node<i>/cometbft/{config,data}/...   CometBFT home (keys, config.toml, shared genesis)
+//   DIR/node<i>/cometbft/{config,data}/...   CometBFT home (keys, config.toml, shared genesis
+//                                   whose app_state is the EVM genesis, geth format)
+//   DIR/node<N>/                    a full node added by `add-node` (optionally state sync)
 //   DIR/node<i>/logs/               tern.log (this process's output), cometbft.log
 #include "chain_cmd.hpp"
 
@@ -279,6 +280,7 @@ struct NodeEntry
     uint16_t rpc_port = 0;
     std::string comet_rpc_host;
     uint16_t comet_rpc_port = 0;
+    bool validator = true;  ///< false: a full node added with `tern chain add-node`
 };
 
 struct ChainFile
@@ -286,6 +288,7 @@ struct ChainFile
     fs::path dir;
     uint64_t chain_id = 0;
     std::vector<NodeEntry> nodes;
+    json doc;  ///< chain.json as read
 };
 
 ChainFile load_chain(const std::string& dir_arg)
@@ -309,6 +312,7 @@ ChainFile load_chain(const std::string& dir_arg)
             e.rpc_port = n.at("rpc_port").get<uint16_t>();
             e.comet_rpc_host = n.at("cometbft_rpc_host").get<std::string>();
             e.comet_rpc_port = n.at("cometbft_rpc_port").get<uint16_t>();
+            e.validator = n.value("validator", true);
             chain.nodes.push_back(std::move(e));
         }
     }
@@ -316,6 +320,7 @@ ChainFile load_chain(const std::string& dir_arg)
     {
         fail(file.string() + ": " + e.what());
     }
+    chain.doc = doc;
     return chain;
 }
 
@@ -329,12 +334,6 @@ std::vector<const NodeEntry*> select_nodes(const ChainFile& chain, int node)
     if (out.empty())
         fail("no node " + std::to_string(node) + " in " + (chain.dir / kChainFile).string());
     return out;
-}
-
-/// "host" to connect to for a listen address (0.0.0.0 means this machine).
-std::string connect_host(const std::string& listen_host)
-{
-    return listen_host == "0.0.0.0" || listen_host.empty() ? "127.0.0.1" : listen_host;
 }
 
 // ---- processes ----
@@ -454,39 +453,7 @@ std::string tail_lines(const fs::path& file, size_t n)
     return out;
 }
 
-// ---- tern chain init ----
-
-struct InitOptions
-{
-    unsigned validators = 4;
-    uint64_t chain_id = 7777;
-    std::string out;
-    unsigned rpc_port = 8545;
-    unsigned base_port = 26656;
-    std::string rpc_host = "127.0.0.1";
-    std::vector<std::string> hosts;
-    bool create_empty_blocks = false;
-    unsigned block_time_ms = 500;
-    uint64_t gas_limit = 200'000'000;
-    unsigned mempool_size = 50'000;
-    std::string abci = "unix";
-    std::string log_level = "info";
-    bool force = false;
-};
-
-/// Ports and addresses of node i.
-struct NodePlan
-{
-    std::string name;
-    std::string host;  ///< where other validators reach it (P2P)
-    unsigned rpc_port = 0;
-    unsigned p2p_port = 0;
-    unsigned comet_rpc_port = 0;
-    unsigned abci_port = 0;
-    std::string node_id;
-    std::string validator_address;
-    json validator_pub_key;
-};
+// ---- tern chain init / add-node ----
 
 /// Sets `key = value` (value already a TOML literal) in CometBFT's generated config.toml,
 /// keeping its comments and layout; every key must already be present in its section.
@@ -558,25 +525,271 @@ std::string ms(unsigned v)
     return toml_string(std::to_string(v) + "ms");
 }
 
+/// What every node's files get alike (kept in chain.json, so that `add-node` writes a node
+/// configured like the validators).
+struct NodeSettings
+{
+    unsigned block_time_ms = 500;
+    bool create_empty_blocks = false;
+    unsigned mempool_size = 50'000;
+    std::string abci = "unix";
+    std::string log_level = "info";
+    /// JSON-RPC listen address; empty: the node's own host (127.0.0.1 on one machine).
+    std::string rpc_listen;
+    std::optional<uint64_t> snapshot_interval;     ///< node.toml key, written when set
+    std::optional<uint64_t> snapshot_keep_recent;  ///< node.toml key, written when set
+};
+
+struct InitOptions
+{
+    unsigned validators = 4;
+    uint64_t chain_id = 7777;
+    std::string out;
+    unsigned rpc_port = 8545;
+    unsigned base_port = 26656;
+    std::vector<std::string> hosts;
+    uint64_t gas_limit = 200'000'000;
+    bool force = false;
+    NodeSettings settings;
+};
+
+/// Addresses, ports and keys of one node.
+struct NodePlan
+{
+    unsigned index = 0;
+    std::string name;
+    /// The node's address: its P2P and CometBFT RPC listen there and other nodes reach it there
+    /// (127.0.0.1 on one machine, its --hosts entry on separate machines).
+    std::string host;
+    unsigned rpc_port = 0;
+    unsigned p2p_port = 0;
+    unsigned comet_rpc_port = 0;
+    unsigned abci_port = 0;
+    bool validator = true;
+    std::string node_id;
+    std::string validator_address;
+    json validator_pub_key;
+};
+
+/// What a node joining by state sync is told (CometBFT's [statesync] section).
+struct StateSyncPlan
+{
+    std::vector<std::string> rpc_servers;  ///< CometBFT RPCs for the light client (>= 2 entries)
+    uint64_t trust_height = 0;
+    std::string trust_hash;  ///< block hash at trust_height (hex)
+};
+
+/// Node i's ports: spread on one machine (+1 JSON-RPC, +10 CometBFT per node), the base ports
+/// on separate machines.
+NodePlan plan_node(unsigned i,
+                   const std::string& host,
+                   bool separate,
+                   unsigned rpc_port,
+                   unsigned base_port)
+{
+    NodePlan n;
+    const unsigned k = separate ? 0 : i;
+    n.index = i;
+    n.name = "node" + std::to_string(i);
+    n.host = host;
+    n.rpc_port = rpc_port + k;
+    n.p2p_port = base_port + 10 * k;
+    n.comet_rpc_port = base_port + 10 * k + 1;
+    n.abci_port = base_port + 10 * k + 2;
+    if (n.rpc_port > 65535 || n.abci_port > 65535 || rpc_port == 0 || base_port == 0)
+        fail("ports out of range for " + n.name);
+    return n;
+}
+
+/// True for 127.x.x.x (this machine's loopback).
+bool is_loopback(const std::string& host)
+{
+    return host.rfind("127.", 0) == 0 || host == "localhost";
+}
+
+/// `cometbft init` of DIR/<name>/cometbft by the pinned binary itself (keys and the default
+/// config.toml); fills in the node id and the validator key.
+void init_cometbft_home(const std::string& cometbft, const fs::path& dir, NodePlan& n)
+{
+    const fs::path home = dir / n.name;
+    fs::create_directories(home / "logs");
+    const auto [status, output] =
+        run_command({cometbft, "init", "--home", (home / "cometbft").string()});
+    if (status != 0)
+        fail("cometbft init failed for " + n.name + ":\n" + output);
+    const fs::path config = home / "cometbft" / "config";
+    n.node_id = node_id_of(config / "node_key.json");
+    const json pv = read_json(config / "priv_validator_key.json");
+    n.validator_address = pv.at("address").get<std::string>();
+    n.validator_pub_key = pv.at("pub_key");
+}
+
+/// Writes node n's CometBFT genesis and config.toml (peers: `peers`, state sync when `sync`
+/// is given) and its node.toml; returns its chain.json entry.
+json write_node_files(const fs::path& dir,
+                      uint64_t chain_id,
+                      const NodePlan& n,
+                      const std::vector<const NodePlan*>& peers,
+                      const NodeSettings& s,
+                      const std::string& genesis_text,
+                      const StateSyncPlan* sync)
+{
+    const fs::path home = dir / n.name;
+    const fs::path config_dir = home / "cometbft" / "config";
+    write_file(config_dir / "genesis.json", genesis_text);
+
+    std::string peer_list;
+    for (const NodePlan* p : peers)
+        peer_list += (peer_list.empty() ? "" : ",") + p->node_id + "@" + p->host + ":" +
+                     std::to_string(p->p2p_port);
+    // ABCI stays on this machine: a unix socket in the node folder, or TCP on loopback (the
+    // node's own 127.x address when several "machines" share one).
+    const std::string abci_host = is_loopback(n.host) ? n.host : "127.0.0.1";
+    const std::string abci_node = s.abci == "unix"
+                                      ? "unix://abci.sock"
+                                      : "tcp://" + abci_host + ":" + std::to_string(n.abci_port);
+    const std::string abci_comet =
+        s.abci == "unix" ? "unix://" + (home / "abci.sock").string() : abci_node;
+    if (s.abci == "unix" && (home / "abci.sock").string().size() > 100)
+        fail("unix socket path too long: " + (home / "abci.sock").string() +
+             " (use a shorter --out or --abci tcp)");
+    const std::string comet_rpc = n.host + ":" + std::to_string(n.comet_rpc_port);
+    const std::string p2p = n.host + ":" + std::to_string(n.p2p_port);
+    std::map<std::string, std::map<std::string, std::string>> keys{
+        {"",
+         {{"proxy_app", toml_string(abci_comet)},
+          {"moniker", toml_string(n.name)},
+          {"log_level", toml_string(s.log_level)}}},
+        {"rpc", {{"laddr", toml_string("tcp://" + comet_rpc)}}},
+        {"p2p",
+         {{"laddr", toml_string("tcp://" + p2p)},
+          {"external_address", toml_string(is_loopback(n.host) ? "" : p2p)},
+          {"persistent_peers", toml_string(peer_list)},
+          {"addr_book_strict", "false"},
+          {"allow_duplicate_ip", "true"},
+          {"flush_throttle_timeout", ms(10)},
+          {"send_rate", "20480000"},
+          {"recv_rate", "20480000"},
+          {"persistent_peers_max_dial_period", toml_string("5s")}}},
+        {"mempool",
+         {{"size", std::to_string(s.mempool_size)},
+          {"cache_size", std::to_string(2 * s.mempool_size)},
+          {"recheck", "true"},
+          {"broadcast", "true"}}},
+        {"consensus",
+         {{"timeout_propose", ms(1000)},
+          {"timeout_propose_delta", ms(200)},
+          {"timeout_prevote", ms(500)},
+          {"timeout_prevote_delta", ms(200)},
+          {"timeout_precommit", ms(500)},
+          {"timeout_precommit_delta", ms(200)},
+          {"timeout_commit", ms(s.block_time_ms)},
+          {"create_empty_blocks", s.create_empty_blocks ? "true" : "false"},
+          {"create_empty_blocks_interval", toml_string("0s")},
+          {"peer_gossip_sleep_duration", ms(20)}}},
+        // Tern indexes transactions itself (receipts, logs); CometBFT's index would be a
+        // second copy.
+        {"tx_index", {{"indexer", toml_string("null")}}},
+    };
+    if (sync)
+    {
+        std::string servers;
+        for (const auto& r : sync->rpc_servers)
+            servers += (servers.empty() ? "" : ",") + r;
+        keys["statesync"] = {
+            {"enable", "true"},
+            {"rpc_servers", toml_string(servers)},
+            {"trust_height", std::to_string(sync->trust_height)},
+            {"trust_hash", toml_string(sync->trust_hash)},
+            // Tern's validators are not bonded: a week, CometBFT's default.
+            {"trust_period", toml_string("168h0m0s")},
+            {"discovery_time", toml_string("5s")},  // CometBFT's minimum (default 15 s)
+        };
+    }
+    const fs::path config_file = config_dir / "config.toml";
+    const std::string config_text = set_toml_keys(read_file(config_file), keys);
+    const toml::table parsed = parse_toml(config_text, config_file.string());
+    if (parsed["p2p"]["persistent_peers"].value_or(std::string{}) != peer_list)
+        fail(config_file.string() + ": persistent_peers did not round-trip");
+    write_file(config_file, config_text);
+
+    const std::string rpc_listen = s.rpc_listen.empty() ? n.host : s.rpc_listen;
+    std::ostringstream node_toml;
+    node_toml << "# Tern " << (n.validator ? "validator " : "full node ") << n.name << " of chain "
+              << chain_id << " (written by `tern chain " << (n.validator ? "init" : "add-node")
+              << "`); read by `tern node --home " << home.string() << "`.\n"
+              << "# Relative paths are resolved against this file's folder. The EVM genesis is\n"
+              << "# the app_state of cometbft/config/genesis.json (a `genesis = FILE` here must\n"
+              << "# describe the same chain).\n"
+              << "data_dir = " << toml_string("data") << "\n"
+              << "rpc_host = " << toml_string(rpc_listen) << "\n"
+              << "rpc_port = " << n.rpc_port << "\n"
+              << "abci_address = " << toml_string(abci_node) << "\n"
+              << "cometbft_home = " << toml_string("cometbft") << "\n"
+              << "cometbft_rpc = " << toml_string("http://" + comet_rpc) << "\n"
+              << "spawn_cometbft = true\n";
+    if (s.snapshot_interval)
+        node_toml << "snapshot_interval = " << *s.snapshot_interval << "\n";
+    if (s.snapshot_keep_recent)
+        node_toml << "snapshot_keep_recent = " << *s.snapshot_keep_recent << "\n";
+    parse_toml(node_toml.str(), (home / "node.toml").string());
+    write_file(home / "node.toml", node_toml.str());
+
+    const std::string rpc_connect = rpc_listen == "0.0.0.0" ? n.host : rpc_listen;
+    return {
+        {"index", n.index},
+        {"name", n.name},
+        {"home", n.name},
+        {"validator", n.validator},
+        {"state_sync", sync != nullptr},
+        {"host", n.host},
+        {"rpc_host", rpc_connect},
+        {"rpc_port", n.rpc_port},
+        {"rpc_url", "http://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
+        {"ws_url", "ws://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
+        {"cometbft_rpc_host", n.host},
+        {"cometbft_rpc_port", n.comet_rpc_port},
+        {"p2p_port", n.p2p_port},
+        {"abci_address", abci_node},
+        {"node_id", n.node_id},
+        {"validator_address", n.validator_address},
+    };
+}
+
+/// The cometbft binary (and libsodium ready for the node ids).
+std::string find_cometbft_or_fail()
+{
+    const auto cometbft = find_cometbft();
+    if (!cometbft)
+        fail(
+            "cometbft not found (set TERN_COMETBFT or run scripts/setup, which installs it "
+            "with `go install`)");
+    if (sodium_init() < 0)
+        fail("libsodium failed to initialize");
+    return *cometbft;
+}
+
 void chain_init(const InitOptions& o)
 {
+    const NodeSettings& s = o.settings;
     if (o.validators < 1 || o.validators > 64)
         fail("--validators must be 1..64");
     if (o.chain_id == 0)
         fail("--chain-id must be positive");
-    if (o.block_time_ms > 60'000)
+    if (s.block_time_ms > 60'000)
         fail("--block-time is in milliseconds, at most 60000");
-    if (o.abci != "unix" && o.abci != "tcp")
+    if (s.abci != "unix" && s.abci != "tcp")
         fail("--abci must be unix or tcp");
     const bool separate = !o.hosts.empty();
     if (separate && o.hosts.size() != o.validators)
         fail("--hosts needs one host per validator (" + std::to_string(o.validators) + ")");
-    // On one machine the nodes' ports are spread (+1 RPC, +10 CometBFT per node); on separate
-    // machines every node uses the base ports.
-    const unsigned spread = separate ? 0 : o.validators - 1;
-    if (o.rpc_port + spread > 65535 || o.base_port + 10 * spread + 2 > 65535 || o.rpc_port == 0 ||
-        o.base_port == 0)
-        fail("ports out of range");
+    for (const auto& h : o.hosts)
+        if (h.empty() || h == "0.0.0.0")
+            fail("--hosts: each entry is the address other nodes reach that validator at");
+    std::vector<NodePlan> plan;
+    for (unsigned i = 0; i < o.validators; ++i)
+        plan.push_back(
+            plan_node(i, separate ? o.hosts[i] : "127.0.0.1", separate, o.rpc_port, o.base_port));
 
     const fs::path dir = fs::absolute(o.out).lexically_normal();
     if (fs::exists(dir) && !fs::is_directory(dir))
@@ -602,42 +815,20 @@ void chain_init(const InitOptions& o)
         }
     }
     fs::create_directories(dir);
-
-    const auto cometbft = find_cometbft();
-    if (!cometbft)
-        fail(
-            "cometbft not found (set TERN_COMETBFT or run scripts/setup, which installs it "
-            "with `go install`)");
-    if (sodium_init() < 0)
-        fail("libsodium failed to initialize");
+    const auto cometbft = find_cometbft_or_fail();
 
     // 1. Keys and default configuration of every node, by the pinned cometbft itself.
-    std::vector<NodePlan> plan(o.validators);
-    for (unsigned i = 0; i < o.validators; ++i)
-    {
-        NodePlan& n = plan[i];
-        const unsigned k = separate ? 0 : i;
-        n.name = "node" + std::to_string(i);
-        n.host = separate ? o.hosts[i] : "127.0.0.1";
-        n.rpc_port = o.rpc_port + k;
-        n.p2p_port = o.base_port + 10 * k;
-        n.comet_rpc_port = o.base_port + 10 * k + 1;
-        n.abci_port = o.base_port + 10 * k + 2;
-        const fs::path home = dir / n.name;
-        fs::create_directories(home / "logs");
-        const auto [status, output] =
-            run_command({*cometbft, "init", "--home", (home / "cometbft").string()});
-        if (status != 0)
-            fail("cometbft init failed for " + n.name + ":\n" + output);
-        const fs::path config = home / "cometbft" / "config";
-        n.node_id = node_id_of(config / "node_key.json");
-        const json pv = read_json(config / "priv_validator_key.json");
-        n.validator_address = pv.at("address").get<std::string>();
-        n.validator_pub_key = pv.at("pub_key");
-    }
+    for (auto& n : plan)
+        init_cometbft_home(cometbft, dir, n);
 
-    // 2. One CometBFT genesis for all: every node a validator with power 10.
+    // 2. The EVM genesis: `tern dev`'s accounts and rules, this chain id, the block gas limit.
     const std::time_t now = std::time(nullptr);
+    chain::GenesisSpec evm = chain::dev_genesis(o.chain_id, static_cast<uint64_t>(now));
+    evm.gas_limit = o.gas_limit;
+    evm.config.gas_limit = o.gas_limit;
+
+    // 3. One CometBFT genesis for all: every node a validator with power 10, the EVM genesis
+    //    in app_state (InitChain checks it against the node's).
     json genesis = read_json(dir / plan[0].name / "cometbft" / "config" / "genesis.json");
     genesis["genesis_time"] = utc_rfc3339(now);
     genesis["chain_id"] = "tern-" + std::to_string(o.chain_id);
@@ -645,6 +836,7 @@ void chain_init(const InitOptions& o)
     genesis["consensus_params"]["block"]["max_bytes"] = "4194304";
     genesis["consensus_params"]["block"]["max_gas"] = "-1";
     genesis["app_hash"] = "";
+    genesis["app_state"] = chain::genesis_to_json(evm);
     genesis["validators"] = json::array();
     for (const auto& n : plan)
         genesis["validators"].push_back({{"address", n.validator_address},
@@ -653,125 +845,34 @@ void chain_init(const InitOptions& o)
                                          {"name", n.name}});
     const std::string genesis_text = genesis.dump(2) + "\n";
 
-    // 3. The EVM genesis: `tern dev`'s accounts and rules, this chain id, the block gas limit.
-    chain::GenesisSpec evm = chain::dev_genesis(o.chain_id, static_cast<uint64_t>(now));
-    evm.gas_limit = o.gas_limit;
-    evm.config.gas_limit = o.gas_limit;
-    write_file(dir / "genesis.json", chain::genesis_to_json(evm).dump(2) + "\n");
-
-    // 4. Per node: CometBFT's genesis and config.toml, and node.toml.
+    // 4. Per node: CometBFT's genesis and config.toml (peers: every other validator), node.toml.
     json chain_nodes = json::array();
-    for (unsigned i = 0; i < o.validators; ++i)
+    for (const auto& n : plan)
     {
-        const NodePlan& n = plan[i];
-        const fs::path home = dir / n.name;
-        const fs::path config_dir = home / "cometbft" / "config";
-        write_file(config_dir / "genesis.json", genesis_text);
-
-        std::string peers;
+        std::vector<const NodePlan*> peers;
         for (const auto& p : plan)
             if (&p != &n)
-                peers += (peers.empty() ? "" : ",") + p.node_id + "@" + p.host + ":" +
-                         std::to_string(p.p2p_port);
-        const std::string abci_node = o.abci == "unix"
-                                          ? "unix://abci.sock"
-                                          : "tcp://127.0.0.1:" + std::to_string(n.abci_port);
-        const std::string abci_comet =
-            o.abci == "unix" ? "unix://" + (home / "abci.sock").string() : abci_node;
-        if (o.abci == "unix" && (home / "abci.sock").string().size() > 100)
-            fail("unix socket path too long: " + (home / "abci.sock").string() +
-                 " (use a shorter --out or --abci tcp)");
-        const std::string p2p_listen =
-            (separate ? "tcp://0.0.0.0:" : "tcp://127.0.0.1:") + std::to_string(n.p2p_port);
-        std::map<std::string, std::map<std::string, std::string>> keys{
-            {"",
-             {{"proxy_app", toml_string(abci_comet)},
-              {"moniker", toml_string(n.name)},
-              {"log_level", toml_string(o.log_level)}}},
-            {"rpc",
-             {{"laddr", toml_string("tcp://127.0.0.1:" + std::to_string(n.comet_rpc_port))}}},
-            {"p2p",
-             {{"laddr", toml_string(p2p_listen)},
-              {"external_address",
-               toml_string(separate ? n.host + ":" + std::to_string(n.p2p_port) : "")},
-              {"persistent_peers", toml_string(peers)},
-              {"addr_book_strict", "false"},
-              {"allow_duplicate_ip", "true"},
-              {"flush_throttle_timeout", ms(10)},
-              {"send_rate", "20480000"},
-              {"recv_rate", "20480000"},
-              {"persistent_peers_max_dial_period", toml_string("5s")}}},
-            {"mempool",
-             {{"size", std::to_string(o.mempool_size)},
-              {"cache_size", std::to_string(2 * o.mempool_size)},
-              {"recheck", "true"},
-              {"broadcast", "true"}}},
-            {"consensus",
-             {{"timeout_propose", ms(1000)},
-              {"timeout_propose_delta", ms(200)},
-              {"timeout_prevote", ms(500)},
-              {"timeout_prevote_delta", ms(200)},
-              {"timeout_precommit", ms(500)},
-              {"timeout_precommit_delta", ms(200)},
-              {"timeout_commit", ms(o.block_time_ms)},
-              {"create_empty_blocks", o.create_empty_blocks ? "true" : "false"},
-              {"create_empty_blocks_interval", toml_string("0s")},
-              {"peer_gossip_sleep_duration", ms(20)}}},
-            // Tern indexes transactions itself (receipts, logs); CometBFT's index would be a
-            // second copy.
-            {"tx_index", {{"indexer", toml_string("null")}}},
-        };
-        const fs::path config_file = config_dir / "config.toml";
-        const std::string config_text = set_toml_keys(read_file(config_file), keys);
-        const toml::table parsed = parse_toml(config_text, config_file.string());
-        if (parsed["p2p"]["persistent_peers"].value_or(std::string{}) != peers)
-            fail(config_file.string() + ": persistent_peers did not round-trip");
-        write_file(config_file, config_text);
-
-        std::ostringstream node_toml;
-        node_toml << "# Tern validator " << n.name << " of chain " << o.chain_id
-                  << " (written by `tern chain init`); read by `tern node --home " << home.string()
-                  << "`.\n"
-                  << "# Relative paths are resolved against this file's folder.\n"
-                  << "genesis = " << toml_string("../genesis.json") << "\n"
-                  << "data_dir = " << toml_string("data") << "\n"
-                  << "rpc_host = " << toml_string(o.rpc_host) << "\n"
-                  << "rpc_port = " << n.rpc_port << "\n"
-                  << "abci_address = " << toml_string(abci_node) << "\n"
-                  << "cometbft_home = " << toml_string("cometbft") << "\n"
-                  << "cometbft_rpc = "
-                  << toml_string("http://127.0.0.1:" + std::to_string(n.comet_rpc_port)) << "\n"
-                  << "spawn_cometbft = true\n";
-        parse_toml(node_toml.str(), (home / "node.toml").string());
-        write_file(home / "node.toml", node_toml.str());
-
-        const std::string rpc_connect =
-            separate && o.rpc_host == "0.0.0.0" ? n.host : connect_host(o.rpc_host);
-        chain_nodes.push_back({
-            {"index", i},
-            {"name", n.name},
-            {"home", n.name},
-            {"host", n.host},
-            {"rpc_host", rpc_connect},
-            {"rpc_port", n.rpc_port},
-            {"rpc_url", "http://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
-            {"ws_url", "ws://" + rpc_connect + ":" + std::to_string(n.rpc_port)},
-            {"cometbft_rpc_host", "127.0.0.1"},
-            {"cometbft_rpc_port", n.comet_rpc_port},
-            {"p2p_port", n.p2p_port},
-            {"abci_address", abci_node},
-            {"node_id", n.node_id},
-            {"validator_address", n.validator_address},
-        });
+                peers.push_back(&p);
+        chain_nodes.push_back(
+            write_node_files(dir, o.chain_id, n, peers, s, genesis_text, nullptr));
     }
 
-    const json summary = {
+    json summary = {
         {"chain_id", o.chain_id},
         {"cometbft_chain_id", "tern-" + std::to_string(o.chain_id)},
         {"genesis_time", utc_rfc3339(now)},
-        {"block_time_ms", o.block_time_ms},
-        {"create_empty_blocks", o.create_empty_blocks},
         {"gas_limit", o.gas_limit},
+        {"separate_hosts", separate},
+        {"rpc_port", o.rpc_port},
+        {"base_port", o.base_port},
+        {"block_time_ms", s.block_time_ms},
+        {"create_empty_blocks", s.create_empty_blocks},
+        {"mempool_size", s.mempool_size},
+        {"abci", s.abci},
+        {"log_level", s.log_level},
+        {"rpc_listen", s.rpc_listen},
+        {"snapshot_interval", s.snapshot_interval ? json(*s.snapshot_interval) : json()},
+        {"snapshot_keep_recent", s.snapshot_keep_recent ? json(*s.snapshot_keep_recent) : json()},
         {"nodes", chain_nodes},
     };
     write_file(dir / kChainFile, summary.dump(2) + "\n");
@@ -785,6 +886,138 @@ void chain_init(const InitOptions& o)
                     n["host"].get<std::string>().c_str(), n["p2p_port"].get<unsigned>(),
                     n["node_id"].get<std::string>().c_str());
     std::printf("Start it with: tern chain up %s\n", dir.c_str());
+}
+
+/// The settings init stored in chain.json (chains made before they were stored: init's
+/// defaults, and the ABCI mode of node 0).
+NodeSettings stored_settings(const ChainFile& chain)
+{
+    const json& d = chain.doc;
+    NodeSettings s;
+    s.block_time_ms = d.value("block_time_ms", s.block_time_ms);
+    s.create_empty_blocks = d.value("create_empty_blocks", s.create_empty_blocks);
+    s.mempool_size = d.value("mempool_size", s.mempool_size);
+    s.log_level = d.value("log_level", s.log_level);
+    s.rpc_listen = d.value("rpc_listen", s.rpc_listen);
+    const std::string abci0 = d.at("nodes").at(0).value("abci_address", "unix://");
+    s.abci = d.value("abci", abci0.rfind("unix://", 0) == 0 ? "unix" : "tcp");
+    if (d.contains("snapshot_interval") && d["snapshot_interval"].is_number_unsigned())
+        s.snapshot_interval = d["snapshot_interval"].get<uint64_t>();
+    if (d.contains("snapshot_keep_recent") && d["snapshot_keep_recent"].is_number_unsigned())
+        s.snapshot_keep_recent = d["snapshot_keep_recent"].get<uint64_t>();
+    return s;
+}
+
+/// Trust for state sync from the chain's running validators: the latest committed block
+/// (`/commit`) of the first that answers, and the CometBFT RPCs of (up to) two that answer.
+StateSyncPlan trust_from_validators(const ChainFile& chain)
+{
+    StateSyncPlan plan;
+    for (const auto& v : chain.nodes)
+    {
+        if (!v.validator)
+            continue;
+        const auto commit = comet_get(v.comet_rpc_host, v.comet_rpc_port, "/commit");
+        if (!commit || !commit->is_object())
+            continue;
+        try
+        {
+            const json& sh = commit->at("signed_header");
+            const uint64_t height = to_u64(sh.at("header").at("height").get<std::string>());
+            const std::string hash = sh.at("commit").at("block_id").at("hash").get<std::string>();
+            if (height == 0 || hash.empty())
+                continue;
+            if (plan.trust_height == 0)
+            {
+                plan.trust_height = height;
+                plan.trust_hash = hash;
+            }
+        }
+        catch (const json::exception&)
+        {
+            continue;
+        }
+        plan.rpc_servers.push_back("http://" + v.comet_rpc_host + ":" +
+                                   std::to_string(v.comet_rpc_port));
+        if (plan.rpc_servers.size() == 2)
+            break;
+    }
+    if (plan.trust_height == 0)
+        fail(
+            "--state-sync needs a running validator with at least one block (its CometBFT RPC "
+            "/commit gives the trusted height and hash): start the chain with `tern chain up`");
+    if (plan.rpc_servers.size() == 1)  // CometBFT wants two entries; one validator is all we have
+        plan.rpc_servers.push_back(plan.rpc_servers[0]);
+    return plan;
+}
+
+void chain_add_node(const std::string& dir_arg, const std::string& host_arg, bool state_sync)
+{
+    const ChainFile chain = load_chain(dir_arg);
+    const NodeSettings s = stored_settings(chain);
+    const bool separate = chain.doc.value("separate_hosts", false);
+    if (separate && host_arg.empty())
+        fail("the chain's validators are on separate machines: give the new node's --host");
+    if (!separate && !host_arg.empty() && host_arg != "127.0.0.1")
+        fail("--host is for chains made with --hosts (this one runs on one machine)");
+    const json& nodes = chain.doc.at("nodes");
+    const json& first = nodes.at(0);
+    const unsigned index = static_cast<unsigned>(nodes.size());
+    NodePlan n = plan_node(index, separate ? host_arg : "127.0.0.1", separate,
+                           chain.doc.value("rpc_port", first.at("rpc_port").get<unsigned>()),
+                           chain.doc.value("base_port", first.at("p2p_port").get<unsigned>()));
+    n.validator = false;
+    if (fs::exists(chain.dir / n.name))
+        fail((chain.dir / n.name).string() + " exists already");
+
+    // Peers: the validators, from their chain.json entries.
+    std::vector<NodePlan> validators;
+    for (const auto& e : nodes)
+        if (e.value("validator", true))
+        {
+            NodePlan p;
+            p.node_id = e.at("node_id").get<std::string>();
+            p.host = e.at("host").get<std::string>();
+            p.p2p_port = e.at("p2p_port").get<unsigned>();
+            validators.push_back(std::move(p));
+        }
+    std::vector<const NodePlan*> peers;
+    for (const auto& p : validators)
+        peers.push_back(&p);
+
+    std::optional<StateSyncPlan> sync;
+    if (state_sync)
+        sync = trust_from_validators(chain);
+    const auto cometbft = find_cometbft_or_fail();
+    // The same CometBFT genesis as the validators (node 0's copy).
+    const std::string genesis_text = read_file(chain.dir / first.at("home").get<std::string>() /
+                                               "cometbft" / "config" / "genesis.json");
+    try
+    {
+        init_cometbft_home(cometbft, chain.dir, n);
+        json entry = write_node_files(chain.dir, chain.chain_id, n, peers, s, genesis_text,
+                                      sync ? &*sync : nullptr);
+        json doc = chain.doc;
+        doc["nodes"].push_back(entry);
+        write_file(chain.dir / kChainFile, doc.dump(2) + "\n");
+    }
+    catch (...)
+    {
+        std::error_code ec;
+        fs::remove_all(chain.dir / n.name, ec);  // no half-written node folder
+        throw;
+    }
+    std::printf("%s added to %s: full node (not a validator), RPC http://%s:%u, P2P %s:%u\n",
+                n.name.c_str(), chain.dir.c_str(),
+                (s.rpc_listen.empty() || s.rpc_listen == "0.0.0.0" ? n.host : s.rpc_listen).c_str(),
+                n.rpc_port, n.host.c_str(), n.p2p_port);
+    if (sync)
+        std::printf("  state sync: trust height %llu, hash %s, light-client RPCs %s, %s\n",
+                    static_cast<unsigned long long>(sync->trust_height), sync->trust_hash.c_str(),
+                    sync->rpc_servers[0].c_str(), sync->rpc_servers[1].c_str());
+    else
+        std::printf("  it replays every block from its peers (block sync)\n");
+    std::printf("Start it with: tern chain up %s --node %u\n", chain.dir.c_str(), index);
 }
 
 // ---- tern chain up ----
@@ -913,16 +1146,23 @@ void chain_up(const std::string& dir_arg, int node, unsigned timeout_s)
         if (exited && fs::exists(comet_log))
             problems += "end of " + comet_log.string() + ":\n" + tail_lines(comet_log, 10);
     }
-    // A whole chain started: wait for its first block (a quorum is up and agrees), so that
-    // clients can use it right away. A single node (--node) may be joining; it is not waited for.
-    if (problems.empty() && !started.empty() && started.size() == chain.nodes.size())
+    // Every validator started: wait for the first block (a quorum is up and agrees), so that
+    // clients can use it right away. A single node (--node) or a full node may be joining (block
+    // or state sync); it is not waited for.
+    size_t validators = 0;
+    size_t validators_started = 0;
+    for (const auto& n : chain.nodes)
+        validators += n.validator ? 1 : 0;
+    for (const auto& st : started)
+        validators_started += st.node->validator ? 1 : 0;
+    if (problems.empty() && validators_started > 0 && validators_started == validators)
     {
         bool produced = false;
         while (!produced && Clock::now() < deadline)
         {
             produced = true;
             for (const auto& n : chain.nodes)
-                produced = produced && comet_height(n).value_or(0) >= 1;
+                produced = produced && (!n.validator || comet_height(n).value_or(0) >= 1);
             if (!produced)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
@@ -1024,7 +1264,7 @@ void chain_down(const std::string& dir_arg, int node, bool kill_hard, unsigned t
 
 json node_status(const NodeEntry& n)
 {
-    json s = {{"index", n.index}, {"name", n.name}};
+    json s = {{"index", n.index}, {"name", n.name}, {"validator", n.validator}};
     const auto pid = running_node_pid(n.home);
     s["running"] = pid.has_value();
     s["pid"] = pid ? json(*pid) : json(nullptr);
@@ -1085,10 +1325,11 @@ void chain_status(const std::string& dir_arg, int node, bool as_json)
             return std::string(v.get<bool>() ? "yes" : "no");
         return v.dump();
     };
-    std::printf("%-7s %-10s %-8s %-6s %-8s %-68s %s\n", "node", "running", "height", "peers",
-                "block", "block hash", "app hash");
+    std::printf("%-7s %-9s %-10s %-8s %-6s %-8s %-68s %s\n", "node", "role", "running", "height",
+                "peers", "block", "block hash", "app hash");
     for (const auto& s : out)
-        std::printf("%-7s %-10s %-8s %-6s %-8s %-68s %s\n", str(s["name"]).c_str(),
+        std::printf("%-7s %-9s %-10s %-8s %-6s %-8s %-68s %s\n", str(s["name"]).c_str(),
+                    s["validator"].get<bool>() ? "validator" : "full",
                     s["running"].get<bool>() ? ("pid " + str(s["pid"])).c_str() : "no",
                     str(s["height"]).c_str(), str(s["peers"]).c_str(),
                     str(s["block_number"]).c_str(), str(s["block_hash"]).c_str(),
@@ -1120,11 +1361,12 @@ std::function<void()> guarded(F body)
 
 void register_chain_commands(CLI::App& app)
 {
-    auto* chain =
-        app.add_subcommand("chain", "Multi-validator chains on CometBFT: init, up, down, status");
+    auto* chain = app.add_subcommand(
+        "chain", "Multi-validator chains on CometBFT: init, add-node, up, down, status");
     chain->require_subcommand(1);
 
     auto init_opts = std::make_shared<InitOptions>();
+    NodeSettings& settings = init_opts->settings;
     auto* init = chain->add_subcommand(
         "init", "Write genesis, keys and configs of an N-validator chain into a directory");
     init->add_option("--validators,-n", init_opts->validators, "Number of validators")
@@ -1139,30 +1381,64 @@ void register_chain_commands(CLI::App& app)
                      "CometBFT P2P port of node 0; node i uses base+10i (P2P), base+10i+1 "
                      "(CometBFT RPC), base+10i+2 (ABCI with --abci tcp)")
         ->capture_default_str();
-    init->add_option("--rpc-host", init_opts->rpc_host,
-                     "JSON-RPC listen address (0.0.0.0 to serve other machines)")
-        ->capture_default_str();
+    init->add_option("--rpc-host", settings.rpc_listen,
+                     "JSON-RPC listen address (default: the node's host, 127.0.0.1 on one "
+                     "machine; 0.0.0.0 to serve on every interface)");
     init->add_option("--hosts", init_opts->hosts,
                      "Validators on separate machines: one host/IP per validator, comma "
-                     "separated (all nodes then use the base ports)")
+                     "separated; node i listens on host i and every node uses the base ports")
         ->delimiter(',');
-    init->add_flag("--create-empty-blocks", init_opts->create_empty_blocks,
+    init->add_flag("--create-empty-blocks", settings.create_empty_blocks,
                    "Make blocks when idle, too (default: only when transactions arrive)");
-    init->add_option("--block-time", init_opts->block_time_ms,
+    init->add_option("--block-time", settings.block_time_ms,
                      "CometBFT timeout_commit in ms: the pause after each block")
         ->capture_default_str();
     init->add_option("--gas-limit", init_opts->gas_limit, "Block gas limit")->capture_default_str();
-    init->add_option("--mempool-size", init_opts->mempool_size,
+    init->add_option("--mempool-size", settings.mempool_size,
                      "CometBFT mempool size in transactions (cache: twice that)")
         ->capture_default_str();
-    init->add_option("--abci", init_opts->abci,
+    init->add_option("--abci", settings.abci,
                      "ABCI connection between cometbft and tern: unix (socket in the node "
                      "folder) or tcp")
         ->capture_default_str();
-    init->add_option("--log-level", init_opts->log_level, "CometBFT log_level")
+    init->add_option("--log-level", settings.log_level, "CometBFT log_level")
         ->capture_default_str();
+    auto snapshot_interval = std::make_shared<uint64_t>(0);
+    auto snapshot_keep = std::make_shared<uint64_t>(0);
+    auto* interval_opt = init->add_option(
+        "--snapshot-interval", *snapshot_interval,
+        "node.toml snapshot_interval: a state snapshot every N blocks, served to nodes that "
+        "join by state sync (default: the node's, see docs/consensus.md)");
+    auto* keep_opt = init->add_option("--snapshot-keep-recent", *snapshot_keep,
+                                      "node.toml snapshot_keep_recent: snapshots kept");
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
-    init->callback(guarded([init_opts] { chain_init(*init_opts); }));
+    init->callback(guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep] {
+        if (interval_opt->count() > 0)
+            init_opts->settings.snapshot_interval = *snapshot_interval;
+        if (keep_opt->count() > 0)
+            init_opts->settings.snapshot_keep_recent = *snapshot_keep;
+        chain_init(*init_opts);
+    }));
+
+    struct AddOptions
+    {
+        std::string dir;
+        std::string host;
+        bool state_sync = false;
+    };
+    auto add = std::make_shared<AddOptions>();
+    auto* add_node = chain->add_subcommand(
+        "add-node",
+        "Add a full node (not a validator) to a chain: its folder DIR/node<N>, peers = the "
+        "validators; with --state-sync it restores a recent snapshot instead of replaying");
+    add_node->add_option("dir", add->dir, "Chain directory (from tern chain init)")->required();
+    add_node->add_flag("--state-sync", add->state_sync,
+                       "Join by CometBFT state sync: trusted height and hash from a running "
+                       "validator's /commit, two validators' CometBFT RPCs for the light client");
+    add_node->add_option("--host", add->host,
+                         "The new node's address (chains on separate machines; it uses the base "
+                         "ports there)");
+    add_node->callback(guarded([add] { chain_add_node(add->dir, add->host, add->state_sync); }));
 
     struct RunOptions
     {

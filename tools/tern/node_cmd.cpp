@@ -11,6 +11,7 @@
 #include "node/subscription_api.hpp"
 
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -37,7 +38,7 @@ namespace fs = std::filesystem;
 /// H/node.toml, with paths resolved against H.
 struct NodeToml
 {
-    std::string genesis;
+    std::string genesis;  ///< empty: the app_state of CometBFT's genesis
     std::string data_dir;
     std::string rpc_host = "127.0.0.1";
     uint16_t rpc_port = 8545;
@@ -93,7 +94,7 @@ NodeToml read_node_toml(const fs::path& home)
         fail(file.string() + ": " + std::string(e.description()));
     }
     NodeToml n;
-    n.genesis = resolve(home, t["genesis"].value_or(std::string("../genesis.json")));
+    n.genesis = resolve(home, t["genesis"].value_or(std::string()));
     n.data_dir = resolve(home, t["data_dir"].value_or(std::string("data")));
     n.rpc_host = t["rpc_host"].value_or(n.rpc_host);
     const auto port = t["rpc_port"].value_or(int64_t{8545});
@@ -118,6 +119,28 @@ NodeToml read_node_toml(const fs::path& home)
     if (n.bundle_wait_us < 0 || n.bundle_wait_us > 1'000'000)
         fail(file.string() + ": bundle_wait_us must be 0..1000000");
     return n;
+}
+
+/// The EVM genesis carried in `app_state` of CometBFT's genesis (what InitChain receives),
+/// written to H/evm_genesis.json for the node to open (rewritten at every start); fails when
+/// there is none.
+std::string genesis_from_app_state(const fs::path& home, const std::string& cometbft_home)
+{
+    const fs::path file = fs::path(cometbft_home) / "config" / "genesis.json";
+    std::ifstream in{file};
+    if (!in)
+        fail("no EVM genesis: node.toml has no `genesis` and " + file.string() + " cannot be read");
+    const auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+        fail(file.string() + ": not JSON");
+    const auto app_state = doc.find("app_state");
+    if (app_state == doc.end() || !app_state->is_object() || app_state->empty())
+        fail("no EVM genesis: node.toml has no `genesis` and " + file.string() +
+             " has no app_state (chains made before app_state carried it: set genesis = "
+             "\"../genesis.json\" in node.toml)");
+    const fs::path out = home / "evm_genesis.json";
+    std::ofstream(out, std::ios::trunc) << app_state->dump(2) << "\n";
+    return out.string();
 }
 
 /// Starts `cometbft start --home H` with its output appended to `log`, in directory `cwd`.
@@ -206,7 +229,8 @@ int run_node(const std::string& home_arg)
     };
 
     node::NodeConfig config;
-    config.genesis_file = cfg.genesis;
+    config.genesis_file =
+        cfg.genesis.empty() ? genesis_from_app_state(home, cfg.cometbft_home) : cfg.genesis;
     config.data_dir = cfg.data_dir;
     config.host = cfg.rpc_host;
     config.port = cfg.rpc_port;
