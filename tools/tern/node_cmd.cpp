@@ -56,6 +56,9 @@ struct NodeToml
     size_t bundle_max_txs = 500;  ///< 0 or 1: no bundling
     size_t bundle_max_bytes = 256 * 1024;
     int64_t bundle_wait_us = 1000;
+    uint64_t snapshot_interval = 1000;  ///< state-sync snapshot every N heights; 0: none
+    uint64_t snapshot_keep_recent = 2;
+    std::string snapshot_dir;  ///< default <home>/snapshots
 };
 
 [[noreturn]] void fail(const std::string& message)
@@ -118,6 +121,13 @@ NodeToml read_node_toml(const fs::path& home)
     n.bundle_wait_us = t["bundle_wait_us"].value_or(int64_t{1000});
     if (n.bundle_wait_us < 0 || n.bundle_wait_us > 1'000'000)
         fail(file.string() + ": bundle_wait_us must be 0..1000000");
+    const auto interval = t["snapshot_interval"].value_or(int64_t{1000});
+    const auto keep = t["snapshot_keep_recent"].value_or(int64_t{2});
+    if (interval < 0 || keep < 0)
+        fail(file.string() + ": snapshot_interval and snapshot_keep_recent must be >= 0");
+    n.snapshot_interval = static_cast<uint64_t>(interval);
+    n.snapshot_keep_recent = static_cast<uint64_t>(keep);
+    n.snapshot_dir = resolve(home, t["snapshot_dir"].value_or(std::string("snapshots")));
     return n;
 }
 
@@ -219,6 +229,9 @@ int run_node(const std::string& home_arg)
     engine_config.cometbft_rpc = cfg.cometbft_rpc;
     engine_config.app.retain_blocks = cfg.retain_blocks;
     engine_config.app.nonce_window = cfg.nonce_window;
+    engine_config.app.snapshot_interval = cfg.snapshot_interval;
+    engine_config.app.snapshot_keep_recent = cfg.snapshot_keep_recent;
+    engine_config.app.snapshot_dir = cfg.snapshot_dir;
     engine_config.bundle_max_txs = cfg.bundle_max_txs;
     engine_config.bundle_max_bytes = cfg.bundle_max_bytes;
     engine_config.bundle_wait = std::chrono::microseconds(cfg.bundle_wait_us);
