@@ -1,9 +1,11 @@
 // `tern chain init`: the directory layout, the shared CometBFT genesis, config.toml values, the
-// EVM genesis, node.toml, refusal of a non-empty directory, and that the pinned cometbft accepts
-// the result: four cometbft processes on the generated homes (with CometBFT's built-in kvstore
-// app instead of Tern) connect to each other and commit a transaction.
+// EVM genesis (in CometBFT's app_state), node.toml, refusal of a non-empty directory, `add-node`
+// (a full node's files), a node whose own EVM genesis disagrees with app_state refused at
+// InitChain, and that the pinned cometbft accepts the result: four cometbft processes on the
+// generated homes (with CometBFT's built-in kvstore app instead of Tern) connect to each other
+// and commit a transaction.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,13 +54,15 @@ describe("tern chain init", () => {
   });
 
   test("layout and chain.json", () => {
-    for (const f of ["chain.json", "genesis.json"]) assert.ok(existsSync(join(dir, f)), f);
+    assert.ok(existsSync(join(dir, "chain.json")));
+    assert.ok(!existsSync(join(dir, "genesis.json")), "the EVM genesis lives in app_state only");
     const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
     assert.equal(chain.chain_id, CHAIN_ID);
     assert.equal(chain.cometbft_chain_id, `tern-${CHAIN_ID}`);
     assert.equal(chain.nodes.length, 4);
     chain.nodes.forEach((n, i) => {
       assert.equal(n.name, `node${i}`);
+      assert.equal(n.validator, true);
       assert.equal(n.rpc_port, RPC_PORT + i);
       assert.equal(n.rpc_url, `http://127.0.0.1:${RPC_PORT + i}`);
       assert.equal(n.p2p_port, BASE_PORT + 10 * i);
@@ -109,13 +113,13 @@ describe("tern chain init", () => {
     });
   });
 
-  test("EVM genesis and node.toml", () => {
-    const g = JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8"));
+  test("EVM genesis in app_state, and node.toml", () => {
+    const g = JSON.parse(readFileSync(join(dir, "node0/cometbft/config/genesis.json"), "utf8")).app_state;
     assert.equal(Number(g.config.chainId), CHAIN_ID);
     assert.ok(g.alloc["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"], "dev account 0 prefunded");
     assert.equal(Object.keys(g.alloc).length, 11); // 10 dev accounts + beacon roots contract
     const t = readFileSync(join(dir, "node2/node.toml"), "utf8");
-    assert.equal(tomlValue(t, "", "genesis"), "../genesis.json");
+    assert.equal(tomlValue(t, "", "genesis"), undefined); // taken from app_state
     assert.equal(tomlValue(t, "", "rpc_port"), String(RPC_PORT + 2));
     assert.equal(tomlValue(t, "", "abci_address"), "unix://abci.sock");
     assert.equal(tomlValue(t, "", "cometbft_rpc"), `http://127.0.0.1:${BASE_PORT + 21}`);
@@ -134,6 +138,57 @@ describe("tern chain init", () => {
       assert.ok(!existsSync(join(other, "node1")));
       assert.equal(JSON.parse(readFileSync(join(other, "chain.json"), "utf8")).nodes.length, 1);
     } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test("add-node writes a full node like the validators, peered with them", () => {
+    const other = mkdtempSync(join(tmpdir(), "tern-chain-add-"));
+    try {
+      tern("chain", "init", "--validators", "2", "--out", other, "--force", "--rpc-port", String(21600 + PORT_OFFSET),
+        "--base-port", String(27800 + PORT_OFFSET), "--block-time", "250", "--snapshot-interval", "7");
+      // State sync needs a running validator (trusted height and hash).
+      assert.throws(() => tern("chain", "add-node", other, "--state-sync"), /needs a running validator/);
+      assert.ok(!existsSync(join(other, "node2")));
+      assert.throws(() => tern("chain", "add-node", other, "--host", "10.0.0.9"), /--host is for chains made with --hosts/);
+      assert.match(tern("chain", "add-node", other), /node2 added/);
+      const chain = JSON.parse(readFileSync(join(other, "chain.json"), "utf8"));
+      assert.equal(chain.nodes.length, 3);
+      const n = chain.nodes[2];
+      assert.equal(n.validator, false);
+      assert.equal(n.rpc_port, 21602 + PORT_OFFSET);
+      assert.equal(n.p2p_port, 27820 + PORT_OFFSET);
+      const t = readFileSync(join(other, "node2/cometbft/config/config.toml"), "utf8");
+      assert.equal(tomlValue(t, "consensus", "timeout_commit"), "250ms");
+      assert.equal(tomlValue(t, "statesync", "enable"), "false");
+      assert.deepEqual(tomlValue(t, "p2p", "persistent_peers").split(",").sort(),
+        chain.nodes.slice(0, 2).map((p) => `${p.node_id}@127.0.0.1:${p.p2p_port}`).sort());
+      assert.equal(readFileSync(join(other, "node2/cometbft/config/genesis.json"), "utf8"),
+        readFileSync(join(other, "node0/cometbft/config/genesis.json"), "utf8"));
+      const nt = readFileSync(join(other, "node2/node.toml"), "utf8");
+      assert.equal(tomlValue(nt, "", "snapshot_interval"), "7");
+      assert.equal(tomlValue(nt, "", "rpc_port"), String(21602 + PORT_OFFSET));
+      const st = JSON.parse(tern("chain", "status", other, "--json"));
+      assert.deepEqual(st.map((s) => s.validator), [true, true, false]);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test("a node whose own EVM genesis differs from app_state is refused at InitChain", { timeout: 60_000 }, () => {
+    const other = mkdtempSync(join(tmpdir(), "tern-chain-gen-"));
+    try {
+      tern("chain", "init", "--validators", "1", "--out", other, "--force", "--rpc-port", String(21610 + PORT_OFFSET),
+        "--base-port", String(27900 + PORT_OFFSET));
+      const g = JSON.parse(readFileSync(join(other, "node0/cometbft/config/genesis.json"), "utf8")).app_state;
+      g.alloc["0x000000000000000000000000000000000000beef"] = { balance: "0x1" };
+      writeFileSync(join(other, "mine.json"), JSON.stringify(g));
+      writeFileSync(join(other, "node0/node.toml"), `genesis = "../mine.json"\n` + readFileSync(join(other, "node0/node.toml"), "utf8"));
+      assert.throws(() => tern("chain", "up", other, "--timeout", "30"), /not every node came up/);
+      const log = readFileSync(join(other, "node0/logs/cometbft.log"), "utf8");
+      assert.match(log, /differs from this node's genesis/);
+    } finally {
+      spawnSync(TERN_BIN, ["chain", "down", "--kill", other], { stdio: "ignore" });
       rmSync(other, { recursive: true, force: true });
     }
   });
