@@ -15,6 +15,7 @@
 using namespace tern;
 using namespace tern::consensus;
 using namespace tern::consensus::test;
+using nlohmann::json;
 
 namespace {
 
@@ -223,6 +224,15 @@ TEST_F(SnapshotTest, RestoredNodeMatchesTheSourceAndExtendsItsChain)
     EXPECT_EQ(bdb.block(kSnapshotHeight)->transactions.size(), 1u);
     EXPECT_FALSE(bdb.block(kSnapshotHeight - 1));
     EXPECT_EQ(bdb.block_hash(2), adb.block_hash(2));
+    // JSON-RPC: the head is block 6; earlier blocks are unknown (null), like a pruned geth.
+    const uint16_t port = b.node->port();
+    EXPECT_EQ(node::test::qty(node::test::result(port, "eth_blockNumber", json::array())), 6u);
+    EXPECT_TRUE(node::test::result(port, "eth_getBlockByNumber", {"0x5", false}).is_null());
+    EXPECT_EQ(node::test::result(port, "eth_getBlockByNumber", {"0x6", false})["hash"],
+              to_hex(adb.head_hash().view()));
+    EXPECT_EQ(
+        node::test::result(port, "eth_getBalance", {to_hex(dev(9).view()), "latest"}),
+        node::test::result(a.node->port(), "eth_getBalance", {to_hex(dev(9).view()), "latest"}));
 
     // Both execute block 7 (BLOCKHASH of block 5 and a transfer) to the same block.
     const std::vector<std::string> next{signed_raw(3, 1, contract(2), word(5), 100'000),
