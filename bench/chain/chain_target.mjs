@@ -101,7 +101,7 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
       "peer_gossip_sleep_duration", "flush_throttle_timeout", "size", "cache_size", "recheck", "indexer", "log_level",
       ...set.map((kv) => kv.slice(kv.lastIndexOf(".", kv.indexOf("=")) + 1, kv.indexOf("=")))]
       .map((k) => `${k}=${pick(k)}`).join(" ") + nodeSet.map((kv) => ` ${kv}`).join(""),
-    gasLimit: JSON.parse(readFileSync(join(dir, "genesis.json"), "utf8")).gasLimit,
+    gasLimit: `0x${chain.gas_limit.toString(16)}`,
   };
   return { ports: chain.nodes.map((n) => n.rpc_port), settings, dir, stop };
 }

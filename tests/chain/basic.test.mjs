@@ -7,25 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { createPublicClient, createWalletClient, defineChain, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccount } from "../e2e/lib/clients.mjs";
 import { contracts } from "../e2e/lib/contracts.mjs";
-import { CHAIN_ID, Chain, Load, comet, rpc, signTransfer, sleep, waitFor } from "./lib/chain.mjs";
-
-function viem(url) {
-  const chain = defineChain({
-    id: CHAIN_ID, name: "tern-chain", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  });
-  const transport = http(url, { retryCount: 0 });
-  const account = privateKeyToAccount(devAccount(0).privateKey);
-  return {
-    account,
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 100 }),
-    walletClient: createWalletClient({ chain, transport, account, pollingInterval: 100 }),
-  };
-}
+import { Chain, Load, comet, rpc, signTransfer, sleep, viemFor, waitFor } from "./lib/chain.mjs";
 
 describe("4 validators", { timeout: 240_000 }, () => {
   let chain;
@@ -50,7 +35,7 @@ describe("4 validators", { timeout: 240_000 }, () => {
 
   test("deploy through node0, read through node3", async () => {
     const { Store } = contracts();
-    const n0 = viem(chain.url(0));
+    const n0 = viemFor(chain.url(0));
     const hash = await n0.walletClient.deployContract({ abi: Store.abi, bytecode: Store.bytecode });
     const receipt = await n0.publicClient.waitForTransactionReceipt({ hash, timeout: 30_000 });
     assert.equal(receipt.status, "success");
@@ -59,7 +44,7 @@ describe("4 validators", { timeout: 240_000 }, () => {
     });
     const setReceipt = await n0.publicClient.waitForTransactionReceipt({ hash: setHash, timeout: 30_000 });
     assert.equal(setReceipt.status, "success");
-    const n3 = viem(chain.url(3));
+    const n3 = viemFor(chain.url(3));
     await waitFor("node3 at the block", 10_000, async () => (await chain.height(3)) >= Number(setReceipt.blockNumber));
     const value = await n3.publicClient.readContract({ address: receipt.contractAddress, abi: Store.abi, functionName: "value" });
     assert.equal(value, 42n);

@@ -6,11 +6,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { createPublicClient, createWalletClient, defineChain, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { devAccount } from "../e2e/lib/clients.mjs";
 import { contracts } from "../e2e/lib/contracts.mjs";
-import { CHAIN_ID, Chain, waitFor } from "./lib/chain.mjs";
+import { Chain, viemFor, waitFor } from "./lib/chain.mjs";
 
 const HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
 
@@ -25,19 +22,6 @@ function listeners() {
     out.add(`${ip}:${parseInt(portHex, 16)}`);
   }
   return out;
-}
-
-function viem(url) {
-  const chain = defineChain({
-    id: CHAIN_ID, name: "tern-hosts", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  });
-  const transport = http(url, { retryCount: 0 });
-  const account = privateKeyToAccount(devAccount(0).privateKey);
-  return {
-    publicClient: createPublicClient({ chain, transport, pollingInterval: 100 }),
-    walletClient: createWalletClient({ chain, transport, account, pollingInterval: 100 }),
-  };
 }
 
 describe("4 validators on 4 addresses (--hosts)", { timeout: 120_000 }, () => {
@@ -70,7 +54,7 @@ describe("4 validators on 4 addresses (--hosts)", { timeout: 120_000 }, () => {
 
   test("deploy through node0, read through node3", async () => {
     const { Store } = contracts();
-    const n0 = viem(chain.url(0));
+    const n0 = viemFor(chain.url(0));
     const hash = await n0.walletClient.deployContract({ abi: Store.abi, bytecode: Store.bytecode });
     const receipt = await n0.publicClient.waitForTransactionReceipt({ hash, timeout: 30_000 });
     const setHash = await n0.walletClient.writeContract({
@@ -79,7 +63,7 @@ describe("4 validators on 4 addresses (--hosts)", { timeout: 120_000 }, () => {
     const setReceipt = await n0.publicClient.waitForTransactionReceipt({ hash: setHash, timeout: 30_000 });
     assert.equal(setReceipt.status, "success");
     await waitFor("node3 at the block", 10_000, async () => (await chain.height(3)) >= Number(setReceipt.blockNumber));
-    const value = await viem(chain.url(3)).publicClient.readContract({
+    const value = await viemFor(chain.url(3)).publicClient.readContract({
       address: receipt.contractAddress, abi: Store.abi, functionName: "value",
     });
     assert.equal(value, 7n);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { keccak256 } from "viem";
+import { createPublicClient, createWalletClient, defineChain, http, keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { devAccount } from "../../e2e/lib/clients.mjs";
 
@@ -101,9 +101,25 @@ export class Chain {
 
   constructor(dir) {
     this.dir = dir;
-    this.info = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
-    this.nodes = this.info.nodes;
+    this.reload();
     liveChains.add(this);
+  }
+
+  /** Re-reads chain.json (after `add-node`). */
+  reload() {
+    this.info = JSON.parse(readFileSync(join(this.dir, "chain.json"), "utf8"));
+    this.nodes = this.info.nodes;
+  }
+
+  /** `tern chain add-node DIR [--state-sync]`; returns the new node's index. */
+  async addNode({ stateSync = false } = {}) {
+    try {
+      await run(TERN_BIN, ["chain", "add-node", this.dir, ...(stateSync ? ["--state-sync"] : [])]);
+    } catch (e) {
+      throw new Error(`tern chain add-node failed: ${e.stderr || e.message}`);
+    }
+    this.reload();
+    return this.nodes.length - 1;
   }
 
   url(i) {
@@ -184,37 +200,41 @@ export class Chain {
 
   /**
    * Waits until nodes `which` agree on a head at least `minHeight`, then checks that for every
-   * height 0..head all of them have the same Ethereum block hash, parent link and state root,
-   * the same CometBFT block hash and app hash, and that CometBFT's app hash after height h
-   * (in header h+1) is the Ethereum state root of block h. Returns the checked head.
+   * height from..head (all heights by default; a state-synced node has blocks from its snapshot
+   * on) all of them have the same Ethereum block hash, parent link and state root, the same
+   * CometBFT block hash and app hash (heights every node's CometBFT store has), and that
+   * CometBFT's app hash after height h (in header h+1) is the Ethereum state root of block h.
+   * Returns the checked head.
    */
-  async assertConsistent({ which = this.nodes.map((_, i) => i), minHeight = 0, timeoutMs = 60_000 } = {}) {
+  async assertConsistent({ which = this.nodes.map((_, i) => i), minHeight = 0, timeoutMs = 60_000, from = 0 } = {}) {
     const head = await waitFor(`nodes ${which} to agree on a head >= ${minHeight}`, timeoutMs, async () => {
       const hs = await Promise.all(which.map((i) => this.height(i)));
       const max = Math.max(...hs);
       return max >= minHeight && hs.every((h) => h === max) ? max : 0;
     }, 300);
-    const byNode = await Promise.all(which.map((i) => this.ethBlocks(i, head)));
+    const byNode = await Promise.all(which.map((i) => this.ethBlocks(i, head, from)));
     const ref = byNode[0];
     for (let k = 1; k < which.length; ++k)
-      for (let h = 0; h <= head; ++h) {
+      for (let h = from; h <= head; ++h) {
         const a = ref[h], b = byNode[k][h];
         if (a.hash !== b.hash || a.stateRoot !== b.stateRoot)
           throw new Error(`block ${h}: node${which[0]} ${a.hash}/${a.stateRoot} != node${which[k]} ${b.hash}/${b.stateRoot}`);
       }
-    for (let h = 1; h <= head; ++h) {
+    for (let h = Math.max(1, from + 1); h <= head; ++h) {
       if (ref[h].parentHash !== ref[h - 1].hash) throw new Error(`block ${h}: parentHash does not link to block ${h - 1}`);
       if (Number(ref[h].timestamp) < Number(ref[h - 1].timestamp)) throw new Error(`block ${h}: timestamp goes back`);
     }
-    // CometBFT's view: block ids and app hashes at heights 1..head on every node.
-    const cometByNode = await Promise.all(which.map((i) => this.cometHeaders(i, head)));
+    // CometBFT's view: block ids and app hashes at the heights every node's store has.
+    const bases = await Promise.all(which.map(async (i) => Number((await comet(this.nodes[i], "/status")).sync_info.earliest_block_height)));
+    const cometFrom = Math.max(1, from, ...bases);
+    const cometByNode = await Promise.all(which.map((i) => this.cometHeaders(i, head, cometFrom)));
     for (let k = 1; k < which.length; ++k)
-      for (let h = 1; h <= head; ++h) {
+      for (let h = cometFrom; h <= head; ++h) {
         const a = cometByNode[0][h], b = cometByNode[k][h];
         if (a.hash !== b.hash || a.appHash !== b.appHash)
           throw new Error(`height ${h}: CometBFT block/app hash differ between node${which[0]} and node${which[k]}`);
       }
-    for (let h = 1; h < head; ++h) {
+    for (let h = Math.max(1, cometFrom - 1); h < head; ++h) {
       const next = cometByNode[0][h + 1];
       if (next && next.appHash.toLowerCase() !== ref[h].stateRoot.slice(2).toLowerCase())
         throw new Error(`height ${h + 1}: CometBFT app hash ${next.appHash} is not the state root of block ${h} (${ref[h].stateRoot})`);
@@ -222,32 +242,47 @@ export class Chain {
     return head;
   }
 
-  /** Ethereum blocks 0..head of node i (hash, parentHash, stateRoot, timestamp), in batches. */
-  async ethBlocks(i, head) {
+  /** Ethereum blocks first..head of node i (hash, parentHash, stateRoot, timestamp; index = number), in batches. */
+  async ethBlocks(i, head, first = 0) {
     const out = [];
-    for (let from = 0; from <= head; from += 100) {
+    for (let from = first; from <= head; from += 100) {
       const calls = [];
       for (let h = from; h <= Math.min(head, from + 99); ++h) calls.push(["eth_getBlockByNumber", [`0x${h.toString(16)}`, false]]);
       const blocks = await rpc(this.url(i), calls, null, 30_000);
-      for (const b of blocks) {
-        if (!b) throw new Error(`node${i} has no block ${out.length}`);
-        out.push({ hash: b.hash, parentHash: b.parentHash, stateRoot: b.stateRoot, timestamp: b.timestamp });
-      }
+      blocks.forEach((b, k) => {
+        if (!b) throw new Error(`node${i} has no block ${from + k}`);
+        out[from + k] = { hash: b.hash, parentHash: b.parentHash, stateRoot: b.stateRoot, timestamp: b.timestamp };
+      });
     }
     return out;
   }
 
-  /** CometBFT block hash and app hash of heights 1..head on node i (index = height). */
-  async cometHeaders(i, head) {
+  /** CometBFT block hash and app hash of heights first..head on node i (index = height). */
+  async cometHeaders(i, head, first = 1) {
     const out = [];
-    for (let max = head; max >= 1; max -= 20) {
-      const min = Math.max(1, max - 19);
+    for (let max = head; max >= first; max -= 20) {
+      const min = Math.max(first, max - 19);
       const r = await comet(this.nodes[i], `/blockchain?minHeight=${min}&maxHeight=${max}`, 10_000);
       for (const m of r.block_metas)
         out[Number(m.header.height)] = { hash: m.block_id.hash, appHash: m.header.app_hash };
     }
     return out;
   }
+}
+
+/** viem public + wallet clients (dev account `account`) for a node's JSON-RPC URL. */
+export function viemFor(url, account = 0) {
+  const chain = defineChain({
+    id: CHAIN_ID, name: "tern-chain", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  const transport = http(url, { retryCount: 0 });
+  const signer = privateKeyToAccount(devAccount(account).privateKey);
+  return {
+    account: signer,
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 100 }),
+    walletClient: createWalletClient({ chain, transport, account: signer, pollingInterval: 100 }),
+  };
 }
 
 /** Signs an EIP-1559 transfer (viem); returns { raw, hash }. */
@@ -262,13 +297,14 @@ export async function signTransfer(account, { nonce, to, value = 1n, gas = 21000
 /**
  * Continuous load: each sender (dev account) sends a burst of `burst` transfers (consecutive
  * nonces), waits for their receipts, sends the next burst; submissions go round-robin over the
- * nodes, skipping nodes that refuse the connection (a killed validator) and re-sending to
- * another node when no receipt comes. `confirmed` maps
- * every transaction hash whose receipt was returned to its block number and hash.
+ * nodes (the first `nodes` of the chain, default: all at the start), skipping nodes that refuse
+ * the connection (a killed validator) and re-sending to another node when no receipt comes.
+ * `confirmed` maps every transaction hash whose receipt was returned to its block number and hash.
  */
 export class Load {
-  constructor(chain, { senders = [1, 2, 3, 4, 5, 6], burst = 3 } = {}) {
+  constructor(chain, { senders = [1, 2, 3, 4, 5, 6], burst = 3, nodes = chain.nodes.length } = {}) {
     this.chain = chain;
+    this.nodeCount = nodes;
     this.burst = burst;
     this.accounts = senders.map((i) => privateKeyToAccount(devAccount(i).privateKey));
     this.confirmed = new Map();
@@ -296,7 +332,7 @@ export class Load {
 
   /** Tries node after node (round-robin) until one accepts `raw`; returns that node's index. */
   async submit(raw) {
-    const n = this.chain.nodes.length;
+    const n = this.nodeCount;
     for (let attempt = 0; attempt < 4 * n; ++attempt) {
       const i = this.next++ % n;
       try {
@@ -315,7 +351,7 @@ export class Load {
     while (this.running) {
       try {
         if (nonce === null) {
-          const i = this.next++ % this.chain.nodes.length;
+          const i = this.next++ % this.nodeCount;
           nonce = Number(await rpc(this.chain.url(i), "eth_getTransactionCount", [account.address, "pending"], 3000));
         }
         // A burst of consecutive nonces, each to the next node, sent at once (the nodes' mempools
@@ -350,7 +386,7 @@ export class Load {
     for (let i = this.next; Date.now() < deadline; ++i) {
       await sleep(100);
       try {
-        const r = await rpc(this.chain.url(i % this.chain.nodes.length), "eth_getTransactionReceipt", [tx.hash], 2000);
+        const r = await rpc(this.chain.url(i % this.nodeCount), "eth_getTransactionReceipt", [tx.hash], 2000);
         if (r) return r;
       } catch {
         // node down: ask the next one
