@@ -45,7 +45,8 @@ Bytes init_code(uint16_t slots)
 
 Bytes word(uint64_t v)
 {
-    return Bytes(U256{v}.to_hash().bytes.begin(), U256{v}.to_hash().bytes.end());
+    const Hash256 h = U256{v}.to_hash();
+    return Bytes(h.bytes.begin(), h.bytes.end());
 }
 
 Address dev(size_t i)
