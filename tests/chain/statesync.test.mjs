@@ -1,5 +1,5 @@
 // A 5th node joins a running 4-validator chain by CometBFT state sync (`tern chain add-node
-// --state-sync`): the validators take a snapshot every 5 blocks; after accounts, a contract's
+// --state-sync`): the validators take a snapshot every 5 blocks (keeping 20); after accounts, a contract's
 // storage and a token's balances exist and a snapshot height has passed, the new node restores
 // the latest snapshot (its cometbft.log says "Snapshot restored", it has no blocks below the
 // snapshot height), reaches the head within 90 s, has the validators' block hash and state root
@@ -29,7 +29,9 @@ describe("a full node joins by state sync", { timeout: 240_000 }, () => {
   before(async () => {
     chain = await Chain.init({
       rpcPort: 24645, basePort: 24656,
-      extra: ["--snapshot-interval", String(INTERVAL), "--snapshot-keep-recent", "2"],
+      // Under load a block comes every ~0.4 s: keep 20 snapshots (100 blocks), so the one the
+      // new node picks after CometBFT's 5 s discovery is still served when it fetches the chunks.
+      extra: ["--snapshot-interval", String(INTERVAL), "--snapshot-keep-recent", "20"],
     });
     await chain.up();
   });
