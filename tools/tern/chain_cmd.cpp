@@ -625,14 +625,16 @@ void init_cometbft_home(const std::string& cometbft, const fs::path& dir, NodePl
 }
 
 /// Writes node n's CometBFT genesis and config.toml (peers: `peers`, state sync when `sync`
-/// is given) and its node.toml; returns its chain.json entry.
+/// is given) and its node.toml (`evm_genesis`: a `genesis` key, for chains whose CometBFT
+/// genesis has no app_state); returns its chain.json entry.
 json write_node_files(const fs::path& dir,
                       uint64_t chain_id,
                       const NodePlan& n,
                       const std::vector<const NodePlan*>& peers,
                       const NodeSettings& s,
                       const std::string& genesis_text,
-                      const StateSyncPlan* sync)
+                      const StateSyncPlan* sync,
+                      const std::string& evm_genesis = "")
 {
     const fs::path home = dir / n.name;
     const fs::path config_dir = home / "cometbft" / "config";
@@ -718,9 +720,11 @@ json write_node_files(const fs::path& dir,
     node_toml << "# Tern " << (n.validator ? "validator " : "full node ") << n.name << " of chain "
               << chain_id << " (written by `tern chain " << (n.validator ? "init" : "add-node")
               << "`); read by `tern node --home " << home.string() << "`.\n"
-              << "# Relative paths are resolved against this file's folder. The EVM genesis is\n"
-              << "# the app_state of cometbft/config/genesis.json (a `genesis = FILE` here must\n"
-              << "# describe the same chain).\n"
+              << "# Relative paths are resolved against this file's folder.\n"
+              << (evm_genesis.empty()
+                      ? "# The EVM genesis is the app_state of cometbft/config/genesis.json (a\n"
+                        "# `genesis = FILE` here must describe the same chain).\n"
+                      : "genesis = " + toml_string(evm_genesis) + "\n")
               << "data_dir = " << toml_string("data") << "\n"
               << "rpc_host = " << toml_string(rpc_listen) << "\n"
               << "rpc_port = " << n.rpc_port << "\n"
@@ -992,11 +996,18 @@ void chain_add_node(const std::string& dir_arg, const std::string& host_arg, boo
     // The same CometBFT genesis as the validators (node 0's copy).
     const std::string genesis_text = read_file(chain.dir / first.at("home").get<std::string>() /
                                                "cometbft" / "config" / "genesis.json");
+    // Chains made before app_state carried the EVM genesis name DIR/genesis.json instead.
+    const json parsed_genesis = json::parse(genesis_text, nullptr, false);
+    const bool has_app_state = parsed_genesis.is_object() && parsed_genesis.contains("app_state") &&
+                               parsed_genesis["app_state"].is_object() &&
+                               !parsed_genesis["app_state"].empty();
+    const std::string evm_genesis =
+        !has_app_state && fs::exists(chain.dir / "genesis.json") ? "../genesis.json" : "";
     try
     {
         init_cometbft_home(cometbft, chain.dir, n);
         json entry = write_node_files(chain.dir, chain.chain_id, n, peers, s, genesis_text,
-                                      sync ? &*sync : nullptr);
+                                      sync ? &*sync : nullptr, evm_genesis);
         json doc = chain.doc;
         doc["nodes"].push_back(entry);
         write_file(chain.dir / kChainFile, doc.dump(2) + "\n");
