@@ -411,8 +411,9 @@ struct ChainDb::Impl
             const bool wipe = ad.deleted || ad.storage_cleared;
             if (wipe)
             {
-                flat_for_each_storage(addr, nullptr, [&](const U256& k, const U256& v) {
-                    batch.Delete(cf(kStorage), slice(codec::storage_key(addr, k)));
+                // (clang 14 cannot capture a structured binding: name it)
+                flat_for_each_storage(addr, nullptr, [&, &a = addr](const U256& k, const U256& v) {
+                    batch.Delete(cf(kStorage), slice(codec::storage_key(a, k)));
                     previous_slots.emplace(k, v);
                 });
             }
