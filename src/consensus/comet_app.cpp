@@ -610,7 +610,8 @@ pb::ResponseApplySnapshotChunk CometApp::apply_snapshot_chunk(
     auto outcome = restorer_->apply(req.index(), view_of(req.chunk()), req.sender());
     if (outcome.complete)
     {
-        if (auto installed = install_import(*outcome.complete); !installed)
+        if (auto installed = install_import(*outcome.complete, std::move(*outcome.tracker));
+            !installed)
         {
             outcome.result = pb::ResponseApplySnapshotChunk::ABORT;
             outcome.log = installed.error();
@@ -627,13 +628,15 @@ pb::ResponseApplySnapshotChunk CometApp::apply_snapshot_chunk(
     return r;
 }
 
-Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head)
+Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head,
+                                                   chain::StateRootTracker tracker)
 {
     std::unique_lock lock{chain_mutex_};
     if (auto r = db_.finish_import(head); !r)
         return "database: " + r.error().message;
-    // Head caches: the tracker's tries, the pool's head (base fee, gas limit) and nonces.
-    tracker_.rebuild(db_);
+    // Head caches: the tracker's tries (built from the imported state while verifying it), the
+    // pool's head (base fee, gas limit) and nonces.
+    tracker_ = std::move(tracker);
     const auto& header = head.block.header;
     if (tracker_.root() != header.state_root)
         return std::string("state root after the import differs from the snapshot's");

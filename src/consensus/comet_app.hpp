@@ -1,6 +1,7 @@
 #pragma once
 
 #include "abci/application.hpp"
+#include "chain/state_root_tracker.hpp"
 #include "consensus/snapshot.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -22,9 +23,6 @@
 
 namespace tern::db {
 class ChainDb;
-}
-namespace tern::chain {
-class StateRootTracker;
 }
 
 namespace tern::consensus {
@@ -153,7 +151,8 @@ private:
     /// Starts building the snapshot of the just-committed `height` (consensus thread).
     void start_snapshot(uint64_t height);
     /// Makes the imported head the node's head: database, tracker, pool (snapshot thread).
-    Result<bool, std::string> install_import(const db::ImportedHead& head);
+    Result<bool, std::string> install_import(const db::ImportedHead& head,
+                                             chain::StateRootTracker tracker);
 
     pb::ResponseCheckTx check_new(std::string_view raw);
     pb::ResponseCheckTx check_single(std::string_view raw, bool* added);

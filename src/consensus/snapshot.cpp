@@ -565,9 +565,11 @@ ApplyOutcome SnapshotRestorer::apply(uint32_t index, BytesView chunk, const std:
         return reject(r.error());
     if (++next_ < chunk_hashes_.size())
         return out;
-    if (auto r = verify_complete(); !r)
-        return reject(r.error());
+    auto verified = verify_complete();
+    if (!verified)
+        return reject(verified.error());
     active_ = false;
+    out.tracker = std::move(*verified);
     out.complete = std::move(head_);
     head_.reset();
     return out;
@@ -623,7 +625,7 @@ Result<bool, std::string> SnapshotRestorer::stage(std::vector<SnapshotRecord>& r
     return true;
 }
 
-Result<bool, std::string> SnapshotRestorer::verify_complete()
+Result<chain::StateRootTracker, std::string> SnapshotRestorer::verify_complete()
 {
     if (!head_)
         return std::string("the snapshot has no head record");
@@ -640,7 +642,7 @@ Result<bool, std::string> SnapshotRestorer::verify_complete()
     tracker.rebuild(*db_.staged_state());
     if (tracker.root() != header.state_root)
         return std::string("the state root of the snapshot's state is not its block's");
-    return true;
+    return tracker;
 }
 
 }  // namespace tern::consensus

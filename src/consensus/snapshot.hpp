@@ -1,6 +1,7 @@
 #pragma once
 
 #include "abci/application.hpp"
+#include "chain/state_root_tracker.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
@@ -143,6 +144,9 @@ struct ApplyOutcome
     /// Set with ACCEPT on the last chunk: the verified head; the caller calls
     /// ChainDb::finish_import(*complete) and resets its head caches.
     std::optional<db::ImportedHead> complete;
+    /// With `complete`: the state-root tracker built from the imported state (the node's
+    /// tracker can take it instead of rescanning the database).
+    std::optional<chain::StateRootTracker> tracker;
     std::string log;  ///< why it was not accepted (for the operator)
 };
 
@@ -176,8 +180,8 @@ private:
     ApplyOutcome reject(std::string why);
     /// Validates and stages one decoded chunk; an error message on bad content.
     Result<bool, std::string> stage(std::vector<SnapshotRecord>& records, bool first_chunk);
-    /// After the last chunk: head, code and state-root checks.
-    Result<bool, std::string> verify_complete();
+    /// After the last chunk: head, code and state-root checks; the tracker of the state.
+    Result<chain::StateRootTracker, std::string> verify_complete();
 
     db::ChainDb& db_;
     bool active_ = false;
