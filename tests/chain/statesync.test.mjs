@@ -4,7 +4,8 @@
 // the latest snapshot (its cometbft.log says "Snapshot restored", it has no blocks below the
 // snapshot height), reaches the head within 90 s, has the validators' block hash and state root
 // at every height from the snapshot on, answers eth_getBalance / eth_call / eth_getStorageAt at
-// the head like them, answers older blocks with null, and follows new blocks.
+// the head like them, answers older blocks with null, keeps its state across a restart, and
+// follows new blocks.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -135,6 +136,15 @@ describe("a full node joins by state sync", { timeout: 240_000 }, () => {
       assert.equal(await rpc(chain.url(joined), "eth_getBlockByNumber", [hex(h), false]), null, `block ${h}`);
     assert.equal(await rpc(chain.url(joined), "eth_getBlockByHash", [validatorBlock1.hash, false]), null);
     assert.ok(Number(await rpc(chain.url(joined), "eth_blockNumber")) >= head);
+
+    // A restart keeps what it restored: CometBFT does not state-sync again (it has state) and
+    // Tern's head is where it was.
+    const before = await chain.height(joined);
+    await chain.down({ node: joined });
+    await chain.up({ node: joined });
+    assert.ok((await chain.height(joined)) >= before);
+    const restored = readFileSync(join(chain.dir, chain.nodes[joined].home, "logs", "cometbft.log"), "utf8").match(/Snapshot restored/g);
+    assert.equal(restored.length, 1);
 
     // It follows new blocks: a transaction sent through it lands, and it sees one sent elsewhere.
     const account = privateKeyToAccount(devAccount(8).privateKey);
