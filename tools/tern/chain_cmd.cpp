@@ -990,8 +990,17 @@ void chain_add_node(const std::string& dir_arg, const std::string& host_arg, boo
         peers.push_back(&p);
 
     std::optional<StateSyncPlan> sync;
+    std::optional<int64_t> interval;  // the validators' snapshot_interval, when node 0 sets it
     if (state_sync)
+    {
         sync = trust_from_validators(chain);
+        const fs::path node0_toml = chain.dir / first.at("home").get<std::string>() / "node.toml";
+        interval = parse_toml(read_file(node0_toml), node0_toml.string())["snapshot_interval"]
+                       .value<int64_t>();
+        if (interval && *interval <= 0)
+            fail("the validators take no snapshots (snapshot_interval = 0 in " +
+                 node0_toml.string() + "): a node cannot state-sync from them");
+    }
     const auto cometbft = find_cometbft_or_fail();
     // The same CometBFT genesis as the validators (node 0's copy).
     const std::string genesis_text = read_file(chain.dir / first.at("home").get<std::string>() /
@@ -1023,9 +1032,17 @@ void chain_add_node(const std::string& dir_arg, const std::string& host_arg, boo
                 (s.rpc_listen.empty() || s.rpc_listen == "0.0.0.0" ? n.host : s.rpc_listen).c_str(),
                 n.rpc_port, n.host.c_str(), n.p2p_port);
     if (sync)
+    {
         std::printf("  state sync: trust height %llu, hash %s, light-client RPCs %s, %s\n",
                     static_cast<unsigned long long>(sync->trust_height), sync->trust_hash.c_str(),
                     sync->rpc_servers[0].c_str(), sync->rpc_servers[1].c_str());
+        if (interval && sync->trust_height < static_cast<uint64_t>(*interval))
+            std::printf(
+                "  note: the validators snapshot every %lld blocks and the chain is at %llu: "
+                "the node waits (discovering snapshots) until the first one exists\n",
+                static_cast<long long>(*interval),
+                static_cast<unsigned long long>(sync->trust_height));
+    }
     else
         std::printf("  it replays every block from its peers (block sync)\n");
     std::printf("Start it with: tern chain up %s --node %u\n", chain.dir.c_str(), index);
