@@ -518,14 +518,9 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
 void CometApp::start_snapshot(uint64_t height)
 {
     std::lock_guard builder_lock{builder_mutex_};
-    if (building_)
-    {
-        std::fprintf(stderr,
-                     "tern: snapshot at height %llu skipped: the previous one is still "
-                     "being built\n",
-                     static_cast<unsigned long long>(height));
-        return;
-    }
+    // One builder at a time. If the previous snapshot is still being built (a state that takes
+    // longer than `snapshot_interval` blocks to write), Commit waits for it rather than skipping
+    // this height: every validator then offers the same heights.
     if (snapshot_builder_.joinable())
         snapshot_builder_.join();
     // The view is taken before Commit returns, so it is exactly the state after `height`.
@@ -538,7 +533,6 @@ void CometApp::start_snapshot(uint64_t height)
     }
     if (!head || view->block_number() != height)
         return;
-    building_ = true;
     snapshot_builder_ = std::thread([this, view, head = std::move(*head), height] {
         uint32_t index = 0;
         std::string error;
@@ -563,7 +557,6 @@ void CometApp::start_snapshot(uint64_t height)
                 std::fprintf(stderr, "tern: snapshot at height %llu failed: %s\n",
                              static_cast<unsigned long long>(height), error.c_str());
         }
-        building_ = false;
     });
 }
 

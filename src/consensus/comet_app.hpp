@@ -183,7 +183,6 @@ private:
     std::unique_ptr<SnapshotRestorer> restorer_;  ///< snapshot connection only
     std::mutex builder_mutex_;                    ///< guards snapshot_builder_
     std::thread snapshot_builder_;
-    std::atomic<bool> building_{false};
     std::atomic<bool> cancel_build_{false};
 
     std::mutex gap_mutex_;
