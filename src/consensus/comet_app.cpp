@@ -70,7 +70,7 @@ CometApp::CometApp(CometAppConfig config,
       tracker_(tracker),
       chain_mutex_(chain_mutex),
       snapshots_(std::make_unique<SnapshotStore>(config_.snapshot_dir)),
-      restorer_(std::make_unique<SnapshotRestorer>(db))
+      restorer_(std::make_unique<SnapshotRestorer>(db, producer.chain_config().chain_id))
 {}
 
 CometApp::~CometApp()
@@ -111,15 +111,9 @@ pb::ResponseInfo CometApp::info(const pb::RequestInfo&)
     pb::ResponseInfo r;
     r.set_data("tern");
     r.set_version("tern");
-    const uint64_t height = db_.head_number();
-    r.set_last_block_height(static_cast<int64_t>(height));
-    if (height > 0)
-    {
-        const auto header = db_.header(height);
-        if (!header)
-            throw std::runtime_error("database: head header missing");
-        r.set_last_block_app_hash(to_string_bytes(header->state_root.view()));
-    }
+    // The app hash is the head block's hash (at height 0 the genesis block's, as InitChain).
+    r.set_last_block_height(static_cast<int64_t>(db_.head_number()));
+    r.set_last_block_app_hash(to_string_bytes(db_.head_hash().view()));
     return r;
 }
 
@@ -156,7 +150,7 @@ pb::ResponseInitChain CometApp::init_chain(const pb::RequestInitChain& req)
                 "): node.toml's `genesis` file and app_state must describe the same chain");
     }
     pb::ResponseInitChain r;
-    r.set_app_hash(to_string_bytes(genesis->state_root.view()));
+    r.set_app_hash(to_string_bytes(genesis->hash().view()));
     return r;
 }
 
@@ -475,7 +469,9 @@ pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBloc
             prev = cumulative;
             res->mutable_data()->append(to_string_bytes(p->hash.view()));
         }
-        r.set_app_hash(to_string_bytes(executed.built.block.header.state_root.view()));
+        // The app hash: the block hash, which commits to the state root, receipts root, logs
+        // bloom, gas used and (through the parent hash) every earlier block.
+        r.set_app_hash(to_string_bytes(executed.built.block.header.hash().view()));
         finalized_ = std::move(executed);
         finalized_height_ = height;
     }

@@ -69,8 +69,9 @@ enum class TxCode : uint32_t
 };
 
 /// Tern as CometBFT's ABCI 2.0 application: one CometBFT height is one Ethereum block (EVM
-/// genesis is block 0, height h is block h), the app hash is the block's state root, and
-/// blocks are built and committed through the node's BlockProducer (the path `tern dev` uses).
+/// genesis is block 0, height h is block h), the app hash is the block's hash (keccak of its
+/// RLP header: state root, receipts root, logs bloom, gas used, parent hash), and blocks are
+/// built and committed through the node's BlockProducer (the path `tern dev` uses).
 ///
 /// A CometBFT transaction is one Ethereum transaction or a bundle of them (consensus/bundle.hpp):
 /// CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock accept both; proposals carry

@@ -119,18 +119,20 @@ protected:
 
 }  // namespace
 
-TEST_F(CometAppTest, InfoAndInitChainReportTheGenesisStateRoot)
+TEST_F(CometAppTest, InfoAndInitChainReportTheGenesisBlockHash)
 {
     TestNode n(genesis, "", true);
     const auto info = n.app().info({});
+    const std::string genesis_hash = bytes_str(n.node->db().header(0)->hash().view());
     EXPECT_EQ(info.last_block_height(), 0);
-    EXPECT_TRUE(info.last_block_app_hash().empty());
+    EXPECT_EQ(info.last_block_app_hash(), genesis_hash);
 
     pb::RequestInitChain init;
     init.set_chain_id("tern-7777");
     init.set_initial_height(1);
     const auto r = n.app().init_chain(init);
-    EXPECT_EQ(r.app_hash(), bytes_str(n.node->db().header(0)->state_root.view()));
+    EXPECT_EQ(r.app_hash(), genesis_hash);
+    EXPECT_NE(r.app_hash(), bytes_str(n.node->db().header(0)->state_root.view()));
 
     init.set_initial_height(5);  // block number = height needs height 1 first
     EXPECT_THROW((void)n.app().init_chain(init), std::runtime_error);
@@ -165,7 +167,9 @@ TEST_F(CometAppTest, HeightProducesTheSameBlockAsTheDevEngine)
     EXPECT_EQ(a.head_hash(), b.head_hash());
     EXPECT_EQ(a.header(1)->state_root, b.header(1)->state_root);
     EXPECT_EQ(a.header(1)->timestamp, static_cast<uint64_t>(kTime));
-    EXPECT_EQ(res.app_hash(), bytes_str(a.header(1)->state_root.view()));
+    // The app hash is the block hash (it commits to the state and receipts roots).
+    EXPECT_EQ(res.app_hash(), bytes_str(a.head_hash().view()));
+    EXPECT_EQ(res.app_hash(), bytes_str(a.header(1)->hash().view()));
     // Block order: account 0's nonce 0 (2nd arrival), then account 1's nonces 0 and 1 (its
     // nonce 0 arrived 3rd, nonce 1 waits for it), account 2, account 0's nonce 1 (5th).
     const auto block = a.block(1);
@@ -200,7 +204,7 @@ TEST_F(CometAppTest, InfoAfterRestartReportsTheCommittedHead)
         TestNode n(genesis, data, true);
         app_hash = run_height(n.app(), 1, {signed_tx(0, 0)}).app_hash();
         (void)run_height(n.app(), 2, {signed_tx(0, 1)});
-        app_hash = bytes_str(n.node->db().header(2)->state_root.view());
+        app_hash = bytes_str(n.node->db().header(2)->hash().view());
     }
     TestNode n(genesis, data, true);
     const auto info = n.app().info({});
@@ -238,7 +242,9 @@ TEST_F(CometAppTest, CrashBetweenFinalizeAndCommitReplaysToTheSameBlock)
     EXPECT_EQ(n.app().finalize_block(fin).app_hash(), expected.app_hash());
     (void)n.app().commit({});
     EXPECT_EQ(n.node->db().head_hash(), ref.node->db().head_hash());
+    EXPECT_EQ(expected.app_hash(), bytes_str(ref.node->db().head_hash().view()));
     EXPECT_EQ(n.app().info({}).last_block_height(), 1);
+    EXPECT_EQ(n.app().info({}).last_block_app_hash(), expected.app_hash());
 }
 
 TEST_F(CometAppTest, FinalizeRefusesAHeightThatIsNotNext)
@@ -776,8 +782,8 @@ TEST_F(CometAppTest, InitChainAcceptsTheSameGenesisInAppState)
     const auto r = n.app().init_chain(init);
     const auto spec = chain::parse_genesis_text(text);
     ASSERT_TRUE(spec);
-    EXPECT_EQ(r.app_hash(), bytes_str(chain::genesis_state_root(*spec).view()));
-    EXPECT_EQ(r.app_hash(), bytes_str(n.node->db().header(0)->state_root.view()));
+    EXPECT_EQ(r.app_hash(), bytes_str(chain::genesis_block(*spec).header.hash().view()));
+    EXPECT_EQ(r.app_hash(), bytes_str(n.node->db().header(0)->hash().view()));
 }
 
 TEST_F(CometAppTest, InitChainRefusesAnAppStateGenesisThatDiffers)

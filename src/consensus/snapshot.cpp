@@ -1,9 +1,11 @@
 #include "consensus/snapshot.hpp"
 
+#include "chain/block.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp_decode.hpp"
 #include "core/rlp_encode.hpp"
+#include "execution/block_env.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -289,15 +291,55 @@ std::optional<db::ImportedHead> export_head(const db::ChainDb& db, uint64_t heig
     db::ImportedHead head;
     head.block = std::move(*block);
     head.receipts = std::move(*receipts);
-    head.first_hash_number = height > kSnapshotBlockHashes ? height - kSnapshotBlockHashes : 0;
-    for (uint64_t n = head.first_hash_number; n < height; ++n)
+    for (uint64_t n = height > kSnapshotAncestors ? height - kSnapshotAncestors : 0; n < height;
+         ++n)
     {
-        const auto h = db.block_hash(n);
+        auto h = db.header(n);
         if (!h)
             return std::nullopt;
-        head.hashes.push_back(*h);
+        head.ancestors.push_back(std::move(*h));
     }
     return head;
+}
+
+Result<bool, std::string> verify_snapshot_head(const db::ImportedHead& head,
+                                               uint64_t height,
+                                               const Hash256& app_hash,
+                                               uint64_t chain_id)
+{
+    const auto& header = head.block.header;
+    if (header.number != height)
+        return "the snapshot's block is " + std::to_string(header.number) + ", offered as " +
+               std::to_string(height);
+    if (header.hash() != app_hash)
+        return std::string("the snapshot's block header does not hash to the trusted app hash");
+    if (auto chained = db::check_imported_chain(head); !chained)
+        return "the snapshot's block hashes: " + chained.error();
+    const auto& block = head.block;
+    if (chain::transactions_root(block.transactions) != header.transactions_root ||
+        chain::withdrawals_root(block.withdrawals) != header.withdrawals_root)
+        return std::string("the snapshot's block body does not match its header");
+    chain::Block recovered;
+    recovered.transactions = block.transactions;
+    if (!chain::recover_senders(recovered, chain_id) || recovered.senders != block.senders)
+        return std::string("the snapshot's block senders are not its transactions' signers");
+    const auto& receipts = head.receipts;
+    if (chain::receipts_root(receipts) != header.receipts_root ||
+        chain::block_bloom(receipts) != header.logs_bloom ||
+        (receipts.empty() ? 0 : receipts.back().cumulative_gas_used) != header.gas_used)
+        return std::string("the snapshot's block receipts do not match its header");
+    uint64_t prev = 0;
+    for (size_t i = 0; i < receipts.size(); ++i)
+    {
+        const auto& r = receipts[i];
+        const auto& tx = block.transactions[i];
+        if (r.type != tx.type || r.gas_used != r.cumulative_gas_used - prev ||
+            r.blob_gas_used != execution::kGasPerBlob * tx.blob_versioned_hashes.size())
+            return "the snapshot's receipt " + std::to_string(i) +
+                   " does not match its transaction";
+        prev = r.cumulative_gas_used;
+    }
+    return true;
 }
 
 Result<SnapshotInfo, std::string> build_snapshot(const db::StateView& state,
@@ -586,6 +628,9 @@ Result<bool, std::string> SnapshotRestorer::stage(std::vector<SnapshotRecord>& r
         {
             if (!first_chunk || i != 0)
                 return std::string("the head record must open the first chunk");
+            // Checked at once: a forged head is rejected before the state is downloaded.
+            if (auto v = verify_snapshot_head(*head, height_, app_hash_, chain_id_); !v)
+                return v.error();
             head_ = std::move(*head);
             continue;
         }
@@ -630,11 +675,6 @@ Result<chain::StateRootTracker, std::string> SnapshotRestorer::verify_complete()
     if (!head_)
         return std::string("the snapshot has no head record");
     const auto& header = head_->block.header;
-    if (header.number != height_)
-        return "the snapshot's block is " + std::to_string(header.number) + ", offered as " +
-               std::to_string(height_);
-    if (header.state_root != app_hash_)
-        return std::string("the snapshot's block state root is not the trusted app hash");
     for (const auto& h : needed_codes_)
         if (!codes_.contains(h))
             return std::string("the snapshot lacks the code of an account");

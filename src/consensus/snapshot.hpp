@@ -34,8 +34,8 @@ inline constexpr uint32_t kSnapshotFormat = 1;
 inline constexpr size_t kDefaultChunkBytes = 4 << 20;
 /// Largest chunk a peer may send (CometBFT's chunk message limit is 16e6 bytes with framing).
 inline constexpr size_t kMaxChunkBytes = 15'000'000;
-/// Hashes of this many blocks before the snapshot height are carried (BLOCKHASH's window).
-inline constexpr uint64_t kSnapshotBlockHashes = 256;
+/// Headers of this many blocks before the snapshot height are carried (BLOCKHASH's window).
+inline constexpr uint64_t kSnapshotAncestors = 256;
 
 /// A snapshot as ListSnapshots describes it.
 struct SnapshotInfo
@@ -89,9 +89,21 @@ Result<std::vector<SnapshotRecord>, std::string> decode_chunk(BytesView chunk);
 /// Appends the encoding of `record` to `out`.
 void encode_record(Bytes& out, const SnapshotRecord& record);
 
-/// Block `height` of `db` with its receipts, and the hashes of the kSnapshotBlockHashes blocks
+/// Block `height` of `db` with its receipts, and the headers of the kSnapshotAncestors blocks
 /// before it (fewer near genesis): a snapshot's head record. Nullopt if `db` lacks them.
 std::optional<db::ImportedHead> export_head(const db::ChainDb& db, uint64_t height);
+
+/// Whether a snapshot's head record is the block CometBFT trusts at `height`, so that nothing
+/// a peer sends besides the state goes unchecked: H's number is `height` and its hash (keccak
+/// of the RLP header) is `app_hash`; the ancestors chain up to it (db::check_imported_chain,
+/// so BLOCKHASH answers are covered by H's hash); H's body matches its header (transactions
+/// and withdrawals roots) and its senders are the ones the signatures recover for `chain_id`;
+/// the receipts match H's receipts root, logs bloom and gas used, and their per-transaction gas
+/// the cumulative gas. The state itself is checked against H's state root after the last chunk.
+Result<bool, std::string> verify_snapshot_head(const db::ImportedHead& head,
+                                               uint64_t height,
+                                               const Hash256& app_hash,
+                                               uint64_t chain_id);
 
 /// Cuts the state `state` (at head.block's height) into format-1 chunks of about
 /// `chunk_bytes` and hands each to `sink` in order: the head record, then for every account in
@@ -154,15 +166,17 @@ struct ApplyOutcome
 /// snapshot on a database with nothing past genesis; ApplySnapshotChunk (chunks in order)
 /// checks each chunk against the offered metadata (a mismatch: RETRY, refetch it, reject its
 /// sender), decodes and validates its records (address order, storage after its account,
-/// ascending slots, known code) and stages them (ChainDb::import_state); after the last chunk
-/// the state root of the staged state must equal the head's state root and the app hash
-/// CometBFT trusts. Content that fails: REJECT_SNAPSHOT with the staged data dropped.
+/// ascending slots, known code) and stages them (ChainDb::import_state). The head record (first
+/// in chunk 0) must be the block whose hash is the app hash CometBFT trusts
+/// (verify_snapshot_head); after the last chunk the state root of the staged state must equal
+/// that block's state root. Content that fails: REJECT_SNAPSHOT with the staged data dropped.
 /// Called from the snapshot connection (one thread).
 class SnapshotRestorer
 {
 public:
-    /// A restorer importing into `db` (which outlives it).
-    explicit SnapshotRestorer(db::ChainDb& db) : db_(db) {}
+    /// A restorer importing into `db` (which outlives it) for the chain `chain_id` (sender
+    /// recovery of the head block's transactions).
+    SnapshotRestorer(db::ChainDb& db, uint64_t chain_id) : db_(db), chain_id_(chain_id) {}
 
     /// OfferSnapshot: ACCEPT (and start a fresh import, dropping any earlier one),
     /// REJECT_FORMAT for another format, REJECT for a database past genesis or a snapshot whose
@@ -180,10 +194,11 @@ private:
     ApplyOutcome reject(std::string why);
     /// Validates and stages one decoded chunk; an error message on bad content.
     Result<bool, std::string> stage(std::vector<SnapshotRecord>& records, bool first_chunk);
-    /// After the last chunk: head, code and state-root checks; the tracker of the state.
+    /// After the last chunk: code and state-root checks; the tracker of the state.
     Result<chain::StateRootTracker, std::string> verify_complete();
 
     db::ChainDb& db_;
+    uint64_t chain_id_;
     bool active_ = false;
     uint64_t height_ = 0;
     Hash256 app_hash_;

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 using namespace tern;
 using namespace tern::consensus;
 using namespace tern::consensus::test;
@@ -151,12 +153,72 @@ std::optional<pb::Snapshot> listed(CometApp& app, uint64_t height)
     return std::nullopt;
 }
 
+/// Offers `s` with `app_hash` and applies `chunks` in order; the first answer that is not
+/// ACCEPT (or ACCEPT after the last chunk).
+pb::ResponseApplySnapshotChunk::Result restore(CometApp& app,
+                                               const pb::Snapshot& s,
+                                               const std::vector<std::string>& chunks,
+                                               const Hash256& app_hash)
+{
+    if (offer(app, s, app_hash) != pb::ResponseOfferSnapshot::ACCEPT)
+        return pb::ResponseApplySnapshotChunk::UNKNOWN;
+    for (uint32_t i = 0; i < chunks.size(); ++i)
+        if (const auto r = apply(app, i, chunks[i]).result();
+            r != pb::ResponseApplySnapshotChunk::ACCEPT)
+            return r;
+    return pb::ResponseApplySnapshotChunk::ACCEPT;
+}
+
+/// A snapshot and its chunks.
+struct Forged
+{
+    pb::Snapshot snapshot;
+    std::vector<std::string> chunks;
+};
+
+/// The snapshot `s` of `app` with every record passed through `edit` and re-encoded; the
+/// metadata and hash are recomputed, so only the content checks can catch the change.
+Forged forge(CometApp& app, const pb::Snapshot& s, const std::function<void(SnapshotRecord&)>& edit)
+{
+    Forged f;
+    std::vector<Hash256> hashes;
+    for (uint32_t i = 0; i < s.chunks(); ++i)
+    {
+        auto records = decode_chunk(bytes_of(load(app, s, i)));
+        EXPECT_TRUE(records) << records.error();
+        Bytes out;
+        for (auto& rec : *records)
+        {
+            edit(rec);
+            encode_record(out, rec);
+        }
+        hashes.push_back(keccak256(out));
+        f.chunks.push_back(str(out));
+    }
+    const auto info = make_snapshot_info(s.height(), hashes);
+    f.snapshot = s;
+    f.snapshot.set_hash(str(info.hash.view()));
+    f.snapshot.set_metadata(str(info.metadata));
+    return f;
+}
+
+/// forge() editing only the head record.
+Forged forge_head(CometApp& app,
+                  const pb::Snapshot& s,
+                  const std::function<void(db::ImportedHead&)>& edit)
+{
+    return forge(app, s, [&](SnapshotRecord& rec) {
+        if (auto* head = std::get_if<db::ImportedHead>(&rec))
+            edit(*head);
+    });
+}
+
 /// A chain built to a height with its snapshots (in memory, 256-byte chunks).
 struct Source
 {
     std::unique_ptr<CometNode> node;
     pb::Snapshot snapshot;  ///< the one at the built height
-    Hash256 app_hash;       ///< the state root at that height (what CometBFT trusts)
+    Hash256 app_hash;       ///< the block hash at that height (what CometBFT trusts)
 
     CometApp& app() { return node->app(); }
 };
@@ -178,7 +240,7 @@ protected:
         EXPECT_TRUE(found);
         if (found)
             s.snapshot = *found;
-        s.app_hash = s.node->node->db().header(height)->state_root;
+        s.app_hash = s.node->node->db().header(height)->hash();
         return s;
     }
 };
@@ -198,7 +260,8 @@ TEST_F(SnapshotTest, RestoredNodeMatchesTheSourceAndExtendsItsChain)
     EXPECT_EQ(s.format(), kSnapshotFormat);
     EXPECT_GE(s.chunks(), 4u);  // the chain's storage spans several 256-byte chunks
     auto& adb = a.node->db();
-    const Hash256 app_hash = adb.header(kSnapshotHeight)->state_root;
+    const Hash256 app_hash = adb.header(kSnapshotHeight)->hash();
+    EXPECT_EQ(app_hash, adb.head_hash());
 
     auto node_b = std::make_unique<CometNode>(genesis, (dir.path / "b").string());
     CometNode& b = *node_b;
@@ -216,7 +279,7 @@ TEST_F(SnapshotTest, RestoredNodeMatchesTheSourceAndExtendsItsChain)
     EXPECT_EQ(info.last_block_app_hash(), str(app_hash.view()));
     auto& bdb = b.node->db();
     EXPECT_EQ(bdb.head_hash(), adb.head_hash());
-    EXPECT_EQ(b.node->tracker().root(), app_hash);
+    EXPECT_EQ(b.node->tracker().root(), adb.header(kSnapshotHeight)->state_root);
     EXPECT_EQ(bdb.read_storage(contract(1), U256{30}), U256{1030});
     EXPECT_EQ(bdb.read_storage(contract(1), U256{0x100}), U256::from_hash(*adb.block_hash(1)));
     ASSERT_TRUE(bdb.read_code(keccak256(kRuntime)));
@@ -224,7 +287,8 @@ TEST_F(SnapshotTest, RestoredNodeMatchesTheSourceAndExtendsItsChain)
     // Block 6 in full, blocks before it only by hash.
     EXPECT_EQ(bdb.block(kSnapshotHeight)->transactions.size(), 1u);
     EXPECT_FALSE(bdb.block(kSnapshotHeight - 1));
-    EXPECT_EQ(bdb.block_hash(2), adb.block_hash(2));
+    for (uint64_t h = 1; h < kSnapshotHeight; ++h)
+        EXPECT_EQ(bdb.block_hash(h), adb.block_hash(h)) << h;
     // JSON-RPC: the head is block 6; earlier blocks are unknown (null), like a pruned geth.
     const uint16_t port = b.node->port();
     EXPECT_EQ(node::test::qty(node::test::result(port, "eth_blockNumber", json::array())), 6u);
@@ -337,56 +401,118 @@ TEST_F(SnapshotTest, ContentNotMatchingTheAppHashIsRejectedAndLeavesTheNodeAtGen
     CometNode b(genesis, "");
     auto& bdb = b.node->db();
     const auto genesis_balance = bdb.read_account(dev(0))->balance;
-
-    // 1. An app hash that is not the snapshot's (the trusted header says otherwise).
-    const Hash256 other = a.node->node->db().header(kSnapshotHeight - 1)->state_root;
-    ASSERT_EQ(offer(b.app(), *s, other), pb::ResponseOfferSnapshot::ACCEPT);
-    pb::ResponseApplySnapshotChunk r;
+    std::vector<std::string> genuine;
     for (uint32_t i = 0; i < s->chunks(); ++i)
-        r = apply(b.app(), i, load(a.app(), *s, i));
-    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
-    EXPECT_EQ(bdb.head_number(), 0u);
-    EXPECT_EQ(bdb.staged_entry_count(), 0u);
-    EXPECT_EQ(bdb.read_account(dev(0))->balance, genesis_balance);
-    EXPECT_EQ(b.app().info({}).last_block_height(), 0);
+        genuine.push_back(load(a.app(), *s, i));
+    const auto at_genesis = [&] {
+        EXPECT_EQ(bdb.head_number(), 0u);
+        EXPECT_EQ(bdb.staged_entry_count(), 0u);
+        EXPECT_EQ(bdb.read_account(dev(0))->balance, genesis_balance);
+        EXPECT_FALSE(bdb.read_account(dev(9)));
+        EXPECT_EQ(b.app().info({}).last_block_height(), 0);
+    };
+
+    // 1. An app hash that is not the snapshot's (the trusted header says otherwise): the head
+    // record (chunk 0) is rejected before any state is staged.
+    const Hash256 other = a.node->node->db().header(kSnapshotHeight - 1)->hash();
+    EXPECT_EQ(restore(b.app(), *s, genuine, other),
+              pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+    at_genesis();
 
     // 2. A forged snapshot (consistent metadata and hash) with one balance changed: its state
-    // root is not the head's.
-    std::vector<Bytes> chunks;
-    for (uint32_t i = 0; i < s->chunks(); ++i)
-    {
-        auto records = decode_chunk(bytes_of(load(a.app(), *s, i)));
-        ASSERT_TRUE(records) << records.error();
-        Bytes out;
-        for (auto& rec : *records)
-        {
-            if (auto* acc = std::get_if<AccountRecord>(&rec); acc && acc->address == dev(9))
-                acc->info.balance = acc->info.balance + U256{1};
-            encode_record(out, rec);
-        }
-        chunks.push_back(out);
-    }
-    std::vector<Hash256> hashes;
-    for (const auto& c : chunks)
-        hashes.push_back(keccak256(c));
-    const auto forged_info = make_snapshot_info(kSnapshotHeight, hashes);
-    pb::Snapshot forged = *s;
-    forged.set_hash(str(forged_info.hash.view()));
-    forged.set_metadata(str(forged_info.metadata));
-    ASSERT_EQ(offer(b.app(), forged, a.app_hash), pb::ResponseOfferSnapshot::ACCEPT);
-    for (uint32_t i = 0; i < chunks.size(); ++i)
-        r = apply(b.app(), i, str(chunks[i]));
-    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
-    EXPECT_EQ(bdb.head_number(), 0u);
-    EXPECT_EQ(bdb.staged_entry_count(), 0u);
-    EXPECT_FALSE(bdb.read_account(dev(9)));
+    // root is not the head's (found after the last chunk).
+    const auto forged = forge(a.app(), *s, [](SnapshotRecord& rec) {
+        if (auto* acc = std::get_if<AccountRecord>(&rec); acc && acc->address == dev(9))
+            acc->info.balance = acc->info.balance + U256{1};
+    });
+    EXPECT_EQ(restore(b.app(), forged.snapshot, forged.chunks, a.app_hash),
+              pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+    at_genesis();
 
     // The genuine snapshot still restores afterwards.
-    ASSERT_EQ(offer(b.app(), *s, a.app_hash), pb::ResponseOfferSnapshot::ACCEPT);
-    for (uint32_t i = 0; i < s->chunks(); ++i)
-        r = apply(b.app(), i, load(a.app(), *s, i));
-    EXPECT_EQ(r.result(), pb::ResponseApplySnapshotChunk::ACCEPT);
+    EXPECT_EQ(restore(b.app(), *s, genuine, a.app_hash), pb::ResponseApplySnapshotChunk::ACCEPT);
     EXPECT_EQ(bdb.head_number(), kSnapshotHeight);
+}
+
+TEST_F(SnapshotTest, ForgedHeadRecordsAreRejectedAndLeaveTheNodeAtGenesis)
+{
+    auto a = source(kSnapshotHeight);
+    const auto& s = a.snapshot;
+    CometNode b(genesis, "");
+    auto& bdb = b.node->db();
+    const auto rejected = [&](const char* what,
+                              const std::function<void(db::ImportedHead&)>& edit) {
+        const auto f = forge_head(a.app(), s, edit);
+        EXPECT_NE(f.snapshot.hash(), s.hash()) << what;
+        EXPECT_EQ(restore(b.app(), f.snapshot, f.chunks, a.app_hash),
+                  pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT)
+            << what;
+        EXPECT_EQ(bdb.head_number(), 0u) << what;
+        EXPECT_EQ(bdb.staged_entry_count(), 0u) << what;
+        EXPECT_EQ(b.app().info({}).last_block_height(), 0) << what;
+    };
+    // A fake header of block H with the right state root (and gas used, and a fake extra data).
+    rejected("fake header", [](db::ImportedHead& h) { h.block.header.extra_data = Bytes{0x66}; });
+    rejected("fake timestamp", [](db::ImportedHead& h) { h.block.header.timestamp += 1; });
+    // The parent chain broken in the middle: BLOCKHASH of block 2 would be wrong.
+    rejected("broken parent chain", [](db::ImportedHead& h) {
+        ASSERT_GE(h.ancestors.size(), 4u);
+        h.ancestors[2].timestamp += 1;
+    });
+    // A whole fake history, consistently linked, that cannot link to H's parent hash.
+    rejected("fake history", [](db::ImportedHead& h) {
+        h.ancestors[1].extra_data = Bytes{0x01};
+        for (size_t i = 2; i < h.ancestors.size(); ++i)
+            h.ancestors[i].parent_hash = h.ancestors[i - 1].hash();
+    });
+    rejected("missing ancestor", [](db::ImportedHead& h) { h.ancestors.pop_back(); });
+    // Receipts of block H that are not the ones its receipts root commits to.
+    rejected("wrong receipt status", [](db::ImportedHead& h) {
+        ASSERT_FALSE(h.receipts.empty());
+        h.receipts[0].success = !h.receipts[0].success;
+    });
+    rejected("wrong receipt logs", [](db::ImportedHead& h) {
+        h.receipts[0].logs.push_back(state::Log{dev(5), {}, Bytes{0x01}});
+        h.receipts[0].bloom = execution::logs_bloom(h.receipts[0].logs);
+    });
+    // gas_used is not in the receipts root: checked against the cumulative gas.
+    rejected("wrong receipt gas used", [](db::ImportedHead& h) { h.receipts[0].gas_used += 1; });
+    // The body: a transaction's sender that did not sign it, a transaction dropped.
+    rejected("wrong sender", [](db::ImportedHead& h) { h.block.senders[0] = dev(7); });
+    rejected("missing transaction", [](db::ImportedHead& h) {
+        h.block.transactions.clear();
+        h.block.senders.clear();
+        h.receipts.clear();
+    });
+
+    // Unchanged, the same re-encoding restores.
+    const auto same = forge_head(a.app(), s, [](db::ImportedHead&) {});
+    EXPECT_EQ(same.snapshot.hash(), s.hash());
+    EXPECT_EQ(restore(b.app(), same.snapshot, same.chunks, a.app_hash),
+              pb::ResponseApplySnapshotChunk::ACCEPT);
+    EXPECT_EQ(bdb.head_hash(), a.app_hash);
+}
+
+TEST(SnapshotHead, VerificationChecksEachPart)
+{
+    TempDir dir;
+    CometNode a(write_genesis(dir.path), "");
+    build_chain(a, 3);
+    auto& db = a.node->db();
+    const auto head = export_head(db, 3);
+    ASSERT_TRUE(head);
+    ASSERT_EQ(head->ancestors.size(), 3u);  // blocks 0..2
+    const uint64_t chain_id = a.node->chain_config().chain_id;
+    EXPECT_TRUE(verify_snapshot_head(*head, 3, db.head_hash(), chain_id));
+    EXPECT_FALSE(verify_snapshot_head(*head, 4, db.head_hash(), chain_id));
+    EXPECT_FALSE(verify_snapshot_head(*head, 3, db.header(3)->state_root, chain_id));
+    EXPECT_FALSE(verify_snapshot_head(*head, 3, db.head_hash(), chain_id + 1));  // senders
+    auto h = *head;
+    h.block.withdrawals.push_back(chain::Withdrawal{});
+    EXPECT_FALSE(verify_snapshot_head(h, 3, db.head_hash(), chain_id));
+    h = *head;
+    h.ancestors.erase(h.ancestors.begin());  // blocks 1..2: a shorter window still links
+    EXPECT_TRUE(verify_snapshot_head(h, 3, db.head_hash(), chain_id));
 }
 
 TEST_F(SnapshotTest, OffersThatCannotBeRestoredAreRefused)

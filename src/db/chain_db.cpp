@@ -543,8 +543,8 @@ struct ChainDb::Impl
     }
 
     /// The second half of finish_import (also run by open() when it finds the marker): copies
-    /// the staged state into the (already emptied) flat state, then writes block H, the earlier
-    /// hashes and the head pointer, removes the marker and the staged data. Idempotent.
+    /// the staged state into the (already emptied) flat state, then writes block H, the
+    /// ancestors' hashes and the head pointer, removes the marker and the staged data. Idempotent.
     Result<Ok, DbError> complete_import()
     {
         std::string marker;
@@ -578,10 +578,10 @@ struct ChainDb::Impl
         const Hash256 hash = block.header.hash();
         rocksdb::WriteBatch batch;
         write_block(batch, block, hash, imported->receipts);
-        for (size_t i = 0; i < imported->hashes.size(); ++i)
-            if (imported->first_hash_number + i > 0)
-                batch.Put(cf(kCanonical), slice(codec::number_key(imported->first_hash_number + i)),
-                          slice(imported->hashes[i].view()));
+        for (const auto& h : imported->ancestors)
+            if (h.number > 0)
+                batch.Put(cf(kCanonical), slice(codec::number_key(h.number)),
+                          slice(h.hash().view()));
         for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kAccountHistory, kStorageHistory,
                      kChanges})
             clear(batch, c);
@@ -742,12 +742,11 @@ Bytes encode_imported_head(const ImportedHead& head)
     rlp::encode_list_header(payload, senders.size());
     payload.insert(payload.end(), senders.begin(), senders.end());
     rlp::encode_bytes(payload, codec::encode_receipts(head.receipts));
-    rlp::encode_uint(payload, head.first_hash_number);
-    Bytes hashes;
-    for (const auto& h : head.hashes)
-        rlp::encode_bytes(hashes, h.view());
-    rlp::encode_list_header(payload, hashes.size());
-    payload.insert(payload.end(), hashes.begin(), hashes.end());
+    Bytes headers;
+    for (const auto& h : head.ancestors)
+        h.encode_to(headers);
+    rlp::encode_list_header(payload, headers.size());
+    payload.insert(payload.end(), headers.begin(), headers.end());
     return rlp::wrap_list(payload);
 }
 
@@ -785,24 +784,44 @@ Result<ImportedHead, std::string> decode_imported_head(BytesView in)
     if (!receipts)
         return bad("receipts");
     out.receipts = std::move(*receipts);
-    auto first = rlp::decode_u64(p);
-    if (!first)
-        return bad("first hash number");
-    out.first_hash_number = *first;
-    auto hashes = rlp::decode_list(p);
-    if (!hashes || !p.empty())
-        return bad("hashes");
-    while (!hashes->empty())
+    auto headers = rlp::decode_list(p);
+    if (!headers || !p.empty())
+        return bad("ancestors");
+    while (!headers->empty())
     {
-        auto h = rlp::decode_fixed<Hash256>(*hashes);
+        auto h = chain::BlockHeader::decode_from(*headers);
         if (!h)
-            return bad("hash");
-        out.hashes.push_back(*h);
+            return bad("ancestor header: " + h.error().message());
+        out.ancestors.push_back(std::move(*h));
     }
     if (out.block.senders.size() != out.block.transactions.size() ||
         out.receipts.size() != out.block.transactions.size())
         return bad("block: senders and receipts must match the transactions");
     return out;
+}
+
+Result<bool, std::string> check_imported_chain(const ImportedHead& head)
+{
+    const auto& header = head.block.header;
+    if (header.number == 0)
+        return std::string("the imported head is the genesis block");
+    if (head.ancestors.empty() || head.ancestors.size() > header.number)
+        return std::string("the imported ancestors must be 1 to H blocks ending with H's parent");
+    Hash256 child_parent = header.parent_hash;  // what the next-newer block says
+    for (size_t i = head.ancestors.size(); i-- > 0;)
+    {
+        const auto& h = head.ancestors[i];
+        if (h.number != header.number - (head.ancestors.size() - i))
+            return std::string("the imported ancestors are not numbered H-k .. H-1");
+        if (h.hash() != child_parent)
+            return "imported ancestor " + std::to_string(h.number) +
+                   " is not the parent of the block after it";
+        child_parent = h.parent_hash;
+    }
+    if (head.block.senders.size() != head.block.transactions.size() ||
+        head.receipts.size() != head.block.transactions.size())
+        return std::string("senders and receipts must match the transactions one to one");
+    return true;
 }
 
 ChainDb::ChainDb(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1217,19 +1236,11 @@ Result<Ok, DbError> ChainDb::finish_import(const ImportedHead& head)
         return DbError{DbErrorCode::NotInitialized, "no genesis block"};
     if (head_number() != 0)
         return DbError{DbErrorCode::NotEmpty, "the database has blocks past genesis"};
-    const auto& header = head.block.header;
-    const uint64_t n = header.number;
-    if (n == 0 || head.first_hash_number + head.hashes.size() != n || head.hashes.empty())
-        return DbError{DbErrorCode::InvalidBlock,
-                       "imported hashes must cover the blocks up to the imported head's parent"};
-    if (head.hashes.back() != header.parent_hash)
-        return DbError{DbErrorCode::InvalidBlock, "imported head's parent hash is not listed"};
-    if (head.first_hash_number == 0 && head.hashes.front() != genesis_hash())
+    if (auto chained = check_imported_chain(head); !chained)
+        return DbError{DbErrorCode::InvalidBlock, chained.error()};
+    const auto& first = head.ancestors.front();
+    if (first.number == 0 && first.hash() != genesis_hash())
         return DbError{DbErrorCode::GenesisMismatch, "imported chain has another genesis block"};
-    if (head.block.senders.size() != head.block.transactions.size() ||
-        head.receipts.size() != head.block.transactions.size())
-        return DbError{DbErrorCode::InvalidBlock,
-                       "senders and receipts must match the transactions one to one"};
     rocksdb::WriteBatch batch;
     batch.Put(impl_->cf(kMeta), slice(kMetaImport), slice(encode_imported_head(head)));
     impl_->clear(batch, kAccounts);

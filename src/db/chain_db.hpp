@@ -100,22 +100,29 @@ public:
 };
 
 /// The chain data a state-sync import brings besides the state: block H (the new head, with
-/// its senders and receipts) and the canonical hashes of the blocks before it (BLOCKHASH, and
-/// H's parent hash); blocks before H get no header, body or receipts.
+/// its senders and receipts) and the headers of the blocks before it (BLOCKHASH's window, and
+/// H's parent), whose hashes become the canonical hashes of those blocks; blocks before H get
+/// no stored header, body or receipts.
 struct ImportedHead
 {
     chain::Block block;  ///< block H with senders
     std::vector<execution::Receipt> receipts;
-    uint64_t first_hash_number = 0;  ///< number of the block whose hash is hashes[0]
-    std::vector<Hash256> hashes;     ///< hashes of blocks first_hash_number .. H-1, in order
+    /// Headers of blocks H-k .. H-1 (k >= 1), oldest first: each one's hash is the next one's
+    /// parent hash, the last one's is H's parent hash.
+    std::vector<chain::BlockHeader> ancestors;
 };
 
-/// RLP [block, [sender...], receipts (codec form), first_hash_number, [hash...]]: how an
-/// ImportedHead is stored in the import marker and carried in snapshots.
+/// RLP [block, [sender...], receipts (codec form), [header...]]: how an ImportedHead is stored
+/// in the import marker and carried in snapshots.
 Bytes encode_imported_head(const ImportedHead& head);
 /// Inverse of encode_imported_head (strict: trailing bytes, bad RLP, or senders / receipts not
 /// matching the transactions one to one are errors).
 Result<ImportedHead, std::string> decode_imported_head(BytesView in);
+/// Whether `head` hangs together as a chain: H is past genesis, the ancestors are numbered
+/// H-k .. H-1 and each one's hash is the next one's parent hash (the last one's: H's), so H's
+/// hash commits to all of them; senders and receipts match the transactions one to one. The
+/// reason otherwise. (Whether H itself is the right block is the caller's check.)
+Result<bool, std::string> check_imported_chain(const ImportedHead& head);
 
 /// State written by one ChainDb::import_state call (any order; storage values non-zero).
 struct ImportBatch
@@ -234,7 +241,7 @@ public:
     // import_state() batches into staging column families (the live state is untouched, readers
     // see the genesis chain), staged_state() to check the state root, then finish_import():
     // it writes a marker, replaces the flat state with the staged one and writes H's header,
-    // body, receipts, the earlier hashes and the head pointer. A crash before the marker leaves
+    // body, receipts, the ancestors' hashes and the head pointer. A crash before the marker leaves
     // the genesis database (open() drops the staged data); after it, open() completes the
     // import. So a killed import is either absent or complete.
 
@@ -244,9 +251,9 @@ public:
     Result<Ok, DbError> import_state(const ImportBatch& batch);
     /// The staged import as a StateSource (accounts in address order; the state-root check).
     std::unique_ptr<chain::StateSource> staged_state() const;
-    /// Makes the staged state and `head` the database's head (see above). InvalidBlock when the
-    /// hashes do not cover every block from first_hash_number to H-1, do not link to H's parent,
-    /// or (starting at 0) do not start with the genesis hash; NotEmpty past genesis.
+    /// Makes the staged state and `head` the database's head (see above). InvalidBlock when
+    /// check_imported_chain fails, GenesisMismatch when the ancestors start at block 0 with
+    /// another genesis; NotEmpty past genesis.
     Result<Ok, DbError> finish_import(const ImportedHead& head);
     /// Drops the staged import (the database stays at genesis).
     Result<Ok, DbError> abort_import();

@@ -53,14 +53,14 @@ struct SourceChain
         }
     }
 
-    /// The head, its receipts and the hashes of every earlier block.
+    /// The head, its receipts and the headers of every earlier block.
     ImportedHead head() const
     {
         ImportedHead h;
         h.block = blocks.back();
         h.receipts = receipts.back();
         for (size_t n = 0; n + 1 < blocks.size(); ++n)
-            h.hashes.push_back(blocks[n].header.hash());
+            h.ancestors.push_back(blocks[n].header);
         return h;
     }
 
@@ -135,20 +135,49 @@ TEST(DbImport, FinishedImportIsTheNewHeadWithoutEarlierBlocks)
     EXPECT_EQ(db->head_number(), 7u);
 }
 
-TEST(DbImport, RefusedPastGenesisAndWithHashesThatDoNotLink)
+TEST(DbImport, RefusedPastGenesisAndWithAncestorsThatDoNotLink)
 {
     SourceChain src(3);
     EXPECT_EQ(src.db->begin_import().error().code, DbErrorCode::NotEmpty);
     auto db = fresh();
     ASSERT_TRUE(db->begin_import());
     auto head = src.head();
-    head.hashes.pop_back();  // block 2's hash missing
+    EXPECT_TRUE(check_imported_chain(head));
+    head.ancestors.pop_back();  // block 2's header missing
+    EXPECT_FALSE(check_imported_chain(head));
     EXPECT_EQ(db->finish_import(head).error().code, DbErrorCode::InvalidBlock);
     head = src.head();
-    head.hashes.back().bytes[0] ^= 1;  // parent hash not listed
+    head.ancestors.back().gas_used += 1;  // not the parent of block 3
     EXPECT_EQ(db->finish_import(head).error().code, DbErrorCode::InvalidBlock);
     head = src.head();
-    head.hashes.front().bytes[0] ^= 1;  // another genesis
+    head.ancestors[1].timestamp += 1;  // block 1 is not block 2's parent (the chain breaks)
+    EXPECT_EQ(db->finish_import(head).error().code, DbErrorCode::InvalidBlock);
+    head = src.head();
+    head.ancestors.erase(head.ancestors.begin());  // blocks 1..2 only: still a chain
+    EXPECT_TRUE(check_imported_chain(head));
+    head.ancestors.front().number = 0;  // misnumbered
+    EXPECT_FALSE(check_imported_chain(head));
+    head = src.head();
+    head.ancestors.insert(head.ancestors.begin(), head.ancestors.front());  // more than H
+    EXPECT_FALSE(check_imported_chain(head));
+    head = src.head();
+    head.receipts.emplace_back();  // one more receipt than transactions
+    EXPECT_FALSE(check_imported_chain(head));
+    EXPECT_EQ(db->head_number(), 0u);
+}
+
+TEST(DbImport, RefusedWithAnotherGenesis)
+{
+    SourceChain src(3);
+    auto db = fresh();
+    ASSERT_TRUE(db->begin_import());
+    // A chain whose block 0 differs, linked consistently up to the head.
+    auto head = src.head();
+    head.ancestors[0].extra_data = Bytes{0x01};
+    for (size_t i = 1; i < head.ancestors.size(); ++i)
+        head.ancestors[i].parent_hash = head.ancestors[i - 1].hash();
+    head.block.header.parent_hash = head.ancestors.back().hash();
+    ASSERT_TRUE(check_imported_chain(head));
     EXPECT_EQ(db->finish_import(head).error().code, DbErrorCode::GenesisMismatch);
     EXPECT_EQ(db->head_number(), 0u);
 }
@@ -202,7 +231,7 @@ TEST(DbImport, ImportedHeadEncodingRoundTrips)
     ASSERT_TRUE(dec) << dec.error();
     EXPECT_EQ(dec->block.header.hash(), head.block.header.hash());
     EXPECT_EQ(dec->block.senders, head.block.senders);
-    EXPECT_EQ(dec->hashes, head.hashes);
+    EXPECT_EQ(dec->ancestors, head.ancestors);
     EXPECT_EQ(encode_imported_head(*dec), enc);
     Bytes longer = enc;
     longer.push_back(0);
