@@ -57,6 +57,29 @@ void encode_u256(Bytes& out, const U256& v)
 
 }  // namespace
 
+bool changes_app_hash(const chain::BlockHeader& header, const chain::BlockHeader& parent)
+{
+    return header.transactions_root != kEmptyTrieRoot || header.state_root != parent.state_root;
+}
+
+std::pair<uint64_t, Hash256> app_hash_block(const db::ChainDb& db)
+{
+    uint64_t n = db.head_number();
+    auto header = db.header(n);
+    while (true)
+    {
+        if (!header)
+            throw std::runtime_error("database: header of block " + std::to_string(n) + " missing");
+        if (n == 0)
+            return {0, header->hash()};
+        auto parent = db.header(n - 1);
+        if (!parent || changes_app_hash(*header, *parent))
+            return {n, header->hash()};  // no parent header: the base of a state-sync import
+        header = std::move(parent);
+        --n;
+    }
+}
+
 CometApp::CometApp(CometAppConfig config,
                    node::BlockProducer& producer,
                    db::ChainDb& db,
@@ -71,7 +94,10 @@ CometApp::CometApp(CometAppConfig config,
       chain_mutex_(chain_mutex),
       snapshots_(std::make_unique<SnapshotStore>(config_.snapshot_dir)),
       restorer_(std::make_unique<SnapshotRestorer>(db, producer.chain_config().chain_id))
-{}
+{
+    std::shared_lock lock{chain_mutex_};
+    app_hash_ = app_hash_block(db_);
+}
 
 CometApp::~CometApp()
 {
@@ -111,9 +137,9 @@ pb::ResponseInfo CometApp::info(const pb::RequestInfo&)
     pb::ResponseInfo r;
     r.set_data("tern");
     r.set_version("tern");
-    // The app hash is the head block's hash (at height 0 the genesis block's, as InitChain).
+    // The app hash: a block hash (app_hash_block; at height 0 the genesis block's, as InitChain).
     r.set_last_block_height(static_cast<int64_t>(db_.head_number()));
-    r.set_last_block_app_hash(to_string_bytes(db_.head_hash().view()));
+    r.set_last_block_app_hash(to_string_bytes(app_hash_.second.view()));
     return r;
 }
 
@@ -470,8 +496,14 @@ pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBloc
             res->mutable_data()->append(to_string_bytes(p->hash.view()));
         }
         // The app hash: the block hash, which commits to the state root, receipts root, logs
-        // bloom, gas used and (through the parent hash) every earlier block.
-        r.set_app_hash(to_string_bytes(executed.built.block.header.hash().view()));
+        // bloom, gas used and (through the parent hash) every earlier block; an empty block
+        // that changes nothing keeps the previous one (changes_app_hash).
+        const auto& header = executed.built.block.header;
+        const auto parent = db_.header(height - 1);
+        finalized_app_hash_ = app_hash_;
+        if (!parent || changes_app_hash(header, *parent))
+            finalized_app_hash_ = {height, header.hash()};
+        r.set_app_hash(to_string_bytes(finalized_app_hash_.second.view()));
         finalized_ = std::move(executed);
         finalized_height_ = height;
     }
@@ -486,11 +518,14 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
         *config_.crash_before_commit_height == finalized_height_)
         ::_exit(137);  // test hook: die between FinalizeBlock and Commit
     const uint64_t height = finalized_height_;
+    const uint64_t previous_app_hash_block = app_hash_.first;
     Result<node::CommittedBlock, std::string> committed = std::string();
     {
         std::unique_lock lock{chain_mutex_};
         committed = producer_.commit(std::move(*finalized_));
         finalized_.reset();
+        if (committed)
+            app_hash_ = finalized_app_hash_;
     }
     if (!committed)
         throw std::runtime_error("committing block " + std::to_string(height) + ": " +
@@ -500,7 +535,11 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
         std::lock_guard lock{gap_mutex_};
         std::erase_if(gap_rechecks_, [&](const auto& e) { return !pool_.contains(e.first); });
     }
-    if (config_.snapshot_interval > 0 && height % config_.snapshot_interval == 0)
+    // A snapshot at the first block that changes the app hash at or past each multiple of
+    // `snapshot_interval` (the same heights on every validator): a restoring node can then check
+    // block H's hash against the app hash it trusts for H.
+    if (config_.snapshot_interval > 0 && app_hash_.first == height &&
+        height / config_.snapshot_interval > previous_app_hash_block / config_.snapshot_interval)
         start_snapshot(height);
     producer_.publish(*committed);
     for (const auto& l : commit_listeners_)
@@ -627,6 +666,7 @@ Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head,
     // pool's head (base fee, gas limit) and nonces.
     tracker_ = std::move(tracker);
     const auto& header = head.block.header;
+    app_hash_ = {header.number, header.hash()};
     if (tracker_.root() != header.state_root)
         return std::string("state root after the import differs from the snapshot's");
     finalized_.reset();

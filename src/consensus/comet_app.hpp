@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tern::db {
@@ -58,6 +59,18 @@ struct CometAppConfig
     std::optional<uint64_t> crash_before_commit_height;
 };
 
+/// Whether block `header` (child of `parent`) changes the app hash: it has transactions or
+/// changes the state. An empty block that changes nothing keeps its parent's app hash, so that
+/// CometBFT (which makes one more block after every app hash change, to sign it) lets an idle
+/// chain stop with `create_empty_blocks = false`.
+bool changes_app_hash(const chain::BlockHeader& header, const chain::BlockHeader& parent);
+
+/// The app hash of `db`'s head: the number and hash of the newest block up to the head that
+/// changes the app hash (changes_app_hash), genesis included. A block whose parent's header
+/// is not stored (the base of a state-sync import) counts as changing it: the restorer only
+/// accepts a block whose hash is the trusted app hash. Throws if the head's header is missing.
+std::pair<uint64_t, Hash256> app_hash_block(const db::ChainDb& db);
+
 /// Result codes of CheckTx / ExecTxResult (0 = OK).
 enum class TxCode : uint32_t
 {
@@ -69,9 +82,10 @@ enum class TxCode : uint32_t
 };
 
 /// Tern as CometBFT's ABCI 2.0 application: one CometBFT height is one Ethereum block (EVM
-/// genesis is block 0, height h is block h), the app hash is the block's hash (keccak of its
-/// RLP header: state root, receipts root, logs bloom, gas used, parent hash), and blocks are
-/// built and committed through the node's BlockProducer (the path `tern dev` uses).
+/// genesis is block 0, height h is block h), the app hash is a block hash (keccak of the RLP
+/// header: state root, receipts root, logs bloom, gas used, parent hash; see app_hash_block),
+/// and blocks are built and committed through the node's BlockProducer (the path `tern dev`
+/// uses).
 ///
 /// A CometBFT transaction is one Ethereum transaction or a bundle of them (consensus/bundle.hpp):
 /// CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock accept both; proposals carry
@@ -179,6 +193,10 @@ private:
     // Consensus connection only (one thread).
     std::optional<node::ExecutedBlock> finalized_;  ///< executed, waiting for Commit
     uint64_t finalized_height_ = 0;
+    std::pair<uint64_t, Hash256> finalized_app_hash_;  ///< app_hash_ after finalized_ commits
+
+    /// The committed head's app hash (app_hash_block); under chain_mutex_.
+    std::pair<uint64_t, Hash256> app_hash_;
 
     std::unique_ptr<SnapshotStore> snapshots_;
     std::unique_ptr<SnapshotRestorer> restorer_;  ///< snapshot connection only

@@ -212,6 +212,39 @@ TEST_F(CometAppTest, InfoAfterRestartReportsTheCommittedHead)
     EXPECT_EQ(info.last_block_app_hash(), app_hash);
 }
 
+TEST_F(CometAppTest, EmptyBlocksKeepTheAppHashSoAnIdleChainCanStop)
+{
+    const std::string data = (dir.path / "data").string();
+    const auto hash_of = [](TestNode& n, uint64_t h) {
+        return bytes_str(n.node->db().header(h)->hash().view());
+    };
+    std::string first;
+    {
+        TestNode n(genesis, data, true);
+        // An empty block 1 (nothing changes): the genesis hash stays the app hash.
+        EXPECT_EQ(run_height(n.app(), 1, {}).app_hash(), hash_of(n, 0));
+        first = run_height(n.app(), 2, {signed_tx(0, 0)}).app_hash();
+        EXPECT_EQ(first, hash_of(n, 2));
+        // The empty block after it (CometBFT's block carrying the new app hash) keeps it, so
+        // CometBFT sees no change and waits for transactions.
+        EXPECT_EQ(run_height(n.app(), 3, {}).app_hash(), first);
+        EXPECT_EQ(run_height(n.app(), 4, {}).app_hash(), first);
+        EXPECT_NE(hash_of(n, 4), first);
+        EXPECT_EQ(n.app().info({}).last_block_app_hash(), first);
+        EXPECT_EQ(app_hash_block(n.node->db()),
+                  std::make_pair(uint64_t{2}, n.node->db().header(2)->hash()));
+    }
+    TestNode n(genesis, data, true);
+    const auto info = n.app().info({});
+    EXPECT_EQ(info.last_block_height(), 4);
+    EXPECT_EQ(info.last_block_app_hash(), first);  // found again after a restart
+    // A block with a transaction: its own hash.
+    const std::string fifth = run_height(n.app(), 5, {signed_tx(0, 1)}).app_hash();
+    EXPECT_EQ(fifth, hash_of(n, 5));
+    // A transaction already included is not proposed again: an empty block, no change.
+    EXPECT_EQ(run_height(n.app(), 6, {signed_tx(0, 1)}).app_hash(), fifth);
+}
+
 TEST_F(CometAppTest, CrashBetweenFinalizeAndCommitReplaysToTheSameBlock)
 {
     const std::vector<std::string> txs{signed_tx(0, 0), signed_tx(1, 0, 3)};

