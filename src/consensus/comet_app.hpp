@@ -43,9 +43,9 @@ struct CometAppConfig
     uint64_t max_gap_rechecks = 20;
     /// CometBFT keeps the last `retain_blocks` blocks (Commit's retain_height); 0 keeps all.
     uint64_t retain_blocks = 0;
-    /// State sync (docs/consensus.md "State sync"): after committing a height that is a
-    /// multiple of this, a snapshot of the state is built in the background for peers that
-    /// state-sync; 0 = no snapshots.
+    /// State sync (docs/consensus.md "State sync"): after committing the first block at or
+    /// past each multiple of this that changes the app hash (changes_app_hash), a snapshot of
+    /// the state is built in the background for peers that state-sync; 0 = no snapshots.
     uint64_t snapshot_interval = 0;
     /// Snapshots kept (the newest ones; 0 keeps all).
     uint64_t snapshot_keep_recent = 2;
