@@ -803,6 +803,8 @@ TEST_F(CometAppTest, EngineBundlesConcurrentSubmissionsAndSendsALoneOneAtOnce)
         for (uint64_t nonce = 0; nonce < 2; ++nonce)
             txs.push_back(signed_tx(i, nonce));
     submit_concurrently(n, txs);
+    // Threads that start late are answered before their bundle is broadcast.
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
     // 8 transactions, at most 3 per bundle: 3 broadcasts, every transaction in exactly one.
     const auto sent = comet.take();
     EXPECT_EQ(sent.size(), 3u);
