@@ -111,6 +111,21 @@ Result<txpool::PooledTxPtr, std::string> CometApp::decode(std::string_view raw) 
     const Hash256 hash = keccak256(bytes);
     if (auto pooled = pool_.get(hash))
         return pooled;
+    {
+        // Included already (a bundle's inner transaction rechecked or offered to a proposal
+        // after its block): the stored sender spares the signature recovery, the largest CPU
+        // cost of a transaction on every validator.
+        std::shared_lock lock{chain_mutex_};
+        if (auto included = db_.transaction(hash))
+        {
+            auto p = std::make_shared<txpool::PooledTransaction>();
+            p->tx = std::move(included->tx);
+            p->sender = included->sender;
+            p->hash = hash;
+            p->size = raw.size();
+            return txpool::PooledTxPtr(std::move(p));
+        }
+    }
     auto tx = decode_transaction(bytes);
     if (!tx)
     {

@@ -154,7 +154,8 @@ public:
     void wait_for_snapshots();
 
     /// Decodes a CometBFT transaction (the canonical Ethereum encoding) and recovers its sender,
-    /// reusing the pool's copy when it has the hash. Error: geth's message.
+    /// reusing the pool's copy when it has the hash, or the stored sender when the chain includes
+    /// it already. Error: geth's message.
     Result<txpool::PooledTxPtr, std::string> decode(std::string_view raw) const;
 
     /// CheckTx NEW for one decoded Ethereum transaction: the nonce window, then TxPool::add

@@ -18,8 +18,10 @@
 
 #include <sodium.h>
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <set>
 #include <thread>
@@ -638,6 +640,11 @@ struct FakeCometRpc
     std::mutex mutex;
     std::vector<std::string> received;
     std::atomic<bool> refuse_bundles{false};
+    std::set<std::string> refuse;   ///< single transactions CheckTx refuses (under `mutex`)
+    std::atomic<bool> full{false};  ///< answer "mempool is full" to everything
+    std::condition_variable gate_cv;
+    bool gate_open = true;  ///< when false, broadcasts wait (under `mutex`)
+    size_t waiting = 0;     ///< broadcasts held at the closed gate (under `mutex`)
 
     FakeCometRpc()
     {
@@ -651,10 +658,18 @@ struct FakeCometRpc
                                             sodium_base64_VARIANT_ORIGINAL),
                           0);
                 tx.resize(len);
-                std::lock_guard lock{mutex};
+                std::unique_lock lock{mutex};
+                ++waiting;
+                gate_cv.notify_all();
+                gate_cv.wait(lock, [&] { return gate_open; });
+                --waiting;
                 received.push_back(tx);
+                if (full)
+                    throw rpc::Error{-32603, "Internal error", nlohmann::json("mempool is full")};
                 if (refuse_bundles && is_bundle(tx))
                     return nlohmann::json{{"code", 9}, {"log", "bundles refused"}};
+                if (refuse.contains(tx))
+                    return nlohmann::json{{"code", 2}, {"log", "nonce too low"}};
                 return nlohmann::json{{"code", 0}, {"log", ""}};
             });
         rpc::ServerConfig c;
@@ -663,12 +678,36 @@ struct FakeCometRpc
         server = std::make_unique<rpc::Server>(dispatcher, c);
         EXPECT_TRUE(server->start());
     }
-    ~FakeCometRpc() { server->stop(); }
+    ~FakeCometRpc()
+    {
+        open_gate();
+        server->stop();
+    }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
     std::vector<std::string> take()
     {
         std::lock_guard lock{mutex};
         return std::exchange(received, {});
+    }
+    /// Closes the gate: broadcasts wait in the handler until open_gate().
+    void close_gate()
+    {
+        std::lock_guard lock{mutex};
+        gate_open = false;
+    }
+    void open_gate()
+    {
+        {
+            std::lock_guard lock{mutex};
+            gate_open = true;
+        }
+        gate_cv.notify_all();
+    }
+    /// Waits until `n` broadcasts are held at the closed gate.
+    bool wait_held(size_t n)
+    {
+        std::unique_lock lock{mutex};
+        return gate_cv.wait_for(lock, std::chrono::seconds(5), [&] { return waiting >= n; });
     }
 };
 
@@ -735,6 +774,8 @@ TEST_F(CometAppTest, EngineBundlesConcurrentSubmissionsAndSendsALoneOneAtOnce)
         for (uint64_t nonce = 0; nonce < 2; ++nonce)
             txs.push_back(signed_tx(i, nonce));
     submit_concurrently(n, txs);
+    // Threads that start late are answered before their bundle is broadcast.
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
     // 8 transactions, at most 3 per bundle: 3 broadcasts, every transaction in exactly one.
     const auto sent = comet.take();
     EXPECT_EQ(sent.size(), 3u);
@@ -760,6 +801,7 @@ TEST_F(CometAppTest, EngineFallsBackToSingleTransactionsWhenABundleIsRefused)
     });
     const std::vector<std::string> txs{signed_tx(0, 0), signed_tx(1, 0)};
     submit_concurrently(n, txs);
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
     const auto sent = comet.take();
     ASSERT_EQ(sent.size(), 3u);  // the bundle, then each alone
     EXPECT_TRUE(is_bundle(sent[0]));
@@ -795,6 +837,7 @@ TEST_F(CometAppTest, JsonRpcBatchOfSendsIsBroadcastAsOneBundleAtItsEnd)
     for (size_t i = 0; i < txs.size(); ++i)
         EXPECT_EQ(answers[i].value("result", ""), to_hex(hash_of(txs[i]).view())) << answers[i];
     EXPECT_TRUE(answers[3].contains("error"));
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
     const auto sent = comet.take();
     ASSERT_EQ(sent.size(), 1u);
     const auto inner = split_comet_tx(sent[0]);
@@ -850,4 +893,163 @@ TEST_F(CometAppTest, InitChainRefusesAnAppStateGenesisThatDiffers)
     other_gas_limit["tern"] = {{"gasLimit", "0x5208"}};  // same block 0, other rules
     expect_refused(other_gas_limit.dump(), "differs from this node's genesis");
     expect_refused("not json", "app_state of CometBFT's genesis is not an EVM genesis");
+}
+
+namespace {
+
+/// Collects an engine's log lines.
+struct LogLines
+{
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    std::function<void(std::string_view)> sink()
+    {
+        return [this](std::string_view line) {
+            std::lock_guard lock{mutex};
+            lines.emplace_back(line);
+        };
+    }
+    bool contains(std::string_view needle)
+    {
+        std::lock_guard lock{mutex};
+        return std::ranges::any_of(
+            lines, [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+    }
+};
+
+/// Runs `f` on a thread; the future is ready once it returned.
+template <typename F>
+auto async_call(F f)
+{
+    return std::async(std::launch::async, std::move(f));
+}
+
+}  // namespace
+
+TEST_F(CometAppTest, EngineAnswersAfterAdmissionWhileTheBroadcastIsInFlight)
+{
+    FakeCometRpc comet;
+    TestNode n(genesis, "", true, {},
+               [&](CometEngineConfig& ec) { ec.cometbft_rpc = comet.url(); });
+    // Until CometBFT accepted a broadcast, a send waits for it (here: accepted at once).
+    const auto first = submit_raw(n, signed_tx(0, 0));
+    ASSERT_TRUE(first) << first.error();
+    EXPECT_EQ(comet.take().size(), 1u);
+
+    comet.close_gate();  // CometBFT now takes its time with every broadcast
+    const std::string tx = signed_tx(0, 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = submit_raw(n, tx);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(*r, hash_of(tx));  // answered although the broadcast has not been answered
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    EXPECT_TRUE(n.node->pool().contains(hash_of(tx)));  // "accepted by this node's pool"
+    ASSERT_TRUE(comet.wait_held(1));
+    EXPECT_FALSE(n.comet->flush(std::chrono::milliseconds(50)));
+
+    // Invalid transactions still get geth's message at once, nothing broadcast for them.
+    const auto known = submit_raw(n, tx);
+    ASSERT_FALSE(known);
+    EXPECT_EQ(known.error(), "already known");
+    const auto low = submit_raw(n, signed_tx(0, 2, 1, 20000));
+    ASSERT_FALSE(low);
+    EXPECT_TRUE(low.error().starts_with("intrinsic gas too low")) << low.error();
+    const auto ahead = submit_raw(n, signed_tx(2, 100));  // beyond the nonce window
+    ASSERT_FALSE(ahead);
+    EXPECT_TRUE(ahead.error().starts_with("nonce too high")) << ahead.error();
+    const auto other = submit_raw(n, signed_tx(1, 0));
+    ASSERT_TRUE(other) << other.error();
+
+    comet.open_gate();
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
+    std::multiset<std::string> inner;
+    for (const auto& s : comet.take())
+    {
+        const auto parts = split_comet_tx(s);
+        ASSERT_TRUE(parts);
+        for (const auto v : *parts)
+            inner.emplace(v);
+    }
+    EXPECT_EQ(inner, (std::multiset<std::string>{tx, signed_tx(1, 0)}));
+}
+
+TEST_F(CometAppTest, EngineRemovesWhatCometbftRefusesAfterTheAnswerAndLogsIt)
+{
+    FakeCometRpc comet;
+    LogLines logs;
+    TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) {
+        ec.cometbft_rpc = comet.url();
+        ec.bundle_wait = std::chrono::milliseconds(300);
+        ec.log = logs.sink();
+    });
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 0)));
+    comet.take();
+    comet.refuse_bundles = true;
+    const std::string good = signed_tx(1, 0);
+    const std::string bad = signed_tx(2, 0);
+    {
+        std::lock_guard lock{comet.mutex};
+        comet.refuse.insert(bad);
+    }
+    submit_concurrently(n, {good, bad});  // both answered with their hashes
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
+    const auto sent = comet.take();
+    ASSERT_EQ(sent.size(), 3u);  // the bundle, then each alone
+    EXPECT_TRUE(is_bundle(sent[0]));
+    EXPECT_TRUE(n.node->pool().contains(hash_of(good)));
+    EXPECT_FALSE(n.node->pool().contains(hash_of(bad)));  // no ghost in the local pool
+    EXPECT_TRUE(logs.contains("refused by CometBFT"));
+    EXPECT_TRUE(logs.contains(to_hex(hash_of(bad).view())));
+    EXPECT_FALSE(logs.contains(to_hex(hash_of(good).view())));
+}
+
+TEST_F(CometAppTest, EngineWaitsForCometbftAgainAfterItWasFull)
+{
+    FakeCometRpc comet;
+    TestNode n(genesis, "", true, {},
+               [&](CometEngineConfig& ec) { ec.cometbft_rpc = comet.url(); });
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 0)));
+    comet.full = true;
+    // Answered from the pool; the broadcast then fails, so the transaction leaves the pool.
+    const std::string lost = signed_tx(1, 0);
+    ASSERT_TRUE(submit_raw(n, lost));
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
+    EXPECT_FALSE(n.node->pool().contains(hash_of(lost)));
+    // Now sends wait for CometBFT's answer: the client sees the full mempool.
+    const auto r = submit_raw(n, signed_tx(2, 0));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), "txpool is full");
+    EXPECT_FALSE(n.node->pool().contains(hash_of(signed_tx(2, 0))));
+    comet.full = false;
+    ASSERT_TRUE(submit_raw(n, signed_tx(2, 0)));
+    comet.close_gate();  // answered without waiting again
+    ASSERT_TRUE(submit_raw(n, signed_tx(3, 0)));
+    comet.open_gate();
+}
+
+TEST_F(CometAppTest, EngineSendersWaitWhenTheBroadcasterIsFarBehind)
+{
+    FakeCometRpc comet;
+    TestNode n(genesis, "", true, {}, [&](CometEngineConfig& ec) {
+        ec.cometbft_rpc = comet.url();
+        ec.bundle_max_txs = 2;
+        ec.max_queued_txs = 2;
+    });
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 0)));
+    comet.close_gate();
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 1)));  // taken by the broadcaster, held
+    ASSERT_TRUE(comet.wait_held(1));
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 2)));  // queued
+    ASSERT_TRUE(submit_raw(n, signed_tx(0, 3)));  // queued: the queue is full now
+    auto blocked = async_call([&] { return submit_raw(n, signed_tx(0, 4)); });
+    EXPECT_EQ(blocked.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+    comet.open_gate();
+    ASSERT_EQ(blocked.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    const auto r = blocked.get();
+    ASSERT_TRUE(r) << r.error();
+    ASSERT_TRUE(n.comet->flush(std::chrono::seconds(5)));
+    size_t broadcast = 0;
+    for (const auto& s : comet.take())
+        broadcast += split_comet_tx(s)->size();
+    EXPECT_EQ(broadcast, 5u);
 }

@@ -9,10 +9,11 @@
 #include "txpool/txpool.hpp"
 
 #include <future>
+#include <optional>
 
 namespace tern::consensus {
 
-/// One submitted transaction waiting for its broadcast.
+/// One admitted transaction waiting for its broadcast.
 struct CometEngine::Item
 {
     std::string raw;
@@ -20,7 +21,9 @@ struct CometEngine::Item
     bool added = false;   ///< entered the pool with this submit (removed again if refused)
     bool urgent = false;  ///< part of a finished JSON-RPC batch: broadcast without waiting
     std::chrono::steady_clock::time_point arrival;
-    std::promise<std::string> outcome;  ///< "" when CometBFT accepted it, else why not
+    /// Set when the caller waits for CometBFT's answer (CometBFT not known to be reachable):
+    /// "" when it accepted the transaction, else why not.
+    std::optional<std::promise<std::string>> outcome;
 };
 
 /// The sends of one JSON-RPC batch, broadcast when the batch ends.
@@ -28,6 +31,22 @@ struct CometEngine::Batch
 {
     std::vector<std::shared_ptr<Item>> items;
 };
+
+namespace {
+
+/// The answer for a send that arrives (or was still queued) while the node stops.
+constexpr std::string_view kStopping = "consensus: the node is stopping";
+/// How long stop() lets the broadcaster send what was already answered.
+constexpr std::chrono::milliseconds kStopGrace{2000};
+
+/// True if `error` (a broadcast_tx_sync outcome) says CometBFT cannot take transactions now
+/// (unreachable, RPC error, full mempool) rather than that CheckTx refused this one.
+bool comet_unavailable(const std::string& error)
+{
+    return error.starts_with("consensus: ") || error == "txpool is full";
+}
+
+}  // namespace
 
 CometEngine::CometEngine(CometEngineConfig config, node::Node& node)
     : config_(std::move(config)),
@@ -72,6 +91,7 @@ Result<bool, std::string> CometEngine::start()
             stopping_ = false;
             running_ = true;
         }
+        comet_ok_ = false;
         broadcaster_ = std::thread([this] { broadcaster_loop(); });
     }
     return true;
@@ -82,15 +102,26 @@ void CometEngine::stop()
     waiters_.stop();
     if (broadcaster_.joinable())
     {
+        // Transactions already answered with their hash go out first, if CometBFT takes them
+        // within the grace period; what is left after it leaves the pool.
+        (void)flush(kStopGrace);
         {
             std::lock_guard lock{queue_mutex_};
             stopping_ = true;
         }
         queue_cv_.notify_all();
+        space_cv_.notify_all();
         broadcaster_.join();
     }
     if (server_)
         server_->stop();
+}
+
+bool CometEngine::flush(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock{queue_mutex_};
+    return space_cv_.wait_for(lock, timeout,
+                              [&] { return !running_ || (queue_.empty() && in_flight_ == 0); });
 }
 
 Result<Hash256, std::string> CometEngine::submit(Transaction tx,
@@ -133,11 +164,16 @@ Result<Hash256, std::string> CometEngine::submit(Transaction tx,
         batch->items.push_back(std::move(item));
         return hash;
     }
-    auto outcome = item->outcome.get_future();
-    enqueue({item}, false);
-    std::string error = outcome.get();
-    if (!error.empty())
-        return error;
+    // Admitted: answer now, like geth once its pool took the transaction, unless CometBFT is
+    // not known to be taking transactions (then the caller gets its answer).
+    std::optional<std::future<std::string>> outcome;
+    if (!comet_ok_.load())
+        outcome = item->outcome.emplace().get_future();
+    if (!enqueue({item}, false))
+        return std::string(kStopping);
+    if (outcome)
+        if (std::string error = outcome->get(); !error.empty())
+            return error;
     return hash;
 }
 
@@ -152,49 +188,46 @@ void CometEngine::flush_batch(rpc::CallContext* ctx)
         batch = std::move(it->second);
         batches_.erase(it);
     }
-    std::vector<std::future<std::string>> outcomes;
-    outcomes.reserve(batch->items.size());
-    for (auto& item : batch->items)
-        outcomes.push_back(item->outcome.get_future());
-    enqueue(batch->items, true);
-    for (size_t i = 0; i < outcomes.size(); ++i)
-    {
-        const std::string error = outcomes[i].get();
-        if (!error.empty())
-            log("batch transaction " + to_hex(batch->items[i]->hash.view()) +
-                " answered with its hash but refused by CometBFT: " + error);
-    }
+    if (!enqueue(batch->items, true))
+        log("JSON-RPC batch of " + std::to_string(batch->items.size()) +
+            " transactions answered but not broadcast: the node is stopping");
 }
 
-void CometEngine::enqueue(const std::vector<std::shared_ptr<Item>>& items, bool urgent)
+bool CometEngine::enqueue(const std::vector<std::shared_ptr<Item>>& items, bool urgent)
 {
-    bool wake = false;
+    std::unique_lock lock{queue_mutex_};
+    // Backpressure: wait while the broadcaster is far behind (a set larger than the limit
+    // goes alone into an empty queue).
+    space_cv_.wait(lock, [&] {
+        return stopping_ || !running_ || queue_.empty() ||
+               queue_.size() + items.size() <= config_.max_queued_txs;
+    });
+    if (stopping_ || !running_)
     {
-        std::lock_guard lock{queue_mutex_};
-        if (stopping_ || !running_)
-        {
-            for (const auto& item : items)
-            {
-                if (item->added)
-                    node_.pool().remove(item->hash);
-                item->outcome.set_value("consensus: the node is stopping");
-            }
-            return;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        wake = queue_.empty() || urgent;
         for (const auto& item : items)
         {
-            item->urgent = urgent;
-            item->arrival = now;
-            queue_.push_back(item);
+            if (item->added)
+                node_.pool().remove(item->hash);
+            if (item->outcome)
+                item->outcome->set_value(std::string(kStopping));
         }
-        if (urgent)
-            urgent_ += items.size();
-        wake = wake || queue_.size() >= config_.bundle_max_txs;
+        return false;
     }
+    const auto now = std::chrono::steady_clock::now();
+    bool wake = queue_.empty() || urgent;
+    for (const auto& item : items)
+    {
+        item->urgent = urgent;
+        item->arrival = now;
+        queue_.push_back(item);
+    }
+    if (urgent)
+        urgent_ += items.size();
+    wake = wake || queue_.size() >= config_.bundle_max_txs;
+    lock.unlock();
     if (wake)
         queue_cv_.notify_one();
+    return true;
 }
 
 void CometEngine::broadcaster_loop()
@@ -205,15 +238,21 @@ void CometEngine::broadcaster_loop()
         queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (stopping_)
         {
+            if (!queue_.empty())
+                log(std::to_string(queue_.size()) +
+                    " admitted transactions not broadcast: the node is stopping (removed from "
+                    "the pool)");
             for (const auto& item : queue_)
             {
                 if (item->added)
                     node_.pool().remove(item->hash);
-                item->outcome.set_value("consensus: the node is stopping");
+                if (item->outcome)
+                    item->outcome->set_value(std::string(kStopping));
             }
             queue_.clear();
             urgent_ = 0;
             running_ = false;
+            space_cv_.notify_all();
             return;
         }
         // Wait a little for company, unless a batch is waiting or the bundle is full.
@@ -235,9 +274,13 @@ void CometEngine::broadcaster_loop()
             items.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
+        in_flight_ = items.size();
         lock.unlock();
+        space_cv_.notify_all();
         broadcast(items);
         lock.lock();
+        in_flight_ = 0;
+        space_cv_.notify_all();
     }
 }
 
@@ -257,23 +300,48 @@ void CometEngine::broadcast(std::vector<std::shared_ptr<Item>>& items)
         const std::string bundle = encode_bundle(raws);
         const std::string error = rpc_.broadcast_tx_sync(view(bundle));
         sent = error.empty();
-        if (!sent)
+        if (sent)
+            comet_ok_ = true;
+        else
             log("bundle of " + std::to_string(items.size()) +
                 " transactions refused (broadcasting them one by one): " + error);
     }
     if (!sent)
         for (size_t i = 0; i < items.size(); ++i)
         {
+            if (stopping())
+            {
+                errors[i] = kStopping;
+                continue;
+            }
             errors[i] = rpc_.broadcast_tx_sync(view(items[i]->raw));
             if (errors[i] == "already known")  // CometBFT has these bytes: in its mempool
                 errors[i].clear();
+            if (errors[i].empty())
+                comet_ok_ = true;
+            else if (comet_unavailable(errors[i]))
+                comet_ok_ = false;  // answer the next sends only once CometBFT took one
         }
     for (size_t i = 0; i < items.size(); ++i)
     {
-        if (!errors[i].empty() && items[i]->added)
-            node_.pool().remove(items[i]->hash);
-        items[i]->outcome.set_value(std::move(errors[i]));
+        if (!errors[i].empty())
+        {
+            if (items[i]->added)
+                node_.pool().remove(items[i]->hash);
+            if (!items[i]->outcome)
+                log("transaction " + to_hex(items[i]->hash.view()) +
+                    " answered with its hash but refused by CometBFT (removed from the pool): " +
+                    errors[i]);
+        }
+        if (items[i]->outcome)
+            items[i]->outcome->set_value(std::move(errors[i]));
     }
+}
+
+bool CometEngine::stopping()
+{
+    std::lock_guard lock{queue_mutex_};
+    return stopping_;
 }
 
 void CometEngine::log(std::string_view line) const

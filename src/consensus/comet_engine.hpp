@@ -6,6 +6,7 @@
 #include "node/engine.hpp"
 #include "node/pool_waiters.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -43,19 +44,26 @@ struct CometEngineConfig
     /// How long the first transaction of a bundle waits for others when nothing is being
     /// broadcast (under load, transactions gather while the previous bundle is broadcast).
     std::chrono::microseconds bundle_wait{1000};
+    /// Backpressure: a send waits while this many admitted transactions wait for the
+    /// broadcaster (instead of the queue growing without limit when CometBFT falls behind).
+    size_t max_queued_txs = 4096;
     /// Receives the ABCI server's log lines (connects, disconnects, errors); empty: silent.
     std::function<void(std::string_view)> log;
 };
 
 /// node::Engine for a validator (or full node) of a CometBFT chain: blocks come from consensus
 /// through the ABCI application (CometApp) served on `abci_address`; transactions submitted
-/// over RPC are checked here (CometApp::admit: the pool's checks and messages) and go to
-/// CometBFT's mempool with broadcast_tx_sync, gathered into bundles by one broadcaster thread;
-/// the hash returns once the bundle is accepted (receipts appear once the block commits). If
-/// CometBFT refuses a bundle, its transactions are broadcast one by one, each answered with
-/// its own outcome. The sends of a JSON-RPC batch are answered after the local check and
-/// broadcast as bundles at the end of the batch (one that CometBFT then refuses is removed
-/// from the pool and logged). evm_mine is refused: consensus decides when blocks are made.
+/// over RPC are checked here (CometApp::admit: the pool's checks and geth's messages, answered
+/// synchronously) and go to CometBFT's mempool with broadcast_tx_sync, gathered into bundles
+/// by one broadcaster thread in the background. A send is answered with its hash once this
+/// node's pool admitted it (as geth answers: "accepted by this node's pool", not "in every
+/// mempool"), so bundles grow under load; receipts appear once the block commits. While
+/// CometBFT is not known to take transactions (before its first accepted broadcast, or after
+/// it was unreachable or full), sends wait for their broadcast's answer instead. If CometBFT
+/// refuses a bundle, its transactions are broadcast one by one; refused ones are removed from
+/// the pool and logged. When more than `max_queued_txs` wait for the broadcaster, senders wait
+/// (backpressure). The sends of a JSON-RPC batch are broadcast together at the end of the
+/// batch. evm_mine is refused: consensus decides when blocks are made.
 class CometEngine final : public node::Engine
 {
 public:
@@ -67,8 +75,9 @@ public:
     Result<bool, std::string> start() override;
     /// Stops the ABCI server (idempotent).
     void stop() override;
-    /// Broadcasts the canonical encoding to CometBFT's mempool; the keccak hash, or CheckTx's
-    /// rejection (geth's message).
+    /// Admits the transaction to this node's pool and queues it for CometBFT's mempool; the
+    /// keccak hash, or the pool's rejection (geth's message). See the class comment for when
+    /// it waits for the broadcast (and always, with bundling off: CheckTx's answer).
     Result<Hash256, std::string> submit(Transaction tx,
                                         const Address& sender,
                                         rpc::CallContext* ctx) override;
@@ -81,6 +90,9 @@ public:
     using Engine::mine;
     void on_block(BlockListener listener) override;
 
+    /// Waits until every queued transaction was handed to CometBFT (or refused), at most
+    /// `timeout`; false on timeout. stop() uses it so answered sends go out before shutdown.
+    bool flush(std::chrono::milliseconds timeout);
     /// The ABCI application.
     CometApp& app() noexcept { return *app_; }
     /// The address the ABCI server listens on (after start()).
@@ -93,18 +105,24 @@ private:
     std::unique_ptr<abci::Server> server_;
     struct Item;
     struct Batch;
-    /// Queues `items` for the broadcaster (`urgent`: no waiting for more).
-    void enqueue(const std::vector<std::shared_ptr<Item>>& items, bool urgent);
+    /// Queues `items` for the broadcaster (`urgent`: no waiting for more), waiting for room
+    /// first; false (items removed from the pool) if the node is stopping.
+    bool enqueue(const std::vector<std::shared_ptr<Item>>& items, bool urgent);
     void broadcaster_loop();
     void broadcast(std::vector<std::shared_ptr<Item>>& items);
     void flush_batch(rpc::CallContext* ctx);
+    bool stopping();
     void log(std::string_view line) const;
 
     CometRpc rpc_;
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
+    std::condition_variable space_cv_;  ///< the queue shrank or the broadcaster went idle
     std::deque<std::shared_ptr<Item>> queue_;
-    size_t urgent_ = 0;  ///< queued items that must not wait
+    size_t urgent_ = 0;     ///< queued items that must not wait
+    size_t in_flight_ = 0;  ///< items taken by the broadcaster, not yet answered by CometBFT
+    /// CometBFT accepted the last broadcast (sends are answered without waiting for theirs).
+    std::atomic<bool> comet_ok_{false};
     bool stopping_ = false;
     bool running_ = false;  ///< the broadcaster thread accepts items
     std::thread broadcaster_;
