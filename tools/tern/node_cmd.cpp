@@ -56,6 +56,7 @@ struct NodeToml
     size_t bundle_max_txs = 500;  ///< 0 or 1: no bundling
     size_t bundle_max_bytes = 256 * 1024;
     int64_t bundle_wait_us = 1000;
+    size_t max_queued_txs = 4096;  ///< admitted sends waiting for the broadcaster (backpressure)
     uint64_t snapshot_interval = 1000;  ///< state-sync snapshot every N heights; 0: none
     uint64_t snapshot_keep_recent = 2;
     std::string snapshot_dir;  ///< default <home>/snapshots
@@ -121,6 +122,10 @@ NodeToml read_node_toml(const fs::path& home)
     n.bundle_wait_us = t["bundle_wait_us"].value_or(int64_t{1000});
     if (n.bundle_wait_us < 0 || n.bundle_wait_us > 1'000'000)
         fail(file.string() + ": bundle_wait_us must be 0..1000000");
+    const auto queued = t["max_queued_txs"].value_or(int64_t{4096});
+    if (queued < 1)
+        fail(file.string() + ": max_queued_txs must be at least 1");
+    n.max_queued_txs = static_cast<size_t>(queued);
     const auto interval = t["snapshot_interval"].value_or(int64_t{1000});
     const auto keep = t["snapshot_keep_recent"].value_or(int64_t{2});
     if (interval < 0 || keep < 0)
@@ -235,6 +240,7 @@ int run_node(const std::string& home_arg)
     engine_config.bundle_max_txs = cfg.bundle_max_txs;
     engine_config.bundle_max_bytes = cfg.bundle_max_bytes;
     engine_config.bundle_wait = std::chrono::microseconds(cfg.bundle_wait_us);
+    engine_config.max_queued_txs = cfg.max_queued_txs;
     if (const char* crash = std::getenv("TERN_TEST_CRASH_AFTER_FINALIZE"); crash && *crash)
         engine_config.app.crash_before_commit_height = std::strtoull(crash, nullptr, 10);
     engine_config.log = [](std::string_view line) {
