@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace tern::db::codec {
 
@@ -136,13 +137,15 @@ std::optional<state::Log> decode_log(BytesView& in)
     return log;
 }
 
-std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
+/// Decodes a stored receipt's list header and scalar fields (type, status, cumulative gas, gas,
+/// blob gas) into `r`, advancing `in` past the whole receipt; returns the undecoded log list
+/// (the receipt's last item), nullopt if malformed.
+std::optional<BytesView> decode_receipt_fields(BytesView& in, execution::Receipt& r)
 {
     auto list = rlp::decode_list(in);
     if (!list)
         return std::nullopt;
     BytesView p = *list;
-    execution::Receipt r;
     auto type = rlp::decode_u64(p);
     auto status = type ? rlp::decode_u64(p) : type;
     auto cumulative = status ? rlp::decode_u64(p) : status;
@@ -158,6 +161,15 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
     auto logs = rlp::decode_list(p);
     if (!logs || !p.empty())
         return std::nullopt;
+    return *logs;
+}
+
+std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
+{
+    execution::Receipt r;
+    auto logs = decode_receipt_fields(in, r);
+    if (!logs)
+        return std::nullopt;
     BytesView l = *logs;
     while (!l.empty())
     {
@@ -169,6 +181,21 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
     if (blooms == Blooms::Compute)
         r.bloom = execution::logs_bloom(r.logs);
     return r;
+}
+
+/// Number of items in a log list, from their RLP headers only (each must be a list).
+std::optional<uint64_t> count_logs(BytesView logs)
+{
+    uint64_t n = 0;
+    while (!logs.empty())
+    {
+        auto h = rlp::decode_header(logs);
+        if (!h || !h->list)
+            return std::nullopt;
+        logs = logs.subspan(h->payload_length);
+        ++n;
+    }
+    return n;
 }
 
 }  // namespace
@@ -188,6 +215,35 @@ std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v, Bloo
         out.push_back(std::move(*r));
     }
     return out;
+}
+
+Result<std::optional<ReceiptAt>, std::string> decode_receipt_at(BytesView v, size_t index)
+{
+    using Found = std::optional<ReceiptAt>;
+    auto list = rlp::decode_list(v);
+    if (!list || !v.empty())
+        return std::string("receipts: malformed list");
+    BytesView p = *list;
+    ReceiptAt out;
+    for (size_t i = 0; i < index; ++i)
+    {
+        if (p.empty())
+            return Found{};
+        execution::Receipt fields;  // no logs: only the scalar fields are filled
+        const auto logs = decode_receipt_fields(p, fields);
+        const auto count = logs ? count_logs(*logs) : std::nullopt;
+        if (!count)
+            return "receipts: malformed receipt " + std::to_string(i);
+        out.previous_cumulative_gas = fields.cumulative_gas_used;
+        out.first_log_index += *count;
+    }
+    if (p.empty())
+        return Found{};
+    auto r = decode_receipt(p, Blooms::Compute);
+    if (!r)
+        return "receipts: malformed receipt " + std::to_string(index);
+    out.receipt = std::move(*r);
+    return Found{std::move(out)};
 }
 
 void append_change(Bytes& out, const Address& addr, const U256* slot)
