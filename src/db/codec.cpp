@@ -137,15 +137,13 @@ std::optional<state::Log> decode_log(BytesView& in)
     return log;
 }
 
-/// Decodes a stored receipt's list header and scalar fields (type, status, cumulative gas, gas,
-/// blob gas) into `r`, advancing `in` past the whole receipt; returns the undecoded log list
-/// (the receipt's last item), nullopt if malformed.
-std::optional<BytesView> decode_receipt_fields(BytesView& in, execution::Receipt& r)
+std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
 {
     auto list = rlp::decode_list(in);
     if (!list)
         return std::nullopt;
     BytesView p = *list;
+    execution::Receipt r;
     auto type = rlp::decode_u64(p);
     auto status = type ? rlp::decode_u64(p) : type;
     auto cumulative = status ? rlp::decode_u64(p) : status;
@@ -161,15 +159,6 @@ std::optional<BytesView> decode_receipt_fields(BytesView& in, execution::Receipt
     auto logs = rlp::decode_list(p);
     if (!logs || !p.empty())
         return std::nullopt;
-    return *logs;
-}
-
-std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
-{
-    execution::Receipt r;
-    auto logs = decode_receipt_fields(in, r);
-    if (!logs)
-        return std::nullopt;
     BytesView l = *logs;
     while (!l.empty())
     {
@@ -183,19 +172,44 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
     return r;
 }
 
-/// Number of items in a log list, from their RLP headers only (each must be a list).
-std::optional<uint64_t> count_logs(BytesView logs)
+/// What decode_receipt_at needs from a receipt before the wanted one.
+struct Skimmed
 {
-    uint64_t n = 0;
-    while (!logs.empty())
+    uint64_t cumulative_gas = 0;
+    uint64_t log_count = 0;
+};
+
+/// Reads a stored receipt's cumulative gas and number of logs, advancing `in` past it, from RLP
+/// headers: type and status must be their canonical single bytes (0x80 for 0, else 0x01..0x04 /
+/// 0x01, as decode_receipt accepts), gas and blob gas are skipped as byte strings, and the logs
+/// are counted by their list headers (nothing inside a log is read). nullopt if malformed.
+std::optional<Skimmed> skim_receipt(BytesView& in)
+{
+    auto list = rlp::decode_list(in);
+    if (!list || list->size() < 2)
+        return std::nullopt;
+    BytesView p = *list;
+    const auto small = [](uint8_t b, uint8_t max) {
+        return b == 0x80 || (b >= 1 && b <= max);
+    };
+    if (!small(p[0], 4) || !small(p[1], 1))
+        return std::nullopt;
+    p = p.subspan(2);
+    auto cumulative = rlp::decode_u64(p);
+    if (!cumulative || !rlp::decode_bytes(p) || !rlp::decode_bytes(p))
+        return std::nullopt;
+    auto logs = rlp::decode_list(p);
+    if (!logs || !p.empty())
+        return std::nullopt;
+    Skimmed out{*cumulative, 0};
+    for (BytesView l = *logs; !l.empty(); ++out.log_count)
     {
-        auto h = rlp::decode_header(logs);
+        auto h = rlp::decode_header(l);
         if (!h || !h->list)
             return std::nullopt;
-        logs = logs.subspan(h->payload_length);
-        ++n;
+        l = l.subspan(h->payload_length);
     }
-    return n;
+    return out;
 }
 
 }  // namespace
@@ -229,13 +243,11 @@ Result<std::optional<ReceiptAt>, std::string> decode_receipt_at(BytesView v, siz
     {
         if (p.empty())
             return Found{};
-        execution::Receipt fields;  // no logs: only the scalar fields are filled
-        const auto logs = decode_receipt_fields(p, fields);
-        const auto count = logs ? count_logs(*logs) : std::nullopt;
-        if (!count)
+        const auto skimmed = skim_receipt(p);
+        if (!skimmed)
             return "receipts: malformed receipt " + std::to_string(i);
-        out.previous_cumulative_gas = fields.cumulative_gas_used;
-        out.first_log_index += *count;
+        out.previous_cumulative_gas = skimmed->cumulative_gas;
+        out.first_log_index += skimmed->log_count;
     }
     if (p.empty())
         return Found{};

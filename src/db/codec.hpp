@@ -96,11 +96,12 @@ struct ReceiptAt
 };
 
 /// Receipt `index` of encode_receipts() bytes without decoding the others: the receipts before
-/// it are skimmed (RLP headers, type/status/gas fields and the number of items in their log
-/// list; no log is decoded), the ones after it are not read, so one receipt of a 1,500-receipt
-/// block costs a fraction of decode_receipts(). nullopt if the block has at most `index`
-/// receipts; an error message if the bytes are malformed (outer list, any skimmed receipt's
-/// framing and fields, or the requested receipt itself).
+/// it are skimmed (their type and status bytes, cumulative gas, and the RLP headers of their gas
+/// fields and of the items of their log list; nothing inside a log is read), the ones after it
+/// are not read, so one receipt of a 1,500-receipt block costs a fraction of decode_receipts().
+/// nullopt if the block has at most `index` receipts; an error message if the bytes are
+/// malformed (the outer list, a skimmed receipt's framing, or the requested receipt itself; a
+/// skimmed receipt's log contents are not checked, decode_receipts() would reject those too).
 Result<std::optional<ReceiptAt>, std::string> decode_receipt_at(BytesView v, size_t index);
 
 /// One entry of a block's change list (the keys whose history the block wrote), for pruning.
