@@ -189,6 +189,18 @@ struct ChainDb::Impl
         return true;
     }
 
+    /// Point read into a pinned slice (no copy of the value); false if absent. Aborts on I/O
+    /// errors.
+    bool get(Cf c, const rocksdb::Slice& key, rocksdb::PinnableSlice& out) const
+    {
+        const auto s = db->Get(rocksdb::ReadOptions(), cf(c), key, &out);
+        if (s.IsNotFound())
+            return false;
+        if (!s.ok())
+            fatal("read", s.ToString());
+        return true;
+    }
+
     std::unique_ptr<rocksdb::Iterator> iterator(Cf c, const rocksdb::Snapshot* snap) const
     {
         rocksdb::ReadOptions ro;
@@ -1120,6 +1132,19 @@ std::optional<std::vector<execution::Receipt>> ChainDb::receipts(uint64_t number
     if (!r)
         fatal("decode", "receipts");
     return r;
+}
+
+Result<std::optional<codec::ReceiptAt>, DbError> ChainDb::receipt_at(uint64_t number,
+                                                                     uint32_t index) const
+{
+    rocksdb::PinnableSlice v;  // pinned in the block cache: the block's receipts are not copied
+    if (!impl_->get(kReceipts, slice(codec::number_key(number)), v))
+        return std::optional<codec::ReceiptAt>{};
+    auto r = codec::decode_receipt_at(view(v), index);
+    if (!r)
+        return DbError{DbErrorCode::Corruption,
+                       "block " + std::to_string(number) + " " + r.error()};
+    return std::move(*r);
 }
 
 std::optional<TxLookup> ChainDb::transaction(const Hash256& tx_hash) const

@@ -206,6 +206,12 @@ public:
     std::optional<std::vector<execution::Receipt>> receipts(
         uint64_t number,
         codec::Blooms blooms = codec::Blooms::Compute) const;
+    /// Receipt `index` of block `number` with the previous receipt's cumulative gas and the
+    /// number of logs before it (eth_getTransactionReceipt), read without decoding the block's
+    /// other receipts (codec::decode_receipt_at). nullopt if the block is not committed or has
+    /// no receipt `index`; Corruption if the stored receipts are malformed.
+    Result<std::optional<codec::ReceiptAt>, DbError> receipt_at(uint64_t number,
+                                                                uint32_t index) const;
     /// An included transaction by hash (nullopt if unknown).
     std::optional<TxLookup> transaction(const Hash256& tx_hash) const;
     /// Transaction `index` of block `number`.

@@ -5,7 +5,6 @@
 #include "transaction/codec.hpp"
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 
 #include <atomic>
 #include <thread>
@@ -431,23 +430,88 @@ TEST(ChainDb, RefusesAnotherSchemaVersion)
         auto db = open_db(opts(dir.path()));
         ASSERT_TRUE(db->init_genesis(make_genesis(), {}));
     }
-    {
-        // overwrite meta "schema" with version 99 through RocksDB directly
-        std::vector<std::string> names;
-        ASSERT_TRUE(rocksdb::DB::ListColumnFamilies({}, dir.path(), &names).ok());
-        std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-        for (const auto& n : names)
-            cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-        std::vector<rocksdb::ColumnFamilyHandle*> handles;
-        rocksdb::DB* raw = nullptr;
-        ASSERT_TRUE(rocksdb::DB::Open({}, dir.path(), cfs, &handles, &raw).ok());
-        const std::string v99("\0\0\0\0\0\0\0\x63", 8);
-        ASSERT_TRUE(raw->Put({}, "schema", v99).ok());
-        for (auto* h : handles)
-            raw->DestroyColumnFamilyHandle(h);
-        delete raw;
-    }
+    // overwrite meta "schema" with version 99 through RocksDB directly
+    put_raw(dir.path(), "default", "schema", std::string("\0\0\0\0\0\0\0\x63", 8));
     const auto r = ChainDb::open(opts(dir.path()));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, DbErrorCode::IncompatibleVersion);
+}
+
+TEST(ChainDb, ReceiptAtMatchesStoredReceipts)
+{
+    TempDir dir;
+    const auto g = make_genesis();
+    std::vector<execution::Receipt> receipts;
+    const auto b1 = make_block(g.header, 9, receipts);
+    {
+        auto db = open_db(opts(dir.path()));
+        ASSERT_TRUE(db->init_genesis(g, genesis_alloc()));
+        // mixed types; receipts 0, 3 and 6 have no logs (make_receipt: tag % 3 logs)
+        static constexpr TxType kTypes[] = {TxType::Legacy, TxType::AccessList, TxType::DynamicFee,
+                                            TxType::Blob};
+        for (size_t i = 0; i < receipts.size(); ++i)
+            receipts[i].type = kTypes[i % 4];
+        receipts[3].blob_gas_used = 131072;
+        ASSERT_TRUE(db->commit_block(b1, receipts, bump(1)));
+
+        const auto stored = db->receipts(1);
+        ASSERT_TRUE(stored);
+        uint64_t logs_before = 0;
+        for (uint32_t i = 0; i < receipts.size(); ++i)
+        {
+            const auto at = db->receipt_at(1, i);
+            ASSERT_TRUE(at) << at.error().message;
+            ASSERT_TRUE(*at) << i;
+            expect_receipts_eq({(*at)->receipt}, {(*stored)[i]});
+            EXPECT_EQ((*at)->previous_cumulative_gas,
+                      i == 0 ? 0 : receipts[i - 1].cumulative_gas_used);
+            EXPECT_EQ((*at)->first_log_index, logs_before);
+            logs_before += receipts[i].logs.size();
+        }
+        for (uint32_t past : {9u, 10u, UINT32_MAX})
+        {
+            const auto at = db->receipt_at(1, past);
+            ASSERT_TRUE(at);
+            EXPECT_FALSE(*at);
+        }
+        // genesis has no receipts; block 2 is not committed
+        for (uint64_t n : {0, 2})
+        {
+            const auto at = db->receipt_at(n, 0);
+            ASSERT_TRUE(at);
+            EXPECT_FALSE(*at);
+        }
+    }
+    // damaged stored receipts: a Corruption error, not a crash
+    const std::string key(codec::number_key(1).view());
+    const Bytes enc = codec::encode_receipts(receipts);
+    const std::string truncated(reinterpret_cast<const char*>(enc.data()), enc.size() - 1);
+    put_raw(dir.path(), "receipts", key, truncated);
+    {
+        auto db = open_db(opts(dir.path()));
+        for (uint32_t i : {0u, 8u, 9u})
+        {
+            const auto at = db->receipt_at(1, i);
+            ASSERT_FALSE(at);
+            EXPECT_EQ(at.error().code, DbErrorCode::Corruption);
+            EXPECT_EQ(at.error().message, "block 1 receipts: malformed list");
+        }
+    }
+    std::string bad_type(reinterpret_cast<const char*>(enc.data()), enc.size());
+    // the first receipt's type byte (after the outer and the receipt's list headers): 7
+    const size_t outer = enc[0] >= 0xf8 ? 1 + (enc[0] - 0xf7) : 1;
+    const size_t type_at = outer + (enc[outer] >= 0xf8 ? 1 + (enc[outer] - 0xf7) : 1);
+    ASSERT_EQ(enc[type_at], 0x80);  // legacy: 0
+    bad_type[type_at] = 0x07;
+    put_raw(dir.path(), "receipts", key, bad_type);
+    {
+        auto db = open_db(opts(dir.path()));
+        for (uint32_t i : {0u, 5u})
+        {
+            const auto at = db->receipt_at(1, i);
+            ASSERT_FALSE(at);
+            EXPECT_EQ(at.error().code, DbErrorCode::Corruption);
+            EXPECT_EQ(at.error().message, "block 1 receipts: malformed receipt 0");
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace tern::db::codec {
 
@@ -171,6 +172,46 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
     return r;
 }
 
+/// What decode_receipt_at needs from a receipt before the wanted one.
+struct Skimmed
+{
+    uint64_t cumulative_gas = 0;
+    uint64_t log_count = 0;
+};
+
+/// Reads a stored receipt's cumulative gas and number of logs, advancing `in` past it, from RLP
+/// headers: type and status must be their canonical single bytes (0x80 for 0, else 0x01..0x04 /
+/// 0x01, as decode_receipt accepts), gas and blob gas are skipped as byte strings, and the logs
+/// are counted by their list headers (nothing inside a log is read). nullopt if malformed.
+std::optional<Skimmed> skim_receipt(BytesView& in)
+{
+    auto list = rlp::decode_list(in);
+    if (!list || list->size() < 2)
+        return std::nullopt;
+    BytesView p = *list;
+    const auto small = [](uint8_t b, uint8_t max) {
+        return b == 0x80 || (b >= 1 && b <= max);
+    };
+    if (!small(p[0], 4) || !small(p[1], 1))
+        return std::nullopt;
+    p = p.subspan(2);
+    auto cumulative = rlp::decode_u64(p);
+    if (!cumulative || !rlp::decode_bytes(p) || !rlp::decode_bytes(p))
+        return std::nullopt;
+    auto logs = rlp::decode_list(p);
+    if (!logs || !p.empty())
+        return std::nullopt;
+    Skimmed out{*cumulative, 0};
+    for (BytesView l = *logs; !l.empty(); ++out.log_count)
+    {
+        auto h = rlp::decode_header(l);
+        if (!h || !h->list)
+            return std::nullopt;
+        l = l.subspan(h->payload_length);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v, Blooms blooms)
@@ -188,6 +229,33 @@ std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v, Bloo
         out.push_back(std::move(*r));
     }
     return out;
+}
+
+Result<std::optional<ReceiptAt>, std::string> decode_receipt_at(BytesView v, size_t index)
+{
+    using Found = std::optional<ReceiptAt>;
+    auto list = rlp::decode_list(v);
+    if (!list || !v.empty())
+        return std::string("receipts: malformed list");
+    BytesView p = *list;
+    ReceiptAt out;
+    for (size_t i = 0; i < index; ++i)
+    {
+        if (p.empty())
+            return Found{};
+        const auto skimmed = skim_receipt(p);
+        if (!skimmed)
+            return "receipts: malformed receipt " + std::to_string(i);
+        out.previous_cumulative_gas = skimmed->cumulative_gas;
+        out.first_log_index += skimmed->log_count;
+    }
+    if (p.empty())
+        return Found{};
+    auto r = decode_receipt(p, Blooms::Compute);
+    if (!r)
+        return "receipts: malformed receipt " + std::to_string(index);
+    out.receipt = std::move(*r);
+    return Found{std::move(out)};
 }
 
 void append_change(Bytes& out, const Address& addr, const U256* slot)

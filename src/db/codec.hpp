@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/result.hpp"
 #include "core/uint256.hpp"
 #include "execution/receipt.hpp"
 #include "state/account.hpp"
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -84,6 +86,23 @@ enum class Blooms : uint8_t
 /// Inverse of encode_receipts; nullopt on malformed input.
 std::optional<std::vector<execution::Receipt>> decode_receipts(BytesView v,
                                                                Blooms blooms = Blooms::Compute);
+
+/// One receipt of a block with what its RPC form needs from the receipts before it.
+struct ReceiptAt
+{
+    execution::Receipt receipt;            ///< fully decoded, bloom computed from its logs
+    uint64_t previous_cumulative_gas = 0;  ///< cumulative gas of the receipt before (0 if first)
+    uint64_t first_log_index = 0;          ///< number of logs in the receipts before it
+};
+
+/// Receipt `index` of encode_receipts() bytes without decoding the others: the receipts before
+/// it are skimmed (their type and status bytes, cumulative gas, and the RLP headers of their gas
+/// fields and of the items of their log list; nothing inside a log is read), the ones after it
+/// are not read, so one receipt of a 1,500-receipt block costs a fraction of decode_receipts().
+/// nullopt if the block has at most `index` receipts; an error message if the bytes are
+/// malformed (the outer list, a skimmed receipt's framing, or the requested receipt itself; a
+/// skimmed receipt's log contents are not checked, decode_receipts() would reject those too).
+Result<std::optional<ReceiptAt>, std::string> decode_receipt_at(BytesView v, size_t index);
 
 /// One entry of a block's change list (the keys whose history the block wrote), for pruning.
 struct ChangedKey

@@ -1,5 +1,8 @@
 #include "db/codec.hpp"
 
+#include "core/keccak.hpp"
+#include "core/rlp_decode.hpp"
+#include "core/rlp_encode.hpp"
 #include "db/test_blocks.hpp"
 
 #include <gtest/gtest.h>
@@ -108,4 +111,201 @@ TEST(DbCodec, ChangesRoundTrip)
     EXPECT_FALSE(codec::decode_changes(BytesView(out).first(out.size() - 1)));
     out[0] = 7;
     EXPECT_FALSE(codec::decode_changes(out));
+}
+
+namespace {
+
+/// A block's receipts of every stored type (legacy, 2930, 1559, 4844, 7702), with 0..4 logs of
+/// varied sizes (long data and many topics give long-form RLP headers) and some without logs.
+std::vector<execution::Receipt> mixed_receipts(size_t n)
+{
+    static constexpr TxType kTypes[] = {TxType::Legacy, TxType::AccessList, TxType::DynamicFee,
+                                        TxType::Blob, TxType::SetCode};
+    std::vector<execution::Receipt> rs;
+    uint64_t cumulative = 0;
+    for (uint64_t i = 0; i < n; ++i)
+    {
+        cumulative += 21000 + i * 977;
+        auto r = db::testing::make_receipt(i, cumulative);
+        r.type = kTypes[i % 5];
+        r.blob_gas_used = r.type == TxType::Blob ? 131072 * (1 + i % 6) : 0;
+        if (i % 7 == 5)
+            r.logs.clear();
+        if (i % 11 == 4)  // a log with 4 topics and 100 bytes of data
+        {
+            state::Log big;
+            big.address = address_from_u64(i);
+            for (uint8_t t = 0; t < 4; ++t)
+                big.topics.push_back(keccak256(Bytes{t, static_cast<uint8_t>(i)}));
+            big.data.assign(100, static_cast<uint8_t>(i));
+            r.logs.push_back(big);
+        }
+        r.bloom = execution::logs_bloom(r.logs);
+        rs.push_back(std::move(r));
+    }
+    return rs;
+}
+
+/// Checks decode_receipt_at(enc, i) against the full decode for every index, and that the
+/// indices past the end give nullopt.
+void expect_receipt_at_matches(const Bytes& enc)
+{
+    const auto full = codec::decode_receipts(enc);
+    ASSERT_TRUE(full);
+    auto with_gas = *full;
+    chain::fill_gas_used(with_gas);
+    uint64_t logs_before = 0;
+    for (size_t i = 0; i < full->size(); ++i)
+    {
+        const auto at = codec::decode_receipt_at(enc, i);
+        ASSERT_TRUE(at) << at.error();
+        ASSERT_TRUE(*at) << i;
+        const auto& r = (*at)->receipt;
+        const auto& want = (*full)[i];
+        EXPECT_EQ(r.type, want.type) << i;
+        EXPECT_EQ(r.success, want.success) << i;
+        EXPECT_EQ(r.gas_used, want.gas_used) << i;
+        EXPECT_EQ(r.cumulative_gas_used, want.cumulative_gas_used) << i;
+        EXPECT_EQ(r.blob_gas_used, want.blob_gas_used) << i;
+        EXPECT_EQ(r.logs, want.logs) << i;
+        EXPECT_EQ(r.bloom, want.bloom) << i;
+        EXPECT_EQ((*at)->previous_cumulative_gas, i == 0 ? 0 : (*full)[i - 1].cumulative_gas_used);
+        EXPECT_EQ(r.cumulative_gas_used - (*at)->previous_cumulative_gas, with_gas[i].gas_used);
+        EXPECT_EQ((*at)->first_log_index, logs_before) << i;
+        logs_before += want.logs.size();
+    }
+    for (size_t past : {full->size(), full->size() + 1, full->size() + 1000})
+    {
+        const auto at = codec::decode_receipt_at(enc, past);
+        ASSERT_TRUE(at) << at.error();
+        EXPECT_FALSE(*at) << past;
+    }
+}
+
+}  // namespace
+
+TEST(DbCodec, ReceiptAtMatchesFullDecode)
+{
+    for (size_t n : {0, 1, 2, 5, 23, 300})
+    {
+        SCOPED_TRACE(n);
+        expect_receipt_at_matches(codec::encode_receipts(mixed_receipts(n)));
+    }
+    // every receipt without logs, and every receipt with one
+    auto rs = mixed_receipts(40);
+    for (auto& r : rs)
+        r.logs.clear();
+    expect_receipt_at_matches(codec::encode_receipts(rs));
+    for (size_t i = 0; i < rs.size(); ++i)
+        rs[i].logs = db::testing::make_receipt(1, 0).logs;
+    expect_receipt_at_matches(codec::encode_receipts(rs));
+}
+
+TEST(DbCodec, ReceiptAtRejectsTruncatedAndTrailingBytes)
+{
+    const Bytes enc = codec::encode_receipts(mixed_receipts(12));
+    for (size_t len = 0; len < enc.size(); ++len)
+        for (size_t index : {size_t{0}, size_t{6}, size_t{11}, size_t{12}})
+            EXPECT_FALSE(codec::decode_receipt_at(BytesView(enc).first(len), index))
+                << len << " " << index;
+    Bytes longer = enc;
+    longer.push_back(0);
+    EXPECT_FALSE(codec::decode_receipt_at(longer, 0));
+    EXPECT_FALSE(codec::decode_receipt_at(Bytes{0x80}, 0));  // a string, not a list
+}
+
+TEST(DbCodec, ReceiptAtRejectsMalformedEarlierReceipts)
+{
+    // receipt 0 is built by hand, receipt 1 is valid: reading receipt 1 skims receipt 0
+    const Bytes valid = codec::encode_receipts(mixed_receipts(2));
+    BytesView vp = valid;
+    const auto payload = rlp::decode_list(vp);
+    ASSERT_TRUE(payload);
+    BytesView second = *payload;
+    BytesView rest = second;
+    ASSERT_TRUE(rlp::decode_list(rest));  // skip receipt 0
+    second = second.subspan(second.size() - rest.size());
+
+    auto block_with_first = [&](uint64_t type, uint64_t status, const Bytes& logs_item) {
+        Bytes item;
+        rlp::encode_uint(item, type);
+        rlp::encode_uint(item, status);
+        rlp::encode_uint(item, 21000);
+        rlp::encode_uint(item, 21000);
+        rlp::encode_uint(item, 0);
+        item.insert(item.end(), logs_item.begin(), logs_item.end());
+        Bytes body;
+        rlp::encode_list_header(body, item.size());
+        body.insert(body.end(), item.begin(), item.end());
+        body.insert(body.end(), second.begin(), second.end());
+        return rlp::wrap_list(body);
+    };
+    const Bytes one_log = execution::encode_logs(db::testing::make_receipt(1, 0).logs);
+    // the hand-built receipt 0 is well-formed: both read fine
+    const Bytes ok = block_with_first(2, 1, one_log);
+    expect_receipt_at_matches(ok);
+    const auto at1 = codec::decode_receipt_at(ok, 1);
+    ASSERT_TRUE(at1 && *at1);
+    EXPECT_EQ((*at1)->first_log_index, 1u);
+    EXPECT_EQ((*at1)->previous_cumulative_gas, 21000u);
+
+    const Bytes logs_as_string = rlp::encode(Bytes{1, 2, 3});
+    Bytes log_item_string;  // a log list whose item is a string
+    rlp::encode_list_header(log_item_string, 1);
+    log_item_string.push_back(0x05);
+    Bytes log_item_overrun;  // a log list whose item claims more bytes than the list holds
+    rlp::encode_list_header(log_item_overrun, 2);
+    log_item_overrun.push_back(0xc5);
+    log_item_overrun.push_back(0x01);
+    for (const Bytes& bad :
+         {block_with_first(5, 1, one_log), block_with_first(2, 2, one_log),
+          block_with_first(2, 1, logs_as_string), block_with_first(2, 1, log_item_string),
+          block_with_first(2, 1, log_item_overrun)})
+    {
+        EXPECT_FALSE(codec::decode_receipts(bad));
+        for (size_t index : {0, 1, 2})
+        {
+            const auto at = codec::decode_receipt_at(bad, index);
+            ASSERT_FALSE(at) << index;
+            EXPECT_EQ(at.error(), "receipts: malformed receipt 0");
+        }
+    }
+}
+
+TEST(DbCodec, ReceiptAtAgreesWithFullDecodeOnMutatedBytes)
+{
+    // Every single-byte change of a stored block: never a crash; when the full decode accepts
+    // the bytes, decode_receipt_at gives the same receipts; when decode_receipt_at rejects them,
+    // so does the full decode (the skim checks a subset of what the full decode checks).
+    const Bytes enc = codec::encode_receipts(mixed_receipts(6));
+    for (size_t pos = 0; pos < enc.size(); ++pos)
+    {
+        for (uint8_t value :
+             {uint8_t{0x00}, uint8_t{0x05}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xb8},
+              uint8_t{0xc0}, uint8_t{0xf8}, uint8_t{0xff}, static_cast<uint8_t>(enc[pos] ^ 1)})
+        {
+            Bytes m = enc;
+            m[pos] = value;
+            const auto full = codec::decode_receipts(m);
+            for (size_t index = 0; index < 7; ++index)
+            {
+                const auto at = codec::decode_receipt_at(m, index);
+                if (!at)
+                {
+                    EXPECT_FALSE(full) << pos << " " << int{value} << " " << index;
+                    continue;
+                }
+                if (!full)
+                    continue;
+                if (index >= full->size())
+                {
+                    EXPECT_FALSE(*at);
+                    continue;
+                }
+                ASSERT_TRUE(*at) << pos << " " << int{value} << " " << index;
+                EXPECT_EQ((*at)->receipt.cumulative_gas_used, (*full)[index].cumulative_gas_used);
+                EXPECT_EQ((*at)->receipt.logs, (*full)[index].logs);
+            }
+        }
+    }
 }

@@ -6,11 +6,14 @@
 #include "execution/receipt.hpp"
 #include "state/account.hpp"
 
+#include <rocksdb/db.h>
+
 #include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// Helpers for the db tests: addresses, synthetic transactions, receipts and blocks.
@@ -114,6 +117,34 @@ inline chain::Block make_genesis(uint64_t timestamp = 0)
     g.header.timestamp = timestamp;
     g.header.extra_data = {0x74, 0x65, 0x72, 0x6e};
     return g;
+}
+
+/// Writes `key` -> `value` into column family `cf` of the closed database at `path` through
+/// RocksDB directly (bypassing ChainDb: tests of how it reads damaged or foreign data).
+inline void put_raw(const std::string& path,
+                    const std::string& cf,
+                    std::string_view key,
+                    std::string_view value)
+{
+    std::vector<std::string> names;
+    if (!rocksdb::DB::ListColumnFamilies({}, path, &names).ok())
+        std::abort();
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names)
+        cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::Open({}, path, cfs, &handles, &raw).ok())
+        std::abort();
+    bool written = false;
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] == cf)
+            written = raw->Put({}, handles[i], key, value).ok();
+    for (auto* h : handles)
+        raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+    if (!written)
+        std::abort();
 }
 
 /// A fresh temporary directory, removed when the object goes away.

@@ -202,3 +202,44 @@ TEST_F(BatchSubmitTest, ReceiptBloomIsThatOfItsOwnLogs)
     const auto without = result(port_, "eth_getTransactionReceipt", {hash_of(raws[1])});
     EXPECT_EQ(without["logsBloom"], "0x" + std::string(512, '0'));
 }
+
+TEST_F(BatchSubmitTest, ReceiptEqualsItsBlockReceiptsEntry)
+{
+    // eth_getTransactionReceipt reads one receipt (skimming the ones before it);
+    // eth_getBlockReceipts decodes them all: the same objects (gas used, log indices, bloom),
+    // for every type, with and without logs.
+    auto create = [&](TxType type, size_t from, uint64_t nonce, Bytes init) {
+        Transaction t;
+        t.type = type;
+        t.chain_id = 31337;
+        t.nonce = nonce;
+        t.gas_limit = 100'000;
+        t.data = std::move(init);
+        return sign_raw(t, accounts_[from].secret_key);
+    };
+    // LOG1(topic 0x2a) and LOG2(0x01, 0x02), each deploying nothing
+    const Bytes log1{0x60, 0x2a, 0x60, 0x00, 0x60, 0x00, 0xa1, 0x00};
+    const Bytes log2{0x60, 0x02, 0x60, 0x01, 0x60, 0x00, 0x60, 0x00, 0xa2,
+                     0x60, 0x2a, 0x60, 0x00, 0x60, 0x00, 0xa1, 0x00};
+    const std::vector<std::string> raws = {create(TxType::DynamicFee, 3, 0, log1),
+                                           transfer(4, 0),
+                                           create(TxType::Legacy, 3, 1, log2),
+                                           create(TxType::AccessList, 2, 0, log1),
+                                           transfer(4, 1),
+                                           create(TxType::DynamicFee, 3, 2, log2)};
+    const json r = send_batch(raws);
+    ASSERT_EQ(r.size(), raws.size()) << r.dump();
+    uint64_t checked_with_earlier_logs = 0;
+    for (const auto& raw : raws)
+    {
+        const auto receipt = result(port_, "eth_getTransactionReceipt", {hash_of(raw)});
+        ASSERT_TRUE(receipt.is_object()) << raw;
+        const auto block = result(port_, "eth_getBlockReceipts", {receipt["blockNumber"]});
+        const uint64_t index = std::stoull(receipt["transactionIndex"].get<std::string>(), {}, 16);
+        ASSERT_LT(index, block.size());
+        EXPECT_EQ(receipt, block[index]) << receipt.dump();
+        if (!receipt["logs"].empty() && receipt["logs"][0]["logIndex"] != "0x0")
+            ++checked_with_earlier_logs;
+    }
+    EXPECT_GT(checked_with_earlier_logs, 0u);  // some receipt's logs did not start the block's
+}
