@@ -1,6 +1,5 @@
 #include "consensus/comet_app.hpp"
 
-#include "chain/block_builder.hpp"
 #include "chain/genesis.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "consensus/bundle.hpp"
@@ -17,6 +16,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -378,7 +378,7 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
     // bundle, or in two bundles) is a candidate once, at its first arrival.
     std::vector<txpool::PooledTxPtr> candidates;
     std::unordered_map<const txpool::PooledTransaction*, std::string_view> raw_of;
-    std::map<Hash256, bool> seen;
+    std::set<Hash256> seen;
     candidates.reserve(static_cast<size_t>(req.txs_size()));
     for (int i = 0; i < req.txs_size(); ++i)
     {
@@ -388,7 +388,7 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
         for (const auto tx : *inner)
         {
             auto d = decode(tx);
-            if (!d || !seen.emplace((*d)->hash, true).second)
+            if (!d || !seen.insert((*d)->hash).second)
                 continue;
             raw_of.emplace(d->get(), tx);
             candidates.push_back(std::move(*d));
@@ -685,11 +685,7 @@ Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head,
     if (tracker_.root() != header.state_root)
         return std::string("state root after the import differs from the snapshot's");
     finalized_.reset();
-    txpool::ChainHead next;
-    next.base_fee =
-        chain::next_block_attributes(producer_.chain_config(), header, header.timestamp).base_fee;
-    next.gas_limit = producer_.chain_config().gas_limit;
-    pool_.reset(*db_.head_state(), next);
+    pool_.reset(*db_.head_state(), producer_.pool_head_after(header));
     std::lock_guard gap_lock{gap_mutex_};
     gap_rechecks_.clear();
     return true;

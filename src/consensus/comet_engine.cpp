@@ -205,12 +205,7 @@ bool CometEngine::enqueue(const std::vector<std::shared_ptr<Item>>& items, bool 
     if (stopping_ || !running_)
     {
         for (const auto& item : items)
-        {
-            if (item->added)
-                node_.pool().remove(item->hash);
-            if (item->outcome)
-                item->outcome->set_value(std::string(kStopping));
-        }
+            settle(*item, std::string(kStopping));
         return false;
     }
     const auto now = std::chrono::steady_clock::now();
@@ -243,12 +238,7 @@ void CometEngine::broadcaster_loop()
                     " admitted transactions not broadcast: the node is stopping (removed from "
                     "the pool)");
             for (const auto& item : queue_)
-            {
-                if (item->added)
-                    node_.pool().remove(item->hash);
-                if (item->outcome)
-                    item->outcome->set_value(std::string(kStopping));
-            }
+                settle(*item, std::string(kStopping));
             queue_.clear();
             urgent_ = 0;
             running_ = false;
@@ -324,18 +314,20 @@ void CometEngine::broadcast(std::vector<std::shared_ptr<Item>>& items)
         }
     for (size_t i = 0; i < items.size(); ++i)
     {
-        if (!errors[i].empty())
-        {
-            if (items[i]->added)
-                node_.pool().remove(items[i]->hash);
-            if (!items[i]->outcome)
-                log("transaction " + to_hex(items[i]->hash.view()) +
-                    " answered with its hash but refused by CometBFT (removed from the pool): " +
-                    errors[i]);
-        }
-        if (items[i]->outcome)
-            items[i]->outcome->set_value(std::move(errors[i]));
+        if (!errors[i].empty() && !items[i]->outcome)
+            log("transaction " + to_hex(items[i]->hash.view()) +
+                " answered with its hash but refused by CometBFT (removed from the pool): " +
+                errors[i]);
+        settle(*items[i], std::move(errors[i]));
     }
+}
+
+void CometEngine::settle(Item& item, std::string error)
+{
+    if (!error.empty() && item.added)
+        node_.pool().remove(item.hash);
+    if (item.outcome)
+        item.outcome->set_value(std::move(error));
 }
 
 bool CometEngine::stopping()

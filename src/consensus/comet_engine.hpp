@@ -110,6 +110,9 @@ private:
     bool enqueue(const std::vector<std::shared_ptr<Item>>& items, bool urgent);
     void broadcaster_loop();
     void broadcast(std::vector<std::shared_ptr<Item>>& items);
+    /// Ends an item's wait: "" = CometBFT took it; else why not (then a transaction this
+    /// submit added leaves the pool again). The caller that waits for it gets `error`.
+    void settle(Item& item, std::string error);
     void flush_batch(rpc::CallContext* ctx);
     bool stopping();
     void log(std::string_view line) const;

@@ -157,13 +157,16 @@ Result<CommittedBlock, std::string> BlockProducer::commit(ExecutedBlock&& execut
     for (const auto& hash : executed.invalid)
         pool_.remove(hash);
     const auto new_head = db_.head_state();
-    txpool::ChainHead next;
-    next.base_fee =
-        chain::next_block_attributes(chain_config_, out.block.header, out.block.header.timestamp)
-            .base_fee;
-    next.gas_limit = chain_config_.gas_limit;
-    pool_.remove_included(*new_head, next, out.block.senders);
+    pool_.remove_included(*new_head, pool_head_after(out.block.header), out.block.senders);
     return out;
+}
+
+txpool::ChainHead BlockProducer::pool_head_after(const chain::BlockHeader& head) const
+{
+    txpool::ChainHead next;
+    next.base_fee = chain::next_block_attributes(chain_config_, head, head.timestamp).base_fee;
+    next.gas_limit = chain_config_.gas_limit;
+    return next;
 }
 
 void BlockProducer::discard()

@@ -129,6 +129,10 @@ public:
     /// Adds a listener for committed blocks (before the engine starts).
     void on_block(BlockListener listener) { listeners_.push_back(std::move(listener)); }
 
+    /// What the pool checks transactions against once `head` is the head block: its child's
+    /// base fee and the block gas limit (after a commit, and after a state-sync import).
+    txpool::ChainHead pool_head_after(const chain::BlockHeader& head) const;
+
     /// The chain rules.
     const chain::ChainConfig& chain_config() const noexcept { return chain_config_; }
 
