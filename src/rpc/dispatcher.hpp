@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -107,6 +108,15 @@ public:
     /// item; work queued meanwhile runs too). An exception from a work item is swallowed.
     void run_deferred() noexcept;
 
+    /// Set once nobody waits for the answer any more (the connection that sent the message
+    /// closed): long handlers pass it to their Deadline and stop early. Lives as long as the
+    /// context.
+    const std::atomic<bool>& cancel_flag() const noexcept { return cancelled_; }
+    /// True once cancel() was called.
+    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
+    /// Marks the message as abandoned (the transport calls it from any thread).
+    void cancel() noexcept { cancelled_.store(true, std::memory_order_relaxed); }
+
 private:
     Transport transport_ = Transport::Internal;
     std::string remote_;
@@ -115,6 +125,7 @@ private:
     std::shared_ptr<NotificationSink> sink_;
     std::vector<std::function<void()>> deferred_;
     bool in_batch_ = false;
+    std::atomic<bool> cancelled_{false};
 };
 
 /// A method implementation: receives "params" (an array or object; [] when absent) and returns
