@@ -3,6 +3,7 @@
 
 #include "cometbft_path.hpp"
 
+#include "consensus/child_process.hpp"
 #include "consensus/comet_engine.hpp"
 #include "db/chain_db.hpp"
 #include "node/debug_api.hpp"
@@ -13,9 +14,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +26,6 @@
 #include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace tern::tools {
@@ -158,59 +156,6 @@ std::string genesis_from_app_state(const fs::path& home, const std::string& come
     return out.string();
 }
 
-/// Starts `cometbft start --home H` with its output appended to `log`, in directory `cwd`.
-/// The child dies with this process (PR_SET_PDEATHSIG), also on kill -9.
-pid_t spawn_cometbft(const std::string& binary,
-                     const std::string& cometbft_home,
-                     const std::string& log,
-                     const std::string& cwd)
-{
-    // Everything the child needs is prepared before fork (only async-signal-safe calls after).
-    std::vector<std::string> args{binary, "start", "--home", cometbft_home};
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid != 0)
-        return pid;  // parent (or -1)
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
-        ::_exit(1);  // the parent died before prctl took effect
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0)
-    {
-        ::dup2(fd, STDOUT_FILENO);
-        ::dup2(fd, STDERR_FILENO);
-    }
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd >= 0)
-        ::dup2(null_fd, STDIN_FILENO);
-    if (::chdir(cwd.c_str()) != 0)
-        ::_exit(1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-}
-
-/// Stops the child: SIGTERM, then SIGKILL after `grace`.
-void stop_child(pid_t pid, std::chrono::seconds grace)
-{
-    ::kill(pid, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (std::chrono::steady_clock::now() < deadline)
-    {
-        if (::waitpid(pid, nullptr, WNOHANG) == pid)
-            return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-}
-
 int run_node(const std::string& home_arg)
 {
     std::error_code ec;
@@ -295,12 +240,15 @@ int run_node(const std::string& home_arg)
     const std::string comet_log = (home / "logs" / "cometbft.log").string();
     if (cfg.spawn_cometbft)
     {
-        child = spawn_cometbft(binary, cfg.cometbft_home, comet_log, home.string());
-        if (child < 0)
+        // No descriptor of this process (RPC and ABCI sockets, database files) reaches it.
+        const auto spawned = consensus::spawn_child(
+            {{binary, "start", "--home", cfg.cometbft_home}, comet_log, home.string()});
+        if (!spawned)
         {
             node.stop();
-            fail("cannot start " + binary);
+            fail("cannot start " + binary + ": " + spawned.error());
         }
+        child = *spawned;
         std::printf("CometBFT  %s start --home %s (pid %d, log %s)\n", binary.c_str(),
                     cfg.cometbft_home.c_str(), static_cast<int>(child), comet_log.c_str());
     }
@@ -328,7 +276,7 @@ int run_node(const std::string& home_arg)
         break;
     }
     if (child > 0)
-        stop_child(child, std::chrono::seconds(10));
+        consensus::stop_child(child, std::chrono::seconds(10));
     node.stop();
     fs::remove(pid_file, ec);
     return status;
