@@ -820,9 +820,7 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add_const("net_version", [&cfg](const json&) { return json(std::to_string(cfg.chain_id)); });
     add_const("net_listening", [](const json&) { return json(true); });
     add_const("net_peerCount", [](const json&) { return json("0x0"); });
-    add_const("rpc_modules", [](const json&) {
-        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}};
-    });
+    // rpc_modules is registered by Node once every namespace is in (node.cpp, apply_rpc_api).
 
     add_const("eth_chainId", [&cfg](const json&) { return json(enc::quantity(cfg.chain_id)); });
     d.add("eth_blockNumber", [this](const json&, rpc::CallContext&) {
