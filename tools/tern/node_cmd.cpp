@@ -2,12 +2,14 @@
 #include "node_cmd.hpp"
 
 #include "cometbft_path.hpp"
+#include "rpc_exposure.hpp"
 
 #include "consensus/child_process.hpp"
 #include "consensus/comet_engine.hpp"
 #include "db/chain_db.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
+#include "node/keys.hpp"
 #include "node/node.hpp"
 #include "node/subscription_api.hpp"
 
@@ -18,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -47,7 +50,11 @@ struct NodeToml
     std::string cometbft_binary;  ///< empty: find_cometbft()
     uint64_t history = 10'000;
     bool archive = false;
-    size_t dev_accounts = 10;
+    /// Accounts of the public test mnemonic the node signs with (eth_sendTransaction, eth_sign,
+    /// eth_signTypedData_*); 0: none, as a validator should.
+    size_t unlock_dev_accounts = 0;
+    /// JSON-RPC namespaces served (geth's --http.api); debug, evm and personal only when listed.
+    std::vector<std::string> rpc_api{"eth", "net", "web3"};
     size_t rpc_threads = 32;
     uint64_t retain_blocks = 0;
     uint64_t nonce_window = 64;
@@ -83,6 +90,45 @@ std::string resolve_abci(const fs::path& home, const std::string& address)
     return std::string(kUnix) + resolve(home, address.substr(kUnix.size()));
 }
 
+/// node.toml's rpc_api: an array of namespace names, or one comma-separated string (as geth's
+/// --http.api).
+std::vector<std::string> parse_rpc_api(const toml::node& value, const std::string& file)
+{
+    std::vector<std::string> names;
+    if (const auto* text = value.as_string())
+    {
+        const std::string& list = text->get();
+        for (size_t at = 0; at <= list.size();)
+        {
+            const size_t comma = std::min(list.find(',', at), list.size());
+            std::string name = list.substr(at, comma - at);
+            name.erase(0, name.find_first_not_of(" \t"));
+            name.erase(name.find_last_not_of(" \t") + 1);
+            names.push_back(std::move(name));
+            at = comma + 1;
+        }
+    }
+    else if (const auto* array = value.as_array())
+    {
+        for (const auto& item : *array)
+        {
+            if (!item.is_string())
+                fail(file + ": rpc_api must list namespace names (strings)");
+            names.push_back(item.value_or(std::string()));
+        }
+    }
+    else
+        fail(file + ": rpc_api must be an array of namespaces, e.g. [\"eth\", \"net\", \"web3\"]");
+    for (const auto& name : names)
+        if (name.empty() ||
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos)
+            fail(file + ": rpc_api: '" + name +
+                 "' is not a namespace name (eth, net, web3, debug, ...)");
+    if (names.empty())
+        fail(file + ": rpc_api lists no namespace");
+    return names;
+}
+
 NodeToml read_node_toml(const fs::path& home)
 {
     const fs::path file = home / "node.toml";
@@ -111,7 +157,16 @@ NodeToml read_node_toml(const fs::path& home)
     n.cometbft_binary = t["cometbft"].value_or(std::string());
     n.history = static_cast<uint64_t>(t["history"].value_or(int64_t{10'000}));
     n.archive = t["archive"].value_or(false);
-    n.dev_accounts = static_cast<size_t>(t["dev_accounts"].value_or(int64_t{10}));
+    if (t.contains("dev_accounts"))
+        fail(file.string() +
+             ": dev_accounts is now unlock_dev_accounts (default 0: a validator signs nothing; "
+             "see docs/security.md)");
+    const auto unlock = t["unlock_dev_accounts"].value_or(int64_t{0});
+    if (unlock < 0 || unlock > 1000)
+        fail(file.string() + ": unlock_dev_accounts must be 0..1000");
+    n.unlock_dev_accounts = static_cast<size_t>(unlock);
+    if (const auto* api = t.get("rpc_api"))
+        n.rpc_api = parse_rpc_api(*api, file.string());
     n.rpc_threads = static_cast<size_t>(t["rpc_threads"].value_or(int64_t{32}));
     n.retain_blocks = static_cast<uint64_t>(t["retain_blocks"].value_or(int64_t{0}));
     n.nonce_window = static_cast<uint64_t>(t["nonce_window"].value_or(int64_t{64}));
@@ -200,7 +255,8 @@ int run_node(const std::string& home_arg)
     config.port = cfg.rpc_port;
     config.history = cfg.history;
     config.archive = cfg.archive;
-    config.dev_accounts = cfg.dev_accounts;
+    config.dev_accounts = cfg.unlock_dev_accounts;
+    config.rpc_api = cfg.rpc_api;
     config.rpc_threads = cfg.rpc_threads;
 
     // SIGINT/SIGTERM/SIGCHLD are blocked in every thread (inherited) and awaited here.
@@ -225,6 +281,26 @@ int run_node(const std::string& home_arg)
         fail(started.error());
     for (const auto& n : node.notices())
         std::printf("note: %s\n", n.c_str());
+    std::fflush(stdout);
+    if (cfg.unlock_dev_accounts > 0)
+    {
+        const std::string n = std::to_string(cfg.unlock_dev_accounts);
+        std::fprintf(stderr, "%s\n",
+                     wrap_text("WARNING: node.toml unlock_dev_accounts = " + n +
+                               ": this node signs eth_sendTransaction, eth_sign and "
+                               "eth_signTypedData_v4 for the first " +
+                               n +
+                               " accounts of the public test mnemonic, for every client of its "
+                               "JSON-RPC. Their keys are known to all: never fund them on a chain "
+                               "that matters (see docs/security.md).")
+                         .c_str());
+    }
+    if (!is_loopback_host(node.config().host))
+        std::fprintf(stderr, "%s\n",
+                     exposure_warning(node.config().host, node.port(), node.rpc_namespaces(),
+                                      node.keys().accounts.size(), true)
+                         .c_str());
+    std::fflush(stderr);
 
     const fs::path pid_file = home / "tern.pid";
     std::ofstream(pid_file) << ::getpid() << "\n";
