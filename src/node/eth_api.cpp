@@ -550,6 +550,10 @@ json EthApi::sign_typed_data(const json& p)
 {
     params::expect_count(p, 2, 2);
     const Address addr = params::address(params::at(p, 0), 0);
+    // The account first: a node without it (a validator) never looks at the typed data.
+    const auto key = node_.keys().key_of(addr);
+    if (!key)
+        throw rpc::Error::server("unknown account");
     json typed = params::at(p, 1);
     if (typed.is_string())
     {
@@ -557,9 +561,6 @@ json EthApi::sign_typed_data(const json& p)
         if (typed.is_discarded())
             throw params::invalid(1, "invalid typed data JSON");
     }
-    const auto key = node_.keys().key_of(addr);
-    if (!key)
-        throw rpc::Error::server("unknown account");
     const auto digest = typed_data_hash(typed);
     if (!digest)
         throw params::invalid(1, digest.error().message);

@@ -461,7 +461,10 @@ TEST(NodeKeys, WithoutUnlockedAccountsNothingIsSigned)
              {"eth_sign", {dev0, "0xdeadbeef"}},
              {"personal_sign", {"0xdeadbeef", dev0}},
              {"eth_signTypedData_v4", {dev0, typed}},
-             {"eth_signTypedData_v4", {dev0, typed.dump()}}})
+             {"eth_signTypedData_v4", {dev0, typed.dump()}},
+             // Typed data as a string nested 100k deep: not even parsed without the account.
+             {"eth_signTypedData_v4",
+              {dev0, std::string(100'000, '[') + std::string(100'000, ']')}}})
     {
         const auto r = call_rpc(*port, method, params);
         EXPECT_EQ(r["error"]["code"], -32000) << method << ": " << r.dump();
