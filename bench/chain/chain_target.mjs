@@ -65,7 +65,7 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
   const basePort = await freeRange(46656, validators, 10);
   await run(ternBin, ["chain", "init", "--validators", String(validators), "--chain-id", String(chainId),
     "--out", dir, "--force", "--rpc-port", String(rpcPort), "--base-port", String(basePort),
-    "--block-time", String(blockTimeMs), "--log-level", "*:error,state:info", ...extraInit]);
+    "--block-time", String(blockTimeMs), "--log-level", "*:error,state:info", "--dev-accounts", ...extraInit]);
   const chain = JSON.parse(readFileSync(join(dir, "chain.json"), "utf8"));
   // Extra CometBFT settings ("section.key=value") on every node, for tuning experiments;
   // "node.key=value" appends a top-level key to node.toml instead (e.g. node.bundle_max_txs=1).

@@ -11,10 +11,13 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <list>
@@ -223,22 +226,43 @@ struct Server::Impl
 
     void accept_next()
     {
-        acceptor->async_accept(socket_io, [this](error_code ec, Stream::socket socket) {
+        // Accepted with accept4(SOCK_CLOEXEC) (Asio's accept leaves close-on-exec off, and a
+        // child spawned meanwhile would inherit the connection): wait until a connection is
+        // pending, then take it.
+        acceptor->async_wait(net::socket_base::wait_read, [this](error_code ec) {
             if (ec == net::error::operation_aborted || !acceptor->is_open())
                 return;
-            if (ec)
+            if (!ec)
             {
-                // Out of descriptors and the like: try again shortly instead of spinning.
-                log("abci: accept failed: " + ec.message());
-                retry_timer->expires_after(std::chrono::milliseconds(100));
-                retry_timer->async_wait([this](error_code wait_error) {
-                    if (!wait_error && acceptor->is_open())
+                const int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+                if (fd >= 0)
+                {
+                    Stream::socket socket(socket_io);
+                    socket.assign(listen.endpoint.protocol(), fd, ec);
+                    if (!ec)
+                    {
+                        on_accept(std::move(socket));
                         accept_next();
-                });
-                return;
+                        return;
+                    }
+                    ::close(fd);
+                }
+                else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
+                         errno == EINTR)
+                {
+                    accept_next();  // the connection went away before it was taken
+                    return;
+                }
+                else
+                    ec = error_code(errno, boost::system::system_category());
             }
-            on_accept(std::move(socket));
-            accept_next();
+            // Out of descriptors and the like: try again shortly instead of spinning.
+            log("abci: accept failed: " + ec.message());
+            retry_timer->expires_after(std::chrono::milliseconds(100));
+            retry_timer->async_wait([this](error_code wait_error) {
+                if (!wait_error && acceptor->is_open())
+                    accept_next();
+            });
         });
     }
 
@@ -397,9 +421,19 @@ Result<BoundAddress, std::string> Server::start()
     const std::string where = "abci: cannot listen on " + s.config.address + ": ";
     error_code error;
     s.acceptor.emplace(s.accept_io);
-    s.acceptor->open(listen.endpoint.protocol(), error);
+    // A close-on-exec, non-blocking listening socket (Asio opens sockets without
+    // SOCK_CLOEXEC: `tern node`'s cometbft child would inherit it).
+    const auto protocol = listen.endpoint.protocol();
+    const int listen_fd = ::socket(
+        protocol.family(), protocol.type() | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol.protocol());
+    if (listen_fd < 0)
+        return where + std::strerror(errno);
+    s.acceptor->assign(protocol, listen_fd, error);
     if (error)
+    {
+        ::close(listen_fd);
         return where + error.message();
+    }
     if (!listen.is_unix)
         s.acceptor->set_option(net::socket_base::reuse_address(true), error);
     s.acceptor->bind(listen.endpoint, error);

@@ -10,6 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstddef>
+
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -401,6 +408,53 @@ TEST(AbciServer, ConnectionLimit)
     second.send(echo("2"));
     second.send(flush());
     EXPECT_FALSE(second.receive());
+}
+
+/// The descriptors of this process whose socket is bound to `bound` (the server's listener and
+/// its accepted connections; a client's socket has another local address), each with whether
+/// it is close-on-exec.
+std::vector<std::pair<int, bool>> server_descriptors(const BoundAddress& bound)
+{
+    std::vector<std::pair<int, bool>> out;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    {
+        const int fd = std::stoi(entry.path().filename().string());
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            continue;  // not a socket (or the directory's own descriptor, gone already)
+        bool ours = false;
+        if (addr.ss_family == AF_INET)
+            ours = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port) == bound.port;
+        else if (addr.ss_family == AF_UNIX && len > offsetof(sockaddr_un, sun_path))
+            ours = "unix://" + std::string(reinterpret_cast<sockaddr_un*>(&addr)->sun_path) ==
+                   bound.url;
+        if (ours)
+            out.emplace_back(fd, (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    }
+    return out;
+}
+
+// `tern node` spawns cometbft: the ABCI server's listening socket and its connections must not
+// leak into the child, so both are close-on-exec (unix and TCP).
+TEST(AbciServer, SocketsAreCloseOnExec)
+{
+    TestApp app;
+    for (const std::string& address :
+         {"unix://" + socket_path("cloexec"), std::string("tcp://127.0.0.1:0")})
+    {
+        Server server(app, {.address = address});
+        const BoundAddress bound = start(server);
+        Client client(bound);
+        client.send(echo("x"));
+        client.send(flush());
+        ASSERT_TRUE(client.receive());  // the connection is accepted
+        const auto fds = server_descriptors(bound);
+        EXPECT_EQ(fds.size(), 2u) << address;  // listener + the accepted connection
+        for (const auto& [fd, cloexec] : fds)
+            EXPECT_TRUE(cloexec) << address << ": descriptor " << fd;
+        server.stop();
+    }
 }
 
 TEST(AbciServer, UnixSocketPathHandling)

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tern::node {
 
@@ -37,12 +38,19 @@ struct NodeConfig
     U256 min_gas_price;
     /// Beneficiary of the blocks (priority fees go there).
     Address coinbase;
-    /// Dev accounts derived from the test mnemonic (unlocked: eth_sendTransaction, eth_sign).
+    /// Dev accounts derived from the mnemonic whose keys the node holds and signs with
+    /// (eth_accounts, eth_sendTransaction, eth_sign, eth_signTypedData_*); 0: none, eth_accounts
+    /// is [] and signing answers "unknown account" as geth without accounts does. `tern dev`
+    /// unlocks 10; `tern node` none unless node.toml's unlock_dev_accounts says so.
     size_t dev_accounts = 10;
     /// Mnemonic of the dev accounts (BIP-39; m/44'/60'/0'/0/i).
     std::string mnemonic = "test test test test test test test test test test test junk";
     /// Balance of each dev account in the built-in genesis (10000 ether).
     U256 dev_balance = U256{10'000} * U256{1'000'000'000'000'000'000ULL};
+    /// JSON-RPC namespaces served (the part of a method name before '_', as geth's --http.api:
+    /// "eth", "net", "web3", "debug", "evm", "personal"); empty: every registered one. The
+    /// "rpc" namespace (rpc_modules) is always served. `tern node` defaults to eth, net, web3.
+    std::vector<std::string> rpc_api;
     /// Gas cap of eth_call / eth_estimateGas (geth's --rpc.gascap default).
     uint64_t rpc_gas_cap = 50'000'000;
     /// Threads of the RPC server. Automine send requests block their thread until the block is

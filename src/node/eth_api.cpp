@@ -550,6 +550,10 @@ json EthApi::sign_typed_data(const json& p)
 {
     params::expect_count(p, 2, 2);
     const Address addr = params::address(params::at(p, 0), 0);
+    // The account first: a node without it (a validator) never looks at the typed data.
+    const auto key = node_.keys().key_of(addr);
+    if (!key)
+        throw rpc::Error::server("unknown account");
     json typed = params::at(p, 1);
     if (typed.is_string())
     {
@@ -557,9 +561,6 @@ json EthApi::sign_typed_data(const json& p)
         if (typed.is_discarded())
             throw params::invalid(1, "invalid typed data JSON");
     }
-    const auto key = node_.keys().key_of(addr);
-    if (!key)
-        throw rpc::Error::server("unknown account");
     const auto digest = typed_data_hash(typed);
     if (!digest)
         throw params::invalid(1, digest.error().message);
@@ -820,9 +821,7 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add_const("net_version", [&cfg](const json&) { return json(std::to_string(cfg.chain_id)); });
     add_const("net_listening", [](const json&) { return json(true); });
     add_const("net_peerCount", [](const json&) { return json("0x0"); });
-    add_const("rpc_modules", [](const json&) {
-        return json{{"eth", "1.0"}, {"net", "1.0"}, {"web3", "1.0"}, {"rpc", "1.0"}};
-    });
+    // rpc_modules is registered by Node once every namespace is in (node.cpp, apply_rpc_api).
 
     add_const("eth_chainId", [&cfg](const json&) { return json(enc::quantity(cfg.chain_id)); });
     d.add("eth_blockNumber", [this](const json&, rpc::CallContext&) {

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace tern::node {
@@ -224,6 +225,7 @@ Result<uint16_t, std::string> Node::start()
     register_proof_api_with_tracker(*this, *tracker_);
     for (const auto& hook : setup_hooks_)
         hook(*this);
+    apply_rpc_api();
 
     // The engine is woken by the submitter (ChainAccess::submit), not here: a JSON-RPC batch
     // defers the wake-up to its end so that all its transactions share a block.
@@ -256,6 +258,47 @@ Result<uint16_t, std::string> Node::start()
     port_ = *port;
     running_ = true;
     return port_;
+}
+
+std::vector<std::string> Node::rpc_namespaces() const
+{
+    std::vector<std::string> out;
+    for (const auto& method : dispatcher_->methods())
+        out.push_back(method.substr(0, method.find('_')));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void Node::apply_rpc_api()
+{
+    if (!config_.rpc_api.empty())
+    {
+        const auto available = rpc_namespaces();
+        const auto listed = [this](std::string_view ns) {
+            return ns == "rpc" || std::find(config_.rpc_api.begin(), config_.rpc_api.end(), ns) !=
+                                      config_.rpc_api.end();
+        };
+        for (const auto& name : config_.rpc_api)
+            if (std::find(available.begin(), available.end(), name) == available.end())
+            {
+                std::string known;
+                for (const auto& a : available)
+                    known += (known.empty() ? "" : ", ") + a;
+                // geth warns about unavailable modules in --http.api and serves the rest.
+                notices_.push_back("rpc_api: no namespace '" + name + "' (available: " + known +
+                                   ")");
+            }
+        for (const auto& method : dispatcher_->methods())
+            if (!listed(std::string_view(method).substr(0, method.find('_'))))
+                dispatcher_->remove(method);
+    }
+    // geth's rpc_modules: {"eth":"1.0",...} for the namespaces served.
+    json modules = json::object();
+    for (const auto& ns : rpc_namespaces())
+        modules[ns] = "1.0";
+    modules["rpc"] = "1.0";
+    dispatcher_->add("rpc_modules", [modules](const json&, rpc::CallContext&) { return modules; });
 }
 
 void Node::stop()

@@ -109,10 +109,17 @@ public:
     /// destroyed.
     void retain(std::shared_ptr<void> object) { retained_.push_back(std::move(object)); }
 
+    /// Namespaces of the methods served (sorted; after start(): those config().rpc_api left on).
+    std::vector<std::string> rpc_namespaces() const;
+
     /// Messages for the operator (genesis warnings, ...), collected during start().
     const std::vector<std::string>& notices() const noexcept { return notices_; }
 
 private:
+    /// Unregisters the methods of namespaces config_.rpc_api leaves out and makes rpc_modules
+    /// list what remains.
+    void apply_rpc_api();
+
     NodeConfig config_;
     chain::ChainConfig chain_config_;
     std::vector<std::string> notices_;

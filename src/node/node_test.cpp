@@ -6,6 +6,7 @@
 #include "crypto/secp256k1.hpp"
 #include "db/chain_db.hpp"
 #include "execution/host.hpp"
+#include "node/debug_api.hpp"
 #include "node/dev_engine.hpp"
 #include "node/keys.hpp"
 #include "node/test_util.hpp"
@@ -440,6 +441,75 @@ TEST(NodeEngine, TwoNodesInOneProcess)
     a.stop();
     EXPECT_EQ(result(*pb, "eth_chainId", json::array()), "0x7a69");
     b.stop();
+}
+
+// A validator's defaults (tern node): no unlocked account. eth_accounts is [] and every signing
+// method answers as geth without accounts: "unknown account" (-32000).
+TEST(NodeKeys, WithoutUnlockedAccountsNothingIsSigned)
+{
+    NodeConfig c = test_config();
+    c.dev_accounts = 0;
+    Node node{c};
+    const auto port = node.start();
+    ASSERT_TRUE(port) << port.error();
+    EXPECT_EQ(result(*port, "eth_accounts", json::array()), json::array());
+    const std::string dev0 = to_hex(chain::default_dev_accounts()[0].address.view());
+    const json typed = json::parse(R"({"types":{"EIP712Domain":[]},"primaryType":"EIP712Domain",
+        "domain":{},"message":{}})");
+    for (const auto& [method, params] : std::vector<std::pair<std::string, json>>{
+             {"eth_sendTransaction", {{{"from", dev0}, {"to", dev0}}}},
+             {"eth_sign", {dev0, "0xdeadbeef"}},
+             {"personal_sign", {"0xdeadbeef", dev0}},
+             {"eth_signTypedData_v4", {dev0, typed}},
+             {"eth_signTypedData_v4", {dev0, typed.dump()}},
+             // Typed data as a string nested 100k deep: not even parsed without the account.
+             {"eth_signTypedData_v4",
+              {dev0, std::string(100'000, '[') + std::string(100'000, ']')}}})
+    {
+        const auto r = call_rpc(*port, method, params);
+        EXPECT_EQ(r["error"]["code"], -32000) << method << ": " << r.dump();
+        EXPECT_EQ(r["error"]["message"], "unknown account") << method;
+    }
+    node.stop();
+}
+
+// rpc_api (geth's --http.api): namespaces left out answer "method not found"; rpc_modules lists
+// what is served; an unknown name is a notice, not an error.
+TEST(NodeRpcApi, NamespacesLeftOutAreNotServed)
+{
+    NodeConfig c = test_config();
+    c.rpc_api = {"eth", "net", "web3", "nosuch"};
+    Node node{c};
+    node.add_setup([](Node& n) { register_debug_api(n); });
+    const auto port = node.start();
+    ASSERT_TRUE(port) << port.error();
+    EXPECT_EQ(node.rpc_namespaces(), (std::vector<std::string>{"eth", "net", "rpc", "web3"}));
+    EXPECT_EQ(result(*port, "rpc_modules", json::array()),
+              json::parse(R"({"eth":"1.0","net":"1.0","rpc":"1.0","web3":"1.0"})"));
+    EXPECT_EQ(result(*port, "eth_chainId", json::array()), "0x7a69");
+    EXPECT_EQ(result(*port, "net_version", json::array()), "31337");
+    for (const char* method :
+         {"debug_traceCall", "debug_traceTransaction", "evm_mine", "personal_sign"})
+    {
+        const auto r = call_rpc(*port, method, json::array());
+        EXPECT_EQ(r["error"]["code"], -32601) << method;
+        EXPECT_EQ(r["error"]["message"],
+                  std::string("the method ") + method + " does not exist/is not available");
+    }
+    ASSERT_EQ(node.notices().size(), 1u);
+    EXPECT_NE(node.notices()[0].find("no namespace 'nosuch'"), std::string::npos)
+        << node.notices()[0];
+    node.stop();
+
+    // Empty (tern dev): everything registered is served.
+    Node all{test_config()};
+    all.add_setup([](Node& n) { register_debug_api(n); });
+    const auto all_port = all.start();
+    ASSERT_TRUE(all_port);
+    EXPECT_EQ(all.rpc_namespaces(),
+              (std::vector<std::string>{"debug", "eth", "evm", "net", "personal", "rpc", "web3"}));
+    EXPECT_EQ(result(*all_port, "rpc_modules", json::array()).size(), 7u);
+    all.stop();
 }
 
 TEST(NodeEngine, BlockTimeSealsEmptyBlocks)

@@ -224,6 +224,15 @@ void Dispatcher::add_unsubscribe(std::string method)
     });
 }
 
+bool Dispatcher::remove(std::string_view method)
+{
+    const auto it = methods_.find(method);
+    if (it == methods_.end())
+        return false;
+    methods_.erase(it);
+    return true;
+}
+
 bool Dispatcher::has(std::string_view method) const
 {
     return methods_.find(method) != methods_.end();

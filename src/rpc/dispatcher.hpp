@@ -163,6 +163,10 @@ public:
     /// or Error{-32000, "subscription not found"} when the connection has no such subscription.
     void add_unsubscribe(std::string method);
 
+    /// Unregisters `method` (a namespace turned off: calls get "method not found"); false if it
+    /// was not registered. Like add(), only before serving.
+    bool remove(std::string_view method);
+
     /// True if `method` is registered.
     bool has(std::string_view method) const;
     /// Registered method names, sorted.

@@ -122,6 +122,16 @@ TEST_F(DispatcherTest, MethodNotFound)
         "message":"the method eth_nope does not exist/is not available"}})"));
 }
 
+TEST_F(DispatcherTest, RemovedMethodIsNotFound)
+{
+    EXPECT_TRUE(d.remove("echo"));
+    EXPECT_FALSE(d.remove("echo"));
+    EXPECT_FALSE(d.has("echo"));
+    const auto r = run(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[]})");
+    EXPECT_EQ(r["error"]["code"], -32601);
+    EXPECT_EQ(r["error"]["message"], "the method echo does not exist/is not available");
+}
+
 TEST_F(DispatcherTest, ParseError)
 {
     for (const char* body : {"{", "", "   ", "{\"jsonrpc\":\"2.0\",}", "[1,", "nul", "\xff"})

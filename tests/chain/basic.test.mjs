@@ -2,8 +2,9 @@
 // contract through node0's RPC, read it through node3's), a burst of consecutive nonces sent to
 // different nodes lands in order, newHeads over WebSocket fires on commit, no empty blocks when
 // idle, a block at least every second when busy, the Ethereum/CometBFT height mapping, a clean
-// restart keeps the chain, and at the end every node has the same block hash, state root and app
-// hash at every height.
+// restart keeps the chain, a validator's safe defaults (no unlocked account, no debug_/evm_
+// methods), and at the end every node has the same block hash, state root and app hash at every
+// height.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
@@ -31,6 +32,15 @@ describe("4 validators", { timeout: 240_000 }, () => {
     });
     assert.equal(st.length, 4);
     for (const n of st) assert.match(n.app_hash, /^[0-9A-F]*$/);
+  });
+
+  test("validators sign nothing and serve eth, net, web3 only", async () => {
+    assert.deepEqual(await rpc(chain.url(1), "eth_accounts"), []);
+    await assert.rejects(rpc(chain.url(1), "eth_sendTransaction", [{ from: devAccount(0).address, to: devAccount(1).address }]),
+      (e) => e.rpcError?.code === -32000 && e.rpcError.message === "unknown account");
+    assert.deepEqual(await rpc(chain.url(2), "rpc_modules"), { eth: "1.0", net: "1.0", rpc: "1.0", web3: "1.0" });
+    for (const method of ["debug_traceCall", "evm_mine", "personal_sign"])
+      await assert.rejects(rpc(chain.url(2), method, []), (e) => e.rpcError?.code === -32601, method);
   });
 
   test("deploy through node0, read through node3", async () => {

@@ -1,5 +1,6 @@
 // `tern chain init`: the directory layout, the shared CometBFT genesis, config.toml values, the
-// EVM genesis (in CometBFT's app_state), node.toml, refusal of a non-empty directory, `add-node`
+// EVM genesis (in CometBFT's app_state: no funded account unless --alloc/--fund/--dev-accounts),
+// node.toml (validators sign nothing, serve eth/net/web3), refusal of a non-empty directory, `add-node`
 // (a full node's files), a node whose own EVM genesis disagrees with app_state refused at
 // InitChain, and that the pinned cometbft accepts the result: four cometbft processes on the
 // generated homes (with CometBFT's built-in kvstore app instead of Tern) connect to each other
@@ -116,14 +117,89 @@ describe("tern chain init", () => {
   test("EVM genesis in app_state, and node.toml", () => {
     const g = JSON.parse(readFileSync(join(dir, "node0/cometbft/config/genesis.json"), "utf8")).app_state;
     assert.equal(Number(g.config.chainId), CHAIN_ID);
-    assert.ok(g.alloc["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"], "dev account 0 prefunded");
-    assert.equal(Object.keys(g.alloc).length, 11); // 10 dev accounts + beacon roots contract
+    // No account is funded by default (the test mnemonic's keys are public): the beacon roots
+    // contract only.
+    assert.deepEqual(Object.keys(g.alloc), ["0x000f3df6d732807ef1319fb7b8bb8522d0beac02"]);
     const t = readFileSync(join(dir, "node2/node.toml"), "utf8");
     assert.equal(tomlValue(t, "", "genesis"), undefined); // taken from app_state
     assert.equal(tomlValue(t, "", "rpc_port"), String(RPC_PORT + 2));
     assert.equal(tomlValue(t, "", "abci_address"), "unix://abci.sock");
     assert.equal(tomlValue(t, "", "cometbft_rpc"), `http://127.0.0.1:${BASE_PORT + 21}`);
     assert.equal(tomlValue(t, "", "spawn_cometbft"), "true");
+    // A validator signs nothing and serves eth, net, web3.
+    assert.equal(tomlValue(t, "", "unlock_dev_accounts"), undefined);
+    assert.equal(tomlValue(t, "", "rpc_api"), '["eth", "net", "web3"]');
+  });
+
+  test("--alloc, --fund and --dev-accounts fund the genesis; the output says who", () => {
+    const other = mkdtempSync(join(tmpdir(), "tern-chain-fund-"));
+    try {
+      const init = (...extra) => spawnSync(TERN_BIN, ["chain", "init", "--validators", "1", "--out", other, "--force",
+        "--rpc-port", String(21600 + PORT_OFFSET), "--base-port", String(27800 + PORT_OFFSET), ...extra], { encoding: "utf8" });
+      const appState = () => JSON.parse(readFileSync(join(other, "node0/cometbft/config/genesis.json"), "utf8")).app_state;
+
+      let r = init();
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /No account is funded/);
+      assert.match(r.stdout, /gas price 0/);
+
+      const allocFile = join(other, "..", `alloc-${process.pid}.json`);
+      writeFileSync(allocFile, JSON.stringify({ alloc: {
+        "0x1111111111111111111111111111111111111111": { balance: "0x10", nonce: "0x2", code: "0x6001", storage: { "0x01": "0x02" } },
+      } }));
+      try {
+        r = init("--alloc", allocFile, "--fund", "0x2222222222222222222222222222222222222222=1.5ether",
+          "--fund", "0x3333333333333333333333333333333333333333=20gwei", "--fund", "0x4444444444444444444444444444444444444444=0xff",
+          "--unlock-dev-accounts", "2", "--rpc-api", "eth,net,web3,debug");
+        assert.equal(r.status, 0, r.stderr);
+        const alloc = appState().alloc;
+        assert.equal(Object.keys(alloc).length, 5); // 4 funded + beacon roots
+        assert.equal(BigInt(alloc["0x1111111111111111111111111111111111111111"].balance), 16n);
+        assert.equal(BigInt(alloc["0x1111111111111111111111111111111111111111"].nonce), 2n);
+        assert.equal(alloc["0x1111111111111111111111111111111111111111"].code, "0x6001");
+        assert.equal(BigInt(alloc["0x2222222222222222222222222222222222222222"].balance), 1500000000000000000n);
+        assert.equal(BigInt(alloc["0x3333333333333333333333333333333333333333"].balance), 20000000000n);
+        assert.equal(BigInt(alloc["0x4444444444444444444444444444444444444444"].balance), 255n);
+        assert.match(r.stdout, /Funded accounts: 4/);
+        assert.match(r.stdout, /0x2222222222222222222222222222222222222222 1\.5 ether/);
+        assert.doesNotMatch(r.stderr, /--dev-accounts/);
+        assert.match(r.stderr, /WARNING: --unlock-dev-accounts 2/);
+        const t = readFileSync(join(other, "node0/node.toml"), "utf8");
+        assert.equal(tomlValue(t, "", "unlock_dev_accounts"), "2");
+        assert.equal(tomlValue(t, "", "rpc_api"), '["eth", "net", "web3", "debug"]');
+        // A node added later gets the same node.toml settings.
+        assert.match(tern("chain", "add-node", other), /node1 added/);
+        const t1 = readFileSync(join(other, "node1/node.toml"), "utf8");
+        assert.equal(tomlValue(t1, "", "unlock_dev_accounts"), "2");
+        assert.equal(tomlValue(t1, "", "rpc_api"), '["eth", "net", "web3", "debug"]');
+      } finally {
+        rmSync(allocFile, { force: true });
+      }
+
+      r = init("--dev-accounts");
+      assert.equal(r.status, 0, r.stderr);
+      const alloc = appState().alloc;
+      assert.equal(Object.keys(alloc).length, 11); // 10 dev accounts + beacon roots
+      assert.equal(BigInt(alloc["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"].balance), 10000n * 10n ** 18n);
+      assert.match(r.stderr, /WARNING: --dev-accounts funds the 10 accounts of the public test mnemonic/);
+      assert.match(r.stderr, /anyone can spend/);
+
+      // Refused before anything is written: the chain made above stays.
+      for (const [args, message] of [
+        [["--fund", "0x22=1"], /expected ADDRESS=AMOUNT/],
+        [["--fund", "0x2222222222222222222222222222222222222222=1.5"], /AMOUNT is wei/],
+        [["--fund", "0x2222222222222222222222222222222222222222=1.0000000000000000001ether"], /AMOUNT is wei/],
+        [["--fund", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266=1", "--dev-accounts"], /funded twice/],
+        [["--alloc", join(other, "missing.json")], /cannot read/],
+      ]) {
+        r = init(...args);
+        assert.equal(r.status, 1, args.join(" "));
+        assert.match(r.stderr, message);
+      }
+      assert.equal(Object.keys(appState().alloc).length, 11);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   test("a non-empty directory is refused without --force", () => {

@@ -9,9 +9,13 @@
 //   DIR/node<i>/logs/               tern.log (this process's output), cometbft.log
 #include "chain_cmd.hpp"
 
+#include "chain_funding.hpp"
 #include "cometbft_path.hpp"
+#include "rpc_exposure.hpp"
 
+#include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
+#include "core/hex.hpp"
 
 #include <sodium.h>
 #include <toml++/toml.h>
@@ -538,6 +542,10 @@ struct NodeSettings
     std::string rpc_listen;
     std::optional<uint64_t> snapshot_interval;     ///< node.toml key, written when set
     std::optional<uint64_t> snapshot_keep_recent;  ///< node.toml key, written when set
+    /// node.toml unlock_dev_accounts (written when > 0): test-mnemonic accounts a node signs for.
+    size_t unlock_dev_accounts = 0;
+    /// node.toml rpc_api: the JSON-RPC namespaces served.
+    std::vector<std::string> rpc_api{"eth", "net", "web3"};
 };
 
 struct InitOptions
@@ -550,6 +558,7 @@ struct InitOptions
     std::vector<std::string> hosts;
     uint64_t gas_limit = 200'000'000;
     bool force = false;
+    FundingRequest funding;  ///< --alloc, --fund, --dev-accounts
     NodeSettings settings;
 };
 
@@ -601,12 +610,6 @@ NodePlan plan_node(unsigned i,
     return n;
 }
 
-/// True for 127.x.x.x (this machine's loopback).
-bool is_loopback(const std::string& host)
-{
-    return host.rfind("127.", 0) == 0 || host == "localhost";
-}
-
 /// `cometbft init` of DIR/<name>/cometbft by the pinned binary itself (keys and the default
 /// config.toml); fills in the node id and the validator key.
 void init_cometbft_home(const std::string& cometbft, const fs::path& dir, NodePlan& n)
@@ -646,7 +649,7 @@ json write_node_files(const fs::path& dir,
                      std::to_string(p->p2p_port);
     // ABCI stays on this machine: a unix socket in the node folder, or TCP on loopback (the
     // node's own 127.x address when several "machines" share one).
-    const std::string abci_host = is_loopback(n.host) ? n.host : "127.0.0.1";
+    const std::string abci_host = is_loopback_host(n.host) ? n.host : "127.0.0.1";
     const std::string abci_node = s.abci == "unix"
                                       ? "unix://abci.sock"
                                       : "tcp://" + abci_host + ":" + std::to_string(n.abci_port);
@@ -665,7 +668,7 @@ json write_node_files(const fs::path& dir,
         {"rpc", {{"laddr", toml_string("tcp://" + comet_rpc)}}},
         {"p2p",
          {{"laddr", toml_string("tcp://" + p2p)},
-          {"external_address", toml_string(is_loopback(n.host) ? "" : p2p)},
+          {"external_address", toml_string(is_loopback_host(n.host) ? "" : p2p)},
           {"persistent_peers", toml_string(peer_list)},
           {"addr_book_strict", "false"},
           {"allow_duplicate_ip", "true"},
@@ -732,6 +735,17 @@ json write_node_files(const fs::path& dir,
               << "cometbft_home = " << toml_string("cometbft") << "\n"
               << "cometbft_rpc = " << toml_string("http://" + comet_rpc) << "\n"
               << "spawn_cometbft = true\n";
+    node_toml
+        << "# JSON-RPC namespaces served (geth's --http.api); add \"debug\" for debug_trace*.\n"
+        << "rpc_api = [";
+    for (size_t i = 0; i < s.rpc_api.size(); ++i)
+        node_toml << (i ? ", " : "") << toml_string(s.rpc_api[i]);
+    node_toml << "]\n";
+    if (s.unlock_dev_accounts > 0)
+        node_toml
+            << "# Signs for the first N accounts of the PUBLIC test mnemonic (any client can use "
+               "them).\n"
+            << "unlock_dev_accounts = " << s.unlock_dev_accounts << "\n";
     if (s.snapshot_interval)
         node_toml << "snapshot_interval = " << *s.snapshot_interval << "\n";
     if (s.snapshot_keep_recent)
@@ -773,6 +787,53 @@ std::string find_cometbft_or_fail()
     return *cometbft;
 }
 
+/// "a, b, c".
+std::string join(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+/// What the genesis funds, for init's output (the beacon-roots contract is not a funded
+/// account); the dev-accounts warning on stderr.
+void print_funding(const std::map<Address, chain::GenesisAccount>& funded, bool dev_accounts)
+{
+    if (dev_accounts)
+        std::fprintf(stderr, "%s\n",
+                     wrap_text("WARNING: --dev-accounts funds the " +
+                               std::to_string(chain::kDevAccountCount) +
+                               " accounts of the public test mnemonic (\"" +
+                               std::string(chain::kDevMnemonic) +
+                               "\") with 10000 ether each. Their private keys are published "
+                               "(Foundry, Hardhat, `tern dev` print them): anyone can spend these "
+                               "funds. For local test chains only.")
+                         .c_str());
+    if (funded.empty())
+    {
+        std::printf("%s\n",
+                    wrap_text("No account is funded (fund some with --fund ADDRESS=AMOUNT or "
+                              "--alloc FILE). Gas is free on this chain (base fee and minimum gas "
+                              "price 0): an unfunded account can still send transactions with gas "
+                              "price 0, but not transfer value.")
+                        .c_str());
+        return;
+    }
+    std::printf("Funded accounts: %zu\n", funded.size());
+    size_t shown = 0;
+    for (const auto& [address, account] : funded)
+    {
+        if (++shown > 20)
+        {
+            std::printf("  ... and %zu more\n", funded.size() - 20);
+            break;
+        }
+        std::printf("  %s %s\n", chain::to_checksum_address(address).c_str(),
+                    format_ether(account.balance).c_str());
+    }
+}
+
 void chain_init(const InitOptions& o)
 {
     const NodeSettings& s = o.settings;
@@ -790,6 +851,16 @@ void chain_init(const InitOptions& o)
     for (const auto& h : o.hosts)
         if (h.empty() || h == "0.0.0.0")
             fail("--hosts: each entry is the address other nodes reach that validator at");
+    const auto funded = funded_accounts(o.funding);
+    if (!funded)
+        fail(funded.error());
+    if (const auto it = funded->find(chain::kBeaconRootsAddress);
+        it != funded->end() &&
+        it->second != chain::dev_genesis(o.chain_id).alloc.at(chain::kBeaconRootsAddress))
+        fail("--alloc: " + to_hex(chain::kBeaconRootsAddress) +
+             " is the EIP-4788 beacon roots contract, which every chain has (init adds it)");
+    if (o.settings.unlock_dev_accounts > 1000)
+        fail("--unlock-dev-accounts must be 0..1000");
     std::vector<NodePlan> plan;
     for (unsigned i = 0; i < o.validators; ++i)
         plan.push_back(
@@ -825,9 +896,14 @@ void chain_init(const InitOptions& o)
     for (auto& n : plan)
         init_cometbft_home(cometbft, dir, n);
 
-    // 2. The EVM genesis: `tern dev`'s accounts and rules, this chain id, the block gas limit.
+    // 2. The EVM genesis: `tern dev`'s rules, this chain id, the block gas limit, the accounts
+    //    --alloc/--fund/--dev-accounts fund (none by default), the beacon-roots contract.
     const std::time_t now = std::time(nullptr);
     chain::GenesisSpec evm = chain::dev_genesis(o.chain_id, static_cast<uint64_t>(now));
+    const chain::GenesisAccount beacon = evm.alloc.at(chain::kBeaconRootsAddress);
+    evm.alloc.clear();
+    evm.alloc = *funded;
+    evm.alloc[chain::kBeaconRootsAddress] = beacon;
     evm.gas_limit = o.gas_limit;
     evm.config.gas_limit = o.gas_limit;
 
@@ -877,6 +953,9 @@ void chain_init(const InitOptions& o)
         {"rpc_listen", s.rpc_listen},
         {"snapshot_interval", s.snapshot_interval ? json(*s.snapshot_interval) : json()},
         {"snapshot_keep_recent", s.snapshot_keep_recent ? json(*s.snapshot_keep_recent) : json()},
+        {"unlock_dev_accounts", s.unlock_dev_accounts},
+        {"rpc_api", s.rpc_api},
+        {"funded_accounts", funded->size()},
         {"nodes", chain_nodes},
     };
     write_file(dir / kChainFile, summary.dump(2) + "\n");
@@ -889,6 +968,24 @@ void chain_init(const InitOptions& o)
                     n["name"].get<std::string>().c_str(), n["rpc_url"].get<std::string>().c_str(),
                     n["host"].get<std::string>().c_str(), n["p2p_port"].get<unsigned>(),
                     n["node_id"].get<std::string>().c_str());
+    print_funding(*funded, o.funding.dev_accounts);
+    if (s.unlock_dev_accounts > 0)
+    {
+        const std::string n = std::to_string(s.unlock_dev_accounts);
+        std::fprintf(stderr, "%s\n",
+                     wrap_text("WARNING: --unlock-dev-accounts " + n +
+                               ": every node signs transactions and messages for the first " + n +
+                               " test-mnemonic accounts, for any client of its JSON-RPC.")
+                         .c_str());
+    }
+    const std::string rpc_listen0 = s.rpc_listen.empty() ? plan[0].host : s.rpc_listen;
+    if (!is_loopback_host(rpc_listen0))
+        std::fprintf(
+            stderr, "%s\n",
+            wrap_text("WARNING: the nodes' JSON-RPC (" + join(s.rpc_api) + ") listens on " +
+                      rpc_listen0 + (s.rpc_listen.empty() ? " (their --hosts addresses)" : "") +
+                      ", reachable from other machines (see docs/security.md).")
+                .c_str());
     std::printf("Start it with: tern chain up %s\n", dir.c_str());
 }
 
@@ -909,6 +1006,9 @@ NodeSettings stored_settings(const ChainFile& chain)
         s.snapshot_interval = d["snapshot_interval"].get<uint64_t>();
     if (d.contains("snapshot_keep_recent") && d["snapshot_keep_recent"].is_number_unsigned())
         s.snapshot_keep_recent = d["snapshot_keep_recent"].get<uint64_t>();
+    s.unlock_dev_accounts = d.value("unlock_dev_accounts", s.unlock_dev_accounts);
+    if (d.contains("rpc_api") && d["rpc_api"].is_array() && !d["rpc_api"].empty())
+        s.rpc_api = d["rpc_api"].get<std::vector<std::string>>();
     return s;
 }
 
@@ -1439,6 +1539,23 @@ void register_chain_commands(CLI::App& app)
         "join by state sync (default: the node's, see docs/consensus.md)");
     auto* keep_opt = init->add_option("--snapshot-keep-recent", *snapshot_keep,
                                       "node.toml snapshot_keep_recent: snapshots kept");
+    init->add_option("--alloc", init_opts->funding.alloc_file,
+                     "Genesis accounts from a geth-format alloc JSON file (address -> {balance, "
+                     "nonce, code, storage}; or a genesis file, whose alloc is used)");
+    init->add_option("--fund", init_opts->funding.fund,
+                     "Fund ADDRESS=AMOUNT in the genesis (repeatable); AMOUNT in wei, or with a "
+                     "unit: 100ether, 1.5ether, 20gwei");
+    init->add_flag("--dev-accounts", init_opts->funding.dev_accounts,
+                   "Fund the 10 accounts of the PUBLIC test mnemonic with 10000 ether each (local "
+                   "test chains only: anyone can spend them)");
+    init->add_option("--unlock-dev-accounts", settings.unlock_dev_accounts,
+                     "node.toml unlock_dev_accounts: every node signs eth_sendTransaction/eth_sign "
+                     "for the first N test-mnemonic accounts (default 0: nodes sign nothing)");
+    init->add_option("--rpc-api", settings.rpc_api,
+                     "node.toml rpc_api: JSON-RPC namespaces served, comma separated (debug, evm "
+                     "and personal only when listed)")
+        ->delimiter(',')
+        ->capture_default_str();
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
     init->callback(guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep] {
         if (interval_opt->count() > 0)

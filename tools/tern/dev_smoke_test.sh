@@ -2,7 +2,9 @@
 # Smoke test of the `tern` command: `tern dev --port 0` starts, prints the dev accounts and
 # "Listening on", answers eth_chainId over HTTP, applies a limit flag (--rpc-max-batch 2: a
 # batch of three gets geth's "batch too large"), and exits 0 on SIGTERM. `tern dev --help`
-# shows the limits' defaults.
+# shows the limits' defaults. On a non-loopback --host it warns on stderr (what is exposed), and
+# it refuses to unlock the accounts of a non-public --mnemonic there without
+# --allow-insecure-unlock.
 set -euo pipefail
 tern=$1
 out=$(mktemp)
@@ -47,4 +49,32 @@ status=0
 wait "$pid" || status=$?
 [ "$status" -eq 0 ] || { echo "exit status $status after SIGTERM"; cat "$out"; exit 1; }
 grep -q 'Shutting down' "$out"
+
+# --host 0.0.0.0: a warning on stderr naming the namespaces and the unlocked accounts.
+err=$(mktemp)
+trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
+# Starts `tern dev --port 0 --host $1`, waits until it listens, stops it (stdout $out, stderr $err).
+run_briefly() {
+    "$tern" dev --port 0 --host "$1" >"$out" 2>"$err" &
+    pid=$!
+    for _ in $(seq 200); do
+        grep -q '^Listening on ' "$out" && break
+        sleep 0.05
+    done
+    kill -TERM "$pid"
+    wait "$pid" || true
+}
+run_briefly 0.0.0.0
+grep -q 'WARNING: JSON-RPC listens on 0.0.0.0:' "$err" || { echo "no warning:"; cat "$err"; exit 1; }
+grep -q 'debug, eth, evm, net, personal, rpc,' "$err" || { echo "no namespaces:"; cat "$err"; exit 1; }
+grep -q '10 unlocked accounts' "$err" || { echo "no account warning:"; cat "$err"; exit 1; }
+# Loopback: no warning.
+run_briefly 127.0.0.1
+! grep -q WARNING "$err" || { echo "warning on loopback:"; cat "$err"; exit 1; }
+# A secret mnemonic on a reachable port: refused.
+mnemonic="abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+status=0
+"$tern" dev --port 0 --host 0.0.0.0 --mnemonic "$mnemonic" >"$out" 2>"$err" || status=$?
+[ "$status" -eq 1 ] && grep -q 'refusing to unlock the accounts of --mnemonic' "$err" ||
+    { echo "secret mnemonic on 0.0.0.0 not refused ($status):"; cat "$err"; exit 1; }
 echo "tern dev smoke test passed (port $port)"

@@ -8,6 +8,7 @@
 #include "chain_cmd.hpp"
 #include "model_cmd.hpp"
 #include "node_cmd.hpp"
+#include "rpc_exposure.hpp"
 #include "statetest.hpp"
 
 #include "chain/dev_accounts.hpp"
@@ -84,8 +85,25 @@ void print_banner(const tern::node::Node& node, const std::string& derivation)
     std::fflush(stdout);
 }
 
-int run_dev(tern::node::NodeConfig config)
+int run_dev(tern::node::NodeConfig config, bool allow_insecure_unlock)
 {
+    const bool exposed = !tern::tools::is_loopback_host(config.host);
+    const bool secret_keys = config.mnemonic != tern::chain::kDevMnemonic;
+    // Keys of the test mnemonic are public (unlocking them over the network gives nobody
+    // anything new); those of another mnemonic are not: refused on a reachable port, as geth
+    // refuses account unlocking with HTTP on unless --allow-insecure-unlock.
+    if (exposed && secret_keys && config.dev_accounts > 0 && !allow_insecure_unlock)
+    {
+        std::fprintf(
+            stderr,
+            "error: refusing to unlock the accounts of --mnemonic on a JSON-RPC port other "
+            "machines can reach (--host %s): anyone could spend their funds and sign with "
+            "their keys. Use --host 127.0.0.1, --accounts 0, or --allow-insecure-unlock "
+            "(see docs/security.md)\n",
+            config.host.c_str());
+        return 1;
+    }
+
     // Block SIGINT/SIGTERM in every thread (the node's threads inherit the mask) and wait for
     // them here.
     sigset_t signals;
@@ -109,6 +127,15 @@ int run_dev(tern::node::NodeConfig config)
         return 1;
     }
     print_banner(node, std::string(tern::chain::kDevDerivationPrefix));
+    if (exposed)
+    {
+        std::fprintf(
+            stderr, "\n%s\n",
+            tern::tools::exposure_warning(node.config().host, node.port(), node.rpc_namespaces(),
+                                          node.keys().accounts.size(), !secret_keys)
+                .c_str());
+        std::fflush(stderr);
+    }
 
     int sig = 0;
     sigwait(&signals, &sig);
@@ -132,7 +159,9 @@ int main(int argc, char** argv)
     std::string min_gas_price = "0";
     uint64_t chain_id = config.chain_id;
     dev->add_option("--port,-p", config.port, "RPC port (0: any free port)")->capture_default_str();
-    dev->add_option("--host", config.host, "RPC listen address")->capture_default_str();
+    dev->add_option("--host", config.host,
+                    "RPC listen address (other than loopback: a warning, see docs/security.md)")
+        ->capture_default_str();
     dev->add_option("--data-dir", config.data_dir,
                     "Database directory (default: in memory, gone on exit)");
     dev->add_option("--chain-id", chain_id, "Chain id")->capture_default_str();
@@ -149,6 +178,13 @@ int main(int argc, char** argv)
     dev->add_option("--accounts,-a", config.dev_accounts, "Number of dev accounts")
         ->capture_default_str();
     dev->add_option("--mnemonic,-m", config.mnemonic, "Mnemonic of the dev accounts");
+    bool allow_insecure_unlock = false;
+    dev->add_flag("--allow-insecure-unlock", allow_insecure_unlock,
+                  "Unlock the accounts of --mnemonic also when --host is not a loopback address");
+    dev->add_option("--rpc-api", config.rpc_api,
+                    "JSON-RPC namespaces served, comma separated (default: all: eth, net, web3, "
+                    "debug, evm, personal)")
+        ->delimiter(',');
     dev->add_option("--rpc-threads", config.rpc_threads, "RPC server threads")
         ->capture_default_str();
     dev->add_option("--rpc-gas-cap", config.rpc_gas_cap, "Gas cap of eth_call/eth_estimateGas")
@@ -218,7 +254,7 @@ int main(int argc, char** argv)
             return app.exit(e);
         }
         config.chain_id = chain_id;
-        return run_dev(std::move(config));
+        return run_dev(std::move(config), allow_insecure_unlock);
     }
     return 0;
 }

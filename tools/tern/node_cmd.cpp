@@ -2,23 +2,25 @@
 #include "node_cmd.hpp"
 
 #include "cometbft_path.hpp"
+#include "rpc_exposure.hpp"
 
+#include "consensus/child_process.hpp"
 #include "consensus/comet_engine.hpp"
 #include "db/chain_db.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
+#include "node/keys.hpp"
 #include "node/node.hpp"
 #include "node/subscription_api.hpp"
 
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -27,7 +29,6 @@
 #include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace tern::tools {
@@ -49,7 +50,11 @@ struct NodeToml
     std::string cometbft_binary;  ///< empty: find_cometbft()
     uint64_t history = 10'000;
     bool archive = false;
-    size_t dev_accounts = 10;
+    /// Accounts of the public test mnemonic the node signs with (eth_sendTransaction, eth_sign,
+    /// eth_signTypedData_*); 0: none, as a validator should.
+    size_t unlock_dev_accounts = 0;
+    /// JSON-RPC namespaces served (geth's --http.api); debug, evm and personal only when listed.
+    std::vector<std::string> rpc_api{"eth", "net", "web3"};
     size_t rpc_threads = 32;
     uint64_t retain_blocks = 0;
     uint64_t nonce_window = 64;
@@ -85,6 +90,45 @@ std::string resolve_abci(const fs::path& home, const std::string& address)
     return std::string(kUnix) + resolve(home, address.substr(kUnix.size()));
 }
 
+/// node.toml's rpc_api: an array of namespace names, or one comma-separated string (as geth's
+/// --http.api).
+std::vector<std::string> parse_rpc_api(const toml::node& value, const std::string& file)
+{
+    std::vector<std::string> names;
+    if (const auto* text = value.as_string())
+    {
+        const std::string& list = text->get();
+        for (size_t at = 0; at <= list.size();)
+        {
+            const size_t comma = std::min(list.find(',', at), list.size());
+            std::string name = list.substr(at, comma - at);
+            name.erase(0, name.find_first_not_of(" \t"));
+            name.erase(name.find_last_not_of(" \t") + 1);
+            names.push_back(std::move(name));
+            at = comma + 1;
+        }
+    }
+    else if (const auto* array = value.as_array())
+    {
+        for (const auto& item : *array)
+        {
+            if (!item.is_string())
+                fail(file + ": rpc_api must list namespace names (strings)");
+            names.push_back(item.value_or(std::string()));
+        }
+    }
+    else
+        fail(file + ": rpc_api must be an array of namespaces, e.g. [\"eth\", \"net\", \"web3\"]");
+    for (const auto& name : names)
+        if (name.empty() ||
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos)
+            fail(file + ": rpc_api: '" + name +
+                 "' is not a namespace name (eth, net, web3, debug, ...)");
+    if (names.empty())
+        fail(file + ": rpc_api lists no namespace");
+    return names;
+}
+
 NodeToml read_node_toml(const fs::path& home)
 {
     const fs::path file = home / "node.toml";
@@ -113,7 +157,16 @@ NodeToml read_node_toml(const fs::path& home)
     n.cometbft_binary = t["cometbft"].value_or(std::string());
     n.history = static_cast<uint64_t>(t["history"].value_or(int64_t{10'000}));
     n.archive = t["archive"].value_or(false);
-    n.dev_accounts = static_cast<size_t>(t["dev_accounts"].value_or(int64_t{10}));
+    if (t.contains("dev_accounts"))
+        fail(file.string() +
+             ": dev_accounts is now unlock_dev_accounts (default 0: a validator signs nothing; "
+             "see docs/security.md)");
+    const auto unlock = t["unlock_dev_accounts"].value_or(int64_t{0});
+    if (unlock < 0 || unlock > 1000)
+        fail(file.string() + ": unlock_dev_accounts must be 0..1000");
+    n.unlock_dev_accounts = static_cast<size_t>(unlock);
+    if (const auto* api = t.get("rpc_api"))
+        n.rpc_api = parse_rpc_api(*api, file.string());
     n.rpc_threads = static_cast<size_t>(t["rpc_threads"].value_or(int64_t{32}));
     n.retain_blocks = static_cast<uint64_t>(t["retain_blocks"].value_or(int64_t{0}));
     n.nonce_window = static_cast<uint64_t>(t["nonce_window"].value_or(int64_t{64}));
@@ -156,59 +209,6 @@ std::string genesis_from_app_state(const fs::path& home, const std::string& come
     const fs::path out = home / "evm_genesis.json";
     std::ofstream(out, std::ios::trunc) << app_state->dump(2) << "\n";
     return out.string();
-}
-
-/// Starts `cometbft start --home H` with its output appended to `log`, in directory `cwd`.
-/// The child dies with this process (PR_SET_PDEATHSIG), also on kill -9.
-pid_t spawn_cometbft(const std::string& binary,
-                     const std::string& cometbft_home,
-                     const std::string& log,
-                     const std::string& cwd)
-{
-    // Everything the child needs is prepared before fork (only async-signal-safe calls after).
-    std::vector<std::string> args{binary, "start", "--home", cometbft_home};
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid != 0)
-        return pid;  // parent (or -1)
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
-        ::_exit(1);  // the parent died before prctl took effect
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0)
-    {
-        ::dup2(fd, STDOUT_FILENO);
-        ::dup2(fd, STDERR_FILENO);
-    }
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd >= 0)
-        ::dup2(null_fd, STDIN_FILENO);
-    if (::chdir(cwd.c_str()) != 0)
-        ::_exit(1);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-}
-
-/// Stops the child: SIGTERM, then SIGKILL after `grace`.
-void stop_child(pid_t pid, std::chrono::seconds grace)
-{
-    ::kill(pid, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (std::chrono::steady_clock::now() < deadline)
-    {
-        if (::waitpid(pid, nullptr, WNOHANG) == pid)
-            return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
 }
 
 int run_node(const std::string& home_arg)
@@ -255,7 +255,8 @@ int run_node(const std::string& home_arg)
     config.port = cfg.rpc_port;
     config.history = cfg.history;
     config.archive = cfg.archive;
-    config.dev_accounts = cfg.dev_accounts;
+    config.dev_accounts = cfg.unlock_dev_accounts;
+    config.rpc_api = cfg.rpc_api;
     config.rpc_threads = cfg.rpc_threads;
 
     // SIGINT/SIGTERM/SIGCHLD are blocked in every thread (inherited) and awaited here.
@@ -280,6 +281,26 @@ int run_node(const std::string& home_arg)
         fail(started.error());
     for (const auto& n : node.notices())
         std::printf("note: %s\n", n.c_str());
+    std::fflush(stdout);
+    if (cfg.unlock_dev_accounts > 0)
+    {
+        const std::string n = std::to_string(cfg.unlock_dev_accounts);
+        std::fprintf(stderr, "%s\n",
+                     wrap_text("WARNING: node.toml unlock_dev_accounts = " + n +
+                               ": this node signs eth_sendTransaction, eth_sign and "
+                               "eth_signTypedData_v4 for the first " +
+                               n +
+                               " accounts of the public test mnemonic, for every client of its "
+                               "JSON-RPC. Their keys are known to all: never fund them on a chain "
+                               "that matters (see docs/security.md).")
+                         .c_str());
+    }
+    if (!is_loopback_host(node.config().host))
+        std::fprintf(stderr, "%s\n",
+                     exposure_warning(node.config().host, node.port(), node.rpc_namespaces(),
+                                      node.keys().accounts.size(), true)
+                         .c_str());
+    std::fflush(stderr);
 
     const fs::path pid_file = home / "tern.pid";
     std::ofstream(pid_file) << ::getpid() << "\n";
@@ -295,12 +316,15 @@ int run_node(const std::string& home_arg)
     const std::string comet_log = (home / "logs" / "cometbft.log").string();
     if (cfg.spawn_cometbft)
     {
-        child = spawn_cometbft(binary, cfg.cometbft_home, comet_log, home.string());
-        if (child < 0)
+        // No descriptor of this process (RPC and ABCI sockets, database files) reaches it.
+        const auto spawned = consensus::spawn_child(
+            {{binary, "start", "--home", cfg.cometbft_home}, comet_log, home.string()});
+        if (!spawned)
         {
             node.stop();
-            fail("cannot start " + binary);
+            fail("cannot start " + binary + ": " + spawned.error());
         }
+        child = *spawned;
         std::printf("CometBFT  %s start --home %s (pid %d, log %s)\n", binary.c_str(),
                     cfg.cometbft_home.c_str(), static_cast<int>(child), comet_log.c_str());
     }
@@ -328,7 +352,7 @@ int run_node(const std::string& home_arg)
         break;
     }
     if (child > 0)
-        stop_child(child, std::chrono::seconds(10));
+        consensus::stop_child(child, std::chrono::seconds(10));
     node.stop();
     fs::remove(pid_file, ec);
     return status;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Smoke test of `tern node` on a 1-validator CometBFT chain: `tern chain init` writes it, `tern
-# node --home` starts tern + cometbft, eth_sendTransaction (an unlocked dev account) gets a
-# receipt once CometBFT commits, evm_mine is refused, kill -9 of tern takes cometbft down too
-# (PR_SET_PDEATHSIG), a restart continues the chain (handshake with Info), and SIGTERM stops both
-# and exits 0. Skipped (exit 0 with a message) when no cometbft binary is installed.
+# Smoke test of `tern node` on a 1-validator CometBFT chain: `tern chain init --dev-accounts`
+# writes it, `tern node --home` starts tern + cometbft with a validator's defaults (no unlocked
+# account: eth_accounts [] and eth_sendTransaction "unknown account"; only eth/net/web3 served:
+# debug_ and evm_ "method not found"; cometbft holds none of tern's sockets), a locally signed
+# transaction gets a receipt once CometBFT commits, kill -9 of tern takes cometbft down too
+# (PR_SET_PDEATHSIG), a restart with unlock_dev_accounts = 1 and the evm namespace warns and
+# continues the chain (handshake with Info; eth_sendTransaction signs, evm_mine is refused), and
+# SIGTERM stops both and exits 0. Skipped (exit 0 with a message) when no cometbft is installed.
 set -euo pipefail
 tern=$1
 cometbft=${TERN_COMETBFT:-$(command -v cometbft || true)}
@@ -31,7 +34,8 @@ trap cleanup EXIT
 # Ports from a random block (tests may run in parallel with other chains on this machine).
 base=$((30000 + (RANDOM % 2500) * 10))
 rpc=$((base + 5))
-"$tern" chain init --validators 1 --out "$dir/chain" --rpc-port "$rpc" --base-port "$base" >/dev/null
+"$tern" chain init --validators 1 --out "$dir/chain" --rpc-port "$rpc" --base-port "$base" \
+    --dev-accounts >/dev/null 2>&1
 home=$dir/chain/node0
 
 start_node() {
@@ -58,10 +62,14 @@ wait_rpc() {
     done
     echo "node did not come up:"; cat "$dir/tern.log"; exit 1
 }
-# Sends 1 wei from dev account 0 and waits for its receipt; prints the block number (hex).
+dev0='{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"0x1"}'
+# Dev account 0's transfer of 1 wei at nonce 0, gas price 0, chain 7777, signed offline (viem).
+raw0=0xf86180808252089470997970c51812dc3a010c7d01b50e0d17dc79c80180823ce6a009a289ae7daba73c8c6356c6794157dd7696457cc8902dd81d8a1b670080f3a6a044853e9121f6dff11d32b16db389add0341bb6628a9f7f41ec52d21d67b7a8b2
+# Sends $1 with method $2 (default eth_sendTransaction) and waits for its receipt; prints the
+# block number (hex).
 send_and_wait() {
     local r hash
-    r=$(call eth_sendTransaction '[{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"0x1"}]')
+    r=$(call "${2:-eth_sendTransaction}" "[$1]")
     hash=$(sed -n 's/.*"result":"\(0x[0-9a-f]*\)".*/\1/p' <<<"$r")
     [ -n "$hash" ] || { echo "send failed: $r" >&2; exit 1; }
     for _ in $(seq 300); do
@@ -76,11 +84,29 @@ send_and_wait() {
     echo "no receipt for $hash" >&2; cat "$home/logs/cometbft.log" | tail -20 >&2; exit 1
 }
 
+# Expects the response of $1 $2 to contain $3.
+expect() {
+    local r
+    r=$(call "$1" "$2")
+    grep -qF -- "$3" <<<"$r" || { echo "$1 $2: expected $3, got: $r"; exit 1; }
+}
+# Socket inodes ("socket:[N]") among the descriptors of pid $1, sorted.
+sockets_of() { ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*-> \(socket:\[[0-9]*\]\)$/\1/p' | sort -u; }
+
 start_node
 wait_rpc
-b1=$(send_and_wait)
-r=$(call evm_mine '[]')
-grep -q 'blocks are made by consensus' <<<"$r" || { echo "evm_mine not refused: $r"; exit 1; }
+# A validator's defaults: it signs nothing and serves eth, net, web3 only.
+expect eth_accounts '[]' '"result":[]'
+expect eth_sendTransaction "[$dev0]" '"message":"unknown account"'
+expect rpc_modules '[]' '"result":{"eth":"1.0","net":"1.0","rpc":"1.0","web3":"1.0"}'
+expect evm_mine '[]' '"code":-32601'
+expect debug_traceCall "[$dev0]" '"code":-32601'
+# The cometbft child holds none of tern's sockets (RPC, ABCI listeners and connections).
+comet=$(comet_pids | tail -1)
+shared=$(comm -12 <(sockets_of "$pid") <(sockets_of "$comet"))
+[ -n "$(sockets_of "$pid")" ] || { echo "no sockets seen in /proc/$pid/fd"; exit 1; }
+[ -z "$shared" ] || { echo "cometbft (pid $comet) inherited tern's sockets: $shared"; exit 1; }
+b1=$(send_and_wait "\"$raw0\"" eth_sendRawTransaction)
 [ -f "$home/tern.pid" ] || { echo "no tern.pid"; exit 1; }
 
 kill -9 "$pid"
@@ -93,9 +119,16 @@ if comet_alive; then
     echo "cometbft survived kill -9 of tern"; exit 1
 fi
 
+# Opt in: one unlocked account and the evm namespace (a warning says so).
+printf 'unlock_dev_accounts = 1\nrpc_api = ["eth", "net", "web3", "evm"]\n' >>"$home/node.toml"
+sed -i '/^rpc_api = \["eth", "net", "web3"\]$/d' "$home/node.toml"
 start_node
 wait_rpc
-b2=$(send_and_wait)
+grep -q 'WARNING: node.toml unlock_dev_accounts = 1' "$dir/tern.log" ||
+    { echo "no unlock warning:"; cat "$dir/tern.log"; exit 1; }
+expect eth_accounts '[]' '"result":["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"]'
+expect evm_mine '[]' 'blocks are made by consensus'
+b2=$(send_and_wait "$dev0")
 [ $((b2)) -gt $((b1)) ] || { echo "chain did not continue: $b1 then $b2"; exit 1; }
 
 kill -TERM "$pid"

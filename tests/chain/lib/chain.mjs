@@ -89,13 +89,14 @@ process.on("exit", () => {
 export class Chain {
   /**
    * `tern chain init` into a fresh temp dir. Ports: RPC rpcPort+i, CometBFT basePort+10i(+1);
-   * pick distinct ones per test file.
+   * pick distinct ones per test file. `devAccounts`: fund the test mnemonic's accounts
+   * (`--dev-accounts`; the tests sign with their keys locally, the validators sign nothing).
    */
-  static async init({ validators = 4, rpcPort, basePort, blockTimeMs = 300, extra = [] }) {
+  static async init({ validators = 4, rpcPort, basePort, blockTimeMs = 300, devAccounts = true, extra = [] }) {
     const dir = mkdtempSync(join(tmpdir(), "tern-chain-"));
     await run(TERN_BIN, ["chain", "init", "--validators", String(validators), "--chain-id", String(CHAIN_ID),
       "--out", dir, "--rpc-port", String(rpcPort + PORT_OFFSET), "--base-port", String(basePort + PORT_OFFSET),
-      "--block-time", String(blockTimeMs), ...extra]);
+      "--block-time", String(blockTimeMs), ...(devAccounts ? ["--dev-accounts"] : []), ...extra]);
     return new Chain(dir);
   }
 
