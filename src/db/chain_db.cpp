@@ -214,6 +214,8 @@ std::string describe(Cf c, const rocksdb::Slice& key)
         case kImportStorage:
             if (k.size() == 52)
                 return "storage slot " + to_hex(k.subspan(20)) + " of " + to_hex(k.first(20));
+            if (k.size() == 20)
+                return "storage of " + to_hex(k);
             break;
         case kCode:
         case kImportCode:
@@ -315,12 +317,12 @@ struct ChainDb::Impl
         return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(read_options(snap), cf(c)));
     }
 
-    /// After a scan of `c` (Valid() turned false): throws DbReadError if it stopped on an error
-    /// rather than at the end.
-    static void check(const rocksdb::Iterator& it, Cf c)
+    /// After a scan of `c` (Valid() turned false) from `from` (empty: the whole family):
+    /// throws DbReadError if it stopped on an error rather than at the end.
+    static void check(const rocksdb::Iterator& it, Cf c, const rocksdb::Slice& from = {})
     {
         if (!it.status().ok())
-            read_failed(code_of(it.status()), describe(c, {}), it.status().ToString());
+            read_failed(code_of(it.status()), describe(c, from), it.status().ToString());
     }
 
     uint64_t meta_u64(std::string_view key, const rocksdb::Snapshot* snap) const
@@ -374,7 +376,7 @@ struct ChainDb::Impl
         auto it = iterator(kStorage, snap);
         it->Seek(slice(addr.view()));
         const bool found = it->Valid() && has_prefix(it->key(), addr.view());
-        check(*it, kStorage);
+        check(*it, kStorage, slice(addr.view()));
         return found;
     }
 
@@ -393,7 +395,7 @@ struct ChainDb::Impl
             const U256 slot = U256::from_be_bytes(view(it->key()).data() + 20, 32);
             fn(slot, *v);
         }
-        check(*it, c);
+        check(*it, c, slice(addr.view()));
     }
 
     /// Every account of the flat column family `c` (kAccounts or the staged kImportAccounts).
@@ -427,7 +429,7 @@ struct ChainDb::Impl
                 undecodable(kAccountHistory, it->key());
             return a;
         }
-        check(*it, kAccountHistory);
+        check(*it, kAccountHistory, slice(addr.view()));
         return flat_account(addr, snap);
     }
 
@@ -446,7 +448,7 @@ struct ChainDb::Impl
                 undecodable(kStorageHistory, it->key());
             return *v;
         }
-        check(*it, kStorageHistory);
+        check(*it, kStorageHistory, slice(addr.view()));
         return flat_storage(addr, key, snap);
     }
 
@@ -477,7 +479,7 @@ struct ChainDb::Impl
                 break;
             it->Seek(slice(codec::storage_key(addr, slot + U256{1})));
         }
-        check(*it, kStorageHistory);
+        check(*it, kStorageHistory, slice(addr.view()));
         std::map<U256, U256> out;
         flat_for_each_storage(addr, snap, [&](const U256& k, const U256& v) {
             if (!changed.contains(k))
@@ -1361,22 +1363,14 @@ Result<Ok, DbError> ChainDb::commit_block(const chain::Block& block,
 
     const Hash256 hash = block.header.hash();
     rocksdb::WriteBatch batch;
-    uint64_t new_pruned = pruned;
-    try
-    {
-        // Building the batch reads the values it replaces (history) and the change lists it
-        // prunes: a failed read fails the commit, nothing is written.
-        Bytes changes;
-        impl_->write_state(batch, diff, n, changes);
-        if (!changes.empty())
-            batch.Put(impl_->cf(kChanges), slice(codec::number_key(n)), slice(changes));
-        impl_->write_block(batch, block, hash, receipts);
-        new_pruned = impl_->prune(batch, n, pruned);
-    }
-    catch (const DbReadError& e)
-    {
-        return e.error();
-    }
+    // Building the batch reads the values it replaces (history) and the change lists it prunes:
+    // a failed read throws DbReadError before anything is written.
+    Bytes changes;
+    impl_->write_state(batch, diff, n, changes);
+    if (!changes.empty())
+        batch.Put(impl_->cf(kChanges), slice(codec::number_key(n)), slice(changes));
+    impl_->write_block(batch, block, hash, receipts);
+    const uint64_t new_pruned = impl_->prune(batch, n, pruned);
     batch.Put(impl_->cf(kMeta), slice(kMetaHead), u64_value(n));
     if (new_pruned != pruned)
         batch.Put(impl_->cf(kMeta), slice(kMetaPruned), u64_value(new_pruned));

@@ -242,7 +242,10 @@ public:
     /// Commits one block on top of the head: its state changes (flat state, code, history of
     /// previous values), header, body, receipts, transaction index and the new head pointer, in
     /// one atomic WriteBatch; then prunes history that left the window. Fails with
-    /// InvalidBlock unless block.header.number == head + 1 and parent_hash == head hash.
+    /// InvalidBlock unless block.header.number == head + 1 and parent_hash == head hash, with
+    /// NoSpace / Io when the batch cannot be written (then RocksDB refuses writes until
+    /// resume()). Throws DbReadError, writing nothing, when a value the batch replaces or
+    /// prunes cannot be read.
     Result<Ok, DbError> commit_block(const chain::Block& block,
                                      std::span<const execution::Receipt> receipts,
                                      const state::StateDiff& diff);

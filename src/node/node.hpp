@@ -19,6 +19,9 @@ class Server;
 namespace tern::db {
 class ChainDb;
 }
+namespace tern::chain {
+struct GenesisSpec;
+}
 namespace tern::txpool {
 class TxPool;
 struct PooledTransaction;
@@ -113,6 +116,10 @@ public:
     const std::vector<std::string>& notices() const noexcept { return notices_; }
 
 private:
+    /// start() once the database is open: genesis and chain rules, the head checks, the pool,
+    /// the engine and the server.
+    Result<uint16_t, std::string> start_on_database(chain::GenesisSpec spec);
+
     NodeConfig config_;
     chain::ChainConfig chain_config_;
     std::vector<std::string> notices_;
