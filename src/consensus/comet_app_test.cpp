@@ -1057,8 +1057,7 @@ TEST_F(CometAppTest, EngineSendersWaitWhenTheBroadcasterIsFarBehind)
 
 TEST_F(CometAppTest, CommitOnAFullDiskIsNotAcknowledgedAndTheBlockReplaysAfterRestart)
 {
-    // RocksDB resumes only with 64 MiB free beside its preallocated WAL: a tmpfs above both
-    db::testing::Tmpfs fs(192 << 20);
+    db::testing::Tmpfs fs(16 << 20);
     if (!fs.mounted())
         GTEST_SKIP() << fs.why_not();
     const std::string data = fs.path() + "/data";

@@ -12,6 +12,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -1045,6 +1046,20 @@ ChainDb::~ChainDb() = default;
 
 namespace {
 
+/// Leaves the recovery from a background error (a full disk) to ChainDb::resume(), which the
+/// node calls every second: RocksDB's own recovery (its SstFileManager) waits until a write
+/// buffer's worth (64 MiB) is free, so a small or nearly full disk never recovered.
+class ManualRecovery final : public rocksdb::EventListener
+{
+public:
+    void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason,
+                              rocksdb::Status,
+                              bool* auto_recovery) override
+    {
+        *auto_recovery = false;
+    }
+};
+
 /// Where a point-in-time recovery of the database at `path` would take the head: its block
 /// number (nullopt: no chain), read from a read-only open (nothing is written, so refusing
 /// afterwards leaves the database as it was).
@@ -1104,6 +1119,7 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
     // torn by a crash while it was written, any other damage refuses to open.
     opts.paranoid_checks = true;
     opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    opts.listeners.push_back(std::make_shared<ManualRecovery>());
     std::string path = options.path;
     const bool on_disk = !path.empty();
     if (on_disk)
@@ -1774,10 +1790,6 @@ Result<Ok, DbError> ChainDb::check_head() const
 Result<Ok, DbError> ChainDb::resume()
 {
     const auto s = impl_->db->Resume();
-    if (s.IsBusy())  // RocksDB's own recovery from a full disk is waiting for free space
-        return DbError{DbErrorCode::NoSpace,
-                       "the database cannot be written: the disk is full (waiting for 64 MiB "
-                       "of free space to resume)"};
     if (!s.ok())
         return io_error("the database cannot be written", s);
     return Ok{};

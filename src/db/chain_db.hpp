@@ -355,9 +355,8 @@ public:
 
     /// After a write failed (disk full, I/O error: RocksDB then refuses writes), asks RocksDB to
     /// resume (DB::Resume: flushes the memtables, starts a new WAL). Ok once writes work
-    /// again (also when nothing had failed); the error while they still cannot. After a full
-    /// disk RocksDB resumes by itself once a write buffer's worth (64 MiB) is free, checking
-    /// every 5 s; until then this reports that it is waiting for space.
+    /// again (also when nothing had failed); the error while they still cannot. RocksDB's own
+    /// automatic recovery is off (it waited for 64 MiB of free space): the caller retries.
     Result<Ok, DbError> resume();
 
     /// What open() recovered from, for the operator (empty when nothing happened): e.g. the

@@ -232,9 +232,7 @@ TEST(NodeStorage, LostAcknowledgedBlocksRefuseToStartUnlessAccepted)
 
 TEST(NodeStorage, DiskFullRefusesSendsServesReadsAndRecovers)
 {
-    // RocksDB resumes by itself once the write buffer size (64 MiB) is free beside the ~70 MB it
-    // preallocated for the WAL: a tmpfs larger than both
-    Tmpfs fs(192 << 20);
+    Tmpfs fs(16 << 20);
     if (!fs.mounted())
         GTEST_SKIP() << fs.why_not();
     const std::string path = fs.path() + "/chain";
