@@ -116,7 +116,16 @@ Result<txpool::PooledTxPtr, std::string> CometApp::decode(std::string_view raw) 
         // after its block): the stored sender spares the signature recovery, the largest CPU
         // cost of a transaction on every validator.
         std::shared_lock lock{chain_mutex_};
-        if (auto included = db_.transaction(hash))
+        std::optional<db::TxLookup> included;
+        try
+        {
+            included = db_.transaction(hash);
+        }
+        catch (const db::DbReadError&)
+        {
+            // (logged by the database) decode and recover the sender instead
+        }
+        if (included)
         {
             auto p = std::make_shared<txpool::PooledTransaction>();
             p->tx = std::move(included->tx);
@@ -267,6 +276,13 @@ pb::ResponseCheckTx CometApp::admit(const txpool::PooledTxPtr& ptx, bool* added)
         return check_error(TxCode::NonceGap, "nonce too high: next nonce " + std::to_string(next) +
                                                  ", tx nonce " + std::to_string(ptx->tx.nonce));
     auto result = pool_.add(ptx->tx, ptx->sender, *head);
+    if (const auto fault = head->fault())
+    {
+        // checked against a read that failed: not admitted
+        if (result)
+            pool_.remove(result->hash);
+        return check_error(TxCode::Rejected, fault->message);
+    }
     if (!result)
         return check_error(TxCode::Rejected, result.error().message);
     if (added)
@@ -405,6 +421,13 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
                                         [](const txpool::PooledTransaction& p) {
                                             return node::comet_tx_overhead_size(p.size);
                                         });
+        if (const auto fault = head->fault())
+        {
+            // the order rests on nonces that could not be read: propose an empty block
+            std::fprintf(stderr, "tern: PrepareProposal at height %lld: %s\n",
+                         static_cast<long long>(req.height()), fault->message.c_str());
+            chosen.clear();
+        }
     }
     pb::ResponsePrepareProposal r;
     for (const auto& p : chosen)
@@ -446,6 +469,12 @@ pb::ResponseProcessProposal CometApp::process_proposal(const pb::RequestProcessP
         if (gas > producer_.chain_config().gas_limit)
             return r;
     }
+    if (const auto fault = head->fault())
+    {
+        std::fprintf(stderr, "tern: ProcessProposal at height %lld: %s\n",
+                     static_cast<long long>(req.height()), fault->message.c_str());
+        return r;  // cannot tell whether the nonces are right
+    }
     r.set_status(pb::ResponseProcessProposal::ACCEPT);
     return r;
 }
@@ -470,8 +499,20 @@ pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBloc
                                      std::to_string(db_.head_number()));
         // The ABCI connection thread has a normal stack; EVM calls nest 1024 deep.
         node::ExecutedBlock executed;
-        node::run_with_big_stack(
-            [&] { executed = producer_.execute(seconds_of(req.time()), txs); });
+        try
+        {
+            node::run_with_big_stack(
+                [&] { executed = producer_.execute(seconds_of(req.time()), txs); });
+        }
+        catch (const db::DbReadError& e)
+        {
+            // No result to vote for: CometBFT stops (the ABCI exception) and replays the block
+            // once the node is restarted on a repaired database.
+            const std::string why = "cannot execute block " + std::to_string(height) + ": " +
+                                    e.error().message + "; halting";
+            std::fprintf(stderr, "tern: %s\n", why.c_str());
+            throw std::runtime_error(why);
+        }
         // One result per CometBFT transaction: OK when all its Ethereum transactions are in the
         // block (data: their hashes), else the first problem (an inner transaction that does not
         // decode, or one the builder excluded; the others of a bundle still count).
@@ -534,17 +575,32 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
         ::_exit(137);  // test hook: die between FinalizeBlock and Commit
     const uint64_t height = finalized_height_;
     const uint64_t previous_app_hash_block = app_hash_.first;
-    Result<node::CommittedBlock, std::string> committed = std::string();
+    Result<node::CommittedBlock, db::DbError> committed = db::DbError{};
+    try
     {
         std::unique_lock lock{chain_mutex_};
-        committed = producer_.commit(std::move(*finalized_));
+        auto executed = std::move(*finalized_);
         finalized_.reset();
+        committed = producer_.commit(std::move(executed));
         if (committed)
             app_hash_ = finalized_app_hash_;
     }
+    catch (const db::DbReadError& e)
+    {
+        committed = e.error();  // nothing written
+    }
     if (!committed)
-        throw std::runtime_error("committing block " + std::to_string(height) + ": " +
-                                 committed.error());
+    {
+        // Never acknowledge a block that is not stored: the ABCI exception stops CometBFT,
+        // which replays the block at the next start (its block store has it).
+        const std::string why =
+            "cannot commit block " + std::to_string(height) + ": " + committed.error().message +
+            "; halting (CometBFT replays the block when the node is "
+            "restarted" +
+            (committed.error().code == db::DbErrorCode::NoSpace ? " with free disk space)" : ")");
+        std::fprintf(stderr, "tern: %s\n", why.c_str());
+        throw std::runtime_error(why);
+    }
     {
         // Entries of transactions that left the pool (included, replaced, dropped).
         std::lock_guard lock{gap_mutex_};
@@ -576,10 +632,17 @@ void CometApp::start_snapshot(uint64_t height)
     // The view is taken before Commit returns, so it is exactly the state after `height`.
     std::shared_ptr<db::StateView> view;
     std::optional<db::ImportedHead> head;
+    try
     {
         std::shared_lock lock{chain_mutex_};
         view = db_.head_state();
         head = export_head(db_, height);
+    }
+    catch (const db::DbReadError& e)
+    {
+        std::fprintf(stderr, "tern: snapshot at height %llu skipped: %s\n",
+                     static_cast<unsigned long long>(height), e.what());
+        return;
     }
     if (!head || view->block_number() != height)
         return;
@@ -593,7 +656,9 @@ void CometApp::start_snapshot(uint64_t height)
                     error = r.error();
             },
             &cancel_build_);
-        if (!info)
+        if (const auto fault = view->fault())
+            error = fault->message;  // the state scan stopped at a failed read
+        else if (!info)
             error = info.error();
         else if (error.empty())
         {
@@ -692,6 +757,21 @@ Result<bool, std::string> CometApp::install_import(const db::ImportedHead& head,
 }
 
 pb::ResponseQuery CometApp::query(const pb::RequestQuery& req)
+{
+    try
+    {
+        return answer_query(req);
+    }
+    catch (const db::DbReadError& e)
+    {
+        pb::ResponseQuery r;
+        r.set_code(1);
+        r.set_log(e.what());
+        return r;
+    }
+}
+
+pb::ResponseQuery CometApp::answer_query(const pb::RequestQuery& req)
 {
     pb::ResponseQuery r;
     std::shared_lock lock{chain_mutex_};

@@ -135,7 +135,8 @@ public:
     pb::ResponseCommit commit(const pb::RequestCommit& req) override;
     /// Paths: "/account/0x<address>" → RLP [nonce, balance, storageRoot, codeHash] at the
     /// committed head (empty value if the account does not exist); "/head" → RLP [number,
-    /// hash, stateRoot]. Other paths: code 1.
+    /// hash, stateRoot]. Other paths, and a database read that fails: code 1 (an ABCI
+    /// exception would stop CometBFT).
     pb::ResponseQuery query(const pb::RequestQuery& req) override;
 
     /// The stored snapshots (height, format 1, chunk count, hash, metadata).
@@ -164,6 +165,8 @@ public:
     pb::ResponseCheckTx admit(const txpool::PooledTxPtr& ptx, bool* added = nullptr);
 
 private:
+    /// query() without its guard against failed database reads.
+    pb::ResponseQuery answer_query(const pb::RequestQuery& req);
     /// Starts building the snapshot of the just-committed `height` (consensus thread).
     void start_snapshot(uint64_t height);
     /// Makes the imported head the node's head: database, tracker, pool (snapshot thread).

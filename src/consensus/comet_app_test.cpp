@@ -8,6 +8,7 @@
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "db/chain_db.hpp"
+#include "db/test_blocks.hpp"
 #include "node/dev_engine.hpp"
 #include "node/node.hpp"
 #include "node/test_util.hpp"
@@ -1052,4 +1053,50 @@ TEST_F(CometAppTest, EngineSendersWaitWhenTheBroadcasterIsFarBehind)
     for (const auto& s : comet.take())
         broadcast += split_comet_tx(s)->size();
     EXPECT_EQ(broadcast, 5u);
+}
+
+TEST_F(CometAppTest, CommitOnAFullDiskIsNotAcknowledgedAndTheBlockReplaysAfterRestart)
+{
+    db::testing::Tmpfs fs(16 << 20);
+    if (!fs.mounted())
+        GTEST_SKIP() << fs.why_not();
+    const std::string data = fs.path() + "/data";
+    const std::vector<std::string> txs{signed_tx(0, 0), signed_tx(1, 0, 3)};
+    TestNode ref(genesis, "", true);
+    const auto expected = run_height(ref.app(), 1, txs);
+    pb::RequestFinalizeBlock fin;
+    fin.set_height(1);
+    *fin.mutable_time() = at(kTime);
+    for (const auto& t : txs)
+        fin.add_txs(t);
+    {
+        TestNode n(genesis, data, true);
+        ASSERT_GT(fs.fill(), 0u);
+        EXPECT_FALSE(n.node->db().flush());  // the disk is full: RocksDB stops taking writes
+        EXPECT_EQ(n.app().finalize_block(fin).app_hash(), expected.app_hash());
+        try
+        {
+            (void)n.app().commit({});
+            ADD_FAILURE() << "Commit acknowledged a block it could not store";
+        }
+        catch (const std::runtime_error& e)
+        {
+            const std::string what = e.what();
+            EXPECT_TRUE(what.starts_with("cannot commit block 1: write: the disk is full")) << what;
+            EXPECT_NE(what.find("; halting (CometBFT replays the block when the node is "
+                                "restarted with free disk space)"),
+                      std::string::npos)
+                << what;
+        }
+        EXPECT_EQ(n.node->db().head_number(), 0u);
+        EXPECT_EQ(n.app().info({}).last_block_height(), 0);
+    }
+    // restarted with space: CometBFT's handshake replays height 1 to the same block
+    fs.free();
+    TestNode n(genesis, data, true);
+    EXPECT_EQ(n.app().info({}).last_block_height(), 0);
+    EXPECT_EQ(n.app().finalize_block(fin).app_hash(), expected.app_hash());
+    (void)n.app().commit({});
+    EXPECT_EQ(n.node->db().head_hash(), ref.node->db().head_hash());
+    EXPECT_EQ(n.app().info({}).last_block_height(), 1);
 }

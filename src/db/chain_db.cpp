@@ -1,19 +1,24 @@
 #include "db/chain_db.hpp"
 
+#include "core/hex.hpp"
 #include "core/rlp_decode.hpp"
 #include "core/rlp_encode.hpp"
 #include "db/codec.hpp"
+#include "db/head_mark.hpp"
+#include "db/rocksdb_logger.hpp"
 #include "transaction/codec.hpp"
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -116,17 +121,39 @@ std::string u64_value(uint64_t v)
     return std::string(k.view());
 }
 
-/// A read failed for a reason other than "not found" (I/O error, corruption): the node cannot
-/// continue on a store it cannot read, and the StateReader interface has no error channel.
-[[noreturn]] void fatal(const char* what, const std::string& detail)
+/// Read failures so far (process-wide): the log's rate limit.
+std::atomic<uint64_t> g_read_failures{0};
+
+/// A read of `what` failed (`detail`: RocksDB's status or why the value does not decode):
+/// logs it (the first 20, then every 1000th, so that a client asking for a damaged block again
+/// and again cannot flood the log) and throws DbReadError. The client's message names what
+/// could not be read but not RocksDB's text (file paths stay in the log).
+[[noreturn]] void read_failed(DbErrorCode code, const std::string& what, const std::string& detail)
 {
-    std::fprintf(stderr, "tern db: %s: %s\n", what, detail.c_str());
-    std::abort();
+    const uint64_t n = g_read_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n <= 20 || n % 1000 == 0)
+        std::fprintf(stderr, "tern db: read failed (%llu so far): %s: %s\n",
+                     static_cast<unsigned long long>(n), what.c_str(), detail.c_str());
+    const char* kind = code == DbErrorCode::Corruption ? "corruption" : "I/O error";
+    throw DbReadError(DbError{code, "database read failed: " + what + " (" + kind + ")"});
+}
+
+/// The DbErrorCode of a failed RocksDB status.
+DbErrorCode code_of(const rocksdb::Status& s) noexcept
+{
+    if (s.IsCorruption())
+        return DbErrorCode::Corruption;
+    if (s.IsNoSpace())
+        return DbErrorCode::NoSpace;
+    return DbErrorCode::Io;
 }
 
 DbError io_error(const char* what, const rocksdb::Status& s)
 {
-    return DbError{DbErrorCode::Io, std::string(what) + ": " + s.ToString()};
+    if (s.IsNoSpace())
+        return DbError{DbErrorCode::NoSpace,
+                       std::string(what) + ": the disk is full (" + s.ToString() + ")"};
+    return DbError{code_of(s), std::string(what) + ": " + s.ToString()};
 }
 
 DbError history_unavailable()
@@ -138,6 +165,73 @@ bool has_prefix(const rocksdb::Slice& key, BytesView prefix) noexcept
 {
     return key.size() >= prefix.size() &&
            std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
+}
+
+/// What the entry `key` of column family `c` is, for error messages ("header of block 5");
+/// an empty key names the family (a failed scan).
+std::string describe(Cf c, const rocksdb::Slice& key)
+{
+    const BytesView k = view(key);
+    const auto number = [&] {
+        return std::to_string(codec::get_u64(k.data()));
+    };
+    if (k.empty())
+        return std::string("column family ") + kCfNames[c];
+    switch (c)
+    {
+        case kHeaders:
+            if (k.size() == 8)
+                return "header of block " + number();
+            break;
+        case kCanonical:
+            if (k.size() == 8)
+                return "hash of block " + number();
+            break;
+        case kBodies:
+            if (k.size() == 8)
+                return "withdrawals of block " + number();
+            break;
+        case kReceipts:
+            if (k.size() == 8)
+                return "receipts of block " + number();
+            break;
+        case kChanges:
+            if (k.size() == 8)
+                return "change list of block " + number();
+            break;
+        case kTransactions:
+            if (k.size() == 12)
+                return "transaction " + std::to_string(codec::get_u64(k.data() + 4) & 0xffffffff) +
+                       " of block " + number();
+            break;
+        case kTxLookup:
+            return "transaction index entry " + to_hex(k);
+        case kHashNumbers:
+            return "number of block " + to_hex(k);
+        case kAccounts:
+        case kImportAccounts:
+            return "account " + to_hex(k);
+        case kStorage:
+        case kImportStorage:
+            if (k.size() == 52)
+                return "storage slot " + to_hex(k.subspan(20)) + " of " + to_hex(k.first(20));
+            if (k.size() == 20)
+                return "storage of " + to_hex(k);
+            break;
+        case kCode:
+        case kImportCode:
+            return "code " + to_hex(k);
+        case kAccountHistory:
+        case kStorageHistory:
+            if (k.size() >= 20)
+                return "history of " + to_hex(k.first(20));
+            break;
+        case kMeta:
+            return "metadata " + std::string(reinterpret_cast<const char*>(k.data()), k.size());
+        default:
+            break;
+    }
+    return std::string(kCfNames[c]) + " entry " + to_hex(k);
 }
 
 }  // namespace
@@ -160,6 +254,10 @@ struct ChainDb::Impl
     mutable std::mutex code_mutex;
     mutable std::unordered_map<Hash256, state::CodePtr> code_cache;
 
+    HeadMarkFile mark;                ///< on disk only: the last acknowledged head
+    bool mark_failed_logged = false;  ///< (write_mutex) a failed mark write was logged
+    std::vector<std::string> notes;   ///< what open() recovered from
+
     ~Impl()
     {
         if (db)
@@ -173,45 +271,59 @@ struct ChainDb::Impl
 
     rocksdb::ColumnFamilyHandle* cf(Cf c) const noexcept { return cfs[c]; }
 
-    /// Point read; false if absent. Aborts on I/O errors.
+    /// Read options: block checksums verified (RocksDB's default, stated: a damaged SST block
+    /// is a Corruption status, never data).
+    static rocksdb::ReadOptions read_options(const rocksdb::Snapshot* snap) noexcept
+    {
+        rocksdb::ReadOptions ro;
+        ro.snapshot = snap;
+        ro.verify_checksums = true;
+        return ro;
+    }
+
+    /// Point read; false if absent. Throws DbReadError when it fails.
     bool get(Cf c,
              const rocksdb::Slice& key,
              std::string& out,
              const rocksdb::Snapshot* snap = nullptr) const
     {
-        rocksdb::ReadOptions ro;
-        ro.snapshot = snap;
-        const auto s = db->Get(ro, cf(c), key, &out);
+        const auto s = db->Get(read_options(snap), cf(c), key, &out);
         if (s.IsNotFound())
             return false;
         if (!s.ok())
-            fatal("read", s.ToString());
+            read_failed(code_of(s), describe(c, key), s.ToString());
         return true;
     }
 
-    /// Point read into a pinned slice (no copy of the value); false if absent. Aborts on I/O
-    /// errors.
+    /// Point read into a pinned slice (no copy of the value); false if absent. Throws
+    /// DbReadError when it fails.
     bool get(Cf c, const rocksdb::Slice& key, rocksdb::PinnableSlice& out) const
     {
-        const auto s = db->Get(rocksdb::ReadOptions(), cf(c), key, &out);
+        const auto s = db->Get(read_options(nullptr), cf(c), key, &out);
         if (s.IsNotFound())
             return false;
         if (!s.ok())
-            fatal("read", s.ToString());
+            read_failed(code_of(s), describe(c, key), s.ToString());
         return true;
+    }
+
+    /// A stored value of `c` at `key` that does not decode: throws DbReadError (Corruption).
+    [[noreturn]] static void undecodable(Cf c, const rocksdb::Slice& key)
+    {
+        read_failed(DbErrorCode::Corruption, describe(c, key), "undecodable value");
     }
 
     std::unique_ptr<rocksdb::Iterator> iterator(Cf c, const rocksdb::Snapshot* snap) const
     {
-        rocksdb::ReadOptions ro;
-        ro.snapshot = snap;
-        return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(ro, cf(c)));
+        return std::unique_ptr<rocksdb::Iterator>(db->NewIterator(read_options(snap), cf(c)));
     }
 
-    static void check(const rocksdb::Iterator& it)
+    /// After a scan of `c` (Valid() turned false) from `from` (empty: the whole family):
+    /// throws DbReadError if it stopped on an error rather than at the end.
+    static void check(const rocksdb::Iterator& it, Cf c, const rocksdb::Slice& from = {})
     {
         if (!it.status().ok())
-            fatal("iterate", it.status().ToString());
+            read_failed(code_of(it.status()), describe(c, from), it.status().ToString());
     }
 
     uint64_t meta_u64(std::string_view key, const rocksdb::Snapshot* snap) const
@@ -220,7 +332,7 @@ struct ChainDb::Impl
         if (!get(kMeta, slice(key), v, snap))
             return 0;
         if (v.size() != 8)
-            fatal("meta", std::string(key) + " has the wrong size");
+            undecodable(kMeta, slice(key));
         return codec::get_u64(view(v).data());
     }
 
@@ -244,18 +356,19 @@ struct ChainDb::Impl
             return std::nullopt;
         auto a = codec::decode_account(view(v));
         if (!a)
-            fatal("decode", "account");
+            undecodable(kAccounts, slice(addr.view()));
         return a;
     }
 
     U256 flat_storage(const Address& addr, const U256& key, const rocksdb::Snapshot* snap) const
     {
         std::string v;
-        if (!get(kStorage, slice(codec::storage_key(addr, key)), v, snap))
+        const auto k = codec::storage_key(addr, key);
+        if (!get(kStorage, slice(k), v, snap))
             return U256{};
         auto s = codec::decode_slot(view(v));
         if (!s)
-            fatal("decode", "storage slot");
+            undecodable(kStorage, slice(k));
         return *s;
     }
 
@@ -264,7 +377,7 @@ struct ChainDb::Impl
         auto it = iterator(kStorage, snap);
         it->Seek(slice(addr.view()));
         const bool found = it->Valid() && has_prefix(it->key(), addr.view());
-        check(*it);
+        check(*it, kStorage, slice(addr.view()));
         return found;
     }
 
@@ -277,13 +390,13 @@ struct ChainDb::Impl
         for (it->Seek(slice(addr.view())); it->Valid() && has_prefix(it->key(), addr.view());
              it->Next())
         {
-            const U256 slot = U256::from_be_bytes(view(it->key()).data() + 20, 32);
             auto v = codec::decode_slot(view(it->value()));
-            if (!v)
-                fatal("decode", "storage slot");
+            if (!v || it->key().size() != 52)
+                undecodable(c, it->key());
+            const U256 slot = U256::from_be_bytes(view(it->key()).data() + 20, 32);
             fn(slot, *v);
         }
-        check(*it);
+        check(*it, c, slice(addr.view()));
     }
 
     /// Every account of the flat column family `c` (kAccounts or the staged kImportAccounts).
@@ -292,16 +405,14 @@ struct ChainDb::Impl
         auto it = iterator(c, snap);
         for (it->SeekToFirst(); it->Valid(); it->Next())
         {
-            if (it->key().size() != 20)
-                fatal("decode", "account key");
+            auto a = codec::decode_account(view(it->value()));
+            if (!a || it->key().size() != 20)
+                undecodable(c, it->key());
             Address addr;
             std::memcpy(addr.data(), it->key().data(), 20);
-            auto a = codec::decode_account(view(it->value()));
-            if (!a)
-                fatal("decode", "account");
             fn(addr, *a);
         }
-        check(*it);
+        check(*it, c);
     }
 
     std::optional<state::AccountInfo> account_at(const Address& addr,
@@ -316,10 +427,10 @@ struct ChainDb::Impl
                 return std::nullopt;
             auto a = codec::decode_account(view(it->value()));
             if (!a)
-                fatal("decode", "account history");
+                undecodable(kAccountHistory, it->key());
             return a;
         }
-        check(*it);
+        check(*it, kAccountHistory, slice(addr.view()));
         return flat_account(addr, snap);
     }
 
@@ -335,10 +446,10 @@ struct ChainDb::Impl
         {
             auto v = codec::decode_slot(view(it->value()));
             if (!v)
-                fatal("decode", "storage history");
+                undecodable(kStorageHistory, it->key());
             return *v;
         }
-        check(*it);
+        check(*it, kStorageHistory, slice(addr.view()));
         return flat_storage(addr, key, snap);
     }
 
@@ -353,6 +464,8 @@ struct ChainDb::Impl
         it->Seek(slice(addr.view()));
         while (it->Valid() && has_prefix(it->key(), addr.view()))
         {
+            if (it->key().size() != 60)
+                undecodable(kStorageHistory, it->key());
             const U256 slot = U256::from_be_bytes(view(it->key()).data() + 20, 32);
             it->Seek(slice(codec::storage_history_key(addr, slot, number + 1)));
             const auto prefix = codec::storage_key(addr, slot);
@@ -360,14 +473,14 @@ struct ChainDb::Impl
             {
                 auto v = codec::decode_slot(view(it->value()));
                 if (!v)
-                    fatal("decode", "storage history");
+                    undecodable(kStorageHistory, it->key());
                 changed[slot] = *v;
             }
             if (slot == U256::max())
                 break;
             it->Seek(slice(codec::storage_key(addr, slot + U256{1})));
         }
-        check(*it);
+        check(*it, kStorageHistory, slice(addr.view()));
         std::map<U256, U256> out;
         flat_for_each_storage(addr, snap, [&](const U256& k, const U256& v) {
             if (!changed.contains(k))
@@ -503,7 +616,7 @@ struct ChainDb::Impl
                 continue;
             auto changes = codec::decode_changes(view(v));
             if (!changes)
-                fatal("decode", "change list");
+                undecodable(kChanges, slice(nk));
             for (const auto& c : *changes)
             {
                 if (c.slot)
@@ -516,6 +629,19 @@ struct ChainDb::Impl
             batch.Delete(cf(kChanges), slice(nk));
         }
         return std::max(pruned_to, target);
+    }
+
+    /// Records block `n` (`hash`) as acknowledged in the head mark, after the batch making it
+    /// the head was written (write_mutex held). A failed mark write is logged once: the mark
+    /// then lags, which only weakens the check at the next open.
+    void acknowledge(uint64_t n, const Hash256& hash)
+    {
+        if (!mark.is_open() || mark.write(HeadMark{n, hash}) || mark_failed_logged)
+            return;
+        mark_failed_logged = true;
+        std::fprintf(stderr, "tern db: cannot update %s/%s (block %llu): %s\n",
+                     options.path.c_str(), HeadMarkFile::kFileName,
+                     static_cast<unsigned long long>(n), std::strerror(errno));
     }
 
     Result<Ok, DbError> write(rocksdb::WriteBatch& batch) const
@@ -539,7 +665,7 @@ struct ChainDb::Impl
         auto it = iterator(c, nullptr);
         it->SeekToFirst();
         const bool empty = !it->Valid();
-        check(*it);
+        check(*it, c);
         return empty;
     }
 
@@ -581,7 +707,7 @@ struct ChainDb::Impl
                     batch.Clear();
                 }
             }
-            check(*it);
+            check(*it, from);
             if (auto r = write(batch); !r)
                 return r;
         }
@@ -602,6 +728,7 @@ struct ChainDb::Impl
         batch.Delete(cf(kMeta), slice(kMetaImport));
         if (auto r = write(batch); !r)
             return r;
+        acknowledge(n, hash);
         std::lock_guard lock(head_mutex);
         head = n;
         head_hash = hash;
@@ -615,7 +742,7 @@ struct ChainDb::Impl
         if (!get(kTransactions, slice(key), v))
             return std::nullopt;
         if (v.size() < 20)
-            fatal("decode", "transaction");
+            undecodable(kTransactions, slice(key));
         TxLookup out;
         out.block_number = codec::get_u64(key.bytes.data());
         out.index = 0;
@@ -625,12 +752,13 @@ struct ChainDb::Impl
         const BytesView raw = view(v).subspan(20);
         auto tx = decode_transaction(raw, TxDecodeOptions{.allow_blob = true});
         if (!tx)
-            fatal("decode", "transaction");
+            undecodable(kTransactions, slice(key));
         out.tx = std::move(*tx);
         out.hash = keccak256(raw);
         std::string h;
-        if (!get(kCanonical, slice(codec::number_key(out.block_number)), h) || h.size() != 32)
-            fatal("read", "canonical hash of a stored transaction's block");
+        const auto nk = codec::number_key(out.block_number);
+        if (!get(kCanonical, slice(nk), h) || h.size() != 32)
+            undecodable(kCanonical, slice(nk));
         std::memcpy(out.block_hash.data(), h.data(), 32);
         return out;
     }
@@ -639,7 +767,8 @@ struct ChainDb::Impl
 namespace {
 
 /// A StateView over a RocksDB snapshot: at the head it reads the flat state, below it the
-/// history entries first.
+/// history entries first. A failed read is recorded as the view's fault and answered as
+/// absent / zero / the end of the scan (see StateView).
 class SnapshotView final : public StateView
 {
 public:
@@ -657,38 +786,114 @@ public:
 
     std::optional<state::AccountInfo> read_account(const Address& addr) const override
     {
-        return at_head_ ? impl_.flat_account(addr, snap_) : impl_.account_at(addr, number_, snap_);
+        try
+        {
+            return at_head_ ? impl_.flat_account(addr, snap_)
+                            : impl_.account_at(addr, number_, snap_);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return std::nullopt;
+        }
     }
 
     U256 read_storage(const Address& addr, const U256& key) const override
     {
-        return at_head_ ? impl_.flat_storage(addr, key, snap_)
-                        : impl_.storage_at(addr, key, number_, snap_);
+        try
+        {
+            return at_head_ ? impl_.flat_storage(addr, key, snap_)
+                            : impl_.storage_at(addr, key, number_, snap_);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return U256{};
+        }
     }
 
     bool has_storage(const Address& addr) const override
     {
-        return at_head_ ? impl_.flat_has_storage(addr, snap_)
-                        : !impl_.storage_map_at(addr, number_, snap_).empty();
+        try
+        {
+            return at_head_ ? impl_.flat_has_storage(addr, snap_)
+                            : !impl_.storage_map_at(addr, number_, snap_).empty();
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return false;
+        }
     }
 
     state::CodePtr read_code(const Hash256& code_hash) const override
     {
-        return impl_.code(code_hash);
+        try
+        {
+            return impl_.code(code_hash);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return nullptr;
+        }
+    }
+
+    std::optional<Hash256> block_hash(uint64_t number) const override
+    {
+        if (number > number_)
+            return std::nullopt;
+        try
+        {
+            std::string v;
+            const auto nk = codec::number_key(number);
+            if (!impl_.get(kCanonical, slice(nk), v, snap_))
+                return std::nullopt;
+            if (v.size() != 32)
+                ChainDb::Impl::undecodable(kCanonical, slice(nk));
+            Hash256 h;
+            std::memcpy(h.data(), v.data(), 32);
+            return h;
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return std::nullopt;
+        }
     }
 
     void for_each_storage(const Address& addr, const StorageVisitor& fn) const override
     {
-        if (at_head_)
+        try
         {
-            impl_.flat_for_each_storage(addr, snap_, fn);
-            return;
+            if (at_head_)
+            {
+                impl_.flat_for_each_storage(addr, snap_, fn);
+                return;
+            }
+            for (const auto& [k, v] : impl_.storage_map_at(addr, number_, snap_))
+                fn(k, v);
         }
-        for (const auto& [k, v] : impl_.storage_map_at(addr, number_, snap_))
-            fn(k, v);
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+        }
     }
 
     void for_each_account(const AccountVisitor& fn) const override
+    {
+        try
+        {
+            visit_accounts(fn);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+        }
+    }
+
+private:
+    void visit_accounts(const AccountVisitor& fn) const
     {
         if (at_head_)
         {
@@ -704,20 +909,19 @@ public:
         for (it->SeekToFirst(); it->Valid(); it->Next())
         {
             if (it->key().size() != 28)
-                fatal("decode", "account history key");
+                ChainDb::Impl::undecodable(kAccountHistory, it->key());
             if (codec::get_u64(view(it->key()).data() + 20) <= number_)
                 continue;
             Address a;
             std::memcpy(a.data(), it->key().data(), 20);
             addresses.insert(a);
         }
-        ChainDb::Impl::check(*it);
+        ChainDb::Impl::check(*it, kAccountHistory);
         for (const auto& a : addresses)
             if (const auto info = impl_.account_at(a, number_, snap_))
                 fn(a, *info);
     }
 
-private:
     const ChainDb::Impl& impl_;
     const rocksdb::Snapshot* snap_;
     uint64_t number_;
@@ -840,10 +1044,65 @@ ChainDb::ChainDb(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ChainDb::~ChainDb() = default;
 
+namespace {
+
+/// Leaves the recovery from a background error (a full disk) to ChainDb::resume(), which the
+/// node calls every second: RocksDB's own recovery (its SstFileManager) waits until a write
+/// buffer's worth (64 MiB) is free, so a small or nearly full disk never recovered.
+class ManualRecovery final : public rocksdb::EventListener
+{
+public:
+    void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason,
+                              rocksdb::Status,
+                              bool* auto_recovery) override
+    {
+        *auto_recovery = false;
+    }
+};
+
+/// Where a point-in-time recovery of the database at `path` would take the head: its block
+/// number (nullopt: no chain), read from a read-only open (nothing is written, so refusing
+/// afterwards leaves the database as it was).
+Result<std::optional<uint64_t>, std::string> point_in_time_head(
+    rocksdb::DBOptions db_options,
+    const std::string& path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors)
+{
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    const auto s = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db);
+    if (!s.ok())
+        return s.ToString();
+    std::optional<uint64_t> head;
+    std::string v;
+    const rocksdb::ReadOptions ro;
+    if (db->Get(ro, handles[kMeta], slice(kMetaGenesis), &v).ok() &&
+        db->Get(ro, handles[kMeta], slice(kMetaHead), &v).ok() && v.size() == 8)
+        head = codec::get_u64(view(v).data());
+    for (auto* h : handles)
+        db->DestroyColumnFamilyHandle(h);
+    delete db;
+    return head;
+}
+
+/// "block 5" or "blocks 5..9".
+std::string blocks_text(uint64_t from, uint64_t to)
+{
+    return from == to ? "block " + std::to_string(from)
+                      : "blocks " + std::to_string(from) + ".." + std::to_string(to);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& options)
 {
     auto impl = std::make_unique<Impl>();
     impl->options = options;
+    const auto note = [&impl](std::string text) {
+        std::fprintf(stderr, "tern db: %s\n", text.c_str());
+        impl->notes.push_back(std::move(text));
+    };
 
     rocksdb::Options opts;
     opts.create_if_missing = true;
@@ -855,8 +1114,15 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
     opts.max_total_wal_size = 128 << 20;
     opts.db_write_buffer_size = 256 << 20;
     opts.keep_log_file_num = 4;
+    // Fail loudly: checks on open and on every background read, a failed write stops writes
+    // (rather than appending after a torn record); replaying the WAL tolerates only a record
+    // torn by a crash while it was written, any other damage refuses to open.
+    opts.paranoid_checks = true;
+    opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    opts.listeners.push_back(std::make_shared<ManualRecovery>());
     std::string path = options.path;
-    if (!path.empty())
+    const bool on_disk = !path.empty();
+    if (on_disk)
     {
         std::error_code ec;
         std::filesystem::create_directories(path, ec);
@@ -870,43 +1136,141 @@ Result<std::unique_ptr<ChainDb>, DbError> ChainDb::open(const ChainDbOptions& op
         opts.env = impl->mem_env.get();
         path = kMemoryPath;
     }
+    opts.info_log = RocksDbLogger::open(on_disk ? path + "/LOG" : "");
+    opts.info_log_level = rocksdb::InfoLogLevel::INFO_LEVEL;
     rocksdb::BlockBasedTableOptions table;
     if (options.block_cache_bytes)
         table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.checksum = rocksdb::kCRC32c;  // per block, verified on every read
     opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (const char* name : kCfNames)
         descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(opts));
-    const auto s =
-        rocksdb::DB::Open(rocksdb::DBOptions(opts), path, descriptors, &impl->cfs, &impl->db);
-    if (!s.ok())
-        return io_error("cannot open the database", s);
 
-    std::string v;
-    if (impl->get(kMeta, slice(kMetaSchema), v))
+    // The last acknowledged head, from outside the WAL.
+    std::optional<HeadMark> mark;
+    const std::string mark_path = on_disk ? path + "/" + HeadMarkFile::kFileName : "";
+    if (on_disk)
     {
-        if (v.size() != 8 || codec::get_u64(view(v).data()) != kSchemaVersion)
-            return DbError{DbErrorCode::IncompatibleVersion,
-                           "database schema version differs from this build's (" +
-                               std::to_string(kSchemaVersion) + ")"};
+        auto read = HeadMarkFile::read(mark_path);
+        if (!read)
+            note(read.error() + ": lost blocks cannot be detected at this start");
+        else
+            mark = *read;
     }
-    if (impl->get(kMeta, slice(kMetaGenesis), v))
+
+    auto s = rocksdb::DB::Open(rocksdb::DBOptions(opts), path, descriptors, &impl->cfs, &impl->db);
+    bool loss_reported = false;  // an accepted point-in-time recovery named the lost blocks
+    if (s.IsCorruption() && on_disk)
     {
-        impl->initialized = true;
-        impl->head = impl->meta_u64(kMetaHead, nullptr);
-        impl->pruned = impl->meta_u64(kMetaPruned, nullptr);
+        // RocksDB refused to replay a damaged WAL (or another file is damaged). Where would a
+        // point-in-time recovery (replay up to the damage) take the chain?
+        impl->cfs.clear();
+        impl->db = nullptr;
+        const auto recovered = point_in_time_head(rocksdb::DBOptions(opts), path, descriptors);
+        if (!recovered)
+            return DbError{DbErrorCode::Corruption,
+                           "the database in " + path + " cannot be opened (" + s.ToString() +
+                               ") nor recovered to an earlier block (" + recovered.error() + ")"};
+        const std::optional<uint64_t> to = *recovered;
+        std::string what = "the database in " + path + " is damaged (" + s.ToString() +
+                           "): recovering takes the chain back to " +
+                           (to ? "block " + std::to_string(*to) : std::string("no chain at all"));
+        const bool loses = !mark || !to || *to < mark->number;
+        if (loses && mark)
+            what += ", losing " + blocks_text(to ? *to + 1 : 0, mark->number) +
+                    ", which had been acknowledged";
+        else if (loses)
+            what += std::string(", and whether acknowledged blocks are lost cannot be told (no ") +
+                    HeadMarkFile::kFileName + ")";
+        if (loses && !options.accept_lost_blocks)
+            return DbError{DbErrorCode::LostBlocks, what};
+        opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+        s = rocksdb::DB::Open(rocksdb::DBOptions(opts), path, descriptors, &impl->cfs, &impl->db);
+        if (s.ok())
+            note(what + (loses ? " (loss accepted)" : "; nothing acknowledged was lost"));
+        loss_reported = true;
+    }
+    if (!s.ok())
+        return io_error(("cannot open the database in " + path).c_str(), s);
+
+    try
+    {
+        std::string v;
+        if (impl->get(kMeta, slice(kMetaSchema), v))
+        {
+            if (v.size() != 8 || codec::get_u64(view(v).data()) != kSchemaVersion)
+                return DbError{DbErrorCode::IncompatibleVersion,
+                               "database schema version differs from this build's (" +
+                                   std::to_string(kSchemaVersion) + ")"};
+        }
+        if (impl->get(kMeta, slice(kMetaGenesis), v))
+        {
+            impl->initialized = true;
+            impl->head = impl->meta_u64(kMetaHead, nullptr);
+            impl->pruned = impl->meta_u64(kMetaPruned, nullptr);
+            std::string h;
+            if (!impl->get(kCanonical, slice(codec::number_key(impl->head)), h) || h.size() != 32)
+                return DbError{DbErrorCode::Corruption, "head block hash missing (block " +
+                                                            std::to_string(impl->head) + ")"};
+            std::memcpy(impl->head_hash.data(), h.data(), 32);
+        }
+        // A snapshot import killed after its marker is completed, one killed before is dropped.
+        if (auto r = impl->complete_import(); !r)
+            return r.error();
+        if (auto r = impl->drop_staged(); !r)
+            return r.error();
+    }
+    catch (const DbReadError& e)
+    {
+        return e.error();
+    }
+
+    // A recovery that tolerated a "torn" tail may still have dropped acknowledged blocks (the
+    // tail was complete but damaged, or never reached the disk before a power cut).
+    if (mark && !loss_reported && (!impl->initialized || impl->head < mark->number))
+    {
+        const uint64_t from = impl->initialized ? impl->head + 1 : 0;
+        std::string what =
+            "the database in " + path + " recovered to " +
+            (impl->initialized ? "block " + std::to_string(impl->head) : std::string("no chain")) +
+            " but " + blocks_text(from, mark->number) + " had been acknowledged (" +
+            HeadMarkFile::kFileName +
+            "): the end of the write-ahead log was lost (damaged, or not on disk at a power cut "
+            "without sync_writes)";
+        if (!options.accept_lost_blocks)
+            return DbError{DbErrorCode::LostBlocks, what};
+        note(what + " (loss accepted)");
+    }
+    else if (mark && impl->initialized)
+    {
         std::string h;
-        if (!impl->get(kCanonical, slice(codec::number_key(impl->head)), h) || h.size() != 32)
-            return DbError{DbErrorCode::Corruption, "head block hash missing"};
-        std::memcpy(impl->head_hash.data(), h.data(), 32);
+        try
+        {
+            if (impl->get(kCanonical, slice(codec::number_key(mark->number)), h) &&
+                h.size() == 32 && std::memcmp(h.data(), mark->hash.data(), 32) != 0)
+                note(std::string("warning: ") + HeadMarkFile::kFileName + " names block " +
+                     std::to_string(mark->number) + " with another hash than the database's");
+        }
+        catch (const DbReadError& e)
+        {
+            return e.error();
+        }
     }
-    // A snapshot import killed after its marker is completed, one killed before is dropped.
-    if (auto r = impl->complete_import(); !r)
-        return r.error();
-    if (auto r = impl->drop_staged(); !r)
-        return r.error();
+    if (on_disk)
+    {
+        auto file = HeadMarkFile::open(mark_path);
+        if (!file)
+            note(file.error() + ": lost blocks cannot be detected at the next start");
+        else
+        {
+            impl->mark = std::move(*file);
+            if (impl->initialized)
+                impl->acknowledge(impl->head, impl->head_hash);
+        }
+    }
     return std::unique_ptr<ChainDb>(new ChainDb(std::move(impl)));
 }
 
@@ -916,7 +1280,16 @@ Result<Ok, DbError> ChainDb::init_genesis(const chain::Block& genesis,
 {
     std::lock_guard write_lock(impl_->write_mutex);
     const Hash256 hash = genesis.header.hash();
-    if (auto existing = genesis_hash())
+    std::optional<Hash256> existing;
+    try
+    {
+        existing = genesis_hash();
+    }
+    catch (const DbReadError& e)
+    {
+        return e.error();
+    }
+    if (existing)
     {
         if (*existing != hash)
             return DbError{DbErrorCode::GenesisMismatch,
@@ -940,6 +1313,7 @@ Result<Ok, DbError> ChainDb::init_genesis(const chain::Block& genesis,
         batch.Put(impl_->cf(kMeta), slice(kMetaConfig), slice(chain_config));
     if (auto r = impl_->write(batch); !r)
         return r;
+    impl_->acknowledge(0, hash);
 
     std::lock_guard lock(impl_->head_mutex);
     impl_->initialized = true;
@@ -958,8 +1332,10 @@ bool ChainDb::initialized() const noexcept
 std::optional<Hash256> ChainDb::genesis_hash() const
 {
     std::string v;
-    if (!impl_->get(kMeta, slice(kMetaGenesis), v) || v.size() != 32)
+    if (!impl_->get(kMeta, slice(kMetaGenesis), v))
         return std::nullopt;
+    if (v.size() != 32)
+        Impl::undecodable(kMeta, slice(kMetaGenesis));
     Hash256 h;
     std::memcpy(h.data(), v.data(), 32);
     return h;
@@ -1003,6 +1379,8 @@ Result<Ok, DbError> ChainDb::commit_block(const chain::Block& block,
 
     const Hash256 hash = block.header.hash();
     rocksdb::WriteBatch batch;
+    // Building the batch reads the values it replaces (history) and the change lists it prunes:
+    // a failed read throws DbReadError before anything is written.
     Bytes changes;
     impl_->write_state(batch, diff, n, changes);
     if (!changes.empty())
@@ -1014,6 +1392,7 @@ Result<Ok, DbError> ChainDb::commit_block(const chain::Block& block,
         batch.Put(impl_->cf(kMeta), slice(kMetaPruned), u64_value(new_pruned));
     if (auto r = impl_->write(batch); !r)
         return r;
+    impl_->acknowledge(n, hash);
 
     std::lock_guard lock(impl_->head_mutex);
     impl_->head = n;
@@ -1037,11 +1416,12 @@ Hash256 ChainDb::head_hash() const noexcept
 std::optional<chain::BlockHeader> ChainDb::header(uint64_t number) const
 {
     std::string v;
-    if (!impl_->get(kHeaders, slice(codec::number_key(number)), v))
+    const auto nk = codec::number_key(number);
+    if (!impl_->get(kHeaders, slice(nk), v))
         return std::nullopt;
     auto h = chain::BlockHeader::decode(view(v));
     if (!h)
-        fatal("decode header", h.error().message());
+        Impl::undecodable(kHeaders, slice(nk));
     return std::move(*h);
 }
 
@@ -1054,8 +1434,11 @@ std::optional<chain::BlockHeader> ChainDb::header_by_hash(const Hash256& hash) c
 std::optional<Hash256> ChainDb::block_hash(uint64_t number) const
 {
     std::string v;
-    if (!impl_->get(kCanonical, slice(codec::number_key(number)), v) || v.size() != 32)
+    const auto nk = codec::number_key(number);
+    if (!impl_->get(kCanonical, slice(nk), v))
         return std::nullopt;
+    if (v.size() != 32)
+        Impl::undecodable(kCanonical, slice(nk));
     Hash256 h;
     std::memcpy(h.data(), v.data(), 32);
     return h;
@@ -1064,8 +1447,10 @@ std::optional<Hash256> ChainDb::block_hash(uint64_t number) const
 std::optional<uint64_t> ChainDb::block_number(const Hash256& hash) const
 {
     std::string v;
-    if (!impl_->get(kHashNumbers, slice(hash.view()), v) || v.size() != 8)
+    if (!impl_->get(kHashNumbers, slice(hash.view()), v))
         return std::nullopt;
+    if (v.size() != 8)
+        Impl::undecodable(kHashNumbers, slice(hash.view()));
     return codec::get_u64(view(v).data());
 }
 
@@ -1078,7 +1463,7 @@ std::optional<size_t> ChainDb::transaction_count(uint64_t number) const
     size_t count = 0;
     for (it->Seek(slice(nk)); it->Valid() && has_prefix(it->key(), view(slice(nk))); it->Next())
         ++count;
-    Impl::check(*it);
+    Impl::check(*it, kTransactions);
     return count;
 }
 
@@ -1095,22 +1480,22 @@ std::optional<chain::Block> ChainDb::block(uint64_t number) const
     {
         const BytesView v = view(it->value());
         if (v.size() < 20)
-            fatal("decode", "transaction");
+            Impl::undecodable(kTransactions, it->key());
         Address sender;
         std::memcpy(sender.data(), v.data(), 20);
         auto tx = decode_transaction(v.subspan(20), TxDecodeOptions{.allow_blob = true});
         if (!tx)
-            fatal("decode", "transaction");
+            Impl::undecodable(kTransactions, it->key());
         b.transactions.push_back(std::move(*tx));
         b.senders.push_back(sender);
     }
-    Impl::check(*it);
+    Impl::check(*it, kTransactions);
     std::string w;
     if (impl_->get(kBodies, slice(nk), w))
     {
         auto body = chain::decode_body(view(w));
         if (!body)
-            fatal("decode body", body.error().message());
+            Impl::undecodable(kBodies, slice(nk));
         b.withdrawals = std::move(body->withdrawals);
     }
     return b;
@@ -1126,11 +1511,12 @@ std::optional<std::vector<execution::Receipt>> ChainDb::receipts(uint64_t number
                                                                  codec::Blooms blooms) const
 {
     std::string v;
-    if (!impl_->get(kReceipts, slice(codec::number_key(number)), v))
+    const auto nk = codec::number_key(number);
+    if (!impl_->get(kReceipts, slice(nk), v))
         return std::nullopt;
     auto r = codec::decode_receipts(view(v), blooms);
     if (!r)
-        fatal("decode", "receipts");
+        Impl::undecodable(kReceipts, slice(nk));
     return r;
 }
 
@@ -1138,8 +1524,15 @@ Result<std::optional<codec::ReceiptAt>, DbError> ChainDb::receipt_at(uint64_t nu
                                                                      uint32_t index) const
 {
     rocksdb::PinnableSlice v;  // pinned in the block cache: the block's receipts are not copied
-    if (!impl_->get(kReceipts, slice(codec::number_key(number)), v))
-        return std::optional<codec::ReceiptAt>{};
+    try
+    {
+        if (!impl_->get(kReceipts, slice(codec::number_key(number)), v))
+            return std::optional<codec::ReceiptAt>{};
+    }
+    catch (const DbReadError& e)
+    {
+        return e.error();
+    }
     auto r = codec::decode_receipt_at(view(v), index);
     if (!r)
         return DbError{DbErrorCode::Corruption,
@@ -1153,7 +1546,7 @@ std::optional<TxLookup> ChainDb::transaction(const Hash256& tx_hash) const
     if (!impl_->get(kTxLookup, slice(tx_hash.view()), v))
         return std::nullopt;
     if (v.size() != 12)
-        fatal("decode", "transaction index");
+        Impl::undecodable(kTxLookup, slice(tx_hash.view()));
     codec::Key<12> key;
     std::memcpy(key.bytes.data(), v.data(), 12);
     return impl_->tx_at(key);
@@ -1187,15 +1580,34 @@ state::CodePtr ChainDb::read_code(const Hash256& code_hash) const
 std::unique_ptr<StateView> ChainDb::head_state() const
 {
     const rocksdb::Snapshot* snap = impl_->db->GetSnapshot();
-    const uint64_t head = impl_->meta_u64(kMetaHead, snap);
+    uint64_t head = 0;
+    try
+    {
+        head = impl_->meta_u64(kMetaHead, snap);
+    }
+    catch (const DbReadError&)
+    {
+        impl_->db->ReleaseSnapshot(snap);
+        throw;
+    }
     return std::make_unique<SnapshotView>(*impl_, snap, head, true);
 }
 
 Result<std::unique_ptr<StateView>, DbError> ChainDb::state_at(uint64_t number) const
 {
     const rocksdb::Snapshot* snap = impl_->db->GetSnapshot();
-    const uint64_t head = impl_->meta_u64(kMetaHead, snap);
-    const uint64_t pruned = impl_->meta_u64(kMetaPruned, snap);
+    uint64_t head = 0;
+    uint64_t pruned = 0;
+    try
+    {
+        head = impl_->meta_u64(kMetaHead, snap);
+        pruned = impl_->meta_u64(kMetaPruned, snap);
+    }
+    catch (const DbReadError& e)
+    {
+        impl_->db->ReleaseSnapshot(snap);
+        return e.error();
+    }
     if (number > head || number < impl_->oldest(head, pruned))
     {
         impl_->db->ReleaseSnapshot(snap);
@@ -1263,24 +1675,39 @@ Result<Ok, DbError> ChainDb::finish_import(const ImportedHead& head)
         return DbError{DbErrorCode::NotEmpty, "the database has blocks past genesis"};
     if (auto chained = check_imported_chain(head); !chained)
         return DbError{DbErrorCode::InvalidBlock, chained.error()};
-    const auto& first = head.ancestors.front();
-    if (first.number == 0 && first.hash() != genesis_hash())
-        return DbError{DbErrorCode::GenesisMismatch, "imported chain has another genesis block"};
-    rocksdb::WriteBatch batch;
-    batch.Put(impl_->cf(kMeta), slice(kMetaImport), slice(encode_imported_head(head)));
-    impl_->clear(batch, kAccounts);
-    impl_->clear(batch, kStorage);
-    if (auto r = impl_->write(batch); !r)
-        return r;
-    if (impl_->options.import_stop_after_marker)
-        return DbError{DbErrorCode::Io, "stopped after the import marker (test hook)"};
-    return impl_->complete_import();
+    try
+    {
+        const auto& first = head.ancestors.front();
+        if (first.number == 0 && first.hash() != genesis_hash())
+            return DbError{DbErrorCode::GenesisMismatch,
+                           "imported chain has another genesis block"};
+        rocksdb::WriteBatch batch;
+        batch.Put(impl_->cf(kMeta), slice(kMetaImport), slice(encode_imported_head(head)));
+        impl_->clear(batch, kAccounts);
+        impl_->clear(batch, kStorage);
+        if (auto r = impl_->write(batch); !r)
+            return r;
+        if (impl_->options.import_stop_after_marker)
+            return DbError{DbErrorCode::Io, "stopped after the import marker (test hook)"};
+        return impl_->complete_import();
+    }
+    catch (const DbReadError& e)
+    {
+        return e.error();
+    }
 }
 
 Result<Ok, DbError> ChainDb::abort_import()
 {
     std::lock_guard write_lock(impl_->write_mutex);
-    return impl_->drop_staged();
+    try
+    {
+        return impl_->drop_staged();
+    }
+    catch (const DbReadError& e)
+    {
+        return e.error();
+    }
 }
 
 uint64_t ChainDb::staged_entry_count() const
@@ -1291,7 +1718,7 @@ uint64_t ChainDb::staged_entry_count() const
         auto it = impl_->iterator(c, nullptr);
         for (it->SeekToFirst(); it->Valid(); it->Next())
             ++n;
-        Impl::check(*it);
+        Impl::check(*it, c);
     }
     return n;
 }
@@ -1304,7 +1731,7 @@ uint64_t ChainDb::history_entry_count() const
         auto it = impl_->iterator(c, nullptr);
         for (it->SeekToFirst(); it->Valid(); it->Next())
             ++n;
-        Impl::check(*it);
+        Impl::check(*it, c);
     }
     return n;
 }
@@ -1312,6 +1739,108 @@ uint64_t ChainDb::history_entry_count() const
 const ChainDbOptions& ChainDb::options() const noexcept
 {
     return impl_->options;
+}
+
+Result<Ok, DbError> ChainDb::check_head() const
+{
+    if (!initialized())
+        return Ok{};
+    const uint64_t n = head_number();
+    const Hash256 hash = head_hash();
+    const std::string block = "head block " + std::to_string(n);
+    const auto bad = [&](const std::string& what) {
+        return DbError{DbErrorCode::HeadInconsistent, block + ": " + what};
+    };
+    try
+    {
+        const auto h = header(n);
+        if (!h)
+            return bad("header missing");
+        if (h->number != n || h->hash() != hash)
+            return bad("the stored header is not the block the chain names as its head");
+        if (block_number(hash) != n)
+            return bad("the hash index does not name it");
+        if (n > 0 && block_hash(n - 1) != h->parent_hash)
+            return bad("its parent hash is not the hash of block " + std::to_string(n - 1));
+        const auto b = this->block(n);
+        if (!b)
+            return bad("body missing");
+        if (chain::transactions_root(b->transactions) != h->transactions_root)
+            return bad("its transactions do not give the header's transactions root");
+        if (chain::withdrawals_root(b->withdrawals) != h->withdrawals_root)
+            return bad("its withdrawals do not give the header's withdrawals root");
+        const auto r = receipts(n);
+        if (!r)
+            return bad("receipts missing");
+        if (r->size() != b->transactions.size())
+            return bad(std::to_string(r->size()) + " receipts for " +
+                       std::to_string(b->transactions.size()) + " transactions");
+        if (chain::receipts_root(*r) != h->receipts_root)
+            return bad("its receipts do not give the header's receipts root");
+        if (chain::block_bloom(*r) != h->logs_bloom)
+            return bad("its receipts' logs do not give the header's logs bloom");
+    }
+    catch (const DbReadError& e)
+    {
+        return DbError{e.error().code, block + ": " + e.error().message};
+    }
+    return Ok{};
+}
+
+Result<Ok, DbError> ChainDb::resume()
+{
+    const auto s = impl_->db->Resume();
+    if (!s.ok())
+        return io_error("the database cannot be written", s);
+    return Ok{};
+}
+
+const std::vector<std::string>& ChainDb::recovery_notes() const noexcept
+{
+    return impl_->notes;
+}
+
+Result<Ok, DbError> ChainDb::flush()
+{
+    std::vector<rocksdb::ColumnFamilyHandle*> all(impl_->cfs.begin(), impl_->cfs.end());
+    const auto s = impl_->db->Flush(rocksdb::FlushOptions(), all);
+    if (!s.ok())
+        return io_error("flush", s);
+    return Ok{};
+}
+
+DbReadError::DbReadError(DbError error)
+    : std::runtime_error(error.message), error_(std::move(error))
+{}
+
+std::optional<DbError> StateView::fault() const
+{
+    if (!faulted_.load(std::memory_order_acquire))
+        return std::nullopt;
+    std::lock_guard lock(fault_mutex_);
+    return fault_;
+}
+
+void StateView::throw_if_faulted() const
+{
+    if (auto f = fault())
+        throw DbReadError(std::move(*f));
+}
+
+void StateView::record_fault(const DbError& error) const noexcept
+{
+    std::lock_guard lock(fault_mutex_);
+    if (fault_)
+        return;
+    try
+    {
+        fault_ = error;
+    }
+    catch (...)
+    {
+        fault_ = DbError{error.code, {}};  // out of memory: the failure without its text
+    }
+    faulted_.store(true, std::memory_order_release);
 }
 
 }  // namespace tern::db

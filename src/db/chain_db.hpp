@@ -11,11 +11,14 @@
 #include "state/reader.hpp"
 #include "transaction/transaction.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -27,13 +30,18 @@ namespace tern::db {
 enum class DbErrorCode : uint8_t
 {
     Io,                   ///< RocksDB reported an I/O error (message carries its status text)
-    Corruption,           ///< stored bytes could not be decoded
+    Corruption,           ///< stored bytes failed their checksum or could not be decoded
     HistoryUnavailable,   ///< state at a block outside the history window (or in the future)
     GenesisMismatch,      ///< the database holds a different genesis
     NotInitialized,       ///< no genesis written yet
     InvalidBlock,         ///< commit_block: not the child of the head (number or parent hash)
     IncompatibleVersion,  ///< the database was written with another schema version
     NotEmpty,             ///< a snapshot import needs a database with nothing past genesis
+    NoSpace,              ///< a write failed because the disk is full
+    /// open(): recovering the database would take the head back past blocks acknowledged
+    /// before (damaged write-ahead log, or lost writes); refused unless accept_lost_blocks.
+    LostBlocks,
+    HeadInconsistent,  ///< check_head(): the head block's stored parts do not agree
 };
 
 /// A database error: a code for callers to branch on and a human-readable message.
@@ -46,6 +54,23 @@ struct DbError
 /// Success marker for operations with no value (Result<Ok, DbError>).
 struct Ok
 {};
+
+/// A read of stored data failed (RocksDB I/O error, checksum mismatch, undecodable value):
+/// thrown by the ChainDb lookups that have no error channel of their own (header(), block(),
+/// transaction(), ..., and the head-state reads of ChainDb itself). The JSON-RPC dispatcher
+/// answers it with -32603 and its message; the engines stop producing blocks. The failure is
+/// logged where it happens (stderr, rate-limited).
+class DbReadError : public std::runtime_error
+{
+public:
+    /// An exception carrying `error` (what() is its message).
+    explicit DbReadError(DbError error);
+    /// The code and message.
+    const DbError& error() const noexcept { return error_; }
+
+private:
+    DbError error_;
+};
 
 /// How to open a ChainDb.
 struct ChainDbOptions
@@ -62,10 +87,18 @@ struct ChainDbOptions
     /// Test hook: finish_import() returns an error right after its first write (the import
     /// marker), as if the process had been killed there; reopening completes the import.
     bool import_stop_after_marker = false;
-    /// fsync the WAL on every commit_block (survives power loss). Without it each commit still
-    /// goes through the write-ahead log before commit_block returns, so a killed process
-    /// (kill -9) never loses a committed block; only an OS crash / power loss could.
+    /// fsync the WAL on every commit_block: the power-loss setting (a committed block survives
+    /// an OS crash or power cut). Without it each commit still goes through the write-ahead
+    /// log before commit_block returns, so a killed process (kill -9) never loses a committed
+    /// block; an OS crash or power loss can lose the last ones, which the next open() detects
+    /// (head mark) and refuses unless accept_lost_blocks.
     bool sync_writes = false;
+    /// open(): when recovery would take the head back past blocks acknowledged before (a
+    /// damaged write-ahead log, or writes lost to a power cut without sync_writes), recover to
+    /// the last consistent block anyway, logging the blocks lost, instead of refusing
+    /// (LostBlocks). The operator's explicit choice; on a CometBFT validator CometBFT then
+    /// replays the lost blocks from its block store.
+    bool accept_lost_blocks = false;
     /// RocksDB block cache size in bytes (0 = RocksDB default).
     size_t block_cache_bytes = 64 << 20;
 };
@@ -88,6 +121,11 @@ using StorageVisitor = std::function<void(const U256& key, const U256& value)>;
 
 /// A StateReader pinned to one block's state (a RocksDB snapshot: later commits are invisible).
 /// Returned by ChainDb::state_at() and ChainDb::head_state(); must not outlive its ChainDb.
+///
+/// Reads never throw (the EVM calls them from noexcept code): a read that fails (I/O error,
+/// corruption) is logged, answered as absent / zero / no more entries, and remembered as the
+/// view's fault(). Whoever returns or commits something computed from a view checks it first
+/// (throw_if_faulted()), as geth checks StateDB.Error() after executing.
 class StateView : public state::StateReader
 {
 public:
@@ -97,6 +135,23 @@ public:
     virtual void for_each_storage(const Address& addr, const StorageVisitor& fn) const = 0;
     /// Every account at this block, in address order (state-sync snapshots).
     virtual void for_each_account(const AccountVisitor& fn) const = 0;
+    /// Canonical hash of block `number` (nullopt past this view's block or unknown): BLOCKHASH
+    /// inside an execution on this view.
+    virtual std::optional<Hash256> block_hash(uint64_t number) const = 0;
+
+    /// The first read of this view that failed, if any.
+    std::optional<DbError> fault() const;
+    /// Throws DbReadError with fault() if a read of this view failed.
+    void throw_if_faulted() const;
+
+protected:
+    /// Remembers `error` (the first one only).
+    void record_fault(const DbError& error) const noexcept;
+
+private:
+    mutable std::atomic<bool> faulted_{false};
+    mutable std::mutex fault_mutex_;
+    mutable std::optional<DbError> fault_;
 };
 
 /// The chain data a state-sync import brings besides the state: block H (the new head, with
@@ -139,6 +194,13 @@ struct ImportBatch
 /// after a crash the database holds exactly the blocks whose commit_block returned (or whose
 /// batch reached the WAL), never part of one.
 ///
+/// Failing loudly: RocksDB verifies block checksums on every read (paranoid checks on), and a
+/// read that fails is an error (DbReadError, a view's fault(), a DbError), never an abort.
+/// The WAL is replayed in kTolerateCorruptedTailRecords mode (a record torn by kill -9 is
+/// dropped, any other damage refuses to open), and a head mark file beside the database
+/// (TERN-HEAD, rewritten after every commit) lets open() notice a recovery that went back past
+/// a block it had acknowledged: LostBlocks, naming them, unless accept_lost_blocks.
+///
 /// The ChainDb itself is a StateReader of the head state (the latest committed block) and the
 /// chain::StateSource the state-root tracker scans. Reads are thread-safe; commit_block /
 /// init_genesis must come from one writer at a time (the node's chain mutex), and head reads
@@ -173,11 +235,17 @@ public:
     std::optional<Bytes> chain_config() const;
 
     // ---- blocks ----
+    //
+    // The lookups below answer nullopt for what is not stored and throw DbReadError when what is
+    // stored cannot be read (I/O error, checksum mismatch, undecodable).
 
     /// Commits one block on top of the head: its state changes (flat state, code, history of
     /// previous values), header, body, receipts, transaction index and the new head pointer, in
     /// one atomic WriteBatch; then prunes history that left the window. Fails with
-    /// InvalidBlock unless block.header.number == head + 1 and parent_hash == head hash.
+    /// InvalidBlock unless block.header.number == head + 1 and parent_hash == head hash, with
+    /// NoSpace / Io when the batch cannot be written (then RocksDB refuses writes until
+    /// resume()). Throws DbReadError, writing nothing, when a value the batch replaces or
+    /// prunes cannot be read.
     Result<Ok, DbError> commit_block(const chain::Block& block,
                                      std::span<const execution::Receipt> receipts,
                                      const state::StateDiff& diff);
@@ -218,6 +286,9 @@ public:
     std::optional<TxLookup> transaction_at(uint64_t number, uint32_t index) const;
 
     // ---- state ----
+    //
+    // The ChainDb's own head-state reads throw DbReadError on a failed read: they are for code
+    // outside EVM execution (the tracker, queries); executions read through a StateView.
 
     /// Head state: nullopt if the account does not exist.
     std::optional<state::AccountInfo> read_account(const Address& addr) const override;
@@ -229,6 +300,7 @@ public:
     state::CodePtr read_code(const Hash256& code_hash) const override;
 
     /// A consistent view of the head state (snapshot; later commits are invisible to it).
+    /// Throws DbReadError if the head pointer cannot be read.
     std::unique_ptr<StateView> head_state() const;
     /// The state after block `number`; HistoryUnavailable ("historical state not available")
     /// unless number is in [oldest_state_block(), head].
@@ -272,6 +344,27 @@ public:
 
     /// The options the database was opened with.
     const ChainDbOptions& options() const noexcept;
+
+    // ---- failures ----
+
+    /// Checks that the head block hangs together: its canonical hash is its header's hash, it
+    /// links to its parent, its transactions give the header's transactions root and its
+    /// receipts decode, one per transaction, and give the receipts root. HeadInconsistent (or
+    /// the read error) naming what is wrong otherwise. The node runs it at start.
+    Result<Ok, DbError> check_head() const;
+
+    /// After a write failed (disk full, I/O error: RocksDB then refuses writes), asks RocksDB to
+    /// resume (DB::Resume: flushes the memtables, starts a new WAL). Ok once writes work
+    /// again (also when nothing had failed); the error while they still cannot. RocksDB's own
+    /// automatic recovery is off (it waited for 64 MiB of free space): the caller retries.
+    Result<Ok, DbError> resume();
+
+    /// What open() recovered from, for the operator (empty when nothing happened): e.g. the
+    /// blocks lost by an accepted point-in-time recovery.
+    const std::vector<std::string>& recovery_notes() const noexcept;
+
+    /// Flushes the memtables into SST files (tests; tools).
+    Result<Ok, DbError> flush();
 
     struct Impl;
 

@@ -7,11 +7,19 @@
 #include "state/account.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_reader.h>
+#include <rocksdb/table_properties.h>
 
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -172,6 +180,128 @@ public:
 
 private:
     std::string path_;
+};
+
+/// The files of `dir` whose name ends with `suffix`, by name (RocksDB numbers them: the last
+/// is the newest).
+inline std::vector<std::string> files_ending(const std::string& dir, std::string_view suffix)
+{
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+    {
+        const std::string name = e.path().filename().string();
+        if (name.size() >= suffix.size() && name.ends_with(suffix))
+            out.push_back(e.path().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+/// The SST files of the closed database at `dir` that hold column family `cf`.
+inline std::vector<std::string> sst_files_of(const std::string& dir, const std::string& cf)
+{
+    std::vector<std::string> out;
+    for (const auto& file : files_ending(dir, ".sst"))
+    {
+        rocksdb::SstFileReader reader{rocksdb::Options()};
+        if (!reader.Open(file).ok())
+            continue;
+        if (const auto props = reader.GetTableProperties();
+            props && props->column_family_name == cf)
+            out.push_back(file);
+    }
+    return out;
+}
+
+/// Bytes of data blocks at the start of SST `file` (its last data block ends there).
+inline uint64_t sst_data_size(const std::string& file)
+{
+    rocksdb::SstFileReader reader{rocksdb::Options()};
+    if (!reader.Open(file).ok())
+        std::abort();
+    return reader.GetTableProperties()->data_size;
+}
+
+/// XORs `count` bytes of `file` from `offset` with 0xff (a damaged disk, in place).
+inline void flip_bytes(const std::string& file, uint64_t offset, size_t count)
+{
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    if (!f)
+        std::abort();
+    std::string buf(count, '\0');
+    f.seekg(static_cast<std::streamoff>(offset));
+    f.read(buf.data(), static_cast<std::streamsize>(count));
+    if (f.gcount() != static_cast<std::streamsize>(count))
+        std::abort();
+    for (auto& c : buf)
+        c = static_cast<char>(c ^ 0xff);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.write(buf.data(), static_cast<std::streamsize>(count));
+}
+
+/// A small tmpfs mounted on a fresh directory (disk-full tests), unmounted and removed when the
+/// object goes away. Mounting needs root (CAP_SYS_ADMIN): check mounted(), and skip with
+/// why_not() when it failed.
+class Tmpfs
+{
+public:
+    /// Mounts a tmpfs of `bytes`.
+    explicit Tmpfs(size_t bytes)
+    {
+        const std::string opts = "size=" + std::to_string(bytes);
+        if (::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, opts.c_str()) == 0)
+            mounted_ = true;
+        else
+            why_not_ = std::string("cannot mount a tmpfs (needs root / CAP_SYS_ADMIN): ") +
+                       std::strerror(errno);
+    }
+    ~Tmpfs()
+    {
+        if (mounted_)
+            ::umount2(dir_.path().c_str(), MNT_DETACH);
+    }
+    Tmpfs(const Tmpfs&) = delete;
+    Tmpfs& operator=(const Tmpfs&) = delete;
+
+    /// True when the tmpfs is mounted.
+    bool mounted() const noexcept { return mounted_; }
+    /// Why mounting failed.
+    const std::string& why_not() const noexcept { return why_not_; }
+    /// The mount point.
+    const std::string& path() const noexcept { return dir_.path(); }
+
+    /// Fills the file system with `name` until a write fails (ENOSPC); returns the bytes
+    /// written.
+    size_t fill(const std::string& name = "filler") const
+    {
+        const std::string file = dir_.path() + "/" + name;
+        const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd < 0)
+            return 0;
+        const std::string chunk(4096, 'x');
+        size_t total = 0;
+        while (true)
+        {
+            const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+            if (n <= 0)
+                break;
+            total += static_cast<size_t>(n);
+        }
+        ::close(fd);
+        return total;
+    }
+
+    /// Removes the filler file (space returns).
+    void free(const std::string& name = "filler") const
+    {
+        std::error_code ec;
+        std::filesystem::remove(dir_.path() + "/" + name, ec);
+    }
+
+private:
+    TempDir dir_;
+    bool mounted_ = false;
+    std::string why_not_;
 };
 
 }  // namespace tern::db::testing

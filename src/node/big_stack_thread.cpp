@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <exception>
 #include <utility>
 
 namespace tern::node {
@@ -64,8 +65,21 @@ void BigStackThread::join()
 
 void run_with_big_stack(const std::function<void()>& fn, size_t stack_bytes)
 {
-    BigStackThread t{[&fn] { fn(); }, stack_bytes};
+    std::exception_ptr error;
+    BigStackThread t{[&fn, &error] {
+                         try
+                         {
+                             fn();
+                         }
+                         catch (...)
+                         {
+                             error = std::current_exception();
+                         }
+                     },
+                     stack_bytes};
     t.join();
+    if (error)
+        std::rethrow_exception(error);
 }
 
 }  // namespace tern::node

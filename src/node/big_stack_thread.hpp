@@ -37,7 +37,7 @@ private:
 };
 
 /// Runs `fn` on a BigStackThread and waits for it (for deep EVM execution from a thread with a
-/// small stack).
+/// small stack); an exception `fn` throws is rethrown on the caller's thread.
 void run_with_big_stack(const std::function<void()>& fn,
                         size_t stack_bytes = BigStackThread::kDefaultStack);
 

@@ -5,6 +5,7 @@
 #include "evm/vm.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -103,13 +104,13 @@ ExecutedBlock BlockProducer::execute(uint64_t timestamp,
     TERN_ASSERT(parent.has_value());
     const uint64_t ts = std::max(timestamp, parent->timestamp);
     const auto head_view = db_.head_state();
-    db::ChainDb* db = &db_;
+    const db::StateView* view = head_view.get();
     chain::BlockBuilder builder{*parent,
                                 *head_view,
                                 chain_config_.chain_id,
                                 chain::next_block_attributes(chain_config_, *parent, ts),
-                                [db](uint64_t n) {
-                                    const auto h = db->block_hash(n);
+                                [view](uint64_t n) {
+                                    const auto h = view->block_hash(n);
                                     return h ? *h : Hash256{};
                                 },
                                 *vm_};
@@ -134,18 +135,41 @@ ExecutedBlock BlockProducer::execute(uint64_t timestamp,
         out.outcomes.emplace_back(std::nullopt);
         out.tx_hashes.push_back(p->hash);
     }
-    out.built = builder.finish(tracker_, db_);
+    try
+    {
+        out.built = builder.finish(tracker_, db_);
+    }
+    catch (const db::DbReadError&)
+    {
+        tracker_.discard();  // a storage trie could not be loaded
+        throw;
+    }
+    // A block built on reads that failed (answered as absent or zero) must not be committed.
+    if (const auto fault = head_view->fault())
+    {
+        tracker_.discard();
+        throw db::DbReadError(*fault);
+    }
     return out;
 }
 
-Result<CommittedBlock, std::string> BlockProducer::commit(ExecutedBlock&& executed)
+Result<CommittedBlock, db::DbError> BlockProducer::commit(ExecutedBlock&& executed)
 {
     auto& built = executed.built;
-    const auto committed = db_.commit_block(built.block, built.receipts, built.diff);
+    Result<db::Ok, db::DbError> committed = db::Ok{};
+    try
+    {
+        committed = db_.commit_block(built.block, built.receipts, built.diff);
+    }
+    catch (const db::DbReadError&)
+    {
+        tracker_.discard();
+        throw;
+    }
     if (!committed)
     {
         tracker_.discard();
-        return committed.error().message;
+        return committed.error();
     }
     tracker_.commit();
     CommittedBlock out;
@@ -156,8 +180,21 @@ Result<CommittedBlock, std::string> BlockProducer::commit(ExecutedBlock&& execut
 
     for (const auto& hash : executed.invalid)
         pool_.remove(hash);
-    const auto new_head = db_.head_state();
-    pool_.remove_included(*new_head, pool_head_after(out.block.header), out.block.senders);
+    try
+    {
+        const auto new_head = db_.head_state();
+        pool_.remove_included(*new_head, pool_head_after(out.block.header), out.block.senders);
+        if (const auto fault = new_head->fault())
+            std::fprintf(stderr, "tern: updating the pool after block %llu: %s\n",
+                         static_cast<unsigned long long>(out.block.header.number),
+                         fault->message.c_str());
+    }
+    catch (const db::DbReadError& e)
+    {
+        // The block is committed; the pool keeps what it had (rechecked after the next block).
+        std::fprintf(stderr, "tern: updating the pool after block %llu: %s\n",
+                     static_cast<unsigned long long>(out.block.header.number), e.what());
+    }
     return out;
 }
 
@@ -177,7 +214,18 @@ void BlockProducer::discard()
 void BlockProducer::publish(const CommittedBlock& block) const
 {
     for (const auto& l : listeners_)
-        l(block);
+    {
+        // A listener that fails (a database read, say) must not take the engine thread down.
+        try
+        {
+            l(block);
+        }
+        catch (const std::exception& e)
+        {
+            std::fprintf(stderr, "tern: a listener of block %llu failed: %s\n",
+                         static_cast<unsigned long long>(block.block.header.number), e.what());
+        }
+    }
 }
 
 }  // namespace tern::node

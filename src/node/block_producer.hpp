@@ -4,6 +4,7 @@
 #include "chain/block_builder.hpp"
 #include "chain/config.hpp"
 #include "core/result.hpp"
+#include "db/chain_db.hpp"
 #include "execution/receipt.hpp"
 #include "execution/transition.hpp"
 #include "state/reader.hpp"
@@ -19,9 +20,6 @@
 #include <string>
 #include <vector>
 
-namespace tern::db {
-class ChainDb;
-}
 namespace tern::chain {
 class StateRootTracker;
 }
@@ -111,19 +109,24 @@ public:
     /// Builds the child of the head block at `timestamp` (raised to the parent's if lower) with
     /// `candidates` tried in the given order; the ones the block builder rejects (nonce,
     /// funds, gas left, ...) are left out and leave no trace. The new state root is staged in
-    /// the tracker: commit() or discard() must follow before the next execute().
+    /// the tracker: commit() or discard() must follow before the next execute(). Throws
+    /// db::DbReadError (nothing staged) when a read of the head failed: a block built on a
+    /// read that failed is never returned.
     ExecutedBlock execute(uint64_t timestamp, std::span<const txpool::PooledTxPtr> candidates);
 
     /// Stores `executed` (block, receipts, state; one atomic batch) as the new head, makes its
     /// state root the tracker's head, and updates the pool (included and invalid transactions
     /// leave, queued ones of the block's senders may become executable). Returns the block for
-    /// publish(); on a database error the staged root is discarded.
-    Result<CommittedBlock, std::string> commit(ExecutedBlock&& executed);
+    /// publish(); when the database cannot be written (NoSpace, Io) the staged root is
+    /// discarded and nothing was stored; the same when a value the batch replaces cannot be
+    /// read, with db::DbReadError thrown.
+    Result<CommittedBlock, db::DbError> commit(ExecutedBlock&& executed);
 
     /// Drops a block executed but not committed (its staged state root).
     void discard();
 
-    /// Tells the listeners about a committed block (call outside the chain lock).
+    /// Tells the listeners about a committed block (call outside the chain lock); a listener
+    /// that throws is logged and skipped.
     void publish(const CommittedBlock& block) const;
 
     /// Adds a listener for committed blocks (before the engine starts).

@@ -72,6 +72,14 @@ struct NodeConfig
     /// Automine: eth_sendRawTransaction/eth_sendTransaction answer after the block holding the
     /// transaction is committed (like anvil; an acknowledged transaction survives a crash).
     bool wait_for_inclusion = true;
+    /// fsync the database's write-ahead log at every block: the power-loss setting (without
+    /// it a committed block survives kill -9 but an OS crash or power cut can lose the last
+    /// blocks, which the next start then refuses to drop silently).
+    bool sync_writes = false;
+    /// Start even when the database recovers to an earlier block than it had acknowledged
+    /// (damaged write-ahead log, writes lost at a power cut), logging the blocks lost; by
+    /// default such a start is refused, naming them.
+    bool accept_lost_blocks = false;
 };
 
 }  // namespace tern::node

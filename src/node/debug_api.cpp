@@ -241,13 +241,13 @@ private:
 
         auto lease = node_.vms().acquire();
         evm::Vm& vm = *lease;
-        db::ChainDb* db = &node_.db();
+        const db::StateView* view = parent_state.get();
         chain::BlockBuilder builder{parent.header,
                                     *parent_state,
                                     node_.chain_config().chain_id,
                                     std::move(attributes),
-                                    [db](uint64_t n) {
-                                        const auto h = db->block_hash(n);
+                                    [view](uint64_t n) {
+                                        const auto h = view->block_hash(n);
                                         return h ? *h : Hash256{};
                                     },
                                     vm};
@@ -263,6 +263,7 @@ private:
             if (only && i != *only)
             {
                 const auto r = builder.try_add(tx, block.senders[i]);
+                parent_state->throw_if_faulted();
                 if (!r)
                     throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                                " failed: " + r.error().message());
@@ -274,6 +275,7 @@ private:
             ScopedTracer tracer{options, vm};
             const auto r = builder.try_add(tx, block.senders[i]);
             tracer.detach();
+            parent_state->throw_if_faulted();
             if (!r)
                 throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                            " failed: " + r.error().message());
@@ -281,6 +283,7 @@ private:
             logs_before += (*r)->logs.size();
             out.push_back(std::move(item));
         }
+        parent_state->throw_if_faulted();
         return out;
     }
 
@@ -295,11 +298,12 @@ private:
             node_.config().rpc_gas_cap ? node_.config().rpc_gas_cap : block.header.gas_limit;
         const CallRequest req = chain_.call_request(args, block.header, default_gas);
         const OverrideReader reader{*state, options.overrides};
-        const auto env = chain_.block_env(block.header);
+        const auto env = chain_.block_env(block.header, *state);
         auto lease = node_.vms().acquire();
         ScopedTracer tracer{options, *lease};
         const auto r = simulate_call(reader, env, req, *lease);
         tracer.detach();
+        state->throw_if_faulted();
         if (!r)
             throw rpc::Error::server(r.error().message);
         return tracer.result(req.gas, r->gas_used);

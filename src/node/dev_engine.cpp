@@ -64,11 +64,20 @@ Result<Hash256, std::string> DevEngine::submit(Transaction tx,
                                                const Address& sender,
                                                rpc::CallContext* ctx)
 {
+    if (auto why = storage_failure())
+        return "not accepting transactions: " + *why;
     txpool::AddResult added;
     {
         std::shared_lock lock{chain_mutex_};
         const auto head = db_.head_state();
         auto r = pool_.add(std::move(tx), sender, *head);
+        if (const auto fault = head->fault())
+        {
+            // validated against a read that failed: not admitted (-32603 with the read error)
+            if (r)
+                pool_.remove(r->hash);
+            throw db::DbReadError(*fault);
+        }
         if (!r)
             return r.error().message;
         added = std::move(*r);
@@ -128,21 +137,80 @@ bool DevEngine::has_pending() const
     return !pool_.pending(1).empty();
 }
 
+std::optional<std::string> DevEngine::storage_failure() const
+{
+    std::lock_guard lock{mutex_};
+    return failure_;
+}
+
+void DevEngine::fail(const db::DbError& error, bool resumable)
+{
+    std::string why;
+    if (error.code == db::DbErrorCode::NoSpace)
+        why = "the node's disk is full";
+    else if (resumable)
+        why = "the node cannot write its database";
+    else
+        why = error.message;  // "database read failed: ... (corruption)"
+    {
+        std::lock_guard lock{mutex_};
+        if (failure_)
+            return;
+        failure_ = why;
+        failure_resumable_ = resumable;
+    }
+    std::fprintf(stderr,
+                 "tern: cannot commit a block: %s\ntern: not accepting transactions: %s; %s\n",
+                 error.message.c_str(), why.c_str(),
+                 resumable ? "retrying every second (reads are served meanwhile)"
+                           : "restart the node once the database is repaired (reads are served "
+                             "meanwhile)");
+}
+
+bool DevEngine::try_resume()
+{
+    {
+        std::lock_guard lock{mutex_};
+        if (!failure_)
+            return true;
+        if (!failure_resumable_)
+            return false;
+    }
+    if (!db_.resume())
+        return false;
+    {
+        std::lock_guard lock{mutex_};
+        failure_.reset();
+    }
+    std::fprintf(stderr, "tern: the database can be written again: accepting transactions\n");
+    return true;
+}
+
 void DevEngine::run()
 {
     const bool automine = config_.block_time == 0;
     auto next_tick = std::chrono::steady_clock::now() + std::chrono::seconds(config_.block_time);
     while (true)
     {
+        bool failed = false;
         {
             std::unique_lock lock{mutex_};
-            if (automine)
+            failed = failure_.has_value();
+            if (failed)
+                wake_.wait_for(lock, kRetryInterval, [&] { return stopping_; });
+            else if (automine)
                 wake_.wait(lock, [&] { return stopping_ || work_; });
             else
                 wake_.wait_until(lock, next_tick, [&] { return stopping_; });
             if (stopping_)
                 return;
             work_ = false;
+        }
+        if (failed)
+        {
+            if (!try_resume())
+                continue;
+            next_tick = std::chrono::steady_clock::now();  // block time: seal at once
         }
         if (automine)
         {
@@ -152,7 +220,8 @@ void DevEngine::run()
                 const auto r = seal(std::nullopt);
                 if (!r)
                 {
-                    std::fprintf(stderr, "sealing a block failed: %s\n", r.error().c_str());
+                    if (!storage_failure())  // (a storage failure was logged by fail())
+                        std::fprintf(stderr, "sealing a block failed: %s\n", r.error().c_str());
                     break;
                 }
                 std::lock_guard lock{mutex_};
@@ -163,7 +232,7 @@ void DevEngine::run()
         else
         {
             const auto r = seal(std::nullopt);
-            if (!r)
+            if (!r && !storage_failure())
                 std::fprintf(stderr, "sealing a block failed: %s\n", r.error().c_str());
             next_tick += std::chrono::seconds(config_.block_time);
             const auto now = std::chrono::steady_clock::now();
@@ -181,7 +250,10 @@ Result<uint64_t, std::string> DevEngine::mine(std::optional<uint64_t> timestamp)
 Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
 {
     std::lock_guard seal_lock{seal_mutex_};
-    Result<CommittedBlock, std::string> committed = std::string();
+    if (auto why = storage_failure())
+        return "cannot seal a block: " + *why;
+    Result<CommittedBlock, db::DbError> committed = db::DbError{};
+    try
     {
         std::unique_lock chain_lock{chain_mutex_};
         // The pool's pending order is the ordering rule (node::order_transactions).
@@ -189,8 +261,19 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
         auto executed = producer_.execute(timestamp.value_or(wall_clock_seconds()), candidates);
         committed = producer_.commit(std::move(executed));
     }
+    catch (const db::DbReadError& e)
+    {
+        fail(e.error(), false);
+        return "cannot seal a block: " + e.error().message;
+    }
     if (!committed)
-        return committed.error();
+    {
+        const auto code = committed.error().code;
+        if (code == db::DbErrorCode::NoSpace || code == db::DbErrorCode::Io ||
+            code == db::DbErrorCode::Corruption)
+            fail(committed.error(), true);  // a failed write: RocksDB waits for resume()
+        return committed.error().message;
+    }
     {
         std::lock_guard lock{mutex_};
         ++sealed_;

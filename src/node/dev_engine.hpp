@@ -18,7 +18,8 @@
 
 namespace tern::db {
 class ChainDb;
-}
+struct DbError;
+}  // namespace tern::db
 namespace tern::txpool {
 class TxPool;
 }
@@ -36,6 +37,14 @@ namespace tern::node {
 /// does: automine can seal many blocks per second and Tern's own validation only requires
 /// timestamps not to decrease). Invalid transactions found while building (e.g. the balance
 /// went to an earlier transaction of the block) are dropped from the pool.
+///
+/// Storage failures: when a block cannot be committed because the database cannot be written
+/// (disk full, I/O error) the engine stops accepting transactions (submit() answers "not
+/// accepting transactions: <why>", logged once), reads go on, and every kRetryInterval it asks
+/// the database to resume; once writes work again it accepts transactions and seals what is
+/// pending (the block that failed included: its transactions stayed in the pool). A block
+/// that cannot be built because the database cannot be read (corruption) stops it the same
+/// way until the node is restarted (the start-up check then names the damage).
 class DevEngine final : public Engine
 {
 public:
@@ -43,6 +52,8 @@ public:
     static constexpr uint64_t kMinTxGas = BlockProducer::kMinTxGas;
     /// How long an automine send waits for its block.
     static constexpr std::chrono::seconds kInclusionTimeout{30};
+    /// How often a failed database is asked to resume.
+    static constexpr std::chrono::milliseconds kRetryInterval{1000};
 
     /// An engine over the node's database, pool and block producer; all outlive it.
     DevEngine(const NodeConfig& config,
@@ -89,10 +100,17 @@ public:
     /// Number of blocks sealed since start.
     uint64_t sealed() const;
 
+    /// Why blocks cannot be committed now (transactions are refused), or nullopt.
+    std::optional<std::string> storage_failure() const;
+
 private:
     void run();
     Result<uint64_t, std::string> seal(std::optional<uint64_t> timestamp);
     bool has_pending() const;
+    /// Enters the failed state for `error` (resumable: a write failure db.resume() may clear).
+    void fail(const db::DbError& error, bool resumable);
+    /// In the failed state: asks the database to resume; true once it can be written again.
+    bool try_resume();
 
     const NodeConfig& config_;
     db::ChainDb& db_;
@@ -107,6 +125,8 @@ private:
     bool work_ = false;
     bool stopping_ = false;
     uint64_t sealed_ = 0;
+    std::optional<std::string> failure_;  ///< why blocks cannot be committed (sends refused)
+    bool failure_resumable_ = false;      ///< a write failure: db.resume() may clear it
     BigStackThread thread_;
 };
 

@@ -160,7 +160,8 @@ std::unique_ptr<db::StateView> ChainAccess::state_at(const BlockRef& block) cons
     return std::move(*view);
 }
 
-execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header) const
+execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
+                                           const db::StateView& state) const
 {
     execution::BlockEnv env;
     env.coinbase = header.coinbase;
@@ -172,9 +173,9 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header) con
     env.excess_blob_gas = header.excess_blob_gas;
     env.chain_id = U256{node_.config().chain_id};
     env.precompiles = node_.chain_config().precompiles.get();
-    db::ChainDb* db = &node_.db();
-    env.block_hash = [db](int64_t n) {
-        const auto h = db->block_hash(static_cast<uint64_t>(n));
+    const db::StateView* view = &state;
+    env.block_hash = [view](int64_t n) {
+        const auto h = view->block_hash(static_cast<uint64_t>(n));
         return h ? *h : Hash256{};
     };
     return env;
@@ -292,6 +293,7 @@ json EthApi::get_balance(const json& p)
     const auto block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
     const auto state = chain_.state_at(block);
     const auto acc = state->read_account(addr);
+    state->throw_if_faulted();
     return enc::quantity(acc ? acc->balance : U256{});
 }
 
@@ -305,6 +307,7 @@ json EthApi::get_code(const json& p)
     if (!acc || acc->code_hash == kEmptyCodeHash)
         return "0x";
     const auto code = state->read_code(acc->code_hash);
+    state->throw_if_faulted();
     return code ? enc::hex_data(*code) : "0x";
 }
 
@@ -315,7 +318,9 @@ json EthApi::get_storage_at(const json& p)
     const U256 key = params::storage_key(params::at(p, 1), 1);
     const auto block = chain_.require_block(params::block_id(params::at(p, 2), 2, true));
     const auto state = chain_.state_at(block);
-    return enc::hash(state->read_storage(addr, key).to_hash());
+    const U256 value = state->read_storage(addr, key);
+    state->throw_if_faulted();
+    return enc::hash(value.to_hash());
 }
 
 json EthApi::get_transaction_count(const json& p)
@@ -331,6 +336,7 @@ json EthApi::get_transaction_count(const json& p)
     const auto block = chain_.require_block(id);
     const auto state = chain_.state_at(block);
     const auto acc = state->read_account(addr);
+    state->throw_if_faulted();
     return enc::quantity(acc ? acc->nonce : 0);
 }
 
@@ -502,7 +508,9 @@ json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
             tx.nonce = *pending;
         else
         {
-            const auto acc = db().head_state()->read_account(from);
+            const auto head_state = db().head_state();
+            const auto acc = head_state->read_account(from);
+            head_state->throw_if_faulted();
             tx.nonce = acc ? acc->nonce : 0;
         }
     }
@@ -516,8 +524,9 @@ json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
         CallRequest req = chain_.call_request(est, head.header, 0);
         req.gas = 0;
         auto lease = node_.vms().acquire();
-        const auto env = chain_.block_env(head.header);
+        const auto env = chain_.block_env(head.header, *state);
         const auto r = node::estimate_gas(*state, env, req, config().rpc_gas_cap, *lease);
+        state->throw_if_faulted();
         if (!r)
         {
             if (r.error().reverted)
@@ -588,9 +597,10 @@ json EthApi::call(const json& p)
         config().rpc_gas_cap ? config().rpc_gas_cap : setup.block.header.gas_limit;
     const CallRequest req = chain_.call_request(args, setup.block.header, default_gas);
     const OverrideReader reader{*setup.state, setup.overrides};
-    const auto env = chain_.block_env(setup.block.header);
+    const auto env = chain_.block_env(setup.block.header, *setup.state);
     auto lease = node_.vms().acquire();
     const auto r = simulate_call(reader, env, req, *lease);
+    setup.state->throw_if_faulted();
     if (!r)
         throw rpc::Error::server(r.error().message);
     if (r->status == evm::Status::Revert)
@@ -609,10 +619,11 @@ json EthApi::estimate_gas(const json& p)
     if (!args.gas)
         req.gas = 0;
     const OverrideReader reader{*setup.state, setup.overrides};
-    const auto env = chain_.block_env(setup.block.header);
+    const auto env = chain_.block_env(setup.block.header, *setup.state);
     auto lease = node_.vms().acquire();
     const uint64_t cap = config().rpc_gas_cap ? config().rpc_gas_cap : UINT64_MAX;
     const auto r = node::estimate_gas(reader, env, req, cap, *lease);
+    setup.state->throw_if_faulted();
     if (!r)
     {
         if (r.error().reverted)
@@ -631,9 +642,10 @@ json EthApi::create_access_list(const json& p)
         config().rpc_gas_cap ? config().rpc_gas_cap : setup.block.header.gas_limit;
     const CallRequest req = chain_.call_request(args, setup.block.header, default_gas);
     const OverrideReader reader{*setup.state, setup.overrides};
-    const auto env = chain_.block_env(setup.block.header);
+    const auto env = chain_.block_env(setup.block.header, *setup.state);
     auto lease = node_.vms().acquire();
     const auto r = node::create_access_list(reader, env, req, *lease);
+    setup.state->throw_if_faulted();
     if (!r)
         throw rpc::Error::server(r.error().message);
     json list = json::array();

@@ -41,10 +41,14 @@ public:
     std::optional<BlockRef> find_block(const params::BlockId& id) const;
     /// As find_block(), throwing -32000 "header not found" (or "header for hash not found").
     BlockRef require_block(const params::BlockId& id) const;
-    /// The state after `block`; throws -32000 when it is outside the history window.
+    /// The state after `block`; throws -32000 when it is outside the history window. A read
+    /// of it that fails is remembered (db::StateView::fault()): handlers call
+    /// throw_if_faulted() before answering with what they read (-32603).
     std::unique_ptr<db::StateView> state_at(const BlockRef& block) const;
-    /// The execution environment of `header` (eth_call runs "in" that block).
-    execution::BlockEnv block_env(const chain::BlockHeader& header) const;
+    /// The execution environment of `header` (eth_call runs "in" that block) over `state`
+    /// (BLOCKHASH reads its canonical hashes, a failed read becomes its fault).
+    execution::BlockEnv block_env(const chain::BlockHeader& header,
+                                  const db::StateView& state) const;
     /// Fills eth_call-style defaults (from = zero address, gas = rpc gas cap, fee fields) for
     /// simulating `args` in `header`'s block.
     CallRequest call_request(const params::TxArgs& args,

@@ -141,11 +141,36 @@ Result<uint16_t, std::string> Node::start()
     options.path = config_.data_dir;
     options.history_blocks = config_.history;
     options.archive = config_.archive;
+    options.sync_writes = config_.sync_writes;
+    options.accept_lost_blocks = config_.accept_lost_blocks;
     auto opened = db::ChainDb::open(options);
     if (!opened)
-        return "database: " + opened.error().message;
+    {
+        std::string why = "database: " + opened.error().message;
+        if (opened.error().code == db::DbErrorCode::LostBlocks)
+            why +=
+                ". The node does not start on a chain that lost acknowledged blocks; to accept "
+                "the loss and continue from the recovered block, start with "
+                "--accept-lost-blocks (tern node: accept_lost_blocks = true in node.toml; a "
+                "validator then gets the lost blocks back from CometBFT)";
+        return why;
+    }
     db_ = std::move(*opened);
+    for (const auto& note : db_->recovery_notes())
+        notices_.push_back("database: " + note);
+    // Reads of the stored chain below throw db::DbReadError when the database is damaged.
+    try
+    {
+        return start_on_database(std::move(spec));
+    }
+    catch (const db::DbReadError& e)
+    {
+        return "database: " + e.error().message;
+    }
+}
 
+Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
+{
     if (db_->initialized())
     {
         // A persistent chain: its stored rules win (the genesis hash is already fixed).
@@ -191,9 +216,19 @@ Result<uint16_t, std::string> Node::start()
     config_.chain_id = chain_config_.chain_id;
     chain::attach_precompiles(chain_config_);  // ML registry + inference (docs/ml.md)
 
-    // Head state root tracker.
+    // The head must hang together (header, transactions, receipts), and its state must be
+    // readable and give the header's state root: the node does not start on a damaged head.
+    if (auto checked = db_->check_head(); !checked)
+        return "database: " + checked.error().message;
     tracker_ = std::make_unique<chain::StateRootTracker>();
-    tracker_->rebuild(*db_);
+    try
+    {
+        tracker_->rebuild(*db_);
+    }
+    catch (const db::DbReadError& e)
+    {
+        return "database: the head state cannot be read: " + e.error().message;
+    }
     const auto head = db_->header(db_->head_number());
     if (!head)
         return std::string("database: head header missing");
@@ -218,7 +253,16 @@ Result<uint16_t, std::string> Node::start()
     vms_ = std::make_unique<VmPool>();
     producer_ = std::make_unique<BlockProducer>(chain_config_, *db_, *pool_, *tracker_);
     if (engine_factory_)
-        engine_ = engine_factory_(*this);
+    {
+        try
+        {
+            engine_ = engine_factory_(*this);
+        }
+        catch (const std::exception& e)
+        {
+            return std::string("engine: ") + e.what();
+        }
+    }
     else
         engine_ = std::make_unique<DevEngine>(config_, *db_, *pool_, *producer_, chain_mutex_);
     register_eth_api(*this);

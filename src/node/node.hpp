@@ -19,6 +19,9 @@ class Server;
 namespace tern::db {
 class ChainDb;
 }
+namespace tern::chain {
+struct GenesisSpec;
+}
 namespace tern::txpool {
 class TxPool;
 struct PooledTransaction;
@@ -119,6 +122,9 @@ private:
     /// Unregisters the methods of namespaces config_.rpc_api leaves out and makes rpc_modules
     /// list what remains.
     void apply_rpc_api();
+    /// start() once the database is open: genesis and chain rules, the head checks, the pool,
+    /// the engine and the server.
+    Result<uint16_t, std::string> start_on_database(chain::GenesisSpec spec);
 
     NodeConfig config_;
     chain::ChainConfig chain_config_;

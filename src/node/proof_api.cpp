@@ -294,6 +294,7 @@ json ProofService::get_proof(const json& p)
         }
     }
 
+    view->throw_if_faulted();
     json out;
     out["address"] = enc::address(addr);
     out["accountProof"] = std::move(account_proof);
@@ -322,6 +323,7 @@ chain::PersistentTrie ProofService::storage_trie(const Address& addr,
         const Hash256 v = value.to_hash();
         trie.put(slot_trie_key(slot), rlp::encode(rlp::trim_leading_zeros(v.view())));
     });
+    view.throw_if_faulted();  // a storage scan that stopped at a failed read
     if (trie.root_hash() != storage_root)
         throw rpc::Error::internal("storage root mismatch for " + enc::address(addr));
     std::lock_guard lock{mutex_};

@@ -215,6 +215,12 @@ int main(int argc, char** argv)
     dev->add_option("--txpool-max-per-sender", config.pool_max_per_sender,
                     "Most pool transactions of one sender")
         ->capture_default_str();
+    // Database durability (docs/dev-node.md, "Persistence and restart").
+    dev->add_flag("--sync-writes", config.sync_writes,
+                  "fsync the database at every block (survives power loss, not only kill -9)");
+    dev->add_flag("--accept-lost-blocks", config.accept_lost_blocks,
+                  "Start even if the database recovers to an earlier block than it had "
+                  "acknowledged (damaged write-ahead log), logging the blocks lost");
 
     // ---- tern statetest ----
     auto* st = app.add_subcommand("statetest", "Run Ethereum state tests (fork Cancun)");

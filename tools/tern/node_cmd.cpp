@@ -64,7 +64,9 @@ struct NodeToml
     size_t max_queued_txs = 4096;  ///< admitted sends waiting for the broadcaster (backpressure)
     uint64_t snapshot_interval = 1000;  ///< state-sync snapshot every N heights; 0: none
     uint64_t snapshot_keep_recent = 2;
-    std::string snapshot_dir;  ///< default <home>/snapshots
+    std::string snapshot_dir;         ///< default <home>/snapshots
+    bool sync_writes = false;         ///< fsync the database at every block (power loss)
+    bool accept_lost_blocks = false;  ///< start on a database that lost acknowledged blocks
 };
 
 [[noreturn]] void fail(const std::string& message)
@@ -186,6 +188,8 @@ NodeToml read_node_toml(const fs::path& home)
     n.snapshot_interval = static_cast<uint64_t>(interval);
     n.snapshot_keep_recent = static_cast<uint64_t>(keep);
     n.snapshot_dir = resolve(home, t["snapshot_dir"].value_or(std::string("snapshots")));
+    n.sync_writes = t["sync_writes"].value_or(false);
+    n.accept_lost_blocks = t["accept_lost_blocks"].value_or(false);
     return n;
 }
 
@@ -258,6 +262,8 @@ int run_node(const std::string& home_arg)
     config.dev_accounts = cfg.unlock_dev_accounts;
     config.rpc_api = cfg.rpc_api;
     config.rpc_threads = cfg.rpc_threads;
+    config.sync_writes = cfg.sync_writes;
+    config.accept_lost_blocks = cfg.accept_lost_blocks;
 
     // SIGINT/SIGTERM/SIGCHLD are blocked in every thread (inherited) and awaited here.
     sigset_t signals;
