@@ -387,7 +387,9 @@ TEST_F(ServerTest, HttpBatchTooLarge)
 
 TEST_F(ServerTest, HttpMethodsContentTypeAndCors)
 {
-    start();
+    ServerConfig cfg;
+    cfg.cors_origins = {"*"};
+    start(cfg);
     HttpClient c(port);
 
     const auto wrong_type = c.post(call(1, "echo").dump(), "text/plain");
@@ -400,13 +402,13 @@ TEST_F(ServerTest, HttpMethodsContentTypeAndCors)
     EXPECT_EQ(c.send(put).result(), http::status::method_not_allowed);
 
     http::request<http::string_body> get{http::verb::get, "/", 11};
-    get.set(http::field::host, "x");
+    get.set(http::field::host, "localhost");
     const auto health = c.send(get);
     EXPECT_EQ(health.result(), http::status::ok);
     EXPECT_EQ(health.body(), "");
 
     http::request<http::string_body> preflight{http::verb::options, "/", 11};
-    preflight.set(http::field::host, "x");
+    preflight.set(http::field::host, "localhost");
     preflight.set(http::field::origin, "http://localhost:3000");
     preflight.set(http::field::access_control_request_method, "POST");
     preflight.set(http::field::access_control_request_headers, "content-type");
@@ -456,7 +458,7 @@ TEST_F(ServerTest, OversizeBody)
         // Chunked: the limit applies while reading.
         RawClient raw(port);
         raw.write(
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             "Transfer-Encoding: chunked\r\n\r\n800\r\n" +
             std::string(0x800, ' ') + "\r\n");
         EXPECT_TRUE(raw.read_until("\r\n\r\n"));
@@ -473,7 +475,8 @@ TEST_F(ServerTest, HeaderTooLarge)
     cfg.max_header_bytes = 1024;
     start(cfg);
     RawClient raw(port);
-    raw.write("POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'b') + "\r\n\r\n");
+    raw.write("POST / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(4000, 'b') +
+              "\r\n\r\n");
     EXPECT_TRUE(raw.read_until("\r\n\r\n"));
     EXPECT_EQ(raw.data.rfind("HTTP/1.1 431", 0), 0u) << raw.data;
 }
@@ -496,7 +499,7 @@ TEST_F(ServerTest, Expect100Continue)
     RawClient raw(port);
     const std::string body = call(5, "echo", {5}).dump();
     raw.write(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: "
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: "
         "100-continue\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\n\r\n");
     ASSERT_TRUE(raw.read_until("\r\n\r\n"));
@@ -530,7 +533,7 @@ TEST_F(ServerTest, SlowClientIsClosedOthersServed)
     start(cfg);
     RawClient slow(port);
     slow.write(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         "Content-Length: 100\r\n\r\n{\"jsonrpc\"");
     const auto t0 = Clock::now();
     {
