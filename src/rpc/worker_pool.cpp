@@ -30,7 +30,11 @@ bool WorkerPool::post(std::function<void()> job, const std::atomic<bool>* cancel
         std::lock_guard lock(mu_);
         if (stopping_)
             return false;
-        if (queue_.size() >= options_.max_queued)
+        // Jobs that idle workers are about to take do not count as queued.
+        const size_t running = running_.load(std::memory_order_relaxed);
+        const size_t idle = options_.threads > running ? options_.threads - running : 0;
+        const size_t room = options_.max_queued + idle;
+        if (queue_.size() >= room)
         {
             // Make room by dropping jobs whose client left.
             for (auto it = queue_.begin(); it != queue_.end();)
@@ -43,7 +47,7 @@ bool WorkerPool::post(std::function<void()> job, const std::atomic<bool>* cancel
                 else
                     ++it;
             }
-            if (queue_.size() >= options_.max_queued)
+            if (queue_.size() >= room)
                 return false;
         }
         queue_.push_back(Job{std::move(job), cancelled});
