@@ -3,7 +3,8 @@
 # node --home` starts tern + cometbft, eth_sendTransaction (an unlocked dev account) gets a
 # receipt once CometBFT commits, evm_mine is refused, kill -9 of tern takes cometbft down too
 # (PR_SET_PDEATHSIG), a restart continues the chain (handshake with Info), and SIGTERM stops both
-# and exits 0. Skipped (exit 0 with a message) when no cometbft binary is installed.
+# and exits 0. node.toml's rpc_vhosts/rpc_cors apply, and cometbft does not inherit tern's RPC
+# listening socket (close-on-exec). Skipped (exit 0 with a message) when no cometbft binary is installed.
 set -euo pipefail
 tern=$1
 cometbft=${TERN_COMETBFT:-$(command -v cometbft || true)}
@@ -76,9 +77,41 @@ send_and_wait() {
     echo "no receipt for $hash" >&2; cat "$home/logs/cometbft.log" | tail -20 >&2; exit 1
 }
 
+cat >>"$home/node.toml" <<'TOML'
+rpc_vhosts = ["rpc.example", "localhost"]
+rpc_cors = "http://app.example"
+TOML
 start_node
 wait_rpc
 b1=$(send_and_wait)
+
+# Browser access from node.toml: Host names (vhosts) and CORS.
+post_as() { # $1: extra header lines; $2: body
+    exec 3<>"/dev/tcp/127.0.0.1/$rpc"
+    printf 'POST / HTTP/1.1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "$1" "${#2}" "$2" >&3
+    cat <&3
+    exec 3<&-
+}
+body='{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+r=$(post_as $'Host: rpc.example:443\r\nOrigin: http://app.example\r\n' "$body")
+grep -q '^HTTP/1.1 200' <<<"$r" || { echo "rpc.example refused: $r"; exit 1; }
+grep -qi '^Access-Control-Allow-Origin: http://app.example' <<<"$r" || { echo "no CORS: $r"; exit 1; }
+r=$(post_as $'Host: evil.example\r\n' "$body")
+grep -q '^HTTP/1.1 403' <<<"$r" || { echo "evil.example not refused: $r"; exit 1; }
+r=$(post_as $'Host: 127.0.0.1\r\nOrigin: http://evil.example\r\n' "$body")
+if grep -qi '^Access-Control-Allow-Origin' <<<"$r"; then echo "CORS for evil.example: $r"; exit 1; fi
+
+# cometbft (our child) holds no socket of tern's RPC server.
+port_hex=$(printf '%04X' "$rpc")
+inode=$(awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "0A" { print $10; exit }' /proc/net/tcp /proc/net/tcp6)
+[ -n "$inode" ] || { echo "no listening socket on $rpc"; exit 1; }
+tern_fds=$(ls -l "/proc/$pid/fd" 2>/dev/null || true)
+grep -q "socket:\[$inode\]" <<<"$tern_fds" || { echo "listening socket $inode not tern's"; exit 1; }
+comet_fds=$(ls -l "/proc/$(comet_pids | tail -1)/fd" 2>/dev/null || true)
+[ -n "$comet_fds" ] || { echo "cannot read cometbft's descriptors"; exit 1; }
+if grep -q "socket:\[$inode\]" <<<"$comet_fds"; then
+    echo "cometbft inherited tern's RPC listening socket"; exit 1
+fi
 r=$(call evm_mine '[]')
 grep -q 'blocks are made by consensus' <<<"$r" || { echo "evm_mine not refused: $r"; exit 1; }
 [ -f "$home/tern.pid" ] || { echo "no tern.pid"; exit 1; }
