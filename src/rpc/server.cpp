@@ -470,7 +470,7 @@ private:
         if (queued_bytes_ + message->size() > cfg().max_ws_queued_bytes)
             return fail();  // the client does not read its responses/notifications
         // Out of budget: a subscriber that is behind already is shed rather than grow memory.
-        if (notification && !queue_.empty() && shared_->over_budget())
+        if (notification && queued_bytes_ > kKeepBufferBytes && shared_->over_budget())
             return fail();
         queued_bytes_ += message->size();
         queue_hold_.add(message->size());

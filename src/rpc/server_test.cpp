@@ -1074,6 +1074,26 @@ TEST_F(ServerTest, InflightByteBudgetRefusesNewRequests)
     EXPECT_EQ(ws.rpc(call(6, "echo", {pad}))["id"], 6);
 }
 
+// Notifications count against the budget too: past it, a subscriber that is behind is dropped
+// long before its own queue limit.
+TEST_F(ServerTest, SubscriberBehindIsDroppedWhenTheBudgetIsSpent)
+{
+    ServerConfig cfg;
+    cfg.max_inflight_bytes = 1024 * 1024;
+    cfg.max_ws_queued_bytes = 64 * 1024 * 1024;
+    start(cfg);
+    WsClient ws(port);  // subscribes, then never reads
+    ws.rpc(call(1, "eth_subscribe", {"big"}));
+    const json payload = std::string(64 * 1024, 'z');
+    for (int i = 0; i < 400 && d.subscriptions().size() > 0; ++i)
+        d.subscriptions().publish("big", payload);
+    EXPECT_TRUE(eventually([&] { return d.subscriptions().size() == 0; }, 5s));
+    EXPECT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }, 5s))
+        << server->inflight_bytes();
+    HttpClient c(port);
+    EXPECT_EQ(c.rpc(call(2, "echo"))["id"], 2);
+}
+
 // ---- connection caps ---------------------------------------------------------------------------
 
 // Issue 10: 1,000 idle sockets from one client shut everyone else out. Each address now has
