@@ -14,9 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -336,6 +338,11 @@ protected:
         d.add_unsubscribe("eth_unsubscribe");
         // A heavy call: waits `params[0]` ms, or less when the client goes away.
         d.add("spin", [this](const json& params, CallContext& ctx) -> json {
+            if (params.size() > 2)
+            {
+                std::lock_guard lock(spin_mu);
+                spin_tags.push_back(params[2].get<int>());
+            }
             ++spins_started;
             const auto until = Clock::now() + std::chrono::milliseconds(params.at(0).get<int>());
             while (Clock::now() < until)
@@ -380,6 +387,8 @@ protected:
     uint16_t port = 0;
     std::atomic<int> spins_started{0};
     std::atomic<int> spins_cancelled{0};
+    std::mutex spin_mu;
+    std::vector<int> spin_tags;  // params[2] of the spins that started
 };
 
 }  // namespace
@@ -903,7 +912,7 @@ TEST_F(ServerTest, CheapCallsAnswerWhileTheHeavyLaneIsFull)
     for (int i = 0; i < 4; ++i)
     {
         heavy.push_back(std::make_unique<RawClient>(port));
-        heavy.back()->write(http_post_text(call(i, "spin", {20'000}).dump()));
+        heavy.back()->write(http_post_text(call(i, "spin", {20'000, "", i}).dump()));
     }
     ASSERT_TRUE(
         eventually([&] { return server->heavy_running() == 2 && server->heavy_queued() == 2; }, 5s))
@@ -926,10 +935,22 @@ TEST_F(ServerTest, CheapCallsAnswerWhileTheHeavyLaneIsFull)
                   "message":"too many concurrent requests"}},{"jsonrpc":"2.0","id":11,
                   "error":{"code":-32005,"message":"too many concurrent requests"}}])"));
 
-    // The clients leave: the running calls are cancelled, the queued ones never start.
+    // The clients leave: the running calls are cancelled, the queued ones never start. (The
+    // queued ones leave first: a running call that stops frees its worker for the next job at
+    // once, which would start if its client's departure were not seen yet.)
+    std::vector<int> running;
+    {
+        std::lock_guard lock(spin_mu);
+        running = spin_tags;
+    }
+    ASSERT_EQ(running.size(), 2u);
+    for (int i = 0; i < 4; ++i)
+        if (std::find(running.begin(), running.end(), i) == running.end())
+            heavy[i]->close();
+    std::this_thread::sleep_for(200ms);
     const auto t1 = Clock::now();
-    for (auto& h : heavy)
-        h->close();
+    for (int i : running)
+        heavy[i]->close();
     EXPECT_TRUE(eventually([&] { return spins_cancelled == 2; }, 3s));
     EXPECT_TRUE(eventually(
         [&] { return server->heavy_running() == 0 && server->heavy_queued() == 0; }, 3s));
@@ -959,7 +980,7 @@ TEST_F(ServerTest, HttpBatchStopsWhenTheClientLeaves)
     start();
     json batch = json::array();
     for (int i = 0; i < 10; ++i)
-        batch.push_back(call(i, "spin", {300}));
+        batch.push_back(call(i, "spin", {2000}));
     RawClient raw(port);
     raw.write(http_post_text(batch.dump()));
     ASSERT_TRUE(eventually([&] { return spins_started >= 1; }));
