@@ -216,6 +216,29 @@ struct HeavyJob
     BudgetHold hold;
 };
 
+/// Queues `job` on the heavy lane. The worker handles it unless its client left first, lets go
+/// of the request's memory and budget, and posts `done(response)` to `executor` (the session's
+/// strand). False when the queue is full.
+template <typename Executor, typename Done>
+bool post_heavy(Shared& shared,
+                const std::shared_ptr<CallContext>& ctx,
+                const std::shared_ptr<HeavyJob>& job,
+                Executor executor,
+                Done done)
+{
+    return shared.heavy.post(
+        [&dispatcher = shared.dispatcher, ctx, job = job, executor, done]() mutable {
+            std::optional<std::string> out;
+            if (!ctx->cancelled())
+                out = dispatcher.handle(job->message, *ctx);
+            job.reset();
+            net::post(executor, [done = std::move(done), out = std::move(out)]() mutable {
+                done(std::move(out));
+            });
+        },
+        &ctx->cancel_flag());
+}
+
 Error busy_error()
 {
     return Error{code::limit_exceeded, "too many concurrent requests", std::nullopt};
@@ -433,19 +456,11 @@ private:
         ctx->set_connection_id(id_);
         auto job = std::make_shared<HeavyJob>(HeavyJob{std::move(message), std::move(hold)});
         inflight_.push_back(ctx);
-        const bool queued = shared_->heavy.post(
-            [self = shared_from_this(), ctx, job]() mutable {
-                std::optional<std::string> out;
-                if (!ctx->cancelled())
-                    out = self->shared_->dispatcher.handle(job->message, *ctx);
-                job.reset();  // the request's memory and budget go back now
-                auto executor = self->ws_.get_executor();
-                net::post(executor, [self = std::move(self), ctx = std::move(ctx),
-                                     out = std::move(out)]() mutable {
-                    self->on_handled(ctx, std::move(out));
-                });
-            },
-            &ctx->cancel_flag());
+        const bool queued =
+            post_heavy(*shared_, ctx, job, ws_.get_executor(),
+                       [self = shared_from_this(), ctx](std::optional<std::string> out) {
+                           self->on_handled(ctx, std::move(out));
+                       });
         if (!queued)
         {
             inflight_.pop_back();
@@ -817,18 +832,10 @@ private:
         auto job = std::make_shared<HeavyJob>(HeavyJob{
             std::move(message), std::exchange(request_hold_, BudgetHold(shared_->budget))});
         inflight_ = ctx;
-        const bool queued = shared_->heavy.post(
-            [self = shared_from_this(), ctx, job]() mutable {
-                std::optional<std::string> out;
-                if (!ctx->cancelled())
-                    out = self->shared_->dispatcher.handle(job->message, *ctx);
-                job.reset();  // the request's memory and budget go back now
-                auto executor = self->stream_.get_executor();
-                net::post(executor, [self = std::move(self), out = std::move(out)]() mutable {
-                    self->on_handled(std::move(out));
-                });
-            },
-            &ctx->cancel_flag());
+        const bool queued = post_heavy(*shared_, ctx, job, stream_.get_executor(),
+                                       [self = shared_from_this()](std::optional<std::string> out) {
+                                           self->on_handled(std::move(out));
+                                       });
         if (!queued)
         {
             inflight_.reset();
@@ -1140,6 +1147,14 @@ struct Server::Impl
     std::vector<std::thread> threads;
     std::atomic<uint16_t> port{0};
     std::atomic<bool> running{false};
+
+    /// `f(shared state)` under the lock; 0 before the first start().
+    template <typename F>
+    size_t read(F&& f) const
+    {
+        std::lock_guard lock(mu);
+        return shared ? f(*shared) : 0;
+    }
 };
 
 Server::Server(Dispatcher& dispatcher, ServerConfig config)
@@ -1288,32 +1303,27 @@ std::string Server::ws_url() const
 
 size_t Server::connections() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->connections.load() : 0;
+    return impl_->read([](const Shared& s) { return s.connections.load(); });
 }
 
 size_t Server::inflight_bytes() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->budget.used() : 0;
+    return impl_->read([](const Shared& s) { return s.budget.used(); });
 }
 
 size_t Server::buffered_bytes() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->buffered.load() : 0;
+    return impl_->read([](const Shared& s) { return s.buffered.load(); });
 }
 
 size_t Server::heavy_running() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->heavy.running() : 0;
+    return impl_->read([](const Shared& s) { return s.heavy.running(); });
 }
 
 size_t Server::heavy_queued() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->heavy.queued() : 0;
+    return impl_->read([](const Shared& s) { return s.heavy.queued(); });
 }
 
 const ServerConfig& Server::config() const noexcept

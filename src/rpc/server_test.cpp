@@ -1092,6 +1092,8 @@ TEST_F(ServerTest, InflightByteBudgetRefusesNewRequests)
     ASSERT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
     HttpClient again(port);
     EXPECT_EQ(again.rpc(call(5, "echo", {pad}))["id"], 5);
+    // Its response counts until the server has seen the write complete.
+    ASSERT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
     EXPECT_EQ(ws.rpc(call(6, "echo", {pad}))["id"], 6);
 }
 
