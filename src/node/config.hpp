@@ -67,6 +67,25 @@ struct NodeConfig
     size_t rpc_max_batch_response_bytes = 25'000'000;
     size_t rpc_max_ws_message_bytes = 32 * 1024 * 1024;
     size_t rpc_max_connections = 1000;
+    /// RPC abuse limits (docs/dev-node.md, rpc::ServerConfig): heavy-lane workers (0:
+    /// max(2, hardware threads)), heavy messages queued for them (more: -32005), their nice
+    /// value, messages in flight per WebSocket, bytes of requests and responses in flight in
+    /// all (more: refused), connections and WebSockets per client address, and seconds after
+    /// which a WebSocket without requests or subscriptions is closed (0: never).
+    size_t rpc_heavy_threads = 0;
+    size_t rpc_heavy_queue = 64;
+    int rpc_heavy_nice = 5;
+    size_t rpc_max_ws_inflight = 16;
+    size_t rpc_max_inflight_bytes = 256 * 1024 * 1024;
+    size_t rpc_max_connections_per_ip = 200;
+    size_t rpc_max_ws_per_ip = 100;
+    uint64_t rpc_ws_idle_close_seconds = 1800;
+    /// Browser access (geth's --http.corsdomain, --http.vhosts, --ws.origins): CORS origins
+    /// (empty: no CORS headers), Host names accepted besides IP addresses ("*": any), and
+    /// origins allowed to open a WebSocket (empty: loopback pages only).
+    std::vector<std::string> rpc_cors;
+    std::vector<std::string> rpc_vhosts{"localhost"};
+    std::vector<std::string> rpc_ws_origins;
     /// Largest transaction the pool accepts (geth: 128 KiB).
     size_t max_tx_size = 128 * 1024;
     /// Automine: eth_sendRawTransaction/eth_sendTransaction answer after the block holding the

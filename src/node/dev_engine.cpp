@@ -91,7 +91,8 @@ Result<Hash256, std::string> DevEngine::submit(Transaction tx,
         const bool wait = config_.block_time == 0 && config_.wait_for_inclusion;
         auto finish = [this, wait, hash = added.hash] {
             notify();
-            if (wait)
+            // A node that stopped making blocks (storage failure) answers at once.
+            if (wait && !storage_failure())
                 wait_processed(hash, kInclusionTimeout);
         };
         if (ctx)
@@ -159,6 +160,7 @@ void DevEngine::fail(const db::DbError& error, bool resumable)
         failure_ = why;
         failure_resumable_ = resumable;
     }
+    waiters_.release_all();  // senders waiting for a block that will not come now
     std::fprintf(stderr,
                  "tern: cannot commit a block: %s\ntern: not accepting transactions: %s; %s\n",
                  error.message.c_str(), why.c_str(),

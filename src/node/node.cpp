@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 namespace tern::node {
 namespace {
@@ -71,6 +72,42 @@ uint64_t now_seconds()
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
+}
+
+/// Methods that execute EVM code, trace or scan the chain: they run on the RPC server's heavy
+/// lane, so that cheap methods (eth_blockNumber, eth_getBalance, receipts, sends) always have a
+/// thread. The one place that decides it.
+bool is_heavy_method(std::string_view method)
+{
+    static constexpr std::string_view kHeavy[] = {
+        "eth_call",    "eth_estimateGas",   "eth_createAccessList",
+        "eth_getLogs", "eth_getFilterLogs", "eth_getProof"};
+    return method.starts_with("debug_trace") ||
+           std::find(std::begin(kHeavy), std::end(kHeavy), method) != std::end(kHeavy);
+}
+
+/// The RPC server settings `config` asks for.
+rpc::ServerConfig server_config(const NodeConfig& config)
+{
+    rpc::ServerConfig s;
+    s.host = config.host;
+    s.port = config.port;
+    s.threads = static_cast<unsigned>(config.rpc_threads);
+    s.heavy_threads = static_cast<unsigned>(config.rpc_heavy_threads);
+    s.heavy_queue = config.rpc_heavy_queue;
+    s.heavy_nice = config.rpc_heavy_nice;
+    s.max_ws_inflight = config.rpc_max_ws_inflight;
+    s.max_inflight_bytes = config.rpc_max_inflight_bytes;
+    s.max_body_bytes = config.rpc_max_body_bytes;
+    s.max_ws_message_bytes = config.rpc_max_ws_message_bytes;
+    s.max_connections = config.rpc_max_connections;
+    s.max_connections_per_ip = config.rpc_max_connections_per_ip;
+    s.max_ws_per_ip = config.rpc_max_ws_per_ip;
+    s.ws_idle_close = std::chrono::seconds(config.rpc_ws_idle_close_seconds);
+    s.cors_origins = config.rpc_cors;
+    s.vhosts = config.rpc_vhosts;
+    s.ws_origins = config.rpc_ws_origins;
+    return s;
 }
 
 /// The dispatcher limits `config` asks for.
@@ -270,6 +307,11 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     for (const auto& hook : setup_hooks_)
         hook(*this);
     apply_rpc_api();
+    for (const auto& method : dispatcher_->methods())
+        if (is_heavy_method(method))
+        {
+            [[maybe_unused]] const bool marked = dispatcher_->set_cost(method, rpc::Cost::Heavy);
+        }
 
     // The engine is woken by the submitter (ChainAccess::submit), not here: a JSON-RPC batch
     // defers the wake-up to its end so that all its transactions share a block.
@@ -285,14 +327,7 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         return "engine: " + started.error();
     }
 
-    rpc::ServerConfig server_config;
-    server_config.host = config_.host;
-    server_config.port = config_.port;
-    server_config.threads = static_cast<unsigned>(config_.rpc_threads);
-    server_config.max_body_bytes = config_.rpc_max_body_bytes;
-    server_config.max_ws_message_bytes = config_.rpc_max_ws_message_bytes;
-    server_config.max_connections = config_.rpc_max_connections;
-    server_ = std::make_unique<rpc::Server>(*dispatcher_, server_config);
+    server_ = std::make_unique<rpc::Server>(*dispatcher_, server_config(config_));
     auto port = server_->start();
     if (!port)
     {

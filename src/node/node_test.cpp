@@ -8,6 +8,7 @@
 #include "execution/host.hpp"
 #include "node/debug_api.hpp"
 #include "node/dev_engine.hpp"
+#include "node/filter_api.hpp"
 #include "node/keys.hpp"
 #include "node/test_util.hpp"
 #include "node/typed_data.hpp"
@@ -416,6 +417,37 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
     EXPECT_EQ(node.db().transaction_count(1), 2u);
     EXPECT_EQ(node.db().transaction_count(2), 2u);
     EXPECT_EQ(node.db().transaction_count(3), 1u);
+    node.stop();
+}
+
+// Issue 10: expensive calls occupied the io threads until even eth_blockNumber waited. The node
+// marks them heavy (the RPC server runs them on its heavy lane), whoever registered them.
+TEST(NodeRpc, ExpensiveMethodsAreHeavy)
+{
+    Node node{test_config()};
+    node.add_setup([](Node& n) {
+        register_filter_api(n);
+        register_debug_api(n);
+    });
+    const auto port = node.start();
+    ASSERT_TRUE(port) << port.error();
+    const auto& d = node.dispatcher();
+    for (const char* m :
+         {"eth_call", "eth_estimateGas", "eth_createAccessList", "eth_getLogs", "eth_getFilterLogs",
+          "eth_getProof", "debug_traceCall", "debug_traceTransaction", "debug_traceBlockByNumber",
+          "debug_traceBlockByHash"})
+    {
+        EXPECT_TRUE(d.has(m)) << m;
+        EXPECT_EQ(d.cost(m), rpc::Cost::Heavy) << m;
+    }
+    for (const char* m :
+         {"eth_blockNumber", "eth_getBalance", "eth_getTransactionReceipt",
+          "eth_sendRawTransaction", "eth_sendTransaction", "eth_getFilterChanges", "eth_subscribe"})
+        EXPECT_EQ(d.cost(m), rpc::Cost::Cheap) << m;
+    // Served through the heavy lane like before.
+    EXPECT_EQ(result(*port, "eth_call", {{{"to", "0x000000000000000000000000000000000000beef"}}}),
+              "0x");
+    EXPECT_EQ(result(*port, "eth_getLogs", {{{"fromBlock", "0x0"}}}), json::array());
     node.stop();
 }
 

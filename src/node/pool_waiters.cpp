@@ -17,7 +17,7 @@ bool PoolWaiters::wait(const Hash256& hash, std::chrono::milliseconds timeout)
     waiters_.push_back(&w);
     w.cv.wait_until(lock, deadline, [&] { return w.done || stopping_; });
     std::erase(waiters_, &w);
-    return w.done || !pool_.contains(hash);
+    return !pool_.contains(hash);
 }
 
 void PoolWaiters::release()
@@ -30,6 +30,16 @@ void PoolWaiters::release()
             w->done = true;
             w->cv.notify_one();
         }
+    }
+}
+
+void PoolWaiters::release_all()
+{
+    std::lock_guard lock{mutex_};
+    for (Waiter* w : waiters_)
+    {
+        w->done = true;
+        w->cv.notify_one();
     }
 }
 

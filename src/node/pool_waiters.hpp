@@ -29,6 +29,10 @@ public:
     /// Wakes the waiters whose transactions are no longer in the pool.
     void release();
 
+    /// Wakes every current waiter, whether or not its transaction left the pool (the engine
+    /// stopped making blocks: nobody should wait out the timeout). Later waits wait as usual.
+    void release_all();
+
     /// Wakes every waiter; later waits return at once (engine shutdown).
     void stop();
 

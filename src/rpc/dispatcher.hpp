@@ -27,7 +27,15 @@ inline constexpr int invalid_params = -32602;      ///< wrong number/types of pa
 inline constexpr int internal_error = -32603;      ///< handler failed unexpectedly
 inline constexpr int server_error = -32000;        ///< geth's default for handler errors
 inline constexpr int response_too_large = -32003;  ///< batch responses over the size limit
+inline constexpr int limit_exceeded = -32005;      ///< EIP-1474: the server is at a limit (busy)
 }  // namespace code
+
+/// How expensive a method is, which decides where the server runs a message calling it.
+enum class Cost : uint8_t
+{
+    Cheap,  ///< on the connection's io thread (reads, sends: quick or sleeping)
+    Heavy,  ///< on the server's bounded worker pool (EVM executions, traces, log scans)
+};
 
 /// A JSON-RPC error. Handlers throw it (or return it, see ResultHandler); it becomes the
 /// response's "error" member: {"code":code,"message":message,"data":data}.
@@ -75,6 +83,14 @@ public:
     Transport transport() const noexcept { return transport_; }
     /// "ip:port" of the peer ("" in-process).
     const std::string& remote_address() const noexcept { return remote_; }
+    /// The peer's IP address without the port ("1.2.3.4", "::1"; "" in-process): the key of
+    /// per-client limits (filters, subscriptions).
+    std::string_view client_ip() const noexcept;
+    /// The server's number for the connection (unique while the server runs; 0 in-process):
+    /// the key of per-connection limits.
+    uint64_t connection_id() const noexcept { return connection_id_; }
+    /// Sets the connection number (the transport does).
+    void set_connection_id(uint64_t id) noexcept { connection_id_ = id; }
     /// Name of the method being called.
     const std::string& method() const noexcept { return method_; }
     /// True when subscribe() can succeed (WebSocket connections).
@@ -120,6 +136,7 @@ public:
 private:
     Transport transport_ = Transport::Internal;
     std::string remote_;
+    uint64_t connection_id_ = 0;
     std::string method_;
     Subscriptions* subscriptions_ = nullptr;
     std::shared_ptr<NotificationSink> sink_;
@@ -145,6 +162,16 @@ struct DispatchLimits
     size_t max_depth = 128;                        ///< JSON nesting deeper: parse error
 };
 
+/// A request body parsed once (Dispatcher::parse), so that the transport can see what it calls
+/// before choosing a thread to handle it on.
+struct Message
+{
+    nlohmann::json json;               ///< the parsed body (unused when `error` is set)
+    std::optional<std::string> error;  ///< the response when the body is not usable (parse error)
+    std::vector<std::string> raw_ids;  ///< ids to echo as sent, per batch item (see parse())
+    bool heavy = false;                ///< it calls at least one Cost::Heavy method
+};
+
 /// JSON-RPC 2.0 request parsing and dispatch to registered handlers; transport-independent.
 /// Register every method before serving; handle() is then safe to call from many threads.
 class Dispatcher
@@ -167,6 +194,12 @@ public:
     /// was not registered. Like add(), only before serving.
     bool remove(std::string_view method);
 
+    /// Marks registered `method` Cheap (the default) or Heavy (see Cost); replacing a handler
+    /// keeps its cost. False when `method` is not registered.
+    [[nodiscard]] bool set_cost(std::string_view method, Cost cost);
+    /// The cost of `method` (Cheap when not registered).
+    Cost cost(std::string_view method) const;
+
     /// True if `method` is registered.
     bool has(std::string_view method) const;
     /// Registered method names, sorted.
@@ -174,8 +207,23 @@ public:
 
     /// Handles one request body (a single request or a batch). Returns the response text, or
     /// nullopt when there is nothing to send (only notifications). Runs the work handlers
-    /// deferred (CallContext::defer) after the last item, before returning. Never throws.
+    /// deferred (CallContext::defer) after the last item, before returning. Never throws. A
+    /// batch whose context is cancelled (the client left) stops before its next item.
     std::optional<std::string> handle(std::string_view body, CallContext& ctx) const;
+
+    /// Parses a request body (nesting depth limit first) and notes whether it calls a heavy
+    /// method. Numeric ids that would not print as sent (floats, `-0`, integers past 64 bits)
+    /// keep their raw text in `raw_ids`, so responses echo every id exactly as geth does;
+    /// other ids cost nothing extra. Never throws.
+    Message parse(std::string_view body) const;
+
+    /// handle() for a parsed body.
+    std::optional<std::string> handle(const Message& message, CallContext& ctx) const;
+
+    /// The response refusing every call of `message` with `error` without running any (e.g.
+    /// the server is too busy): one error per call, an array for a batch; nullopt when it
+    /// holds only notifications. A body that did not parse gets its parse error.
+    std::optional<std::string> refuse(const Message& message, const Error& error) const;
 
     /// As handle(), for an already parsed message.
     std::optional<std::string> handle_message(const nlohmann::json& message,
@@ -205,13 +253,31 @@ private:
         }
     };
 
+    struct Method
+    {
+        ResultHandler handler;
+        Cost cost = Cost::Cheap;
+    };
+
     /// Runs one request object; appends its response to `out` unless it is a notification.
-    /// Returns the size of the "result" it appended (0 for errors/notifications).
-    size_t handle_one(const nlohmann::json& request, CallContext& ctx, std::string& out) const;
-    std::string handle_batch(const nlohmann::json& batch, CallContext& ctx, bool& any) const;
+    /// `raw_id`, when not empty, is the id's text as sent. Returns the size of the "result" it
+    /// appended (0 for errors/notifications).
+    size_t handle_one(const nlohmann::json& request,
+                      std::string_view raw_id,
+                      CallContext& ctx,
+                      std::string& out) const;
+    std::string handle_batch(const nlohmann::json& batch,
+                             const std::vector<std::string>& raw_ids,
+                             CallContext& ctx,
+                             bool& any) const;
+    std::optional<std::string> dispatch(const nlohmann::json& message,
+                                        const std::vector<std::string>& raw_ids,
+                                        CallContext& ctx) const;
+    bool calls_heavy(const nlohmann::json& message) const;
 
     DispatchLimits limits_;
-    std::unordered_map<std::string, ResultHandler, StringHash, std::equal_to<>> methods_;
+    std::unordered_map<std::string, Method, StringHash, std::equal_to<>> methods_;
+    size_t heavy_methods_ = 0;
     Subscriptions subscriptions_;
 };
 

@@ -467,3 +467,117 @@ TEST(DispatcherDefer, SingleRequestAndDirectCallRunWorkBeforeReturning)
     EXPECT_TRUE(d.handle(call(2, "chain").dump(), ctx));
     EXPECT_EQ(done, 13);
 }
+
+// geth keeps the id as raw JSON and echoes it byte for byte; a parsed number would print 1e2 as
+// 100.0, 1.50 as 1.5, -0 as 0 and a 23-digit integer as a float.
+TEST_F(DispatcherTest, NumericIdsAreEchoedAsSent)
+{
+    for (const std::string id :
+         {"1e2", "1.50", "-0", "12345678901234567890123", "1E+2", "-1.0e-3", "0", "7", "-3",
+          "18446744073709551615", R"("0x1")", R"("a\"b")", "null"})
+    {
+        const std::string ok = R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"echo"})";
+        EXPECT_EQ(*d.handle(ok, ctx), R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":[]})");
+        const std::string bad = R"({"id":)" + id + R"(,"jsonrpc":"2.0","method":"eth_nope"})";
+        EXPECT_EQ(d.handle(bad, ctx)->substr(0, 23 + id.size()),
+                  R"({"jsonrpc":"2.0","id":)" + id + ",")
+            << id;
+    }
+    // Whitespace, a BOM, an escaped key, nested ids and duplicate keys (the last one counts, as
+    // in the parsed value).
+    EXPECT_EQ(*d.handle("\xEF\xBB\xBF { \"params\" : {\"id\":2.0} , \"id\" :\t1e2 ,"
+                        "\"jsonrpc\":\"2.0\",\"method\":\"method_name\"}",
+                        ctx),
+              R"({"jsonrpc":"2.0","id":1e2,"result":"method_name"})");
+    EXPECT_EQ(*d.handle(R"({"jsonrpc":"2.0","\u0069d":1.0,"method":"method_name"})", ctx),
+              R"({"jsonrpc":"2.0","id":1.0,"result":"method_name"})");
+    EXPECT_EQ(*d.handle(R"({"jsonrpc":"2.0","id":5,"id":5.0,"method":"method_name"})", ctx),
+              R"({"jsonrpc":"2.0","id":5.0,"result":"method_name"})");
+    // Batches: each item keeps its own text; invalid requests too.
+    EXPECT_EQ(*d.handle(R"([{"jsonrpc":"2.0","id":1.50,"method":"echo"},
+        {"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"1.0","id":-0},
+        {"jsonrpc":"2.0","id":[1.0],"method":"echo"},{"jsonrpc":"2.0","id":2e0,"method":"revert"}])",
+                        ctx),
+              R"([{"jsonrpc":"2.0","id":1.50,"result":[]},)"
+              R"({"jsonrpc":"2.0","id":-0,"error":{"code":-32600,"message":"invalid request"}},)"
+              R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}},)"
+              R"({"jsonrpc":"2.0","id":2e0,"error":{"code":3,"message":"execution reverted",)"
+              R"("data":"0x08c379a0"}}])");
+    // Batch too large carries the first call's id as sent.
+    std::string many = "[";
+    for (int i = 0; i < 6; ++i)
+        many += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":1e1,"method":"echo"})";
+    EXPECT_EQ(
+        *d.handle(many + "]", ctx),
+        R"([{"jsonrpc":"2.0","id":1e1,"error":{"code":-32600,"message":"batch too large"}}])");
+    // Only ids that need it are kept.
+    EXPECT_TRUE(d.parse(R"({"jsonrpc":"2.0","id":1,"method":"echo"})").raw_ids.empty());
+    EXPECT_TRUE(d.parse(R"([{"jsonrpc":"2.0","id":"x","method":"echo"}])").raw_ids.empty());
+    EXPECT_EQ(d.parse(R"([{"id":1},{"id":1.0}])").raw_ids, (std::vector<std::string>{"", "1.0"}));
+}
+
+TEST_F(DispatcherTest, CostMarksMessagesHeavy)
+{
+    EXPECT_EQ(d.cost("echo"), Cost::Cheap);
+    EXPECT_FALSE(d.parse(R"({"jsonrpc":"2.0","id":1,"method":"echo"})").heavy);
+    EXPECT_FALSE(d.set_cost("nope", Cost::Heavy));
+    ASSERT_TRUE(d.set_cost("big", Cost::Heavy));
+    EXPECT_EQ(d.cost("big"), Cost::Heavy);
+    // Re-registering keeps the cost.
+    d.add("big", [](const json&, CallContext&) -> json { return "again"; });
+    EXPECT_EQ(d.cost("big"), Cost::Heavy);
+    EXPECT_TRUE(d.parse(R"({"jsonrpc":"2.0","id":1,"method":"big"})").heavy);
+    EXPECT_TRUE(d.parse(R"([{"jsonrpc":"2.0","id":1,"method":"echo"},
+                           {"jsonrpc":"2.0","method":"big"}])")
+                    .heavy);
+    EXPECT_FALSE(d.parse(R"([{"jsonrpc":"2.0","id":1,"method":"echo"},{"method":7},3])").heavy);
+    EXPECT_FALSE(d.parse("{oops").heavy);
+    ASSERT_TRUE(d.set_cost("big", Cost::Cheap));
+    EXPECT_FALSE(d.parse(R"({"jsonrpc":"2.0","id":1,"method":"big"})").heavy);
+}
+
+TEST_F(DispatcherTest, RefuseAnswersEveryCall)
+{
+    const Error busy{code::limit_exceeded, "busy", std::nullopt};
+    EXPECT_EQ(*d.refuse(d.parse(R"({"jsonrpc":"2.0","id":1e2,"method":"echo"})"), busy),
+              R"({"jsonrpc":"2.0","id":1e2,"error":{"code":-32005,"message":"busy"}})");
+    EXPECT_FALSE(d.refuse(d.parse(R"({"jsonrpc":"2.0","method":"echo"})"), busy));
+    EXPECT_EQ(*d.refuse(d.parse(R"([{"jsonrpc":"2.0","id":1,"method":"echo"},
+                                    {"jsonrpc":"2.0","method":"echo"},
+                                    {"jsonrpc":"2.0","id":"b","method":"x"}])"),
+                        busy),
+              R"([{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"busy"}},)"
+              R"({"jsonrpc":"2.0","id":"b","error":{"code":-32005,"message":"busy"}}])");
+    EXPECT_EQ(json::parse(*d.refuse(d.parse("{oops"), busy))["error"]["code"], -32700);
+}
+
+TEST(DispatcherCancel, BatchStopsAtTheNextItemOnceCancelled)
+{
+    Dispatcher d;
+    int calls = 0;
+    d.add("work", [&](const json&, CallContext& ctx) -> json {
+        if (++calls == 2)
+            ctx.cancel();  // the client left during the second item
+        return calls;
+    });
+    CallContext ctx;
+    const auto out = d.handle(
+        R"([{"jsonrpc":"2.0","id":1,"method":"work"},{"jsonrpc":"2.0","id":2,"method":"work"},
+            {"jsonrpc":"2.0","id":3,"method":"work"},{"jsonrpc":"2.0","id":4,"method":"work"}])",
+        ctx);
+    EXPECT_EQ(calls, 2);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(json::parse(*out).size(), 2u);
+}
+
+TEST(CallContextTest, ClientIp)
+{
+    EXPECT_EQ(CallContext(Transport::Http, "10.1.2.3:5555").client_ip(), "10.1.2.3");
+    EXPECT_EQ(CallContext(Transport::WebSocket, "[::1]:80").client_ip(), "::1");
+    EXPECT_EQ(CallContext(Transport::Http, "fe80::1").client_ip(), "fe80::1");
+    EXPECT_EQ(CallContext().client_ip(), "");
+    CallContext ctx(Transport::Http, "1.2.3.4:1");
+    EXPECT_EQ(ctx.connection_id(), 0u);
+    ctx.set_connection_id(42);
+    EXPECT_EQ(ctx.connection_id(), 42u);
+}

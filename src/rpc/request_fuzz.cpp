@@ -2,10 +2,14 @@
 // WebSocket), parsed and dispatched to a table of dummy handlers (no sockets). Invariants: the
 // dispatcher never throws or crashes; what it returns is valid JSON made of JSON-RPC 2.0
 // responses (each with exactly one of result/error); a single valid notification gets no
-// response; a single valid call always gets one, carrying its id.
+// response; a single valid call always gets one, carrying its id, and a numeric id comes back as
+// the very text it was sent as; the raw id texts found by the scanner parse to the ids the
+// parser saw; refusing a message (server busy) answers only with errors.
 
 #include "rpc/dispatcher.hpp"
+#include "rpc/json_text.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -77,6 +81,8 @@ Dispatcher& dispatcher()
             return id;
         });
         dd->add_unsubscribe("eth_unsubscribe");
+        if (!dd->set_cost("first", Cost::Heavy) || !dd->set_cost("typed", Cost::Heavy))
+            std::abort();
         return dd;
     }();
     return *d;
@@ -91,10 +97,58 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     auto sink = std::make_shared<NullSink>();
     CallContext ctx(size % 2 ? Transport::WebSocket : Transport::Http, "fuzz", &d.subscriptions(),
                     size % 2 ? sink : nullptr);
-    const auto out = d.handle(body, ctx);
+    const Message message = d.parse(body);
+    const bool heavy = message.heavy;
+    const auto out = d.handle(message, ctx);
     d.subscriptions().remove_all(sink.get());
+    // Heavy exactly when an item calls a heavy method ("first", "typed").
+    if (!message.error)
+    {
+        const auto calls_heavy = [](const json& r) {
+            return r.is_object() && r.contains("method") && r["method"].is_string() &&
+                   (r["method"] == "first" || r["method"] == "typed");
+        };
+        const json& m = message.json;
+        const bool expected =
+            m.is_array() ? std::any_of(m.begin(), m.end(), calls_heavy) : calls_heavy(m);
+        check(heavy == expected);
+    }
+
+    // Refusing answers every call with the error (or the parse error), never with a result.
+    if (const auto refused = d.refuse(message, Error{code::limit_exceeded, "busy", std::nullopt}))
+    {
+        const json r = json::parse(*refused, nullptr, false);
+        check(!r.is_discarded());
+        for (const auto& item : r.is_array() ? r : json::array({r}))
+        {
+            check_response(item);
+            check(item.contains("error"));
+        }
+    }
 
     const json request = json::parse(body, nullptr, false);
+    // The scanner's raw ids are the parser's ids, as text.
+    if (!request.is_discarded() && json_nesting_depth(body) <= d.limits().max_depth)
+    {
+        const auto raw = raw_request_ids(body);
+        const auto check_item = [](const json& item, std::string_view text) {
+            if (!item.is_object() || !item.contains("id"))
+                return;
+            const json id = json::parse(text, nullptr, false);
+            check(!id.is_discarded() && id == item["id"]);
+        };
+        if (request.is_object())
+        {
+            check(raw.size() == 1);
+            check_item(request, raw[0]);
+        }
+        else if (request.is_array())
+        {
+            check(raw.size() == request.size());
+            for (size_t i = 0; i < raw.size(); ++i)
+                check_item(request[i], raw[i]);
+        }
+    }
     if (out)
     {
         const json response = json::parse(*out, nullptr, false);
@@ -120,6 +174,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         {
             check(out.has_value());
             check(json::parse(*out)["id"] == request["id"]);
+            if (request["id"].is_number())
+                check(out->find("\"id\":" + std::string(raw_request_ids(body)[0]) + ",") !=
+                      std::string::npos);
         }
     }
     return 0;

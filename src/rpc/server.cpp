@@ -1,5 +1,10 @@
 #include "rpc/server.hpp"
 
+#include "rpc/byte_budget.hpp"
+#include "rpc/client_limits.hpp"
+#include "rpc/origin_policy.hpp"
+#include "rpc/worker_pool.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +16,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <deque>
 #include <limits>
 #include <mutex>
@@ -31,21 +40,43 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = beast::error_code;
+using Clock = std::chrono::steady_clock;
+
+/// Read buffers larger than this are given back after the message that grew them.
+constexpr size_t kKeepBufferBytes = 64 * 1024;
+/// A WebSocket message is read (and charged to the byte budget) this much at a time.
+constexpr size_t kWsReadChunk = 64 * 1024;
+/// While a heavy HTTP request runs, the connection is watched for EOF; pipelined bytes that
+/// arrive meanwhile are kept, up to this much.
+constexpr size_t kWatchChunk = 4096;
 
 /// Anything the server must be able to close when it stops (listener, sessions).
 class Closable
 {
 public:
     virtual ~Closable() = default;
-    /// Closes the socket; called only while no io thread runs (Server::stop()).
+    /// Closes the socket and cancels the messages in flight; called only while no io thread
+    /// runs (Server::stop()).
     virtual void abort() = 0;
 };
+
+unsigned heavy_threads(const ServerConfig& c)
+{
+    if (c.heavy_threads != 0)
+        return c.heavy_threads;
+    return std::max(2u, std::thread::hardware_concurrency());
+}
 
 /// State shared by the listener and every session; sessions keep it (and the io_context in it)
 /// alive, so a session released late by a publisher thread still has a live io_context.
 struct Shared
 {
-    Shared(Dispatcher& d, const ServerConfig& c) : dispatcher(d), config(c) {}
+    Shared(Dispatcher& d, const ServerConfig& c)
+        : dispatcher(d),
+          config(c),
+          budget(c.max_inflight_bytes),
+          heavy(WorkerPool::Options{heavy_threads(c), c.heavy_queue, c.heavy_nice})
+    {}
 
     Dispatcher& dispatcher;
     const ServerConfig config;
@@ -56,6 +87,10 @@ struct Shared
     bool live = false;
 
     std::atomic<size_t> connections{0};
+    ClientLimits clients;
+    ByteBudget budget;
+    std::atomic<size_t> buffered{0};  // capacity of the connections' read buffers
+    WorkerPool heavy;
 
     std::mutex tracked_mu;
     std::unordered_map<uint64_t, std::weak_ptr<Closable>> tracked;
@@ -73,29 +108,147 @@ struct Shared
         std::lock_guard lock(tracked_mu);
         tracked.erase(id);
     }
+    bool over_budget() const { return budget.limit() != 0 && budget.used() >= budget.limit(); }
 };
 
-/// One counted connection; moves from the HTTP session to the WebSocket session on upgrade.
+/// One counted connection (globally and per client address); moves from the HTTP session to
+/// the WebSocket session on upgrade.
 class ConnectionSlot
 {
 public:
-    explicit ConnectionSlot(std::shared_ptr<Shared> shared) : shared_(std::move(shared))
+    /// A slot for a client at `key`, or nullopt when the global or the per-address cap is full.
+    static std::optional<ConnectionSlot> open(const std::shared_ptr<Shared>& shared,
+                                              const ClientLimits::Key& key)
     {
-        shared_->connections.fetch_add(1, std::memory_order_relaxed);
+        if (shared->connections.load(std::memory_order_relaxed) >= shared->config.max_connections)
+            return std::nullopt;
+        if (!shared->clients.try_open(key, ClientLimits::Kind::Connection,
+                                      shared->config.max_connections_per_ip))
+            return std::nullopt;
+        return ConnectionSlot(shared, key);
     }
-    ConnectionSlot(ConnectionSlot&& other) noexcept : shared_(std::move(other.shared_)) {}
+    ConnectionSlot(ConnectionSlot&& other) noexcept
+        : shared_(std::move(other.shared_)), key_(other.key_)
+    {}
     ConnectionSlot(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(ConnectionSlot&&) = delete;
     ~ConnectionSlot()
     {
+        if (!shared_)
+            return;
+        shared_->clients.close(key_, ClientLimits::Kind::Connection);
+        shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+    const ClientLimits::Key& key() const noexcept { return key_; }
+
+private:
+    ConnectionSlot(std::shared_ptr<Shared> shared, const ClientLimits::Key& key)
+        : shared_(std::move(shared)), key_(key)
+    {
+        shared_->connections.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    std::shared_ptr<Shared> shared_;
+    ClientLimits::Key key_{};
+};
+
+/// One WebSocket of a client address, counted against max_ws_per_ip.
+class WsSlot
+{
+public:
+    explicit WsSlot(Shared& shared, const ClientLimits::Key& key) : shared_(&shared), key_(key) {}
+    WsSlot(WsSlot&& other) noexcept
+        : shared_(std::exchange(other.shared_, nullptr)), key_(other.key_)
+    {}
+    WsSlot(const WsSlot&) = delete;
+    WsSlot& operator=(const WsSlot&) = delete;
+    WsSlot& operator=(WsSlot&&) = delete;
+    ~WsSlot()
+    {
         if (shared_)
-            shared_->connections.fetch_sub(1, std::memory_order_relaxed);
+            shared_->clients.close(key_, ClientLimits::Kind::WebSocket);
     }
 
 private:
-    std::shared_ptr<Shared> shared_;
+    Shared* shared_;
+    ClientLimits::Key key_;
 };
+
+/// A read buffer whose capacity is counted in Shared::buffered and given back after a large
+/// message (a connection must not keep a buffer as large as its largest message).
+class ReadBuffer
+{
+public:
+    explicit ReadBuffer(std::atomic<size_t>& total) : total_(&total) {}
+    ReadBuffer(const ReadBuffer&) = delete;
+    ReadBuffer& operator=(const ReadBuffer&) = delete;
+    ~ReadBuffer() { total_->fetch_sub(counted_, std::memory_order_relaxed); }
+
+    beast::flat_buffer& get() noexcept { return buffer_; }
+
+    /// After a message: shrinks a large buffer to what it still holds, and recounts.
+    void settle()
+    {
+        if (buffer_.capacity() > kKeepBufferBytes)
+            buffer_.shrink_to_fit();
+        recount();
+    }
+    /// Updates the count after the buffer grew.
+    void recount()
+    {
+        const size_t now = buffer_.capacity();
+        total_->fetch_add(now - counted_, std::memory_order_relaxed);  // wraps when smaller
+        counted_ = now;
+    }
+
+private:
+    beast::flat_buffer buffer_;
+    std::atomic<size_t>* total_;
+    size_t counted_ = 0;
+};
+
+/// A message handed to the heavy lane: the parsed request and its budget bytes, released as
+/// soon as the handler returns.
+struct HeavyJob
+{
+    Message message;
+    BudgetHold hold;
+};
+
+/// Queues `job` on the heavy lane. The worker handles it unless its client left first, lets go
+/// of the request's memory and budget, and posts `done(response)` to `executor` (the session's
+/// strand). False when the queue is full.
+template <typename Executor, typename Done>
+bool post_heavy(Shared& shared,
+                const std::shared_ptr<CallContext>& ctx,
+                const std::shared_ptr<HeavyJob>& job,
+                Executor executor,
+                Done done)
+{
+    return shared.heavy.post(
+        [&dispatcher = shared.dispatcher, ctx, job = job, executor, done]() mutable {
+            std::optional<std::string> out;
+            if (!ctx->cancelled())
+                out = dispatcher.handle(job->message, *ctx);
+            job.reset();
+            net::post(executor, [done = std::move(done), out = std::move(out)]() mutable {
+                done(std::move(out));
+            });
+        },
+        &ctx->cancel_flag());
+}
+
+Error busy_error()
+{
+    return Error{code::limit_exceeded, "too many concurrent requests", std::nullopt};
+}
+
+Error budget_error()
+{
+    return Error{code::limit_exceeded, "server busy: too much request data in flight",
+                 std::nullopt};
+}
 
 bool iequals(std::string_view a, std::string_view b)
 {
@@ -122,37 +275,8 @@ bool accepted_content_type(std::string_view value)
            iequals(mt, "application/jsonrequest");
 }
 
-/// The Access-Control-Allow-Origin value for `origin`, or "" when CORS does not allow it.
-std::string cors_allow(const std::vector<std::string>& allowed, std::string_view origin)
+std::string remote_of(const tcp::endpoint& ep)
 {
-    if (origin.empty())
-        return {};
-    for (const auto& a : allowed)
-    {
-        if (a == "*")
-            return "*";
-        if (iequals(a, origin))
-            return std::string(origin);
-    }
-    return {};
-}
-
-bool origin_allowed(const std::vector<std::string>& allowed, std::string_view origin)
-{
-    if (allowed.empty())
-        return true;
-    for (const auto& a : allowed)
-        if (a == "*" || iequals(a, origin))
-            return true;
-    return false;
-}
-
-std::string remote_of(const tcp::socket& socket)
-{
-    error_code ec;
-    const auto ep = socket.remote_endpoint(ec);
-    if (ec)
-        return {};
     const auto addr = ep.address();
     return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" +
            std::to_string(ep.port());
@@ -176,6 +300,10 @@ bool quiet_error(const error_code& ec)
 // WebSocket session
 // ---------------------------------------------------------------------------------------------
 
+/// A WebSocket connection. It keeps reading while messages are handled: cheap ones run at
+/// once on the io thread, heavy ones on the heavy lane (at most max_ws_inflight at a time),
+/// and responses are written in completion order. When the connection closes, the messages
+/// still in flight are cancelled.
 class WsSession final : public Closable,
                         public NotificationSink,
                         public std::enable_shared_from_this<WsSession>
@@ -184,11 +312,17 @@ public:
     WsSession(beast::tcp_stream&& stream,
               std::shared_ptr<Shared> shared,
               ConnectionSlot&& slot,
+              WsSlot&& ws_slot,
               std::string remote)
         : ws_(std::move(stream)),
           shared_(std::move(shared)),
           slot_(std::move(slot)),
-          remote_(std::move(remote))
+          ws_slot_(std::move(ws_slot)),
+          remote_(std::move(remote)),
+          buffer_(shared_->buffered),
+          read_hold_(shared_->budget),
+          queue_hold_(shared_->budget),
+          idle_timer_(ws_.get_executor())
     {}
 
     ~WsSession() override
@@ -224,7 +358,7 @@ public:
             return false;
         net::post(ws_.get_executor(),
                   [self = shared_from_this(), m = std::move(message)]() mutable {
-                      self->enqueue(std::move(m));
+                      self->enqueue(std::move(m), /*notification=*/true);
                   });
         return true;
     }
@@ -233,50 +367,128 @@ public:
     {
         open_ = false;
         closed_ = true;
+        cancel_inflight();
         remove_subscriptions();
         error_code ec;
+        idle_timer_.cancel();
         beast::get_lowest_layer(ws_).socket().close(ec);
     }
 
 private:
+    const ServerConfig& cfg() const { return shared_->config; }
+
     void on_accept(error_code ec)
     {
         req_.reset();
         if (ec)
             return fail();
+        last_activity_ = Clock::now();
+        arm_idle_close();
         do_read();
     }
 
+    /// Reads the next piece of a message, unless a read is pending or too many messages of
+    /// this connection are in flight (on_handled() resumes reading then).
     void do_read()
     {
-        ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+        if (reading_ || closed_ || inflight_.size() >= std::max<size_t>(1, cfg().max_ws_inflight))
+            return;
+        reading_ = true;
+        ws_.async_read_some(buffer_.get(), kWsReadChunk,
+                            beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
     }
 
-    void on_read(error_code ec, size_t)
+    void on_read(error_code ec, size_t n)
     {
+        reading_ = false;
         if (ec)
             return fail();
-        std::string text = beast::buffers_to_string(buffer_.data());
-        buffer_.consume(buffer_.size());
-        std::optional<std::string> out;
+        buffer_.recount();
+        // Each piece counts against the node-wide budget as it arrives; over it, the rest of
+        // the message is read and dropped, and the sender gets an error.
+        if (!discarding_ && !read_hold_.try_add(n))
         {
-            CallContext ctx(Transport::WebSocket, remote_, &shared_->dispatcher.subscriptions(),
-                            shared_from_this());
-            out = shared_->dispatcher.handle(text, ctx);
+            discarding_ = true;
+            read_hold_.reset();
         }
-        if (out)
-            enqueue(std::make_shared<const std::string>(std::move(*out)));
-        if (!closed_)
-            do_read();
+        if (discarding_)
+            buffer_.get().consume(buffer_.get().size());
+        if (!ws_.is_message_done())
+            return do_read();
+
+        last_activity_ = Clock::now();
+        if (discarding_)
+        {
+            discarding_ = false;
+            buffer_.settle();
+            enqueue(std::make_shared<const std::string>(
+                Dispatcher::error_response(nullptr, budget_error())));
+            return do_read();
+        }
+        const auto data = buffer_.get().cdata();
+        Message message = shared_->dispatcher.parse(
+            std::string_view(static_cast<const char*>(data.data()), data.size()));
+        buffer_.get().consume(buffer_.get().size());
+        buffer_.settle();
+        handle(std::move(message), std::exchange(read_hold_, BudgetHold(shared_->budget)));
+        do_read();
     }
 
-    void enqueue(std::shared_ptr<const std::string> message)
+    void handle(Message&& message, BudgetHold&& hold)
+    {
+        if (!message.heavy)
+        {
+            std::optional<std::string> out;
+            {
+                CallContext ctx(Transport::WebSocket, remote_, &shared_->dispatcher.subscriptions(),
+                                shared_from_this());
+                ctx.set_connection_id(id_);
+                out = shared_->dispatcher.handle(message, ctx);
+            }
+            hold.reset();
+            if (out)
+                enqueue(std::make_shared<const std::string>(std::move(*out)));
+            return;
+        }
+        auto ctx =
+            std::make_shared<CallContext>(Transport::WebSocket, remote_,
+                                          &shared_->dispatcher.subscriptions(), shared_from_this());
+        ctx->set_connection_id(id_);
+        auto job = std::make_shared<HeavyJob>(HeavyJob{std::move(message), std::move(hold)});
+        inflight_.push_back(ctx);
+        const bool queued =
+            post_heavy(*shared_, ctx, job, ws_.get_executor(),
+                       [self = shared_from_this(), ctx](std::optional<std::string> out) {
+                           self->on_handled(ctx, std::move(out));
+                       });
+        if (!queued)
+        {
+            inflight_.pop_back();
+            if (auto out = shared_->dispatcher.refuse(job->message, busy_error()))
+                enqueue(std::make_shared<const std::string>(std::move(*out)));
+        }
+    }
+
+    void on_handled(const std::shared_ptr<CallContext>& ctx, std::optional<std::string> out)
+    {
+        std::erase(inflight_, ctx);
+        last_activity_ = Clock::now();
+        if (out && !closed_)
+            enqueue(std::make_shared<const std::string>(std::move(*out)));
+        do_read();
+    }
+
+    void enqueue(std::shared_ptr<const std::string> message, bool notification = false)
     {
         if (closed_)
             return;
-        if (queued_bytes_ + message->size() > shared_->config.max_ws_queued_bytes)
+        if (queued_bytes_ + message->size() > cfg().max_ws_queued_bytes)
             return fail();  // the client does not read its responses/notifications
+        // Out of budget: a subscriber that is behind already is shed rather than grow memory.
+        if (notification && queued_bytes_ > kKeepBufferBytes && shared_->over_budget())
+            return fail();
         queued_bytes_ += message->size();
+        queue_hold_.add(message->size());
         queue_.push_back(std::move(message));
         if (!writing_)
             do_write();
@@ -296,9 +508,46 @@ private:
         if (ec || closed_)
             return fail();
         queued_bytes_ -= queue_.front()->size();
+        queue_hold_.release(queue_.front()->size());
         queue_.pop_front();
         if (!queue_.empty() && !closed_)
             do_write();
+    }
+
+    /// Closes a WebSocket that sent nothing for ws_idle_close and has no subscription (pings
+    /// answered do not count as activity).
+    void arm_idle_close()
+    {
+        if (cfg().ws_idle_close.count() <= 0 || closed_)
+            return;
+        idle_timer_.expires_at(last_activity_ + cfg().ws_idle_close);
+        idle_timer_.async_wait(
+            beast::bind_front_handler(&WsSession::on_idle_timer, shared_from_this()));
+    }
+
+    void on_idle_timer(error_code ec)
+    {
+        if (ec || closed_)
+            return;
+        const auto now = Clock::now();
+        if (now < last_activity_ + cfg().ws_idle_close)
+            return arm_idle_close();
+        if (!inflight_.empty() || shared_->dispatcher.subscriptions().count_of(this) > 0)
+        {
+            last_activity_ = now;  // busy or subscribed: not idle
+            return arm_idle_close();
+        }
+        ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "idle"),
+                        [self = shared_from_this()](error_code) { self->fail(); });
+    }
+
+    /// Cancels the heavy messages in flight and lets go of their contexts (a context holds
+    /// this session as its notification sink: keeping it would keep the session alive).
+    void cancel_inflight()
+    {
+        for (const auto& ctx : inflight_)
+            ctx->cancel();
+        inflight_.clear();
     }
 
     void fail()
@@ -307,7 +556,9 @@ private:
             return;
         closed_ = true;
         open_ = false;
+        cancel_inflight();
         remove_subscriptions();
+        idle_timer_.cancel();
         // The queue stays: an async_write may still be reading its front message.
         error_code ec;
         beast::get_lowest_layer(ws_).socket().close(ec);
@@ -324,10 +575,18 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
     std::shared_ptr<Shared> shared_;
     ConnectionSlot slot_;
+    WsSlot ws_slot_;
     std::string remote_;
     uint64_t id_ = 0;
     std::optional<http::request<http::string_body>> req_;
-    beast::flat_buffer buffer_;
+    ReadBuffer buffer_;
+    BudgetHold read_hold_;   // bytes of the message being read
+    BudgetHold queue_hold_;  // bytes queued for writing
+    bool reading_ = false;
+    bool discarding_ = false;
+    std::vector<std::shared_ptr<CallContext>> inflight_;  // heavy messages being handled
+    net::steady_timer idle_timer_;
+    Clock::time_point last_activity_{};
     std::deque<std::shared_ptr<const std::string>> queue_;
     size_t queued_bytes_ = 0;
     bool writing_ = false;
@@ -340,14 +599,23 @@ private:
 // HTTP session
 // ---------------------------------------------------------------------------------------------
 
+/// An HTTP connection (keep-alive, one request at a time). A heavy request runs on the heavy
+/// lane while the connection is watched for EOF (the client gave up: the call is cancelled);
+/// bytes of a pipelined next request that arrive meanwhile are kept.
 class HttpSession final : public Closable, public std::enable_shared_from_this<HttpSession>
 {
 public:
-    HttpSession(tcp::socket&& socket, std::shared_ptr<Shared> shared, ConnectionSlot&& slot)
-        : remote_(remote_of(socket)),
+    HttpSession(tcp::socket&& socket,
+                std::shared_ptr<Shared> shared,
+                ConnectionSlot&& slot,
+                std::string remote)
+        : remote_(std::move(remote)),
           stream_(std::move(socket)),
           shared_(std::move(shared)),
-          slot_(std::move(slot))
+          slot_(std::move(slot)),
+          buffer_(shared_->buffered),
+          request_hold_(shared_->budget),
+          response_hold_(shared_->budget)
     {}
 
     ~HttpSession() override { shared_->untrack(id_); }
@@ -361,6 +629,8 @@ public:
 
     void abort() override
     {
+        if (inflight_)
+            inflight_->cancel();
         error_code ec;
         stream_.socket().close(ec);
     }
@@ -371,11 +641,11 @@ private:
     /// Waits (idle timeout) for the first byte of the next request.
     void wait_request()
     {
-        if (buffer_.size() > 0)
+        if (buffer_.get().size() > 0)
             return read_header();
         stream_.expires_after(cfg().idle_timeout);
         stream_.async_read_some(
-            buffer_.prepare(4096),
+            buffer_.get().prepare(4096),
             beast::bind_front_handler(&HttpSession::on_first_bytes, shared_from_this()));
     }
 
@@ -383,7 +653,7 @@ private:
     {
         if (ec)
             return close();
-        buffer_.commit(n);
+        buffer_.get().commit(n);
         read_header();
     }
 
@@ -396,22 +666,39 @@ private:
         parser_->body_limit(boost::none);
         stream_.expires_after(cfg().request_timeout);
         http::async_read_header(
-            stream_, buffer_, *parser_,
+            stream_, buffer_.get(), *parser_,
             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
     }
 
     void on_header(error_code ec, size_t)
     {
+        buffer_.recount();
         if (ec)
             return on_read_error(ec);
         const auto& req = parser_->get();
-        if (const auto len = parser_->content_length(); len && *len > cfg().max_body_bytes)
+        if (!host_allowed(cfg().vhosts, req[http::field::host]))
+        {
+            keep_alive_ = false;
+            return send_text(http::status::forbidden, "invalid host specified", /*drain=*/true);
+        }
+        const auto len = parser_->content_length();
+        if (len && *len > cfg().max_body_bytes)
         {
             keep_alive_ = false;
             return send_text(http::status::payload_too_large,
                              "content length too large (" + std::to_string(*len) + ">" +
                                  std::to_string(cfg().max_body_bytes) + ")",
                              /*drain=*/true);
+        }
+        // The body counts against the node-wide budget before it is read (a chunked one at the
+        // most it may be, trued up once read).
+        const size_t need =
+            len ? static_cast<size_t>(*len) : (parser_->chunked() ? cfg().max_body_bytes : 0);
+        if (need != 0 && !request_hold_.try_add(need))
+        {
+            keep_alive_ = false;
+            return send_text(http::status::service_unavailable,
+                             "server busy: too much request data in flight", /*drain=*/true);
         }
         parser_->body_limit(cfg().max_body_bytes);
         if (parser_->is_done())
@@ -436,12 +723,13 @@ private:
 
     void read_body()
     {
-        http::async_read(stream_, buffer_, *parser_,
+        http::async_read(stream_, buffer_.get(), *parser_,
                          beast::bind_front_handler(&HttpSession::on_body, shared_from_this()));
     }
 
     void on_body(error_code ec, size_t)
     {
+        buffer_.recount();
         if (ec)
             return on_read_error(ec);
         on_request();
@@ -450,6 +738,7 @@ private:
     void on_read_error(error_code ec)
     {
         keep_alive_ = false;
+        request_hold_.reset();
         if (ec == http::error::body_limit)
             return send_text(
                 http::status::payload_too_large,
@@ -467,29 +756,18 @@ private:
         auto req = parser_->release();
         parser_.reset();
         keep_alive_ = req.keep_alive();
+        // A chunked body was charged at the most it could be: keep what it is.
+        if (request_hold_.bytes() > req.body().size())
+            request_hold_.release(request_hold_.bytes() - req.body().size());
 
-        const std::string_view origin = req[http::field::origin];
+        const auto origin_it = req.find(http::field::origin);
+        const std::string_view origin =
+            origin_it == req.end() ? std::string_view() : std::string_view(origin_it->value());
         if (websocket::is_upgrade(req))
-        {
-            if (!origin_allowed(cfg().ws_origins, origin))
-            {
-                keep_alive_ = false;
-                return send_text(http::status::forbidden, "websocket: request origin not allowed",
-                                 false);
-            }
-            auto ws =
-                std::make_shared<WsSession>(std::move(stream_), shared_, std::move(slot_), remote_);
-            ws->start(std::move(req));
-            return;
-        }
+            return upgrade(std::move(req), origin_it != req.end(), origin);
 
-        const std::string allow_origin = cors_allow(cfg().cors_origins, origin);
-        const auto add_cors = [&](http::response<http::string_body>& res) {
-            if (!cfg().cors_origins.empty() && !origin.empty())
-                res.set(http::field::vary, "Origin");
-            if (!allow_origin.empty())
-                res.set(http::field::access_control_allow_origin, allow_origin);
-        };
+        allow_origin_ = cors_allow_origin(cfg().cors_origins, origin);
+        vary_origin_ = !cfg().cors_origins.empty() && !origin.empty();
 
         switch (req.method())
         {
@@ -498,7 +776,7 @@ private:
                 const bool preflight = req.count(http::field::access_control_request_method) > 0;
                 auto& res = response(preflight ? http::status::no_content : http::status::ok);
                 add_cors(res);
-                if (preflight && !allow_origin.empty())
+                if (preflight && !allow_origin_.empty())
                 {
                     res.set(http::field::access_control_allow_methods, "POST, GET, OPTIONS");
                     if (const auto h = req[http::field::access_control_request_headers]; !h.empty())
@@ -535,17 +813,126 @@ private:
             return send_text(http::status::unsupported_media_type,
                              "invalid content type, only application/json is supported", false);
 
-        std::optional<std::string> out;
+        Message message = shared_->dispatcher.parse(req.body());
+        req = {};  // the body text is no longer needed
+        if (!message.heavy)
         {
-            CallContext ctx(Transport::Http, remote_);
-            out = shared_->dispatcher.handle(req.body(), ctx);
+            std::optional<std::string> out;
+            {
+                CallContext ctx(Transport::Http, remote_);
+                ctx.set_connection_id(id_);
+                out = shared_->dispatcher.handle(message, ctx);
+            }
+            request_hold_.reset();
+            return respond(std::move(out));
         }
+
+        auto ctx = std::make_shared<CallContext>(Transport::Http, remote_);
+        ctx->set_connection_id(id_);
+        auto job = std::make_shared<HeavyJob>(HeavyJob{
+            std::move(message), std::exchange(request_hold_, BudgetHold(shared_->budget))});
+        inflight_ = ctx;
+        const bool queued = post_heavy(*shared_, ctx, job, stream_.get_executor(),
+                                       [self = shared_from_this()](std::optional<std::string> out) {
+                                           self->on_handled(std::move(out));
+                                       });
+        if (!queued)
+        {
+            inflight_.reset();
+            return respond(shared_->dispatcher.refuse(job->message, busy_error()));
+        }
+        watch();
+    }
+
+    void upgrade(http::request<http::string_body>&& req, bool has_origin, std::string_view origin)
+    {
+        request_hold_.reset();
+        keep_alive_ = false;
+        if (!ws_origin_allowed(cfg().ws_origins, has_origin, origin))
+            return send_text(http::status::forbidden, "websocket: request origin not allowed",
+                             false);
+        if (!shared_->clients.try_open(slot_.key(), ClientLimits::Kind::WebSocket,
+                                       cfg().max_ws_per_ip))
+            return send_text(http::status::too_many_requests,
+                             "too many websocket connections from this address", false);
+        WsSlot ws_slot(*shared_, slot_.key());
+        auto ws = std::make_shared<WsSession>(std::move(stream_), shared_, std::move(slot_),
+                                              std::move(ws_slot), remote_);
+        ws->start(std::move(req));
+    }
+
+    /// While a heavy request runs: reads what the client sends, to notice when it goes away
+    /// (EOF or reset: the call is cancelled). No timeout here: the handler's own deadline
+    /// bounds the wait.
+    void watch()
+    {
+        auto& buf = buffer_.get();
+        const size_t limit = cfg().max_header_bytes + cfg().max_body_bytes;
+        if (buf.size() >= limit)
+            return;  // enough pipelined bytes are waiting: stop watching
+        watching_ = true;
+        stream_.socket().async_read_some(
+            buf.prepare(std::min(kWatchChunk, limit - buf.size())),
+            beast::bind_front_handler(&HttpSession::on_watch, shared_from_this()));
+    }
+
+    void on_watch(error_code ec, size_t n)
+    {
+        watching_ = false;
+        if (!ec)
+        {
+            buffer_.get().commit(n);
+            buffer_.recount();
+        }
+        else if (ec != net::error::operation_aborted)
+        {
+            // The client closed (or reset) the connection: nobody waits for the answer.
+            peer_gone_ = true;
+            keep_alive_ = false;
+            if (inflight_)
+                inflight_->cancel();
+        }
+        if (pending_)
+            return respond(std::exchange(pending_, std::nullopt).value());
+        if (!ec && inflight_)
+            watch();
+    }
+
+    void on_handled(std::optional<std::string> out)
+    {
+        inflight_.reset();
+        if (peer_gone_)
+            return close();
+        if (watching_)
+        {
+            // The watching read ends first (cancelled; bytes already read are kept).
+            pending_.emplace(std::move(out));
+            error_code ec;
+            stream_.socket().cancel(ec);
+            return;
+        }
+        respond(std::move(out));
+    }
+
+    void respond(std::optional<std::string> out)
+    {
+        if (peer_gone_)
+            return close();
         auto& res = response(http::status::ok);
         add_cors(res);
         res.set(http::field::content_type, "application/json");
         if (out)
             res.body() = std::move(*out);
+        response_hold_.add(res.body().size());
         write();
+    }
+
+    void add_cors(http::response<http::string_body>& res) const
+    {
+        if (vary_origin_)
+            res.set(http::field::vary, "Origin");
+        if (!allow_origin_.empty())
+            res.set(http::field::access_control_allow_origin, allow_origin_);
     }
 
     http::response<http::string_body>& response(http::status status)
@@ -578,6 +965,9 @@ private:
     void on_write(error_code ec, size_t)
     {
         res_.reset();
+        request_hold_.reset();
+        response_hold_.reset();
+        buffer_.settle();
         if (ec)
             return close();
         if (!keep_alive_)
@@ -593,9 +983,10 @@ private:
         error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         stream_.expires_after(std::chrono::seconds(1));
-        buffer_.consume(buffer_.size());
+        buffer_.get().consume(buffer_.get().size());
+        buffer_.settle();
         stream_.async_read_some(
-            buffer_.prepare(65536),
+            buffer_.get().prepare(65536),
             beast::bind_front_handler(&HttpSession::on_linger, shared_from_this()));
     }
 
@@ -605,7 +996,7 @@ private:
         if (ec || drained_ > 4 * cfg().max_body_bytes)
             return close();
         stream_.async_read_some(
-            buffer_.prepare(65536),
+            buffer_.get().prepare(65536),
             beast::bind_front_handler(&HttpSession::on_linger, shared_from_this()));
     }
 
@@ -621,10 +1012,18 @@ private:
     std::shared_ptr<Shared> shared_;
     ConnectionSlot slot_;
     uint64_t id_ = 0;
-    beast::flat_buffer buffer_;
+    ReadBuffer buffer_;
+    BudgetHold request_hold_;   // the body being read or handled
+    BudgetHold response_hold_;  // the response being written
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<http::response<http::empty_body>> continue_;
     std::optional<http::response<http::string_body>> res_;
+    std::string allow_origin_;
+    bool vary_origin_ = false;
+    std::shared_ptr<CallContext> inflight_;              // the heavy request being handled
+    std::optional<std::optional<std::string>> pending_;  // its response, once the watch ends
+    bool watching_ = false;
+    bool peer_gone_ = false;
     bool keep_alive_ = true;
     bool drain_ = false;
     size_t drained_ = 0;
@@ -634,6 +1033,8 @@ private:
 // Listener
 // ---------------------------------------------------------------------------------------------
 
+/// Accepts with accept4(SOCK_CLOEXEC) so that no accepted socket leaks into a child process
+/// (the node spawns cometbft), even one forked at the same moment.
 class Listener final : public Closable, public std::enable_shared_from_this<Listener>
 {
 public:
@@ -663,37 +1064,63 @@ private:
     {
         if (!acceptor_.is_open())
             return;
-        acceptor_.async_accept(net::make_strand(shared_->ioc),
-                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        acceptor_.async_wait(tcp::acceptor::wait_read,
+                             beast::bind_front_handler(&Listener::on_ready, shared_from_this()));
     }
 
-    void on_accept(error_code ec, tcp::socket socket)
+    void on_ready(error_code ec)
     {
         if (ec == net::error::operation_aborted || !acceptor_.is_open())
             return;
         if (ec)
+            return back_off();
+        // Take what is waiting (a bounded number per wake-up, so other work gets its turn).
+        for (int i = 0; i < 64; ++i)
         {
-            // Out of descriptors or similar: back off instead of spinning.
-            retry_.expires_after(std::chrono::milliseconds(50));
-            retry_.async_wait([self = shared_from_this()](error_code e) {
-                if (!e)
-                    self->do_accept();
-            });
-            return;
-        }
-        if (shared_->connections.load(std::memory_order_relaxed) >= shared_->config.max_connections)
-        {
-            error_code ignored;
-            socket.close(ignored);
-        }
-        else
-        {
-            error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);
-            std::make_shared<HttpSession>(std::move(socket), shared_, ConnectionSlot(shared_))
-                ->start();
+            const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr,
+                                     SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (fd < 0)
+            {
+                if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                    continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    break;
+                return back_off();  // out of descriptors or similar
+            }
+            admit(fd);
         }
         do_accept();
+    }
+
+    /// Out of descriptors or similar: wait a little instead of spinning.
+    void back_off()
+    {
+        retry_.expires_after(std::chrono::milliseconds(50));
+        retry_.async_wait([self = shared_from_this()](error_code e) {
+            if (!e)
+                self->do_accept();
+        });
+    }
+
+    void admit(int fd)
+    {
+        tcp::socket socket(net::make_strand(shared_->ioc));
+        error_code ec;
+        socket.assign(acceptor_.local_endpoint(ec).protocol(), fd, ec);
+        if (ec)
+        {
+            ::close(fd);
+            return;
+        }
+        const auto peer = socket.remote_endpoint(ec);
+        if (ec)
+            return;  // already gone; the socket closes itself
+        auto slot = ConnectionSlot::open(shared_, ClientLimits::key_of(peer.address()));
+        if (!slot)
+            return;  // over the global or the per-address cap: closed at once
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<HttpSession>(std::move(socket), shared_, std::move(*slot), remote_of(peer))
+            ->start();
     }
 
     std::shared_ptr<Shared> shared_;
@@ -714,12 +1141,20 @@ struct Server::Impl
 
     Dispatcher& dispatcher;
     ServerConfig config;
-    std::mutex mu;
+    mutable std::mutex mu;
     std::shared_ptr<Shared> shared;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::thread> threads;
     std::atomic<uint16_t> port{0};
     std::atomic<bool> running{false};
+
+    /// `f(shared state)` under the lock; 0 before the first start().
+    template <typename F>
+    size_t read(F&& f) const
+    {
+        std::lock_guard lock(mu);
+        return shared ? f(*shared) : 0;
+    }
 };
 
 Server::Server(Dispatcher& dispatcher, ServerConfig config)
@@ -749,14 +1184,25 @@ Result<uint16_t, std::string> Server::start()
         return "cannot listen on " + where + ": " + (ec ? ec.message() : "no address");
     const tcp::endpoint endpoint = results.begin()->endpoint();
 
+    // The listening socket is close-on-exec from its creation.
+    const int fd =
+        ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                 endpoint.protocol().protocol());
+    if (fd < 0)
+        return "cannot listen on " + where + ": " +
+               error_code(errno, boost::system::system_category()).message();
     tcp::acceptor acceptor(shared->ioc);
-    if (acceptor.open(endpoint.protocol(), ec); ec)
+    if (acceptor.assign(endpoint.protocol(), fd, ec); ec)
+    {
+        ::close(fd);
         return "cannot listen on " + where + ": " + ec.message();
+    }
     acceptor.set_option(net::socket_base::reuse_address(true), ec);
     if (acceptor.bind(endpoint, ec); ec)
         return "cannot listen on " + where + ": " + ec.message();
     if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec)
         return "cannot listen on " + where + ": " + ec.message();
+    acceptor.native_non_blocking(true, ec);
     impl_->port = acceptor.local_endpoint(ec).port();
 
     {
@@ -802,7 +1248,8 @@ void Server::stop()
         t.join();
     impl_->threads.clear();
 
-    // No io thread runs now: close every socket, then let the aborted operations complete so
+    // No io thread runs now: close every socket and cancel the messages in flight, wait for the
+    // heavy handlers (they see the cancellation), then let the aborted operations complete so
     // the sessions release themselves.
     std::vector<std::shared_ptr<Closable>> open;
     {
@@ -814,6 +1261,7 @@ void Server::stop()
     for (auto& c : open)
         c->abort();
     open.clear();
+    shared.heavy.stop();
     shared.ioc.restart();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!shared.ioc.stopped() && std::chrono::steady_clock::now() < deadline)
@@ -855,8 +1303,27 @@ std::string Server::ws_url() const
 
 size_t Server::connections() const noexcept
 {
-    std::lock_guard lock(impl_->mu);
-    return impl_->shared ? impl_->shared->connections.load() : 0;
+    return impl_->read([](const Shared& s) { return s.connections.load(); });
+}
+
+size_t Server::inflight_bytes() const noexcept
+{
+    return impl_->read([](const Shared& s) { return s.budget.used(); });
+}
+
+size_t Server::buffered_bytes() const noexcept
+{
+    return impl_->read([](const Shared& s) { return s.buffered.load(); });
+}
+
+size_t Server::heavy_running() const noexcept
+{
+    return impl_->read([](const Shared& s) { return s.heavy.running(); });
+}
+
+size_t Server::heavy_queued() const noexcept
+{
+    return impl_->read([](const Shared& s) { return s.heavy.queued(); });
 }
 
 const ServerConfig& Server::config() const noexcept

@@ -8,8 +8,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -33,6 +42,18 @@ tcp::endpoint local(uint16_t port)
     return {net::ip::make_address("127.0.0.1"), port};
 }
 
+/// Connects `socket` to the server, from `from` (another loopback address such as 127.0.0.2
+/// plays a second client; "": the default).
+void connect_from(tcp::socket& socket, uint16_t port, const std::string& from)
+{
+    if (!from.empty())
+    {
+        socket.open(tcp::v4());
+        socket.bind({net::ip::make_address(from), 0});
+    }
+    socket.connect(local(port));
+}
+
 http::request<http::string_body> post_request(std::string body,
                                               std::string content_type = "application/json")
 {
@@ -49,7 +70,10 @@ http::request<http::string_body> post_request(std::string body,
 class HttpClient
 {
 public:
-    explicit HttpClient(uint16_t port) { stream_.connect(local(port)); }
+    explicit HttpClient(uint16_t port, const std::string& from = {})
+    {
+        connect_from(stream_.socket(), port, from);
+    }
 
     http::response<http::string_body> send(http::request<http::string_body> req,
                                            std::chrono::milliseconds timeout = 10s)
@@ -101,7 +125,17 @@ private:
 class RawClient
 {
 public:
-    explicit RawClient(uint16_t port) { stream_.connect(local(port)); }
+    explicit RawClient(uint16_t port, const std::string& from = {})
+    {
+        connect_from(stream_.socket(), port, from);
+    }
+
+    /// Closes the connection (the client goes away).
+    void close()
+    {
+        error_code ec;
+        stream_.socket().close(ec);
+    }
 
     void write(std::string_view data)
     {
@@ -175,15 +209,18 @@ private:
 class WsClient
 {
 public:
-    explicit WsClient(uint16_t port, std::string origin = {})
+    explicit WsClient(uint16_t port,
+                      std::string origin = {},
+                      const std::string& from = {},
+                      const std::string& host = "127.0.0.1")
     {
-        beast::get_lowest_layer(ws_).connect(local(port));
+        connect_from(beast::get_lowest_layer(ws_).socket(), port, from);
         if (!origin.empty())
             ws_.set_option(websocket::stream_base::decorator(
                 [origin](websocket::request_type& req) { req.set(http::field::origin, origin); }));
         beast::get_lowest_layer(ws_).expires_after(5s);
         error_code result;
-        ws_.async_handshake("127.0.0.1", "/", [&](error_code ec) { result = ec; });
+        ws_.async_handshake(host, "/", [&](error_code ec) { result = ec; });
         ioc_.run();
         if (result)
             throw std::runtime_error("ws handshake: " + result.message());
@@ -242,6 +279,13 @@ public:
         return recv_json();
     }
 
+    /// Closes the TCP connection without a close handshake (the client goes away).
+    void drop()
+    {
+        error_code ec;
+        beast::get_lowest_layer(ws_).socket().close(ec);
+    }
+
     error_code error;
     bool timed_out = false;
 
@@ -292,6 +336,27 @@ protected:
             return ctx.subscribe(params.at(0).get<std::string>());
         });
         d.add_unsubscribe("eth_unsubscribe");
+        // A heavy call: waits `params[0]` ms, or less when the client goes away.
+        d.add("spin", [this](const json& params, CallContext& ctx) -> json {
+            if (params.size() > 2)
+            {
+                std::lock_guard lock(spin_mu);
+                spin_tags.push_back(params[2].get<int>());
+            }
+            ++spins_started;
+            const auto until = Clock::now() + std::chrono::milliseconds(params.at(0).get<int>());
+            while (Clock::now() < until)
+            {
+                if (ctx.cancelled())
+                {
+                    ++spins_cancelled;
+                    return "cancelled";
+                }
+                std::this_thread::sleep_for(1ms);
+            }
+            return "done";
+        });
+        EXPECT_TRUE(d.set_cost("spin", Cost::Heavy));
         // Publishes while the call is still running: the notification must follow the response.
         d.add("publish_inside", [this](const json& params, CallContext&) -> json {
             d.subscriptions().publish(params.at(0).get<std::string>(), "inside");
@@ -320,6 +385,10 @@ protected:
     Dispatcher d;
     std::unique_ptr<Server> server;
     uint16_t port = 0;
+    std::atomic<int> spins_started{0};
+    std::atomic<int> spins_cancelled{0};
+    std::mutex spin_mu;
+    std::vector<int> spin_tags;  // params[2] of the spins that started
 };
 
 }  // namespace
@@ -387,7 +456,9 @@ TEST_F(ServerTest, HttpBatchTooLarge)
 
 TEST_F(ServerTest, HttpMethodsContentTypeAndCors)
 {
-    start();
+    ServerConfig cfg;
+    cfg.cors_origins = {"*"};
+    start(cfg);
     HttpClient c(port);
 
     const auto wrong_type = c.post(call(1, "echo").dump(), "text/plain");
@@ -400,13 +471,13 @@ TEST_F(ServerTest, HttpMethodsContentTypeAndCors)
     EXPECT_EQ(c.send(put).result(), http::status::method_not_allowed);
 
     http::request<http::string_body> get{http::verb::get, "/", 11};
-    get.set(http::field::host, "x");
+    get.set(http::field::host, "localhost");
     const auto health = c.send(get);
     EXPECT_EQ(health.result(), http::status::ok);
     EXPECT_EQ(health.body(), "");
 
     http::request<http::string_body> preflight{http::verb::options, "/", 11};
-    preflight.set(http::field::host, "x");
+    preflight.set(http::field::host, "localhost");
     preflight.set(http::field::origin, "http://localhost:3000");
     preflight.set(http::field::access_control_request_method, "POST");
     preflight.set(http::field::access_control_request_headers, "content-type");
@@ -456,7 +527,7 @@ TEST_F(ServerTest, OversizeBody)
         // Chunked: the limit applies while reading.
         RawClient raw(port);
         raw.write(
-            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
             "Transfer-Encoding: chunked\r\n\r\n800\r\n" +
             std::string(0x800, ' ') + "\r\n");
         EXPECT_TRUE(raw.read_until("\r\n\r\n"));
@@ -473,7 +544,8 @@ TEST_F(ServerTest, HeaderTooLarge)
     cfg.max_header_bytes = 1024;
     start(cfg);
     RawClient raw(port);
-    raw.write("POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'b') + "\r\n\r\n");
+    raw.write("POST / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(4000, 'b') +
+              "\r\n\r\n");
     EXPECT_TRUE(raw.read_until("\r\n\r\n"));
     EXPECT_EQ(raw.data.rfind("HTTP/1.1 431", 0), 0u) << raw.data;
 }
@@ -496,7 +568,7 @@ TEST_F(ServerTest, Expect100Continue)
     RawClient raw(port);
     const std::string body = call(5, "echo", {5}).dump();
     raw.write(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: "
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: "
         "100-continue\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\n\r\n");
     ASSERT_TRUE(raw.read_until("\r\n\r\n"));
@@ -530,7 +602,7 @@ TEST_F(ServerTest, SlowClientIsClosedOthersServed)
     start(cfg);
     RawClient slow(port);
     slow.write(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         "Content-Length: 100\r\n\r\n{\"jsonrpc\"");
     const auto t0 = Clock::now();
     {
@@ -812,4 +884,426 @@ TEST_F(ServerTest, RestartAfterStop)
     ASSERT_TRUE(r) << r.error();
     HttpClient c(*r);
     EXPECT_EQ(c.rpc(call(1, "echo"))["id"], 1);
+}
+
+// ---- heavy lane and cancellation ----------------------------------------------------------------
+
+namespace {
+
+std::string http_post_text(const std::string& body)
+{
+    return "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+// Issue 10: 32 expensive calls on the io threads blocked eth_blockNumber for a minute. Heavy
+// methods now run on their own bounded pool; cheap ones always find an io thread.
+TEST_F(ServerTest, CheapCallsAnswerWhileTheHeavyLaneIsFull)
+{
+    ServerConfig cfg;
+    cfg.threads = 2;
+    cfg.heavy_threads = 2;
+    cfg.heavy_queue = 2;
+    start(cfg);
+    std::vector<std::unique_ptr<RawClient>> heavy;
+    for (int i = 0; i < 4; ++i)
+    {
+        heavy.push_back(std::make_unique<RawClient>(port));
+        heavy.back()->write(http_post_text(call(i, "spin", {20'000, "", i}).dump()));
+    }
+    ASSERT_TRUE(
+        eventually([&] { return server->heavy_running() == 2 && server->heavy_queued() == 2; }, 5s))
+        << server->heavy_running() << " " << server->heavy_queued() << " " << spins_started
+        << " conns " << server->connections();
+
+    const auto t0 = Clock::now();
+    HttpClient c(port);
+    EXPECT_EQ(c.rpc(call(7, "echo", {7}))["result"], json::array({7}));
+    WsClient ws(port);
+    EXPECT_EQ(ws.rpc(call(8, "echo", {8}))["result"], json::array({8}));
+    EXPECT_LT(Clock::now() - t0, 1s);  // generous: it takes milliseconds
+
+    // The queue is full: geth has no such limit; -32005 is EIP-1474's "limit exceeded".
+    EXPECT_EQ(c.rpc(call(9, "spin", {1})),
+              json::parse(R"({"jsonrpc":"2.0","id":9,"error":{"code":-32005,
+                  "message":"too many concurrent requests"}})"));
+    EXPECT_EQ(ws.rpc(json::array({call(10, "spin", {1}), call(11, "echo")})),
+              json::parse(R"([{"jsonrpc":"2.0","id":10,"error":{"code":-32005,
+                  "message":"too many concurrent requests"}},{"jsonrpc":"2.0","id":11,
+                  "error":{"code":-32005,"message":"too many concurrent requests"}}])"));
+
+    // The clients leave: the running calls are cancelled, the queued ones never start. (The
+    // queued ones leave first: a running call that stops frees its worker for the next job at
+    // once, which would start if its client's departure were not seen yet.)
+    std::vector<int> running;
+    {
+        std::lock_guard lock(spin_mu);
+        running = spin_tags;
+    }
+    ASSERT_EQ(running.size(), 2u);
+    for (int i = 0; i < 4; ++i)
+        if (std::find(running.begin(), running.end(), i) == running.end())
+            heavy[i]->close();
+    std::this_thread::sleep_for(200ms);
+    const auto t1 = Clock::now();
+    for (int i : running)
+        heavy[i]->close();
+    EXPECT_TRUE(eventually([&] { return spins_cancelled == 2; }, 3s));
+    EXPECT_TRUE(eventually(
+        [&] { return server->heavy_running() == 0 && server->heavy_queued() == 0; }, 3s));
+    EXPECT_LT(Clock::now() - t1, 2s);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(spins_started, 2);
+    EXPECT_EQ(c.rpc(call(12, "spin", {1}))["result"], "done");
+}
+
+TEST_F(ServerTest, HttpHeavyCallKeepsPipelinedRequests)
+{
+    start();
+    RawClient raw(port);
+    // Two requests in one write: the second arrives while the first runs on the heavy lane.
+    raw.write(http_post_text(call(1, "spin", {200}).dump()) +
+              http_post_text(call(2, "echo", {2}).dump()));
+    ASSERT_TRUE(raw.read_until(R"("id":2,"result":[2]})"));
+    const size_t first = raw.data.find(R"("id":1,"result":"done")");
+    ASSERT_NE(first, std::string::npos) << raw.data;
+    EXPECT_LT(first, raw.data.find(R"("id":2)"));
+    EXPECT_EQ(spins_cancelled, 0);
+}
+
+// Issue 10: a batch kept burning CPU after its client left.
+TEST_F(ServerTest, HttpBatchStopsWhenTheClientLeaves)
+{
+    start();
+    json batch = json::array();
+    for (int i = 0; i < 10; ++i)
+        batch.push_back(call(i, "spin", {2000}));
+    RawClient raw(port);
+    raw.write(http_post_text(batch.dump()));
+    ASSERT_TRUE(eventually([&] { return spins_started >= 1; }));
+    raw.close();
+    ASSERT_TRUE(eventually([&] { return spins_cancelled == 1; }, 2s));
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(spins_started, 1);  // the remaining items were skipped
+    EXPECT_TRUE(eventually([&] { return server->heavy_running() == 0; }));
+}
+
+TEST_F(ServerTest, WebSocketKeepsReadingWhileAHeavyCallRuns)
+{
+    start();
+    WsClient ws(port);
+    ws.send(call(1, "spin", {400}).dump());
+    ws.send(call(2, "echo", {2}).dump());
+    // Responses in completion order, as geth's.
+    EXPECT_EQ(ws.recv_json()["id"], 2);
+    EXPECT_EQ(ws.recv_json(), json::parse(R"({"jsonrpc":"2.0","id":1,"result":"done"})"));
+
+    // Closing the connection cancels what it has in flight.
+    ws.send(call(3, "spin", {20'000}).dump());
+    ASSERT_TRUE(eventually([&] { return spins_started == 2; }));
+    ws.drop();
+    EXPECT_TRUE(eventually([&] { return spins_cancelled == 1; }, 2s));
+    EXPECT_TRUE(eventually([&] { return server->connections() == 0; }));
+}
+
+TEST_F(ServerTest, WebSocketInflightCapPausesReading)
+{
+    ServerConfig cfg;
+    cfg.heavy_threads = 4;
+    cfg.max_ws_inflight = 1;
+    start(cfg);
+    WsClient ws(port);
+    const auto t0 = Clock::now();
+    ws.send(call(1, "spin", {300}).dump());
+    ws.send(call(2, "spin", {300}).dump());
+    ws.send(call(3, "echo").dump());
+    // One at a time: the second is read once the first is answered, the echo after that.
+    EXPECT_EQ(ws.recv_json()["id"], 1);
+    EXPECT_EQ(ws.recv_json()["id"], 2);
+    EXPECT_EQ(ws.recv_json()["id"], 3);
+    EXPECT_GE(Clock::now() - t0, 600ms);
+}
+
+// ---- memory ------------------------------------------------------------------------------------
+
+// Issue 10: each WebSocket kept a buffer as large as its largest message (100 x 30 MiB held
+// 3.6 GB).
+TEST_F(ServerTest, WebSocketBuffersShrinkAfterLargeMessages)
+{
+    start();
+    constexpr int kClients = 16;
+    constexpr size_t kBig = 1024 * 1024;
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.push_back(std::make_unique<WsClient>(port));
+    for (int i = 0; i < kClients; ++i)
+    {
+        const auto r = clients[i]->rpc(call(i, "echo", {std::string(kBig, 'a')}));
+        ASSERT_EQ(r["result"][0].get_ref<const std::string&>().size(), kBig);
+    }
+    // The connections stay open; what they hold is back to small buffers.
+    EXPECT_EQ(server->connections(), size_t(kClients));
+    EXPECT_TRUE(eventually([&] { return server->buffered_bytes() < kClients * 64 * 1024; }))
+        << server->buffered_bytes();
+    EXPECT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
+    for (auto& c : clients)
+        EXPECT_EQ(c->rpc(call(1, "echo"))["id"], 1);
+}
+
+TEST_F(ServerTest, HttpBuffersShrinkAfterLargeRequests)
+{
+    start();
+    HttpClient c(port);
+    const auto r = c.rpc(call(1, "echo", {std::string(2 * 1024 * 1024, 'b')}));
+    ASSERT_EQ(r["result"][0].get_ref<const std::string&>().size(), 2u * 1024 * 1024);
+    EXPECT_TRUE(eventually([&] { return server->buffered_bytes() <= 64 * 1024; }))
+        << server->buffered_bytes();
+    EXPECT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
+}
+
+// A node-wide budget for request and response bytes in flight: over it, new requests are
+// refused instead of growing memory.
+TEST_F(ServerTest, InflightByteBudgetRefusesNewRequests)
+{
+    ServerConfig cfg;
+    cfg.max_inflight_bytes = 100'000;
+    start(cfg);
+    const std::string pad(60'000, 'p');
+    RawClient holder(port);  // 60 KB held while its heavy call runs
+    holder.write(http_post_text(call(1, "spin", {20'000, pad}).dump()));
+    ASSERT_TRUE(eventually([&] { return spins_started == 1; }));
+    EXPECT_GE(server->inflight_bytes(), 60'000u);
+
+    HttpClient c(port);
+    const auto refused = c.post(call(2, "echo", {pad}).dump());
+    EXPECT_EQ(refused.result(), http::status::service_unavailable);
+    EXPECT_EQ(refused.body(), "server busy: too much request data in flight\n");
+    WsClient ws(port);
+    EXPECT_EQ(ws.rpc(call(3, "echo", {pad})),
+              json::parse(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32005,
+                  "message":"server busy: too much request data in flight"}})"));
+    // Small requests still fit.
+    EXPECT_EQ(ws.rpc(call(4, "echo", {4}))["result"], json::array({4}));
+
+    holder.close();
+    ASSERT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
+    HttpClient again(port);
+    EXPECT_EQ(again.rpc(call(5, "echo", {pad}))["id"], 5);
+    // Its response counts until the server has seen the write complete.
+    ASSERT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }));
+    EXPECT_EQ(ws.rpc(call(6, "echo", {pad}))["id"], 6);
+}
+
+// Notifications count against the budget too: past it, a subscriber that is behind is dropped
+// long before its own queue limit.
+TEST_F(ServerTest, SubscriberBehindIsDroppedWhenTheBudgetIsSpent)
+{
+    ServerConfig cfg;
+    cfg.max_inflight_bytes = 1024 * 1024;
+    cfg.max_ws_queued_bytes = 64 * 1024 * 1024;
+    start(cfg);
+    WsClient ws(port);  // subscribes, then never reads
+    ws.rpc(call(1, "eth_subscribe", {"big"}));
+    const json payload = std::string(64 * 1024, 'z');
+    for (int i = 0; i < 400 && d.subscriptions().size() > 0; ++i)
+        d.subscriptions().publish("big", payload);
+    EXPECT_TRUE(eventually([&] { return d.subscriptions().size() == 0; }, 5s));
+    EXPECT_TRUE(eventually([&] { return server->inflight_bytes() == 0; }, 5s))
+        << server->inflight_bytes();
+    HttpClient c(port);
+    EXPECT_EQ(c.rpc(call(2, "echo"))["id"], 2);
+}
+
+// ---- connection caps ---------------------------------------------------------------------------
+
+// Issue 10: 1,000 idle sockets from one client shut everyone else out. Each address now has
+// its own cap (127.0.0.2 plays the attacker; loopback counts like any other address).
+TEST_F(ServerTest, PerAddressConnectionCapLeavesOthersServed)
+{
+    ServerConfig cfg;
+    cfg.max_connections_per_ip = 3;
+    start(cfg);
+    std::vector<std::unique_ptr<RawClient>> idle;
+    for (int i = 0; i < 3; ++i)
+        idle.push_back(std::make_unique<RawClient>(port, "127.0.0.2"));
+    ASSERT_TRUE(eventually([&] { return server->connections() == 3; }));
+    RawClient over(port, "127.0.0.2");
+    EXPECT_TRUE(over.closed_within(3s));
+    EXPECT_TRUE(over.data.empty());
+    HttpClient other(port, "127.0.0.1");
+    EXPECT_EQ(other.rpc(call(1, "echo"))["id"], 1);
+    // A slot freed by the attacker is its own again.
+    idle.pop_back();
+    ASSERT_TRUE(eventually([&] { return server->connections() == 3; }));
+    HttpClient back(port, "127.0.0.2");
+    EXPECT_EQ(back.rpc(call(2, "echo"))["id"], 2);
+}
+
+TEST_F(ServerTest, PerAddressWebSocketCap)
+{
+    ServerConfig cfg;
+    cfg.max_ws_per_ip = 2;
+    start(cfg);
+    WsClient a(port, {}, "127.0.0.2");
+    WsClient b(port, {}, "127.0.0.2");
+    EXPECT_THROW(WsClient(port, {}, "127.0.0.2"), std::runtime_error);
+    WsClient other(port, {}, "127.0.0.1");
+    EXPECT_EQ(other.rpc(call(1, "echo"))["id"], 1);
+    // HTTP from the capped address is still served.
+    HttpClient http_client(port, "127.0.0.2");
+    EXPECT_EQ(http_client.rpc(call(2, "echo"))["id"], 2);
+    RawClient raw(port, "127.0.0.2");
+    raw.write(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    ASSERT_TRUE(raw.read_until("\r\n\r\n"));
+    EXPECT_EQ(raw.data.rfind("HTTP/1.1 429", 0), 0u) << raw.data;
+}
+
+// geth never closes a WebSocket that answers pings; Tern closes one that sent nothing for
+// ws_idle_close and has no subscription, so idle sockets do not hold slots forever.
+TEST_F(ServerTest, IdleWebSocketIsClosedEvenIfItAnswersPings)
+{
+    ServerConfig cfg;
+    cfg.ws_idle_timeout = 800ms;  // a ping after 400 ms without traffic; clients that read answer
+    cfg.ws_idle_close = 1000ms;
+    start(cfg);
+    WsClient idle(port);
+    WsClient busy(port);
+    WsClient subscribed(port);
+    subscribed.rpc(call(1, "eth_subscribe", {"t"}));
+    const auto t0 = Clock::now();
+    std::thread keep([&] {
+        for (int i = 0; i < 20 && Clock::now() - t0 < 1800ms; ++i)
+        {
+            try
+            {
+                busy.rpc(call(i, "echo"));
+            }
+            catch (const std::exception& e)
+            {
+                ADD_FAILURE() << i << " " << e.what();
+                return;
+            }
+            std::this_thread::sleep_for(100ms);
+        }
+    });
+    std::optional<std::string> sub_message;
+    std::thread listen([&] { sub_message = subscribed.recv(1800ms); });
+    EXPECT_FALSE(idle.recv(4s));   // reads (so it answers the pings) until the server closes it
+    EXPECT_FALSE(idle.timed_out);  // closed by the server, not timed out
+    EXPECT_GE(Clock::now() - t0, 900ms);
+    keep.join();
+    listen.join();
+    EXPECT_FALSE(sub_message);
+    EXPECT_TRUE(subscribed.timed_out);  // still open: it has a subscription
+    EXPECT_EQ(server->connections(), 2u);
+}
+
+// ---- safe defaults ----------------------------------------------------------------------------
+
+TEST_F(ServerTest, DefaultsNoCorsAndTheHostCheck)
+{
+    start();
+    HttpClient c(port);
+    auto with_origin = post_request(call(1, "echo").dump());
+    with_origin.set(http::field::origin, "http://evil.example");
+    const auto res = c.send(with_origin);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.count(http::field::access_control_allow_origin), 0u);
+
+    // DNS rebinding: a page of evil.example whose name resolves to 127.0.0.1.
+    for (const char* host : {"evil.example:8545", "evil.example", "localhost.evil.example"})
+    {
+        RawClient raw(port);
+        const std::string body = call(1, "echo").dump();
+        raw.write(std::string("POST / HTTP/1.1\r\nHost: ") + host +
+                  "\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n" + body);
+        ASSERT_TRUE(raw.read_until("invalid host specified\n")) << raw.data;
+        EXPECT_EQ(raw.data.rfind("HTTP/1.1 403", 0), 0u) << raw.data;
+    }
+    for (const std::string host : {"localhost:8545", "LOCALHOST", "127.0.0.1:1", "[::1]:8545"})
+    {
+        auto req = post_request(call(2, "echo").dump());
+        req.set(http::field::host, host);
+        EXPECT_EQ(c.send(req).result(), http::status::ok) << host;
+    }
+    // WebSocket: the Host check too, and geth's origin default (loopback pages only).
+    EXPECT_THROW(WsClient(port, {}, {}, "evil.example"), std::runtime_error);
+    EXPECT_THROW(WsClient(port, "http://evil.example"), std::runtime_error);
+    WsClient local_page(port, "http://localhost:5173", {}, "localhost:8545");
+    EXPECT_EQ(local_page.rpc(call(3, "echo"))["id"], 3);
+    WsClient no_origin(port);
+    EXPECT_EQ(no_origin.rpc(call(4, "echo"))["id"], 4);
+}
+
+TEST_F(ServerTest, VhostsConfigured)
+{
+    ServerConfig cfg;
+    cfg.vhosts = {"rpc.example"};
+    start(cfg);
+    HttpClient c(port);
+    auto req = post_request(call(1, "echo").dump());
+    req.set(http::field::host, "rpc.example:443");
+    EXPECT_EQ(c.send(req).result(), http::status::ok);
+    req.set(http::field::host, "localhost");
+    EXPECT_EQ(c.send(req).result(), http::status::forbidden);
+}
+
+// Issue 10: the cometbft child inherited Tern's listening sockets. No socket of the server
+// (listening or accepted) survives an exec.
+TEST_F(ServerTest, SocketsAreNotInheritedByChildProcesses)
+{
+    start();
+    HttpClient c(port);
+    EXPECT_EQ(c.rpc(call(1, "echo"))["id"], 1);  // an accepted socket exists now
+
+    // The server's sockets: local port = the server's (clients have other local ports).
+    std::vector<std::string> inodes;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(entry.path(), ec).string();
+        if (ec || !target.starts_with("socket:"))
+            continue;
+        const int fd = std::stoi(entry.path().filename().string());
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+            addr.ss_family != AF_INET)
+            continue;
+        if (ntohs(reinterpret_cast<sockaddr_in&>(addr).sin_port) != port)
+            continue;
+        EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << "fd " << fd << " " << target;
+        inodes.push_back(target);
+    }
+    EXPECT_GE(inodes.size(), 2u);  // the listener and the accepted connection
+
+    // A child that lists its descriptors after exec.
+    int out[2];
+    ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0)
+    {
+        ::dup2(out[1], 1);
+        ::execl("/bin/sh", "sh", "-c", "ls -l /proc/self/fd", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string listing;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+        listing.append(buf, static_cast<size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << listing;
+    EXPECT_NE(listing.find("/proc/"), std::string::npos) << listing;
+    for (const auto& inode : inodes)
+        EXPECT_EQ(listing.find(inode), std::string::npos) << inode << " leaked:\n" << listing;
 }

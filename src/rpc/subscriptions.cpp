@@ -1,5 +1,7 @@
 #include "rpc/subscriptions.hpp"
 
+#include <algorithm>
+
 namespace tern::rpc {
 
 Subscriptions::Subscriptions() : rng_(std::random_device{}()) {}
@@ -64,6 +66,14 @@ size_t Subscriptions::size() const
 {
     std::lock_guard lock(mu_);
     return by_id_.size();
+}
+
+size_t Subscriptions::count_of(const NotificationSink* owner) const
+{
+    std::lock_guard lock(mu_);
+    return static_cast<size_t>(std::count_if(by_id_.begin(), by_id_.end(), [owner](const auto& kv) {
+        return kv.second.owner == owner;
+    }));
 }
 
 std::vector<SubscriptionInfo> Subscriptions::list(std::string_view topic) const

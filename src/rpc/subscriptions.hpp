@@ -73,6 +73,9 @@ public:
     /// Number of live subscriptions, all topics.
     size_t size() const;
 
+    /// Number of live subscriptions of `owner` (one connection).
+    size_t count_of(const NotificationSink* owner) const;
+
     /// The live subscriptions to `topic`, in id order.
     std::vector<SubscriptionInfo> list(std::string_view topic) const;
 

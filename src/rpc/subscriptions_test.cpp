@@ -60,6 +60,8 @@ TEST(Subscriptions, CountListRemove)
     EXPECT_EQ(subs.count("newHeads"), 1u);
     EXPECT_EQ(subs.count("logs"), 2u);
     EXPECT_EQ(subs.count("other"), 0u);
+    EXPECT_EQ(subs.count_of(a.get()), 2u);
+    EXPECT_EQ(subs.count_of(b.get()), 1u);
     const auto logs = subs.list("logs");
     ASSERT_EQ(logs.size(), 2u);
     for (const auto& s : logs)

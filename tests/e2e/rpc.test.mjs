@@ -105,6 +105,40 @@ describe("JSON-RPC protocol and errors", () => {
     assert.equal((await call("eth_chainId", [], 12345678901)).id, 12345678901);
   });
 
+  it("ids are echoed as sent (geth keeps the raw JSON): 1e2, 1.50, -0, 23 digits", { skip: IS_ANVIL && "anvil re-encodes numeric ids" }, async () => {
+    for (const id of ["1e2", "1.50", "-0", "12345678901234567890123", "\"x\"", "null"]) {
+      const body = `{"jsonrpc":"2.0","id":${id},"method":"eth_chainId","params":[]}`;
+      const res = await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(await res.text(), `{"jsonrpc":"2.0","id":${id},"result":"0x${CHAIN_ID.toString(16)}"}`);
+    }
+    const batch = `[{"jsonrpc":"2.0","id":2.50,"method":"eth_chainId"},{"jsonrpc":"2.0","id":1E3,"method":"nope"}]`;
+    const res = await fetch(node.url, { method: "POST", headers: { "content-type": "application/json" }, body: batch });
+    const text = await res.text();
+    assert.ok(text.startsWith(`[{"jsonrpc":"2.0","id":2.50,"result":`), text);
+    assert.ok(text.includes(`{"jsonrpc":"2.0","id":1E3,"error":{"code":-32601`), text);
+  });
+
+  it("browser access: CORS for localhost pages only, foreign Host names refused (DNS rebinding)", { skip: IS_ANVIL && "anvil allows every origin and host" }, async () => {
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
+    const preflight = (origin) => fetch(node.url, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    const local = await preflight("http://localhost:5173");
+    assert.equal(local.headers.get("access-control-allow-origin"), "http://localhost:5173");
+    const evil = await preflight("https://evil.example");
+    assert.equal(evil.headers.get("access-control-allow-origin"), null);
+    // fetch() always sends the URL's host; a raw request names another one.
+    const { request } = await import("node:http");
+    const status = await new Promise((resolve, reject) => {
+      const req = request(node.url, { method: "POST", headers: { host: "evil.example:8545", "content-type": "application/json" } },
+        (res) => { res.resume(); resolve(res.statusCode); });
+      req.on("error", reject);
+      req.end(body);
+    });
+    assert.equal(status, 403);
+  });
+
   it("batches: one response per call (matched by id), errors inline, notifications get none", async () => {
     const batch = [
       { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] },

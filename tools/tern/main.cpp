@@ -207,6 +207,46 @@ int main(int argc, char** argv)
     dev->add_option("--rpc-max-connections", config.rpc_max_connections,
                     "Most open HTTP/WebSocket connections (more: closed at once)")
         ->capture_default_str();
+    // Abuse limits and browser access (docs/dev-node.md). Dev mode lets pages served from
+    // localhost call the node (CORS); validators (node.toml) default to none, like geth.
+    config.rpc_cors = {"http://localhost", "http://localhost:*", "http://127.0.0.1",
+                       "http://127.0.0.1:*"};
+    dev->add_option("--rpc-cors", config.rpc_cors,
+                    "CORS origins, comma-separated ('*': any; 'none': no CORS headers)")
+        ->delimiter(',')
+        ->capture_default_str();
+    dev->add_option("--rpc-vhosts", config.rpc_vhosts,
+                    "Host names accepted in the Host header besides IPs ('*': any; else 403)")
+        ->delimiter(',')
+        ->capture_default_str();
+    dev->add_option("--rpc-ws-origins", config.rpc_ws_origins,
+                    "Origins allowed to open a WebSocket (default: loopback pages; '*': any)")
+        ->delimiter(',');
+    dev->add_option("--rpc-heavy-threads", config.rpc_heavy_threads,
+                    "Threads for eth_call/estimateGas/getLogs/traces (0: max(2, cores))")
+        ->capture_default_str();
+    dev->add_option("--rpc-heavy-queue", config.rpc_heavy_queue,
+                    "Heavy calls waiting for a thread (more: -32005)")
+        ->capture_default_str();
+    dev->add_option("--rpc-heavy-nice", config.rpc_heavy_nice,
+                    "Nice value added to the heavy threads (0: same priority)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-ws-inflight", config.rpc_max_ws_inflight,
+                    "Messages handled at once per WebSocket (more: reading pauses)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-inflight-bytes", config.rpc_max_inflight_bytes,
+                    "Request+response bytes in flight in all (more: 503/-32005; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-connections-per-ip", config.rpc_max_connections_per_ip,
+                    "Open connections per client address (more: closed at once; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-ws-per-ip", config.rpc_max_ws_per_ip,
+                    "WebSockets per client address (more: 429; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-ws-idle-close", config.rpc_ws_idle_close_seconds,
+                    "Seconds before a WebSocket without requests or subscriptions is closed "
+                    "(0: never)")
+        ->capture_default_str();
     dev->add_option("--max-tx-bytes", config.max_tx_size,
                     "Largest transaction the pool accepts ('oversized data')")
         ->capture_default_str();
@@ -260,6 +300,9 @@ int main(int argc, char** argv)
             return app.exit(e);
         }
         config.chain_id = chain_id;
+        // "--rpc-cors none" (or an empty value): no CORS headers at all.
+        std::erase_if(config.rpc_cors,
+                      [](const std::string& o) { return o.empty() || o == "none"; });
         return run_dev(std::move(config), allow_insecure_unlock);
     }
     return 0;

@@ -65,6 +65,7 @@ struct NodeToml
     uint64_t snapshot_interval = 1000;  ///< state-sync snapshot every N heights; 0: none
     uint64_t snapshot_keep_recent = 2;
     std::string snapshot_dir;         ///< default <home>/snapshots
+    node::NodeConfig rpc;             ///< the rpc_* limits and browser-access keys (read_rpc_keys)
     bool sync_writes = false;         ///< fsync the database at every block (power loss)
     bool accept_lost_blocks = false;  ///< start on a database that lost acknowledged blocks
 };
@@ -131,6 +132,54 @@ std::vector<std::string> parse_rpc_api(const toml::node& value, const std::strin
     return names;
 }
 
+/// The rpc_* keys of node.toml (abuse limits, browser access; docs/dev-node.md) into `c`;
+/// absent keys keep NodeConfig's defaults (validators: no CORS, vhosts "localhost").
+void read_rpc_keys(const toml::table& t, const std::string& file, node::NodeConfig& c)
+{
+    const auto count = [&](const char* key, auto& field) {
+        const auto v = t[key].value<int64_t>();
+        if (!v)
+            return;
+        if (*v < 0)
+            fail(file + ": " + key + " must be >= 0");
+        field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
+    };
+    // A list of strings, or one comma-separated string.
+    const auto list = [&](const char* key, std::vector<std::string>& field) {
+        const auto* node = t.get(key);
+        if (!node)
+            return;
+        field.clear();
+        if (const auto* a = node->as_array())
+        {
+            for (const auto& item : *a)
+                if (const auto v = item.value<std::string>(); v && !v->empty())
+                    field.push_back(*v);
+            return;
+        }
+        std::string text = node->value_or(std::string());
+        for (size_t start = 0; start <= text.size();)
+        {
+            const size_t comma = std::min(text.find(',', start), text.size());
+            if (comma > start)
+                field.push_back(text.substr(start, comma - start));
+            start = comma + 1;
+        }
+    };
+    count("rpc_max_connections", c.rpc_max_connections);
+    count("rpc_max_connections_per_ip", c.rpc_max_connections_per_ip);
+    count("rpc_max_ws_per_ip", c.rpc_max_ws_per_ip);
+    count("rpc_max_inflight_bytes", c.rpc_max_inflight_bytes);
+    count("rpc_heavy_threads", c.rpc_heavy_threads);
+    count("rpc_heavy_queue", c.rpc_heavy_queue);
+    count("rpc_heavy_nice", c.rpc_heavy_nice);
+    count("rpc_max_ws_inflight", c.rpc_max_ws_inflight);
+    count("rpc_ws_idle_close", c.rpc_ws_idle_close_seconds);
+    list("rpc_cors", c.rpc_cors);
+    list("rpc_vhosts", c.rpc_vhosts);
+    list("rpc_ws_origins", c.rpc_ws_origins);
+}
+
 NodeToml read_node_toml(const fs::path& home)
 {
     const fs::path file = home / "node.toml";
@@ -190,6 +239,7 @@ NodeToml read_node_toml(const fs::path& home)
     n.snapshot_dir = resolve(home, t["snapshot_dir"].value_or(std::string("snapshots")));
     n.sync_writes = t["sync_writes"].value_or(false);
     n.accept_lost_blocks = t["accept_lost_blocks"].value_or(false);
+    read_rpc_keys(t, file.string(), n.rpc);
     return n;
 }
 
@@ -251,7 +301,7 @@ int run_node(const std::string& home_arg)
         std::fprintf(stderr, "abci: %.*s\n", static_cast<int>(line.size()), line.data());
     };
 
-    node::NodeConfig config;
+    node::NodeConfig config = cfg.rpc;
     config.genesis_file =
         cfg.genesis.empty() ? genesis_from_app_state(home, cfg.cometbft_home) : cfg.genesis;
     config.data_dir = cfg.data_dir;

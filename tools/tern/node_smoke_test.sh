@@ -6,7 +6,8 @@
 # transaction gets a receipt once CometBFT commits, kill -9 of tern takes cometbft down too
 # (PR_SET_PDEATHSIG), a restart with unlock_dev_accounts = 1 and the evm namespace warns and
 # continues the chain (handshake with Info; eth_sendTransaction signs, evm_mine is refused), and
-# SIGTERM stops both and exits 0. Skipped (exit 0 with a message) when no cometbft is installed.
+# SIGTERM stops both and exits 0. node.toml's rpc_vhosts/rpc_cors apply. Skipped (exit 0 with a
+# message) when no cometbft is installed.
 set -euo pipefail
 tern=$1
 cometbft=${TERN_COMETBFT:-$(command -v cometbft || true)}
@@ -93,6 +94,10 @@ expect() {
 # Socket inodes ("socket:[N]") among the descriptors of pid $1, sorted.
 sockets_of() { ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*-> \(socket:\[[0-9]*\]\)$/\1/p' | sort -u; }
 
+cat >>"$home/node.toml" <<'TOML'
+rpc_vhosts = ["rpc.example", "localhost"]
+rpc_cors = "http://app.example"
+TOML
 start_node
 wait_rpc
 # A validator's defaults: it signs nothing and serves eth, net, web3 only.
@@ -107,6 +112,23 @@ shared=$(comm -12 <(sockets_of "$pid") <(sockets_of "$comet"))
 [ -n "$(sockets_of "$pid")" ] || { echo "no sockets seen in /proc/$pid/fd"; exit 1; }
 [ -z "$shared" ] || { echo "cometbft (pid $comet) inherited tern's sockets: $shared"; exit 1; }
 b1=$(send_and_wait "\"$raw0\"" eth_sendRawTransaction)
+
+# Browser access from node.toml: Host names (vhosts) and CORS.
+post_as() { # $1: extra header lines; $2: body
+    exec 3<>"/dev/tcp/127.0.0.1/$rpc"
+    printf 'POST / HTTP/1.1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "$1" "${#2}" "$2" >&3
+    cat <&3
+    exec 3<&-
+}
+body='{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+r=$(post_as $'Host: rpc.example:443\r\nOrigin: http://app.example\r\n' "$body")
+grep -q '^HTTP/1.1 200' <<<"$r" || { echo "rpc.example refused: $r"; exit 1; }
+grep -qi '^Access-Control-Allow-Origin: http://app.example' <<<"$r" || { echo "no CORS: $r"; exit 1; }
+r=$(post_as $'Host: evil.example\r\n' "$body")
+grep -q '^HTTP/1.1 403' <<<"$r" || { echo "evil.example not refused: $r"; exit 1; }
+r=$(post_as $'Host: 127.0.0.1\r\nOrigin: http://evil.example\r\n' "$body")
+if grep -qi '^Access-Control-Allow-Origin' <<<"$r"; then echo "CORS for evil.example: $r"; exit 1; fi
+
 [ -f "$home/tern.pid" ] || { echo "no tern.pid"; exit 1; }
 
 kill -9 "$pid"
