@@ -563,14 +563,9 @@ json EthApi::sign_typed_data(const json& p)
     const auto key = node_.keys().key_of(addr);
     if (!key)
         throw rpc::Error::server("unknown account");
-    json typed = params::at(p, 1);
-    if (typed.is_string())
-    {
-        typed = json::parse(typed.get<std::string>(), nullptr, false);
-        if (typed.is_discarded())
-            throw params::invalid(1, "invalid typed data JSON");
-    }
-    const auto digest = typed_data_hash(typed);
+    // The object form or a JSON string of it, held to the request body's nesting limit.
+    const auto digest =
+        typed_data_param_hash(params::at(p, 1), node_.dispatcher().limits().max_depth);
     if (!digest)
         throw params::invalid(1, digest.error().message);
     const auto sig = sign_hash_65(*digest, *key);

@@ -369,4 +369,32 @@ TEST_F(ParamsHardeningTest, LogsInvalidRangeIsServerError)
            "invalid block range params");
 }
 
+// ---- issue 10: nothing a client sends crashes the node ----
+
+// The remote crash: eth_signTypedData_v4 with the typed data as a JSON string was parsed again
+// without the body's nesting limit; a message 80,000 structs deep (~0.5 MB) segfaulted the node.
+TEST_F(ParamsHardeningTest, TypedDataNestingIsBoundedInBothForms)
+{
+    const std::string deep = self_referencing_typed_data(80'000);
+    for (const char* method : {"eth_signTypedData_v4", "eth_signTypedData"})
+    {
+        invalid(method, {kDev0, deep},
+                "invalid argument 1: typed data JSON nested deeper than 128 levels");
+        // The object form within the body's limit: the encoder bounds its own recursion.
+        invalid(method, {kDev0, json::parse(self_referencing_typed_data(120))},
+                "invalid argument 1: typed data nested too deeply");
+        invalid(method, {kDev0, self_referencing_typed_data(120)},
+                "invalid argument 1: typed data nested too deeply");
+    }
+    // The object form 80,000 deep is refused with the body.
+    const auto r = json::parse(
+        http_post(port_, R"({"jsonrpc":"2.0","id":1,"method":"eth_signTypedData_v4","params":[")" +
+                             std::string(kDev0) + "\"," + deep + "]}"));
+    EXPECT_EQ(r["error"]["code"], -32700);
+    // Honest typed data in both forms still signs, to the same signature.
+    const std::string ok = self_referencing_typed_data(3);
+    EXPECT_EQ(result(port_, "eth_signTypedData_v4", {kDev0, ok}),
+              result(port_, "eth_signTypedData_v4", {kDev0, json::parse(ok)}));
+}
+
 }  // namespace

@@ -100,4 +100,18 @@ inline std::string qty_hex(uint64_t v)
     return U256{v}.to_hex();
 }
 
+/// EIP-712 typed data (JSON text) of a self-referencing type T {T a} whose message nests
+/// `depth` structs deep: hostile input for eth_signTypedData.
+inline std::string self_referencing_typed_data(size_t depth)
+{
+    std::string message;
+    message.reserve(6 * depth + 2);
+    for (size_t i = 0; i < depth; ++i)
+        message += R"({"a":)";
+    message += "{}" + std::string(depth, '}');
+    return R"({"types":{"EIP712Domain":[],"T":[{"name":"a","type":"T"}]},"primaryType":"T",)"
+           R"("domain":{},"message":)" +
+           message + "}";
+}
+
 }  // namespace tern::node::test

@@ -157,43 +157,6 @@ bool CallContext::unsubscribe(std::string_view id)
     return subscriptions_->remove(sink_.get(), id);
 }
 
-size_t json_nesting_depth(std::string_view text) noexcept
-{
-    size_t depth = 0;
-    size_t max_depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < text.size(); ++i)
-    {
-        const char c = text[i];
-        if (in_string)
-        {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        switch (c)
-        {
-            case '"':
-                in_string = true;
-                break;
-            case '[':
-            case '{':
-                max_depth = std::max(max_depth, ++depth);
-                break;
-            case ']':
-            case '}':
-                if (depth > 0)
-                    --depth;
-                break;
-            default:
-                break;
-        }
-    }
-    return max_depth;
-}
-
 Dispatcher::Dispatcher(DispatchLimits limits) : limits_(limits) {}
 
 void Dispatcher::add(std::string method, Handler handler)
@@ -429,20 +392,18 @@ std::optional<std::string> Dispatcher::handle_message(const json& message, CallC
 std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext& ctx) const
 {
     const Error parse_error{code::parse_error, "parse error", std::nullopt};
-    if (limits_.max_depth != 0 && json_nesting_depth(body) > limits_.max_depth)
-        return error_response(nullptr, parse_error);
-    json message;
+    std::optional<Result<json, JsonError>> message;
     try
     {
-        message = json::parse(body, nullptr, /*allow_exceptions=*/false);
+        message.emplace(parse_client_json(body, limits_.max_depth));
     }
     catch (...)
     {
         return error_response(nullptr, Error::internal("internal error"));
     }
-    if (message.is_discarded())
+    if (!*message)
         return error_response(nullptr, parse_error);
-    return handle_message(message, ctx);
+    return handle_message(**message, ctx);
 }
 
 }  // namespace tern::rpc

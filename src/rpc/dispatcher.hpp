@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "rpc/json_parse.hpp"
 #include "rpc/subscriptions.hpp"
 
 #include <nlohmann/json.hpp>
@@ -142,7 +143,7 @@ struct DispatchLimits
 {
     size_t max_batch_items = 1000;                 ///< more: one "batch too large" error
     size_t max_batch_response_bytes = 25'000'000;  ///< results past it: "response too large"
-    size_t max_depth = 128;                        ///< JSON nesting deeper: parse error
+    size_t max_depth = kMaxJsonDepth;              ///< JSON nesting deeper: parse error
 };
 
 /// JSON-RPC 2.0 request parsing and dispatch to registered handlers; transport-independent.
@@ -214,9 +215,5 @@ private:
     std::unordered_map<std::string, ResultHandler, StringHash, std::equal_to<>> methods_;
     Subscriptions subscriptions_;
 };
-
-/// Greatest nesting depth of arrays/objects in `text` (strings skipped); used to refuse input
-/// that would recurse deeply when serialised or compared.
-size_t json_nesting_depth(std::string_view text) noexcept;
 
 }  // namespace tern::rpc
