@@ -130,8 +130,11 @@ std::string CallContext::subscribe(std::string topic, nlohmann::json params)
         (underscore == std::string::npos || underscore == 0 ? std::string("eth")
                                                             : method_.substr(0, underscore)) +
         "_subscription";
-    return subscriptions_->add(sink_, std::move(topic), std::move(params),
-                               std::move(notification_method));
+    auto id = subscriptions_->add(sink_, std::move(topic), std::move(params),
+                                  std::move(notification_method));
+    if (!id)
+        throw Error::server(id.error().message);
+    return std::move(id).value();
 }
 
 void CallContext::run_deferred() noexcept
@@ -157,7 +160,11 @@ bool CallContext::unsubscribe(std::string_view id)
     return subscriptions_->remove(sink_.get(), id);
 }
 
-Dispatcher::Dispatcher(DispatchLimits limits) : limits_(limits) {}
+Dispatcher::Dispatcher(DispatchLimits limits)
+    : limits_(limits),
+      subscriptions_(
+          SubscriptionLimits{limits.max_subscriptions_per_connection, limits.max_subscriptions})
+{}
 
 void Dispatcher::add(std::string method, Handler handler)
 {
@@ -177,6 +184,8 @@ void Dispatcher::add_unsubscribe(std::string method)
     add(std::move(method), [](const json& params, CallContext& ctx) -> json {
         if (!params.is_array() || params.empty())
             throw Error::invalid_params("missing value for required argument 0");
+        if (params.size() > 1)
+            throw Error::invalid_params("too many arguments, want at most 1");
         if (!params[0].is_string())
             throw Error::invalid_params(
                 "invalid argument 0: json: cannot unmarshal non-string into Go value of type "

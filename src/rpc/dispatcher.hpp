@@ -28,6 +28,7 @@ inline constexpr int invalid_params = -32602;      ///< wrong number/types of pa
 inline constexpr int internal_error = -32603;      ///< handler failed unexpectedly
 inline constexpr int server_error = -32000;        ///< geth's default for handler errors
 inline constexpr int response_too_large = -32003;  ///< batch responses over the size limit
+inline constexpr int limit_exceeded = -32005;      ///< EIP-1474: a query over a node limit
 }  // namespace code
 
 /// A JSON-RPC error. Handlers throw it (or return it, see ResultHandler); it becomes the
@@ -144,6 +145,10 @@ struct DispatchLimits
     size_t max_batch_items = 1000;                 ///< more: one "batch too large" error
     size_t max_batch_response_bytes = 25'000'000;  ///< results past it: "response too large"
     size_t max_depth = kMaxJsonDepth;              ///< JSON nesting deeper: parse error
+    /// Live subscriptions of one connection / of all (0: no limit); more: -32000 "too many
+    /// subscriptions on this connection (limit N)" / "too many subscriptions".
+    size_t max_subscriptions_per_connection = SubscriptionLimits{}.per_connection;
+    size_t max_subscriptions = SubscriptionLimits{}.total;
 };
 
 /// JSON-RPC 2.0 request parsing and dispatch to registered handlers; transport-independent.

@@ -29,6 +29,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace tern::tools {
@@ -67,6 +68,15 @@ struct NodeToml
     std::string snapshot_dir;         ///< default <home>/snapshots
     bool sync_writes = false;         ///< fsync the database at every block (power loss)
     bool accept_lost_blocks = false;  ///< start on a database that lost acknowledged blocks
+    /// RPC limits on log queries, filters and subscriptions (NodeConfig's defaults; 0: none).
+    uint64_t rpc_max_log_range = node::NodeConfig{}.rpc_max_log_range;
+    size_t rpc_max_log_results = node::NodeConfig{}.rpc_max_log_results;
+    size_t rpc_max_log_criteria = node::NodeConfig{}.rpc_max_log_criteria;
+    size_t rpc_max_filters_per_client = node::NodeConfig{}.rpc_max_filters_per_client;
+    size_t rpc_max_filters = node::NodeConfig{}.rpc_max_filters;
+    size_t rpc_max_subscriptions_per_connection =
+        node::NodeConfig{}.rpc_max_subscriptions_per_connection;
+    size_t rpc_max_subscriptions = node::NodeConfig{}.rpc_max_subscriptions;
 };
 
 [[noreturn]] void fail(const std::string& message)
@@ -190,6 +200,19 @@ NodeToml read_node_toml(const fs::path& home)
     n.snapshot_dir = resolve(home, t["snapshot_dir"].value_or(std::string("snapshots")));
     n.sync_writes = t["sync_writes"].value_or(false);
     n.accept_lost_blocks = t["accept_lost_blocks"].value_or(false);
+    const auto limit = [&](const char* key, auto& field) {
+        const auto v = t[key].value_or(static_cast<int64_t>(field));
+        if (v < 0)
+            fail(file.string() + ": " + key + " must be >= 0 (0: no limit)");
+        field = static_cast<std::remove_reference_t<decltype(field)>>(v);
+    };
+    limit("rpc_max_log_range", n.rpc_max_log_range);
+    limit("rpc_max_log_results", n.rpc_max_log_results);
+    limit("rpc_max_log_criteria", n.rpc_max_log_criteria);
+    limit("rpc_max_filters_per_client", n.rpc_max_filters_per_client);
+    limit("rpc_max_filters", n.rpc_max_filters);
+    limit("rpc_max_subscriptions_per_connection", n.rpc_max_subscriptions_per_connection);
+    limit("rpc_max_subscriptions", n.rpc_max_subscriptions);
     return n;
 }
 
@@ -264,6 +287,13 @@ int run_node(const std::string& home_arg)
     config.rpc_threads = cfg.rpc_threads;
     config.sync_writes = cfg.sync_writes;
     config.accept_lost_blocks = cfg.accept_lost_blocks;
+    config.rpc_max_log_range = cfg.rpc_max_log_range;
+    config.rpc_max_log_results = cfg.rpc_max_log_results;
+    config.rpc_max_log_criteria = cfg.rpc_max_log_criteria;
+    config.rpc_max_filters_per_client = cfg.rpc_max_filters_per_client;
+    config.rpc_max_filters = cfg.rpc_max_filters;
+    config.rpc_max_subscriptions_per_connection = cfg.rpc_max_subscriptions_per_connection;
+    config.rpc_max_subscriptions = cfg.rpc_max_subscriptions;
 
     // SIGINT/SIGTERM/SIGCHLD are blocked in every thread (inherited) and awaited here.
     sigset_t signals;
