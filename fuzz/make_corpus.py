@@ -79,5 +79,15 @@ for doc in (mail, self_ref):
     text = json.dumps(doc).encode()
     write(typed_dir, text)
     write(typed_dir, json.dumps(text.decode()).encode())
-print(f"typed data seeds: {len(list(typed_dir.iterdir()))}")
-print(f"rlp seeds: {len(list(rlp_dir.iterdir()))}, transaction seeds: {len(list(tx_dir.iterdir()))}")
+deep = '{"types":{"EIP712Domain":[],"T":[{"name":"a","type":"T"}]},"primaryType":"T","message":'
+deep += '{"a":' * 150 + "{}" + "}" * 151  # past the 128-level limit
+write(typed_dir, deep.encode())
+write(typed_dir, json.dumps(deep).encode())
+
+
+def count(d):
+    return len(list(d.iterdir())) if d.exists() else 0
+
+
+print(f"typed data seeds: {count(typed_dir)}")
+print(f"rlp seeds: {count(rlp_dir)}, transaction seeds: {count(tx_dir)}")
