@@ -5,6 +5,7 @@
 #include "node/encode.hpp"
 #include "node/eth_api.hpp"
 #include "node/node.hpp"
+#include "rpc/heap_trim.hpp"
 #include "transaction/codec.hpp"
 
 #include <algorithm>
@@ -266,6 +267,10 @@ json find_logs(const ChainAccess& chain, const LogFilter& f)
     const Scan scan = scan_logs(db, f, first, last, config.rpc_max_log_results, false, out);
     if (scan.stopped)
     {
+        // The logs collected up to the limit are dropped: give their memory back.
+        const size_t dropped = out.size();
+        out = json();
+        rpc::note_large_free(dropped * 1024);
         std::string message =
             "query returned more than " + std::to_string(config.rpc_max_log_results) + " results";
         if (scan.last_complete)

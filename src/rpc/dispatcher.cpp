@@ -1,5 +1,7 @@
 #include "rpc/dispatcher.hpp"
 
+#include "rpc/heap_trim.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <new>
@@ -309,6 +311,8 @@ size_t Dispatcher::handle_one(const json& request, CallContext& ctx, std::string
     out += dump(*result);
     const size_t result_size = out.size() - before;
     out += "}";
+    // The result (several times its text in memory) is freed on return; the text once sent.
+    note_large_free(result_size);
     return result_size;
 }
 
