@@ -86,6 +86,32 @@ struct NodeConfig
     std::vector<std::string> rpc_cors;
     std::vector<std::string> rpc_vhosts{"localhost"};
     std::vector<std::string> rpc_ws_origins;
+    /// Log queries (eth_getLogs, eth_getFilterLogs, eth_getFilterChanges of log filters;
+    /// 0: no limit). Most blocks one query spans, toBlock - fromBlock (more: -32602 "exceed
+    /// maximum block range N", geth's --rpc.rangelimit; a filter poll reports that many blocks
+    /// and the rest at the next poll). Most logs one answer holds (more: -32005 "query
+    /// returned more than N results. Try with this block range [A, B].", the wording of the
+    /// hosted providers; a filter poll stops at the block that would pass it). Most addresses,
+    /// and most alternatives in one topic position, of a criteria (more: -32000 "exceed max
+    /// addresses or topics per search position", geth's --rpc.logquerylimit; also
+    /// eth_newFilter and the "logs" subscription).
+    uint64_t rpc_max_log_range = 100'000;
+    size_t rpc_max_log_results = 10'000;
+    size_t rpc_max_log_criteria = 1'000;
+    /// Polling filters (eth_newFilter & co): most installed by one client (an IPv4 address or
+    /// an IPv6 /64; more: -32000 "too many filters from this client (limit N)"), and by
+    /// everyone (more: -32000 "too many filters"; the last resort). geth has neither limit.
+    size_t rpc_max_filters_per_client = 1'000;
+    size_t rpc_max_filters = 10'000;
+    /// eth_subscribe: most subscriptions of one WebSocket connection (more: -32000 "too many
+    /// subscriptions on this connection (limit N)"), and of all connections (more: -32000 "too
+    /// many subscriptions"; the last resort). geth has neither limit.
+    size_t rpc_max_subscriptions_per_connection = 1'000;
+    size_t rpc_max_subscriptions = 100'000;
+    /// evm_mine with a timestamp: refused before the head's timestamp (anvil's check) and more
+    /// than this many seconds after the later of the wall clock and the head's timestamp (0: no
+    /// bound but 2^63 - 1, what the EVM's TIMESTAMP and later blocks can still follow).
+    uint64_t evm_mine_max_ahead = 365ULL * 24 * 3600;
     /// Largest transaction the pool accepts (geth: 128 KiB).
     size_t max_tx_size = 128 * 1024;
     /// Automine: eth_sendRawTransaction/eth_sendTransaction answer after the block holding the

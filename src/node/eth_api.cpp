@@ -5,6 +5,7 @@
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
 #include "db/chain_db.hpp"
+#include "node/dev_engine.hpp"
 #include "node/encode.hpp"
 #include "node/engine.hpp"
 #include "node/keys.hpp"
@@ -563,14 +564,9 @@ json EthApi::sign_typed_data(const json& p)
     const auto key = node_.keys().key_of(addr);
     if (!key)
         throw rpc::Error::server("unknown account");
-    json typed = params::at(p, 1);
-    if (typed.is_string())
-    {
-        typed = json::parse(typed.get<std::string>(), nullptr, false);
-        if (typed.is_discarded())
-            throw params::invalid(1, "invalid typed data JSON");
-    }
-    const auto digest = typed_data_hash(typed);
+    // The object form or a JSON string of it, held to the request body's nesting limit.
+    const auto digest =
+        typed_data_param_hash(params::at(p, 1), node_.dispatcher().limits().max_depth);
     if (!digest)
         throw params::invalid(1, digest.error().message);
     const auto sig = sign_hash_65(*digest, *key);
@@ -823,39 +819,42 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     const auto add_const = [&](const char* name, std::function<json(const json&)> fn) {
         d.add(name, [fn = std::move(fn)](const json& p, rpc::CallContext&) { return fn(p); });
     };
+    // Methods without parameters refuse extra ones as geth does ("too many arguments, want at
+    // most 0"); [] and a missing or null params are fine (viem and ethers send []).
+    const auto no_args = [&](const char* name, std::function<json()> fn) {
+        d.add(name, [fn = std::move(fn)](const json& p, rpc::CallContext&) {
+            params::expect_count(p, 0, 0);
+            return fn();
+        });
+    };
     const NodeConfig& cfg = config();
 
-    add_const("web3_clientVersion", [](const json&) { return json(kClientVersion); });
+    no_args("web3_clientVersion", [] { return json(kClientVersion); });
     add_const("web3_sha3", [](const json& p) {
         params::expect_count(p, 1, 1);
         return json(enc::hash(keccak256(params::data(params::at(p, 0), 0))));
     });
-    add_const("net_version", [&cfg](const json&) { return json(std::to_string(cfg.chain_id)); });
-    add_const("net_listening", [](const json&) { return json(true); });
-    add_const("net_peerCount", [](const json&) { return json("0x0"); });
+    no_args("net_version", [&cfg] { return json(std::to_string(cfg.chain_id)); });
+    no_args("net_listening", [] { return json(true); });
+    no_args("net_peerCount", [] { return json("0x0"); });
     // rpc_modules is registered by Node once every namespace is in (node.cpp, apply_rpc_api).
 
-    add_const("eth_chainId", [&cfg](const json&) { return json(enc::quantity(cfg.chain_id)); });
-    d.add("eth_blockNumber", [this](const json&, rpc::CallContext&) {
-        return json(enc::quantity(db().head_number()));
-    });
-    add_const("eth_syncing", [](const json&) { return json(false); });
-    add_const("eth_mining", [](const json&) { return json(false); });
-    add_const("eth_hashrate", [](const json&) { return json("0x0"); });
-    add_const("eth_coinbase", [&cfg](const json&) { return json(enc::address(cfg.coinbase)); });
-    d.add("eth_accounts", [this](const json&, rpc::CallContext&) {
+    no_args("eth_chainId", [&cfg] { return json(enc::quantity(cfg.chain_id)); });
+    no_args("eth_blockNumber", [this] { return json(enc::quantity(db().head_number())); });
+    no_args("eth_syncing", [] { return json(false); });
+    no_args("eth_mining", [] { return json(false); });
+    no_args("eth_hashrate", [] { return json("0x0"); });
+    no_args("eth_coinbase", [&cfg] { return json(enc::address(cfg.coinbase)); });
+    no_args("eth_accounts", [this] {
         json out = json::array();
         for (const auto& a : node_.keys().accounts)
             out.push_back(enc::address(a.address));
         return out;
     });
-    add_const("eth_gasPrice", [&cfg](const json&) {
-        return json(enc::quantity(cfg.base_fee + suggested_tip(cfg)));
-    });
-    add_const("eth_maxPriorityFeePerGas",
-              [&cfg](const json&) { return json(enc::quantity(suggested_tip(cfg))); });
-    add_const("eth_blobBaseFee",
-              [](const json&) { return json(enc::quantity(execution::blob_base_fee(0))); });
+    no_args("eth_gasPrice",
+            [&cfg] { return json(enc::quantity(cfg.base_fee + suggested_tip(cfg))); });
+    no_args("eth_maxPriorityFeePerGas", [&cfg] { return json(enc::quantity(suggested_tip(cfg))); });
+    no_args("eth_blobBaseFee", [] { return json(enc::quantity(execution::blob_base_fee(0))); });
     add("eth_feeHistory", &EthApi::fee_history);
 
     add("eth_getBalance", &EthApi::get_balance);
@@ -877,8 +876,19 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
         const auto n = db().block_number(params::hash(params::at(p, 0), 0));
         return n ? json("0x0") : json(nullptr);
     });
-    add_const("eth_getUncleByBlockNumberAndIndex", [](const json&) { return json(nullptr); });
-    add_const("eth_getUncleByBlockHashAndIndex", [](const json&) { return json(nullptr); });
+    // No uncles on this chain: the arguments are checked as geth does, the answer is null.
+    add_const("eth_getUncleByBlockNumberAndIndex", [](const json& p) {
+        params::expect_count(p, 2, 2);
+        params::block_id(params::at(p, 0), 0, false);
+        params::quantity_u64(params::at(p, 1), 1);
+        return json(nullptr);
+    });
+    add_const("eth_getUncleByBlockHashAndIndex", [](const json& p) {
+        params::expect_count(p, 2, 2);
+        params::hash(params::at(p, 0), 0);
+        params::quantity_u64(params::at(p, 1), 1);
+        return json(nullptr);
+    });
 
     add("eth_getTransactionByHash", &EthApi::get_transaction_by_hash);
     d.add("eth_getTransactionByBlockNumberAndIndex", [this](const json& p, rpc::CallContext&) {
@@ -911,12 +921,24 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add("eth_getLogs", &EthApi::get_logs);
 
     d.add("evm_mine", [this](const json& p, rpc::CallContext&) {
+        // [timestamp]: a number or a quantity, as anvil and hardhat take it.
+        params::expect_count(p, 0, 1);
         std::optional<uint64_t> ts;
         const json& v = params::at(p, 0);
         if (v.is_number_unsigned())
             ts = v.get<uint64_t>();
         else if (v.is_string())
             ts = params::quantity_u64(v, 0);
+        else if (!v.is_null())
+            params::unmarshal_error(0, v, "hexutil.Uint64");
+        if (ts)
+        {
+            const auto head = db().header(db().head_number());
+            const auto refused = mine_timestamp_error(
+                *ts, head ? head->timestamp : 0, wall_clock_seconds(), config().evm_mine_max_ahead);
+            if (refused)
+                throw rpc::Error::invalid_params(*refused);
+        }
         const auto r = node_.engine().mine(ts);
         if (!r)
             throw rpc::Error::server(r.error());

@@ -60,16 +60,7 @@ protected:
     }
 
     /// POSTs a batch of eth_sendRawTransaction calls (ids 0..n-1); returns the response array.
-    json send_batch(const std::vector<std::string>& raws)
-    {
-        json batch = json::array();
-        for (size_t i = 0; i < raws.size(); ++i)
-            batch.push_back({{"jsonrpc", "2.0"},
-                             {"id", i},
-                             {"method", "eth_sendRawTransaction"},
-                             {"params", {raws[i]}}});
-        return json::parse(http_post(port_, batch.dump()));
-    }
+    json send_batch(const std::vector<std::string>& raws) { return send_raw_batch(port_, raws); }
 
     /// Hashes of every transaction on the chain, in block and index order.
     std::vector<std::string> chain_tx_hashes()

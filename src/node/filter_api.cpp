@@ -1,6 +1,7 @@
 #include "node/filter_api.hpp"
 
 #include "db/chain_db.hpp"
+#include "node/client_key.hpp"
 #include "node/encode.hpp"
 #include "node/eth_api.hpp"
 #include "node/node.hpp"
@@ -44,8 +45,9 @@ LiveLogFilter live_log_filter(LogFilter criteria)
             return uint64_t{0};
         return std::nullopt;
     };
+    // geth (since v1.16.8): both are -32602.
     if (criteria.from.kind == Kind::Pending || criteria.to.kind == Kind::Pending)
-        throw rpc::Error::server("pending logs are not supported");
+        throw rpc::Error::invalid_params("pending logs are not supported");
     LiveLogFilter out;
     out.from = bound(criteria.from);
     out.to = bound(criteria.to);
@@ -54,7 +56,7 @@ LiveLogFilter live_log_filter(LogFilter criteria)
     const bool ok = (from_latest && to_latest) || (out.from && out.to && *out.to >= *out.from) ||
                     (out.from && to_latest);
     if (!ok)
-        throw rpc::Error::server("invalid block range params");
+        throw rpc::Error::invalid_params("invalid block range params");
     out.criteria = std::move(criteria);
     return out;
 }
@@ -74,12 +76,16 @@ enum class FilterKind : uint8_t
 struct Filter
 {
     FilterKind kind = FilterKind::Blocks;
+    std::string client;       ///< client_key() of the installer (per-client limit)
     LiveLogFilter logs;       ///< Logs: the criteria
     uint64_t last_block = 0;  ///< Logs, Blocks: highest block already reported (or the head at
                               ///< creation)
     bool full_tx = false;     ///< PendingTransactions: objects instead of hashes
     std::deque<txpool::PooledTxPtr> pending;  ///< PendingTransactions: not yet polled
     Clock::time_point deadline;               ///< removed when not polled before this
+    /// Logs: held by a poll from reading the range to advancing last_block, so polls of one
+    /// filter take turns (one stopped early at the result limit resumes where it stopped).
+    std::shared_ptr<std::mutex> poll = std::make_shared<std::mutex>();
 };
 
 /// The installed filters of one node.
@@ -94,15 +100,20 @@ public:
     void on_pending(const std::vector<txpool::PooledTxPtr>& txs);
 
 private:
-    json new_filter(const json& p);
-    json new_block_filter(const json& p);
-    json new_pending_filter(const json& p);
+    json new_filter(const json& p, rpc::CallContext& ctx);
+    json new_block_filter(const json& p, rpc::CallContext& ctx);
+    json new_pending_filter(const json& p, rpc::CallContext& ctx);
     json get_changes(const json& p);
     json get_logs(const json& p);
     json uninstall(const json& p);
 
-    std::string install(Filter f);
+    /// eth_getFilterChanges of log filter `id`, `poll` being its poll mutex.
+    json log_changes(const std::string& id, std::mutex& poll);
+    /// Installs `f` for the client of `ctx`; throws when that client or everyone is at the cap.
+    std::string install(Filter f, const rpc::CallContext& ctx);
     static std::string filter_id(const json& p);
+    /// Removes filter `it` (and its count against its client); mu_ held.
+    void erase(std::map<std::string, Filter, std::less<>>::iterator it);
     /// Drops filters past their deadline; mu_ held.
     void expire(Clock::time_point now);
     std::string new_id();
@@ -111,6 +122,7 @@ private:
     FilterOptions options_;
     std::mutex mu_;
     std::map<std::string, Filter, std::less<>> filters_;
+    std::map<std::string, size_t, std::less<>> per_client_;  ///< installed filters per client
     std::mt19937_64 rng_;
 };
 
@@ -130,19 +142,40 @@ std::string FilterApi::new_id()
     return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
 }
 
-void FilterApi::expire(Clock::time_point now)
+void FilterApi::erase(std::map<std::string, Filter, std::less<>>::iterator it)
 {
-    std::erase_if(filters_, [now](const auto& kv) { return kv.second.deadline <= now; });
+    if (const auto c = per_client_.find(it->second.client);
+        c != per_client_.end() && --c->second == 0)
+        per_client_.erase(c);
+    filters_.erase(it);
 }
 
-std::string FilterApi::install(Filter f)
+void FilterApi::expire(Clock::time_point now)
+{
+    for (auto it = filters_.begin(); it != filters_.end();)
+        if (it->second.deadline <= now)
+            erase(it++);
+        else
+            ++it;
+}
+
+std::string FilterApi::install(Filter f, const rpc::CallContext& ctx)
 {
     const auto now = Clock::now();
     f.deadline = now + options_.timeout;
+    f.client = client_key(ctx.client_ip());
     std::lock_guard lock{mu_};
     expire(now);
-    if (filters_.size() >= options_.max_filters)
+    // The client's own cap first: one client filling its share cannot fail anyone else's
+    // eth_newFilter; the global cap stays as the last resort.
+    const auto mine = per_client_.find(f.client);
+    if (options_.max_filters_per_client != 0 && mine != per_client_.end() &&
+        mine->second >= options_.max_filters_per_client)
+        throw rpc::Error::server("too many filters from this client (limit " +
+                                 std::to_string(options_.max_filters_per_client) + ")");
+    if (options_.max_filters != 0 && filters_.size() >= options_.max_filters)
         throw rpc::Error::server("too many filters");
+    ++per_client_[f.client];
     std::string id;
     do
         id = new_id();
@@ -165,26 +198,28 @@ std::string FilterApi::filter_id(const json& p)
     return v.get<std::string>();
 }
 
-json FilterApi::new_filter(const json& p)
+json FilterApi::new_filter(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 1, 1);
     Filter f;
     f.kind = FilterKind::Logs;
-    f.logs = live_log_filter(parse_log_filter(params::at(p, 0), 0));
+    LogFilter criteria = parse_log_filter(params::at(p, 0), 0);
+    check_log_criteria(criteria, node_.config().rpc_max_log_criteria);
+    f.logs = live_log_filter(std::move(criteria));
     f.last_block = node_.db().head_number();
-    return install(std::move(f));
+    return install(std::move(f), ctx);
 }
 
-json FilterApi::new_block_filter(const json& p)
+json FilterApi::new_block_filter(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 0, 0);
     Filter f;
     f.kind = FilterKind::Blocks;
     f.last_block = node_.db().head_number();
-    return install(std::move(f));
+    return install(std::move(f), ctx);
 }
 
-json FilterApi::new_pending_filter(const json& p)
+json FilterApi::new_pending_filter(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 0, 1);
     Filter f;
@@ -199,17 +234,16 @@ json FilterApi::new_pending_filter(const json& p)
                                       : full.is_array()  ? "array"
                                                          : "number") +
                                      " into Go value of type bool");
-    return install(std::move(f));
+    return install(std::move(f), ctx);
 }
 
 json FilterApi::get_changes(const json& p)
 {
     const std::string id = filter_id(p);
-    FilterKind kind{};
     bool full_tx = false;
     std::deque<txpool::PooledTxPtr> pending;
-    LiveLogFilter logs;
-    uint64_t first = 0;  // blocks to report: [first, last]
+    std::shared_ptr<std::mutex> poll;  // log filters
+    uint64_t first = 1;                // block filters: blocks to report, [first, last]
     uint64_t last = 0;
     {
         const auto now = Clock::now();
@@ -220,7 +254,6 @@ json FilterApi::get_changes(const json& p)
             throw rpc::Error::server("filter not found");
         Filter& f = it->second;
         f.deadline = now + options_.timeout;
-        kind = f.kind;
         switch (f.kind)
         {
             case FilterKind::PendingTransactions:
@@ -228,63 +261,77 @@ json FilterApi::get_changes(const json& p)
                 full_tx = f.full_tx;
                 break;
             case FilterKind::Blocks:
-            case FilterKind::Logs:
-            {
                 // The range advances under the lock, so concurrent polls report disjoint blocks.
-                const uint64_t head = node_.db().head_number();
                 first = f.last_block + 1;
-                last = head;
-                // One poll scans at most kMaxLogRange blocks; the rest come with the next one.
-                if (f.kind == FilterKind::Logs && last >= first && last - first >= kMaxLogRange)
-                    last = first + kMaxLogRange - 1;
+                last = node_.db().head_number();
                 f.last_block = std::max(f.last_block, last);
-                if (f.kind == FilterKind::Logs)
-                    logs = f.logs;
                 break;
-            }
+            case FilterKind::Logs:
+                poll = f.poll;
+                break;
         }
     }
+    if (poll)
+        return log_changes(id, *poll);
 
     json out = json::array();
-    switch (kind)
-    {
-        case FilterKind::PendingTransactions:
-            for (const auto& tx : pending)
-                out.push_back(
-                    full_tx ? json_rpc::transaction(tx->tx, tx->sender, tx->hash, std::nullopt)
-                            : json(json_rpc::hash(tx->hash)));
-            break;
-        case FilterKind::Blocks:
-            for (uint64_t n = first; n <= last && last >= first; ++n)
-                if (const auto h = node_.db().block_hash(n))
-                    out.push_back(json_rpc::hash(*h));
-            break;
-        case FilterKind::Logs:
-        {
-            if (logs.from)
-                first = std::max(first, *logs.from);
-            if (logs.to)
-                last = std::min(last, *logs.to);
-            if (last < first)
-                break;
-            LogFilter q = logs.criteria;
-            if (q.block_hash)
-            {
-                // A block-hash filter only ever matches that block; report it if it is new.
-                const auto n = node_.db().block_number(*q.block_hash);
-                if (!n || *n < first || *n > last)
-                    break;
-            }
-            else
-            {
-                q.from = params::BlockId{params::BlockId::Kind::Number, first, {}, false};
-                q.to = params::BlockId{params::BlockId::Kind::Number, last, {}, false};
-            }
-            out = find_logs(ChainAccess(node_), q);
-            break;
-        }
-    }
+    for (const auto& tx : pending)
+        out.push_back(full_tx ? json_rpc::transaction(tx->tx, tx->sender, tx->hash, std::nullopt)
+                              : json(json_rpc::hash(tx->hash)));
+    for (uint64_t n = first; n <= last; ++n)
+        if (const auto h = node_.db().block_hash(n))
+            out.push_back(json_rpc::hash(*h));
     return out;
+}
+
+json FilterApi::log_changes(const std::string& id, std::mutex& poll)
+{
+    const NodeConfig& config = node_.config();
+    const std::lock_guard poll_lock{poll};
+    LiveLogFilter logs;
+    uint64_t first = 0;  // blocks this poll covers: [first, last]
+    uint64_t last = 0;
+    {
+        std::lock_guard lock{mu_};
+        const auto it = filters_.find(id);
+        if (it == filters_.end())
+            throw rpc::Error::server("filter not found");
+        first = it->second.last_block + 1;
+        last = node_.db().head_number();
+        // One poll spans at most the log range limit; the rest come with the next one.
+        if (config.rpc_max_log_range != 0 && last >= first &&
+            last - first > config.rpc_max_log_range)
+            last = first + config.rpc_max_log_range;
+        logs = it->second.logs;
+    }
+    if (last < first)
+        return json::array();
+
+    uint64_t scan_first = logs.from ? std::max(first, *logs.from) : first;
+    uint64_t scan_last = logs.to ? std::min(last, *logs.to) : last;
+    if (logs.criteria.block_hash)
+    {
+        // A block-hash filter only ever matches that block; report it if it is new.
+        const auto n = node_.db().block_number(*logs.criteria.block_hash);
+        scan_first = n ? *n : 1;
+        scan_last = n ? *n : 0;
+    }
+    LogPage page;
+    page.logs = json::array();
+    uint64_t reported = last;  // the poll's last block, unless the result limit stops it early
+    if (scan_first <= scan_last && scan_first >= first && scan_last <= last)
+    {
+        page = find_log_page(ChainAccess(node_), logs.criteria, scan_first, scan_last,
+                             config.rpc_max_log_results);
+        if (page.last_block < scan_last)
+            reported = page.last_block;
+    }
+    {
+        std::lock_guard lock{mu_};
+        if (const auto it = filters_.find(id); it != filters_.end())
+            it->second.last_block = std::max(it->second.last_block, reported);
+    }
+    return std::move(page.logs);
 }
 
 json FilterApi::get_logs(const json& p)
@@ -307,7 +354,11 @@ json FilterApi::uninstall(const json& p)
     const std::string id = filter_id(p);
     std::lock_guard lock{mu_};
     expire(Clock::now());
-    return filters_.erase(id) > 0;
+    const auto it = filters_.find(id);
+    if (it == filters_.end())
+        return false;
+    erase(it);
+    return true;
 }
 
 void FilterApi::on_pending(const std::vector<txpool::PooledTxPtr>& txs)
@@ -326,6 +377,14 @@ void FilterApi::on_pending(const std::vector<txpool::PooledTxPtr>& txs)
 
 void FilterApi::register_methods(rpc::Dispatcher& d, const std::shared_ptr<FilterApi>& self)
 {
+    const auto add_ctx = [&](const char* name,
+                             json (FilterApi::*fn)(const json&, rpc::CallContext&)) {
+        d.add(name, [self, fn](const json& p, rpc::CallContext& ctx) {
+            if (!p.is_null() && !p.is_array())
+                throw rpc::Error::invalid_params("non-array args");
+            return ((*self).*fn)(p, ctx);
+        });
+    };
     const auto add = [&](const char* name, json (FilterApi::*fn)(const json&)) {
         d.add(name, [self, fn](const json& p, rpc::CallContext&) {
             if (!p.is_null() && !p.is_array())
@@ -333,9 +392,9 @@ void FilterApi::register_methods(rpc::Dispatcher& d, const std::shared_ptr<Filte
             return ((*self).*fn)(p);
         });
     };
-    add("eth_newFilter", &FilterApi::new_filter);
-    add("eth_newBlockFilter", &FilterApi::new_block_filter);
-    add("eth_newPendingTransactionFilter", &FilterApi::new_pending_filter);
+    add_ctx("eth_newFilter", &FilterApi::new_filter);
+    add_ctx("eth_newBlockFilter", &FilterApi::new_block_filter);
+    add_ctx("eth_newPendingTransactionFilter", &FilterApi::new_pending_filter);
     add("eth_getFilterChanges", &FilterApi::get_changes);
     add("eth_getFilterLogs", &FilterApi::get_logs);
     add("eth_uninstallFilter", &FilterApi::uninstall);
@@ -353,7 +412,10 @@ void register_filter_api(Node& node, const FilterOptions& options)
 
 void register_filter_api(Node& node)
 {
-    register_filter_api(node, FilterOptions{});
+    FilterOptions options;
+    options.max_filters = node.config().rpc_max_filters;
+    options.max_filters_per_client = node.config().rpc_max_filters_per_client;
+    register_filter_api(node, options);
 }
 
 }  // namespace tern::node

@@ -26,8 +26,8 @@ struct LiveLogFilter
 
 /// Checks the block range of `criteria` as geth's filter system does for live filters:
 /// latest..latest, N..M (N <= M), N..latest ("earliest" counts as 0); "pending" throws
-/// -32000 "pending logs are not supported", any other combination -32000 "invalid block range
-/// params".
+/// -32602 "pending logs are not supported", any other combination -32602 "invalid block range
+/// params" (geth since v1.16.8; -32000 before).
 LiveLogFilter live_log_filter(LogFilter criteria);
 
 /// Limits of the polling filters (eth_newFilter & co).
@@ -35,7 +35,11 @@ struct FilterOptions
 {
     /// A filter not polled (eth_getFilterChanges) for this long is removed (geth: 5 minutes).
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
-    /// Most filters installed at once; more: -32000 "too many filters".
+    /// Most filters installed at once by one client (client_key(): an IPv4 address or an IPv6
+    /// /64); more: -32000 "too many filters from this client (limit N)". 0: no limit.
+    size_t max_filters_per_client = 1'000;
+    /// Most filters installed at once by everyone (the last resort); more: -32000 "too many
+    /// filters". 0: no limit.
     size_t max_filters = 10'000;
     /// Most unpolled pending-transaction hashes one filter keeps (the oldest are dropped).
     size_t max_pending_hashes = 100'000;
@@ -52,7 +56,8 @@ struct FilterOptions
 /// Pending-transaction filters collect the hashes the pool reports (Node::on_pending).
 void register_filter_api(Node& node, const FilterOptions& options);
 
-/// As register_filter_api(node, options) with the default options.
+/// As register_filter_api(node, options) with the filter caps of node.config()
+/// (rpc_max_filters_per_client, rpc_max_filters) and the other options' defaults.
 void register_filter_api(Node& node);
 
 }  // namespace tern::node

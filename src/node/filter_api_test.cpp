@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -21,13 +22,18 @@ namespace {
 class FilterApiTest : public ::testing::Test
 {
 protected:
-    /// Starts a node with the filter API; `block_time` 0 is automine.
-    void start(uint64_t block_time = 0, FilterOptions options = {})
+    /// Starts a node with the filter API; `block_time` 0 is automine; `tweak` adjusts the
+    /// node's configuration (limits).
+    void start(uint64_t block_time = 0,
+               FilterOptions options = {},
+               const std::function<void(NodeConfig&)>& tweak = {})
     {
         NodeConfig c;
         c.port = 0;
         c.rpc_threads = 2;
         c.block_time = block_time;
+        if (tweak)
+            tweak(c);
         node_ = std::make_unique<Node>(c);
         node_->add_setup([options](Node& n) { register_filter_api(n, options); });
         const auto r = node_->start();
@@ -43,6 +49,12 @@ protected:
     json call(const std::string& method, json params = json::array())
     {
         return call_rpc(port_, method, std::move(params));
+    }
+    /// Sends raw transactions in one batch (automine: one block); returns when it is committed.
+    void send_batch(const std::vector<std::string>& raws)
+    {
+        for (const auto& item : send_raw_batch(port_, raws))
+            ASSERT_TRUE(item.contains("result")) << item.dump();
     }
     json ok(const std::string& method, json params = json::array())
     {
@@ -226,15 +238,16 @@ TEST_F(FilterApiTest, LiveRangeBoundsTheChanges)
 TEST_F(FilterApiTest, RefusesBadCriteriaLikeGeth)
 {
     start();
-    expect_error(call("eth_newFilter", {{{"fromBlock", "pending"}}}), -32000,
+    // geth since v1.16.8 (go-ethereum#33320): -32602, -32000 before.
+    expect_error(call("eth_newFilter", {{{"fromBlock", "pending"}}}), -32602,
                  "pending logs are not supported");
-    expect_error(call("eth_newFilter", {{{"toBlock", "pending"}}}), -32000,
+    expect_error(call("eth_newFilter", {{{"toBlock", "pending"}}}), -32602,
                  "pending logs are not supported");
-    expect_error(call("eth_newFilter", {{{"fromBlock", "0x5"}, {"toBlock", "0x2"}}}), -32000,
+    expect_error(call("eth_newFilter", {{{"fromBlock", "0x5"}, {"toBlock", "0x2"}}}), -32602,
                  "invalid block range params");
-    expect_error(call("eth_newFilter", {{{"toBlock", "0x2"}}}), -32000,
+    expect_error(call("eth_newFilter", {{{"toBlock", "0x2"}}}), -32602,
                  "invalid block range params");
-    expect_error(call("eth_newFilter", {{{"fromBlock", "safe"}}}), -32000,
+    expect_error(call("eth_newFilter", {{{"fromBlock", "safe"}}}), -32602,
                  "invalid block range params");
     expect_error(call("eth_newFilter", {{{"blockHash", word(1)}, {"fromBlock", "0x1"}}}), -32602,
                  "invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose "
@@ -332,6 +345,177 @@ TEST_F(FilterApiTest, PendingTransactionFilters)
 
     expect_error(call("eth_newPendingTransactionFilter", {"yes"}), -32602,
                  "invalid argument 0: json: cannot unmarshal string into Go value of type bool");
+}
+
+// ---- issue 10: log query limits and per-client filter caps ----
+
+/// Ranges as block-number quantities.
+json range(uint64_t from, uint64_t to)
+{
+    return {{"fromBlock", qty_hex(from)}, {"toBlock", qty_hex(to)}};
+}
+
+// eth_getLogs and eth_getFilterLogs: geth's block-range error and criteria limit, and the
+// providers' result limit (16 concurrent unfiltered queries over 120k logs held 3 GB).
+TEST_F(FilterApiTest, LogQueriesHaveRangeResultAndCriteriaLimits)
+{
+    start(0, {}, [](NodeConfig& c) {
+        c.rpc_max_log_range = 4;
+        c.rpc_max_log_results = 3;
+        c.rpc_max_log_criteria = 2;
+    });
+    const Address a = deploy();  // block 1
+    for (uint64_t i = 1; i <= 5; ++i)
+        send(signer_.emit(0, a, i));  // blocks 2..6, one log each
+    send_batch({signer_.emit(1, a, 11), signer_.emit(2, a, 12), signer_.emit(3, a, 13),
+                signer_.emit(4, a, 14)});  // block 7, four logs
+    ASSERT_EQ(head(), 7u);
+
+    // Under the limits: fine.
+    EXPECT_EQ(topics_of(ok("eth_getLogs", {range(2, 4)})), (std::vector<uint64_t>{1, 2, 3}));
+    EXPECT_EQ(topics_of(ok("eth_getLogs", {{{"blockHash", block_hash(3)}}})),
+              (std::vector<uint64_t>{2}));
+    // The range: toBlock - fromBlock at most 4 (geth's rule and wording).
+    expect_error(call("eth_getLogs", {range(1, 6)}), -32602, "exceed maximum block range 4");
+    expect_error(call("eth_getLogs", {{{"fromBlock", "earliest"}}}), -32602,
+                 "exceed maximum block range 4");
+    // The results: more than 3, with the range that fits.
+    expect_error(call("eth_getLogs", {range(2, 6)}), -32005,
+                 "query returned more than 3 results. Try with this block range [0x2, 0x4].");
+    expect_error(call("eth_getLogs", {{{"blockHash", block_hash(7)}}}), -32005,
+                 "query returned more than 3 results");
+    // Criteria: at most 2 addresses, 2 alternatives per topic position (geth's
+    // --rpc.logquerylimit); more than 4 positions is geth's parse error.
+    const json three = {hex(a), hex(signer_.address(1)), hex(signer_.address(2))};
+    const std::string over_criteria = "exceed max addresses or topics per search position";
+    expect_error(call("eth_getLogs", {{{"address", three}}}), -32000, over_criteria);
+    expect_error(call("eth_getLogs",
+                      {{{"topics", json::array({json::array({word(1), word(2), word(3)})})}}}),
+                 -32000, over_criteria);
+    expect_error(call("eth_newFilter", {{{"address", three}}}), -32000, over_criteria);
+    expect_error(call("eth_getLogs", {{{"topics", {nullptr, nullptr, nullptr, nullptr, nullptr}}}}),
+                 -32602, "invalid argument 0: exceed max topics");
+    EXPECT_EQ(
+        ok("eth_getLogs", {{{"address", {hex(a), hex(a)}}, {"blockHash", block_hash(2)}}}).size(),
+        1u);
+
+    // eth_getFilterLogs runs the filter's query under the same limits.
+    const json wide = ok("eth_newFilter", {range(0, 6)});
+    expect_error(call("eth_getFilterLogs", {wide}), -32602, "exceed maximum block range 4");
+    const json many = ok("eth_newFilter", {{{"fromBlock", "0x2"}, {"toBlock", "0x6"}}});
+    expect_error(call("eth_getFilterLogs", {many}), -32005,
+                 "query returned more than 3 results. Try with this block range [0x2, 0x4].");
+    const json few = ok("eth_newFilter", {range(5, 6)});
+    EXPECT_EQ(topics_of(ok("eth_getFilterLogs", {few})), (std::vector<uint64_t>{4, 5}));
+}
+
+// eth_getFilterChanges never fails at the limits: a poll reports at most the range limit's
+// blocks and the result limit's logs (ending at a block boundary; a block alone over the limit
+// comes whole), and the next poll goes on from there.
+TEST_F(FilterApiTest, FilterChangesStopAtTheResultLimitAndResume)
+{
+    start(0, {}, [](NodeConfig& c) {
+        c.rpc_max_log_range = 100;
+        c.rpc_max_log_results = 3;
+    });
+    const Address a = deploy();
+    const json all = ok("eth_newFilter", {json::object()});
+    const json two =
+        ok("eth_newFilter", {{{"topics", json::array({json::array({word(2), word(5)})})}}});
+    for (uint64_t i = 1; i <= 5; ++i)
+        send(signer_.emit(0, a, i));
+    send_batch({signer_.emit(1, a, 11), signer_.emit(2, a, 12), signer_.emit(3, a, 13),
+                signer_.emit(4, a, 14)});
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {all})), (std::vector<uint64_t>{1, 2, 3}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {all})), (std::vector<uint64_t>{4, 5}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {all})),
+              (std::vector<uint64_t>{11, 12, 13, 14}));
+    EXPECT_EQ(ok("eth_getFilterChanges", {all}), json::array());
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {two})), (std::vector<uint64_t>{2, 5}));
+}
+
+TEST_F(FilterApiTest, FilterChangesSpanAtMostTheRangeLimit)
+{
+    // A poll spans at most toBlock - fromBlock = 1: two blocks.
+    start(0, {}, [](NodeConfig& c) { c.rpc_max_log_range = 1; });
+    const Address b = deploy();
+    const json f = ok("eth_newFilter", {json::object()});
+    for (uint64_t i = 1; i <= 5; ++i)
+        send(signer_.emit(0, b, i));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {f})), (std::vector<uint64_t>{1, 2}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {f})), (std::vector<uint64_t>{3, 4}));
+    EXPECT_EQ(topics_of(ok("eth_getFilterChanges", {f})), (std::vector<uint64_t>{5}));
+}
+
+// Issue 10: 10,000 eth_newFilter from one client made everyone else's filters fail for five
+// minutes. Each client (IP) now has its own cap; the global cap is the last resort.
+TEST_F(FilterApiTest, OneClientAtItsCapCannotFailAnothersNewFilter)
+{
+    start();  // defaults: 1,000 per client, 10,000 in all
+    rpc::CallContext flooder(rpc::Transport::Http, "10.0.0.1:40000");
+    rpc::CallContext other(rpc::Transport::Http, "10.0.0.2:40001");
+    auto& d = node_->dispatcher();
+    size_t installed = 0;
+    std::string refusal;
+    for (int i = 0; i < 10'000; ++i)
+    {
+        try
+        {
+            d.call("eth_newBlockFilter", json::array(), flooder);
+            ++installed;
+        }
+        catch (const rpc::Error& e)
+        {
+            refusal = e.message;
+        }
+    }
+    EXPECT_EQ(installed, 1000u);
+    EXPECT_EQ(refusal, "too many filters from this client (limit 1000)");
+    try
+    {
+        EXPECT_TRUE(d.call("eth_newFilter", json::array({json::object()}), other).is_string());
+    }
+    catch (const rpc::Error& e)
+    {
+        ADD_FAILURE() << "another client's eth_newFilter failed: " << e.message;
+    }
+    EXPECT_TRUE(ok("eth_newBlockFilter").is_string()) << "and over HTTP from 127.0.0.1";
+}
+
+TEST_F(FilterApiTest, PerClientAndGlobalCapsOverHttp)
+{
+    FilterOptions options;
+    options.max_filters_per_client = 3;
+    options.max_filters = 5;
+    start(0, options);
+    const auto new_filter = [&](const char* from) {
+        return call_rpc(port_, "eth_newBlockFilter", json::array(), from);
+    };
+    std::vector<json> mine;
+    for (int i = 0; i < 3; ++i)
+        mine.push_back(new_filter("127.0.0.1")["result"]);
+    expect_error(new_filter("127.0.0.1"), -32000, "too many filters from this client (limit 3)");
+    EXPECT_TRUE(new_filter("127.0.0.2")["result"].is_string());
+    EXPECT_TRUE(new_filter("127.0.0.2")["result"].is_string());
+    expect_error(new_filter("127.0.0.3"), -32000, "too many filters");
+    // Uninstalling (from anywhere: ids are secrets) frees the installer's slot.
+    EXPECT_EQ(call_rpc(port_, "eth_uninstallFilter", {mine[0]}, "127.0.0.3")["result"], true);
+    EXPECT_TRUE(new_filter("127.0.0.3")["result"].is_string());
+    expect_error(new_filter("127.0.0.1"), -32000, "too many filters");
+}
+
+// Expired filters give their client's slots back.
+TEST_F(FilterApiTest, ExpiredFiltersFreeTheirClientsSlots)
+{
+    FilterOptions options;
+    options.timeout = 200ms;
+    options.max_filters_per_client = 2;
+    start(0, options);
+    ok("eth_newBlockFilter");
+    ok("eth_newBlockFilter");
+    expect_error(call("eth_newBlockFilter"), -32000, "too many filters from this client (limit 2)");
+    std::this_thread::sleep_for(300ms);
+    EXPECT_TRUE(ok("eth_newBlockFilter").is_string());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "node/dev_engine.hpp"
 #include "node/eth_api.hpp"
 #include "node/keys.hpp"
+#include "node/params.hpp"
 #include "node/proof_api.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
@@ -116,6 +117,8 @@ rpc::DispatchLimits dispatch_limits(const NodeConfig& config)
     rpc::DispatchLimits limits;
     limits.max_batch_items = config.rpc_max_batch_items;
     limits.max_batch_response_bytes = config.rpc_max_batch_response_bytes;
+    limits.max_subscriptions_per_connection = config.rpc_max_subscriptions_per_connection;
+    limits.max_subscriptions = config.rpc_max_subscriptions;
     return limits;
 }
 
@@ -377,7 +380,10 @@ void Node::apply_rpc_api()
     for (const auto& ns : rpc_namespaces())
         modules[ns] = "1.0";
     modules["rpc"] = "1.0";
-    dispatcher_->add("rpc_modules", [modules](const json&, rpc::CallContext&) { return modules; });
+    dispatcher_->add("rpc_modules", [modules](const json& p, rpc::CallContext&) {
+        params::expect_count(p, 0, 0);
+        return modules;
+    });
 }
 
 void Node::stop()

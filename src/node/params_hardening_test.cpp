@@ -9,6 +9,7 @@
 
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
+#include "node/dev_engine.hpp"
 #include "node/test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -362,11 +363,119 @@ TEST_F(ParamsHardeningTest, FeeHistoryPercentilesLikeGeth)
            "invalid reward percentile: #0:50.000000 >= #1:10.000000");
 }
 
-// geth's eth_getLogs returns errInvalidBlockRange as a plain error (-32000); Tern uses -32602.
-TEST_F(ParamsHardeningTest, LogsInvalidRangeIsServerError)
+// geth's eth_getLogs returns errInvalidBlockRange as -32602 since v1.16.8 (go-ethereum#33320;
+// a plain -32000 error before).
+TEST_F(ParamsHardeningTest, LogsInvalidRangeIsInvalidParams)
 {
-    server("eth_getLogs", {{{"fromBlock", "0x5"}, {"toBlock", "0x1"}}},
-           "invalid block range params");
+    invalid("eth_getLogs", {{{"fromBlock", "0x5"}, {"toBlock", "0x1"}}},
+            "invalid block range params");
+}
+
+// ---- issue 10: nothing a client sends crashes the node ----
+
+// The remote crash: eth_signTypedData_v4 with the typed data as a JSON string was parsed again
+// without the body's nesting limit; a message 80,000 structs deep (~0.5 MB) segfaulted the node.
+TEST_F(ParamsHardeningTest, TypedDataNestingIsBoundedInBothForms)
+{
+    const std::string deep = self_referencing_typed_data(80'000);
+    for (const char* method : {"eth_signTypedData_v4", "eth_signTypedData"})
+    {
+        invalid(method, {kDev0, deep},
+                "invalid argument 1: typed data JSON nested deeper than 128 levels");
+        // The object form within the body's limit: the encoder bounds its own recursion.
+        invalid(method, {kDev0, json::parse(self_referencing_typed_data(120))},
+                "invalid argument 1: typed data nested too deeply");
+        invalid(method, {kDev0, self_referencing_typed_data(120)},
+                "invalid argument 1: typed data nested too deeply");
+    }
+    // The object form 80,000 deep is refused with the body.
+    const auto r = json::parse(
+        http_post(port_, R"({"jsonrpc":"2.0","id":1,"method":"eth_signTypedData_v4","params":[")" +
+                             std::string(kDev0) + "\"," + deep + "]}"));
+    EXPECT_EQ(r["error"]["code"], -32700);
+    // Honest typed data in both forms still signs, to the same signature.
+    const std::string ok = self_referencing_typed_data(3);
+    EXPECT_EQ(result(port_, "eth_signTypedData_v4", {kDev0, ok}),
+              result(port_, "eth_signTypedData_v4", {kDev0, json::parse(ok)}));
+}
+
+// eth_blockNumber answered calls with extra parameters; geth refuses them (-32602 "too many
+// arguments, want at most N") on every method with a fixed parameter list. [], null and a
+// missing params are fine (viem and ethers send []).
+TEST_F(ParamsHardeningTest, ExtraParametersAreRefusedLikeGeth)
+{
+    for (const char* method :
+         {"eth_blockNumber", "eth_chainId", "eth_accounts", "eth_gasPrice",
+          "eth_maxPriorityFeePerGas", "eth_blobBaseFee", "eth_syncing", "eth_mining",
+          "eth_hashrate", "eth_coinbase", "net_version", "net_listening", "net_peerCount",
+          "web3_clientVersion", "rpc_modules"})
+    {
+        invalid(method, {1}, "too many arguments, want at most 0");
+        invalid(method, {nullptr, "x"}, "too many arguments, want at most 0");
+        EXPECT_TRUE(call_rpc(port_, method, json::array()).contains("result")) << method;
+        EXPECT_TRUE(call_rpc(port_, method, nullptr).contains("result")) << method;
+        const auto absent = json::parse(http_post(
+            port_, std::string(R"({"jsonrpc":"2.0","id":1,"method":")") + method + "\"}"));
+        EXPECT_TRUE(absent.contains("result")) << method;
+    }
+    invalid("web3_sha3", {"0x", "0x"}, "too many arguments, want at most 1");
+    invalid("eth_getUncleByBlockNumberAndIndex", {"latest", "0x0", 1},
+            "too many arguments, want at most 2");
+    invalid("eth_getUncleByBlockNumberAndIndex", {"latest"},
+            "missing value for required argument 1");
+    invalid("eth_getUncleByBlockHashAndIndex", {"0x1", "0x0"},
+            "invalid argument 0: hex string has length 1, want 64 for common.Hash");
+    EXPECT_TRUE(result(port_, "eth_getUncleByBlockNumberAndIndex", {"latest", "0x0"}).is_null());
+    invalid("evm_mine", {1, 2}, "too many arguments, want at most 1");
+    invalid("evm_mine", {true},
+            "invalid argument 0: json: cannot unmarshal bool into Go value of type hexutil.Uint64");
+}
+
+// evm_mine ["0xffffffffffffffff"] pinned every later block's timestamp at 2^64 - 1 (for good
+// with --data-dir). Timestamps before the head's are refused as anvil does, and so are ones
+// more than a year (evm_mine_max_ahead) past the clock.
+TEST_F(ParamsHardeningTest, EvmMineRefusesPastAndFarFutureTimestamps)
+{
+    const auto head_ts = [&] {
+        return qty(result(port_, "eth_getBlockByNumber", {"latest", false})["timestamp"]);
+    };
+    const uint64_t now = wall_clock_seconds();
+    invalid("evm_mine", {"0xffffffffffffffff"},
+            "Timestamp error: 18446744073709551615 is more than 31536000 seconds ahead of the "
+            "current time");
+    invalid("evm_mine", {now + 365 * 24 * 3600 + 100},
+            "Timestamp error: " + std::to_string(now + 365 * 24 * 3600 + 100) +
+                " is more than 31536000 seconds ahead of the current time");
+    // Within the bound: fine, and the chain goes on from there.
+    const uint64_t ahead = now + 30 * 24 * 3600;
+    EXPECT_EQ(result(port_, "evm_mine", {qty_hex(ahead)}), "0x0");
+    EXPECT_EQ(head_ts(), ahead);
+    invalid("evm_mine", {ahead - 1},
+            "Timestamp error: " + std::to_string(ahead - 1) +
+                " is lower than previous block's timestamp");
+    EXPECT_EQ(result(port_, "evm_mine", {ahead}), "0x0") << "equal timestamps are allowed";
+    EXPECT_EQ(result(port_, "evm_mine", json::array()), "0x0");
+    EXPECT_EQ(head_ts(), ahead) << "the clock is behind the head: the head's timestamp";
+}
+
+TEST(MineTimestamp, Bounds)
+{
+    constexpr uint64_t kYear = 365ULL * 24 * 3600;
+    EXPECT_FALSE(mine_timestamp_error(100, 100, 100, kYear));
+    EXPECT_FALSE(mine_timestamp_error(100 + kYear, 100, 100, kYear));
+    EXPECT_TRUE(mine_timestamp_error(101 + kYear, 100, 100, kYear));
+    EXPECT_EQ(*mine_timestamp_error(99, 100, 50, kYear),
+              "Timestamp error: 99 is lower than previous block's timestamp");
+    // The head ahead of the clock: the bound counts from the head.
+    EXPECT_FALSE(mine_timestamp_error(500 + kYear, 500, 100, kYear));
+    EXPECT_EQ(*mine_timestamp_error(501 + kYear, 500, 100, kYear),
+              "Timestamp error: " + std::to_string(501 + kYear) +
+                  " is more than 31536000 seconds ahead of previous block's timestamp");
+    // 0: no bound but the signed 64-bit one.
+    EXPECT_FALSE(mine_timestamp_error(uint64_t{INT64_MAX}, 0, 0, 0));
+    EXPECT_EQ(*mine_timestamp_error(uint64_t{INT64_MAX} + 1, 0, 0, 0),
+              "Timestamp error: 9223372036854775808 is past the largest timestamp, "
+              "9223372036854775807");
 }
 
 }  // namespace

@@ -71,7 +71,9 @@ json SubscriptionApi::subscribe(const json& p, rpc::CallContext& ctx) const
         params::expect_count(p, 1, 2);
         // Validate now (geth's errors); the criteria are kept as given and parsed again when
         // the first block is published.
-        live_log_filter(p[1].is_null() ? LogFilter{} : parse_log_filter(p[1], 1));
+        LogFilter criteria = p[1].is_null() ? LogFilter{} : parse_log_filter(p[1], 1);
+        check_log_criteria(criteria, node_.config().rpc_max_log_criteria);
+        live_log_filter(std::move(criteria));
         return ctx.subscribe(kLogs, p[1]);
     }
     if (name == kPending)

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -139,12 +140,14 @@ class SubscriptionApiTest : public ::testing::Test
 protected:
     /// Starts a node with the subscription API; blocks come from mine() unless `automine`, so
     /// every notification of a block is queued when mine() returns.
-    void start(bool automine = false)
+    void start(bool automine = false, const std::function<void(NodeConfig&)>& tweak = {})
     {
         NodeConfig c;
         c.port = 0;
         c.rpc_threads = 2;
         c.block_time = automine ? 0 : 3600;
+        if (tweak)
+            tweak(c);
         node_ = std::make_unique<Node>(c);
         node_->add_setup([](Node& n) { register_subscription_api(n); });
         const auto r = node_->start();
@@ -415,10 +418,10 @@ TEST_F(SubscriptionApiTest, RefusesBadSubscriptionsLikeGeth)
                  "too many arguments, want at most 1");
     expect_error(ws.call("eth_subscribe", {"logs"}), -32602,
                  "missing value for required argument 1");
-    expect_error(ws.call("eth_subscribe", {"logs", {{"fromBlock", "pending"}}}), -32000,
+    expect_error(ws.call("eth_subscribe", {"logs", {{"fromBlock", "pending"}}}), -32602,
                  "pending logs are not supported");
     expect_error(ws.call("eth_subscribe", {"logs", {{"fromBlock", "0x9"}, {"toBlock", "0x1"}}}),
-                 -32000, "invalid block range params");
+                 -32602, "invalid block range params");
     expect_error(ws.call("eth_subscribe", {"logs", {{"topics", {"0x1"}}}}), -32602,
                  "invalid argument 1: hex string has length 1, want 64 for common.Hash");
     expect_error(ws.call("eth_subscribe", {"logs", 7}), -32602,
@@ -427,6 +430,53 @@ TEST_F(SubscriptionApiTest, RefusesBadSubscriptionsLikeGeth)
     EXPECT_EQ(node_->dispatcher().subscriptions().size(), 0u);
     // "syncing" is accepted (a dev node never syncs).
     EXPECT_TRUE(ws.ok("eth_subscribe", {"syncing"}).is_string());
+}
+
+// Issue 10: subscriptions had no cap at all. One connection has its own cap; the total over
+// all connections is the last resort, and a closed connection gives its share back.
+TEST_F(SubscriptionApiTest, CapsPerConnectionAndInAll)
+{
+    start(false, [](NodeConfig& c) {
+        c.rpc_max_subscriptions_per_connection = 3;
+        c.rpc_max_subscriptions = 5;
+    });
+    WsClient a(port_);
+    WsClient b(port_);
+    WsClient c(port_);
+    for (int i = 0; i < 3; ++i)
+        a.ok("eth_subscribe", {"newHeads"});
+    expect_error(a.call("eth_subscribe", {"newHeads"}), -32000,
+                 "too many subscriptions on this connection (limit 3)");
+    const json b1 = b.ok("eth_subscribe", {"newHeads"});
+    b.ok("eth_subscribe", {"logs", json::object()});
+    expect_error(c.call("eth_subscribe", {"newHeads"}), -32000, "too many subscriptions");
+    EXPECT_EQ(b.ok("eth_unsubscribe", {b1}), true);
+    EXPECT_TRUE(c.ok("eth_subscribe", {"newHeads"}).is_string());
+    a.close();
+    bool freed = false;
+    for (int i = 0; i < 100 && !freed; ++i)
+    {
+        freed = c.call("eth_subscribe", {"newHeads"}).contains("result");
+        if (!freed)
+            std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(freed) << "closing a frees its three";
+    // eth_unsubscribe takes one argument (geth).
+    expect_error(c.call("eth_unsubscribe", {"0x1", "0x2"}), -32602,
+                 "too many arguments, want at most 1");
+}
+
+// The "logs" subscription holds to geth's --rpc.logquerylimit like eth_getLogs.
+TEST_F(SubscriptionApiTest, LogCriteriaLimit)
+{
+    start(false, [](NodeConfig& c) { c.rpc_max_log_criteria = 2; });
+    WsClient ws(port_);
+    const json three = {word(1), word(2), word(3)};
+    expect_error(ws.call("eth_subscribe", {"logs", {{"topics", json::array({three})}}}), -32000,
+                 "exceed max addresses or topics per search position");
+    EXPECT_TRUE(
+        ws.ok("eth_subscribe", {"logs", {{"topics", json::array({json::array({word(1)})})}}})
+            .is_string());
 }
 
 }  // namespace

@@ -16,15 +16,29 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tern::node::test {
 
-/// POSTs `body` to 127.0.0.1:`port` and returns the response body (Connection: close).
-inline std::string http_post(uint16_t port, const std::string& body)
+/// POSTs `body` to 127.0.0.1:`port` and returns the response body (Connection: close). With
+/// `source` (another loopback address, e.g. "127.0.0.2") the request comes from there: a
+/// different client to per-client limits.
+inline std::string http_post(uint16_t port, const std::string& body, const char* source = nullptr)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         throw std::runtime_error("socket");
+    if (source)
+    {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+            ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0)
+        {
+            ::close(fd);
+            throw std::runtime_error(std::string("bind ") + source);
+        }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -62,11 +76,14 @@ inline std::string http_post(uint16_t port, const std::string& body)
     return resp.substr(pos + 4);
 }
 
-/// One JSON-RPC call; returns the whole response object.
-inline nlohmann::json call_rpc(uint16_t port, const std::string& method, nlohmann::json params)
+/// One JSON-RPC call (from `source`, see http_post); returns the whole response object.
+inline nlohmann::json call_rpc(uint16_t port,
+                               const std::string& method,
+                               nlohmann::json params,
+                               const char* source = nullptr)
 {
     const nlohmann::json req{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
-    return nlohmann::json::parse(http_post(port, req.dump()));
+    return nlohmann::json::parse(http_post(port, req.dump(), source));
 }
 
 /// The `result` of a call that must succeed.
@@ -76,6 +93,18 @@ inline nlohmann::json result(uint16_t port, const std::string& method, nlohmann:
     if (!r.contains("result"))
         throw std::runtime_error(method + " failed: " + r.dump());
     return r["result"];
+}
+
+/// POSTs one batch of eth_sendRawTransaction calls (ids 0..n-1); returns the response array.
+inline nlohmann::json send_raw_batch(uint16_t port, const std::vector<std::string>& raws)
+{
+    nlohmann::json batch = nlohmann::json::array();
+    for (size_t i = 0; i < raws.size(); ++i)
+        batch.push_back({{"jsonrpc", "2.0"},
+                         {"id", i},
+                         {"method", "eth_sendRawTransaction"},
+                         {"params", {raws[i]}}});
+    return nlohmann::json::parse(http_post(port, batch.dump()));
 }
 
 /// Signs `tx` with `key` and returns the raw "0x..." encoding.
@@ -98,6 +127,20 @@ inline uint64_t qty(const nlohmann::json& v)
 inline std::string qty_hex(uint64_t v)
 {
     return U256{v}.to_hex();
+}
+
+/// EIP-712 typed data (JSON text) of a self-referencing type T {T a} whose message nests
+/// `depth` structs deep: hostile input for eth_signTypedData.
+inline std::string self_referencing_typed_data(size_t depth)
+{
+    std::string message;
+    message.reserve(6 * depth + 2);
+    for (size_t i = 0; i < depth; ++i)
+        message += R"({"a":)";
+    message += "{}" + std::string(depth, '}');
+    return R"({"types":{"EIP712Domain":[],"T":[{"name":"a","type":"T"}]},"primaryType":"T",)"
+           R"("domain":{},"message":)" +
+           message + "}";
 }
 
 }  // namespace tern::node::test

@@ -4,8 +4,12 @@
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
 #include "node/keys.hpp"
+#include "node/test_util.hpp"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
 
 using namespace tern;
 using namespace tern::node;
@@ -191,6 +195,114 @@ TEST(TypedData, HostileInputsFailWithoutRecursingAway)
         chain[type_name(i)] = {{{"name", "n"}, {"type", type_name(i + 1)}}};
     chain["T2000"] = json::array();
     EXPECT_FALSE(typed_encode_type(chain, "T0"));  // more than the type limit
+}
+
+TEST(TypedDataParam, StringFormHashesAsTheObjectForm)
+{
+    const json typed = mail_example();
+    const auto from_object = typed_data_param_hash(typed);
+    const auto from_string = typed_data_param_hash(json(typed.dump()));
+    ASSERT_TRUE(from_object) << from_object.error().message;
+    ASSERT_TRUE(from_string) << from_string.error().message;
+    EXPECT_EQ(*from_object, *from_string);
+    EXPECT_EQ(*from_object, *typed_data_hash(typed));
+    EXPECT_EQ(typed_data_param_hash(json("{not json")).error().message, "invalid typed data JSON");
+}
+
+// The remote crash of issue 10: the string form was parsed without the request body's nesting
+// limit, and a message 80,000 structs deep (half a megabyte) overflowed the stack when copied.
+TEST(TypedDataParam, DeepStringFormIsRefusedBeforeParsing)
+{
+    const auto r = typed_data_param_hash(json(test::self_referencing_typed_data(80'000)));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "typed data JSON nested deeper than 128 levels");
+    EXPECT_EQ(typed_data_param_hash(json(test::self_referencing_typed_data(80'000)), 1'000'000)
+                  .error()
+                  .message,
+              "typed data nested too deeply")
+        << "with a larger limit the encoder's own depth bound still holds";
+}
+
+// Within the body's 128 levels, the encoder's recursion over the type graph is bounded on its
+// own: a self-referencing type 120 deep, arrays of arrays.
+TEST(TypedDataParam, DeepValuesWithinTheJsonLimitAreRefusedByTheEncoder)
+{
+    const auto deep = typed_data_param_hash(json::parse(test::self_referencing_typed_data(120)));
+    ASSERT_FALSE(deep);
+    EXPECT_EQ(deep.error().message, "typed data nested too deeply");
+    EXPECT_TRUE(typed_data_param_hash(json::parse(test::self_referencing_typed_data(60))));
+
+    json arrays = json::array();
+    for (int i = 0; i < 120; ++i)
+        arrays = json::array({arrays});
+    std::string type = "uint8";
+    for (int i = 0; i < 121; ++i)
+        type += "[]";
+    const json typed = {
+        {"types", {{"EIP712Domain", json::array()}, {"A", {{{"name", "x"}, {"type", type}}}}}},
+        {"primaryType", "A"},
+        {"domain", json::object()},
+        {"message", {{"x", arrays}}}};
+    const auto r = typed_data_param_hash(typed);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "typed data nested too deeply");
+}
+
+// Missing fields encode as zero words without recursing, so work is not bounded by the input's
+// size: a type of 20,000 fields and 50,000 empty instances of it took minutes. The work budget
+// refuses it at once.
+TEST(TypedDataParam, WorkIsBoundedNotJustDepth)
+{
+    // "f" + std::to_string(i) trips GCC 12's -Wrestrict false positive.
+    const auto named = [](char prefix, int i) {
+        std::string s = std::to_string(i);
+        s.insert(s.begin(), prefix);
+        return s;
+    };
+    json wide = json::array();
+    for (int i = 0; i < 20'000; ++i)
+        wide.push_back({{"name", named('f', i)}, {"type", "uint8"}});
+    const json typed = {
+        {"types",
+         {{"EIP712Domain", json::array()}, {"W", wide}, {"P", {{{"name", "w"}, {"type", "W[]"}}}}}},
+        {"primaryType", "P"},
+        {"domain", json::object()},
+        {"message", {{"w", json::array()}}}};
+    json many = typed;
+    for (int i = 0; i < 50'000; ++i)
+        many["message"]["w"].push_back(json::object());
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = typed_data_param_hash(many);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "typed data too large");
+    // A few instances of the same wide type are fine: the type hash is computed once.
+    json few = typed;
+    for (int i = 0; i < 10; ++i)
+        few["message"]["w"].push_back(json::object());
+    EXPECT_TRUE(typed_data_param_hash(few));
+
+    // encodeType over many large types: 1,000 types of 100 fields in one cycle, each hashed.
+    json types = {{"EIP712Domain", json::array()}};
+    json primary = json::array();
+    json message = json::object();
+    for (int t = 0; t < 1000; ++t)
+    {
+        json fields = json::array();
+        for (int f = 0; f < 100; ++f)
+            fields.push_back({{"name", named('f', f)}, {"type", named('T', (t + 1) % 1000)}});
+        types[named('T', t)] = fields;
+        primary.push_back({{"name", named('t', t)}, {"type", named('T', t)}});
+        message[named('t', t)] = json::object();
+    }
+    types["P"] = primary;
+    const json cyclic_typed = {
+        {"types", types}, {"primaryType", "P"}, {"domain", json::object()}, {"message", message}};
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto cyclic = typed_data_param_hash(cyclic_typed);
+    EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(2));
+    ASSERT_FALSE(cyclic);
+    EXPECT_EQ(cyclic.error().message, "typed data too large");
 }
 
 }  // namespace

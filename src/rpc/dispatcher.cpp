@@ -1,6 +1,7 @@
 #include "rpc/dispatcher.hpp"
 
 #include "rpc/json_text.hpp"
+#include "rpc/heap_trim.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -181,8 +182,11 @@ std::string CallContext::subscribe(std::string topic, nlohmann::json params)
         (underscore == std::string::npos || underscore == 0 ? std::string("eth")
                                                             : method_.substr(0, underscore)) +
         "_subscription";
-    return subscriptions_->add(sink_, std::move(topic), std::move(params),
-                               std::move(notification_method));
+    auto id = subscriptions_->add(sink_, std::move(topic), std::move(params),
+                                  std::move(notification_method));
+    if (!id)
+        throw Error::server(id.error().message);
+    return std::move(id).value();
 }
 
 std::string_view CallContext::client_ip() const noexcept
@@ -222,44 +226,11 @@ bool CallContext::unsubscribe(std::string_view id)
     return subscriptions_->remove(sink_.get(), id);
 }
 
-size_t json_nesting_depth(std::string_view text) noexcept
-{
-    size_t depth = 0;
-    size_t max_depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < text.size(); ++i)
-    {
-        const char c = text[i];
-        if (in_string)
-        {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        switch (c)
-        {
-            case '"':
-                in_string = true;
-                break;
-            case '[':
-            case '{':
-                max_depth = std::max(max_depth, ++depth);
-                break;
-            case ']':
-            case '}':
-                if (depth > 0)
-                    --depth;
-                break;
-            default:
-                break;
-        }
-    }
-    return max_depth;
-}
-
-Dispatcher::Dispatcher(DispatchLimits limits) : limits_(limits) {}
+Dispatcher::Dispatcher(DispatchLimits limits)
+    : limits_(limits),
+      subscriptions_(
+          SubscriptionLimits{limits.max_subscriptions_per_connection, limits.max_subscriptions})
+{}
 
 void Dispatcher::add(std::string method, Handler handler)
 {
@@ -314,6 +285,8 @@ void Dispatcher::add_unsubscribe(std::string method)
     add(std::move(method), [](const json& params, CallContext& ctx) -> json {
         if (!params.is_array() || params.empty())
             throw Error::invalid_params("missing value for required argument 0");
+        if (params.size() > 1)
+            throw Error::invalid_params("too many arguments, want at most 1");
         if (!params[0].is_string())
             throw Error::invalid_params(
                 "invalid argument 0: json: cannot unmarshal non-string into Go value of type "
@@ -443,6 +416,8 @@ size_t Dispatcher::handle_one(const json& request,
     out += dump(*result);
     const size_t result_size = out.size() - before;
     out += "}";
+    // The result (several times its text in memory) is freed on return; the text once sent.
+    note_large_free(result_size);
     return result_size;
 }
 
@@ -558,19 +533,15 @@ Message Dispatcher::parse(std::string_view body) const
 {
     Message m;
     const Error parse_error{code::parse_error, "parse error", std::nullopt};
-    if (limits_.max_depth != 0 && json_nesting_depth(body) > limits_.max_depth)
-    {
-        m.error = error_response(nullptr, parse_error);
-        return m;
-    }
     try
     {
-        m.json = json::parse(body, nullptr, /*allow_exceptions=*/false);
-        if (m.json.is_discarded())
+        auto parsed = parse_client_json(body, limits_.max_depth);
+        if (!parsed)
         {
             m.error = error_response(nullptr, parse_error);
             return m;
         }
+        m.json = std::move(parsed).value();
         m.raw_ids = raw_ids_needed(m.json, body);
         m.heavy = calls_heavy(m.json);
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.hpp"
+#include "rpc/json_parse.hpp"
 #include "rpc/subscriptions.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,7 +28,7 @@ inline constexpr int invalid_params = -32602;      ///< wrong number/types of pa
 inline constexpr int internal_error = -32603;      ///< handler failed unexpectedly
 inline constexpr int server_error = -32000;        ///< geth's default for handler errors
 inline constexpr int response_too_large = -32003;  ///< batch responses over the size limit
-inline constexpr int limit_exceeded = -32005;      ///< EIP-1474: the server is at a limit (busy)
+inline constexpr int limit_exceeded = -32005;      ///< EIP-1474: a node limit (busy, or a query over it)
 }  // namespace code
 
 /// How expensive a method is, which decides where the server runs a message calling it.
@@ -159,7 +160,11 @@ struct DispatchLimits
 {
     size_t max_batch_items = 1000;                 ///< more: one "batch too large" error
     size_t max_batch_response_bytes = 25'000'000;  ///< results past it: "response too large"
-    size_t max_depth = 128;                        ///< JSON nesting deeper: parse error
+    size_t max_depth = kMaxJsonDepth;              ///< JSON nesting deeper: parse error
+    /// Live subscriptions of one connection / of all (0: no limit); more: -32000 "too many
+    /// subscriptions on this connection (limit N)" / "too many subscriptions".
+    size_t max_subscriptions_per_connection = SubscriptionLimits{}.per_connection;
+    size_t max_subscriptions = SubscriptionLimits{}.total;
 };
 
 /// A request body parsed once (Dispatcher::parse), so that the transport can see what it calls
@@ -280,9 +285,5 @@ private:
     size_t heavy_methods_ = 0;
     Subscriptions subscriptions_;
 };
-
-/// Greatest nesting depth of arrays/objects in `text` (strings skipped); used to refuse input
-/// that would recurse deeply when serialised or compared.
-size_t json_nesting_depth(std::string_view text) noexcept;
 
 }  // namespace tern::rpc

@@ -4,7 +4,9 @@
 
 namespace tern::rpc {
 
-Subscriptions::Subscriptions() : rng_(std::random_device{}()) {}
+Subscriptions::Subscriptions(SubscriptionLimits limits)
+    : limits_(limits), rng_(std::random_device{}())
+{}
 
 std::string Subscriptions::new_id()
 {
@@ -22,12 +24,25 @@ std::string Subscriptions::new_id()
     return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
 }
 
-std::string Subscriptions::add(const std::shared_ptr<NotificationSink>& sink,
-                               std::string topic,
-                               nlohmann::json params,
-                               std::string notification_method)
+Result<std::string, SubscriptionRefused> Subscriptions::add(
+    const std::shared_ptr<NotificationSink>& sink,
+    std::string topic,
+    nlohmann::json params,
+    std::string notification_method)
 {
     std::lock_guard lock(mu_);
+    // The connection's own cap first, so that the total is only reached by many connections.
+    size_t& mine = per_owner_[sink.get()];
+    if (limits_.per_connection != 0 && mine >= limits_.per_connection)
+        return SubscriptionRefused{"too many subscriptions on this connection (limit " +
+                                   std::to_string(limits_.per_connection) + ")"};
+    if (limits_.total != 0 && by_id_.size() >= limits_.total)
+    {
+        if (mine == 0)
+            per_owner_.erase(sink.get());
+        return SubscriptionRefused{"too many subscriptions"};
+    }
+    ++mine;
     std::string id;
     do
         id = new_id();
@@ -44,13 +59,22 @@ bool Subscriptions::remove(const NotificationSink* owner, std::string_view id)
     if (it == by_id_.end() || it->second.owner != owner)
         return false;
     by_id_.erase(it);
+    release(owner);
     return true;
 }
 
 size_t Subscriptions::remove_all(const NotificationSink* owner)
 {
     std::lock_guard lock(mu_);
+    per_owner_.erase(owner);
     return std::erase_if(by_id_, [owner](const auto& kv) { return kv.second.owner == owner; });
+}
+
+void Subscriptions::release(const NotificationSink* owner)
+{
+    const auto it = per_owner_.find(owner);
+    if (it != per_owner_.end() && --it->second == 0)
+        per_owner_.erase(it);
 }
 
 size_t Subscriptions::count(std::string_view topic) const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -37,6 +39,19 @@ struct SubscriptionInfo
     nlohmann::json params;  ///< topic-specific criteria given at subscribe time (e.g. a log filter)
 };
 
+/// Caps on live subscriptions (0: no limit).
+struct SubscriptionLimits
+{
+    size_t per_connection = 1'000;  ///< of one NotificationSink (one WebSocket)
+    size_t total = 100'000;         ///< of all connections: the last resort
+};
+
+/// Why Subscriptions::add refused a subscription.
+struct SubscriptionRefused
+{
+    std::string message;  ///< e.g. "too many subscriptions"
+};
+
 /// Registry of the subscriptions of all connections. Thread-safe: handlers add/remove from the
 /// connection threads, the node publishes from its engine thread. Publishing never blocks on a
 /// slow client (each connection queues, and drops itself past its queue limit).
@@ -48,17 +63,21 @@ public:
     /// registry lock held.
     using Selector = std::function<std::vector<nlohmann::json>(const SubscriptionInfo&)>;
 
-    Subscriptions();
+    /// A registry enforcing `limits`.
+    explicit Subscriptions(SubscriptionLimits limits = {});
     Subscriptions(const Subscriptions&) = delete;
     Subscriptions& operator=(const Subscriptions&) = delete;
 
     /// Registers a subscription of `sink` to `topic`; notifications are sent as
     /// {"jsonrpc":"2.0","method":notification_method,"params":{"subscription":id,"result":...}}.
-    /// Returns the new id: "0x" + random 128-bit hex without leading zeros, as geth.
-    std::string add(const std::shared_ptr<NotificationSink>& sink,
-                    std::string topic,
-                    nlohmann::json params = nullptr,
-                    std::string notification_method = "eth_subscription");
+    /// Returns the new id: "0x" + random 128-bit hex without leading zeros, as geth; or, with
+    /// the connection or everyone at its cap, why not: "too many subscriptions on this
+    /// connection (limit N)" / "too many subscriptions".
+    Result<std::string, SubscriptionRefused> add(
+        const std::shared_ptr<NotificationSink>& sink,
+        std::string topic,
+        nlohmann::json params = nullptr,
+        std::string notification_method = "eth_subscription");
 
     /// Removes subscription `id` if it belongs to `owner`; false when there is no such
     /// subscription on that connection.
@@ -108,9 +127,13 @@ private:
     };
     std::vector<Target> targets(std::string_view topic) const;
     std::string new_id();
+    /// Counts one subscription of `owner` less; mu_ held.
+    void release(const NotificationSink* owner);
 
+    SubscriptionLimits limits_;
     mutable std::mutex mu_;
     std::map<std::string, Entry, std::less<>> by_id_;
+    std::map<const NotificationSink*, size_t> per_owner_;  ///< live subscriptions per connection
     std::mt19937_64 rng_;
 };
 

@@ -37,7 +37,7 @@ TEST(Subscriptions, IdsAreGethStyleAndUnique)
     std::set<std::string> ids;
     for (int i = 0; i < 200; ++i)
     {
-        const auto id = subs.add(sink, "t");
+        const auto id = *subs.add(sink, "t");
         ASSERT_GE(id.size(), 3u);
         ASSERT_LE(id.size(), 34u);
         EXPECT_EQ(id.substr(0, 2), "0x");
@@ -54,9 +54,9 @@ TEST(Subscriptions, CountListRemove)
     Subscriptions subs;
     auto a = std::make_shared<Sink>();
     auto b = std::make_shared<Sink>();
-    const auto a1 = subs.add(a, "newHeads");
-    const auto a2 = subs.add(a, "logs", json{{"address", "0x01"}});
-    const auto b1 = subs.add(b, "logs");
+    const auto a1 = *subs.add(a, "newHeads");
+    const auto a2 = *subs.add(a, "logs", json{{"address", "0x01"}});
+    const auto b1 = *subs.add(b, "logs");
     EXPECT_EQ(subs.count("newHeads"), 1u);
     EXPECT_EQ(subs.count("logs"), 2u);
     EXPECT_EQ(subs.count("other"), 0u);
@@ -92,8 +92,8 @@ TEST(Subscriptions, PublishEachSelectsPerSubscription)
     Subscriptions subs;
     auto a = std::make_shared<Sink>();
     auto b = std::make_shared<Sink>();
-    subs.add(a, "logs", json{{"want", 2}});
-    subs.add(b, "logs", json{{"want", 0}});
+    ASSERT_TRUE(subs.add(a, "logs", json{{"want", 2}}));
+    ASSERT_TRUE(subs.add(b, "logs", json{{"want", 0}}));
     const size_t sent = subs.publish_each("logs", [](const SubscriptionInfo& s) {
         std::vector<json> out;
         for (int i = 0; i < s.params["want"].get<int>(); ++i)
@@ -110,7 +110,7 @@ TEST(Subscriptions, ExpiredSinksAreSkipped)
 {
     Subscriptions subs;
     auto a = std::make_shared<Sink>();
-    subs.add(a, "t");
+    ASSERT_TRUE(subs.add(a, "t"));
     a.reset();
     EXPECT_EQ(subs.publish("t", 1), 0u);
     EXPECT_EQ(subs.publish_each("t",
@@ -125,12 +125,12 @@ TEST(Subscriptions, ConcurrentPublishAndChurn)
 {
     Subscriptions subs;
     auto stable = std::make_shared<Sink>();
-    subs.add(stable, "t");
+    ASSERT_TRUE(subs.add(stable, "t"));
     std::thread churn([&] {
         for (int i = 0; i < 2000; ++i)
         {
             auto s = std::make_shared<Sink>();
-            const auto id = subs.add(s, "t");
+            const auto id = *subs.add(s, "t");
             if (i % 2)
                 subs.remove(s.get(), id);
             else
@@ -142,4 +142,40 @@ TEST(Subscriptions, ConcurrentPublishAndChurn)
     churn.join();
     EXPECT_EQ(stable->size(), 2000u);
     EXPECT_EQ(subs.size(), 1u);
+}
+
+TEST(Subscriptions, CapsPerConnectionAndInAll)
+{
+    Subscriptions subs(SubscriptionLimits{3, 5});
+    auto a = std::make_shared<Sink>();
+    auto b = std::make_shared<Sink>();
+    auto c = std::make_shared<Sink>();
+    std::string first;
+    for (int i = 0; i < 3; ++i)
+    {
+        const auto id = subs.add(a, "t");
+        ASSERT_TRUE(id);
+        first = *id;
+    }
+    const auto over = subs.add(a, "t");
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().message, "too many subscriptions on this connection (limit 3)");
+    // Connection a at its cap does not stop b.
+    ASSERT_TRUE(subs.add(b, "t"));
+    ASSERT_TRUE(subs.add(b, "t"));
+    // The total is the last resort.
+    const auto full = subs.add(c, "t");
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.error().message, "too many subscriptions");
+    // Removing frees a's slot; closing b frees its two.
+    EXPECT_TRUE(subs.remove(a.get(), first));
+    EXPECT_TRUE(subs.add(a, "t"));
+    EXPECT_EQ(subs.remove_all(b.get()), 2u);
+    EXPECT_TRUE(subs.add(c, "t"));
+    EXPECT_TRUE(subs.add(c, "t"));
+    EXPECT_FALSE(subs.add(a, "t"));
+    // 0: no limit.
+    Subscriptions open(SubscriptionLimits{0, 0});
+    for (int i = 0; i < 2000; ++i)
+        ASSERT_TRUE(open.add(a, "t"));
 }

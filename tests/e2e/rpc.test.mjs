@@ -84,6 +84,32 @@ describe("JSON-RPC protocol and errors", () => {
     isError(await call("eth_chainId", {}), -32602, 1);
   });
 
+  it("extra parameters on fixed-arity methods: -32602 (geth: too many arguments); [] and none are fine", async () => {
+    for (const method of ["eth_blockNumber", "eth_chainId", "eth_accounts", "eth_gasPrice", "net_version"]) {
+      isError(await call(method, [1]), -32602, 1);
+      assert.ok((await call(method, [])).result !== undefined, method);
+      assert.ok((await call(method)).result !== undefined, method);
+    }
+    // anvil's message is serde's ("invalid type: number, expected unit").
+    if (!IS_ANVIL) assert.equal((await call("eth_blockNumber", [1])).error.message, "too many arguments, want at most 0");
+    isError(await call("eth_getBalance", [SINK, "latest", 1]), -32602, 1);
+  });
+
+  it("evm_mine refuses a timestamp before the head's (anvil's check and wording)", async () => {
+    const head = await call("eth_getBlockByNumber", ["latest", false]);
+    const ts = Number(BigInt(head.result.timestamp));
+    const resp = await call("evm_mine", [ts - 1]);
+    isError(resp, -32602, 1);
+    assert.equal(resp.error.message, `Timestamp error: ${ts - 1} is lower than previous block's timestamp`);
+    // Tern also refuses timestamps more than a year ahead (they would pin every later block's
+    // timestamp); anvil accepts them.
+    if (!IS_ANVIL) {
+      const far = await call("evm_mine", ["0xffffffffffffffff"]);
+      isError(far, -32602, 1);
+      assert.match(far.error.message, /^Timestamp error: 18446744073709551615 is more than 31536000 seconds ahead/);
+    }
+  });
+
   it("malformed JSON: an error with id null", async () => {
     const { json } = await post('{"jsonrpc":"2.0","id":1,"meth');
     // JSON-RPC 2.0 and geth say -32700 (parse error); anvil answers -32600.

@@ -247,6 +247,35 @@ int main(int argc, char** argv)
                     "Seconds before a WebSocket without requests or subscriptions is closed "
                     "(0: never)")
         ->capture_default_str();
+    // Log queries, filters and subscriptions (issue 10; docs/dev-node.md; 0: no limit).
+    dev->add_option("--rpc-max-log-range", config.rpc_max_log_range,
+                    "Most blocks one eth_getLogs spans, toBlock - fromBlock (geth's "
+                    "--rpc.rangelimit; more: 'exceed maximum block range')")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-log-results", config.rpc_max_log_results,
+                    "Most logs one eth_getLogs returns (more: -32005 'query returned more than "
+                    "N results')")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-log-criteria", config.rpc_max_log_criteria,
+                    "Most addresses, or topics per position, in a log filter (geth's "
+                    "--rpc.logquerylimit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-filters-per-client", config.rpc_max_filters_per_client,
+                    "Most eth_newFilter filters one client (IP, IPv6 /64) keeps installed")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-filters", config.rpc_max_filters,
+                    "Most filters installed in all (the last resort)")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-subscriptions-per-connection",
+                    config.rpc_max_subscriptions_per_connection,
+                    "Most eth_subscribe subscriptions of one WebSocket connection")
+        ->capture_default_str();
+    dev->add_option("--rpc-max-subscriptions", config.rpc_max_subscriptions,
+                    "Most subscriptions of all connections (the last resort)")
+        ->capture_default_str();
+    dev->add_option("--evm-mine-max-ahead", config.evm_mine_max_ahead,
+                    "evm_mine: most seconds a timestamp may be past the clock (or the head)")
+        ->capture_default_str();
     dev->add_option("--max-tx-bytes", config.max_tx_size,
                     "Largest transaction the pool accepts ('oversized data')")
         ->capture_default_str();

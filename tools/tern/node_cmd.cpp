@@ -29,6 +29,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace tern::tools {
@@ -175,6 +176,14 @@ void read_rpc_keys(const toml::table& t, const std::string& file, node::NodeConf
     count("rpc_heavy_nice", c.rpc_heavy_nice);
     count("rpc_max_ws_inflight", c.rpc_max_ws_inflight);
     count("rpc_ws_idle_close", c.rpc_ws_idle_close_seconds);
+    // Log queries, filters and subscriptions.
+    count("rpc_max_log_range", c.rpc_max_log_range);
+    count("rpc_max_log_results", c.rpc_max_log_results);
+    count("rpc_max_log_criteria", c.rpc_max_log_criteria);
+    count("rpc_max_filters_per_client", c.rpc_max_filters_per_client);
+    count("rpc_max_filters", c.rpc_max_filters);
+    count("rpc_max_subscriptions_per_connection", c.rpc_max_subscriptions_per_connection);
+    count("rpc_max_subscriptions", c.rpc_max_subscriptions);
     list("rpc_cors", c.rpc_cors);
     list("rpc_vhosts", c.rpc_vhosts);
     list("rpc_ws_origins", c.rpc_ws_origins);
