@@ -83,6 +83,8 @@ const char* status_name(tern::evm::Status s)
             return "code_size_exceeded";
         case Status::InternalError:
             return "internal_error";
+        case Status::Interrupted:
+            return "interrupted";
     }
     return "unknown";
 }

@@ -248,14 +248,16 @@ TEST_F(MlPrecompilesTest, StaticCallsAndValueCannotUpload)
     const Bytes input = test::begin_upload(h, 10);
     msg.input = input;
     execution::ExecHost host{state_, vm_, ctx_, env_};
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)),
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
               "registry: state change in a static call");
     msg.is_static = false;
     msg.kind = evm::CallKind::DelegateCall;
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)), "registry: uploads need a plain CALL");
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
+              "registry: uploads need a plain CALL");
     msg.kind = evm::CallKind::Call;
     msg.value = U256{1};
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)), "registry: does not accept value");
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
+              "registry: does not accept value");
 }
 
 TEST_F(MlPrecompilesTest, RevertUndoesAnUpload)
@@ -339,14 +341,14 @@ TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)
     msg.input = data;
     msg.gas = static_cast<int64_t>(expected) - 1;
     execution::ExecHost host{state_, vm_, ctx_, env_};
-    EXPECT_EQ(ml_.execute(msg, state_, host).status, evm::Status::OutOfGas);
+    EXPECT_EQ(ml_.execute(msg, state_, host, nullptr).status, evm::Status::OutOfGas);
 
     // Exactly the quote plus the output bytes: success with no gas left.
     const auto ok = call(kInferenceAddress, data, 10'000'000);
     ASSERT_EQ(ok.status, evm::Status::Success);
     const auto out = abi::Reader{ok.output}.bytes(0);
     msg.gas = static_cast<int64_t>(expected + out->size() * gas::kPerIoByte);
-    const auto exact = ml_.execute(msg, state_, host);
+    const auto exact = ml_.execute(msg, state_, host, nullptr);
     EXPECT_EQ(exact.status, evm::Status::Success);
     EXPECT_EQ(exact.gas_left, 0);
 }
