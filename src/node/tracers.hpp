@@ -38,8 +38,9 @@ struct StructLoggerConfig
     bool disable_storage = false;     ///< disableStorage
     bool enable_return_data = false;  ///< enableReturnData
     uint64_t limit = 0;               ///< most steps recorded (0 = all)
-    /// Guard against traces that would exhaust memory: result() fails when the steps' JSON
-    /// would exceed about this many bytes (0 = no guard). Not part of geth's options.
+    /// Guard against traces that would exhaust memory: recording stops and result() fails when
+    /// the steps would hold more than this many bytes at the peak (their json tree and twice
+    /// its text, as allocated; 0 = no guard). Not part of geth's options.
     uint64_t max_bytes = uint64_t{256} << 20;
 };
 
@@ -62,11 +63,16 @@ public:
 
     /// geth's ExecutionResult: {gas, failed, returnValue, structLogs}; `gas_used` is the
     /// transaction's gas used (after the refund). Throws std::runtime_error if recording failed
-    /// or the trace is over config.max_bytes.
-    nlohmann::json result(uint64_t gas_used) const;
+    /// or the trace is over config.max_bytes. Call once: it frees the recorded steps as it
+    /// builds their json.
+    nlohmann::json result(uint64_t gas_used);
 
     /// Number of recorded steps.
     size_t size() const noexcept;
+
+    /// Memory the recorded steps will hold at the peak (their json tree and twice its text, as
+    /// malloc allocates them): what config.max_bytes bounds.
+    uint64_t held_bytes() const noexcept;
 
 private:
     struct Impl;
