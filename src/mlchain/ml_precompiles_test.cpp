@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 
 namespace tern::mlchain {
@@ -310,6 +312,25 @@ TEST_F(MlPrecompilesTest, InferRunsTheStoredModel)
     ASSERT_EQ(tensors->size(), 1u);
     const std::vector<float> want{0.0f, 1.5f, 0.0f, 4.0f};
     EXPECT_EQ((*tensors)[0], ml::Tensor::from(ml::DType::FLOAT, {1, 4}, want));
+}
+
+TEST_F(MlPrecompilesTest, InferStopsAtTheDeadlineOfAnRpcExecution)
+{
+    const Bytes model = test::relu_model();
+    const Hash256 h = keccak256(model);
+    ASSERT_EQ(upload(model).status, evm::Status::Success);
+    const Bytes input = ml::encode_tensors(test::relu_input());
+    std::atomic<bool> gone{true};  // the client of this eth_call went away
+    const Deadline deadline = Deadline::after(std::chrono::hours(1), &gone);
+    {
+        const evm::ScopedDeadline scoped{vm_, deadline};
+        const auto r = call(kInferenceAddress, test::infer_call(h, input));
+        EXPECT_EQ(r.status, evm::Status::Interrupted);
+        EXPECT_TRUE(vm_.interrupted());  // the frames above stop too
+    }
+    // Without a deadline (block execution) the same call runs.
+    const auto r = call(kInferenceAddress, test::infer_call(h, input));
+    EXPECT_EQ(r.status, evm::Status::Success) << test::reason(r);
 }
 
 TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)

@@ -118,8 +118,8 @@ uint64_t modexp_gas(BytesView input) noexcept
 namespace {
 
 /// Limb squarings (limbs^2 per squaring) one slice of a deadline-checked exponentiation may
-/// take: about 10 ms on one core.
-constexpr uint64_t kSliceWork = uint64_t{1} << 24;
+/// take (two exponentiations of `slice` bits): about 10 ms on one core at most.
+constexpr uint64_t kSliceWork = uint64_t{1} << 21;
 
 /// result = base^exp mod mod (mod > 0) in slices of the exponent, highest first:
 /// r = r^(2^k) * base^slice. Checks `deadline` before each slice; false once it has expired.
@@ -131,7 +131,7 @@ bool powm_sliced(mpz_t result,
 {
     const uint64_t limbs = std::max<uint64_t>(1, mpz_size(mod));
     const uint64_t bits = mpz_sizeinbase(exp, 2);
-    const uint64_t slice = std::clamp<uint64_t>(kSliceWork / (limbs * limbs), 64, 1 << 20);
+    const uint64_t slice = std::clamp<uint64_t>(kSliceWork / (limbs * limbs), 64, 1 << 18);
     if (bits <= 2 * slice)
     {
         mpz_powm(result, base, exp, mod);
