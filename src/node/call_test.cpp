@@ -177,6 +177,24 @@ TEST(Call, EstimateCoversRefundsAndTheCallRule)
     expect_within_tolerance(backend, req, est->gas, vm);
 }
 
+TEST(Call, EstimateStopsWithinGethsTolerance)
+{
+    state::MemoryBackend backend;
+    // Reverts unless 1,000,000 gas are left at its GAS: uses ~21k, needs 1,021,005.
+    // PUSH3 1000000 GAS LT PUSH1 10 JUMPI STOP JUMPDEST PUSH0 PUSH0 REVERT
+    backend.put_account(kContract, 1, U256{}, *from_hex("620f42405a10600a57005b5f5ffd"));
+    evm::Vm vm;
+    const auto req = request(kContract);
+    const auto est = estimate_gas(backend, env(), req, 50'000'000, vm);
+    ASSERT_TRUE(est) << est.error().message;
+    EXPECT_EQ(least_gas(backend, req, vm), 1'021'005u);
+    expect_within_tolerance(backend, req, est->gas, vm);
+    // geth's search: the run at the cap, the optimistic guess, doubling from the gas used up to
+    // 1,515,520, then 6 bisections until (hi - lo) / hi < 1.5%; searching to the exact value
+    // took 27 runs.
+    EXPECT_EQ(est->executions, 14u);
+}
+
 TEST(Call, EstimateErrors)
 {
     state::MemoryBackend backend;
