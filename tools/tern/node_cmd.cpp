@@ -4,6 +4,7 @@
 #include "cometbft_path.hpp"
 
 #include "consensus/comet_engine.hpp"
+#include "core/duration.hpp"
 #include "db/chain_db.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
@@ -60,6 +61,8 @@ struct NodeToml
     uint64_t snapshot_interval = 1000;  ///< state-sync snapshot every N heights; 0: none
     uint64_t snapshot_keep_recent = 2;
     std::string snapshot_dir;  ///< default <home>/snapshots
+    std::chrono::nanoseconds rpc_evm_timeout = std::chrono::seconds(5);
+    uint64_t rpc_trace_max_bytes = uint64_t{256} << 20;
 };
 
 [[noreturn]] void fail(const std::string& message)
@@ -133,6 +136,25 @@ NodeToml read_node_toml(const fs::path& home)
     n.snapshot_interval = static_cast<uint64_t>(interval);
     n.snapshot_keep_recent = static_cast<uint64_t>(keep);
     n.snapshot_dir = resolve(home, t["snapshot_dir"].value_or(std::string("snapshots")));
+    // rpc_evm_timeout: a duration string ("5s", "500ms") or a number of seconds; 0: none.
+    if (const auto node = t["rpc_evm_timeout"]; node)
+    {
+        std::string text;
+        if (const auto str = node.value<std::string>())
+            text = *str;
+        else if (const auto num = node.value<int64_t>(); num && *num >= 0)
+            text = std::to_string(*num);
+        else
+            fail(file.string() + ": rpc_evm_timeout must be a duration (\"5s\") or seconds");
+        const auto d = parse_timeout(text);
+        if (!d)
+            fail(file.string() + ": rpc_evm_timeout: " + d.error());
+        n.rpc_evm_timeout = *d;
+    }
+    const auto trace_bytes = t["rpc_trace_max_bytes"].value_or(int64_t{256} << 20);
+    if (trace_bytes < 0)
+        fail(file.string() + ": rpc_trace_max_bytes must be >= 0");
+    n.rpc_trace_max_bytes = static_cast<uint64_t>(trace_bytes);
     return n;
 }
 
@@ -257,6 +279,8 @@ int run_node(const std::string& home_arg)
     config.archive = cfg.archive;
     config.dev_accounts = cfg.dev_accounts;
     config.rpc_threads = cfg.rpc_threads;
+    config.rpc_evm_timeout = cfg.rpc_evm_timeout;
+    config.rpc_trace_max_bytes = cfg.rpc_trace_max_bytes;
 
     // SIGINT/SIGTERM/SIGCHLD are blocked in every thread (inherited) and awaited here.
     sigset_t signals;
