@@ -312,19 +312,19 @@ ExecResult Vm::run(Host& host, const Message& msg, const CodeAnalysis& analysis)
     auto state = acquire_state();
     state->reset(host, msg, analysis);
     state->tracer = tracer_;
-    state->deadline = check_.deadline() != nullptr ? &check_ : nullptr;
     int64_t gas_left = 0;
-    if (tracer_ == nullptr) [[likely]]
-    {
-        if (state->deadline == nullptr) [[likely]]
-            gas_left = interpret<Loop::Plain>(*state, msg.gas);
-        else
-            gas_left = interpret<Loop::Checked>(*state, msg.gas);
-    }
+    if (plain_) [[likely]]
+        gas_left = interpret<Loop::Plain>(*state, msg.gas);  // as cheap as before deadlines
     else
     {
-        gas_left = interpret<Loop::Traced>(*state, msg.gas);
-        tracer_->on_frame_end(state->status, gas_left);
+        state->deadline = check_.deadline() != nullptr ? &check_ : nullptr;
+        if (tracer_ == nullptr)
+            gas_left = interpret<Loop::Checked>(*state, msg.gas);
+        else
+        {
+            gas_left = interpret<Loop::Traced>(*state, msg.gas);
+            tracer_->on_frame_end(state->status, gas_left);
+        }
     }
 
     ExecResult result;

@@ -54,7 +54,11 @@ public:
     /// Installs `tracer` (nullptr removes it): frames then run in the traced interpreter loop
     /// and report to it, and the execution host reports calls/logs. The tracer must outlive
     /// its use; without one the interpreter runs the untraced loop.
-    void set_tracer(Tracer* tracer) noexcept { tracer_ = tracer; }
+    void set_tracer(Tracer* tracer) noexcept
+    {
+        tracer_ = tracer;
+        plain_ = tracer_ == nullptr && check_.deadline() == nullptr;
+    }
 
     /// The installed tracer, or nullptr.
     Tracer* tracer() const noexcept { return tracer_; }
@@ -66,7 +70,11 @@ public:
     /// passes it to long precompiles. Without one (block execution) the loop is the plain one,
     /// which has no checking code at all. `deadline` must outlive its use; setting it clears
     /// interrupted().
-    void set_deadline(const Deadline* deadline) noexcept { check_.arm(deadline); }
+    void set_deadline(const Deadline* deadline) noexcept
+    {
+        check_.arm(deadline);
+        plain_ = tracer_ == nullptr && check_.deadline() == nullptr;
+    }
 
     /// The deadline in force, or nullptr.
     const Deadline* deadline() const noexcept { return check_.deadline(); }
@@ -88,6 +96,7 @@ private:
     std::vector<std::unique_ptr<ExecutionState>> free_states_;
     Tracer* tracer_ = nullptr;
     DeadlineCheck check_;
+    bool plain_ = true;  ///< neither a tracer nor a deadline: the plain loop (block execution)
 };
 
 /// Installs a deadline on a Vm for the lifetime of the guard (an RPC handler's execution) and
