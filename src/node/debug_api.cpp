@@ -77,6 +77,7 @@ TraceOptions parse_options(const json& v,
 {
     TraceOptions o;
     o.logger.max_bytes = node_config.rpc_trace_max_bytes;
+    o.call.max_bytes = node_config.rpc_trace_max_bytes;
     if (v.is_null())
         return o;
     if (!v.is_object())

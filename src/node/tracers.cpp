@@ -60,9 +60,11 @@ void grow_to(std::vector<T>& v, size_t index)
 
 // ---- what a struct log costs in memory ------------------------------------------------------
 // result() builds a nlohmann::json tree of every step, which the dispatcher then writes out as
-// text (and copies once into the response): the peak is the tree plus twice the text, several
-// times the text alone (a small step's tree is ~10x its text). The guard counts that, as glibc's
-// malloc allocates it, so the memory a trace holds stays near StructLoggerConfig::max_bytes.
+// text (a string grown by doubling: up to twice the text) and copies into the response: the
+// peak is the tree plus up to three times the text, several times the text alone (a small
+// step's tree is ~10x its text). The guard counts that, as glibc's malloc allocates it, so the
+// memory a trace holds stays within StructLoggerConfig::max_bytes (the tracers' tests measure
+// it).
 
 /// Bytes malloc takes for a request of `n` bytes (glibc, 64-bit: n + 8 rounded up to 16, at
 /// least 32).
@@ -90,6 +92,15 @@ constexpr uint64_t json_array(uint64_t n) noexcept
 constexpr uint64_t json_object(uint64_t n) noexcept
 {
     return heap(48) + n * heap(32 + 32 + 16);
+}
+
+/// "trace too large: the <what> would take more than 256 MiB of memory".
+std::string too_large_message(uint64_t cap, const char* what)
+{
+    const std::string amount =
+        cap % (1 << 20) == 0 ? std::to_string(cap >> 20) + " MiB" : std::to_string(cap) + " bytes";
+    return std::string("trace too large: the ") + what + " would take more than " + amount +
+           " of memory";
 }
 
 /// Decimal digits of `v`.
@@ -313,10 +324,10 @@ struct StructLogger::Impl
     }
 
     /// Memory step `e` will hold at the peak: its json tree (including its slot in the
-    /// structLogs array, doubled by push_back), twice its JSON text (the dispatcher's text and
-    /// the response) and its Entry (the entries' heap data is freed as their json is built, and
-    /// is smaller than it). gasCost
-    /// is counted with the digits of gas; an error is added when frame_end() sets one.
+    /// structLogs array, doubled by push_back), three times its JSON text (the dispatcher's
+    /// text, grown by doubling, and the response) and its Entry (the entries' heap data is
+    /// freed as their json is built, and is smaller than it). gasCost is counted with the
+    /// digits of gas; an error is added when frame_end() sets one.
     uint64_t held_bytes(const Entry& e) const noexcept
     {
         uint64_t members = 5;  // pc, op, gas, gasCost, depth
@@ -362,7 +373,7 @@ struct StructLogger::Impl
             text += 10 + digits(static_cast<uint64_t>(e.refund));
         }
         tree += json_object(members);
-        return sizeof(Entry) + tree + 2 * text;
+        return sizeof(Entry) + tree + 3 * text;
     }
 
     void frame_end(evm::Status st, int64_t gas_left)
@@ -390,7 +401,7 @@ struct StructLogger::Impl
         {
             auto& error = entries[static_cast<size_t>(entry)].error;
             error = trace_error_message(st, f.op, f.stack_size);
-            bytes += heap(80) + json_string(error.size()) + 2 * (10 + error.size());
+            bytes += heap(80) + json_string(error.size()) + 3 * (10 + error.size());
         }
     }
 
@@ -513,14 +524,9 @@ json StructLogger::result(uint64_t gas_used)
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
     if (impl_->too_large)
-    {
-        const uint64_t cap = impl_->config.max_bytes;
-        const std::string amount = cap % (1 << 20) == 0 ? std::to_string(cap >> 20) + " MiB"
-                                                        : std::to_string(cap) + " bytes";
-        throw std::runtime_error("trace too large: the struct logs would take more than " + amount +
-                                 " of memory (use limit, disableStack, disableStorage or no "
-                                 "enableMemory, or callTracer)");
-    }
+        throw std::runtime_error(too_large_message(impl_->config.max_bytes, "struct logs") +
+                                 " (use limit, disableStack, disableStorage or no enableMemory, "
+                                 "or callTracer)");
     const bool failed = impl_->status != evm::Status::Success;
     const bool has_output = !failed || impl_->status == evm::Status::Revert;
     // Each recorded step's heap data is freed as its json is built, so the entries and the tree
@@ -595,6 +601,45 @@ struct CallTracer::Impl
     std::vector<DepthInfo> depths;
     int32_t depth = 0;  ///< depth of the frame running now
     bool broken = false;
+    uint64_t bytes = 0;      ///< memory the recorded tree will hold at the peak (held_bytes)
+    bool too_large = false;  ///< stopped recording at config.max_bytes
+
+    /// Counts `n` more bytes held; false (recording stops) once that would pass the limit.
+    bool charge(uint64_t n) noexcept
+    {
+        if (too_large)
+            return false;
+        if (config.max_bytes != 0 && bytes + n > config.max_bytes)
+        {
+            too_large = true;
+            return false;
+        }
+        bytes += n;
+        return true;
+    }
+
+    /// Memory one frame with `input` bytes holds at the peak: its Frame (twice: the parent's
+    /// vector of calls grows by doubling), its input, its json object (up to 13 members, hex
+    /// strings) and three times its text (the dispatcher's dump and the response).
+    static uint64_t frame_bytes(uint64_t input) noexcept
+    {
+        return 2 * sizeof(Frame) + heap(input) + json_object(13) + 6 * json_string(66) +
+               json_string(2 + 2 * input) + 32 + 3 * (300 + 2 * input);
+    }
+
+    /// The same for `n` bytes of output (or revert data).
+    static uint64_t output_bytes(uint64_t n) noexcept
+    {
+        return heap(n) + json_string(2 + 2 * n) + 3 * (12 + 2 * n);
+    }
+
+    /// The same for a log with `data` bytes and `topics` topics.
+    static uint64_t log_bytes(uint64_t data, uint64_t topics) noexcept
+    {
+        return 2 * sizeof(Log) + heap(data) + heap(32 * topics) + json_object(5) +
+               json_array(topics) + (topics + 3) * json_string(66) + json_string(2 + 2 * data) +
+               3 * (120 + 2 * data + 69 * topics);
+    }
 
     /// geth's call type from the instruction that made the message.
     static std::string call_type(const evm::Message& msg, uint8_t parent_op)
@@ -646,7 +691,8 @@ struct CallTracer::Impl
         Frame f;
         f.type = call_type(msg, parent_op);
         f.gas = static_cast<uint64_t>(msg.gas);
-        f.input.assign(msg.input.begin(), msg.input.end());
+        if (charge(frame_bytes(msg.input.size())))  // past the limit: only the nesting is kept
+            f.input.assign(msg.input.begin(), msg.input.end());
         if (f.type == "DELEGATECALL")
             f.from = msg.recipient;  // the contract whose code delegates
         else
@@ -666,6 +712,8 @@ struct CallTracer::Impl
             return;
         Frame f = std::move(open.back());
         open.pop_back();
+        if (too_large || !charge(output_bytes(output.size())))
+            return;  // the trace fails anyway: keep nothing more
         f.gas_used = static_cast<uint64_t>(msg.gas - r.gas_left);
         if (r.status == evm::Status::Success)
         {
@@ -842,6 +890,8 @@ void CallTracer::on_log(const Address& addr,
         return;
     try
     {
+        if (!impl_->charge(Impl::log_bytes(data.size(), topics.size())))
+            return;
         auto& f = impl_->open.back();
         f.logs.push_back(Impl::Log{addr,
                                    {topics.begin(), topics.end()},
@@ -865,6 +915,8 @@ void CallTracer::on_selfdestruct(const Address& addr,
         return;
     try
     {
+        if (!impl_->charge(Impl::frame_bytes(0)))
+            return;
         Impl::Frame f;
         f.type = "SELFDESTRUCT";
         f.from = addr;
@@ -878,13 +930,15 @@ void CallTracer::on_selfdestruct(const Address& addr,
     }
 }
 
-json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index) const
+json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index)
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
+    if (impl_->too_large)
+        throw std::runtime_error(too_large_message(impl_->config.max_bytes, "call frames"));
     if (!impl_->top)
         throw std::runtime_error("incorrect number of top-level calls");
-    Impl::Frame top = *impl_->top;
+    Impl::Frame top = std::move(*impl_->top);  // result() is called once
     top.gas = gas_limit;
     top.gas_used = gas_used;
     if (impl_->config.with_log)
@@ -900,6 +954,11 @@ json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_lo
             l.position = 0;
     }
     return Impl::to_json(top);
+}
+
+uint64_t CallTracer::held_bytes() const noexcept
+{
+    return impl_->bytes;
 }
 
 }  // namespace tern::node

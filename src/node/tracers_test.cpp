@@ -86,10 +86,11 @@ TEST(StructLogger, SizeGuardFailsTheTraceInsteadOfExhaustingMemory)
     EXPECT_EQ(j["structLogs"][999]["stack"], nlohmann::json::array({"0x1", "0x2", "0x3"}));
 }
 
-/// Heap bytes in use (glibc's allocator statistics).
+/// Heap bytes in use (glibc's allocator statistics: arena chunks and mmapped blocks).
 int64_t heap_in_use()
 {
-    return static_cast<int64_t>(mallinfo2().uordblks);
+    const auto m = mallinfo2();
+    return static_cast<int64_t>(m.uordblks + m.hblkhd);
 }
 
 /// Shape of synthetic steps: stack items and memory bytes per step.
@@ -111,10 +112,10 @@ void feed_shaped(evm::Tracer& t, const Shape& shape, size_t n)
 }
 
 // The guard counts the memory a trace really holds: the recorded steps, then the json tree
-// result() builds and the text the dispatcher writes from it (twice: its dump and the response
-// it is copied into). Before, it counted an estimate of the text only, and the tree alone took
-// several times that (a 256 MiB guard let one trace reach ~600 MB). Here: a trace that fills
-// the guard holds no more than it at any point (within 10%), and the guard is not wildly
+// result() builds and the text the dispatcher writes from it (its dump, grown by doubling, and
+// the response it is copied into). Before, it counted an estimate of the text only, and the tree
+// alone took several times that (a 256 MiB guard let one trace reach ~600 MB). Here: a trace that
+// fills the guard holds no more than it at any point (within 10%), and the guard is not wildly
 // pessimistic either; one step more fails with "trace too large".
 TEST(StructLogger, GuardBoundsTheMemoryATraceHolds)
 {
@@ -153,17 +154,88 @@ TEST(StructLogger, GuardBoundsTheMemoryATraceHolds)
         const int64_t with_tree = heap_in_use() - base;  // tree + the emptied entries
         logger.reset();                                  // the handler returns the json
         std::string out = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":";
+        int64_t with_text = 0;
         {
             const std::string text = j.dump();  // the dispatcher's dump(*result) ...
             out += text;                        // ... appended to the response
+            with_text = heap_in_use() - base;   // the tree, the text and the response
         }
-        const int64_t with_text = heap_in_use() - base;
-        const int64_t peak = std::max({recorded, with_tree, with_text + int64_t(out.size())});
-        EXPECT_LE(peak, static_cast<int64_t>(kCap + kCap / 10))
+        const int64_t peak = std::max({recorded, with_tree, with_text});
+        EXPECT_LE(peak, static_cast<int64_t>(kCap + kCap / 20))
             << "recorded " << recorded << " tree " << with_tree << " text " << with_text;
         EXPECT_GE(peak, static_cast<int64_t>(kCap / 2)) << "counted " << counted;
         EXPECT_EQ(j["structLogs"].size(), fit);
     }
+}
+
+/// Feeds a top-level call making `n` sub-calls with `input_bytes` of input each to `t`.
+void feed_calls(evm::Tracer& t, size_t n, size_t input_bytes)
+{
+    const Bytes input(input_bytes, 0x5a);
+    evm::Message top;
+    top.gas = 1'000'000'000;
+    t.on_call_enter(top);
+    for (size_t i = 0; i < n; ++i)
+    {
+        evm::Message sub;
+        sub.depth = 1;
+        sub.gas = 1'000'000;
+        sub.input = input;
+        t.on_call_enter(sub);
+        evm::ExecResult r;
+        r.gas_left = sub.gas;
+        t.on_call_exit(sub, r, {});
+    }
+    evm::ExecResult r;
+    r.gas_left = top.gas;
+    t.on_call_exit(top, r, {});
+}
+
+// The same guard for callTracer: many calls passing the same (cheap) memory as input would
+// otherwise record it again for every call.
+TEST(CallTracer, GuardBoundsTheMemoryATraceHolds)
+{
+    constexpr uint64_t kCap = 16 << 20;
+    CallTracerConfig c;
+    c.max_bytes = kCap;
+    {
+        CallTracer over{c};
+        feed_calls(over, 100'000, 1024);
+        EXPECT_LE(over.held_bytes(), kCap);
+        try
+        {
+            (void)over.result(0, 0);
+            FAIL() << "expected a too-large error";
+        }
+        catch (const std::runtime_error& e)
+        {
+            EXPECT_NE(std::string(e.what()).find("trace too large"), std::string::npos);
+        }
+    }
+    // One that fits: what it really holds (recorded frames, then the json and its text) stays
+    // within the guard.
+    const size_t fit = 1'200;
+    const int64_t base = heap_in_use();
+    auto t = std::make_unique<CallTracer>(c);
+    feed_calls(*t, fit, 1024);
+    const uint64_t counted = t->held_bytes();
+    ASSERT_LE(counted, kCap);
+    const int64_t recorded = heap_in_use() - base;
+    nlohmann::json j = t->result(0, 0);
+    const int64_t with_tree = heap_in_use() - base;
+    t.reset();
+    std::string out = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":";
+    int64_t with_text = 0;
+    {
+        const std::string text = j.dump();
+        out += text;
+        with_text = heap_in_use() - base;
+    }
+    const int64_t peak = std::max({recorded, with_tree, with_text});
+    EXPECT_LE(peak, static_cast<int64_t>(counted + counted / 20))
+        << "recorded " << recorded << " tree " << with_tree << " text " << with_text;
+    EXPECT_GE(peak, static_cast<int64_t>(counted / 2)) << "counted " << counted;
+    EXPECT_EQ(j["calls"].size(), fit);
 }
 
 TEST(StructLogger, LimitKeepsTheFirstSteps)
