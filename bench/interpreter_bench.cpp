@@ -11,6 +11,9 @@
 //   --list-workloads            print the workload names and exit
 //   --host=exec|bench           the Host under the interpreter: the node's execution host
 //                               (default when built) or bench/bench_host's in-memory one
+//   --deadline                  also run each workload as eth_call does, under an RPC
+//                               execution deadline (far away): the interpreter's checking
+//                               loop; those benchmarks are named <workload>/deadline
 
 #include "bench/runner.hpp"
 #include "bench/workloads.hpp"
@@ -19,6 +22,7 @@
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -83,14 +87,21 @@ const char* status_name(tern::evm::Status s)
             return "code_size_exceeded";
         case Status::InternalError:
             return "internal_error";
+        case Status::Interrupted:
+            return "interrupted";
     }
     return "unknown";
 }
 
-/// The benchmark body: one iteration = one execution of the workload's call from the pre-state.
-void run_workload(benchmark::State& state, const Workload* w, tern::bench::HostKind host)
+/// The benchmark body: one iteration = one execution of the workload's call from the pre-state;
+/// with `deadline`, under it (the loop eth_call runs).
+void run_workload(benchmark::State& state,
+                  const Workload* w,
+                  tern::bench::HostKind host,
+                  const tern::Deadline* deadline)
 {
     WorkloadRunner runner(*w, host);
+    runner.set_deadline(deadline);
     const RunOutcome first = runner.run();
     if (first.status != tern::evm::Status::Success)
     {
@@ -210,6 +221,7 @@ int main(int argc, char** argv)
     take_flag(argc, argv, "--evm-benchmarks-dir", evmbench_dir);
     const bool dump = take_flag(argc, argv, "--dump-workloads", dump_path);
     const bool list = take_flag(argc, argv, "--list-workloads", unused);
+    const bool with_deadline = take_flag(argc, argv, "--deadline", unused);
 
     std::vector<Workload> workloads;
     auto contracts = tern::bench::load_contract_workloads(contracts_dir);
@@ -235,10 +247,18 @@ int main(int argc, char** argv)
     if (dump)
         return dump_workloads(workloads, host, dump_path);
 
+    static const tern::Deadline far = tern::Deadline::after(std::chrono::hours(24));
     for (const Workload& w : workloads)
-        benchmark::RegisterBenchmark(w.name.c_str(), run_workload, &w, host)
+    {
+        benchmark::RegisterBenchmark(w.name.c_str(), run_workload, &w, host, nullptr)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
+        if (with_deadline)
+            benchmark::RegisterBenchmark((w.name + "/deadline").c_str(), run_workload, &w, host,
+                                         &far)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+    }
 
     benchmark::AddCustomContext("tern_host", tern::bench::host_kind_name(host));
     benchmark::Initialize(&argc, argv);

@@ -27,6 +27,8 @@ struct WorkloadRunner::Engine
     virtual size_t logs() const = 0;
     /// Nested calls since reset() (0 when the host does not count them).
     virtual size_t calls() const = 0;
+    /// The interpreter (for its deadline).
+    virtual evm::Vm& vm() = 0;
 };
 
 namespace {
@@ -43,6 +45,9 @@ public:
         return vm_.execute(host, msg, code, code_hash);
     }
 
+    /// The interpreter.
+    evm::Vm& vm() noexcept { return vm_; }
+
 private:
     evm::Vm vm_;
 };
@@ -56,6 +61,7 @@ public:
     evm::ExecResult call(const evm::Message& msg) override { return host_.call(msg); }
     size_t logs() const override { return host_.log_count(); }
     size_t calls() const override { return host_.call_count(); }
+    evm::Vm& vm() override { return executor_.vm(); }
 
 private:
     VmExecutor executor_;
@@ -109,6 +115,7 @@ public:
     evm::ExecResult call(const evm::Message& msg) override { return host_->call(msg); }
     size_t logs() const override { return state_->logs().size(); }
     size_t calls() const override { return 0; }
+    evm::Vm& vm() override { return vm_; }
 
 private:
     Address sender_;
@@ -168,6 +175,11 @@ WorkloadRunner::~WorkloadRunner() = default;
 void WorkloadRunner::reset()
 {
     engine_->reset();
+}
+
+void WorkloadRunner::set_deadline(const Deadline* deadline)
+{
+    engine_->vm().set_deadline(deadline);
 }
 
 RunOutcome WorkloadRunner::run()

@@ -2,6 +2,7 @@
 
 #include "bench/bench_host.hpp"
 #include "bench/workloads.hpp"
+#include "core/deadline.hpp"
 #include "evm/host.hpp"
 
 #include <cstdint>
@@ -56,6 +57,10 @@ public:
 
     /// Executes the workload's call once from the current state.
     RunOutcome run();
+
+    /// Runs the executions that follow under `deadline` (nullptr: none, the default), as
+    /// eth_call does: the interpreter then takes its deadline-checking loop.
+    void set_deadline(const Deadline* deadline);
 
     /// Gas given to the first frame: the transaction gas limit less intrinsic gas.
     int64_t frame_gas() const noexcept { return frame_gas_; }

@@ -83,7 +83,7 @@ Fp12 pow_u(const Fp12& f) noexcept
 
 }  // namespace
 
-Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept
+Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs, const Deadline* deadline) noexcept
 {
     struct State
     {
@@ -108,6 +108,8 @@ Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept
     // The top NAF digit is 1: T starts at Q.
     for (size_t i = kLoopNaf.size - 1; i-- > 0;)
     {
+        if (deadline != nullptr && deadline->expired())
+            return f;  // meaningless; the caller sees the deadline
         f = f.square();
         for (auto& s : st)
             f = mul_by_line_d(f, miller_double_step(s.t, s.p.x, s.p.y, twist_b()));
@@ -236,7 +238,7 @@ std::optional<std::array<uint8_t, 64>> mul(BytesView input96)
     return write_g1(G1J::from_affine(*p).mul(k));
 }
 
-std::optional<bool> pairing_check(BytesView input)
+std::optional<bool> pairing_check(BytesView input, const Deadline* deadline)
 {
     if (input.size() % 192 != 0)
         return std::nullopt;
@@ -244,13 +246,18 @@ std::optional<bool> pairing_check(BytesView input)
     pairs.reserve(input.size() / 192);
     for (size_t off = 0; off < input.size(); off += 192)
     {
+        if (deadline != nullptr && deadline->expired())
+            return std::nullopt;
         const auto p = read_g1(input.data() + off);
         const auto q = read_g2(input.data() + off + 64);
         if (!p || !q)
             return std::nullopt;
         pairs.emplace_back(*p, *q);
     }
-    return final_exponentiation(miller_loop(pairs)).is_one();
+    const Fp12 f = miller_loop(pairs, deadline);
+    if (deadline != nullptr && deadline->expired())
+        return std::nullopt;
+    return final_exponentiation(f).is_one();
 }
 
 }  // namespace tern::crypto::bn254

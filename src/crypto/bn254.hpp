@@ -4,6 +4,7 @@
 // Byte-level API: the precompile wrapper handles gas and input padding.
 
 #include "core/bytes.hpp"
+#include "core/deadline.hpp"
 
 #include <array>
 #include <cstdint>
@@ -20,7 +21,9 @@ std::optional<std::array<uint8_t, 64>> mul(BytesView input96);
 
 /// EIP-197 pairing check: input is k*192 bytes (G1 x, y; G2 x_im, x_re, y_im, y_re); empty input
 /// -> true; nullopt if any point is invalid (not on the curve, a coordinate >= p, or a G2 point
-/// outside the r-torsion subgroup) or the length is not a multiple of 192.
-std::optional<bool> pairing_check(BytesView input);
+/// outside the r-torsion subgroup) or the length is not a multiple of 192. With a `deadline`
+/// (RPC executions only) it also gives nullopt once that has expired, checked between pairs
+/// and Miller-loop steps: the caller tells the two apart with deadline->expired().
+std::optional<bool> pairing_check(BytesView input, const Deadline* deadline = nullptr);
 
 }  // namespace tern::crypto::bn254

@@ -5,6 +5,7 @@
 //   E': y^2 = x^3 + 3/xi over Fp2, xi = 9 + i (D-type sextic twist, G2 = r-torsion of E')
 // Optimal ate pairing with loop parameter 6u + 2, u = 4965661367192848881.
 
+#include "core/deadline.hpp"
 #include "crypto/ec.hpp"
 #include "crypto/field.hpp"
 #include "crypto/tower.hpp"
@@ -63,8 +64,10 @@ G2 g2_frobenius(const G2& q) noexcept;
 bool g2_in_subgroup(const G2& q) noexcept;
 
 /// Product of the Miller loops f_{6u+2,Q}(P) with the two Frobenius lines, over all pairs whose
-/// points are both finite. Points must be valid (on the curves, Q in G2).
-Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs) noexcept;
+/// points are both finite. Points must be valid (on the curves, Q in G2). With a `deadline` it
+/// returns early (a meaningless value) once that has expired: the caller checks it.
+Fp12 miller_loop(std::span<const std::pair<G1, G2>> pairs,
+                 const Deadline* deadline = nullptr) noexcept;
 
 /// f^((p^12 - 1) / r).
 Fp12 final_exponentiation(const Fp12& f) noexcept;

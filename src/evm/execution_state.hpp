@@ -7,6 +7,7 @@
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 #include "evm/analysis.hpp"
+#include "evm/deadline_check.hpp"
 #include "evm/host.hpp"
 #include "evm/opcodes.hpp"
 #include "evm/tracer.hpp"
@@ -185,6 +186,13 @@ struct ExecutionState
 
 private:
     const TxContext* tx_context_ = nullptr;
+
+public:
+    // Last, so the fields the plain loop uses keep their offsets.
+
+    /// The Vm's deadline check while the execution has a deadline, else nullptr (set by the Vm
+    /// per frame).
+    DeadlineCheck* deadline = nullptr;
 };
 
 }  // namespace tern::evm

@@ -41,6 +41,9 @@ enum class Status : uint8_t
     InitcodeSizeExceeded,
     CodeSizeExceeded,
     InternalError,
+    /// Stopped by an RPC execution deadline or a client that went away (Vm::set_deadline). Only
+    /// RPC-driven executions have a deadline; block execution never ends with this status.
+    Interrupted,
 };
 
 /// A message to execute: a call or a contract creation (EVMC's evmc_message).

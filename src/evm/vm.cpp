@@ -142,11 +142,60 @@ TERN_EVM_OPCODES(TERN_EVM_X)
 #    define TERN_EVM_CGOTO 0
 #endif
 
-// One instruction of byte B: (traced loop: the tracer hook,) stack/gas checks from the traits,
-// the implementation, the stack height change. Ends the frame (returns the gas left) on a halt.
+/// The three interpreter loops: Plain for block execution (no tracing or deadline code at
+/// all), Checked for RPC executions with a deadline, Traced for traces (the deadline, if any,
+/// is checked at run time: tracing costs far more than the check).
+enum class Loop : uint8_t
+{
+    Plain,
+    Checked,
+    Traced,
+};
+
+/// True for the instructions where a loop with a deadline checks it: every loop passes a jump,
+/// every recursion a call or creation.
+constexpr bool is_checkpoint(uint8_t op) noexcept
+{
+    switch (op)
+    {
+        case 0x56:  // JUMP
+        case 0x57:  // JUMPI
+        case 0xf0:  // CREATE
+        case 0xf1:  // CALL
+        case 0xf2:  // CALLCODE
+        case 0xf4:  // DELEGATECALL
+        case 0xf5:  // CREATE2
+        case 0xfa:  // STATICCALL
+            return true;
+        default:
+            return false;
+    }
+}
+
+/// A checkpoint of loop L: true when the frame must stop at the deadline.
+template <Loop L>
+[[gnu::always_inline]] inline bool deadline_reached(ExecutionState& state) noexcept
+{
+    if constexpr (L == Loop::Checked)
+        return state.deadline->tick();
+    else
+        return state.deadline != nullptr && state.deadline->tick();
+}
+
+// One instruction of byte B: (Checked/Traced loops at checkpoints: the deadline; Traced: the
+// tracer hook,) stack/gas checks from the traits, the implementation, the stack height change.
+// Ends the frame (returns the gas left) on a halt.
 #define TERN_EVM_STEP(B)                                                                 \
     {                                                                                    \
-        if constexpr (Traced)                                                            \
+        if constexpr (L != Loop::Plain && is_checkpoint(B))                              \
+        {                                                                                \
+            if (deadline_reached<L>(state)) [[unlikely]]                                 \
+            {                                                                            \
+                state.status = Status::Interrupted;                                      \
+                return gas;                                                              \
+            }                                                                            \
+        }                                                                                \
+        if constexpr (L == Loop::Traced)                                                 \
             trace_step(state, pc, top, gas);                                             \
         constexpr OpcodeTraits tr = kOpcodeTraits[B];                                    \
         if (const Status s = check_requirements<tr.stack_in, tr.stack_out, tr.base_gas>( \
@@ -168,9 +217,10 @@ TERN_EVM_OPCODES(TERN_EVM_X)
 #endif
 
 /// The interpreter loop, generated from the opcode traits for all 256 bytes. Returns the gas
-/// left; the final status is in state.status. Instantiated twice: Traced = false is the normal
-/// loop (no tracing code at all), Traced = true calls the frame's tracer before each instruction.
-template <bool Traced>
+/// left; the final status is in state.status. Instantiated three times (Loop): Plain is the
+/// normal loop (no tracing or deadline code at all), Checked stops at the deadline, Traced also
+/// calls the frame's tracer before each instruction.
+template <Loop L>
 TERN_EVM_NO_SLP int64_t interpret(ExecutionState& state, int64_t gas) noexcept
 {
     // The stack bottom is not kept in a local: it is the state's address (stack_space is the
@@ -263,12 +313,18 @@ ExecResult Vm::run(Host& host, const Message& msg, const CodeAnalysis& analysis)
     state->reset(host, msg, analysis);
     state->tracer = tracer_;
     int64_t gas_left = 0;
-    if (tracer_ == nullptr) [[likely]]
-        gas_left = interpret<false>(*state, msg.gas);
+    if (plain_) [[likely]]
+        gas_left = interpret<Loop::Plain>(*state, msg.gas);  // as cheap as before deadlines
     else
     {
-        gas_left = interpret<true>(*state, msg.gas);
-        tracer_->on_frame_end(state->status, gas_left);
+        state->deadline = check_.deadline() != nullptr ? &check_ : nullptr;
+        if (tracer_ == nullptr)
+            gas_left = interpret<Loop::Checked>(*state, msg.gas);
+        else
+        {
+            gas_left = interpret<Loop::Traced>(*state, msg.gas);
+            tracer_->on_frame_end(state->status, gas_left);
+        }
     }
 
     ExecResult result;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace tern::execution {
 
@@ -32,6 +33,9 @@ struct BlockEnv
     /// The chain's own stateful precompiles (stateful_precompiles.hpp); null: Ethereum's only.
     /// Not owned; outlives every execution in this block.
     StatefulPrecompiles* precompiles = nullptr;
+    /// BLOBBASEFEE of an eth_call with blockOverrides.blobBaseFee (node::simulate_call); block
+    /// execution never sets it and uses blob_base_fee(excess_blob_gas).
+    std::optional<U256> blob_base_fee_override;
 };
 
 /// EIP-4844 fake_exponential(factor, numerator, denominator): integer approximation of

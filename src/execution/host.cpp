@@ -164,9 +164,9 @@ evm::ExecResult ExecHost::execute(const evm::Message& msg)
 
     evm::ExecResult r;
     if (block_.precompiles != nullptr && block_.precompiles->contains(msg.code_address))
-        r = block_.precompiles->execute(msg, state_, *this);
+        r = block_.precompiles->execute(msg, state_, *this, vm_.deadline());
     else if (precompiles::is_precompile(msg.code_address))
-        r = precompiles::execute(msg.code_address, msg.input, msg.gas);
+        r = precompiles::execute(msg.code_address, msg.input, msg.gas, vm_.deadline());
     else
     {
         const auto code = state_.code(msg.code_address);
@@ -181,6 +181,8 @@ evm::ExecResult ExecHost::execute(const evm::Message& msg)
         r.gas_refund = 0;
         if (r.status != evm::Status::Revert)
             r.gas_left = 0;
+        if (r.status == evm::Status::Interrupted)
+            vm_.note_interrupted();  // a precompile saw the deadline: the callers stop too
     }
     return r;
 }

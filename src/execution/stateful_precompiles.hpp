@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/deadline.hpp"
 #include "evm/host.hpp"
 
 namespace tern::state {
@@ -25,10 +26,13 @@ public:
     /// Runs `msg` (msg.code_address satisfies contains()) against `state`; logs go through
     /// `host` (so tracers see them). Same result contract as an Ethereum precompile: Success
     /// with gas_left and output, Revert with gas_left and revert data, or another status
-    /// (gas_left is then ignored: the frame's gas is consumed).
+    /// (gas_left is then ignored: the frame's gas is consumed). `deadline` is non-null only for
+    /// RPC-driven executions: long work checks it and ends with Status::Interrupted once it
+    /// has expired (never a state change anyone keeps).
     virtual evm::ExecResult execute(const evm::Message& msg,
                                     state::State& state,
-                                    evm::Host& host) = 0;
+                                    evm::Host& host,
+                                    const Deadline* deadline) = 0;
 };
 
 }  // namespace tern::execution

@@ -203,7 +203,8 @@ Result<uint64_t, std::string> cost(const Model& model,
 
 Result<std::vector<Tensor>, std::string> run(const Model& model,
                                              std::span<const Tensor> inputs,
-                                             const Limits& limits)
+                                             const Limits& limits,
+                                             const Deadline* deadline)
 {
     auto plan_r = make_plan(model, inputs, limits);
     if (!plan_r)
@@ -228,6 +229,8 @@ Result<std::vector<Tensor>, std::string> run(const Model& model,
     std::vector<Tensor> results;
     for (size_t ni = 0; ni < model.nodes.size(); ++ni)
     {
+        if (deadline != nullptr && deadline->expired())
+            return std::string(kInterrupted);
         const auto& node = model.nodes[ni];
         bool done = true;
         for (auto id : node.outputs)

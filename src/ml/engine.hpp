@@ -3,6 +3,7 @@
 // The ML engine's public API: load an ONNX model once, then cost and run it on inputs.
 // Deterministic: the same model and inputs give the same output bytes on every CPU and build.
 
+#include "core/deadline.hpp"
 #include "core/result.hpp"
 #include "ml/model.hpp"
 #include "ml/tensor.hpp"
@@ -74,9 +75,15 @@ Result<uint64_t, std::string> cost(const Model& model,
                                    std::span<const Tensor> inputs,
                                    const Limits& limits);
 
-/// Runs the model (after the same checks as cost()); outputs in graph-output order.
+/// Runs the model (after the same checks as cost()); outputs in graph-output order. With a
+/// `deadline` (RPC executions only; block execution passes none) it is checked before each
+/// node, and the run fails with kInterrupted once it has expired.
 Result<std::vector<Tensor>, std::string> run(const Model& model,
                                              std::span<const Tensor> inputs,
-                                             const Limits& limits);
+                                             const Limits& limits,
+                                             const Deadline* deadline = nullptr);
+
+/// run()'s error when its deadline expired.
+inline constexpr const char* kInterrupted = "interrupted: execution deadline reached";
 
 }  // namespace tern::ml

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <limits>
 #include <random>
 
@@ -139,6 +141,23 @@ TEST(MlEngine, RunsASmallGraph)
     auto g = cost(**m, in, {});
     ASSERT_TRUE(g);
     EXPECT_EQ(*g, c->gas);
+}
+
+TEST(MlEngine, RunStopsOnceItsDeadlineHasExpired)
+{
+    // RPC executions pass a deadline; it is checked before each node.
+    auto m = load(small_model().bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{f32({2, 3}, {1, 2, 3, 4, 5, 6})};
+    std::atomic<bool> gone{true};  // the client went away before the run
+    const tern::Deadline cancelled = tern::Deadline::after(std::chrono::hours(1), &gone);
+    auto stopped = run(**m, in, {}, &cancelled);
+    ASSERT_FALSE(stopped);
+    EXPECT_EQ(stopped.error(), kInterrupted);
+    const tern::Deadline far = tern::Deadline::after(std::chrono::hours(1));
+    auto out = run(**m, in, {}, &far);
+    ASSERT_TRUE(out) << out.error();
+    EXPECT_EQ((*out)[0], f32({3, 2}, {1, 4, 2, 5, 3, 6}));
 }
 
 TEST(MlEngine, NodesInAnyFileOrderRunTopologically)

@@ -234,11 +234,12 @@ bool MlPrecompiles::contains(const Address& addr) const noexcept
 
 evm::ExecResult MlPrecompiles::execute(const evm::Message& msg,
                                        state::State& state,
-                                       evm::Host& host)
+                                       evm::Host& host,
+                                       const Deadline* deadline)
 {
     if (msg.code_address == kModelRegistryAddress)
         return registry(msg, state, host);
-    return inference(msg, state);
+    return inference(msg, state, deadline);
 }
 
 evm::ExecResult MlPrecompiles::registry(const evm::Message& msg,
@@ -418,7 +419,9 @@ evm::ExecResult MlPrecompiles::registry(const evm::Message& msg,
     return revert(m, "registry: unknown function");
 }
 
-evm::ExecResult MlPrecompiles::inference(const evm::Message& msg, state::State& state)
+evm::ExecResult MlPrecompiles::inference(const evm::Message& msg,
+                                         state::State& state,
+                                         const Deadline* deadline)
 {
     Meter m{msg.gas};
     if (!m.charge(gas::kBase))
@@ -457,9 +460,17 @@ evm::ExecResult MlPrecompiles::inference(const evm::Message& msg, state::State& 
         return success(m, abi::encode_word(U256{gas::kBase + load_gas + *cost}));
     if (!m.charge(*cost))
         return out_of_gas();  // before any of the model's work
-    const auto outputs = ml::run(**model, *tensors, config_.limits);
+    const auto outputs = ml::run(**model, *tensors, config_.limits, deadline);
     if (!outputs)
+    {
+        if (deadline != nullptr && deadline->expired())
+        {
+            evm::ExecResult r;
+            r.status = evm::Status::Interrupted;  // an RPC error, never a revert anyone keeps
+            return r;
+        }
         return revert(m, "inference: " + outputs.error());
+    }
     const Bytes encoded = ml::encode_tensors(*outputs);
     if (!m.charge(encoded.size() * gas::kPerIoByte))
         return out_of_gas();

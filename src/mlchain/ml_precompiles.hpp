@@ -96,7 +96,10 @@ public:
     explicit MlPrecompiles(MlConfig config, uint64_t cache_bytes = 256ull << 20);
 
     bool contains(const Address& addr) const noexcept override;
-    evm::ExecResult execute(const evm::Message& msg, state::State& state, evm::Host& host) override;
+    evm::ExecResult execute(const evm::Message& msg,
+                            state::State& state,
+                            evm::Host& host,
+                            const Deadline* deadline) override;
 
     /// The configuration in force.
     const MlConfig& config() const noexcept { return config_; }
@@ -105,7 +108,9 @@ public:
 
 private:
     evm::ExecResult registry(const evm::Message& msg, state::State& state, evm::Host& host);
-    evm::ExecResult inference(const evm::Message& msg, state::State& state);
+    evm::ExecResult inference(const evm::Message& msg,
+                              state::State& state,
+                              const Deadline* deadline);
 
     MlConfig config_;
     ModelCache cache_;

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 
 namespace tern::mlchain {
@@ -248,14 +250,16 @@ TEST_F(MlPrecompilesTest, StaticCallsAndValueCannotUpload)
     const Bytes input = test::begin_upload(h, 10);
     msg.input = input;
     execution::ExecHost host{state_, vm_, ctx_, env_};
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)),
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
               "registry: state change in a static call");
     msg.is_static = false;
     msg.kind = evm::CallKind::DelegateCall;
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)), "registry: uploads need a plain CALL");
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
+              "registry: uploads need a plain CALL");
     msg.kind = evm::CallKind::Call;
     msg.value = U256{1};
-    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host)), "registry: does not accept value");
+    EXPECT_EQ(test::reason(ml_.execute(msg, state_, host, nullptr)),
+              "registry: does not accept value");
 }
 
 TEST_F(MlPrecompilesTest, RevertUndoesAnUpload)
@@ -310,6 +314,25 @@ TEST_F(MlPrecompilesTest, InferRunsTheStoredModel)
     EXPECT_EQ((*tensors)[0], ml::Tensor::from(ml::DType::FLOAT, {1, 4}, want));
 }
 
+TEST_F(MlPrecompilesTest, InferStopsAtTheDeadlineOfAnRpcExecution)
+{
+    const Bytes model = test::relu_model();
+    const Hash256 h = keccak256(model);
+    ASSERT_EQ(upload(model).status, evm::Status::Success);
+    const Bytes input = ml::encode_tensors(test::relu_input());
+    std::atomic<bool> gone{true};  // the client of this eth_call went away
+    const Deadline deadline = Deadline::after(std::chrono::hours(1), &gone);
+    {
+        const evm::ScopedDeadline scoped{vm_, deadline};
+        const auto r = call(kInferenceAddress, test::infer_call(h, input));
+        EXPECT_EQ(r.status, evm::Status::Interrupted);
+        EXPECT_TRUE(vm_.interrupted());  // the frames above stop too
+    }
+    // Without a deadline (block execution) the same call runs.
+    const auto r = call(kInferenceAddress, test::infer_call(h, input));
+    EXPECT_EQ(r.status, evm::Status::Success) << test::reason(r);
+}
+
 TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)
 {
     const Bytes model = test::relu_model();
@@ -339,14 +362,14 @@ TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)
     msg.input = data;
     msg.gas = static_cast<int64_t>(expected) - 1;
     execution::ExecHost host{state_, vm_, ctx_, env_};
-    EXPECT_EQ(ml_.execute(msg, state_, host).status, evm::Status::OutOfGas);
+    EXPECT_EQ(ml_.execute(msg, state_, host, nullptr).status, evm::Status::OutOfGas);
 
     // Exactly the quote plus the output bytes: success with no gas left.
     const auto ok = call(kInferenceAddress, data, 10'000'000);
     ASSERT_EQ(ok.status, evm::Status::Success);
     const auto out = abi::Reader{ok.output}.bytes(0);
     msg.gas = static_cast<int64_t>(expected + out->size() * gas::kPerIoByte);
-    const auto exact = ml_.execute(msg, state_, host);
+    const auto exact = ml_.execute(msg, state_, host, nullptr);
     EXPECT_EQ(exact.status, evm::Status::Success);
     EXPECT_EQ(exact.gas_left, 0);
 }

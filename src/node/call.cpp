@@ -1,5 +1,6 @@
 #include "node/call.hpp"
 
+#include "core/duration.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
@@ -151,6 +152,14 @@ state::CodePtr RecordingReader::read_code(const Hash256& code_hash) const
 
 // ---- messages ----
 
+std::string aborted_message(const Deadline& deadline)
+{
+    return "execution aborted (timeout = " +
+           format_go_duration(
+               std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.timeout())) +
+           ")";
+}
+
 std::string status_message(evm::Status status)
 {
     switch (status)
@@ -193,6 +202,8 @@ std::string status_message(evm::Status status)
             return "max code size exceeded";
         case evm::Status::InternalError:
             return "internal error";
+        case evm::Status::Interrupted:
+            return "execution aborted";
     }
     return "execution failed";
 }
@@ -296,7 +307,8 @@ Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
     ctx.prev_randao = env.prev_randao;
     ctx.chain_id = env.chain_id;
     ctx.base_fee = env.base_fee;
-    ctx.blob_base_fee = execution::blob_base_fee(env.excess_blob_gas);
+    ctx.blob_base_fee = env.blob_base_fee_override ? *env.blob_base_fee_override
+                                                   : execution::blob_base_fee(env.excess_blob_gas);
     ctx.blob_hashes = req.blob_hashes;
 
     execution::ExecHost host{state, vm, ctx, env};
@@ -312,6 +324,8 @@ Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
     msg.input = req.data;
     msg.value = req.value;
     auto result = host.call(msg);
+    if (vm.interrupted()) [[unlikely]]
+        return CallError{aborted_message(*vm.deadline()), true};
 
     CallResult out;
     out.status = result.status;
@@ -351,13 +365,15 @@ Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& rea
             hi = allowance.low64();
     }
 
-    // Runs with `gas`: true if it failed (reverted, out of gas, too little intrinsic gas).
+    // Runs with `gas` (an error: too little intrinsic gas, a pre-check, the deadline).
+    uint32_t executions = 0;
     const auto run = [&](uint64_t gas) -> Result<CallResult, CallError> {
         req.gas = gas;
+        ++executions;
         return simulate_call(reader, env, req, vm);
     };
     const auto is_intrinsic = [](const CallError& e) {
-        return e.message.rfind("intrinsic gas too low", 0) == 0;
+        return !e.aborted && e.message.rfind("intrinsic gas too low", 0) == 0;
     };
 
     // A plain transfer needs exactly the intrinsic gas.
@@ -368,7 +384,7 @@ Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& rea
         {
             const auto r = run(kTxGas);
             if (r && r->status == evm::Status::Success)
-                return EstimateResult{kTxGas};
+                return EstimateResult{kTxGas, executions};
         }
     }
 
@@ -402,7 +418,12 @@ Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& rea
         else
             hi = optimistic;
     }
-    while (lo + 1 < hi)
+    // geth's tolerance: stop once (hi - lo) / hi < 1.5%, in integers.
+    const auto close_enough = [](uint64_t l, uint64_t h) {
+        return static_cast<uint128_t>(h - l) * 1000 <
+               static_cast<uint128_t>(h) * kEstimateErrorPerMille;
+    };
+    while (lo + 1 < hi && !close_enough(lo, hi))
     {
         uint64_t mid = lo + (hi - lo) / 2;
         if (lo > 0 && mid > lo * 2)
@@ -415,7 +436,7 @@ Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& rea
         else
             hi = mid;
     }
-    return EstimateResult{hi};
+    return EstimateResult{hi, executions};
 }
 
 Result<AccessListResult, CallError> create_access_list(const state::StateReader& reader,

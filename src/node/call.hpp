@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/deadline.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
 #include "evm/host.hpp"
@@ -34,6 +35,20 @@ struct AccountOverride
 
 /// State overrides by address.
 using StateOverrides = std::map<Address, AccountOverride>;
+
+/// eth_call's block overrides (geth's override.BlockOverrides): fields of the block the call
+/// runs in. `difficulty` is accepted and has no effect after the merge (as in geth).
+struct BlockOverrides
+{
+    std::optional<uint64_t> number;
+    std::optional<U256> difficulty;
+    std::optional<uint64_t> time;
+    std::optional<uint64_t> gas_limit;
+    std::optional<Address> fee_recipient;
+    std::optional<Hash256> prev_randao;
+    std::optional<U256> base_fee_per_gas;
+    std::optional<U256> blob_base_fee;
+};
 
 /// A StateReader that applies state overrides on top of another reader.
 class OverrideReader final : public state::StateReader
@@ -106,15 +121,23 @@ struct CallResult
     Address created;  ///< address of a successful creation
 };
 
-/// A message that could not run at all (geth's pre-check errors, with geth's messages).
+/// A message that could not run at all (geth's pre-check errors, with geth's messages), or one
+/// stopped by the Vm's deadline (Vm::set_deadline): then `aborted` is set and the message is
+/// geth's "execution aborted (timeout = 5s)".
 struct CallError
 {
     std::string message;
+    bool aborted = false;
 };
+
+/// geth's error for an execution stopped at its deadline: "execution aborted (timeout = 5s)"
+/// (the timeout as Go prints durations; "0s" when only the client's disconnect stopped it).
+std::string aborted_message(const Deadline& deadline);
 
 /// Runs `req` against `reader` in block `env` and discards the state: geth's eth_call rules
 /// (no nonce or EOA checks, gas price 0 and no base fee check without fee fields, balance must
-/// cover gas * price + value).
+/// cover gas * price + value). With a deadline on `vm` (the RPC handlers set one), an execution
+/// it stops is a CallError with `aborted` set, whatever the frames returned.
 Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
                                             const execution::BlockEnv& env,
                                             const CallRequest& req,
@@ -130,7 +153,12 @@ std::optional<std::string> decode_revert_reason(BytesView output);
 struct EstimateResult
 {
     uint64_t gas = 0;
+    uint32_t executions = 0;  ///< executions of the message the search took
 };
+
+/// How far above the least working gas limit an estimate may be, in per mille: geth's
+/// estimateGasErrorRatio (0.015). Wallets add 20-25% anyway; the tolerance saves executions.
+inline constexpr uint64_t kEstimateErrorPerMille = 15;
 
 /// An estimation failure: a revert (with its data) or an error message.
 struct EstimateError
@@ -140,8 +168,11 @@ struct EstimateError
     std::string message;
 };
 
-/// Smallest gas limit in [intrinsic, cap] with which `req` succeeds (binary search like geth,
-/// run to the exact value). `req.gas` (when non-zero) caps the search.
+/// A gas limit in [intrinsic, cap] with which `req` succeeds, at most kEstimateErrorPerMille
+/// above the smallest one (geth's search: 21000 for plain transfers, else one run at the cap,
+/// an optimistic guess of (used + refund + 2300) * 64 / 63, then bisection skewed low, stopped
+/// within the tolerance). `req.gas` (when non-zero) caps the search. A deadline on `vm`
+/// bounds the whole search: a stopped run ends it with the aborted error.
 Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& reader,
                                                    const execution::BlockEnv& env,
                                                    CallRequest req,

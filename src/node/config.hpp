@@ -3,6 +3,7 @@
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -53,6 +54,14 @@ struct NodeConfig
     std::vector<std::string> rpc_api;
     /// Gas cap of eth_call / eth_estimateGas (geth's --rpc.gascap default).
     uint64_t rpc_gas_cap = 50'000'000;
+    /// Longest one RPC-driven execution may run: eth_call, eth_estimateGas (the whole search),
+    /// eth_createAccessList, debug_trace* (a TraceConfig `timeout` may only shorten it), with
+    /// ML inference inside them; geth's --rpc.evmtimeout (5 s). Zero: no time limit. A client
+    /// that disconnects stops its execution too. Block execution never has a deadline.
+    std::chrono::nanoseconds rpc_evm_timeout = std::chrono::seconds(5);
+    /// Most memory one struct-logger trace may hold: the recorded steps and the JSON built from
+    /// them, counted as allocated (-32000 "trace too large" past it). geth has no such limit.
+    uint64_t rpc_trace_max_bytes = uint64_t{256} << 20;
     /// Threads of the RPC server. Automine send requests block their thread until the block is
     /// committed (cheap: they sleep), so more threads let more transactions share a block.
     size_t rpc_threads = 32;

@@ -2,6 +2,7 @@
 
 #include "chain/block.hpp"
 #include "chain/block_builder.hpp"
+#include "core/duration.hpp"
 #include "db/chain_db.hpp"
 #include "evm/vm.hpp"
 #include "node/call.hpp"
@@ -39,7 +40,18 @@ struct TraceOptions
     StructLoggerConfig logger;
     CallTracerConfig call;
     StateOverrides overrides;
+    BlockOverrides block_overrides;
+    /// TraceConfig.timeout (a Go duration); zero when absent. It can only shorten the node's
+    /// --rpc-evm-timeout.
+    std::chrono::nanoseconds timeout{};
 };
+
+/// geth's error of a trace stopped at its deadline (tracer.Stop(errors.New("execution
+/// timeout"))), -32000.
+rpc::Error timeout_error()
+{
+    return rpc::Error::server("execution timeout");
+}
 
 /// geth's json error for a mistyped TraceConfig field.
 rpc::Error type_error(size_t index, const std::string& field, const char* go_type)
@@ -58,9 +70,14 @@ bool flag(const json& obj, const char* key, size_t index, const char* type)
     return it->get<bool>();
 }
 
-TraceOptions parse_options(const json& v, size_t index, bool call_config)
+TraceOptions parse_options(const json& v,
+                           size_t index,
+                           bool call_config,
+                           const NodeConfig& node_config)
 {
     TraceOptions o;
+    o.logger.max_bytes = node_config.rpc_trace_max_bytes;
+    o.call.max_bytes = node_config.rpc_trace_max_bytes;
     if (v.is_null())
         return o;
     if (!v.is_object())
@@ -101,9 +118,24 @@ TraceOptions parse_options(const json& v, size_t index, bool call_config)
             o.call.with_log = flag(*it, "withLog", index, "native.callTracerConfig");
         }
     }
+    if (const auto it = v.find("timeout"); it != v.end() && !it->is_null())
+    {
+        if (!it->is_string())
+            throw type_error(index, std::string(type) + ".timeout", "string");
+        const auto d = parse_go_duration(it->get<std::string>());
+        if (!d)
+            throw rpc::Error::server(d.error());  // geth: time.ParseDuration's error
+        o.timeout = *d;
+        if (o.timeout <= std::chrono::nanoseconds::zero())
+            throw timeout_error();  // geth: a context that is already past its deadline
+    }
     if (call_config)
+    {
         if (const auto it = v.find("stateOverrides"); it != v.end() && !it->is_null())
             o.overrides = params::state_overrides(*it, index);
+        if (const auto it = v.find("blockOverrides"); it != v.end())
+            o.block_overrides = params::block_overrides(*it, index);
+    }
     return o;
 }
 
@@ -166,32 +198,32 @@ public:
     void register_all(rpc::Dispatcher& d)
     {
         d.add("debug_traceTransaction",
-              [this](const json& p, rpc::CallContext&) { return trace_transaction(p); });
+              [this](const json& p, rpc::CallContext& ctx) { return trace_transaction(p, ctx); });
         d.add("debug_traceCall",
-              [this](const json& p, rpc::CallContext&) { return trace_call(p); });
+              [this](const json& p, rpc::CallContext& ctx) { return trace_call(p, ctx); });
         d.add("debug_traceBlockByNumber",
-              [this](const json& p, rpc::CallContext&) { return trace_block(p, false); });
+              [this](const json& p, rpc::CallContext& ctx) { return trace_block(p, false, ctx); });
         d.add("debug_traceBlockByHash",
-              [this](const json& p, rpc::CallContext&) { return trace_block(p, true); });
+              [this](const json& p, rpc::CallContext& ctx) { return trace_block(p, true, ctx); });
     }
 
 private:
-    json trace_transaction(const json& p)
+    json trace_transaction(const json& p, rpc::CallContext& ctx)
     {
         params::expect_count(p, 1, 2);
         const Hash256 hash = params::hash(params::at(p, 0), 0);
-        const auto options = parse_options(params::at(p, 1), 1, false);
+        const auto options = parse_options(params::at(p, 1), 1, false, node_.config());
         const auto lookup = node_.db().transaction(hash);
         if (!lookup)
             throw rpc::Error::server("transaction not found");
         const auto block = node_.db().block(lookup->block_number);
         if (!block)
             throw rpc::Error::server("block not found");
-        auto results = replay(*block, lookup->index, options);
+        auto results = replay(*block, lookup->index, options, ctx);
         return std::move(results.front()["result"]);
     }
 
-    json trace_block(const json& p, bool by_hash)
+    json trace_block(const json& p, bool by_hash, rpc::CallContext& ctx)
     {
         params::expect_count(p, 1, 2);
         BlockId id;
@@ -202,22 +234,24 @@ private:
         }
         else
             id = params::block_id(params::at(p, 0), 0, false);
-        const auto options = parse_options(params::at(p, 1), 1, false);
+        const auto options = parse_options(params::at(p, 1), 1, false, node_.config());
         const auto ref = chain_.find_block(id);
         const auto block = ref ? node_.db().block(ref->number) : std::nullopt;
         if (!block)
             throw rpc::Error::server(by_hash
                                          ? "block " + enc::hash(id.hash) + " not found"
                                          : "block #" + std::to_string(id.number) + " not found");
-        return replay(*block, std::nullopt, options);
+        return replay(*block, std::nullopt, options, ctx);
     }
 
     /// Re-executes `block` on its parent's state: the beacon-root system call, then its
     /// transactions in order. Traces transaction `only` (or every one) and returns
-    /// [{txHash, result}] for the traced ones.
+    /// [{txHash, result}] for the traced ones. One deadline covers the whole request (the
+    /// earlier transactions' replay included).
     json replay(const chain::Block& block,
                 std::optional<uint32_t> only,
-                const TraceOptions& options)
+                const TraceOptions& options,
+                rpc::CallContext& ctx)
     {
         const uint64_t number = block.header.number;
         if (number == 0)
@@ -242,6 +276,8 @@ private:
         auto lease = node_.vms().acquire();
         evm::Vm& vm = *lease;
         const db::StateView* view = parent_state.get();
+        const Deadline deadline = chain_.execution_deadline(ctx, options.timeout);
+        const evm::ScopedDeadline scoped{vm, deadline};
         chain::BlockBuilder builder{parent.header,
                                     *parent_state,
                                     node_.chain_config().chain_id,
@@ -264,6 +300,8 @@ private:
             {
                 const auto r = builder.try_add(tx, block.senders[i]);
                 parent_state->throw_if_faulted();
+                if (vm.interrupted())
+                    throw timeout_error();
                 if (!r)
                     throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                                " failed: " + r.error().message());
@@ -276,6 +314,8 @@ private:
             const auto r = builder.try_add(tx, block.senders[i]);
             tracer.detach();
             parent_state->throw_if_faulted();
+            if (vm.interrupted())
+                throw timeout_error();
             if (!r)
                 throw rpc::Error::internal("replaying transaction " + std::to_string(i) +
                                            " failed: " + r.error().message());
@@ -287,25 +327,32 @@ private:
         return out;
     }
 
-    json trace_call(const json& p)
+    json trace_call(const json& p, rpc::CallContext& ctx)
     {
         params::expect_count(p, 1, 3);
         const auto args = params::tx_args(params::at(p, 0), 0);
         const BlockRef block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
-        const auto options = parse_options(params::at(p, 2), 2, true);
+        const auto options = parse_options(params::at(p, 2), 2, true, node_.config());
         const auto state = chain_.state_at(block);
+        const auto header = ChainAccess::with_overrides(block.header, options.block_overrides);
         const uint64_t default_gas =
-            node_.config().rpc_gas_cap ? node_.config().rpc_gas_cap : block.header.gas_limit;
-        const CallRequest req = chain_.call_request(args, block.header, default_gas);
+            node_.config().rpc_gas_cap ? node_.config().rpc_gas_cap : header.gas_limit;
+        const CallRequest req = chain_.call_request(args, header, default_gas);
         const OverrideReader reader{*state, options.overrides};
-        const auto env = chain_.block_env(block.header, *state);
+        const auto env = chain_.block_env(block.header, *state, options.block_overrides);
         auto lease = node_.vms().acquire();
+        const Deadline deadline = chain_.execution_deadline(ctx, options.timeout);
+        const evm::ScopedDeadline scoped{*lease, deadline};
         ScopedTracer tracer{options, *lease};
         const auto r = simulate_call(reader, env, req, *lease);
         tracer.detach();
         state->throw_if_faulted();
         if (!r)
+        {
+            if (r.error().aborted)
+                throw timeout_error();
             throw rpc::Error::server(r.error().message);
+        }
         return tracer.result(req.gas, r->gas_used);
     }
 

@@ -182,6 +182,44 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
     return env;
 }
 
+chain::BlockHeader ChainAccess::with_overrides(chain::BlockHeader header,
+                                               const BlockOverrides& overrides)
+{
+    if (overrides.number)
+        header.number = *overrides.number;
+    if (overrides.time)
+        header.timestamp = *overrides.time;
+    if (overrides.gas_limit)
+        header.gas_limit = *overrides.gas_limit;
+    if (overrides.fee_recipient)
+        header.coinbase = *overrides.fee_recipient;
+    if (overrides.prev_randao)
+        header.mix_hash = *overrides.prev_randao;
+    if (overrides.base_fee_per_gas)
+        header.base_fee = *overrides.base_fee_per_gas;
+    return header;  // difficulty: no effect after the merge (PREVRANDAO is mix_hash)
+}
+
+execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
+                                           const db::StateView& state,
+                                           const BlockOverrides& overrides) const
+{
+    auto env = block_env(with_overrides(header, overrides), state);
+    env.blob_base_fee_override = overrides.blob_base_fee;
+    return env;
+}
+
+Deadline ChainAccess::execution_deadline(const rpc::CallContext& ctx,
+                                         std::chrono::nanoseconds limit) const
+{
+    std::chrono::nanoseconds timeout = node_.config().rpc_evm_timeout;
+    if (limit > std::chrono::nanoseconds::zero() &&
+        (timeout <= std::chrono::nanoseconds::zero() || limit < timeout))
+        timeout = limit;
+    return Deadline::after(std::chrono::duration_cast<Deadline::Clock::duration>(timeout),
+                           &ctx.cancel_flag());
+}
+
 CallRequest ChainAccess::call_request(const params::TxArgs& args,
                                       const chain::BlockHeader& header,
                                       uint64_t default_gas) const
@@ -268,9 +306,9 @@ private:
     json send_transaction(const json& p, rpc::CallContext& ctx);
     json sign(const json& p, bool personal);
     json sign_typed_data(const json& p);
-    json call(const json& p);
-    json estimate_gas(const json& p);
-    json create_access_list(const json& p);
+    json call(const json& p, rpc::CallContext& ctx);
+    json estimate_gas(const json& p, rpc::CallContext& ctx);
+    json create_access_list(const json& p, rpc::CallContext& ctx);
     json fee_history(const json& p);
     json get_logs(const json& p);
 
@@ -526,6 +564,8 @@ json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
         req.gas = 0;
         auto lease = node_.vms().acquire();
         const auto env = chain_.block_env(head.header, *state);
+        const Deadline deadline = chain_.execution_deadline(ctx);
+        const evm::ScopedDeadline scoped{*lease, deadline};
         const auto r = node::estimate_gas(*state, env, req, config().rpc_gas_cap, *lease);
         state->throw_if_faulted();
         if (!r)
@@ -584,17 +624,20 @@ EthApi::CallSetup EthApi::call_setup(const json& p, size_t block_index, size_t o
     return s;
 }
 
-json EthApi::call(const json& p)
+json EthApi::call(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 1, 4);
     const auto args = params::tx_args(params::at(p, 0), 0);
     auto setup = call_setup(p, 1, 2);
-    const uint64_t default_gas =
-        config().rpc_gas_cap ? config().rpc_gas_cap : setup.block.header.gas_limit;
-    const CallRequest req = chain_.call_request(args, setup.block.header, default_gas);
+    const auto block_overrides = params::block_overrides(params::at(p, 3), 3);
+    const auto header = ChainAccess::with_overrides(setup.block.header, block_overrides);
+    const uint64_t default_gas = config().rpc_gas_cap ? config().rpc_gas_cap : header.gas_limit;
+    const CallRequest req = chain_.call_request(args, header, default_gas);
     const OverrideReader reader{*setup.state, setup.overrides};
-    const auto env = chain_.block_env(setup.block.header, *setup.state);
+    const auto env = chain_.block_env(setup.block.header, *setup.state, block_overrides);
     auto lease = node_.vms().acquire();
+    const Deadline deadline = chain_.execution_deadline(ctx);
+    const evm::ScopedDeadline scoped{*lease, deadline};
     const auto r = simulate_call(reader, env, req, *lease);
     setup.state->throw_if_faulted();
     if (!r)
@@ -606,17 +649,21 @@ json EthApi::call(const json& p)
     return enc::hex_data(r->output);
 }
 
-json EthApi::estimate_gas(const json& p)
+json EthApi::estimate_gas(const json& p, rpc::CallContext& ctx)
 {
-    params::expect_count(p, 1, 3);
+    params::expect_count(p, 1, 4);
     const auto args = params::tx_args(params::at(p, 0), 0);
     auto setup = call_setup(p, 1, 2);
-    CallRequest req = chain_.call_request(args, setup.block.header, 0);
+    const auto block_overrides = params::block_overrides(params::at(p, 3), 3);
+    const auto header = ChainAccess::with_overrides(setup.block.header, block_overrides);
+    CallRequest req = chain_.call_request(args, header, 0);
     if (!args.gas)
         req.gas = 0;
     const OverrideReader reader{*setup.state, setup.overrides};
-    const auto env = chain_.block_env(setup.block.header, *setup.state);
+    const auto env = chain_.block_env(setup.block.header, *setup.state, block_overrides);
     auto lease = node_.vms().acquire();
+    const Deadline deadline = chain_.execution_deadline(ctx);  // one for the whole search
+    const evm::ScopedDeadline scoped{*lease, deadline};
     const uint64_t cap = config().rpc_gas_cap ? config().rpc_gas_cap : UINT64_MAX;
     const auto r = node::estimate_gas(reader, env, req, cap, *lease);
     setup.state->throw_if_faulted();
@@ -629,7 +676,7 @@ json EthApi::estimate_gas(const json& p)
     return enc::quantity(r->gas);
 }
 
-json EthApi::create_access_list(const json& p)
+json EthApi::create_access_list(const json& p, rpc::CallContext& ctx)
 {
     params::expect_count(p, 1, 3);
     const auto args = params::tx_args(params::at(p, 0), 0);
@@ -640,6 +687,8 @@ json EthApi::create_access_list(const json& p)
     const OverrideReader reader{*setup.state, setup.overrides};
     const auto env = chain_.block_env(setup.block.header, *setup.state);
     auto lease = node_.vms().acquire();
+    const Deadline deadline = chain_.execution_deadline(ctx);  // one for every round
+    const evm::ScopedDeadline scoped{*lease, deadline};
     const auto r = node::create_access_list(reader, env, req, *lease);
     setup.state->throw_if_faulted();
     if (!r)
@@ -915,9 +964,11 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     add("eth_signTypedData_v4", &EthApi::sign_typed_data);
     add("eth_signTypedData", &EthApi::sign_typed_data);
 
-    add("eth_call", &EthApi::call);
-    add("eth_estimateGas", &EthApi::estimate_gas);
-    add("eth_createAccessList", &EthApi::create_access_list);
+    d.add("eth_call", [this](const json& p, rpc::CallContext& ctx) { return call(p, ctx); });
+    d.add("eth_estimateGas",
+          [this](const json& p, rpc::CallContext& ctx) { return estimate_gas(p, ctx); });
+    d.add("eth_createAccessList",
+          [this](const json& p, rpc::CallContext& ctx) { return create_access_list(p, ctx); });
     add("eth_getLogs", &EthApi::get_logs);
 
     d.add("evm_mine", [this](const json& p, rpc::CallContext&) {

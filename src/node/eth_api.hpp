@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chain/block.hpp"
+#include "core/deadline.hpp"
 #include "db/chain_db.hpp"
 #include "execution/block_env.hpp"
 #include "node/call.hpp"
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,6 +51,18 @@ public:
     /// (BLOCKHASH reads its canonical hashes, a failed read becomes its fault).
     execution::BlockEnv block_env(const chain::BlockHeader& header,
                                   const db::StateView& state) const;
+    /// `header` with eth_call's blockOverrides applied (geth's BlockOverrides.MakeHeader).
+    static chain::BlockHeader with_overrides(chain::BlockHeader header,
+                                             const BlockOverrides& overrides);
+    /// block_env() of `header` with blockOverrides applied (BLOBBASEFEE too).
+    execution::BlockEnv block_env(const chain::BlockHeader& header,
+                                  const db::StateView& state,
+                                  const BlockOverrides& overrides) const;
+    /// The deadline of an RPC-driven execution for the message `ctx` serves: the node's
+    /// rpc_evm_timeout from now (`limit` instead when it is shorter and non-zero: a trace's
+    /// own timeout), or the client going away.
+    Deadline execution_deadline(const rpc::CallContext& ctx,
+                                std::chrono::nanoseconds limit = {}) const;
     /// Fills eth_call-style defaults (from = zero address, gas = rpc gas cap, fee fields) for
     /// simulating `args` in `header`'s block.
     CallRequest call_request(const params::TxArgs& args,

@@ -215,14 +215,14 @@ TEST_F(NodeTest, RevertDataAndEstimateGas)
     ASSERT_TRUE(e.contains("error"));
     EXPECT_EQ(e["error"]["code"], 3);
 
-    // The estimate is exact: enough, and one gas less is not.
+    // The estimate is enough and within geth's 1.5% of the least: 2% less is not enough.
     const std::string from = to_hex(accounts_[1].address.view());
     const uint64_t gas =
         qty(result(port_, "eth_estimateGas", {{{"from", from}, {"to", addr}, {"data", word(9)}}}));
     EXPECT_GT(gas, 21000u + 20000u);
     const auto low = call_rpc(
         port_, "eth_call",
-        {{{"from", from}, {"to", addr}, {"data", word(9)}, {"gas", test::qty_hex(gas - 1)}},
+        {{{"from", from}, {"to", addr}, {"data", word(9)}, {"gas", test::qty_hex(gas * 98 / 100)}},
          "latest"});
     EXPECT_TRUE(low.contains("error")) << low.dump();
     const auto hash =

@@ -2,6 +2,10 @@
 
 #include "core/hex.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <climits>
+
 namespace tern::node::params {
 
 using nlohmann::json;
@@ -396,6 +400,69 @@ StateOverrides state_overrides(const json& v, size_t index)
         if (diff)
             acc.state_diff = slots(*diff);
         out[addr] = std::move(acc);
+    }
+    return out;
+}
+
+BlockOverrides block_overrides(const json& v, size_t index)
+{
+    BlockOverrides out;
+    if (v.is_null())
+        return out;
+    if (!v.is_object())
+        unmarshal_error(index, v, "override.BlockOverrides");
+    // Go's encoding/json matches keys to the (untagged) field names case-insensitively and
+    // ignores keys that match no field; geth then refuses the two it parses but cannot apply.
+    const auto is = [](const std::string& key, std::string_view name) {
+        return key.size() == name.size() &&
+               std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) ==
+                          std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    const auto at_most_i64 = [&](uint64_t x, const char* field) {
+        if (x > static_cast<uint64_t>(INT64_MAX))
+            throw invalid(index, std::string("block override \"") + field + "\" out of range");
+        return x;
+    };
+    for (const auto& [key, value] : v.items())
+    {
+        if (value.is_null())
+            continue;
+        if (is(key, "number"))
+        {
+            const U256 n = parse_quantity(value, index, "*hexutil.Big");
+            if (!n.fits_u64())
+                throw invalid(index, "block override \"number\" out of range");
+            out.number = at_most_i64(n.low64(), "number");
+        }
+        else if (is(key, "difficulty"))
+            out.difficulty = parse_quantity(value, index, "*hexutil.Big");
+        else if (is(key, "time"))
+            out.time = at_most_i64(quantity_u64(value, index), "time");
+        else if (is(key, "gasLimit"))
+            out.gas_limit = at_most_i64(quantity_u64(value, index), "gasLimit");
+        else if (is(key, "feeRecipient"))
+            out.fee_recipient = address(value, index);
+        else if (is(key, "prevRandao"))
+            out.prev_randao = hash(value, index);
+        else if (is(key, "baseFeePerGas"))
+            out.base_fee_per_gas = parse_quantity(value, index, "*hexutil.Big");
+        else if (is(key, "blobBaseFee"))
+            out.blob_base_fee = parse_quantity(value, index, "*hexutil.Big");
+        else if (is(key, "beaconRoot"))
+        {
+            (void)hash(value, index);
+            throw rpc::Error::server(
+                "block override \"beaconRoot\" is not supported for this RPC method");
+        }
+        else if (is(key, "withdrawals"))
+        {
+            if (!value.is_array())
+                unmarshal_error(index, value, "types.Withdrawals");
+            throw rpc::Error::server(
+                "block override \"withdrawals\" is not supported for this RPC method");
+        }
     }
     return out;
 }

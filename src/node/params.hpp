@@ -91,6 +91,12 @@ std::vector<AccessListEntry> access_list(const nlohmann::json& v, size_t index);
 /// Parses a state-override object {address: {balance, nonce, code, state, stateDiff}}.
 StateOverrides state_overrides(const nlohmann::json& v, size_t index);
 
+/// Parses geth's BlockOverrides {number, difficulty, time, gasLimit, feeRecipient, prevRandao,
+/// baseFeePerGas, blobBaseFee}: keys match case-insensitively and unknown keys are ignored (Go's
+/// encoding/json, as geth); `beaconRoot` and `withdrawals` are refused with geth's -32000
+/// "block override \"beaconRoot\" is not supported for this RPC method". Absent (null): none.
+BlockOverrides block_overrides(const nlohmann::json& v, size_t index);
+
 /// "invalid argument N: message" (-32602).
 rpc::Error invalid(size_t index, const std::string& message);
 

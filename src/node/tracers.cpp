@@ -5,6 +5,7 @@
 #include "node/call.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <stdexcept>
 
@@ -55,6 +56,70 @@ void grow_to(std::vector<T>& v, size_t index)
 {
     if (v.size() <= index)
         v.resize(index + 1);
+}
+
+// ---- what a struct log costs in memory ------------------------------------------------------
+// result() builds a nlohmann::json tree of every step, which the dispatcher then writes out as
+// text (a string grown by doubling: up to twice the text) and copies into the response: the
+// peak is the tree plus up to three times the text, several times the text alone (a small
+// step's tree is ~10x its text). The guard counts that, as glibc's malloc allocates it, so the
+// memory a trace holds stays within StructLoggerConfig::max_bytes (the tracers' tests measure
+// it).
+
+/// Bytes malloc takes for a request of `n` bytes (glibc, 64-bit: n + 8 rounded up to 16, at
+/// least 32).
+constexpr uint64_t heap(uint64_t n) noexcept
+{
+    return n + 8 <= 32 ? 32 : (n + 8 + 15) / 16 * 16;
+}
+
+/// A json string of `len` characters: the heap std::string, and its buffer past the 15 the
+/// object holds itself.
+constexpr uint64_t json_string(uint64_t len) noexcept
+{
+    return heap(32) + (len > 15 ? heap(len + 1) : 0);
+}
+
+/// A json array of `n` elements (the elements' own heap not included): the heap std::vector and
+/// its buffer, grown by push_back to a power of two.
+constexpr uint64_t json_array(uint64_t n) noexcept
+{
+    return heap(24) + (n == 0 ? 0 : heap(16 * std::bit_ceil(n)));
+}
+
+/// A json object of `n` members (values' own heap and long keys not included): the heap
+/// std::map and one tree node per member.
+constexpr uint64_t json_object(uint64_t n) noexcept
+{
+    return heap(48) + n * heap(32 + 32 + 16);
+}
+
+/// "trace too large: the <what> would take more than 256 MiB of memory".
+std::string too_large_message(uint64_t cap, const char* what)
+{
+    const std::string amount =
+        cap % (1 << 20) == 0 ? std::to_string(cap >> 20) + " MiB" : std::to_string(cap) + " bytes";
+    return std::string("trace too large: the ") + what + " would take more than " + amount +
+           " of memory";
+}
+
+/// Decimal digits of `v`.
+uint64_t digits(uint64_t v) noexcept
+{
+    uint64_t n = 1;
+    while (v >= 10)
+    {
+        v /= 10;
+        ++n;
+    }
+    return n;
+}
+
+/// Characters of geth's minimal "0x" hex of `v` (U256::to_hex).
+uint64_t hex_chars(const U256& v) noexcept
+{
+    const unsigned bits = v.bit_width();
+    return 2 + (bits == 0 ? 1 : (bits + 3) / 4);
 }
 
 }  // namespace
@@ -184,7 +249,7 @@ struct StructLogger::Impl
     evm::Status status = evm::Status::Success;
     Bytes output;
     bool broken = false;     ///< recording failed (out of memory)
-    uint64_t bytes = 0;      ///< estimated JSON size of the recorded steps
+    uint64_t bytes = 0;      ///< memory the recorded steps will hold at the peak (held_bytes)
     bool too_large = false;  ///< stopped recording at config.max_bytes
 
     /// Sets the cost of `f`'s pending step from the gas left after it.
@@ -247,17 +312,68 @@ struct StructLogger::Impl
                 e.storage = std::make_shared<const std::map<U256, U256>>(slots);
             }
         }
-        // Rough size of the step's JSON text: fixed fields, 0x-hex words, hex memory/storage.
-        bytes += 96 + e.stack.size() * 68 + e.memory.size() * 2 + e.memory.size() / 16 +
-                 e.return_data.size() * 2 + e.error.size() +
-                 (e.storage ? e.storage->size() * 134 : 0);
-        if (config.max_bytes != 0 && bytes > config.max_bytes)
+        const uint64_t cost = held_bytes(e);
+        if (config.max_bytes != 0 && (bytes + cost > config.max_bytes))
         {
             too_large = true;
             return;
         }
+        bytes += cost;
         f.entry = static_cast<int64_t>(entries.size());
         entries.push_back(std::move(e));
+    }
+
+    /// Memory step `e` will hold at the peak: its json tree (including its slot in the
+    /// structLogs array, doubled by push_back), three times its JSON text (the dispatcher's
+    /// text, grown by doubling, and the response) and its Entry (the entries' heap data is
+    /// freed as their json is built, and is smaller than it). gasCost is counted with the
+    /// digits of gas; an error is added when frame_end() sets one.
+    uint64_t held_bytes(const Entry& e) const noexcept
+    {
+        uint64_t members = 5;  // pc, op, gas, gasCost, depth
+        const uint64_t gas_digits = digits(static_cast<uint64_t>(std::max<int64_t>(e.gas, 0)));
+        uint64_t text = 2 + 5 + 2 + digits(e.pc) + 5 + 2 + op_name(e.op).size() + 6 + gas_digits +
+                        10 + gas_digits + 8 + digits(static_cast<uint64_t>(e.depth));
+        uint64_t tree = 32 + json_string(op_name(e.op).size());
+        if (!config.disable_stack)
+        {
+            ++members;
+            tree += json_array(e.stack.size());
+            text += 10 + e.stack.size();
+            for (const auto& v : e.stack)
+            {
+                const uint64_t n = hex_chars(v);
+                tree += json_string(n);
+                text += n + 2;
+            }
+        }
+        if (!e.return_data.empty())
+        {
+            ++members;
+            tree += heap(80) + json_string(2 + 2 * e.return_data.size());  // long key
+            text += 15 + 2 * e.return_data.size() + 2;
+        }
+        if (!e.memory.empty())
+        {
+            ++members;
+            const uint64_t words = (e.memory.size() + 31) / 32;
+            tree += json_array(words) + words * json_string(64);
+            text += 11 + words * 67;
+        }
+        if (e.storage && !e.storage->empty())
+        {
+            ++members;
+            const uint64_t slots = e.storage->size();
+            tree += json_object(slots) + slots * (heap(65) + json_string(64));  // 64-char keys
+            text += 12 + slots * 134;
+        }
+        if (e.refund > 0)
+        {
+            ++members;
+            text += 10 + digits(static_cast<uint64_t>(e.refund));
+        }
+        tree += json_object(members);
+        return sizeof(Entry) + tree + 3 * text;
     }
 
     void frame_end(evm::Status st, int64_t gas_left)
@@ -282,7 +398,11 @@ struct StructLogger::Impl
         // geth attaches an error to the step only when it fails before executing (stack
         // checks, gas); failures while executing (REVERT, bad jump, ...) end the frame only.
         if (pre_exec && entry >= 0)
-            entries[static_cast<size_t>(entry)].error = trace_error_message(st, f.op, f.stack_size);
+        {
+            auto& error = entries[static_cast<size_t>(entry)].error;
+            error = trace_error_message(st, f.op, f.stack_size);
+            bytes += heap(80) + json_string(error.size()) + 3 * (10 + error.size());
+        }
     }
 
     json entry_json(const Entry& e) const
@@ -399,19 +519,24 @@ void StructLogger::on_call_exit(const evm::Message& msg,
     }
 }
 
-json StructLogger::result(uint64_t gas_used) const
+json StructLogger::result(uint64_t gas_used)
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
     if (impl_->too_large)
-        throw std::runtime_error(
-            "trace too large: struct logs over " + std::to_string(impl_->config.max_bytes >> 20) +
-            " MiB (use limit, disableStack, disableStorage or no enableMemory, or callTracer)");
+        throw std::runtime_error(too_large_message(impl_->config.max_bytes, "struct logs") +
+                                 " (use limit, disableStack, disableStorage or no enableMemory, "
+                                 "or callTracer)");
     const bool failed = impl_->status != evm::Status::Success;
     const bool has_output = !failed || impl_->status == evm::Status::Revert;
+    // Each recorded step's heap data is freed as its json is built, so the entries and the tree
+    // do not add up (result() is called once).
     json logs = json::array();
-    for (const auto& e : impl_->entries)
+    for (auto& e : impl_->entries)
+    {
         logs.push_back(impl_->entry_json(e));
+        e = Impl::Entry{};
+    }
     json j = json::object();
     j["gas"] = gas_used;
     j["failed"] = failed;
@@ -423,6 +548,11 @@ json StructLogger::result(uint64_t gas_used) const
 size_t StructLogger::size() const noexcept
 {
     return impl_->entries.size();
+}
+
+uint64_t StructLogger::held_bytes() const noexcept
+{
+    return impl_->bytes;
 }
 
 // ---- CallTracer ---------------------------------------------------------------------------
@@ -471,6 +601,45 @@ struct CallTracer::Impl
     std::vector<DepthInfo> depths;
     int32_t depth = 0;  ///< depth of the frame running now
     bool broken = false;
+    uint64_t bytes = 0;      ///< memory the recorded tree will hold at the peak (held_bytes)
+    bool too_large = false;  ///< stopped recording at config.max_bytes
+
+    /// Counts `n` more bytes held; false (recording stops) once that would pass the limit.
+    bool charge(uint64_t n) noexcept
+    {
+        if (too_large)
+            return false;
+        if (config.max_bytes != 0 && bytes + n > config.max_bytes)
+        {
+            too_large = true;
+            return false;
+        }
+        bytes += n;
+        return true;
+    }
+
+    /// Memory one frame with `input` bytes holds at the peak: its Frame (twice: the parent's
+    /// vector of calls grows by doubling), its input, its json object (up to 13 members, hex
+    /// strings) and three times its text (the dispatcher's dump and the response).
+    static uint64_t frame_bytes(uint64_t input) noexcept
+    {
+        return 2 * sizeof(Frame) + heap(input) + json_object(13) + 6 * json_string(66) +
+               json_string(2 + 2 * input) + 32 + 3 * (300 + 2 * input);
+    }
+
+    /// The same for `n` bytes of output (or revert data).
+    static uint64_t output_bytes(uint64_t n) noexcept
+    {
+        return heap(n) + json_string(2 + 2 * n) + 3 * (12 + 2 * n);
+    }
+
+    /// The same for a log with `data` bytes and `topics` topics.
+    static uint64_t log_bytes(uint64_t data, uint64_t topics) noexcept
+    {
+        return 2 * sizeof(Log) + heap(data) + heap(32 * topics) + json_object(5) +
+               json_array(topics) + (topics + 3) * json_string(66) + json_string(2 + 2 * data) +
+               3 * (120 + 2 * data + 69 * topics);
+    }
 
     /// geth's call type from the instruction that made the message.
     static std::string call_type(const evm::Message& msg, uint8_t parent_op)
@@ -522,7 +691,8 @@ struct CallTracer::Impl
         Frame f;
         f.type = call_type(msg, parent_op);
         f.gas = static_cast<uint64_t>(msg.gas);
-        f.input.assign(msg.input.begin(), msg.input.end());
+        if (charge(frame_bytes(msg.input.size())))  // past the limit: only the nesting is kept
+            f.input.assign(msg.input.begin(), msg.input.end());
         if (f.type == "DELEGATECALL")
             f.from = msg.recipient;  // the contract whose code delegates
         else
@@ -542,6 +712,8 @@ struct CallTracer::Impl
             return;
         Frame f = std::move(open.back());
         open.pop_back();
+        if (too_large || !charge(output_bytes(output.size())))
+            return;  // the trace fails anyway: keep nothing more
         f.gas_used = static_cast<uint64_t>(msg.gas - r.gas_left);
         if (r.status == evm::Status::Success)
         {
@@ -718,6 +890,8 @@ void CallTracer::on_log(const Address& addr,
         return;
     try
     {
+        if (!impl_->charge(Impl::log_bytes(data.size(), topics.size())))
+            return;
         auto& f = impl_->open.back();
         f.logs.push_back(Impl::Log{addr,
                                    {topics.begin(), topics.end()},
@@ -741,6 +915,8 @@ void CallTracer::on_selfdestruct(const Address& addr,
         return;
     try
     {
+        if (!impl_->charge(Impl::frame_bytes(0)))
+            return;
         Impl::Frame f;
         f.type = "SELFDESTRUCT";
         f.from = addr;
@@ -754,13 +930,15 @@ void CallTracer::on_selfdestruct(const Address& addr,
     }
 }
 
-json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index) const
+json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index)
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
+    if (impl_->too_large)
+        throw std::runtime_error(too_large_message(impl_->config.max_bytes, "call frames"));
     if (!impl_->top)
         throw std::runtime_error("incorrect number of top-level calls");
-    Impl::Frame top = *impl_->top;
+    Impl::Frame top = std::move(*impl_->top);  // result() is called once
     top.gas = gas_limit;
     top.gas_used = gas_used;
     if (impl_->config.with_log)
@@ -776,6 +954,11 @@ json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_lo
             l.position = 0;
     }
     return Impl::to_json(top);
+}
+
+uint64_t CallTracer::held_bytes() const noexcept
+{
+    return impl_->bytes;
 }
 
 }  // namespace tern::node

@@ -38,8 +38,9 @@ struct StructLoggerConfig
     bool disable_storage = false;     ///< disableStorage
     bool enable_return_data = false;  ///< enableReturnData
     uint64_t limit = 0;               ///< most steps recorded (0 = all)
-    /// Guard against traces that would exhaust memory: result() fails when the steps' JSON
-    /// would exceed about this many bytes (0 = no guard). Not part of geth's options.
+    /// Guard against traces that would exhaust memory: recording stops and result() fails when
+    /// the steps would hold more than this many bytes at the peak (their json tree and three times
+    /// its text, as allocated; 0 = no guard). Not part of geth's options.
     uint64_t max_bytes = uint64_t{256} << 20;
 };
 
@@ -62,11 +63,16 @@ public:
 
     /// geth's ExecutionResult: {gas, failed, returnValue, structLogs}; `gas_used` is the
     /// transaction's gas used (after the refund). Throws std::runtime_error if recording failed
-    /// or the trace is over config.max_bytes.
-    nlohmann::json result(uint64_t gas_used) const;
+    /// or the trace is over config.max_bytes. Call once: it frees the recorded steps as it
+    /// builds their json.
+    nlohmann::json result(uint64_t gas_used);
 
     /// Number of recorded steps.
     size_t size() const noexcept;
+
+    /// Memory the recorded steps will hold at the peak (their json tree and 3x its text, as
+    /// malloc allocates them): what config.max_bytes bounds.
+    uint64_t held_bytes() const noexcept;
 
 private:
     struct Impl;
@@ -78,6 +84,9 @@ struct CallTracerConfig
 {
     bool only_top_call = false;  ///< onlyTopCall: no sub-calls
     bool with_log = false;       ///< withLog: logs per frame (dropped for failed frames)
+    /// As StructLoggerConfig::max_bytes: result() fails when the frames (their inputs,
+    /// outputs, logs, json tree and three times its text) would hold more (0 = no guard).
+    uint64_t max_bytes = uint64_t{256} << 20;
 };
 
 /// geth's callTracer: the tree of message calls {type, from, to, value, gas, gasUsed, input,
@@ -106,10 +115,12 @@ public:
     /// The top call frame as geth's JSON; its gas is `gas_limit` (the transaction's) and its
     /// gasUsed `gas_used` (the receipt's). Logs (withLog) are numbered like the receipt's
     /// logIndex from `first_log_index` (the logs of the block's earlier transactions; 0 for a
-    /// call). Throws std::runtime_error if recording failed or no message was traced.
-    nlohmann::json result(uint64_t gas_limit,
-                          uint64_t gas_used,
-                          uint64_t first_log_index = 0) const;
+    /// call). Throws std::runtime_error if recording failed, the trace is over
+    /// config.max_bytes or no message was traced. Call once: it moves the recorded tree.
+    nlohmann::json result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_log_index = 0);
+
+    /// Memory the recorded frames will hold at the peak: what config.max_bytes bounds.
+    uint64_t held_bytes() const noexcept;
 
 private:
     struct Impl;

@@ -1,5 +1,6 @@
 #include "precompiles/blake2f.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace tern::precompiles {
@@ -43,13 +44,31 @@ inline void mix(uint64_t v[16], int a, int b, int c, int d, uint64_t x, uint64_t
     v[b] = rotr(v[b] ^ v[c], 63);
 }
 
+/// Rounds [from, to) of the compression on the working vector `v`.
+inline void run_rounds(uint64_t v[16], const uint64_t m[16], uint32_t from, uint32_t to) noexcept
+{
+    for (uint32_t r = from; r < to; ++r)
+    {
+        const uint8_t* s = kSigma[r % 10];
+        mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+        mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+        mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+        mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+        mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+        mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+        mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+        mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+}
+
 }  // namespace
 
-void blake2b_compress(uint64_t h[8],
+bool blake2b_compress(uint64_t h[8],
                       const uint64_t m[16],
                       const uint64_t t[2],
                       bool final_block,
-                      uint32_t rounds) noexcept
+                      uint32_t rounds,
+                      const Deadline* deadline) noexcept
 {
     uint64_t v[16];
     for (int i = 0; i < 8; ++i)
@@ -62,21 +81,23 @@ void blake2b_compress(uint64_t h[8],
     if (final_block)
         v[14] = ~v[14];
 
-    for (uint32_t r = 0; r < rounds; ++r)
+    if (deadline == nullptr)
+        run_rounds(v, m, 0, rounds);
+    else
     {
-        const uint8_t* s = kSigma[r % 10];
-        mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-        mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-        mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-        mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-        mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-        mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-        mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-        mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+        for (uint32_t r = 0; r < rounds;)
+        {
+            if (deadline->expired())
+                return false;
+            const uint32_t n = std::min(kBlake2fRoundsPerCheck, rounds - r);
+            run_rounds(v, m, r, r + n);
+            r += n;
+        }
     }
 
     for (int i = 0; i < 8; ++i)
         h[i] ^= v[i] ^ v[i + 8];
+    return true;
 }
 
 }  // namespace tern::precompiles

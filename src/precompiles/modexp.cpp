@@ -115,11 +115,56 @@ uint64_t modexp_gas(BytesView input) noexcept
     return clamp_u64(gas);
 }
 
-Bytes modexp_execute(BytesView input)
+namespace {
+
+/// Limb squarings (limbs^2 per squaring) one slice of a deadline-checked exponentiation may
+/// take (two exponentiations of `slice` bits): about 10 ms on one core at most.
+constexpr uint64_t kSliceWork = uint64_t{1} << 21;
+
+/// result = base^exp mod mod (mod > 0) in slices of the exponent, highest first:
+/// r = r^(2^k) * base^slice. Checks `deadline` before each slice; false once it has expired.
+bool powm_sliced(mpz_t result,
+                 const mpz_t base,
+                 const mpz_t exp,
+                 const mpz_t mod,
+                 const Deadline& deadline)
+{
+    const uint64_t limbs = std::max<uint64_t>(1, mpz_size(mod));
+    const uint64_t bits = mpz_sizeinbase(exp, 2);
+    const uint64_t slice = std::clamp<uint64_t>(kSliceWork / (limbs * limbs), 64, 1 << 18);
+    if (bits <= 2 * slice)
+    {
+        mpz_powm(result, base, exp, mod);
+        return true;
+    }
+    Mpz r, b, piece, shift, t;
+    mpz_mod(b.v, base, mod);
+    mpz_set_ui(r.v, 1);
+    mpz_mod(r.v, r.v, mod);
+    mpz_setbit(shift.v, static_cast<mp_bitcnt_t>(slice));
+    const uint64_t top = (bits + slice - 1) / slice * slice;
+    for (uint64_t hi = top; hi > 0; hi -= slice)
+    {
+        if (deadline.expired())
+            return false;
+        if (hi != top)
+            mpz_powm(r.v, r.v, shift.v, mod);  // r^(2^slice): `slice` squarings
+        mpz_tdiv_q_2exp(piece.v, exp, static_cast<mp_bitcnt_t>(hi - slice));
+        mpz_fdiv_r_2exp(piece.v, piece.v, static_cast<mp_bitcnt_t>(slice));
+        mpz_powm(t.v, b.v, piece.v, mod);
+        mpz_mul(r.v, r.v, t.v);
+        mpz_mod(r.v, r.v, mod);
+    }
+    mpz_set(result, r.v);
+    return true;
+}
+
+/// modexp_execute with an optional deadline; nullopt once it has expired.
+std::optional<Bytes> run_modexp(BytesView input, const Deadline* deadline)
 {
     const Lengths len = read_lengths(input);
     if (len.mod == 0)
-        return {};
+        return Bytes{};
     // With mod_len > 0 the charged gas (<= INT64_MAX) bounds base_len and mod_len below 2^36
     // (complexity <= 3 * 2^63); anything else is a caller bug. exp_len is bounded only by
     // gas / complexity, so its zero padding is applied as a shift, not a buffer.
@@ -133,7 +178,10 @@ Bytes modexp_execute(BytesView input)
     Bytes out(static_cast<size_t>(len.mod), 0);
     if (mpz_sgn(mod.v) == 0)
         return out;
-    mpz_powm(result.v, base.v, exp.v, mod.v);
+    if (deadline == nullptr)
+        mpz_powm(result.v, base.v, exp.v, mod.v);
+    else if (!powm_sliced(result.v, base.v, exp.v, mod.v, *deadline))
+        return std::nullopt;
 
     // result < mod, so it fits in mod_len bytes; write it right-aligned.
     const size_t size = (mpz_sizeinbase(result.v, 2) + 7) / 8;
@@ -145,6 +193,18 @@ Bytes modexp_execute(BytesView input)
         TERN_ASSERT(written == size);
     }
     return out;
+}
+
+}  // namespace
+
+Bytes modexp_execute(BytesView input)
+{
+    return *run_modexp(input, nullptr);
+}
+
+std::optional<Bytes> modexp_execute(BytesView input, const Deadline& deadline)
+{
+    return run_modexp(input, &deadline);
 }
 
 }  // namespace tern::precompiles

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/deadline.hpp"
 
 #include <cstdint>
+#include <optional>
 
 namespace tern::precompiles {
 
@@ -16,5 +18,11 @@ uint64_t modexp_gas(BytesView input) noexcept;
 /// after modexp_gas() has been charged: that bounds the lengths (mod_len = 0 returns at once,
 /// whatever the other lengths).
 Bytes modexp_execute(BytesView input);
+
+/// modexp_execute() for RPC executions: the same result, but a long exponentiation runs in
+/// slices of the exponent with `deadline` checked between them (each slice ~10 ms at most;
+/// about twice the work of one exponentiation, only past a few thousand exponent bits), and it
+/// gives nullopt once the deadline has expired.
+std::optional<Bytes> modexp_execute(BytesView input, const Deadline& deadline);
 
 }  // namespace tern::precompiles

@@ -20,10 +20,12 @@ namespace {
 using Output = std::optional<Bytes>;
 
 /// A precompile: its gas cost (saturating) and its body, run only after the cost is charged.
+/// Bodies that can run long (modexp, pairing, blake2f) stop with nullopt once `deadline`
+/// (non-null only for RPC executions) has expired; the others ignore it.
 struct Precompile
 {
     uint64_t (*gas)(BytesView input) noexcept;
-    Output (*run)(BytesView input);
+    Output (*run)(BytesView input, const Deadline* deadline);
 };
 
 /// base + per_word * ceil(size / 32): the cost shape of the hash and identity precompiles.
@@ -60,7 +62,7 @@ uint64_t ecrecover_gas(BytesView) noexcept
     return 3000;
 }
 
-Output ecrecover_run(BytesView input)
+Output ecrecover_run(BytesView input, const Deadline*)
 {
     const auto buf = padded<128>(input);
     Hash256 hash, r, s;
@@ -93,7 +95,7 @@ uint64_t sha256_gas(BytesView input) noexcept
     return word_cost(input.size(), 60, 12);
 }
 
-Output sha256_run(BytesView input)
+Output sha256_run(BytesView input, const Deadline*)
 {
     Bytes out(32);
     CryptoPP::SHA256 h;
@@ -107,7 +109,7 @@ uint64_t ripemd160_gas(BytesView input) noexcept
     return word_cost(input.size(), 600, 120);
 }
 
-Output ripemd160_run(BytesView input)
+Output ripemd160_run(BytesView input, const Deadline*)
 {
     Bytes out(32, 0);  // 20-byte digest, left-padded to a word
     CryptoPP::RIPEMD160 h;
@@ -121,16 +123,18 @@ uint64_t identity_gas(BytesView input) noexcept
     return word_cost(input.size(), 15, 3);
 }
 
-Output identity_run(BytesView input)
+Output identity_run(BytesView input, const Deadline*)
 {
     return to_bytes(input);
 }
 
 // --- 0x05 modexp -------------------------------------------------------------------------
 
-Output modexp_run(BytesView input)
+Output modexp_run(BytesView input, const Deadline* deadline)
 {
-    return modexp_execute(input);
+    if (deadline == nullptr)
+        return modexp_execute(input);
+    return modexp_execute(input, *deadline);
 }
 
 // --- 0x06..0x08 alt_bn128 (EIP-196, EIP-197, Istanbul prices of EIP-1108) ----------------
@@ -140,7 +144,7 @@ uint64_t bn254_add_gas(BytesView) noexcept
     return 150;
 }
 
-Output bn254_add_run(BytesView input)
+Output bn254_add_run(BytesView input, const Deadline*)
 {
     const auto buf = padded<128>(input);
     const auto sum = crypto::bn254::add(BytesView{buf});
@@ -154,7 +158,7 @@ uint64_t bn254_mul_gas(BytesView) noexcept
     return 6000;
 }
 
-Output bn254_mul_run(BytesView input)
+Output bn254_mul_run(BytesView input, const Deadline*)
 {
     const auto buf = padded<96>(input);
     const auto product = crypto::bn254::mul(BytesView{buf});
@@ -170,11 +174,11 @@ uint64_t bn254_pairing_gas(BytesView input) noexcept
     return 45000 + 34000 * static_cast<uint64_t>(input.size() / kPairSize);
 }
 
-Output bn254_pairing_run(BytesView input)
+Output bn254_pairing_run(BytesView input, const Deadline* deadline)
 {
     if (input.size() % kPairSize != 0)
         return std::nullopt;
-    const auto ok = crypto::bn254::pairing_check(input);
+    const auto ok = crypto::bn254::pairing_check(input, deadline);
     if (!ok)
         return std::nullopt;
     Bytes out(32, 0);
@@ -209,7 +213,7 @@ uint64_t blake2f_gas(BytesView input) noexcept
            uint64_t{input[3]};
 }
 
-Output blake2f_run(BytesView input)
+Output blake2f_run(BytesView input, const Deadline* deadline)
 {
     if (input.size() != kBlake2fInputSize)
         return std::nullopt;
@@ -226,7 +230,8 @@ Output blake2f_run(BytesView input)
     t[0] = load_le64(&input[196]);
     t[1] = load_le64(&input[204]);
 
-    blake2b_compress(h, m, t, final_flag == 1, rounds);
+    if (!blake2b_compress(h, m, t, final_flag == 1, rounds, deadline))
+        return std::nullopt;
 
     Bytes out(64);
     for (size_t i = 0; i < 8; ++i)
@@ -251,7 +256,7 @@ uint64_t point_evaluation_gas(BytesView) noexcept
     return 50000;
 }
 
-Output point_evaluation_run(BytesView input)
+Output point_evaluation_run(BytesView input, const Deadline*)
 {
     if (input.size() != kPointEvaluationInputSize)
         return std::nullopt;
@@ -307,7 +312,7 @@ bool is_precompile(const Address& addr) noexcept
     return index_of(addr) != kCount;
 }
 
-evm::ExecResult execute(const Address& addr, BytesView input, int64_t gas)
+evm::ExecResult execute(const Address& addr, BytesView input, int64_t gas, const Deadline* deadline)
 {
     evm::ExecResult res;
     const size_t index = index_of(addr);
@@ -323,10 +328,12 @@ evm::ExecResult execute(const Address& addr, BytesView input, int64_t gas)
         res.status = evm::Status::OutOfGas;
         return res;
     }
-    Output out = p.run(input);
+    Output out = p.run(input, deadline);
     if (!out)
     {
-        res.status = evm::Status::PrecompileFailure;
+        // A body stopped by the deadline fails too; the deadline stays expired once it is.
+        const bool interrupted = deadline != nullptr && deadline->expired();
+        res.status = interrupted ? evm::Status::Interrupted : evm::Status::PrecompileFailure;
         return res;
     }
     res.status = evm::Status::Success;

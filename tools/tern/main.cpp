@@ -12,6 +12,7 @@
 #include "statetest.hpp"
 
 #include "chain/dev_accounts.hpp"
+#include "core/duration.hpp"
 #include "core/hex.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
@@ -189,6 +190,14 @@ int main(int argc, char** argv)
         ->capture_default_str();
     dev->add_option("--rpc-gas-cap", config.rpc_gas_cap, "Gas cap of eth_call/eth_estimateGas")
         ->capture_default_str();
+    std::string evm_timeout = "5s";
+    dev->add_option("--rpc-evm-timeout", evm_timeout,
+                    "Longest eth_call/eth_estimateGas/eth_createAccessList/debug_trace* "
+                    "execution: a duration (5s, 500ms) or seconds; 0: no limit")
+        ->capture_default_str();
+    dev->add_option("--rpc-trace-max-bytes", config.rpc_trace_max_bytes,
+                    "Most memory one struct-logger trace may hold ('trace too large'; 0: no limit)")
+        ->capture_default_str();
     dev->add_flag("!--no-wait", config.wait_for_inclusion,
                   "Automine: answer eth_sendRawTransaction before the block is committed");
     // Limits (docs/dev-node.md): geth's defaults; 0 turns the batch limits off.
@@ -323,6 +332,10 @@ int main(int argc, char** argv)
         {
             config.base_fee = parse_u256_option(base_fee, "--base-fee");
             config.min_gas_price = parse_u256_option(min_gas_price, "--min-gas-price");
+            const auto timeout = tern::parse_timeout(evm_timeout);
+            if (!timeout)
+                throw CLI::ValidationError("--rpc-evm-timeout", timeout.error());
+            config.rpc_evm_timeout = *timeout;
         }
         catch (const CLI::Error& e)
         {

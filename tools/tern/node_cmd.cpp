@@ -6,6 +6,7 @@
 
 #include "consensus/child_process.hpp"
 #include "consensus/comet_engine.hpp"
+#include "core/duration.hpp"
 #include "db/chain_db.hpp"
 #include "node/debug_api.hpp"
 #include "node/filter_api.hpp"
@@ -249,6 +250,25 @@ NodeToml read_node_toml(const fs::path& home)
     n.sync_writes = t["sync_writes"].value_or(false);
     n.accept_lost_blocks = t["accept_lost_blocks"].value_or(false);
     read_rpc_keys(t, file.string(), n.rpc);
+    // rpc_evm_timeout: a duration string ("5s", "500ms") or a number of seconds; 0: none.
+    if (const auto node = t["rpc_evm_timeout"]; node)
+    {
+        std::string text;
+        if (const auto str = node.value<std::string>())
+            text = *str;
+        else if (const auto num = node.value<int64_t>(); num && *num >= 0)
+            text = std::to_string(*num);
+        else
+            fail(file.string() + ": rpc_evm_timeout must be a duration (\"5s\") or seconds");
+        const auto d = parse_timeout(text);
+        if (!d)
+            fail(file.string() + ": rpc_evm_timeout: " + d.error());
+        n.rpc.rpc_evm_timeout = *d;
+    }
+    const auto trace_bytes = t["rpc_trace_max_bytes"].value_or(int64_t{256} << 20);
+    if (trace_bytes < 0)
+        fail(file.string() + ": rpc_trace_max_bytes must be >= 0");
+    n.rpc.rpc_trace_max_bytes = static_cast<uint64_t>(trace_bytes);
     return n;
 }
 
