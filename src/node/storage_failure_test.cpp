@@ -286,15 +286,26 @@ TEST(NodeStorage, DiskFullRefusesSendsServesReadsAndRecovers)
         EXPECT_EQ(result(node.port(), "eth_getTransactionReceipt", {first_hash})["status"], "0x1");
         EXPECT_TRUE(result(node.port(), "eth_getBalance", {dev_address(1), "latest"}).is_string());
 
-        // space returns: the node resumes, commits the waiting send and takes new ones
-        fs.free();
-        const auto answered = stuck.get();  // answered once its block is committed
+        // the send on its way was admitted: answered with its hash once the node stopped making
+        // blocks (not after the inclusion timeout); it stays in the pool
+        const auto answered = stuck.get();
         ASSERT_TRUE(answered.contains("result")) << answered.dump();
         stuck_hash = answered["result"];
+
+        // space returns: the node resumes, commits the waiting send and takes new ones
+        fs.free();
         for (int i = 0; i < 300 && engine.storage_failure(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         EXPECT_FALSE(engine.storage_failure());
-        EXPECT_EQ(result(node.port(), "eth_getTransactionReceipt", {stuck_hash})["status"], "0x1");
+        json receipt;
+        for (int i = 0; i < 100 && receipt.is_null(); ++i)
+        {
+            receipt = result(node.port(), "eth_getTransactionReceipt", {stuck_hash});
+            if (receipt.is_null())
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ASSERT_TRUE(receipt.is_object()) << "the admitted send was never committed";
+        EXPECT_EQ(receipt["status"], "0x1");
         const auto after = node.send(4);
         ASSERT_TRUE(after.contains("result")) << after.dump();
         after_hash = after["result"];
