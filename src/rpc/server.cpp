@@ -2,6 +2,7 @@
 
 #include "rpc/byte_budget.hpp"
 #include "rpc/client_limits.hpp"
+#include "rpc/heap_trim.hpp"
 #include "rpc/origin_policy.hpp"
 #include "rpc/worker_pool.hpp"
 
@@ -190,8 +191,11 @@ public:
     /// After a message: shrinks a large buffer to what it still holds, and recounts.
     void settle()
     {
-        if (buffer_.capacity() > kKeepBufferBytes)
+        if (const size_t capacity = buffer_.capacity(); capacity > kKeepBufferBytes)
+        {
             buffer_.shrink_to_fit();
+            note_large_free(capacity);  // and the heap gives the pages back to the OS
+        }
         recount();
     }
     /// Updates the count after the buffer grew.

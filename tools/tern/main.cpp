@@ -22,6 +22,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
 #include <pthread.h>
 #include <csignal>
 #include <cstdio>
@@ -150,6 +151,12 @@ int run_dev(tern::node::NodeConfig config, bool allow_insecure_unlock)
 
 int main(int argc, char** argv)
 {
+    // Allocations of 1 MiB and more (large requests, answers, WebSocket messages, traces) get
+    // their own mappings, returned to the OS when freed. glibc's default threshold rises after
+    // each such free, after which large buffers come from the arenas and stay there: 10
+    // WebSockets sending 8 MiB messages left the node 120 MB larger for good (docs/security.md).
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+
     CLI::App app{"Tern: an EVM application chain node"};
     app.require_subcommand(1);
 
