@@ -62,6 +62,10 @@ struct NodeConfig
     /// Most memory one struct-logger trace may hold: the recorded steps and the JSON built from
     /// them, counted as allocated (-32000 "trace too large" past it). geth has no such limit.
     uint64_t rpc_trace_max_bytes = uint64_t{256} << 20;
+    /// Most memory the traces running at once may hold in all (one budget they all draw from;
+    /// -32000 "trace too large: the traces running at once would hold more than ..." past it;
+    /// 0: no limit). Without it, concurrent traces add up: one per heavy-lane thread.
+    uint64_t rpc_trace_total_bytes = uint64_t{512} << 20;
     /// Threads of the RPC server. Automine send requests block their thread until the block is
     /// committed (cheap: they sleep), so more threads let more transactions share a block.
     size_t rpc_threads = 32;

@@ -70,14 +70,13 @@ bool flag(const json& obj, const char* key, size_t index, const char* type)
     return it->get<bool>();
 }
 
-TraceOptions parse_options(const json& v,
-                           size_t index,
-                           bool call_config,
-                           const NodeConfig& node_config)
+TraceOptions parse_options(const json& v, size_t index, bool call_config, Node& node)
 {
     TraceOptions o;
-    o.logger.max_bytes = node_config.rpc_trace_max_bytes;
-    o.call.max_bytes = node_config.rpc_trace_max_bytes;
+    o.logger.max_bytes = node.config().rpc_trace_max_bytes;
+    o.call.max_bytes = node.config().rpc_trace_max_bytes;
+    o.logger.shared = &node.trace_budget();
+    o.call.shared = &node.trace_budget();
     if (v.is_null())
         return o;
     if (!v.is_object())
@@ -212,7 +211,7 @@ private:
     {
         params::expect_count(p, 1, 2);
         const Hash256 hash = params::hash(params::at(p, 0), 0);
-        const auto options = parse_options(params::at(p, 1), 1, false, node_.config());
+        const auto options = parse_options(params::at(p, 1), 1, false, node_);
         const auto lookup = node_.db().transaction(hash);
         if (!lookup)
             throw rpc::Error::server("transaction not found");
@@ -234,7 +233,7 @@ private:
         }
         else
             id = params::block_id(params::at(p, 0), 0, false);
-        const auto options = parse_options(params::at(p, 1), 1, false, node_.config());
+        const auto options = parse_options(params::at(p, 1), 1, false, node_);
         const auto ref = chain_.find_block(id);
         const auto block = ref ? node_.db().block(ref->number) : std::nullopt;
         if (!block)
@@ -332,7 +331,7 @@ private:
         params::expect_count(p, 1, 3);
         const auto args = params::tx_args(params::at(p, 0), 0);
         const BlockRef block = chain_.require_block(params::block_id(params::at(p, 1), 1, true));
-        const auto options = parse_options(params::at(p, 2), 2, true, node_.config());
+        const auto options = parse_options(params::at(p, 2), 2, true, node_);
         const auto state = chain_.state_at(block);
         const auto header = ChainAccess::with_overrides(block.header, options.block_overrides);
         const uint64_t default_gas =

@@ -126,6 +126,9 @@ TEST_F(ExecutionDeadlineTest, EstimateGasSharesOneDeadlineForTheWholeSearch)
     const auto start = Clock::now();
     const json ok = call_rpc(port_, "eth_call", call_params(counted));
     const auto one = Clock::now() - start;
+    if (ok.contains("error") && ok["error"] == kAborted)
+        GTEST_SKIP() << "one execution does not fit in the deadline on this machine now (busy, or "
+                        "a sanitizer build): the search cannot be told apart from one call";
     ASSERT_TRUE(ok.contains("result")) << ok.dump();
     json params = call_params(counted);
     params[0].erase("gas");

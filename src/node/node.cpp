@@ -126,7 +126,8 @@ rpc::DispatchLimits dispatch_limits(const NodeConfig& config)
 
 Node::Node(NodeConfig config)
     : config_(std::move(config)),
-      dispatcher_(std::make_unique<rpc::Dispatcher>(dispatch_limits(config_)))
+      dispatcher_(std::make_unique<rpc::Dispatcher>(dispatch_limits(config_))),
+      trace_budget_(std::make_unique<rpc::ByteBudget>(config_.rpc_trace_total_bytes))
 {}
 
 Node::~Node()

@@ -4,6 +4,7 @@
 #include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
 #include "node/config.hpp"
+#include "rpc/byte_budget.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -92,6 +93,8 @@ public:
     void set_engine_factory(EngineFactory factory) { engine_factory_ = std::move(factory); }
     /// Interpreter instances for concurrent eth_call/estimateGas.
     VmPool& vms() noexcept { return *vms_; }
+    /// The memory budget every trace running at once draws from (config().rpc_trace_total_bytes).
+    rpc::ByteBudget& trace_budget() noexcept { return *trace_budget_; }
     /// The unlocked dev accounts and their keys.
     const DevKeys& keys() const noexcept { return *keys_; }
     /// Readers shared, the engine exclusive.
@@ -144,6 +147,7 @@ private:
     EngineFactory engine_factory_;
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<rpc::Dispatcher> dispatcher_;
+    std::unique_ptr<rpc::ByteBudget> trace_budget_;
     std::unique_ptr<rpc::Server> server_;
 };
 

@@ -103,6 +103,16 @@ std::string too_large_message(uint64_t cap, const char* what)
            " of memory";
 }
 
+/// "trace too large: traces running at once would hold more than 512 MiB of memory".
+std::string shared_too_large_message(const rpc::ByteBudget& budget)
+{
+    const uint64_t cap = budget.limit();
+    const std::string amount =
+        cap % (1 << 20) == 0 ? std::to_string(cap >> 20) + " MiB" : std::to_string(cap) + " bytes";
+    return "trace too large: the traces running at once would hold more than " + amount +
+           " of memory (retry later)";
+}
+
 /// Decimal digits of `v`.
 uint64_t digits(uint64_t v) noexcept
 {
@@ -251,6 +261,8 @@ struct StructLogger::Impl
     bool broken = false;     ///< recording failed (out of memory)
     uint64_t bytes = 0;      ///< memory the recorded steps will hold at the peak (held_bytes)
     bool too_large = false;  ///< stopped recording at config.max_bytes
+    rpc::BudgetHold hold;    ///< `bytes`, drawn from config.shared
+    bool shared_spent = false;  ///< stopped recording: config.shared had no room
 
     /// Sets the cost of `f`'s pending step from the gas left after it.
     void finish(Frame& f, int64_t gas_after)
@@ -316,6 +328,11 @@ struct StructLogger::Impl
         if (config.max_bytes != 0 && (bytes + cost > config.max_bytes))
         {
             too_large = true;
+            return;
+        }
+        if (config.shared && !hold.try_add(cost))
+        {
+            too_large = shared_spent = true;
             return;
         }
         bytes += cost;
@@ -449,6 +466,8 @@ struct StructLogger::Impl
 StructLogger::StructLogger(StructLoggerConfig config) : impl_(std::make_unique<Impl>())
 {
     impl_->config = config;
+    if (config.shared)
+        impl_->hold = rpc::BudgetHold(*config.shared);
 }
 
 StructLogger::~StructLogger() = default;
@@ -523,6 +542,8 @@ json StructLogger::result(uint64_t gas_used)
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
+    if (impl_->shared_spent)
+        throw std::runtime_error(shared_too_large_message(*impl_->config.shared));
     if (impl_->too_large)
         throw std::runtime_error(too_large_message(impl_->config.max_bytes, "struct logs") +
                                  " (use limit, disableStack, disableStorage or no enableMemory, "
@@ -603,6 +624,8 @@ struct CallTracer::Impl
     bool broken = false;
     uint64_t bytes = 0;      ///< memory the recorded tree will hold at the peak (held_bytes)
     bool too_large = false;  ///< stopped recording at config.max_bytes
+    rpc::BudgetHold hold;    ///< `bytes`, drawn from config.shared
+    bool shared_spent = false;  ///< stopped recording: config.shared had no room
 
     /// Counts `n` more bytes held; false (recording stops) once that would pass the limit.
     bool charge(uint64_t n) noexcept
@@ -612,6 +635,11 @@ struct CallTracer::Impl
         if (config.max_bytes != 0 && bytes + n > config.max_bytes)
         {
             too_large = true;
+            return false;
+        }
+        if (config.shared && !hold.try_add(n))
+        {
+            too_large = shared_spent = true;
             return false;
         }
         bytes += n;
@@ -820,6 +848,8 @@ struct CallTracer::Impl
 CallTracer::CallTracer(CallTracerConfig config) : impl_(std::make_unique<Impl>())
 {
     impl_->config = config;
+    if (config.shared)
+        impl_->hold = rpc::BudgetHold(*config.shared);
 }
 
 CallTracer::~CallTracer() = default;
@@ -934,6 +964,8 @@ json CallTracer::result(uint64_t gas_limit, uint64_t gas_used, uint64_t first_lo
 {
     if (impl_->broken)
         throw std::runtime_error("tracing failed: out of memory");
+    if (impl_->shared_spent)
+        throw std::runtime_error(shared_too_large_message(*impl_->config.shared));
     if (impl_->too_large)
         throw std::runtime_error(too_large_message(impl_->config.max_bytes, "call frames"));
     if (!impl_->top)

@@ -6,6 +6,7 @@
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 #include "evm/tracer.hpp"
+#include "rpc/byte_budget.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,10 @@ struct StructLoggerConfig
     /// the steps would hold more than this many bytes at the peak (their json tree and three times
     /// its text, as allocated; 0 = no guard). Not part of geth's options.
     uint64_t max_bytes = uint64_t{256} << 20;
+    /// The node-wide budget every trace running at once draws the same bytes from (the node's
+    /// rpc_trace_total_bytes), so that concurrent traces are bounded in total, not only one by
+    /// one; null: none. It must outlive the logger.
+    rpc::ByteBudget* shared = nullptr;
 };
 
 /// geth's default tracer (the "struct logger" / opcode logger): one entry per executed
@@ -87,6 +92,8 @@ struct CallTracerConfig
     /// As StructLoggerConfig::max_bytes: result() fails when the frames (their inputs,
     /// outputs, logs, json tree and three times its text) would hold more (0 = no guard).
     uint64_t max_bytes = uint64_t{256} << 20;
+    /// As StructLoggerConfig::shared.
+    rpc::ByteBudget* shared = nullptr;
 };
 
 /// geth's callTracer: the tree of message calls {type, from, to, value, gas, gasUsed, input,

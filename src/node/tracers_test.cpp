@@ -193,6 +193,49 @@ void feed_calls(evm::Tracer& t, size_t n, size_t input_bytes)
 
 // The same guard for callTracer: many calls passing the same (cheap) memory as input would
 // otherwise record it again for every call.
+TEST(TraceBudget, TracesRunningAtOnceShareOneBudget)
+{
+    // Two traces that each fit their own cap but not both in the node-wide budget: the second
+    // fails with the budget's message; once the first is gone its bytes are free again.
+    const Shape shape{"deep stack of words", 300, U256::max(), 0, false};
+    rpc::ByteBudget budget{12 << 20};
+    StructLoggerConfig c;
+    c.max_bytes = 8 << 20;
+    c.shared = &budget;
+    auto first = std::make_unique<StructLogger>(c);
+    feed_shaped(*first, shape, 1'000'000);
+    EXPECT_GT(budget.used(), 6u << 20);  // it stopped at its own cap, holding most of it
+    EXPECT_LE(budget.used(), 8u << 20);
+    {
+        StructLogger second{c};
+        feed_shaped(second, shape, 1'000'000);
+        EXPECT_LE(budget.used(), 12u << 20);
+        try
+        {
+            (void)second.result(0);
+            FAIL() << "expected the budget to refuse the second trace";
+        }
+        catch (const std::runtime_error& e)
+        {
+            EXPECT_EQ(std::string(e.what()),
+                      "trace too large: the traces running at once would hold more than 12 MiB "
+                      "of memory (retry later)");
+        }
+    }
+    first.reset();
+    EXPECT_EQ(budget.used(), 0u);  // both gave their bytes back
+
+    CallTracerConfig cc;
+    cc.shared = &budget;
+    {
+        CallTracer t{cc};
+        feed_calls(t, 300, 1024);
+        EXPECT_GT(budget.used(), 0u);
+        EXPECT_EQ(t.result(0, 0)["calls"].size(), 300u);
+    }
+    EXPECT_EQ(budget.used(), 0u);
+}
+
 TEST(CallTracer, GuardBoundsTheMemoryATraceHolds)
 {
     constexpr uint64_t kCap = 16 << 20;

@@ -205,6 +205,9 @@ int main(int argc, char** argv)
     dev->add_option("--rpc-trace-max-bytes", config.rpc_trace_max_bytes,
                     "Most memory one struct-logger trace may hold ('trace too large'; 0: no limit)")
         ->capture_default_str();
+    dev->add_option("--rpc-trace-total-bytes", config.rpc_trace_total_bytes,
+                    "Most memory the traces running at once may hold in all (0: no limit)")
+        ->capture_default_str();
     dev->add_flag("!--no-wait", config.wait_for_inclusion,
                   "Automine: answer eth_sendRawTransaction before the block is committed");
     // Limits (docs/dev-node.md): geth's defaults; 0 turns the batch limits off.

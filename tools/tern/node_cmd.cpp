@@ -185,6 +185,7 @@ void read_rpc_keys(const toml::table& t, const std::string& file, node::NodeConf
     count("rpc_max_filters", c.rpc_max_filters);
     count("rpc_max_subscriptions_per_connection", c.rpc_max_subscriptions_per_connection);
     count("rpc_max_subscriptions", c.rpc_max_subscriptions);
+    count("rpc_trace_total_bytes", c.rpc_trace_total_bytes);
     list("rpc_cors", c.rpc_cors);
     list("rpc_vhosts", c.rpc_vhosts);
     list("rpc_ws_origins", c.rpc_ws_origins);
