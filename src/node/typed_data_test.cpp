@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 
 using namespace tern;
@@ -271,9 +270,8 @@ TEST(TypedDataParam, WorkIsBoundedNotJustDepth)
     json many = typed;
     for (int i = 0; i < 50'000; ++i)
         many["message"]["w"].push_back(json::object());
-    const auto t0 = std::chrono::steady_clock::now();
+    // The refusal is the budget's (a step count, not a clock): without it this runs for minutes.
     const auto r = typed_data_param_hash(many);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message, "typed data too large");
     // A few instances of the same wide type are fine: the type hash is computed once.
@@ -298,9 +296,7 @@ TEST(TypedDataParam, WorkIsBoundedNotJustDepth)
     types["P"] = primary;
     const json cyclic_typed = {
         {"types", types}, {"primaryType", "P"}, {"domain", json::object()}, {"message", message}};
-    const auto t1 = std::chrono::steady_clock::now();
     const auto cyclic = typed_data_param_hash(cyclic_typed);
-    EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(2));
     ASSERT_FALSE(cyclic);
     EXPECT_EQ(cyclic.error().message, "typed data too large");
 }
