@@ -9,12 +9,13 @@
 //   node bench/rpc/heavy_lane.mjs [--heavy 32] [--seconds 10] [--interval 10] [--target-p99 50]
 //        [--tern-args "--rpc-heavy-threads 2"] [--check]
 //   TERN_BIN=path/to/tern (default build/release/tools/tern/tern)
+//   TERN_E2E_TARGET=anvil runs the same load against anvil (the peer; it has no EVM deadline)
 //
 // --check exits 1 when the loaded p99 of eth_blockNumber is at or above --target-p99 ms.
 import http from "node:http";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startNode } from "../../tests/e2e/lib/target.mjs";
+import { startNode, TARGET } from "../../tests/e2e/lib/target.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -138,7 +139,7 @@ try {
   const cpuAfter = cpuSeconds(node.proc.pid) - cpu0;
 
   const lb = stats(loadBlock), ls = stats(loadSend);
-  console.log(`tern dev ${node.args.slice(3).join(" ")}; one eth_call alone: ${single.toFixed(0)} ms;` +
+  console.log(`${TARGET} ${node.args.slice(3).join(" ")}; one eth_call alone: ${single.toFixed(0)} ms;` +
     ` ${K} concurrent calls for ${SECONDS} s (${answeredBefore} answered, ${refused} refused -32005)`);
   console.log("| method | phase | n | p50 ms | p99 ms | max ms |");
   console.log("|---|---|---|---|---|---|");
