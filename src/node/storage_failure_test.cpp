@@ -141,8 +141,8 @@ TEST(NodeStorage, DamagedOldBlockIsAnInternalErrorAndTheNodeKeepsServing)
         const auto r = node.send(31);
         ASSERT_TRUE(r.contains("error")) << r.dump();
         EXPECT_EQ(r["error"]["code"], -32000);
-        EXPECT_TRUE(r["error"]["message"].get<std::string>().starts_with(
-            "not accepting transactions: "))
+        EXPECT_TRUE(
+            r["error"]["message"].get<std::string>().starts_with("not accepting transactions: "))
             << r.dump();
         EXPECT_EQ(result(node.port(), "eth_blockNumber", json::array()), "0x1e");
     }

@@ -258,10 +258,10 @@ struct StructLogger::Impl
     bool done = false;
     evm::Status status = evm::Status::Success;
     Bytes output;
-    bool broken = false;     ///< recording failed (out of memory)
-    uint64_t bytes = 0;      ///< memory the recorded steps will hold at the peak (held_bytes)
-    bool too_large = false;  ///< stopped recording at config.max_bytes
-    rpc::BudgetHold hold;    ///< `bytes`, drawn from config.shared
+    bool broken = false;        ///< recording failed (out of memory)
+    uint64_t bytes = 0;         ///< memory the recorded steps will hold at the peak (held_bytes)
+    bool too_large = false;     ///< stopped recording at config.max_bytes
+    rpc::BudgetHold hold;       ///< `bytes`, drawn from config.shared
     bool shared_spent = false;  ///< stopped recording: config.shared had no room
 
     /// Sets the cost of `f`'s pending step from the gas left after it.
@@ -622,9 +622,9 @@ struct CallTracer::Impl
     std::vector<DepthInfo> depths;
     int32_t depth = 0;  ///< depth of the frame running now
     bool broken = false;
-    uint64_t bytes = 0;      ///< memory the recorded tree will hold at the peak (held_bytes)
-    bool too_large = false;  ///< stopped recording at config.max_bytes
-    rpc::BudgetHold hold;    ///< `bytes`, drawn from config.shared
+    uint64_t bytes = 0;         ///< memory the recorded tree will hold at the peak (held_bytes)
+    bool too_large = false;     ///< stopped recording at config.max_bytes
+    rpc::BudgetHold hold;       ///< `bytes`, drawn from config.shared
     bool shared_spent = false;  ///< stopped recording: config.shared had no room
 
     /// Counts `n` more bytes held; false (recording stops) once that would pass the limit.

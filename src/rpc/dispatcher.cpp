@@ -1,7 +1,7 @@
 #include "rpc/dispatcher.hpp"
 
-#include "rpc/json_text.hpp"
 #include "rpc/heap_trim.hpp"
+#include "rpc/json_text.hpp"
 
 #include <algorithm>
 #include <exception>

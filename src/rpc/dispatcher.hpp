@@ -28,7 +28,8 @@ inline constexpr int invalid_params = -32602;      ///< wrong number/types of pa
 inline constexpr int internal_error = -32603;      ///< handler failed unexpectedly
 inline constexpr int server_error = -32000;        ///< geth's default for handler errors
 inline constexpr int response_too_large = -32003;  ///< batch responses over the size limit
-inline constexpr int limit_exceeded = -32005;      ///< EIP-1474: a node limit (busy, or a query over it)
+inline constexpr int limit_exceeded =
+    -32005;  ///< EIP-1474: a node limit (busy, or a query over it)
 }  // namespace code
 
 /// How expensive a method is, which decides where the server runs a message calling it.
