@@ -7,12 +7,9 @@
 #include "ml/engine.hpp"
 #include "mlchain/abi.hpp"
 #include "mlchain/ml_precompiles.hpp"
+#include "tools/tern/common/rpc_client.hpp"
 #include "transaction/codec.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -32,74 +29,48 @@ using nlohmann::json;
     throw CLI::RuntimeError(1);
 }
 
-/// A JSON-RPC client over HTTP/1.1 (one connection per request; plenty for a CLI).
-class RpcClient
+/// The JSON-RPC client of `tern model`: a failure ends the command with its message.
+class ModelRpc
 {
 public:
-    /// Parses "http://host[:port][/path]".
-    explicit RpcClient(const std::string& url)
-    {
-        std::string rest = url;
-        if (rest.starts_with("http://"))
-            rest = rest.substr(7);
-        else if (rest.find("://") != std::string::npos)
-            fail("only http:// RPC URLs are supported: " + url);
-        const auto slash = rest.find('/');
-        target_ = slash == std::string::npos ? "/" : rest.substr(slash);
-        const std::string hostport = rest.substr(0, slash);
-        const auto colon = hostport.rfind(':');
-        host_ = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-        port_ = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
-        if (host_.empty())
-            fail("bad RPC URL: " + url);
-    }
+    /// A client of "http://host[:port][/path]"; a request may take up to 60 s.
+    explicit ModelRpc(const std::string& url) : client_(parse(url), std::chrono::seconds(60)) {}
 
     /// The `result` of `method`; a transport or JSON-RPC error ends the command with its
     /// message.
     json call(const std::string& method, json params)
     {
-        namespace beast = boost::beast;
-        namespace http = beast::http;
-        boost::asio::io_context ioc;
-        beast::error_code ec;
-        boost::asio::ip::tcp::resolver resolver{ioc};
-        const auto endpoints = resolver.resolve(host_, port_, ec);
-        if (ec)
-            fail("cannot resolve " + host_ + ": " + ec.message());
-        beast::tcp_stream stream{ioc};
-        stream.expires_after(std::chrono::seconds(60));
-        stream.connect(endpoints, ec);
-        if (ec)
-            fail("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
-        http::request<http::string_body> req{http::verb::post, target_, 11};
-        req.set(http::field::host, host_);
-        req.set(http::field::content_type, "application/json");
-        req.body() = json{{"jsonrpc", "2.0"},
-                          {"id", ++id_},
-                          {"method", method},
-                          {"params", std::move(params)}}
-                         .dump();
-        req.prepare_payload();
-        http::write(stream, req, ec);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> res;
-        if (!ec)
-            http::read(stream, buffer, res, ec);
-        if (ec)
-            fail(method + ": " + ec.message());
-        const json body = json::parse(res.body(), nullptr, false);
-        if (body.is_discarded() || !body.is_object())
-            fail(method + ": HTTP " + std::to_string(res.result_int()) + ", not JSON-RPC");
-        if (body.contains("error"))
-            fail(method + ": " + body["error"].value("message", body["error"].dump()));
-        return body.value("result", json{});
+        auto result = client_.call(method, params);
+        if (result)
+            return std::move(*result);
+        const RpcError& e = result.error();
+        switch (e.kind)
+        {
+            case RpcError::Kind::Transport:
+                if (e.http.stage == HttpStage::Resolve)
+                    fail("cannot resolve " + client_.host() + ": " + e.http.message);
+                if (e.http.stage == HttpStage::Connect)
+                    fail("cannot connect to " + client_.host() + ":" + client_.port() + ": " +
+                         e.http.message);
+                fail(method + ": " + e.http.message);
+            case RpcError::Kind::NotJson:
+                fail(method + ": HTTP " + std::to_string(e.status) + ", not JSON-RPC");
+            case RpcError::Kind::Error:
+                break;
+        }
+        fail(method + ": " + e.message);
     }
 
 private:
-    std::string host_;
-    std::string port_;
-    std::string target_;
-    uint64_t id_ = 0;
+    static HttpUrl parse(const std::string& url)
+    {
+        auto parsed = parse_http_url(url);
+        if (!parsed)
+            fail(parsed.error());
+        return *parsed;
+    }
+
+    tools::RpcClient client_;
 };
 
 std::string hex(BytesView b)
@@ -124,7 +95,7 @@ Bytes data_of(const json& j)
 }
 
 /// eth_call of the registry with `data`; the returned bytes.
-Bytes registry_call(RpcClient& rpc, const Bytes& data)
+Bytes registry_call(ModelRpc& rpc, const Bytes& data)
 {
     return data_of(rpc.call(
         "eth_call",
@@ -167,7 +138,7 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
     if (!sender)
         fail("invalid private key");
 
-    RpcClient rpc{rpc_url};
+    ModelRpc rpc{rpc_url};
     const auto exists = registry_call(
         rpc, mlchain::abi::encode_call("exists(bytes32)", std::vector{U256::from_hash(hash)}));
     if (exists.size() == 32 && exists[31] == 1)
@@ -259,7 +230,7 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
 
 void list(const std::string& rpc_url)
 {
-    RpcClient rpc{rpc_url};
+    ModelRpc rpc{rpc_url};
     const Bytes count_word = registry_call(rpc, mlchain::abi::encode_call("modelCount()", {}));
     const uint64_t count = U256::from_be(count_word).low64();
     const Bytes list =

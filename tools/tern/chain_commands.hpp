@@ -1,0 +1,48 @@
+#pragma once
+
+// The bodies of `tern chain init|add-node|up|down|status` (one file each; chain_cmd.cpp adds
+// them to the CLI). Each prints its output and fails with `error: ...` and exit status 1.
+
+#include "chain_funding.hpp"
+#include "chain_layout.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern::tools {
+
+/// The options of `tern chain init`.
+struct InitOptions
+{
+    unsigned validators = 4;
+    uint64_t chain_id = 7777;
+    std::string out;
+    unsigned rpc_port = 8545;
+    unsigned base_port = 26656;
+    std::vector<std::string> hosts;
+    uint64_t gas_limit = 200'000'000;
+    bool force = false;
+    FundingRequest funding;  ///< --alloc, --fund, --dev-accounts
+    NodeSettings settings;
+};
+
+/// `tern chain init`: keys, genesis and configs of an N-validator chain in `o.out`
+/// (chain_init.cpp).
+void chain_init(const InitOptions& o);
+
+/// `tern chain add-node DIR [--host H] [--state-sync]`: a full node DIR/node<N>
+/// (chain_add_node.cpp).
+void chain_add_node(const std::string& dir_arg, const std::string& host_arg, bool state_sync);
+
+/// `tern chain up DIR [--node i] [--timeout S]`: starts the nodes in the background and waits
+/// for them (chain_up.cpp).
+void chain_up(const std::string& dir_arg, int node, unsigned timeout_s);
+
+/// `tern chain down DIR [--node i] [--kill] [--timeout S]` (chain_down.cpp).
+void chain_down(const std::string& dir_arg, int node, bool kill_hard, unsigned timeout_s);
+
+/// `tern chain status DIR [--node i] [--json]` (chain_status.cpp).
+void chain_status(const std::string& dir_arg, int node, bool as_json);
+
+}  // namespace tern::tools
