@@ -2,7 +2,7 @@
 
 #include "chain/block.hpp"
 #include "chain/block_builder.hpp"
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
 #include "core/result.hpp"
 #include "db/chain_db.hpp"
 #include "execution/receipt.hpp"
