@@ -2,6 +2,7 @@
 
 #include "chain/block.hpp"
 #include "chain/block_builder.hpp"
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
@@ -36,8 +37,7 @@ rpc::Error revert_error(BytesView output)
 {
     rpc::Error e;
     e.code = 3;
-    const auto reason = decode_revert_reason(output);
-    e.message = reason ? "execution reverted: " + *reason : "execution reverted";
+    e.message = abi::revert_message(output);
     e.data = enc::hex_data(output);
     return e;
 }
