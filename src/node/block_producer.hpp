@@ -2,12 +2,8 @@
 
 #include "chain/block.hpp"
 #include "chain/block_builder.hpp"
-<<<<<<< HEAD
 #include "chain/chain_config.hpp"
-=======
-#include "chain/config.hpp"
 #include "core/protocol.hpp"
->>>>>>> main
 #include "core/result.hpp"
 #include "db/chain_db.hpp"
 #include "execution/receipt.hpp"
