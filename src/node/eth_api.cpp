@@ -920,7 +920,8 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
     // minimum price (geth: head base fee + suggested tip; anvil: next base fee + tip).
     no_args("eth_gasPrice", [this] {
         const U256 base_fee = next_base_fee();
-        return json(enc::quantity(base_fee + node::suggested_tip(base_fee, rules().min_gas_price)));
+        return json(
+            enc::quantity(base_fee + node::suggested_tip(base_fee, this->rules().min_gas_price)));
     });
     no_args("eth_maxPriorityFeePerGas", [this] { return json(enc::quantity(suggested_tip())); });
     no_args("eth_blobBaseFee", [] { return json(enc::quantity(execution::blob_base_fee(0))); });

@@ -83,7 +83,7 @@ U256 next_base_fee(uint16_t port)
 /// eth_feeHistory announced the base fee of.
 void wallet_transfers_are_mined(uint16_t port, uint64_t chain_id, uint64_t first_nonce)
 {
-    const auto& key = chain::default_dev_accounts()[0].secret_key;
+    const auto key = chain::default_dev_accounts()[0].secret_key;
     for (int kind = 0; kind < 2; ++kind)
     {
         const U256 base_fee = block_base_fee(port, "latest");
