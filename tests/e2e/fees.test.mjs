@@ -68,12 +68,12 @@ describe("fee methods with a non-zero base fee", () => {
   it("eth_feeHistory's last base fee is the base fee the next block gets", async () => {
     const { publicClient, walletClient } = viemClients(node, 0);
     // A block that uses gas moves an EIP-1559 base fee; the prediction must follow it.
-    const hash = await walletClient.sendTransaction({ to: SINK, value: 1n, gas: 21_000n, maxFeePerGas: parseGwei("10"), maxPriorityFeePerGas: 0n });
+    const hash = await walletClient.sendTransaction({ to: SINK, value: 1n, gas: 21_000n, maxFeePerGas: parseGwei("10"), maxPriorityFeePerGas: parseGwei("1") });
     await publicClient.waitForTransactionReceipt({ hash });
     const history = await node.rpc("eth_feeHistory", ["0x2", "latest", []]);
     assert.equal(history.baseFeePerGas.length, 3);
     const predicted = BigInt(history.baseFeePerGas.at(-1));
-    const hash2 = await walletClient.sendTransaction({ to: SINK, value: 1n, gas: 21_000n, maxFeePerGas: parseGwei("10"), maxPriorityFeePerGas: 0n });
+    const hash2 = await walletClient.sendTransaction({ to: SINK, value: 1n, gas: 21_000n, maxFeePerGas: parseGwei("10"), maxPriorityFeePerGas: parseGwei("1") });
     const receipt = await publicClient.waitForTransactionReceipt({ hash: hash2 });
     const block = await node.rpc("eth_getBlockByNumber", [`0x${receipt.blockNumber.toString(16)}`, false]);
     assert.equal(BigInt(block.baseFeePerGas), predicted);
