@@ -3,12 +3,12 @@
 // the registry record read from the journaled state, the parsed-model cache, tensor decoding,
 // cost, run, encoding) with the gas the call is charged. docs/performance.md "ML inference".
 
+#include "core/abi.hpp"
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
 #include "ml/codec.hpp"
 #include "ml/engine.hpp"
-#include "mlchain/abi.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
@@ -109,13 +109,12 @@ struct Chain
         const Hash256 h = keccak256(model);
         const U256 hw = U256::from_hash(h);
         call(mlchain::kModelRegistryAddress,
-             mlchain::abi::encode_call("beginUpload(bytes32,uint32)",
-                                       std::vector{hw, U256{model.size()}}));
+             abi::encode_call("beginUpload(bytes32,uint32)", std::vector{hw, U256{model.size()}}));
         call(mlchain::kModelRegistryAddress,
-             mlchain::abi::encode_call("uploadChunk(bytes32,uint32,bytes)", std::vector{hw, U256{}},
-                                       BytesView(model)));
+             abi::encode_call("uploadChunk(bytes32,uint32,bytes)", std::vector{hw, U256{}},
+                              BytesView(model)));
         const auto r = call(mlchain::kModelRegistryAddress,
-                            mlchain::abi::encode_call("finishUpload(bytes32)", std::vector{hw}));
+                            abi::encode_call("finishUpload(bytes32)", std::vector{hw}));
         if (r.status != evm::Status::Success)
         {
             std::fprintf(stderr, "upload failed\n");
@@ -143,9 +142,9 @@ void BM_Precompile(benchmark::State& state, const std::string& name)
     const Bytes bytes = read_model(name);
     Chain chain{bytes};
     const auto inputs = input_for(name);
-    const Bytes data = mlchain::abi::encode_call("infer(bytes32,bytes)",
-                                                 std::vector{U256::from_hash(keccak256(bytes))},
-                                                 BytesView(ml::encode_tensors(inputs)));
+    const Bytes data =
+        abi::encode_call("infer(bytes32,bytes)", std::vector{U256::from_hash(keccak256(bytes))},
+                         BytesView(ml::encode_tensors(inputs)));
     int64_t gas_used = 0;
     for (auto _ : state)
     {

@@ -2,6 +2,7 @@
 
 #include "core/bytes.hpp"
 #include "core/keccak.hpp"
+#include "core/protocol.hpp"
 #include "core/result.hpp"
 #include "core/rlp_decode.hpp"
 #include "core/uint256.hpp"
@@ -180,7 +181,7 @@ inline constexpr uint64_t kElasticityMultiplier = 2;
 U256 eip1559_next_base_fee(const BlockHeader& parent) noexcept;
 
 /// EIP-4844 target blob gas per block in Cancun (3 blobs).
-inline constexpr uint64_t kTargetBlobGasPerBlock = 393216;
+inline constexpr uint64_t kTargetBlobGasPerBlock = protocol::kTargetBlobGasPerBlock;
 
 /// EIP-4844 excess blob gas of the child of `parent`.
 uint64_t next_excess_blob_gas(const BlockHeader& parent) noexcept;

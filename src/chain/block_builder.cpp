@@ -25,6 +25,12 @@ constexpr uint64_t kGwei = 1'000'000'000;
 
 }  // namespace
 
+U256 next_base_fee(const ChainConfig& config, const BlockHeader& parent) noexcept
+{
+    return config.base_fee_rule == BaseFeeRule::Eip1559 ? eip1559_next_base_fee(parent)
+                                                        : config.base_fee;
+}
+
 BlockAttributes next_block_attributes(const ChainConfig& config,
                                       const BlockHeader& parent,
                                       uint64_t timestamp)
@@ -33,8 +39,7 @@ BlockAttributes next_block_attributes(const ChainConfig& config,
     a.timestamp = timestamp;
     a.coinbase = config.coinbase;
     a.gas_limit = config.gas_limit;
-    a.base_fee = config.base_fee_rule == BaseFeeRule::Eip1559 ? eip1559_next_base_fee(parent)
-                                                              : config.base_fee;
+    a.base_fee = next_base_fee(config, parent);
     a.prev_randao = keccak256(parent.hash().view());
     a.precompiles = config.precompiles.get();
     return a;

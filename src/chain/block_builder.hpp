@@ -1,7 +1,7 @@
 #pragma once
 
 #include "chain/block.hpp"
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
 #include "execution/block_env.hpp"
@@ -36,6 +36,10 @@ struct BlockAttributes
     /// The chain's stateful precompiles (ChainConfig::precompiles), not owned; null: none.
     execution::StatefulPrecompiles* precompiles = nullptr;
 };
+
+/// Base fee of the child of `parent` under `config`'s rule: the fixed base fee, or London's
+/// from the parent's gas used. What the next block gets (eth_feeHistory, eth_gasPrice).
+U256 next_base_fee(const ChainConfig& config, const BlockHeader& parent) noexcept;
 
 /// Attributes of the child of `parent` under `config`: its coinbase and gas limit, the base
 /// fee by the configured rule, prev_randao = keccak256(parent hash) (deterministic), zero

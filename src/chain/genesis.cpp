@@ -1,6 +1,7 @@
 #include "chain/genesis.hpp"
 
 #include "chain/dev_accounts.hpp"
+#include "chain/json_fields.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "execution/host.hpp"
@@ -19,84 +20,24 @@ namespace {
 
 using nlohmann::json;
 
-/// Parsing fails by throwing this inside the parser; parse_genesis turns it into an error
-/// result (not a hot path: a genesis is read once).
-struct GenesisError
-{
-    std::string message;
-};
+/// Parsing fails by throwing json_fields::JsonFieldError inside the parser; parse_genesis turns
+/// it into an error result (not a hot path: a genesis is read once).
+using json_fields::fail;
+using json_fields::JsonFieldError;
+using json_fields::parse_address;
+using json_fields::parse_bytes;
+using json_fields::parse_fixed;
+using json_fields::parse_u256;
+using json_fields::parse_u64;
+using json_fields::parse_word;
 
-[[noreturn]] void fail(const std::string& where, const std::string& what)
+/// Reads `obj`'s chain rules (the one codec, chain_config.hpp) into config, throwing its error.
+void read_rules(const json& obj, ChainConfig& config, ChainConfigKeys keys, std::string_view where)
 {
-    throw GenesisError{where + ": " + what};
-}
-
-U256 parse_u256(const json& j, const std::string& where)
-{
-    if (j.is_number_unsigned())
-        return U256{j.get<uint64_t>()};
-    if (j.is_number_integer())
-    {
-        if (j.get<int64_t>() < 0)
-            fail(where, "negative number");
-        return U256{static_cast<uint64_t>(j.get<int64_t>())};
-    }
-    if (!j.is_string())
-        fail(where, "expected a number (\"0x\" hex or decimal string)");
-    const auto& s = j.get_ref<const std::string&>();
-    if (s.empty())
-        fail(where, "empty number");
-    auto v = U256::from_string(s);
-    if (!v)
-        fail(where, "not a number or larger than 256 bits: \"" + s + "\"");
-    return *v;
-}
-
-uint64_t parse_u64(const json& j, const std::string& where)
-{
-    const U256 v = parse_u256(j, where);
-    if (!v.fits_u64())
-        fail(where, "does not fit in 64 bits");
-    return v.low64();
-}
-
-/// Hex data: "0x" prefix optional, an even number of digits.
-Bytes parse_bytes(const json& j, const std::string& where)
-{
-    if (!j.is_string())
-        fail(where, "expected a hex string");
-    std::string_view s = j.get_ref<const std::string&>();
-    if (s.starts_with("0x") || s.starts_with("0X"))
-        s.remove_prefix(2);
-    if (s.size() % 2 != 0)
-        fail(where, "odd number of hex digits");
-    auto b = from_hex(s);
-    if (!b)
-        fail(where, "invalid hex");
-    return std::move(*b);
-}
-
-template <typename T>
-T parse_fixed(const json& j, const std::string& where, bool allow_short)
-{
-    const Bytes b = parse_bytes(j, where);
-    if (b.size() > T::size() || (!allow_short && b.size() != T::size()))
-        fail(where,
-             "expected " + std::to_string(T::size()) + " bytes, got " + std::to_string(b.size()));
-    T out{};
-    std::copy(b.begin(), b.end(), out.bytes.begin() + (T::size() - b.size()));
-    return out;
-}
-
-Address parse_address(const json& j, const std::string& where)
-{
-    return parse_fixed<Address>(j, where, false);
-}
-
-/// Storage keys and values: up to 32 bytes, left-padded (as geth's genesis storage).
-U256 parse_word(const json& j, const std::string& where)
-{
-    return U256::from_hash(parse_fixed<Hash256>(j, where, true));
+    auto read = chain_config_from_json(obj, config, keys, where);
+    if (!read)
+        throw JsonFieldError{read.error()};
+    config = std::move(*read);
 }
 
 const json* find(const json& obj, const char* key)
@@ -143,9 +84,9 @@ void parse_config(const json& cfg, GenesisSpec& spec, uint64_t genesis_time)
     const json* chain_id = find(cfg, "chainId");
     if (!chain_id || chain_id->is_null())
         fail("config.chainId", "missing (the chain id is required)");
-    spec.config.chain_id = parse_u64(*chain_id, "config.chainId");
-    if (spec.config.chain_id == 0)
-        fail("config.chainId", "must be positive");
+    json id = json::object();
+    id["chainId"] = *chain_id;
+    read_rules(id, spec.config, ChainConfigKeys::All, "config");
 
     for (const auto& [key, value] : cfg.items())
     {
@@ -248,61 +189,6 @@ GenesisAccount parse_account(const json& j, const std::string& where)
     return acc;
 }
 
-/// The `tern` section's explicit settings (absent ones default from the header fields).
-struct TernSection
-{
-    std::optional<U256> base_fee;
-    std::optional<uint64_t> gas_limit;
-    std::optional<Address> coinbase;
-};
-
-void parse_tern(const json& t, GenesisSpec& spec, TernSection& tern)
-{
-    if (!t.is_object())
-        fail("tern", "expected an object");
-    for (const auto& [key, value] : t.items())
-    {
-        const std::string w = "tern." + key;
-        if (key == "baseFeeRule")
-        {
-            if (value == "fixed")
-                spec.config.base_fee_rule = BaseFeeRule::Fixed;
-            else if (value == "eip1559")
-                spec.config.base_fee_rule = BaseFeeRule::Eip1559;
-            else
-                fail(w, "expected \"fixed\" or \"eip1559\"");
-        }
-        else if (key == "baseFeePerGas")
-            tern.base_fee = parse_u256(value, w);
-        else if (key == "minGasPrice")
-            spec.config.min_gas_price = parse_u256(value, w);
-        else if (key == "gasLimit")
-        {
-            tern.gas_limit = parse_u64(value, w);
-            if (*tern.gas_limit < 21000)
-                fail(w, "below 21000: no transaction would fit");
-        }
-        else if (key == "coinbase")
-            tern.coinbase = parse_address(value, w);
-        else if (key == "mlInference")
-        {
-            if (!value.is_boolean())
-                fail(w, "expected true or false");
-            spec.config.ml_inference = value.get<bool>();
-        }
-        else if (key == "mlMaxModelBytes")
-        {
-            spec.config.ml_max_model_bytes = parse_u64(value, w);
-            if (spec.config.ml_max_model_bytes == 0 || spec.config.ml_max_model_bytes > UINT32_MAX)
-                fail(w, "must be between 1 and 4294967295");
-        }
-        else
-            fail(w,
-                 "unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, gasLimit, "
-                 "coinbase, mlInference, mlMaxModelBytes)");
-    }
-}
-
 GenesisSpec parse(const json& doc)
 {
     if (!doc.is_object())
@@ -369,15 +255,23 @@ GenesisSpec parse(const json& doc)
     }
 
     // Tern section: absent settings default from the header fields.
-    TernSection tern;
-    if (const json* t = find(doc, "tern"); t && !t->is_null())
-        parse_tern(*t, spec, tern);
+    const json* tern = find(doc, "tern");
+    if (tern && tern->is_null())
+        tern = nullptr;
+    if (tern)
+        read_rules(*tern, spec.config, ChainConfigKeys::TernSection, "tern");
+    const auto tern_sets = [tern](const char* key) {
+        return tern && tern->contains(key);
+    };
     if (!gas_limit_set)
-        spec.gas_limit = tern.gas_limit.value_or(kDefaultGasLimit);
-    spec.config.gas_limit = tern.gas_limit.value_or(spec.gas_limit);
-    spec.config.coinbase = tern.coinbase.value_or(spec.coinbase);
-    spec.base_fee = base_fee ? *base_fee : tern.base_fee.value_or(U256{});
-    spec.config.base_fee = tern.base_fee ? *tern.base_fee : base_fee.value_or(U256{});
+        spec.gas_limit = tern_sets("gasLimit") ? spec.config.gas_limit : kDefaultGasLimit;
+    if (!tern_sets("gasLimit"))
+        spec.config.gas_limit = spec.gas_limit;
+    if (!tern_sets("coinbase"))
+        spec.config.coinbase = spec.coinbase;
+    if (!tern_sets("baseFeePerGas"))
+        spec.config.base_fee = base_fee.value_or(U256{});
+    spec.base_fee = base_fee.value_or(spec.config.base_fee);
     if (spec.gas_limit < 21000)
         fail("gasLimit", "below 21000: no transaction would fit");
     return spec;
@@ -406,7 +300,7 @@ Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc)
     {
         return parse(doc);
     }
-    catch (const GenesisError& e)
+    catch (const JsonFieldError& e)
     {
         return "invalid genesis: " + e.message;
     }
@@ -471,14 +365,6 @@ nlohmann::json genesis_to_json(const GenesisSpec& spec)
         }
         alloc[to_hex(addr)] = std::move(a);
     }
-    json tern = json::object();
-    tern["baseFeeRule"] = spec.config.base_fee_rule == BaseFeeRule::Fixed ? "fixed" : "eip1559";
-    tern["baseFeePerGas"] = spec.config.base_fee.to_hex();
-    tern["minGasPrice"] = spec.config.min_gas_price.to_hex();
-    tern["gasLimit"] = U256{spec.config.gas_limit}.to_hex();
-    tern["coinbase"] = to_hex(spec.config.coinbase);
-    tern["mlInference"] = spec.config.ml_inference;
-    tern["mlMaxModelBytes"] = spec.config.ml_max_model_bytes;
     json doc = json::object();
     doc["config"] = std::move(cfg);
     doc["nonce"] = U256{spec.nonce}.to_hex();
@@ -493,7 +379,7 @@ nlohmann::json genesis_to_json(const GenesisSpec& spec)
     doc["blobGasUsed"] = U256{spec.blob_gas_used}.to_hex();
     doc["parentHash"] = to_hex(spec.parent_hash);
     doc["alloc"] = std::move(alloc);
-    doc["tern"] = std::move(tern);
+    doc["tern"] = chain_config_to_json(spec.config, ChainConfigKeys::TernSection);
     return doc;
 }
 
@@ -553,8 +439,17 @@ Block genesis_block(const GenesisSpec& spec)
 
 GenesisSpec dev_genesis(uint64_t chain_id, uint64_t timestamp)
 {
+    ChainConfig rules;
+    rules.chain_id = chain_id;
+    return dev_genesis(rules, timestamp);
+}
+
+GenesisSpec dev_genesis(const ChainConfig& rules, uint64_t timestamp)
+{
     GenesisSpec spec;
-    spec.config.chain_id = chain_id;
+    spec.config = rules;
+    spec.gas_limit = rules.gas_limit;
+    spec.base_fee = rules.base_fee;
     spec.timestamp = timestamp;
     for (const auto& a : default_dev_accounts())
         spec.alloc[a.address].balance = kDevAccountBalance;

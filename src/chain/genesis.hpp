@@ -1,7 +1,7 @@
 #pragma once
 
 #include "chain/block.hpp"
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
@@ -102,6 +102,11 @@ Block genesis_block(const GenesisSpec& spec);
 /// kDevAccountBalance each, the EIP-4788 beacon roots contract (as geth's dev genesis has),
 /// base fee 0 (fixed), gas limit 30M, the given chain id and genesis timestamp.
 GenesisSpec dev_genesis(uint64_t chain_id, uint64_t timestamp = 0);
+
+/// The built-in dev genesis under `rules` (`tern dev`'s --chain-id, --base-fee, --gas-limit,
+/// --min-gas-price build them): as dev_genesis(rules.chain_id, timestamp), with block 0's gas
+/// limit and base fee those of the rules.
+GenesisSpec dev_genesis(const ChainConfig& rules, uint64_t timestamp);
 
 /// EIP-4788 beacon roots contract address 0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02.
 inline constexpr Address kBeaconRootsAddress = [] {

@@ -14,6 +14,7 @@
 // in the loop until GCC spills pc/stack/gas to memory, which slows every instruction.
 
 #include "core/keccak.hpp"
+#include "core/protocol.hpp"
 #include "core/uint256.hpp"
 #include "evm/execution_state.hpp"
 
@@ -62,17 +63,17 @@ inline constexpr int64_t kColdSloadCost = 2100;          ///< EIP-2929
 inline constexpr int64_t kColdAccountSurcharge = kColdAccountAccessCost - kWarmAccessCost;
 /// Extra charged by SLOAD on a cold slot.
 inline constexpr int64_t kColdSloadSurcharge = kColdSloadCost - kWarmAccessCost;
-inline constexpr int64_t kCallValueCost = 9000;
-inline constexpr int64_t kCallStipend = 2300;
-inline constexpr int64_t kAccountCreationCost = 25000;
+inline constexpr int64_t kCallValueCost = protocol::kCallValueGas;
+inline constexpr int64_t kCallStipend = protocol::kCallStipend;
+inline constexpr int64_t kAccountCreationCost = protocol::kNewAccountGas;
 inline constexpr int64_t kCopyWordCost = 3;
 inline constexpr int64_t kKeccakWordCost = 6;
 inline constexpr int64_t kLogDataByteCost = 8;
 inline constexpr int64_t kExpByteCost = 50;
-inline constexpr int64_t kInitcodeWordCost = 2;      ///< EIP-3860
-inline constexpr uint64_t kMaxInitcodeSize = 49152;  ///< EIP-3860: 2 * 24576
-inline constexpr int64_t kSstoreSentry = 2300;       ///< EIP-2200
-inline constexpr int32_t kMaxCallDepth = 1024;
+inline constexpr int64_t kInitcodeWordCost = protocol::kInitcodeWordGas;  ///< EIP-3860
+inline constexpr uint64_t kMaxInitcodeSize = protocol::kMaxInitcodeSize;  ///< EIP-3860
+inline constexpr int64_t kSstoreSentry = 2300;                            ///< EIP-2200
+inline constexpr int32_t kMaxCallDepth = protocol::kMaxCallDepth;
 
 // ---- Byte-order helpers -----------------------------------------------------------------------
 

@@ -1,10 +1,15 @@
 #pragma once
 
+#include "core/protocol.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
 
 namespace tern::evm {
+
+/// Gas of CREATE and CREATE2 (G_create; core/protocol.hpp), used by the opcode table below.
+inline constexpr int64_t kCreateGas = protocol::kCreateGas;
 
 // The single source of truth for the instruction set of fork Cancun.
 //
@@ -158,12 +163,12 @@ namespace tern::evm {
     X(LOG2, 0xa2, 4, 0, 1125, op_log<2>)                \
     X(LOG3, 0xa3, 5, 0, 1500, op_log<3>)                \
     X(LOG4, 0xa4, 6, 0, 1875, op_log<4>)                \
-    X(CREATE, 0xf0, 3, 1, 32000, op_create)             \
+    X(CREATE, 0xf0, 3, 1, kCreateGas, op_create)        \
     X(CALL, 0xf1, 7, 1, 100, op_call)                   \
     X(CALLCODE, 0xf2, 7, 1, 100, op_callcode)           \
     X(RETURN, 0xf3, 2, 0, 0, op_return)                 \
     X(DELEGATECALL, 0xf4, 6, 1, 100, op_delegatecall)   \
-    X(CREATE2, 0xf5, 4, 1, 32000, op_create2)           \
+    X(CREATE2, 0xf5, 4, 1, kCreateGas, op_create2)      \
     X(STATICCALL, 0xfa, 6, 1, 100, op_staticcall)       \
     X(REVERT, 0xfd, 2, 0, 0, op_revert)                 \
     X(INVALID, 0xfe, 0, 0, 0, op_invalid)               \

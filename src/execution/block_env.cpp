@@ -1,4 +1,5 @@
 #include "execution/block_env.hpp"
+#include "core/protocol.hpp"
 
 namespace tern::execution {
 
@@ -16,7 +17,8 @@ U256 fake_exponential(const U256& factor, const U256& numerator, const U256& den
 
 U256 blob_base_fee(uint64_t excess_blob_gas) noexcept
 {
-    return fake_exponential(U256{1}, U256{excess_blob_gas}, U256{3338477});
+    return fake_exponential(U256{1}, U256{excess_blob_gas},
+                            U256{protocol::kBlobBaseFeeUpdateFraction});
 }
 
 }  // namespace tern::execution

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/protocol.hpp"
 #include "core/uint256.hpp"
 
 #include <cstdint>
@@ -11,10 +12,10 @@ namespace tern::execution {
 
 class StatefulPrecompiles;
 
-/// Number of blob gas units one blob consumes (EIP-4844 GAS_PER_BLOB).
-inline constexpr uint64_t kGasPerBlob = 1 << 17;
-/// Most blobs a block (and so a transaction) may carry in Cancun: 786432 / 131072.
-inline constexpr size_t kMaxBlobsPerBlock = 6;
+/// Number of blob gas units one blob consumes (EIP-4844 GAS_PER_BLOB; core/protocol.hpp).
+inline constexpr uint64_t kGasPerBlob = protocol::kGasPerBlob;
+/// Most blobs a block (and so a transaction) may carry in Cancun (core/protocol.hpp).
+inline constexpr size_t kMaxBlobsPerBlock = protocol::kMaxBlobsPerBlock;
 
 /// The block a transaction executes in: what BLOCKHASH, COINBASE, BASEFEE etc. see and what the
 /// fee rules need.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/protocol.hpp"
 #include "evm/host.hpp"
 #include "execution/block_env.hpp"
 #include "state/state.hpp"
@@ -11,10 +12,10 @@ class Vm;
 
 namespace tern::execution {
 
-/// Largest deployable contract code (EIP-170).
-inline constexpr size_t kMaxCodeSize = 24576;
-/// Gas per byte of deployed code (yellow paper G_codedeposit).
-inline constexpr int64_t kCodeDepositGas = 200;
+/// Largest deployable contract code (EIP-170; core/protocol.hpp).
+inline constexpr size_t kMaxCodeSize = protocol::kMaxCodeSize;
+/// Gas per byte of deployed code (yellow paper G_codedeposit; core/protocol.hpp).
+inline constexpr int64_t kCodeDepositGas = protocol::kCodeDepositGas;
 
 /// CREATE address: keccak256(rlp([sender, nonce]))[12:].
 Address create_address(const Address& sender, uint64_t nonce) noexcept;

@@ -333,3 +333,122 @@ TEST(Transition, BlobGasIsChargedAndBurnt)
               kEther - U256{21000 * 9} - U256{2 * kGasPerBlob});
     EXPECT_EQ(post.read_account(kCoinbase)->balance, U256{21000 * 2});
 }
+
+namespace {
+
+/// eth_call's options (node::simulate_call).
+TransitionOptions call_options(bool charge_fees)
+{
+    TransitionOptions o;
+    o.check_nonce = false;
+    o.charge_fees = charge_fees;
+    o.check_inclusion = false;
+    o.settle = false;
+    return o;
+}
+
+}  // namespace
+
+TEST(Transition, DefaultOptionsAreBlockExecution)
+{
+    // execute_transaction with default options is apply_transaction, output and refund added.
+    const auto code = hex("602a5f5260205ff3");  // return 42
+    const auto pre = funded(code);
+    evm::Vm vm;
+    state::State st{pre};
+    const auto r = execute_transaction(st, block_env(), call_tx(kContract), kSender, vm, {});
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    auto [want, post] = run(pre, call_tx(kContract));
+    ASSERT_TRUE(want.has_value());
+    EXPECT_EQ(r->receipt.gas_used, want->gas_used);
+    EXPECT_EQ(r->receipt.bloom, want->bloom);
+    EXPECT_EQ(r->status, evm::Status::Success);
+    const auto word = U256{42}.to_hash();
+    EXPECT_EQ(r->output, Bytes(word.bytes.begin(), word.bytes.end()));
+    auto got = pre;
+    got.apply(st.commit());
+    EXPECT_EQ(state_root(got), state_root(post));
+}
+
+TEST(Transition, CallOptionsRelaxInclusionRules)
+{
+    evm::Vm vm;
+    const Address to = address_from_u64(0x70);
+    const auto exec = [&](const state::MemoryBackend& pre, const Transaction& tx, bool fees) {
+        state::State st{pre};
+        return execute_transaction(st, block_env(), tx, kSender, vm, call_options(fees));
+    };
+
+    // Wrong nonce, a sender with code, a gas limit above the block's: all fine for a call.
+    auto tx = call_tx(to, 40'000'000);
+    tx.nonce = 5;
+    auto pre = funded();
+    pre.put_account(kSender, 3, kEther, hex("00"));
+    auto r = exec(pre, tx, false);
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_EQ(r->receipt.gas_used, 21000u);
+
+    // No fees: a fee cap below the base fee and an empty balance are fine; value is not.
+    tx = call_tx(to);
+    tx.max_fee_per_gas = U256{1};
+    tx.max_priority_fee_per_gas = U256{1};
+    EXPECT_TRUE(exec(state::MemoryBackend{}, tx, false).has_value());
+    r = exec(funded(), tx, true);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, InvalidTxKind::FeeCapBelowBaseFee);
+    tx.value = U256{1};
+    r = exec(state::MemoryBackend{}, tx, false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, InvalidTxKind::InsufficientFunds);
+    EXPECT_EQ(r.error().have, U256{});
+    EXPECT_EQ(r.error().want, U256{1});
+
+    // With fees: the priority fee above the max fee is refused before the base fee check.
+    tx = call_tx(to);
+    tx.max_fee_per_gas = U256{1};
+    tx.max_priority_fee_per_gas = U256{2};
+    r = exec(funded(), tx, true);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().stateless.code, TxErrorCode::PriorityFeeGreaterThanMaxFee);
+
+    // Intrinsic gas too low, with have and want.
+    tx = call_tx(to, 20'000);
+    r = exec(funded(), tx, false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().stateless.code, TxErrorCode::IntrinsicGasTooLow);
+    EXPECT_EQ(r.error().have, U256{20'000});
+    EXPECT_EQ(r.error().want, U256{21'000});
+
+    // A sender nonce of 2^64-1 is still refused.
+    pre = state::MemoryBackend{};
+    pre.put_account(kSender, UINT64_MAX, kEther, {});
+    r = exec(pre, call_tx(to), false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, InvalidTxKind::NonceMax);
+}
+
+TEST(Transition, WarmAtStartSet)
+{
+    std::vector<Address> seen;
+    const Address to = address_from_u64(0x70);
+    for_each_warm_account(kSender, to, kCoinbase, warm_precompiles(),
+                          [&](const Address& a) { seen.push_back(a); });
+    ASSERT_EQ(seen.size(), 13u);
+    EXPECT_EQ(seen.front(), kSender);
+    EXPECT_EQ(seen[1], to);
+    EXPECT_EQ(seen[2], address_from_u64(1));
+    EXPECT_EQ(seen[11], address_from_u64(10));
+    EXPECT_EQ(seen.back(), kCoinbase);
+
+    const state::MemoryBackend pre;
+    state::State st{pre};
+    const std::vector<AccessListEntry> list{{address_from_u64(0x99), {U256{5}.to_hash()}}};
+    warm_at_start(st, kSender, std::nullopt, kCoinbase, warm_precompiles(), list);
+    EXPECT_TRUE(st.is_warm(kSender));
+    EXPECT_TRUE(st.is_warm(kCoinbase));
+    EXPECT_TRUE(st.is_warm(address_from_u64(10)));
+    EXPECT_FALSE(st.is_warm(address_from_u64(11)));
+    EXPECT_FALSE(st.is_warm(to));
+    EXPECT_TRUE(st.is_warm(address_from_u64(0x99)));
+    EXPECT_TRUE(st.access_storage(address_from_u64(0x99), U256{5}));
+}

@@ -4,11 +4,11 @@
 
 #include "chain/block_builder.hpp"
 #include "chain/config.hpp"
+#include "core/abi.hpp"
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/state_root.hpp"
 #include "ml/codec.hpp"
-#include "mlchain/abi.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "mlchain/test_util.hpp"
 #include "state/memory_backend.hpp"

@@ -1,9 +1,9 @@
 #include "mlchain/ml_precompiles.hpp"
 
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "ml/codec.hpp"
-#include "mlchain/abi.hpp"
 #include "state/state.hpp"
 
 #include <algorithm>
@@ -145,12 +145,6 @@ evm::ExecResult success(const Meter& m, Bytes output)
     return r;
 }
 
-uint32_t selector_of(BytesView input)
-{
-    return (uint32_t{input[0]} << 24) | (uint32_t{input[1]} << 16) | (uint32_t{input[2]} << 8) |
-           input[3];
-}
-
 std::string hash_hex(const Hash256& h)
 {
     return to_hex(h.view());
@@ -253,7 +247,7 @@ evm::ExecResult MlPrecompiles::registry(const evm::Message& msg,
         return revert(m, "registry: missing function selector");
     if (msg.value)
         return revert(m, "registry: does not accept value");
-    const uint32_t sel = selector_of(msg.input);
+    const uint32_t sel = *abi::selector_of(msg.input);  // input.size() >= 4
     const abi::Reader args{msg.input.subspan(4)};
     const auto bad_args = [&] {
         return revert(m, "registry: malformed call data");
@@ -430,7 +424,7 @@ evm::ExecResult MlPrecompiles::inference(const evm::Message& msg,
         return revert(m, "inference: missing function selector");
     if (msg.value)
         return revert(m, "inference: does not accept value");
-    const uint32_t sel = selector_of(msg.input);
+    const uint32_t sel = *abi::selector_of(msg.input);  // input.size() >= 4
     const bool run = sel == abi::selector("infer(bytes32,bytes)");
     if (!run && sel != abi::selector("inferCost(bytes32,bytes)"))
         return revert(m, "inference: unknown function");

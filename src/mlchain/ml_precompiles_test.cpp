@@ -1,11 +1,11 @@
 #include "mlchain/ml_precompiles.hpp"
 
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
 #include "ml/codec.hpp"
-#include "mlchain/abi.hpp"
 #include "mlchain/test_util.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"

@@ -3,11 +3,11 @@
 // Helpers for the ML precompile tests: call data builders, tiny ONNX models built with the
 // protobuf API, and small EVM contracts that call the precompiles.
 
+#include "core/abi.hpp"
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 #include "evm/host.hpp"
 #include "ml/tensor.hpp"
-#include "mlchain/abi.hpp"
 #include "mlchain/ml_precompiles.hpp"
 
 #include <onnx/onnx_pb.h>

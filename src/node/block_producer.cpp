@@ -201,7 +201,7 @@ Result<CommittedBlock, db::DbError> BlockProducer::commit(ExecutedBlock&& execut
 txpool::ChainHead BlockProducer::pool_head_after(const chain::BlockHeader& head) const
 {
     txpool::ChainHead next;
-    next.base_fee = chain::next_block_attributes(chain_config_, head, head.timestamp).base_fee;
+    next.base_fee = chain::next_base_fee(chain_config_, head);
     next.gas_limit = chain_config_.gas_limit;
     return next;
 }

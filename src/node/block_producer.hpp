@@ -2,7 +2,8 @@
 
 #include "chain/block.hpp"
 #include "chain/block_builder.hpp"
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
+#include "core/protocol.hpp"
 #include "core/result.hpp"
 #include "db/chain_db.hpp"
 #include "execution/receipt.hpp"
@@ -94,7 +95,7 @@ public:
     using BlockListener = std::function<void(const CommittedBlock&)>;
 
     /// Least gas a transaction can use: a block with less left is full.
-    static constexpr uint64_t kMinTxGas = 21000;
+    static constexpr uint64_t kMinTxGas = protocol::kTxGas;
 
     /// A producer over the node's rules, database, pool and head state-root tracker (all
     /// outlive it).

@@ -3,9 +3,9 @@
 #include "core/duration.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
+#include "core/protocol.hpp"
 #include "evm/vm.hpp"
-#include "execution/host.hpp"
-#include "precompiles/precompiles.hpp"
+#include "execution/transition.hpp"
 #include "transaction/validation.hpp"
 
 #include <algorithm>
@@ -13,28 +13,10 @@
 namespace tern::node {
 namespace {
 
-/// Precompiles warmed at transaction start (EIP-2929): 0x01..0x0a in Cancun.
-constexpr uint64_t kNumPrecompiles = 10;
 /// Gas a CALL with value always forwards (geth's optimistic estimate adds it).
-constexpr uint64_t kCallStipend = 2300;
+constexpr uint64_t kCallStipend = protocol::kCallStipend;
 /// Smallest gas a transaction can use.
-constexpr uint64_t kTxGas = 21000;
-
-std::optional<U256> checked_mul(const U256& a, const U256& b) noexcept
-{
-    const auto p = mul_full(a, b);
-    if (p.w[4] | p.w[5] | p.w[6] | p.w[7])
-        return std::nullopt;
-    return U256{p.w[0], p.w[1], p.w[2], p.w[3]};
-}
-
-std::optional<U256> checked_add(const U256& a, const U256& b) noexcept
-{
-    const U256 s = a + b;
-    if (s < a)
-        return std::nullopt;
-    return s;
-}
+constexpr uint64_t kTxGas = protocol::kTxGas;
 
 Transaction to_transaction(const CallRequest& req)
 {
@@ -50,6 +32,51 @@ Transaction to_transaction(const CallRequest& req)
     tx.max_fee_per_blob_gas = req.max_fee_per_blob_gas;
     tx.blob_versioned_hashes = req.blob_hashes;
     return tx;
+}
+
+/// geth's pre-check error for a message the transition refused (core/state_transition.go).
+std::string call_error_message(const execution::InvalidTx& e,
+                               const CallRequest& req,
+                               const execution::BlockEnv& env)
+{
+    using execution::InvalidTxKind;
+    const std::string from = to_hex(req.from.view());
+    switch (e.kind)
+    {
+        case InvalidTxKind::Stateless:
+            switch (e.stateless.code)
+            {
+                case TxErrorCode::InitcodeTooLarge:
+                    return "max initcode size exceeded: code size " +
+                           std::to_string(req.data.size()) + " limit " +
+                           std::to_string(protocol::kMaxInitcodeSize);
+                case TxErrorCode::IntrinsicGasTooLow:
+                    if (e.want)
+                        return "intrinsic gas too low: have " + e.have.to_dec() + ", want " +
+                               e.want->to_dec();
+                    return "intrinsic gas too low";
+                case TxErrorCode::IntrinsicGasOverflow:
+                    return "intrinsic gas too low";
+                case TxErrorCode::PriorityFeeGreaterThanMaxFee:
+                    return "max priority fee per gas higher than max fee per gas: address " + from +
+                           ", maxPriorityFeePerGas: " + req.max_priority_fee_per_gas.to_dec() +
+                           ", maxFeePerGas: " + req.max_fee_per_gas.to_dec();
+                default:
+                    return e.message();
+            }
+        case InvalidTxKind::FeeCapBelowBaseFee:
+            return "max fee per gas less than block base fee: address " + from +
+                   ", maxFeePerGas: " + req.max_fee_per_gas.to_dec() +
+                   ", baseFee: " + env.base_fee.to_dec();
+        case InvalidTxKind::InsufficientFunds:
+            return "insufficient funds for gas * price + value: address " + from + " have " +
+                   e.have.to_dec() + " want " +
+                   (e.want ? e.want->to_dec() : std::string("overflow"));
+        case InvalidTxKind::NonceMax:
+            return "nonce has max value: address " + from;
+        default:
+            return e.message();
+    }
 }
 
 }  // namespace
@@ -208,23 +235,6 @@ std::string status_message(evm::Status status)
     return "execution failed";
 }
 
-std::optional<std::string> decode_revert_reason(BytesView out)
-{
-    // Error(string): 0x08c379a0 ++ abi.encode(string)
-    if (out.size() < 4 + 64 || out[0] != 0x08 || out[1] != 0xc3 || out[2] != 0x79 || out[3] != 0xa0)
-        return std::nullopt;
-    const BytesView body = out.subspan(4);
-    const U256 offset = U256::from_be(body.subspan(0, 32));
-    if (!offset.fits_u64() || offset.low64() > body.size() - 32)
-        return std::nullopt;
-    const size_t off = offset.low64();
-    const U256 len = U256::from_be(body.subspan(off, 32));
-    if (!len.fits_u64() || len.low64() > body.size() - off - 32)
-        return std::nullopt;
-    const auto s = body.subspan(off + 32, len.low64());
-    return std::string(s.begin(), s.end());
-}
-
 // ---- execution ----
 
 Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
@@ -232,115 +242,31 @@ Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
                                             const CallRequest& req,
                                             evm::Vm& vm)
 {
+    // geth's eth_call rules: no nonce or EOA checks, no block limits, fees only when given
+    // (NoBaseFee), and the state is discarded.
+    execution::TransitionOptions options;
+    options.check_nonce = false;
+    options.charge_fees = req.fees_given;
+    options.check_inclusion = false;
+    options.settle = false;
+
     const Transaction tx = to_transaction(req);
-    const auto intrinsic = intrinsic_gas(tx);
-    if (!intrinsic)
-    {
-        if (intrinsic.error().code == TxErrorCode::InitcodeTooLarge)
-            return CallError{"max initcode size exceeded: code size " +
-                             std::to_string(req.data.size()) + " limit " +
-                             std::to_string(tx_gas::kMaxInitcodeSize)};
-        return CallError{"intrinsic gas too low"};
-    }
-    if (req.gas < *intrinsic)
-        return CallError{"intrinsic gas too low: have " + std::to_string(req.gas) + ", want " +
-                         std::to_string(*intrinsic)};
-
-    // Fees: charged only when given (geth's eth_call NoBaseFee rule).
-    U256 gas_price;
-    if (req.fees_given)
-    {
-        if (req.max_priority_fee_per_gas > req.max_fee_per_gas)
-            return CallError{"max priority fee per gas higher than max fee per gas: address " +
-                             to_hex(req.from.view()) +
-                             ", maxPriorityFeePerGas: " + req.max_priority_fee_per_gas.to_dec() +
-                             ", maxFeePerGas: " + req.max_fee_per_gas.to_dec()};
-        if (req.max_fee_per_gas < env.base_fee)
-            return CallError{"max fee per gas less than block base fee: address " +
-                             to_hex(req.from.view()) + ", maxFeePerGas: " +
-                             req.max_fee_per_gas.to_dec() + ", baseFee: " + env.base_fee.to_dec()};
-        const U256 headroom = req.max_fee_per_gas - env.base_fee;
-        gas_price = env.base_fee + std::min(req.max_priority_fee_per_gas, headroom);
-    }
-
     state::State state{reader};
-    // Balance must cover gas * fee cap + value.
-    std::optional<U256> want = checked_mul(U256{req.gas}, req.max_fee_per_gas);
-    if (!req.fees_given)
-        want = U256{};
-    if (want)
-        want = checked_add(*want, req.value);
-    const U256& have = state.balance(req.from);
-    if (!want || have < *want)
-        return CallError{"insufficient funds for gas * price + value: address " +
-                         to_hex(req.from.view()) + " have " + have.to_dec() + " want " +
-                         (want ? want->to_dec() : std::string("overflow"))};
-
-    const uint64_t nonce = state.nonce(req.from);
-    if (!state.exists(req.from))
-        state.create_account(req.from);
-    state.sub_balance(req.from, U256{req.gas} * gas_price);
-    if (nonce == UINT64_MAX)
-        return CallError{"nonce has max value: address " + to_hex(req.from.view())};
-    state.set_nonce(req.from, nonce + 1);
-
-    state.access_account(req.from);
-    if (req.to)
-        state.access_account(*req.to);
-    for (uint64_t i = 1; i <= kNumPrecompiles; ++i)
-        state.access_account(address_from_u64(i));
-    state.access_account(env.coinbase);
-    for (const auto& entry : req.access_list)
-    {
-        state.access_account(entry.address);
-        for (const auto& key : entry.storage_keys)
-            state.access_storage(entry.address, U256::from_hash(key));
-    }
-
-    evm::TxContext ctx;
-    ctx.gas_price = gas_price;
-    ctx.origin = req.from;
-    ctx.coinbase = env.coinbase;
-    ctx.block_number = env.number;
-    ctx.block_timestamp = env.timestamp;
-    ctx.block_gas_limit = env.gas_limit;
-    ctx.prev_randao = env.prev_randao;
-    ctx.chain_id = env.chain_id;
-    ctx.base_fee = env.base_fee;
-    ctx.blob_base_fee = env.blob_base_fee_override ? *env.blob_base_fee_override
-                                                   : execution::blob_base_fee(env.excess_blob_gas);
-    ctx.blob_hashes = req.blob_hashes;
-
-    execution::ExecHost host{state, vm, ctx, env};
-    evm::Message msg;
-    msg.kind = req.to ? evm::CallKind::Call : evm::CallKind::Create;
-    msg.gas = static_cast<int64_t>(req.gas - *intrinsic);
-    if (req.to)
-    {
-        msg.recipient = *req.to;
-        msg.code_address = *req.to;
-    }
-    msg.sender = req.from;
-    msg.input = req.data;
-    msg.value = req.value;
-    auto result = host.call(msg);
+    auto r = execution::execute_transaction(state, env, tx, req.from, vm, options);
+    if (!r)
+        return CallError{call_error_message(r.error(), req, env)};
     if (vm.interrupted()) [[unlikely]]
         return CallError{aborted_message(*vm.deadline()), true};
 
     CallResult out;
-    out.status = result.status;
-    uint64_t gas_used = req.gas - static_cast<uint64_t>(result.gas_left);
-    if (result.status == evm::Status::Success && result.gas_refund > 0)
-    {
-        out.gas_refund = std::min(static_cast<uint64_t>(result.gas_refund), gas_used / 5);
-        gas_used -= out.gas_refund;
-    }
-    out.gas_used = gas_used;
-    out.output = std::move(result.output);
-    if (result.status == evm::Status::Success)
-        out.logs = state.logs();
-    if (!req.to && result.status == evm::Status::Success)
-        out.created = result.create_address;
+    out.status = r->status;
+    out.gas_used = r->receipt.gas_used;
+    out.gas_refund = r->gas_refund;
+    out.output = std::move(r->output);
+    if (r->status == evm::Status::Success)
+        out.logs = std::move(r->receipt.logs);
+    if (!req.to && r->status == evm::Status::Success)
+        out.created = r->created;
     return out;
 }
 
@@ -444,11 +370,10 @@ Result<AccessListResult, CallError> create_access_list(const state::StateReader&
                                                        CallRequest req,
                                                        evm::Vm& vm)
 {
-    std::set<Address> excluded{req.from, env.coinbase};
-    if (req.to)
-        excluded.insert(*req.to);
-    for (uint64_t i = 1; i <= kNumPrecompiles; ++i)
-        excluded.insert(address_from_u64(i));
+    // The warm-at-start accounts are never listed (unless slots of theirs are).
+    std::set<Address> excluded;
+    execution::for_each_warm_account(req.from, req.to, env.coinbase, execution::warm_precompiles(),
+                                     [&](const Address& a) { excluded.insert(a); });
 
     std::vector<AccessListEntry> list = req.access_list;
     const auto same = [](const std::vector<AccessListEntry>& a,

@@ -146,9 +146,6 @@ Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
 /// geth's message for a failed (not reverted) execution status, e.g. "out of gas".
 std::string status_message(evm::Status status);
 
-/// The reason string of an ABI `Error(string)` revert payload, if it is one.
-std::optional<std::string> decode_revert_reason(BytesView output);
-
 /// Result of gas estimation.
 struct EstimateResult
 {

@@ -52,19 +52,6 @@ TEST(Call, ReturnsOutputAndLogs)
     EXPECT_EQ(r->logs.size(), 1u);
 }
 
-TEST(Call, RevertReason)
-{
-    Bytes out = *from_hex(
-        "08c379a0"
-        "0000000000000000000000000000000000000000000000000000000000000020"
-        "0000000000000000000000000000000000000000000000000000000000000003"
-        "6e6f700000000000000000000000000000000000000000000000000000000000");
-    EXPECT_EQ(decode_revert_reason(out), "nop");
-    out[4 + 63] = 0xff;  // length runs past the data
-    EXPECT_FALSE(decode_revert_reason(out));
-    EXPECT_FALSE(decode_revert_reason(Bytes{0x4e, 0x48, 0x7b, 0x71}));  // Panic selector only
-}
-
 TEST(Call, PrechecksWithGethMessages)
 {
     state::MemoryBackend backend;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chain/chain_config.hpp"
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 
@@ -11,13 +12,18 @@
 
 namespace tern::node {
 
-/// Everything `tern dev` (or a test) can configure about a node. Defaults give an anvil-like
-/// dev chain: chain id 31337, automine, zero base fee and gas price, in memory.
+/// Everything `tern dev` (or a test) can configure about a node: its settings (ports, limits,
+/// paths, accounts). The chain rules are not here but in the genesis (a file, or the built-in
+/// dev genesis built from dev_chain); the rules in force are Node::chain_config(). Defaults give
+/// an anvil-like dev chain: chain id 31337, automine, zero base fee and gas price, in memory.
 struct NodeConfig
 {
-    /// EIP-155 chain id (31337 so wallets' "localhost" presets work); a genesis file's
-    /// `config.chainId` overrides it.
-    uint64_t chain_id = 31337;
+    /// The rules of the built-in dev genesis, used when genesis_file is empty (`tern dev`'s
+    /// --chain-id, --base-fee, --gas-limit, --min-gas-price): chain id 31337 (so wallets'
+    /// "localhost" presets work), a fixed zero base fee, no minimum gas price, 30M gas. A genesis
+    /// file brings its own rules, and a restarted persistent node keeps the rules stored in its
+    /// database (those that disagree get a notice).
+    chain::ChainConfig dev_chain;
     /// Database directory; empty: the chain lives in memory and is gone when the node stops.
     std::string data_dir;
     /// Genesis file in geth's JSON format; empty: the built-in dev genesis (dev accounts funded).
@@ -31,14 +37,6 @@ struct NodeConfig
     bool archive = false;
     /// Blocks of historical state kept for eth_call/eth_getBalance at past blocks.
     uint64_t history = 10'000;
-    /// Block gas limit.
-    uint64_t gas_limit = 30'000'000;
-    /// Base fee of every block (constant: the dev chain does not adjust it).
-    U256 base_fee;
-    /// Lowest gas price (legacy) / max fee (EIP-1559) the pool accepts.
-    U256 min_gas_price;
-    /// Beneficiary of the blocks (priority fees go there).
-    Address coinbase;
     /// Dev accounts derived from the mnemonic whose keys the node holds and signs with
     /// (eth_accounts, eth_sendTransaction, eth_sign, eth_signTypedData_*); 0: none, eth_accounts
     /// is [] and signing answers "unknown account" as geth without accounts does. `tern dev`

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
 #include "core/result.hpp"
 #include "node/big_stack_thread.hpp"
 #include "node/block_producer.hpp"

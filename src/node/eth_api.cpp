@@ -1,6 +1,8 @@
 #include "node/eth_api.hpp"
 
 #include "chain/block.hpp"
+#include "chain/block_builder.hpp"
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
@@ -35,15 +37,16 @@ rpc::Error revert_error(BytesView output)
 {
     rpc::Error e;
     e.code = 3;
-    const auto reason = decode_revert_reason(output);
-    e.message = reason ? "execution reverted: " + *reason : "execution reverted";
+    e.message = abi::revert_message(output);
     e.data = enc::hex_data(output);
     return e;
 }
 
-U256 suggested_tip(const NodeConfig& config)
+/// The priority fee suggested to wallets: what lifts the next block's base fee to the pool's
+/// minimum price (zero when the base fee alone reaches it).
+U256 suggested_tip(const U256& next_base_fee, const U256& min_gas_price)
 {
-    return config.min_gas_price > config.base_fee ? config.min_gas_price - config.base_fee : U256{};
+    return min_gas_price > next_base_fee ? min_gas_price - next_base_fee : U256{};
 }
 
 std::vector<Hash256> tx_hashes(const chain::Block& block)
@@ -172,7 +175,7 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
     env.prev_randao = header.mix_hash;
     env.base_fee = header.base_fee;
     env.excess_blob_gas = header.excess_blob_gas;
-    env.chain_id = U256{node_.config().chain_id};
+    env.chain_id = U256{node_.chain_config().chain_id};
     env.precompiles = node_.chain_config().precompiles.get();
     const db::StateView* view = &state;
     env.block_hash = [view](int64_t n) {
@@ -224,7 +227,7 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
                                       const chain::BlockHeader& header,
                                       uint64_t default_gas) const
 {
-    check_chain_id(args, node_.config().chain_id);
+    check_chain_id(args, node_.chain_config().chain_id);
     if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
         throw rpc::Error::server(
             "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
@@ -265,7 +268,7 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
 
 Hash256 ChainAccess::submit(Transaction tx, rpc::CallContext* ctx)
 {
-    const auto sender = recover_sender_for_rpc(tx, node_.config().chain_id);
+    const auto sender = recover_sender_for_rpc(tx, node_.chain_config().chain_id);
     if (!sender)
         throw rpc::Error::server(sender.error());
     auto r = node_.engine().submit(std::move(tx), *sender, ctx);
@@ -289,6 +292,19 @@ public:
 private:
     db::ChainDb& db() { return node_.db(); }
     const NodeConfig& config() const { return node_.config(); }
+    /// The chain rules in force (the genesis', or those stored in the database): every rule
+    /// a method reports comes from here, never from config().
+    const chain::ChainConfig& rules() const { return node_.chain_config(); }
+    /// Base fee of the block after the head, by the rules in force.
+    U256 next_base_fee() const
+    {
+        return chain::next_base_fee(rules(), chain_.require_block(BlockId{}).header);
+    }
+    /// eth_maxPriorityFeePerGas: the tip that brings the next base fee to the minimum price.
+    U256 suggested_tip() const
+    {
+        return node::suggested_tip(next_base_fee(), rules().min_gas_price);
+    }
 
     json get_balance(const json& p);
     json get_code(const json& p);
@@ -502,7 +518,7 @@ json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
     const auto key = node_.keys().key_of(from);
     if (!key)
         throw rpc::Error::server("unknown account");
-    check_chain_id(args, config().chain_id);
+    check_chain_id(args, rules().chain_id);
     if (!args.to && (!args.data || args.data->empty()))
         throw rpc::Error::server("contract creation without any data provided");
     if (args.gas_price && (args.max_fee_per_gas || args.max_priority_fee_per_gas))
@@ -511,13 +527,13 @@ json EthApi::send_transaction(const json& p, rpc::CallContext& ctx)
 
     const auto head = chain_.require_block(BlockId{});
     Transaction tx;
-    tx.chain_id = config().chain_id;
+    tx.chain_id = rules().chain_id;
     tx.to = args.to;
     tx.value = args.value.value_or(U256{});
     tx.data = args.data.value_or(Bytes{});
     if (args.access_list)
         tx.access_list = *args.access_list;
-    const U256 tip = suggested_tip(config());
+    const U256 tip = suggested_tip();
     const bool legacy_type = args.type && (*args.type == 0 || *args.type == 1);
     if (args.gas_price || legacy_type)
     {
@@ -821,8 +837,8 @@ json EthApi::fee_history(const json& p)
             rewards.push_back(std::move(row));
         }
     }
-    // The next block's base fee (constant on the dev chain) and blob base fee.
-    base_fees.push_back(enc::quantity(config().base_fee));
+    // The base fee of the block after `newest` by the rules in force, and the blob base fee.
+    base_fees.push_back(enc::quantity(chain::next_base_fee(rules(), newest.header)));
     blob_fees.push_back(enc::quantity(execution::blob_base_fee(0)));
     json out{{"oldestBlock", enc::quantity(oldest)},
              {"baseFeePerGas", base_fees},
@@ -876,33 +892,38 @@ void EthApi::register_all(rpc::Dispatcher& dispatcher)
             return fn();
         });
     };
-    const NodeConfig& cfg = config();
+    const chain::ChainConfig& rules = this->rules();
 
     no_args("web3_clientVersion", [] { return json(kClientVersion); });
     add_const("web3_sha3", [](const json& p) {
         params::expect_count(p, 1, 1);
         return json(enc::hash(keccak256(params::data(params::at(p, 0), 0))));
     });
-    no_args("net_version", [&cfg] { return json(std::to_string(cfg.chain_id)); });
+    no_args("net_version", [&rules] { return json(std::to_string(rules.chain_id)); });
     no_args("net_listening", [] { return json(true); });
     no_args("net_peerCount", [] { return json("0x0"); });
     // rpc_modules is registered by Node once every namespace is in (node.cpp, apply_rpc_api).
 
-    no_args("eth_chainId", [&cfg] { return json(enc::quantity(cfg.chain_id)); });
+    no_args("eth_chainId", [&rules] { return json(enc::quantity(rules.chain_id)); });
     no_args("eth_blockNumber", [this] { return json(enc::quantity(db().head_number())); });
     no_args("eth_syncing", [] { return json(false); });
     no_args("eth_mining", [] { return json(false); });
     no_args("eth_hashrate", [] { return json("0x0"); });
-    no_args("eth_coinbase", [&cfg] { return json(enc::address(cfg.coinbase)); });
+    no_args("eth_coinbase", [&rules] { return json(enc::address(rules.coinbase)); });
     no_args("eth_accounts", [this] {
         json out = json::array();
         for (const auto& a : node_.keys().accounts)
             out.push_back(enc::address(a.address));
         return out;
     });
-    no_args("eth_gasPrice",
-            [&cfg] { return json(enc::quantity(cfg.base_fee + suggested_tip(cfg))); });
-    no_args("eth_maxPriorityFeePerGas", [&cfg] { return json(enc::quantity(suggested_tip(cfg))); });
+    // What a wallet prices from: the next block's base fee plus the tip that reaches the pool's
+    // minimum price (geth: head base fee + suggested tip; anvil: next base fee + tip).
+    no_args("eth_gasPrice", [this] {
+        const U256 base_fee = next_base_fee();
+        return json(
+            enc::quantity(base_fee + node::suggested_tip(base_fee, this->rules().min_gas_price)));
+    });
+    no_args("eth_maxPriorityFeePerGas", [this] { return json(enc::quantity(suggested_tip())); });
     no_args("eth_blobBaseFee", [] { return json(enc::quantity(execution::blob_base_fee(0))); });
     add("eth_feeHistory", &EthApi::fee_history);
 

@@ -1,5 +1,6 @@
 #include "node/node.hpp"
 
+#include "chain/config.hpp"
 #include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
 #include "core/hex.hpp"
@@ -25,48 +26,6 @@ namespace tern::node {
 namespace {
 
 using nlohmann::json;
-
-/// The chain rules stored beside the genesis, so a restarted persistent node keeps them.
-std::string encode_chain_config(const chain::ChainConfig& c)
-{
-    return json{{"chainId", c.chain_id},
-                {"baseFeeRule", c.base_fee_rule == chain::BaseFeeRule::Fixed ? "fixed" : "eip1559"},
-                {"baseFeePerGas", c.base_fee.to_hex()},
-                {"minGasPrice", c.min_gas_price.to_hex()},
-                {"gasLimit", c.gas_limit},
-                {"coinbase", to_hex(c.coinbase.view())},
-                {"mlInference", c.ml_inference},
-                {"mlMaxModelBytes", c.ml_max_model_bytes}}
-        .dump();
-}
-
-std::optional<chain::ChainConfig> decode_chain_config(BytesView blob)
-{
-    const auto j = json::parse(blob.begin(), blob.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        return std::nullopt;
-    try
-    {
-        chain::ChainConfig c;
-        c.chain_id = j.at("chainId").get<uint64_t>();
-        c.base_fee_rule = j.at("baseFeeRule") == "fixed" ? chain::BaseFeeRule::Fixed
-                                                         : chain::BaseFeeRule::Eip1559;
-        c.base_fee = U256::from_string(j.at("baseFeePerGas").get<std::string>()).value_or(U256{});
-        c.min_gas_price =
-            U256::from_string(j.at("minGasPrice").get<std::string>()).value_or(U256{});
-        c.gas_limit = j.at("gasLimit").get<uint64_t>();
-        c.coinbase =
-            fixed_from_hex<Address>(j.at("coinbase").get<std::string>()).value_or(Address{});
-        // Chains stored before the ML settings existed get the defaults.
-        c.ml_inference = j.value("mlInference", c.ml_inference);
-        c.ml_max_model_bytes = j.value("mlMaxModelBytes", c.ml_max_model_bytes);
-        return c;
-    }
-    catch (const json::exception&)
-    {
-        return std::nullopt;
-    }
-}
 
 uint64_t now_seconds()
 {
@@ -163,18 +122,11 @@ Result<uint16_t, std::string> Node::start()
     }
     else
     {
-        spec = chain::dev_genesis(config_.chain_id, now_seconds());
+        spec = chain::dev_genesis(config_.dev_chain, now_seconds());
         for (const auto& a : chain::default_dev_accounts())
             spec.alloc.erase(a.address);
         for (const auto& a : keys_->accounts)
             spec.alloc[a.address].balance = config_.dev_balance;
-        spec.gas_limit = config_.gas_limit;
-        spec.base_fee = config_.base_fee;
-        spec.config.chain_id = config_.chain_id;
-        spec.config.base_fee = config_.base_fee;
-        spec.config.min_gas_price = config_.min_gas_price;
-        spec.config.gas_limit = config_.gas_limit;
-        spec.config.coinbase = config_.coinbase;
     }
 
     // Database.
@@ -216,7 +168,17 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     {
         // A persistent chain: its stored rules win (the genesis hash is already fixed).
         const auto blob = db_->chain_config();
-        const auto stored = blob ? decode_chain_config(*blob) : std::nullopt;
+        std::optional<chain::ChainConfig> stored;
+        if (blob)
+        {
+            auto decoded = chain::decode_chain_config(*blob);
+            if (decoded)
+                stored = std::move(*decoded);
+            else
+                notices_.push_back("database: " + decoded.error() + "; using the rules of " +
+                                   (config_.genesis_file.empty() ? std::string("the flags")
+                                                                 : config_.genesis_file));
+        }
         if (stored)
         {
             // Flags that disagree with the stored rules are ignored, with a notice.
@@ -248,13 +210,12 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     else
     {
         chain_config_ = spec.config;
-        const std::string blob = encode_chain_config(chain_config_);
+        const std::string blob = chain::encode_chain_config(chain_config_);
         const auto r = db_->init_genesis(chain::genesis_block(spec),
                                          chain::genesis_state_diff(spec), as_bytes(blob));
         if (!r)
             return "genesis: " + r.error().message;
     }
-    config_.chain_id = chain_config_.chain_id;
     chain::attach_precompiles(chain_config_);  // ML registry + inference (docs/ml.md)
 
     // The head must hang together (header, transactions, receipts), and its state must be
@@ -285,9 +246,7 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     pool_config.max_pending_per_sender = config_.pool_max_per_sender;
     pool_config.max_pending = config_.pool_max_total;
     txpool::ChainHead pool_head;
-    pool_head.base_fee = chain_config_.base_fee_rule == chain::BaseFeeRule::Fixed
-                             ? chain_config_.base_fee
-                             : chain::eip1559_next_base_fee(*head);
+    pool_head.base_fee = chain::next_base_fee(chain_config_, *head);
     pool_head.gas_limit = chain_config_.gas_limit;
     pool_ = std::make_unique<txpool::TxPool>(pool_config, pool_head);
 

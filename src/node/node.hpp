@@ -1,6 +1,6 @@
 #pragma once
 
-#include "chain/config.hpp"
+#include "chain/chain_config.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "core/result.hpp"
 #include "node/config.hpp"

@@ -387,7 +387,7 @@ TEST_F(NodeTest, FeeHistory)
 TEST(NodeEngine, BlockGasLimitSplitsBlocks)
 {
     NodeConfig c = test_config();
-    c.gas_limit = 50'000;  // two transfers per block
+    c.dev_chain.gas_limit = 50'000;  // two transfers per block
     Node node{c};
     ASSERT_TRUE(node.start());
     const auto accounts = chain::default_dev_accounts();
@@ -563,7 +563,7 @@ TEST(NodeEngine, PersistsAcrossRestart)
     std::filesystem::remove_all(dir);
     NodeConfig c = test_config();
     c.data_dir = dir.string();
-    c.chain_id = 777;
+    c.dev_chain.chain_id = 777;
     std::string hash;
     std::string genesis;
     const auto accounts = chain::default_dev_accounts();

@@ -1,5 +1,6 @@
 #include "node/tracers.hpp"
 
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "evm/opcodes.hpp"
 #include "node/call.hpp"
@@ -157,65 +158,6 @@ std::string trace_error_message(evm::Status status,
         default:
             return status_message(status);  // the same texts as eth_call (node/call.cpp)
     }
-}
-
-std::optional<std::string> unpack_revert_reason(BytesView out)
-{
-    if (out.size() < 4)
-        return std::nullopt;
-    const BytesView body = out.subspan(4);
-    // Error(string): 0x08c379a0 ++ abi.encode(string)
-    if (out[0] == 0x08 && out[1] == 0xc3 && out[2] == 0x79 && out[3] == 0xa0)
-    {
-        if (body.size() < 64)
-            return std::nullopt;
-        const U256 offset = U256::from_be(body.subspan(0, 32));
-        if (!offset.fits_u64() || offset.low64() > body.size() - 32)
-            return std::nullopt;
-        const size_t off = offset.low64();
-        const U256 len = U256::from_be(body.subspan(off, 32));
-        if (!len.fits_u64() || len.low64() > body.size() - off - 32)
-            return std::nullopt;
-        const auto s = body.subspan(off + 32, len.low64());
-        return std::string(s.begin(), s.end());
-    }
-    // Panic(uint256): 0x4e487b71 ++ code
-    if (out[0] == 0x4e && out[1] == 0x48 && out[2] == 0x7b && out[3] == 0x71)
-    {
-        if (body.size() < 32)
-            return std::nullopt;
-        const U256 code = U256::from_be(body.subspan(0, 32));
-        if (code.fits_u64())
-        {
-            switch (code.low64())
-            {
-                case 0x00:
-                    return "generic panic";
-                case 0x01:
-                    return "assert(false)";
-                case 0x11:
-                    return "arithmetic underflow or overflow";
-                case 0x12:
-                    return "division or modulo by zero";
-                case 0x21:
-                    return "enum overflow";
-                case 0x22:
-                    return "invalid encoded storage byte array accessed";
-                case 0x31:
-                    return "out-of-bounds array access; popping on an empty array";
-                case 0x32:
-                    return "out-of-bounds access of an array or bytesN";
-                case 0x41:
-                    return "out of memory";
-                case 0x51:
-                    return "uninitialized function";
-                default:
-                    break;
-            }
-        }
-        return "unknown panic code: " + code.to_hex();
-    }
-    return std::nullopt;
 }
 
 // ---- StructLogger -------------------------------------------------------------------------
@@ -760,7 +702,7 @@ struct CallTracer::Impl
             if (r.status == evm::Status::Revert && !output.empty())
             {
                 f.output.assign(output.begin(), output.end());
-                if (auto reason = unpack_revert_reason(output))
+                if (auto reason = abi::unpack_revert(output))
                     f.revert_reason = std::move(*reason);
             }
         }

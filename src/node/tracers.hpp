@@ -28,9 +28,6 @@ std::string trace_error_message(evm::Status status,
                                 size_t stack_size,
                                 bool code_store = false);
 
-/// geth's abi.UnpackRevert: the reason of an `Error(string)` or `Panic(uint256)` revert payload.
-std::optional<std::string> unpack_revert_reason(BytesView output);
-
 /// Options of the struct logger (geth's logger.Config as sent in TraceConfig).
 struct StructLoggerConfig
 {

@@ -336,22 +336,4 @@ TEST(Tracers, GethErrorTexts)
               "max call depth exceeded");
 }
 
-TEST(Tracers, RevertReasons)
-{
-    const auto error = from_hex(
-        "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000"
-        "00000000000000000000000000000000000000000000000009746f6f20736d616c6c00000000000000000000"
-        "00000000000000000000000000");
-    ASSERT_TRUE(error);
-    EXPECT_EQ(unpack_revert_reason(*error), "too small");
-    const auto panic =
-        from_hex("0x4e487b710000000000000000000000000000000000000000000000000000000000000011");
-    EXPECT_EQ(unpack_revert_reason(*panic), "arithmetic underflow or overflow");
-    const auto odd =
-        from_hex("0x4e487b710000000000000000000000000000000000000000000000000000000000000099");
-    EXPECT_EQ(unpack_revert_reason(*odd), "unknown panic code: 0x99");
-    EXPECT_EQ(unpack_revert_reason(*from_hex("0x12345678")), std::nullopt);
-    EXPECT_EQ(unpack_revert_reason(*from_hex("0x08c379a0")), std::nullopt);  // truncated
-}
-
 }  // namespace

@@ -1,5 +1,6 @@
 #include "precompiles/precompiles.hpp"
 
+#include "core/protocol.hpp"
 #include "crypto/bn254.hpp"
 #include "crypto/kzg.hpp"
 #include "crypto/secp256k1.hpp"
@@ -294,6 +295,8 @@ constexpr Precompile kPrecompiles[] = {
 };
 
 constexpr size_t kCount = sizeof(kPrecompiles) / sizeof(kPrecompiles[0]);
+static_assert(kCount == protocol::kNumPrecompiles && protocol::kFirstPrecompile == 1,
+              "the table is indexed by address - 1 over core/protocol.hpp's precompile range");
 
 /// Index (address - 1) of a precompile, or kCount if `addr` is not one.
 size_t index_of(const Address& addr) noexcept

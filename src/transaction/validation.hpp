@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bytes.hpp"
+#include "core/protocol.hpp"
 #include "core/result.hpp"
 #include "transaction/error.hpp"
 #include "transaction/transaction.hpp"
@@ -11,14 +12,14 @@ namespace tern {
 
 /// Cancun intrinsic gas constants (yellow paper G_transaction etc., EIP-2028, EIP-2930, EIP-3860).
 namespace tx_gas {
-inline constexpr uint64_t kTransaction = 21000;          ///< every transaction
-inline constexpr uint64_t kTxCreate = 32000;             ///< extra for contract creation
-inline constexpr uint64_t kDataZero = 4;                 ///< per zero data byte
-inline constexpr uint64_t kDataNonZero = 16;             ///< per non-zero data byte (EIP-2028)
-inline constexpr uint64_t kAccessListAddress = 2400;     ///< per access list address (EIP-2930)
-inline constexpr uint64_t kAccessListStorageKey = 1900;  ///< per access list storage key
-inline constexpr uint64_t kInitcodeWord = 2;             ///< per 32-byte initcode word (EIP-3860)
-inline constexpr size_t kMaxInitcodeSize = 49152;        ///< 2 * 24576 (EIP-3860)
+inline constexpr uint64_t kTransaction = protocol::kTxGas;       ///< every transaction
+inline constexpr uint64_t kTxCreate = protocol::kTxCreateGas;    ///< extra for contract creation
+inline constexpr uint64_t kDataZero = protocol::kTxDataZeroGas;  ///< per zero data byte
+inline constexpr uint64_t kDataNonZero = protocol::kTxDataNonZeroGas;  ///< per non-zero byte
+inline constexpr uint64_t kAccessListAddress = protocol::kAccessListAddressGas;  ///< EIP-2930
+inline constexpr uint64_t kAccessListStorageKey = protocol::kAccessListStorageKeyGas;
+inline constexpr uint64_t kInitcodeWord = protocol::kInitcodeWordGas;   ///< per initcode word
+inline constexpr size_t kMaxInitcodeSize = protocol::kMaxInitcodeSize;  ///< EIP-3860
 }  // namespace tx_gas
 
 /// Intrinsic gas of a transaction under Cancun rules. Errors: InitcodeTooLarge for a create

@@ -165,7 +165,9 @@ int main(int argc, char** argv)
     tern::node::NodeConfig config;
     std::string base_fee = "0";
     std::string min_gas_price = "0";
-    uint64_t chain_id = config.chain_id;
+    // The chain flags only build the dev genesis's rules (config.dev_chain).
+    tern::chain::ChainConfig& dev_chain = config.dev_chain;
+    uint64_t chain_id = dev_chain.chain_id;
     dev->add_option("--port,-p", config.port, "RPC port (0: any free port)")->capture_default_str();
     dev->add_option("--host", config.host,
                     "RPC listen address (other than loopback: a warning, see docs/security.md)")
@@ -179,7 +181,7 @@ int main(int argc, char** argv)
     dev->add_flag("--archive", config.archive, "Keep the state of every block");
     dev->add_option("--history", config.history, "Blocks of historical state to keep")
         ->capture_default_str();
-    dev->add_option("--gas-limit", config.gas_limit, "Block gas limit")->capture_default_str();
+    dev->add_option("--gas-limit", dev_chain.gas_limit, "Block gas limit")->capture_default_str();
     dev->add_option("--base-fee", base_fee, "Base fee per gas (wei)")->capture_default_str();
     dev->add_option("--min-gas-price", min_gas_price, "Lowest gas price the pool accepts (wei)")
         ->capture_default_str();
@@ -340,8 +342,8 @@ int main(int argc, char** argv)
     {
         try
         {
-            config.base_fee = parse_u256_option(base_fee, "--base-fee");
-            config.min_gas_price = parse_u256_option(min_gas_price, "--min-gas-price");
+            dev_chain.base_fee = parse_u256_option(base_fee, "--base-fee");
+            dev_chain.min_gas_price = parse_u256_option(min_gas_price, "--min-gas-price");
             const auto timeout = tern::parse_timeout(evm_timeout);
             if (!timeout)
                 throw CLI::ValidationError("--rpc-evm-timeout", timeout.error());
@@ -351,7 +353,7 @@ int main(int argc, char** argv)
         {
             return app.exit(e);
         }
-        config.chain_id = chain_id;
+        dev_chain.chain_id = chain_id;
         // "--rpc-cors none" (or an empty value): no CORS headers at all.
         std::erase_if(config.rpc_cors,
                       [](const std::string& o) { return o.empty() || o == "none"; });

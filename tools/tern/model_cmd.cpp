@@ -1,11 +1,11 @@
 #include "model_cmd.hpp"
 
 #include "chain/dev_accounts.hpp"
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
 #include "ml/engine.hpp"
-#include "mlchain/abi.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "tools/tern/common/rpc_client.hpp"
 #include "transaction/codec.hpp"
@@ -139,8 +139,8 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
         fail("invalid private key");
 
     ModelRpc rpc{rpc_url};
-    const auto exists = registry_call(
-        rpc, mlchain::abi::encode_call("exists(bytes32)", std::vector{U256::from_hash(hash)}));
+    const auto exists =
+        registry_call(rpc, abi::encode_call("exists(bytes32)", std::vector{U256::from_hash(hash)}));
     if (exists.size() == 32 && exists[31] == 1)
     {
         std::printf("model %s is already in the registry\n%s\n", hex(hash.view()).c_str(),
@@ -155,20 +155,19 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
 
     // 3. begin, chunks, finish: signed locally, sent in nonce order, then awaited.
     std::vector<std::pair<Bytes, uint64_t>> calls;  // call data, precompile gas
-    calls.emplace_back(
-        mlchain::abi::encode_call("beginUpload(bytes32,uint32)",
-                                  std::vector{U256::from_hash(hash), U256{model.size()}}),
-        mlchain::gas::kBegin);
+    calls.emplace_back(abi::encode_call("beginUpload(bytes32,uint32)",
+                                        std::vector{U256::from_hash(hash), U256{model.size()}}),
+                       mlchain::gas::kBegin);
     for (size_t off = 0; off < model.size(); off += chunk)
     {
         const size_t n = std::min(chunk, model.size() - off);
-        calls.emplace_back(mlchain::abi::encode_call("uploadChunk(bytes32,uint32,bytes)",
-                                                     std::vector{U256::from_hash(hash), U256{off}},
-                                                     BytesView(model).subspan(off, n)),
+        calls.emplace_back(abi::encode_call("uploadChunk(bytes32,uint32,bytes)",
+                                            std::vector{U256::from_hash(hash), U256{off}},
+                                            BytesView(model).subspan(off, n)),
                            mlchain::gas::kChunk + (n + 31) / 32 * mlchain::gas::kPerWordStored);
     }
     calls.emplace_back(
-        mlchain::abi::encode_call("finishUpload(bytes32)", std::vector{U256::from_hash(hash)}),
+        abi::encode_call("finishUpload(bytes32)", std::vector{U256::from_hash(hash)}),
         mlchain::gas::kFinish + (model.size() + 31) / 32 * mlchain::gas::kPerWordVerified);
     std::vector<std::string> tx_hashes;
     for (auto& [data, precompile_gas] : calls)
@@ -231,17 +230,16 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
 void list(const std::string& rpc_url)
 {
     ModelRpc rpc{rpc_url};
-    const Bytes count_word = registry_call(rpc, mlchain::abi::encode_call("modelCount()", {}));
+    const Bytes count_word = registry_call(rpc, abi::encode_call("modelCount()", {}));
     const uint64_t count = U256::from_be(count_word).low64();
-    const Bytes list =
-        registry_call(rpc, mlchain::abi::encode_call("listModels(uint256,uint256)",
-                                                     std::vector{U256{0}, U256{count}}));
+    const Bytes list = registry_call(
+        rpc, abi::encode_call("listModels(uint256,uint256)", std::vector{U256{0}, U256{count}}));
     std::printf("%llu model(s)\n", static_cast<unsigned long long>(count));
     for (uint64_t i = 0; i < count && 64 + 32 * (i + 1) <= list.size(); ++i)
     {
         const U256 h = U256::from_be(BytesView(list).subspan(64 + 32 * i, 32));
         const Bytes size =
-            registry_call(rpc, mlchain::abi::encode_call("modelSize(bytes32)", std::vector{h}));
+            registry_call(rpc, abi::encode_call("modelSize(bytes32)", std::vector{h}));
         std::printf("%s  %llu bytes\n", hex(h.to_hash().view()).c_str(),
                     static_cast<unsigned long long>(U256::from_be(size).low64()));
     }

@@ -1,0 +1,141 @@
+#include "chain/chain_config.hpp"
+
+#include "chain/genesis.hpp"
+#include "core/hex.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace tern;
+using namespace tern::chain;
+using nlohmann::json;
+
+namespace {
+
+ChainConfig sample()
+{
+    ChainConfig c;
+    c.chain_id = 4242;
+    c.base_fee_rule = BaseFeeRule::Eip1559;
+    c.base_fee = U256{1'000'000'000};
+    c.min_gas_price = U256{7};
+    c.gas_limit = 45'000'000;
+    c.coinbase = address_from_u64(0xc0ffee);
+    c.ml_inference = false;
+    c.ml_max_model_bytes = 1234;
+    return c;
+}
+
+BytesView view(const std::string& s)
+{
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(ChainConfigCodec, StoredCopyRoundTrips)
+{
+    const auto c = sample();
+    const auto back = decode_chain_config(view(encode_chain_config(c)));
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(*back, c);
+    const auto defaults = decode_chain_config(view(encode_chain_config(ChainConfig{})));
+    ASSERT_TRUE(defaults) << defaults.error();
+    EXPECT_EQ(*defaults, ChainConfig{});
+}
+
+// The copy that node.cpp stored before the codec was shared (gasLimit a number), and the one
+// of chains stored before the ML settings existed: both still open.
+TEST(ChainConfigCodec, ReadsTheFormatsStoredBefore)
+{
+    const std::string before =
+        R"({"baseFeePerGas":"0x3b9aca00","baseFeeRule":"eip1559","chainId":4242,)"
+        R"("coinbase":"0x0000000000000000000000000000000000c0ffee","gasLimit":45000000,)"
+        R"("minGasPrice":"0x7","mlInference":false,"mlMaxModelBytes":1234})";
+    const auto c = decode_chain_config(view(before));
+    ASSERT_TRUE(c) << c.error();
+    EXPECT_EQ(*c, sample());
+
+    const std::string without_ml =
+        R"({"baseFeePerGas":"0x0","baseFeeRule":"fixed","chainId":777,)"
+        R"("coinbase":"0x0000000000000000000000000000000000000000","gasLimit":30000000,)"
+        R"("minGasPrice":"0x0"})";
+    const auto old = decode_chain_config(view(without_ml));
+    ASSERT_TRUE(old) << old.error();
+    ChainConfig expected;
+    expected.chain_id = 777;
+    EXPECT_EQ(*old, expected);
+    EXPECT_TRUE(old->ml_inference);
+}
+
+TEST(ChainConfigCodec, StoredCopyErrors)
+{
+    EXPECT_FALSE(decode_chain_config(view("not json")));
+    const auto no_id = decode_chain_config(view(R"({"gasLimit":30000000})"));
+    ASSERT_FALSE(no_id);
+    EXPECT_EQ(no_id.error(), "stored chain rules: chainId: missing");
+    const auto bad = decode_chain_config(view(R"({"chainId":1,"baseFeeRule":"weird"})"));
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), "stored chain rules: baseFeeRule: expected \"fixed\" or \"eip1559\"");
+}
+
+TEST(ChainConfigCodec, TernSectionHasEveryRuleButTheChainId)
+{
+    const auto j = chain_config_to_json(sample(), ChainConfigKeys::TernSection);
+    EXPECT_FALSE(j.contains("chainId"));
+    EXPECT_EQ(j["baseFeeRule"], "eip1559");
+    EXPECT_EQ(j["baseFeePerGas"], "0x3b9aca00");
+    EXPECT_EQ(j["gasLimit"], "0x2aea540");
+    EXPECT_EQ(j["coinbase"], "0x0000000000000000000000000000000000c0ffee");
+    EXPECT_EQ(j["mlInference"], false);
+    EXPECT_EQ(j["mlMaxModelBytes"], 1234);
+    ChainConfig base;
+    base.chain_id = 4242;
+    const auto back = chain_config_from_json(j, base, ChainConfigKeys::TernSection, "tern");
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(*back, sample());
+
+    const auto refused = chain_config_from_json(json{{"chainId", 5}}, ChainConfig{},
+                                                ChainConfigKeys::TernSection, "tern");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(),
+              "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
+              "gasLimit, coinbase, mlInference, mlMaxModelBytes)");
+}
+
+TEST(ChainConfigCodec, ValidatesEachRule)
+{
+    const auto error = [](json obj) {
+        const auto r = chain_config_from_json(obj, ChainConfig{}, ChainConfigKeys::All, "x");
+        return r ? std::string("accepted") : r.error();
+    };
+    EXPECT_EQ(error({{"chainId", 0}}), "x.chainId: must be positive");
+    EXPECT_EQ(error({{"gasLimit", 100}}), "x.gasLimit: below 21000: no transaction would fit");
+    EXPECT_EQ(error({{"mlMaxModelBytes", 0}}),
+              "x.mlMaxModelBytes: must be between 1 and 4294967295");
+    EXPECT_EQ(error({{"mlInference", "yes"}}), "x.mlInference: expected true or false");
+    EXPECT_EQ(error({{"coinbase", "0x12"}}), "x.coinbase: expected 20 bytes, got 1");
+    EXPECT_EQ(error({{"minGasPrice", -1}}), "x.minGasPrice: negative number");
+    EXPECT_EQ(error(json::array()), "x: expected an object");
+    // Numbers: hex or decimal strings, or JSON integers.
+    const auto r = chain_config_from_json(json{{"minGasPrice", "1000"}, {"gasLimit", "0x5208"}},
+                                          ChainConfig{}, ChainConfigKeys::All, "");
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->min_gas_price, U256{1000});
+    EXPECT_EQ(r->gas_limit, 21000u);
+}
+
+// The genesis' `tern` section and genesis_to_json use the same codec: a spec's rules survive the
+// round trip, and a dev genesis takes block 0's gas limit and base fee from its rules.
+TEST(ChainConfigCodec, GenesisUsesTheSameCodec)
+{
+    GenesisSpec spec = dev_genesis(sample(), 5);
+    EXPECT_EQ(spec.gas_limit, 45'000'000u);
+    EXPECT_EQ(spec.base_fee, U256{1'000'000'000});
+    const json doc = genesis_to_json(spec);
+    EXPECT_EQ(doc["tern"], chain_config_to_json(sample(), ChainConfigKeys::TernSection));
+    EXPECT_EQ(doc["config"]["chainId"], 4242);
+    const auto back = parse_genesis(doc);
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(back->config, sample());
+}
+
+}  // namespace
