@@ -306,6 +306,7 @@ constexpr Precompile kPrecompiles[] = {
     {0x07, Fork::Cancun, "BN254_MUL", bn254_mul_gas, bn254_mul_run},              // Byzantium
     {0x08, Fork::Cancun, "BN254_PAIRING", bn254_pairing_gas, bn254_pairing_run},  // Byzantium
     {0x09, Fork::Cancun, "BLAKE2F", blake2f_gas, blake2f_run},                    // Istanbul
+    // EIP-4844 (Cancun):
     {0x0a, Fork::Cancun, "POINT_EVALUATION", point_evaluation_gas, point_evaluation_run},
     // EIP-2537 (Prague): BLS12-381, addresses reserved, not implemented yet.
     {0x0b, Fork::Prague, "BLS12_G1ADD"},
@@ -333,6 +334,7 @@ constexpr size_t count_in(Fork fork) noexcept
     return n;
 }
 
+/// Checks kPrecompiles: ascending addresses, forks in order, the dense head, Cancun's implemented.
 constexpr bool table_is_consistent() noexcept
 {
     for (size_t i = 0; i < kCount; ++i)
