@@ -123,5 +123,67 @@ TEST(Analysis, JumpdestAcrossBitmapWords)
     EXPECT_FALSE(a.is_jumpdest(200));
 }
 
+// ---- the fork axis ----------------------------------------------------------------------
+
+TEST(OpcodeForks, PragueAndOsakaEqualCancunToday)
+{
+    // No opcode has SINCE later than Cancun until the EOF / Osaka issues add them.
+    for (Fork fork : {Fork::Prague, Fork::Osaka})
+    {
+        const OpcodeTraitsTable& t = opcode_traits(fork);
+        for (size_t b = 0; b < 256; ++b)
+            EXPECT_EQ(t[b], kOpcodeTraits[b]) << fork_name(fork) << " byte " << b;
+    }
+    EXPECT_EQ(&opcode_traits(Fork::Cancun), &kOpcodeTraits);
+    EXPECT_EQ(&opcode_traits(Fork::Prague), &kPragueOpcodeTraits);
+    EXPECT_EQ(&opcode_traits(Fork::Osaka), &kOsakaOpcodeTraits);
+}
+
+TEST(OpcodeForks, EveryOpcodeRowIsCancun)
+{
+    int rows = 0;
+    for (const detail::OpcodeRow& r : detail::kOpcodeRows)
+    {
+        EXPECT_EQ(r.since, Fork::Cancun) << r.name;
+        ++rows;
+    }
+    EXPECT_EQ(rows, kCancunOpcodeCount);
+}
+
+// A synthetic row of a later fork (not a real opcode): 0xe0 with SINCE = Prague, 0xe1 with
+// SINCE = Osaka, beside a Cancun row.
+constexpr detail::OpcodeRow kSyntheticRows[] = {
+    {0x01, "ADD", 2, 1, 3, Fork::Cancun},
+    {0xe0, "PRAGUE_OP", 0, 1, 2, Fork::Prague},
+    {0xe1, "OSAKA_OP", 1, 1, 5, Fork::Osaka},
+};
+constexpr OpcodeTraitsTable kSyntheticCancun =
+    detail::build_opcode_traits(kSyntheticRows, Fork::Cancun);
+constexpr OpcodeTraitsTable kSyntheticPrague =
+    detail::build_opcode_traits(kSyntheticRows, Fork::Prague);
+constexpr OpcodeTraitsTable kSyntheticOsaka =
+    detail::build_opcode_traits(kSyntheticRows, Fork::Osaka);
+
+static_assert(kSyntheticCancun[0x01].defined && !kSyntheticCancun[0xe0].defined &&
+                  !kSyntheticCancun[0xe1].defined,
+              "an opcode with SINCE = Prague is undefined in Cancun's table");
+static_assert(kSyntheticCancun[0xe0] == OpcodeTraits{}, "undefined bytes are all-zero traits");
+static_assert(kSyntheticPrague[0xe0].defined && kSyntheticPrague[0xe0].name == "PRAGUE_OP" &&
+              !kSyntheticPrague[0xe1].defined);
+static_assert(kSyntheticOsaka[0xe0].defined && kSyntheticOsaka[0xe1].defined &&
+              kSyntheticOsaka[0xe1].base_gas == 5);
+
+TEST(OpcodeForks, LaterForkOpcodeUndefinedInEarlierTable)
+{
+    EXPECT_FALSE(kSyntheticCancun[0xe0].defined);
+    EXPECT_FALSE(kSyntheticCancun[0xe1].defined);
+    EXPECT_TRUE(kSyntheticPrague[0xe0].defined);
+    EXPECT_FALSE(kSyntheticPrague[0xe1].defined);
+    EXPECT_TRUE(kSyntheticOsaka[0xe1].defined);
+    EXPECT_EQ(kSyntheticOsaka[0xe1].stack_in, 1);
+    for (const auto* t : {&kSyntheticCancun, &kSyntheticPrague, &kSyntheticOsaka})
+        EXPECT_EQ((*t)[0x01], kOpcodeTraits[0x01]);
+}
+
 }  // namespace
 }  // namespace tern::evm

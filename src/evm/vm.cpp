@@ -99,17 +99,29 @@ template <int In, int Out, int Gas>
     return f(StackTop{top}, state, pc);
 }
 
-/// Implementation of opcode byte B: op_undefined unless TERN_EVM_OPCODES defines it.
+/// Implementation of opcode byte B: op_undefined unless TERN_EVM_OPCODES defines it in Cancun
+/// (the fork the interpreter runs; kOpcodeTraits is Cancun's too).
 template <uint8_t B>
 struct OpImpl
 {
     static constexpr auto fn = instr::op_undefined;
 };
-#define TERN_EVM_X(NAME, BYTE, IN, OUT, GAS, IMPL) \
-    template <>                                    \
-    struct OpImpl<BYTE>                            \
-    {                                              \
-        static constexpr auto fn = instr::IMPL;    \
+/// `Impl` if its opcode is in force in Cancun, else op_undefined (a row of a later fork).
+template <bool InCancun, auto Impl>
+struct CancunImpl
+{
+    static constexpr auto fn = Impl;
+};
+template <auto Impl>
+struct CancunImpl<false, Impl>
+{
+    static constexpr auto fn = instr::op_undefined;
+};
+#define TERN_EVM_X(NAME, BYTE, IN, OUT, GAS, SINCE, IMPL)                                    \
+    template <>                                                                              \
+    struct OpImpl<BYTE>                                                                      \
+    {                                                                                        \
+        static constexpr auto fn = CancunImpl<Fork::SINCE <= Fork::Cancun, instr::IMPL>::fn; \
     };
 TERN_EVM_OPCODES(TERN_EVM_X)
 #undef TERN_EVM_X

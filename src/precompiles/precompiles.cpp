@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <string_view>
 
 namespace tern::precompiles {
 namespace {
@@ -20,13 +21,23 @@ namespace {
 /// Output of a precompile body; nullopt means failure (all gas consumed).
 using Output = std::optional<Bytes>;
 
-/// A precompile: its gas cost (saturating) and its body, run only after the cost is charged.
-/// Bodies that can run long (modexp, pairing, blake2f) stop with nullopt once `deadline`
-/// (non-null only for RPC executions) has expired; the others ignore it.
+/// Gas cost of a precompile (saturating).
+using GasFn = uint64_t (*)(BytesView input) noexcept;
+/// Body of a precompile, run only after the cost is charged. Bodies that can run long (modexp,
+/// pairing, blake2f) stop with nullopt once `deadline` (non-null only for RPC executions) has
+/// expired; the others ignore it.
+using RunFn = Output (*)(BytesView input, const Deadline* deadline);
+
+/// An Ethereum precompile: its address, the fork that introduced it (everything up to Cancun
+/// counts as Cancun), its name and, when Tern implements it, its gas cost and body. A
+/// precompile of a later fork without an implementation only reserves its address.
 struct Precompile
 {
-    uint64_t (*gas)(BytesView input) noexcept;
-    Output (*run)(BytesView input, const Deadline* deadline);
+    uint64_t address = 0;
+    evm::Fork since = evm::Fork::Cancun;
+    std::string_view name;
+    GasFn gas = nullptr;
+    RunFn run = nullptr;
 };
 
 /// base + per_word * ceil(size / 32): the cost shape of the hash and identity precompiles.
@@ -281,45 +292,138 @@ Output point_evaluation_run(BytesView input, const Deadline*)
 
 // --- dispatch ----------------------------------------------------------------------------
 
+using evm::Fork;
+
+/// Every Ethereum precompile, ordered by fork then address, so the addresses a fork reserves are
+/// a prefix of the table. 0x01..0x11 are dense (entry i is address i + 1).
 constexpr Precompile kPrecompiles[] = {
-    {ecrecover_gas, ecrecover_run},                // 0x01
-    {sha256_gas, sha256_run},                      // 0x02
-    {ripemd160_gas, ripemd160_run},                // 0x03
-    {identity_gas, identity_run},                  // 0x04
-    {modexp_gas, modexp_run},                      // 0x05
-    {bn254_add_gas, bn254_add_run},                // 0x06
-    {bn254_mul_gas, bn254_mul_run},                // 0x07
-    {bn254_pairing_gas, bn254_pairing_run},        // 0x08
-    {blake2f_gas, blake2f_run},                    // 0x09
-    {point_evaluation_gas, point_evaluation_run},  // 0x0a
+    {0x01, Fork::Cancun, "ECRECOVER", ecrecover_gas, ecrecover_run},              // Frontier
+    {0x02, Fork::Cancun, "SHA256", sha256_gas, sha256_run},                       // Frontier
+    {0x03, Fork::Cancun, "RIPEMD160", ripemd160_gas, ripemd160_run},              // Frontier
+    {0x04, Fork::Cancun, "IDENTITY", identity_gas, identity_run},                 // Frontier
+    {0x05, Fork::Cancun, "MODEXP", modexp_gas, modexp_run},                       // Byzantium
+    {0x06, Fork::Cancun, "BN254_ADD", bn254_add_gas, bn254_add_run},              // Byzantium
+    {0x07, Fork::Cancun, "BN254_MUL", bn254_mul_gas, bn254_mul_run},              // Byzantium
+    {0x08, Fork::Cancun, "BN254_PAIRING", bn254_pairing_gas, bn254_pairing_run},  // Byzantium
+    {0x09, Fork::Cancun, "BLAKE2F", blake2f_gas, blake2f_run},                    // Istanbul
+    // EIP-4844 (Cancun):
+    {0x0a, Fork::Cancun, "POINT_EVALUATION", point_evaluation_gas, point_evaluation_run},
+    // EIP-2537 (Prague): BLS12-381, addresses reserved, not implemented yet.
+    {0x0b, Fork::Prague, "BLS12_G1ADD"},
+    {0x0c, Fork::Prague, "BLS12_G1MSM"},
+    {0x0d, Fork::Prague, "BLS12_G2ADD"},
+    {0x0e, Fork::Prague, "BLS12_G2MSM"},
+    {0x0f, Fork::Prague, "BLS12_PAIRING_CHECK"},
+    {0x10, Fork::Prague, "BLS12_MAP_FP_TO_G1"},
+    {0x11, Fork::Prague, "BLS12_MAP_FP2_TO_G2"},
+    // EIP-7951 (Osaka): secp256r1 signature check, address reserved, not implemented yet.
+    {0x100, Fork::Osaka, "P256VERIFY"},
 };
 
 constexpr size_t kCount = sizeof(kPrecompiles) / sizeof(kPrecompiles[0]);
-static_assert(kCount == protocol::kNumPrecompiles && protocol::kFirstPrecompile == 1,
-              "the table is indexed by address - 1 over core/protocol.hpp's precompile range");
 
-/// Index (address - 1) of a precompile, or kCount if `addr` is not one.
+/// Last address of the dense head of the table (0x01..kDenseLast, entry = address - 1).
+constexpr uint64_t kDenseLast = 0x11;
+
+/// Number of precompiles `fork` has (the length of its prefix of the table).
+constexpr size_t count_in(Fork fork) noexcept
+{
+    size_t n = 0;
+    for (const Precompile& p : kPrecompiles)
+        n += p.since <= fork ? 1 : 0;
+    return n;
+}
+
+/// Checks kPrecompiles: ascending addresses, forks in order, the dense head, Cancun's implemented.
+constexpr bool table_is_consistent() noexcept
+{
+    for (size_t i = 0; i < kCount; ++i)
+    {
+        const Precompile& p = kPrecompiles[i];
+        if (i < kDenseLast && p.address != i + 1)
+            return false;
+        if (i > 0 &&
+            (p.address <= kPrecompiles[i - 1].address || p.since < kPrecompiles[i - 1].since))
+            return false;
+        // Address fits in the two low bytes (index_of reads only those); Cancun's are implemented.
+        if (p.address == 0 || p.address > 0xffff || (p.since == Fork::Cancun && !p.gas))
+            return false;
+        if ((p.gas == nullptr) != (p.run == nullptr))
+            return false;
+    }
+    return true;
+}
+
+static_assert(table_is_consistent(), "kPrecompiles: addresses ordered by fork, dense 0x01..0x11");
+static_assert(count_in(Fork::Cancun) == protocol::kNumPrecompiles &&
+                  protocol::kFirstPrecompile == 1 && protocol::kLastPrecompile == 0x0a,
+              "Cancun's precompiles are core/protocol.hpp's range 0x01..0x0a");
+static_assert(count_in(Fork::Prague) == 17 && count_in(Fork::Osaka) == kCount);
+
+/// The table's addresses, in table order (a fork's are a prefix).
+constexpr std::array<Address, kCount> kAddresses = [] {
+    std::array<Address, kCount> out{};
+    for (size_t i = 0; i < kCount; ++i)
+        out[i] = address_from_u64(kPrecompiles[i].address);
+    return out;
+}();
+
+/// Index of `addr` in kPrecompiles (any fork), or kCount if no Ethereum precompile has it.
 size_t index_of(const Address& addr) noexcept
 {
-    for (size_t i = 0; i < 19; ++i)
+    for (size_t i = 0; i < 18; ++i)
         if (addr.bytes[i] != 0)
             return kCount;
-    const uint8_t last = addr.bytes[19];
-    return (last >= 1 && last <= kCount) ? last - 1u : kCount;
+    const uint64_t v = (uint64_t{addr.bytes[18]} << 8) | addr.bytes[19];
+    if (v >= 1 && v <= kDenseLast)
+        return v - 1;
+    for (size_t i = kDenseLast; i < kCount; ++i)
+        if (kPrecompiles[i].address == v)
+            return i;
+    return kCount;
+}
+
+/// Index of `addr` in kPrecompiles if it is a precompile of `fork`, else kCount.
+size_t index_in(Fork fork, const Address& addr) noexcept
+{
+    const size_t i = index_of(addr);
+    return (i != kCount && kPrecompiles[i].since <= fork) ? i : kCount;
 }
 
 }  // namespace
 
+bool is_precompile(evm::Fork fork, const Address& addr) noexcept
+{
+    return index_in(fork, addr) != kCount;
+}
+
 bool is_precompile(const Address& addr) noexcept
 {
-    return index_of(addr) != kCount;
+    return index_in(evm::kDefaultFork, addr) != kCount;
+}
+
+bool reserved_by_ethereum(const Address& addr) noexcept
+{
+    return index_in(evm::kLatestFork, addr) != kCount;
+}
+
+std::span<const Address> precompile_addresses(evm::Fork fork) noexcept
+{
+    return std::span<const Address>(kAddresses).first(count_in(fork));
+}
+
+std::string_view precompile_name(const Address& addr) noexcept
+{
+    const size_t i = index_of(addr);
+    return i == kCount ? std::string_view{} : kPrecompiles[i].name;
 }
 
 evm::ExecResult execute(const Address& addr, BytesView input, int64_t gas, const Deadline* deadline)
 {
     evm::ExecResult res;
-    const size_t index = index_of(addr);
-    if (index == kCount)
+    // Tern executes Cancun: a precompile of a later fork is not one yet (and has no body).
+    const size_t index = index_in(evm::kDefaultFork, addr);
+    if (index == kCount || kPrecompiles[index].gas == nullptr)
     {
         res.status = evm::Status::InternalError;  // caller bug: not a precompile
         return res;
