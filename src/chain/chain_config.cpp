@@ -2,6 +2,7 @@
 
 #include "chain/json_fields.hpp"
 #include "core/hex.hpp"
+#include "core/protocol.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,7 +60,7 @@ constexpr Field kFields[] = {
     {"gasLimit", true,
      [](const json& v, ChainConfig& c, const std::string& w) {
          c.gas_limit = parse_u64(v, w);
-         if (c.gas_limit < 21000)
+         if (c.gas_limit < protocol::kTxGas)
              fail(w, "below 21000: no transaction would fit");
      },
      [](const ChainConfig& c) {

@@ -4,6 +4,7 @@
 #include "chain/json_fields.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
+#include "core/protocol.hpp"
 #include "execution/host.hpp"
 #include "execution/state_root.hpp"
 
@@ -125,7 +126,9 @@ void parse_config(const json& cfg, GenesisSpec& spec, uint64_t genesis_time)
                 if (!params.is_object())
                     fail(w, "expected an object");
                 const std::pair<const char*, uint64_t> expected[] = {
-                    {"target", 3}, {"max", 6}, {"baseFeeUpdateFraction", 3338477}};
+                    {"target", protocol::kTargetBlobGasPerBlock / protocol::kGasPerBlob},
+                    {"max", protocol::kMaxBlobsPerBlock},
+                    {"baseFeeUpdateFraction", protocol::kBlobBaseFeeUpdateFraction}};
                 for (const auto& [name, v] : expected)
                 {
                     const json* p = find(params, name);
@@ -272,7 +275,7 @@ GenesisSpec parse(const json& doc)
     if (!tern_sets("baseFeePerGas"))
         spec.config.base_fee = base_fee.value_or(U256{});
     spec.base_fee = base_fee.value_or(spec.config.base_fee);
-    if (spec.gas_limit < 21000)
+    if (spec.gas_limit < protocol::kTxGas)
         fail("gasLimit", "below 21000: no transaction would fit");
     return spec;
 }

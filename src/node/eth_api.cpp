@@ -5,6 +5,7 @@
 #include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
+#include "core/protocol.hpp"
 #include "crypto/secp256k1.hpp"
 #include "db/chain_db.hpp"
 #include "node/dev_engine.hpp"
@@ -798,7 +799,8 @@ json EthApi::fee_history(const json& p)
                                                  static_cast<double>(header->gas_limit)
                                            : 0.0);
         blob_fees.push_back(enc::quantity(execution::blob_base_fee(header->excess_blob_gas)));
-        blob_ratios.push_back(static_cast<double>(header->blob_gas_used) / 786432.0);
+        blob_ratios.push_back(static_cast<double>(header->blob_gas_used) /
+                              static_cast<double>(protocol::kMaxBlobGasPerBlock));
         if (!percentiles.empty())
         {
             json row = json::array();
