@@ -9,6 +9,7 @@
 #include "execution/host.hpp"
 #include "ml/codec.hpp"
 #include "ml/engine.hpp"
+#include "mlchain/feature.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
@@ -97,6 +98,7 @@ void BM_Engine(benchmark::State& state, const std::string& name)
 struct Chain
 {
     mlchain::MlPrecompiles ml{mlchain::MlConfig{}};
+    execution::ChainFeatures features = mlchain::features_of(ml);
     state::MemoryBackend backend;
     state::State state{backend};
     evm::Vm vm;
@@ -105,7 +107,7 @@ struct Chain
 
     explicit Chain(const Bytes& model)
     {
-        env.precompiles = &ml;
+        env.features = &features;
         const Hash256 h = keccak256(model);
         const U256 hw = U256::from_hash(h);
         call(mlchain::kModelRegistryAddress,

@@ -41,7 +41,7 @@ BlockAttributes next_block_attributes(const ChainConfig& config,
     a.gas_limit = config.gas_limit;
     a.base_fee = next_base_fee(config, parent);
     a.prev_randao = keccak256(parent.hash().view());
-    a.precompiles = config.precompiles.get();
+    a.features = config.features.get();
     return a;
 }
 
@@ -66,7 +66,7 @@ BlockBuilder::BlockBuilder(const BlockHeader& parent,
     env_.base_fee = attributes_.base_fee;
     env_.excess_blob_gas = next_excess_blob_gas(parent_);
     env_.chain_id = U256{chain_id};
-    env_.precompiles = attributes_.precompiles;
+    env_.features = attributes_.features;
     env_.block_hash = [this](int64_t number) -> Hash256 {
         if (number < 0)
             return Hash256{};

@@ -33,8 +33,8 @@ struct BlockAttributes
     Bytes extra_data;
     Hash256 parent_beacon_block_root;
     std::vector<Withdrawal> withdrawals;
-    /// The chain's stateful precompiles (ChainConfig::precompiles), not owned; null: none.
-    execution::StatefulPrecompiles* precompiles = nullptr;
+    /// The chain's features (ChainConfig::features), not owned; null: none.
+    const execution::ChainFeatures* features = nullptr;
 };
 
 /// Base fee of the child of `parent` under `config`'s rule: the fixed base fee, or London's

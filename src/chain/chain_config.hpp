@@ -12,7 +12,7 @@
 #include <string_view>
 
 namespace tern::execution {
-class StatefulPrecompiles;
+class ChainFeatures;
 }
 
 namespace tern::chain {
@@ -45,10 +45,10 @@ struct ChainConfig
     bool ml_inference = true;
     /// Largest model the registry accepts, in bytes (genesis `tern.mlMaxModelBytes`).
     uint64_t ml_max_model_bytes = 8 << 20;
-    /// The stateful precompiles these rules enable, made by attach_precompiles() and shared
-    /// by every execution of one node (block building, calls, traces); null: Ethereum's only.
-    /// Not a rule: the JSON codec leaves it out.
-    std::shared_ptr<execution::StatefulPrecompiles> precompiles;
+    /// The chain features these rules enable (their precompiles), set by whoever assembles the
+    /// node (node::attach_chain_features) and shared by every execution of one node (block
+    /// building, calls, traces); null: Ethereum's only. Not a rule: the JSON codec leaves it out.
+    std::shared_ptr<const execution::ChainFeatures> features;
 
     friend bool operator==(const ChainConfig&, const ChainConfig&) = default;
 };

@@ -190,7 +190,7 @@ pb::ResponseInitChain CometApp::init_chain(const pb::RequestInitChain& req)
                 spec.error());
         const Hash256 want = chain::genesis_block(*spec).header.hash();
         chain::ChainConfig rules = spec->config;
-        rules.precompiles = producer_.chain_config().precompiles;
+        rules.features = producer_.chain_config().features;
         if (want != genesis->hash() || rules != producer_.chain_config())
             throw std::runtime_error(
                 "InitChain: the EVM genesis in app_state of CometBFT's genesis (block 0 " +

@@ -10,7 +10,7 @@
 
 namespace tern::execution {
 
-class StatefulPrecompiles;
+class ChainFeatures;
 
 /// Number of blob gas units one blob consumes (EIP-4844 GAS_PER_BLOB; core/protocol.hpp).
 inline constexpr uint64_t kGasPerBlob = protocol::kGasPerBlob;
@@ -31,9 +31,9 @@ struct BlockEnv
     U256 chain_id = U256{1};
     /// BLOCKHASH source for numbers in [number-256, number) (the interpreter checks the range).
     std::function<Hash256(int64_t)> block_hash;
-    /// The chain's own stateful precompiles (stateful_precompiles.hpp); null: Ethereum's only.
-    /// Not owned; outlives every execution in this block.
-    StatefulPrecompiles* precompiles = nullptr;
+    /// The chain's features (chain_features.hpp: their precompiles and warm addresses); null or
+    /// empty: Ethereum's only. Not owned; outlives every execution in this block.
+    const ChainFeatures* features = nullptr;
     /// BLOBBASEFEE of an eth_call with blockOverrides.blobBaseFee (node::simulate_call); block
     /// execution never sets it and uses blob_base_fee(excess_blob_gas).
     std::optional<U256> blob_base_fee_override;

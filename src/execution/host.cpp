@@ -4,6 +4,7 @@
 #include "core/rlp_encode.hpp"
 #include "evm/sstore.hpp"
 #include "evm/vm.hpp"
+#include "execution/chain_features.hpp"
 #include "execution/stateful_precompiles.hpp"
 #include "precompiles/precompiles.hpp"
 
@@ -163,8 +164,10 @@ evm::ExecResult ExecHost::execute(const evm::Message& msg)
         return light_failure(evm::Status::InsufficientBalance, msg.gas);
 
     evm::ExecResult r;
-    if (block_.precompiles != nullptr && block_.precompiles->contains(msg.code_address))
-        r = block_.precompiles->execute(msg, state_, *this, vm_.deadline());
+    StatefulPrecompiles* const feature =
+        block_.features != nullptr ? block_.features->find(msg.code_address) : nullptr;
+    if (feature != nullptr)
+        r = feature->execute(msg, state_, *this, vm_.deadline());
     else if (precompiles::is_precompile(msg.code_address))
         r = precompiles::execute(msg.code_address, msg.input, msg.gas, vm_.deadline());
     else

@@ -84,11 +84,6 @@ void warm_at_start(state::State& state,
     }
 }
 
-std::span<const Address> warm_precompiles() noexcept
-{
-    return protocol::kPrecompileAddresses;
-}
-
 Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
                                                    const BlockEnv& block,
                                                    const Transaction& tx,
@@ -191,7 +186,8 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
 
     state.sub_balance(sender, U256{tx.gas_limit} * gas_price + blob_cost);
     state.set_nonce(sender, nonce + 1);
-    warm_at_start(state, sender, tx.to, block.coinbase, warm_precompiles(), tx.access_list);
+    warm_at_start(state, sender, tx.to, block.coinbase,
+                  warm_precompiles(block.features, evm::kDefaultFork), tx.access_list);
 
     evm::TxContext ctx;
     ctx.gas_price = gas_price;

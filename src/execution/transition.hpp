@@ -3,6 +3,7 @@
 #include "core/result.hpp"
 #include "evm/host.hpp"
 #include "execution/block_env.hpp"
+#include "execution/chain_features.hpp"
 #include "execution/receipt.hpp"
 #include "state/state.hpp"
 #include "transaction/error.hpp"
@@ -120,9 +121,6 @@ void warm_at_start(state::State& state,
                    const Address& coinbase,
                    std::span<const Address> precompiles,
                    std::span<const AccessListEntry> access_list);
-
-/// The Ethereum precompiles warm at the start of every transaction (fork Cancun: 0x01..0x0a).
-std::span<const Address> warm_precompiles() noexcept;
 
 /// Validates `tx` from `sender` against `state` and `block` under `options` and, if valid,
 /// executes it: apply_transaction's steps, each one kept or relaxed as TransitionOptions says.

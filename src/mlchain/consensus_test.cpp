@@ -3,12 +3,12 @@
 // receipts and state roots, whether or not their model cache is warm.
 
 #include "chain/block_builder.hpp"
-#include "chain/config.hpp"
 #include "core/abi.hpp"
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/state_root.hpp"
 #include "ml/codec.hpp"
+#include "mlchain/feature.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "mlchain/test_util.hpp"
 #include "state/memory_backend.hpp"
@@ -32,6 +32,15 @@ Bytes read_file(const std::string& path)
     return Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
+/// Sets config.features as the node does (node::attach_chain_features, above this module): a
+/// new ML instance with its own model cache.
+void attach_features(chain::ChainConfig& config)
+{
+    auto features = std::make_shared<execution::ChainFeatures>();
+    ASSERT_FALSE(register_feature(*features, config).has_value());
+    config.features = std::move(features);
+}
+
 /// One node's block pipeline: its own state, VM and precompile instance.
 struct Pipeline
 {
@@ -42,7 +51,7 @@ struct Pipeline
 
     Pipeline()
     {
-        chain::attach_precompiles(config);
+        attach_features(config);
         backend.put_account(kSender, 0, U256{1'000'000'000'000'000'000ULL}, {});
         backend.put_account(kInferProxy, 1, U256{}, test::forwarder_code(kInferenceAddress));
         parent.gas_limit = config.gas_limit;
@@ -125,8 +134,8 @@ TEST(MlConsensus, TwoPipelinesAgreeOnUploadAndInference)
     EXPECT_EQ(a.parent.hash(), b.parent.hash());
 
     // c restarts: a fresh precompile instance, nothing cached.
-    c.config.precompiles = nullptr;
-    chain::attach_precompiles(c.config);
+    c.config.features = nullptr;
+    attach_features(c.config);
 
     const std::vector<Transaction> infer{
         tx(nonce++, kInferProxy, test::infer_call(h, ml::encode_tensors(std::span(&input, 1))))};

@@ -8,6 +8,7 @@
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
+#include "mlchain/feature.hpp"
 #include "mlchain/ml_precompiles.hpp"
 #include "mlchain/test_util.hpp"
 #include "state/memory_backend.hpp"
@@ -26,7 +27,8 @@ evm::ExecResult execute(state::State& st, mlchain::MlPrecompiles& ml, const evm:
     evm::Vm vm;
     evm::TxContext ctx;
     execution::BlockEnv env;
-    env.precompiles = &ml;
+    const auto features = mlchain::features_of(ml);
+    env.features = &features;
     execution::ExecHost host{st, vm, ctx, env};
     return host.call(msg);
 }

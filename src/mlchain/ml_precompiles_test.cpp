@@ -6,6 +6,7 @@
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
 #include "ml/codec.hpp"
+#include "mlchain/feature.hpp"
 #include "mlchain/test_util.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
@@ -26,7 +27,7 @@ using test::kCaller;
 class MlPrecompilesTest : public ::testing::Test
 {
 protected:
-    MlPrecompilesTest() { env_.precompiles = &ml_; }
+    MlPrecompilesTest() { env_.features = &features_; }
 
     /// Runs a top-level CALL from kCaller to `to` with `input`.
     evm::ExecResult call(const Address& to, BytesView input, int64_t gas = 30'000'000)
@@ -62,6 +63,7 @@ protected:
     }
 
     MlPrecompiles ml_{MlConfig{}};
+    execution::ChainFeatures features_ = features_of(ml_);
     state::MemoryBackend backend_;
     state::State state_{backend_};
     evm::Vm vm_;
@@ -181,7 +183,8 @@ TEST_F(MlPrecompilesTest, OversizeAndBadChunksAreRefused)
     MlConfig small;
     small.limits.max_model_bytes = 100;
     MlPrecompiles ml{small};
-    env_.precompiles = &ml;
+    const auto features = features_of(ml);
+    env_.features = &features;
     Hash256 h;
     h[0] = 1;
     auto r = call(kModelRegistryAddress, test::begin_upload(h, 101));
@@ -406,7 +409,8 @@ TEST_F(MlPrecompilesTest, GasDoesNotDependOnTheCache)
     const Bytes data = test::infer_call(h, ml::encode_tensors(test::relu_input()));
     const auto warm = call(kInferenceAddress, data);
     MlPrecompiles cold{MlConfig{}};
-    env_.precompiles = &cold;
+    const auto cold_features = features_of(cold);
+    env_.features = &cold_features;
     const auto r = call(kInferenceAddress, data);
     EXPECT_EQ(cold.cache().size(), 1u);
     EXPECT_EQ(r.status, warm.status);

@@ -372,7 +372,8 @@ Result<AccessListResult, CallError> create_access_list(const state::StateReader&
 {
     // The warm-at-start accounts are never listed (unless slots of theirs are).
     std::set<Address> excluded;
-    execution::for_each_warm_account(req.from, req.to, env.coinbase, execution::warm_precompiles(),
+    execution::for_each_warm_account(req.from, req.to, env.coinbase,
+                                     execution::warm_precompiles(env.features),
                                      [&](const Address& a) { excluded.insert(a); });
 
     std::vector<AccessListEntry> list = req.access_list;

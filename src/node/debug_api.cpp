@@ -270,7 +270,7 @@ private:
         attributes.extra_data = block.header.extra_data;
         attributes.parent_beacon_block_root = block.header.parent_beacon_block_root;
         attributes.withdrawals = block.withdrawals;
-        attributes.precompiles = node_.chain_config().precompiles.get();
+        attributes.features = node_.chain_config().features.get();
 
         auto lease = node_.vms().acquire();
         evm::Vm& vm = *lease;

@@ -177,7 +177,7 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
     env.base_fee = header.base_fee;
     env.excess_blob_gas = header.excess_blob_gas;
     env.chain_id = U256{node_.chain_config().chain_id};
-    env.precompiles = node_.chain_config().precompiles.get();
+    env.features = node_.chain_config().features.get();
     const db::StateView* view = &state;
     env.block_hash = [view](int64_t n) {
         const auto h = view->block_hash(static_cast<uint64_t>(n));

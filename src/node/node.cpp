@@ -1,12 +1,12 @@
 #include "node/node.hpp"
 
-#include "chain/config.hpp"
 #include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
 #include "core/hex.hpp"
 #include "db/chain_db.hpp"
 #include "node/block_producer.hpp"
 #include "node/call.hpp"
+#include "node/chain_features.hpp"
 #include "node/dev_engine.hpp"
 #include "node/eth_api.hpp"
 #include "node/keys.hpp"
@@ -216,7 +216,9 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         if (!r)
             return "genesis: " + r.error().message;
     }
-    chain::attach_precompiles(chain_config_);  // ML registry + inference (docs/ml.md)
+    // The chain features (ML registry + inference, docs/ml.md), one registration each.
+    if (auto refused = attach_chain_features(chain_config_))
+        return "chain features: " + refused->message();
 
     // The head must hang together (header, transactions, receipts), and its state must be
     // readable and give the header's state root: the node does not start on a damaged head.
