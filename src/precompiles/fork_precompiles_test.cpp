@@ -2,6 +2,7 @@
 
 #include "precompiles/precompiles.hpp"
 
+#include "core/hex.hpp"
 #include "core/protocol.hpp"
 
 #include <gtest/gtest.h>
