@@ -19,7 +19,6 @@ namespace {
 class FakePrecompiles final : public StatefulPrecompiles
 {
 public:
-    bool contains(const Address&) const noexcept override { return true; }
     evm::ExecResult execute(const evm::Message&,
                             state::State&,
                             evm::Host&,

@@ -221,11 +221,6 @@ MlPrecompiles::MlPrecompiles(MlConfig config, uint64_t cache_bytes)
     : config_(config), cache_(cache_bytes)
 {}
 
-bool MlPrecompiles::contains(const Address& addr) const noexcept
-{
-    return addr == kModelRegistryAddress || addr == kInferenceAddress;
-}
-
 evm::ExecResult MlPrecompiles::execute(const evm::Message& msg,
                                        state::State& state,
                                        evm::Host& host,

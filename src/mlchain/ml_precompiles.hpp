@@ -95,7 +95,6 @@ public:
     /// Precompiles under `config`; `cache_bytes` bounds the parsed-model cache.
     explicit MlPrecompiles(MlConfig config, uint64_t cache_bytes = 256ull << 20);
 
-    bool contains(const Address& addr) const noexcept override;
     evm::ExecResult execute(const evm::Message& msg,
                             state::State& state,
                             evm::Host& host,
