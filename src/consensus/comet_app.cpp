@@ -3,6 +3,7 @@
 #include "chain/genesis.hpp"
 #include "chain/state_root_tracker.hpp"
 #include "consensus/bundle.hpp"
+#include "consensus/comet_tx_size.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp_encode.hpp"
@@ -10,6 +11,7 @@
 #include "node/big_stack_thread.hpp"
 #include "node/engine.hpp"
 #include "transaction/codec.hpp"
+#include "txpool/recover_sender.hpp"
 
 #include <unistd.h>
 
@@ -81,7 +83,7 @@ std::pair<uint64_t, Hash256> app_hash_block(const db::ChainDb& db)
 }
 
 CometApp::CometApp(CometAppConfig config,
-                   node::BlockProducer& producer,
+                   producer::BlockProducer& producer,
                    db::ChainDb& db,
                    txpool::TxPool& pool,
                    chain::StateRootTracker& tracker,
@@ -144,7 +146,7 @@ Result<txpool::PooledTxPtr, std::string> CometApp::decode(std::string_view raw) 
     }
     if (transaction_hash(*tx) != hash)
         return std::string("transaction encoding is not canonical");
-    auto sender = node::recover_sender_for_rpc(*tx, producer_.chain_config().chain_id);
+    auto sender = txpool::recover_sender_for_rpc(*tx, producer_.chain_config().chain_id);
     if (!sender)
         return sender.error();
     auto p = std::make_shared<txpool::PooledTransaction>();
@@ -414,13 +416,12 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
     {
         std::shared_lock lock{chain_mutex_};
         const auto head = db_.head_state();
-        const auto ordered = node::order_transactions(candidates, *head);
+        const auto ordered = producer::order_transactions(candidates, *head);
         const size_t max_bytes =
             req.max_tx_bytes() > 0 ? static_cast<size_t>(req.max_tx_bytes()) : SIZE_MAX;
-        chosen = node::fit_transactions(ordered, producer_.chain_config().gas_limit, max_bytes,
-                                        [](const txpool::PooledTransaction& p) {
-                                            return node::comet_tx_overhead_size(p.size);
-                                        });
+        chosen = producer::fit_transactions(
+            ordered, producer_.chain_config().gas_limit, max_bytes,
+            [](const txpool::PooledTransaction& p) { return comet_tx_overhead_size(p.size); });
         if (const auto fault = head->fault())
         {
             // the order rests on nonces that could not be read: propose an empty block
@@ -498,7 +499,7 @@ pb::ResponseFinalizeBlock CometApp::finalize_block(const pb::RequestFinalizeBloc
                                      ", but the committed head is block " +
                                      std::to_string(db_.head_number()));
         // The ABCI connection thread has a normal stack; EVM calls nest 1024 deep.
-        node::ExecutedBlock executed;
+        producer::ExecutedBlock executed;
         try
         {
             node::run_with_big_stack(
@@ -575,7 +576,7 @@ pb::ResponseCommit CometApp::commit(const pb::RequestCommit&)
         ::_exit(137);  // test hook: die between FinalizeBlock and Commit
     const uint64_t height = finalized_height_;
     const uint64_t previous_app_hash_block = app_hash_.first;
-    Result<node::CommittedBlock, db::DbError> committed = db::DbError{};
+    Result<producer::CommittedBlock, db::DbError> committed = db::DbError{};
     try
     {
         std::unique_lock lock{chain_mutex_};

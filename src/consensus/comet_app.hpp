@@ -5,7 +5,7 @@
 #include "consensus/snapshot.hpp"
 #include "core/bytes.hpp"
 #include "core/result.hpp"
-#include "node/block_producer.hpp"
+#include "producer/block_producer.hpp"
 #include "txpool/txpool.hpp"
 
 #include <atomic>
@@ -111,12 +111,12 @@ class CometApp : public abci::Application
 {
 public:
     /// Called after each commit, outside the chain lock (the engine wakes its waiters).
-    using CommitListener = std::function<void(const node::CommittedBlock&)>;
+    using CommitListener = std::function<void(const producer::CommittedBlock&)>;
 
     /// An application over the node's producer, database, pool and tracker (all outlive it);
     /// `chain_mutex` is the node's (RPC readers shared, block commits exclusive).
     CometApp(CometAppConfig config,
-             node::BlockProducer& producer,
+             producer::BlockProducer& producer,
              db::ChainDb& db,
              txpool::TxPool& pool,
              chain::StateRootTracker& tracker,
@@ -187,7 +187,7 @@ private:
         std::vector<std::optional<std::string>>* errors) const;
 
     CometAppConfig config_;
-    node::BlockProducer& producer_;
+    producer::BlockProducer& producer_;
     db::ChainDb& db_;
     txpool::TxPool& pool_;
     chain::StateRootTracker& tracker_;
@@ -195,7 +195,7 @@ private:
     std::vector<CommitListener> commit_listeners_;
 
     // Consensus connection only (one thread).
-    std::optional<node::ExecutedBlock> finalized_;  ///< executed, waiting for Commit
+    std::optional<producer::ExecutedBlock> finalized_;  ///< executed, waiting for Commit
     uint64_t finalized_height_ = 0;
     std::pair<uint64_t, Hash256> finalized_app_hash_;  ///< app_hash_ after finalized_ commits
 

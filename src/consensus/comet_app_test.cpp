@@ -4,6 +4,7 @@
 #include "chain/genesis.hpp"
 #include "consensus/bundle.hpp"
 #include "consensus/comet_engine.hpp"
+#include "consensus/comet_tx_size.hpp"
 #include "consensus/test_util.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
@@ -396,7 +397,7 @@ TEST_F(CometAppTest, PrepareRespectsMaxTxBytes)
     prep.set_height(1);
     size_t two = 0;
     for (size_t i = 0; i < 2; ++i)
-        two += node::comet_tx_overhead_size(txs[i].size());
+        two += comet_tx_overhead_size(txs[i].size());
     prep.set_max_tx_bytes(static_cast<int64_t>(two));
     for (const auto& t : txs)
         prep.add_txs(t);
@@ -453,7 +454,7 @@ TEST_F(CometAppTest, CommitPublishesToBlockListenersAndSetsRetainHeight)
     TestNode n(genesis, "", true, cfg);
     std::vector<uint64_t> seen;
     n.node->producer().on_block(
-        [&](const node::CommittedBlock& b) { seen.push_back(b.block.header.number); });
+        [&](const producer::CommittedBlock& b) { seen.push_back(b.block.header.number); });
     for (int64_t h = 1; h <= 3; ++h)
     {
         pb::RequestFinalizeBlock fin;

@@ -60,7 +60,7 @@ CometEngine::CometEngine(CometEngineConfig config, node::Node& node)
       rpc_(config_.cometbft_rpc),
       waiters_(node.pool())
 {
-    app_->on_commit([this](const node::CommittedBlock&) { waiters_.release(); });
+    app_->on_commit([this](const producer::CommittedBlock&) { waiters_.release(); });
 }
 
 CometEngine::~CometEngine()

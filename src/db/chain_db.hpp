@@ -154,6 +154,47 @@ private:
     mutable std::optional<DbError> fault_;
 };
 
+/// What the JSON-RPC API reads of a chain: blocks, receipts, the transaction index and the
+/// state at a block (geth's ethapi.Backend reads). ChainDb is the implementation; tests of the
+/// API implement it in memory. The lookups answer nullopt for what is not stored and throw
+/// DbReadError when what is stored cannot be read. ChainDb is final, so calls made through a
+/// ChainDb are direct.
+class ChainReader : public state::StateReader, public chain::StateSource
+{
+public:
+    /// Number of the latest committed block.
+    virtual uint64_t head_number() const noexcept = 0;
+    /// Header of the block `number` (nullopt if not committed).
+    virtual std::optional<chain::BlockHeader> header(uint64_t number) const = 0;
+    /// Header of the block with `hash`.
+    virtual std::optional<chain::BlockHeader> header_by_hash(const Hash256& hash) const = 0;
+    /// Hash of block `number` (nullopt if not committed).
+    virtual std::optional<Hash256> block_hash(uint64_t number) const = 0;
+    /// Number of the block with `hash`.
+    virtual std::optional<uint64_t> block_number(const Hash256& hash) const = 0;
+    /// Number of transactions in block `number`.
+    virtual std::optional<size_t> transaction_count(uint64_t number) const = 0;
+    /// The full block `number` (header, transactions, senders, withdrawals).
+    virtual std::optional<chain::Block> block(uint64_t number) const = 0;
+    /// Receipts of block `number` (blooms recomputed unless `blooms` is Skip).
+    virtual std::optional<std::vector<execution::Receipt>> receipts(
+        uint64_t number,
+        codec::Blooms blooms = codec::Blooms::Compute) const = 0;
+    /// Receipt `index` of block `number` with what comes before it in the block.
+    virtual Result<std::optional<codec::ReceiptAt>, DbError> receipt_at(uint64_t number,
+                                                                        uint32_t index) const = 0;
+    /// An included transaction by hash (nullopt if unknown).
+    virtual std::optional<TxLookup> transaction(const Hash256& tx_hash) const = 0;
+    /// Transaction `index` of block `number`.
+    virtual std::optional<TxLookup> transaction_at(uint64_t number, uint32_t index) const = 0;
+    /// A consistent view of the head state.
+    virtual std::unique_ptr<StateView> head_state() const = 0;
+    /// The state after block `number` (HistoryUnavailable outside the history window).
+    virtual Result<std::unique_ptr<StateView>, DbError> state_at(uint64_t number) const = 0;
+    /// Lowest block whose state state_at() can still give.
+    virtual uint64_t oldest_state_block() const noexcept = 0;
+};
+
 /// The chain data a state-sync import brings besides the state: block H (the new head, with
 /// its senders and receipts) and the headers of the blocks before it (BLOCKHASH's window, and
 /// H's parent), whose hashes become the canonical hashes of those blocks; blocks before H get
@@ -206,7 +247,7 @@ struct ImportBatch
 /// init_genesis must come from one writer at a time (the node's chain mutex), and head reads
 /// during a commit see either the old or the new block per read (use head_state() for a
 /// consistent multi-read view).
-class ChainDb final : public state::StateReader, public chain::StateSource
+class ChainDb final : public ChainReader
 {
 public:
     /// Opens (creating if missing) the database. Fails if RocksDB cannot open it or it was
@@ -251,39 +292,39 @@ public:
                                      const state::StateDiff& diff);
 
     /// Number of the latest committed block (0 after genesis; 0 before init as well).
-    uint64_t head_number() const noexcept;
+    uint64_t head_number() const noexcept override;
     /// Hash of the latest committed block.
     Hash256 head_hash() const noexcept;
 
     /// Header of the block `number` (nullopt if not committed).
-    std::optional<chain::BlockHeader> header(uint64_t number) const;
+    std::optional<chain::BlockHeader> header(uint64_t number) const override;
     /// Header of the block with `hash`.
-    std::optional<chain::BlockHeader> header_by_hash(const Hash256& hash) const;
+    std::optional<chain::BlockHeader> header_by_hash(const Hash256& hash) const override;
     /// Hash of block `number` (nullopt if not committed). Cheap: no header decoding.
-    std::optional<Hash256> block_hash(uint64_t number) const;
+    std::optional<Hash256> block_hash(uint64_t number) const override;
     /// Number of the block with `hash`.
-    std::optional<uint64_t> block_number(const Hash256& hash) const;
+    std::optional<uint64_t> block_number(const Hash256& hash) const override;
     /// Number of transactions in block `number`.
-    std::optional<size_t> transaction_count(uint64_t number) const;
+    std::optional<size_t> transaction_count(uint64_t number) const override;
     /// The full block `number` (header, transactions, senders, withdrawals).
-    std::optional<chain::Block> block(uint64_t number) const;
+    std::optional<chain::Block> block(uint64_t number) const override;
     /// The full block with `hash`.
     std::optional<chain::Block> block_by_hash(const Hash256& hash) const;
     /// Receipts of block `number` (blooms recomputed from the logs unless `blooms` is Skip);
     /// nullopt if not committed.
     std::optional<std::vector<execution::Receipt>> receipts(
         uint64_t number,
-        codec::Blooms blooms = codec::Blooms::Compute) const;
+        codec::Blooms blooms = codec::Blooms::Compute) const override;
     /// Receipt `index` of block `number` with the previous receipt's cumulative gas and the
     /// number of logs before it (eth_getTransactionReceipt), read without decoding the block's
     /// other receipts (codec::decode_receipt_at). nullopt if the block is not committed or has
     /// no receipt `index`; Corruption if the stored receipts are malformed.
     Result<std::optional<codec::ReceiptAt>, DbError> receipt_at(uint64_t number,
-                                                                uint32_t index) const;
+                                                                uint32_t index) const override;
     /// An included transaction by hash (nullopt if unknown).
-    std::optional<TxLookup> transaction(const Hash256& tx_hash) const;
+    std::optional<TxLookup> transaction(const Hash256& tx_hash) const override;
     /// Transaction `index` of block `number`.
-    std::optional<TxLookup> transaction_at(uint64_t number, uint32_t index) const;
+    std::optional<TxLookup> transaction_at(uint64_t number, uint32_t index) const override;
 
     // ---- state ----
     //
@@ -301,12 +342,12 @@ public:
 
     /// A consistent view of the head state (snapshot; later commits are invisible to it).
     /// Throws DbReadError if the head pointer cannot be read.
-    std::unique_ptr<StateView> head_state() const;
+    std::unique_ptr<StateView> head_state() const override;
     /// The state after block `number`; HistoryUnavailable ("historical state not available")
     /// unless number is in [oldest_state_block(), head].
-    Result<std::unique_ptr<StateView>, DbError> state_at(uint64_t number) const;
+    Result<std::unique_ptr<StateView>, DbError> state_at(uint64_t number) const override;
     /// Lowest block whose state state_at() can still give.
-    uint64_t oldest_state_block() const noexcept;
+    uint64_t oldest_state_block() const noexcept override;
 
     /// Every account of the head state, in address order (state-root tracker, dumps).
     void for_each_account(const AccountVisitor& fn) const override;

@@ -3,8 +3,8 @@
 
 #include "node/node.hpp"
 
+#include "api/handlers/debug_api.hpp"
 #include "core/hex.hpp"
-#include "node/debug_api.hpp"
 #include "node/test_node.hpp"
 #include "node/test_util.hpp"
 
@@ -12,6 +12,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 
@@ -35,7 +36,7 @@ std::string word(const std::string& hex_value)
 class BlockOverridesTest : public ::testing::Test
 {
 protected:
-    void SetUp() override { node_ = start_test_node(NodeConfig{}, port_, register_debug_api); }
+    void SetUp() override { node_ = start_test_node(NodeConfig{}, port_); }
     void TearDown() override { node_->stop(); }
 
     /// eth_call of `code` (installed at kTarget) with `overrides` as the 4th parameter.

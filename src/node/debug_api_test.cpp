@@ -1,4 +1,4 @@
-#include "node/debug_api.hpp"
+#include "api/handlers/debug_api.hpp"
 
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
@@ -12,6 +12,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 
@@ -196,7 +197,6 @@ protected:
         c.port = 0;
         c.rpc_threads = 2;
         node_ = std::make_unique<Node>(c);
-        node_->add_setup(register_debug_api);
         const auto r = node_->start();
         ASSERT_TRUE(r) << r.error();
         port_ = *r;

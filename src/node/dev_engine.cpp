@@ -11,38 +11,10 @@
 
 namespace tern::node {
 
-uint64_t wall_clock_seconds()
-{
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
-
-std::optional<std::string> mine_timestamp_error(uint64_t timestamp,
-                                                uint64_t head_timestamp,
-                                                uint64_t now,
-                                                uint64_t max_ahead)
-{
-    constexpr uint64_t kLargest = static_cast<uint64_t>(INT64_MAX);
-    const std::string prefix = "Timestamp error: " + std::to_string(timestamp);
-    if (timestamp < head_timestamp)
-        return prefix + " is lower than previous block's timestamp";
-    if (max_ahead != 0)
-    {
-        const uint64_t base = std::max(now, head_timestamp);
-        if (timestamp > base && timestamp - base > max_ahead)
-            return prefix + " is more than " + std::to_string(max_ahead) + " seconds ahead of " +
-                   (base == now ? "the current time" : "previous block's timestamp");
-    }
-    if (timestamp > kLargest)
-        return prefix + " is past the largest timestamp, " + std::to_string(kLargest);
-    return std::nullopt;
-}
-
 DevEngine::DevEngine(const NodeConfig& config,
                      db::ChainDb& db,
                      txpool::TxPool& pool,
-                     BlockProducer& producer,
+                     producer::BlockProducer& producer,
                      std::shared_mutex& chain_mutex)
     : config_(config),
       db_(db),
@@ -274,13 +246,14 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
     std::lock_guard seal_lock{seal_mutex_};
     if (auto why = storage_failure())
         return "cannot seal a block: " + *why;
-    Result<CommittedBlock, db::DbError> committed = db::DbError{};
+    Result<producer::CommittedBlock, db::DbError> committed = db::DbError{};
     try
     {
         std::unique_lock chain_lock{chain_mutex_};
-        // The pool's pending order is the ordering rule (node::order_transactions).
+        // The pool's pending order is the ordering rule (producer::order_transactions).
         const auto candidates = pool_.pending(SIZE_MAX, producer_.chain_config().gas_limit);
-        auto executed = producer_.execute(timestamp.value_or(wall_clock_seconds()), candidates);
+        auto executed =
+            producer_.execute(timestamp.value_or(producer::wall_clock_seconds()), candidates);
         committed = producer_.commit(std::move(executed));
     }
     catch (const db::DbReadError& e)

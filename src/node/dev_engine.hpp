@@ -3,10 +3,11 @@
 #include "chain/chain_config.hpp"
 #include "core/result.hpp"
 #include "node/big_stack_thread.hpp"
-#include "node/block_producer.hpp"
 #include "node/config.hpp"
 #include "node/engine.hpp"
 #include "node/pool_waiters.hpp"
+#include "producer/block_producer.hpp"
+#include "producer/timestamp.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -25,21 +26,6 @@ class TxPool;
 }
 
 namespace tern::node {
-
-/// Seconds since the Unix epoch by the system clock (the dev engine's block timestamps).
-uint64_t wall_clock_seconds();
-
-/// Why evm_mine may not seal its block at `timestamp` (anvil's wording), or nullopt: before
-/// `head_timestamp` ("Timestamp error: T is lower than previous block's timestamp", as anvil);
-/// more than `max_ahead` seconds after the later of `now` and `head_timestamp` (0: no such
-/// bound); past 2^63 - 1 (the EVM's TIMESTAMP is read as a signed 64-bit number here, and a
-/// chain pinned at 2^64 - 1 could never move on). Without the upper bounds
-/// evm_mine ["0xffffffffffffffff"] fixed every later block's timestamp for good (timestamps
-/// never decrease), also in a --data-dir chain.
-std::optional<std::string> mine_timestamp_error(uint64_t timestamp,
-                                                uint64_t head_timestamp,
-                                                uint64_t now,
-                                                uint64_t max_ahead);
 
 /// The embedded dev engine (`tern dev`): the chain's only block producer. Automine (block_time
 /// 0) seals a block as soon as the pool has executable transactions, all of them in first-come
@@ -64,7 +50,7 @@ class DevEngine final : public Engine
 {
 public:
     /// Least gas a transaction can use: a block with less left is full.
-    static constexpr uint64_t kMinTxGas = BlockProducer::kMinTxGas;
+    static constexpr uint64_t kMinTxGas = producer::BlockProducer::kMinTxGas;
     /// How long an automine send waits for its block.
     static constexpr std::chrono::seconds kInclusionTimeout{30};
     /// How often a failed database is asked to resume.
@@ -74,7 +60,7 @@ public:
     DevEngine(const NodeConfig& config,
               db::ChainDb& db,
               txpool::TxPool& pool,
-              BlockProducer& producer,
+              producer::BlockProducer& producer,
               std::shared_mutex& chain_mutex);
     ~DevEngine() override;
     DevEngine(const DevEngine&) = delete;
@@ -130,7 +116,7 @@ private:
     const NodeConfig& config_;
     db::ChainDb& db_;
     txpool::TxPool& pool_;
-    BlockProducer& producer_;
+    producer::BlockProducer& producer_;
     std::shared_mutex& chain_mutex_;
     PoolWaiters waiters_;
 

@@ -2,7 +2,7 @@
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
-#include "node/block_producer.hpp"
+#include "producer/block_producer.hpp"
 #include "transaction/transaction.hpp"
 
 #include <chrono>
@@ -16,11 +16,6 @@ class CallContext;
 
 namespace tern::node {
 
-/// Recovers the sender of a signed transaction for chain `chain_id`; the error is geth's
-/// message ("invalid chain id for signer", "invalid transaction v, r, s values", "invalid
-/// sender"), as eth_sendRawTransaction and CheckTx report it.
-Result<Address, std::string> recover_sender_for_rpc(const Transaction& tx, uint64_t chain_id);
-
 /// What decides when blocks are made and what goes in them: the embedded DevEngine (`tern
 /// dev`) or CometBFT consensus (consensus::CometEngine, `tern node`). Both build and commit
 /// through the node's BlockProducer, so ordering, execution, storage and the listeners
@@ -29,7 +24,7 @@ class Engine
 {
 public:
     /// Called after each commit, outside the chain lock.
-    using BlockListener = BlockProducer::BlockListener;
+    using BlockListener = producer::BlockProducer::BlockListener;
 
     virtual ~Engine() = default;
 

@@ -1,4 +1,4 @@
-#include "node/eth_api.hpp"
+#include "api/handlers/eth_api.hpp"
 
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
@@ -18,6 +18,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 

@@ -4,10 +4,10 @@
 
 #include "node/node.hpp"
 
+#include "api/handlers/debug_api.hpp"
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
 #include "execution/host.hpp"
-#include "node/debug_api.hpp"
 #include "node/test_node.hpp"
 #include "node/test_util.hpp"
 #include "rpc/dispatcher.hpp"
@@ -19,6 +19,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -56,7 +57,7 @@ protected:
         NodeConfig c;
         c.rpc_gas_cap = 0;  // no gas cap: the loops would run (practically) forever
         c.rpc_evm_timeout = timeout;
-        node_ = start_test_node(c, port_, register_debug_api);
+        node_ = start_test_node(c, port_);
     }
 
     /// [call, "latest", {kTarget: {code}}] with `data` and kHugeGas.

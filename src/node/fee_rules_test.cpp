@@ -16,6 +16,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 

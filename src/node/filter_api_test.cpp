@@ -1,4 +1,5 @@
-#include "node/filter_api.hpp"
+#include "api/handlers/filter_api.hpp"
+#include "api/method_table.hpp"
 
 #include "node/dev_engine.hpp"
 #include "node/log_contract_test_util.hpp"
@@ -13,6 +14,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -35,7 +37,11 @@ protected:
         if (tweak)
             tweak(c);
         node_ = std::make_unique<Node>(c);
-        node_->add_setup([options](Node& n) { register_filter_api(n, options); });
+        node_->add_setup([options](Node& n) {
+            MethodTable t;
+            add_filter_methods(t, n.backend(), options);
+            n.serve(std::move(t));
+        });
         const auto r = node_->start();
         ASSERT_TRUE(r) << r.error();
         port_ = *r;

@@ -22,6 +22,7 @@ namespace {
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 
 Bytes read_file(const std::string& path)

@@ -1,22 +1,20 @@
 #include "node/node.hpp"
 
+#include "api/method_table.hpp"
+#include "api/methods.hpp"
+#include "api/services/call.hpp"
+#include "api/services/keys.hpp"
 #include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
 #include "core/hex.hpp"
 #include "db/chain_db.hpp"
-#include "node/block_producer.hpp"
-#include "node/call.hpp"
 #include "node/chain_features.hpp"
 #include "node/dev_engine.hpp"
-#include "node/eth_api.hpp"
-#include "node/keys.hpp"
-#include "node/params.hpp"
-#include "node/proof_api.hpp"
+#include "node/node_backend.hpp"
+#include "producer/block_producer.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
 #include "txpool/txpool.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -25,25 +23,11 @@
 namespace tern::node {
 namespace {
 
-using nlohmann::json;
-
 uint64_t now_seconds()
 {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
-}
-
-/// Methods that execute EVM code, trace or scan the chain: they run on the RPC server's heavy
-/// lane, so that cheap methods (eth_blockNumber, eth_getBalance, receipts, sends) always have a
-/// thread. The one place that decides it.
-bool is_heavy_method(std::string_view method)
-{
-    static constexpr std::string_view kHeavy[] = {
-        "eth_call",    "eth_estimateGas",   "eth_createAccessList",
-        "eth_getLogs", "eth_getFilterLogs", "eth_getProof"};
-    return method.starts_with("debug_trace") ||
-           std::find(std::begin(kHeavy), std::end(kHeavy), method) != std::end(kHeavy);
 }
 
 /// The RPC server settings `config` asks for.
@@ -100,7 +84,7 @@ Result<uint16_t, std::string> Node::start()
         return port_;
 
     // Dev accounts.
-    keys_ = std::make_unique<DevKeys>();
+    keys_ = std::make_unique<api::DevKeys>();
     if (config_.dev_accounts > 0)
     {
         auto accounts = chain::derive_dev_accounts(config_.mnemonic, config_.dev_accounts);
@@ -252,8 +236,8 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     pool_head.gas_limit = chain_config_.gas_limit;
     pool_ = std::make_unique<txpool::TxPool>(pool_config, pool_head);
 
-    vms_ = std::make_unique<VmPool>();
-    producer_ = std::make_unique<BlockProducer>(chain_config_, *db_, *pool_, *tracker_);
+    vms_ = std::make_unique<api::VmPool>();
+    producer_ = std::make_unique<producer::BlockProducer>(chain_config_, *db_, *pool_, *tracker_);
     if (engine_factory_)
     {
         try
@@ -267,16 +251,12 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     }
     else
         engine_ = std::make_unique<DevEngine>(config_, *db_, *pool_, *producer_, chain_mutex_);
-    register_eth_api(*this);
-    register_proof_api_with_tracker(*this, *tracker_);
+    backend_ = std::make_unique<NodeBackend>(*this);
+    serve(api::node_methods(*backend_, *dispatcher_));
     for (const auto& hook : setup_hooks_)
         hook(*this);
-    apply_rpc_api();
-    for (const auto& method : dispatcher_->methods())
-        if (is_heavy_method(method))
-        {
-            [[maybe_unused]] const bool marked = dispatcher_->set_cost(method, rpc::Cost::Heavy);
-        }
+    for (auto& notice : api::select_namespaces(*dispatcher_, config_.rpc_api))
+        notices_.push_back(std::move(notice));
 
     // The engine is woken by the submitter (ChainAccess::submit), not here: a JSON-RPC batch
     // defers the wake-up to its end so that all its transactions share a block.
@@ -306,46 +286,18 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
 
 std::vector<std::string> Node::rpc_namespaces() const
 {
-    std::vector<std::string> out;
-    for (const auto& method : dispatcher_->methods())
-        out.push_back(method.substr(0, method.find('_')));
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    return api::served_namespaces(*dispatcher_);
 }
 
-void Node::apply_rpc_api()
+api::Backend& Node::backend() noexcept
 {
-    if (!config_.rpc_api.empty())
-    {
-        const auto available = rpc_namespaces();
-        const auto listed = [this](std::string_view ns) {
-            return ns == "rpc" || std::find(config_.rpc_api.begin(), config_.rpc_api.end(), ns) !=
-                                      config_.rpc_api.end();
-        };
-        for (const auto& name : config_.rpc_api)
-            if (std::find(available.begin(), available.end(), name) == available.end())
-            {
-                std::string known;
-                for (const auto& a : available)
-                    known += (known.empty() ? "" : ", ") + a;
-                // geth warns about unavailable modules in --http.api and serves the rest.
-                notices_.push_back("rpc_api: no namespace '" + name + "' (available: " + known +
-                                   ")");
-            }
-        for (const auto& method : dispatcher_->methods())
-            if (!listed(std::string_view(method).substr(0, method.find('_'))))
-                dispatcher_->remove(method);
-    }
-    // geth's rpc_modules: {"eth":"1.0",...} for the namespaces served.
-    json modules = json::object();
-    for (const auto& ns : rpc_namespaces())
-        modules[ns] = "1.0";
-    modules["rpc"] = "1.0";
-    dispatcher_->add("rpc_modules", [modules](const json& p, rpc::CallContext&) {
-        params::expect_count(p, 0, 0);
-        return modules;
-    });
+    return *backend_;
+}
+
+void Node::serve(api::MethodTable table)
+{
+    table.install(*dispatcher_);
+    tables_.push_back(std::move(table));
 }
 
 void Node::stop()

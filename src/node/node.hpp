@@ -28,12 +28,20 @@ class TxPool;
 struct PooledTransaction;
 }  // namespace tern::txpool
 
-namespace tern::node {
-
+namespace tern::producer {
 class BlockProducer;
-class Engine;
+}
+namespace tern::api {
+class Backend;
+class MethodTable;
 class VmPool;
 struct DevKeys;
+}  // namespace tern::api
+
+namespace tern::node {
+
+class Engine;
+class NodeBackend;
 
 /// A node: the chain database, the head state, the transaction pool, the block producer, an
 /// engine (the embedded DevEngine by default; `tern node` installs CometBFT's with
@@ -43,10 +51,10 @@ struct DevKeys;
 /// Concurrency: the engine is the only writer; it builds and commits blocks (through
 /// producer()) holding chain_mutex() exclusively. RPC handlers read holding it shared.
 ///
-/// Extending: more RPC methods are registered on dispatcher() (before start(), or from a hook
-/// added with add_setup(), which runs once the database, pool and engine exist and before
-/// the server accepts connections); see eth_api.hpp for the helpers the eth_ handlers use.
-/// Subscribers hook the engine's commit notifications (Engine::on_block).
+/// JSON-RPC: start() installs the one method table (api::node_methods) over backend(), runs
+/// the setup hooks (add_setup: more methods with serve(), listeners), then keeps the
+/// namespaces config().rpc_api selects (api::select_namespaces). Handlers see only the
+/// api::Backend, never the node.
 class Node
 {
 public:
@@ -70,12 +78,17 @@ public:
     /// The bound RPC port (after start()).
     uint16_t port() const noexcept { return port_; }
 
-    /// A hook run by start() after the eth_ methods are registered and before the server
-    /// starts (register more methods, engine listeners, pool listeners there).
+    /// A hook run by start() after the method table is installed and before the namespaces are
+    /// selected and the server starts (more methods with serve(), engine or pool listeners).
     void add_setup(std::function<void(Node&)> hook) { setup_hooks_.push_back(std::move(hook)); }
 
     /// Handler registry; add methods before start().
     rpc::Dispatcher& dispatcher() noexcept { return *dispatcher_; }
+    /// What the JSON-RPC handlers see of this node (valid after start()).
+    api::Backend& backend() noexcept;
+    /// Installs the methods of `table` (replacing methods of the same name, keeping their
+    /// cost) and keeps it alive with the node; from a setup hook.
+    void serve(api::MethodTable table);
     /// The chain database (valid after start()).
     db::ChainDb& db() noexcept { return *db_; }
     /// The transaction pool (valid after start()).
@@ -83,7 +96,7 @@ public:
     /// The engine (valid after start()).
     Engine& engine() noexcept { return *engine_; }
     /// The block-building path every engine uses (valid after start()).
-    BlockProducer& producer() noexcept { return *producer_; }
+    producer::BlockProducer& producer() noexcept { return *producer_; }
     /// The head state-root tracker (valid after start()).
     chain::StateRootTracker& tracker() noexcept { return *tracker_; }
 
@@ -92,11 +105,11 @@ public:
     /// Replaces the default DevEngine (before start()).
     void set_engine_factory(EngineFactory factory) { engine_factory_ = std::move(factory); }
     /// Interpreter instances for concurrent eth_call/estimateGas.
-    VmPool& vms() noexcept { return *vms_; }
+    api::VmPool& vms() noexcept { return *vms_; }
     /// The memory budget every trace running at once draws from (config().rpc_trace_total_bytes).
     rpc::ByteBudget& trace_budget() noexcept { return *trace_budget_; }
     /// The unlocked dev accounts and their keys.
-    const DevKeys& keys() const noexcept { return *keys_; }
+    const api::DevKeys& keys() const noexcept { return *keys_; }
     /// Readers shared, the engine exclusive.
     std::shared_mutex& chain_mutex() noexcept { return chain_mutex_; }
     /// The chain rules in force (chain id, base fee rule, gas limit, coinbase; after start()).
@@ -122,9 +135,6 @@ public:
     const std::vector<std::string>& notices() const noexcept { return notices_; }
 
 private:
-    /// Unregisters the methods of namespaces config_.rpc_api leaves out and makes rpc_modules
-    /// list what remains.
-    void apply_rpc_api();
     /// start() once the database is open: genesis and chain rules, the head checks, the pool,
     /// the engine and the server.
     Result<uint16_t, std::string> start_on_database(chain::GenesisSpec spec);
@@ -138,14 +148,16 @@ private:
     uint16_t port_ = 0;
     bool running_ = false;
     std::shared_mutex chain_mutex_;
-    std::unique_ptr<DevKeys> keys_;
-    std::unique_ptr<VmPool> vms_;
+    std::unique_ptr<api::DevKeys> keys_;
+    std::unique_ptr<api::VmPool> vms_;
     std::unique_ptr<db::ChainDb> db_;
     std::unique_ptr<chain::StateRootTracker> tracker_;
     std::unique_ptr<txpool::TxPool> pool_;
-    std::unique_ptr<BlockProducer> producer_;
+    std::unique_ptr<producer::BlockProducer> producer_;
     EngineFactory engine_factory_;
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<NodeBackend> backend_;
+    std::vector<api::MethodTable> tables_;  ///< what the installed handlers point into
     std::unique_ptr<rpc::Dispatcher> dispatcher_;
     std::unique_ptr<rpc::ByteBudget> trace_budget_;
     std::unique_ptr<rpc::Server> server_;

@@ -1,17 +1,17 @@
 #include "node/node.hpp"
 
+#include "api/handlers/debug_api.hpp"
+#include "api/handlers/filter_api.hpp"
+#include "api/json/typed_data.hpp"
+#include "api/services/keys.hpp"
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
 #include "crypto/secp256k1.hpp"
 #include "db/chain_db.hpp"
 #include "execution/host.hpp"
-#include "node/debug_api.hpp"
 #include "node/dev_engine.hpp"
-#include "node/filter_api.hpp"
-#include "node/keys.hpp"
 #include "node/test_util.hpp"
-#include "node/typed_data.hpp"
 #include "txpool/txpool.hpp"
 
 #include <gtest/gtest.h>
@@ -21,6 +21,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 
@@ -425,10 +426,6 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
 TEST(NodeRpc, ExpensiveMethodsAreHeavy)
 {
     Node node{test_config()};
-    node.add_setup([](Node& n) {
-        register_filter_api(n);
-        register_debug_api(n);
-    });
     const auto port = node.start();
     ASSERT_TRUE(port) << port.error();
     const auto& d = node.dispatcher();
@@ -512,7 +509,6 @@ TEST(NodeRpcApi, NamespacesLeftOutAreNotServed)
     NodeConfig c = test_config();
     c.rpc_api = {"eth", "net", "web3", "nosuch"};
     Node node{c};
-    node.add_setup([](Node& n) { register_debug_api(n); });
     const auto port = node.start();
     ASSERT_TRUE(port) << port.error();
     EXPECT_EQ(node.rpc_namespaces(), (std::vector<std::string>{"eth", "net", "rpc", "web3"}));
@@ -535,7 +531,6 @@ TEST(NodeRpcApi, NamespacesLeftOutAreNotServed)
 
     // Empty (tern dev): everything registered is served.
     Node all{test_config()};
-    all.add_setup([](Node& n) { register_debug_api(n); });
     const auto all_port = all.start();
     ASSERT_TRUE(all_port);
     EXPECT_EQ(all.rpc_namespaces(),

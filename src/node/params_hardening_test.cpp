@@ -19,6 +19,8 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
+using namespace tern::producer;
 using namespace tern::node::test;
 using nlohmann::json;
 

@@ -1,4 +1,5 @@
-#include "node/proof_api.hpp"
+#include "api/handlers/proof_api.hpp"
+#include "api/method_table.hpp"
 
 #include "chain/dev_accounts.hpp"
 #include "chain/state_root_tracker.hpp"
@@ -23,6 +24,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 
@@ -248,7 +250,12 @@ protected:
     void SetUp() override
     {
         node_ = std::make_unique<Node>(test_config());
-        node_->add_setup([](Node& n) { register_proof_api(n); });
+        // Without the node's tracker: the service rebuilds its trie from the database.
+        node_->add_setup([](Node& n) {
+            MethodTable t;
+            add_proof_methods(t, n.backend(), nullptr);
+            n.serve(std::move(t));
+        });
         const auto r = node_->start();
         ASSERT_TRUE(r) << r.error();
         port_ = *r;

@@ -21,6 +21,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 using tern::db::testing::files_ending;

@@ -1,4 +1,4 @@
-#include "node/subscription_api.hpp"
+#include "api/handlers/subscription_api.hpp"
 
 #include "node/dev_engine.hpp"
 #include "node/log_contract_test_util.hpp"
@@ -17,6 +17,7 @@
 
 using namespace tern;
 using namespace tern::node;
+using namespace tern::api;
 using namespace tern::node::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -149,7 +150,6 @@ protected:
         if (tweak)
             tweak(c);
         node_ = std::make_unique<Node>(c);
-        node_->add_setup([](Node& n) { register_subscription_api(n); });
         const auto r = node_->start();
         ASSERT_TRUE(r) << r.error();
         port_ = *r;

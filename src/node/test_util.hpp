@@ -2,6 +2,7 @@
 
 // Helpers for the node tests: a minimal HTTP JSON-RPC client and transaction signing.
 
+#include "api/json/typed_data_test_util.hpp"
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
 #include "crypto/secp256k1.hpp"
@@ -19,6 +20,8 @@
 #include <vector>
 
 namespace tern::node::test {
+
+using api::test_data::self_referencing_typed_data;
 
 /// POSTs `body` to 127.0.0.1:`port` and returns the response body (Connection: close). With
 /// `source` (another loopback address, e.g. "127.0.0.2") the request comes from there: a
@@ -127,20 +130,6 @@ inline uint64_t qty(const nlohmann::json& v)
 inline std::string qty_hex(uint64_t v)
 {
     return U256{v}.to_hex();
-}
-
-/// EIP-712 typed data (JSON text) of a self-referencing type T {T a} whose message nests
-/// `depth` structs deep: hostile input for eth_signTypedData.
-inline std::string self_referencing_typed_data(size_t depth)
-{
-    std::string message;
-    message.reserve(6 * depth + 2);
-    for (size_t i = 0; i < depth; ++i)
-        message += R"({"a":)";
-    message += "{}" + std::string(depth, '}');
-    return R"({"types":{"EIP712Domain":[],"T":[{"name":"a","type":"T"}]},"primaryType":"T",)"
-           R"("domain":{},"message":)" +
-           message + "}";
 }
 
 }  // namespace tern::node::test

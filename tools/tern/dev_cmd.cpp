@@ -4,14 +4,11 @@
 #include "rpc_exposure.hpp"
 #include "version.hpp"
 
+#include "api/services/keys.hpp"
 #include "chain/dev_accounts.hpp"
 #include "core/duration.hpp"
 #include "core/hex.hpp"
-#include "node/debug_api.hpp"
-#include "node/filter_api.hpp"
-#include "node/keys.hpp"
 #include "node/node.hpp"
-#include "node/subscription_api.hpp"
 
 #include <pthread.h>
 #include <csignal>
@@ -103,13 +100,7 @@ int run_dev(tern::node::NodeConfig config, bool allow_insecure_unlock)
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     tern::node::Node node{std::move(config)};
-    // The eth_/net_/web3_ methods and eth_getProof come with every Node; `tern dev` adds the
-    // filter family, subscriptions and tracing.
-    node.add_setup([](tern::node::Node& n) {
-        tern::node::register_filter_api(n);
-        tern::node::register_subscription_api(n);
-        tern::node::register_debug_api(n);
-    });
+    // Every JSON-RPC method comes with the node (api::node_methods); --rpc-api selects.
     const auto started = node.start();
     if (!started)
     {

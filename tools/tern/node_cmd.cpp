@@ -8,14 +8,11 @@
 #include "tools/tern/common/node_toml.hpp"
 #include "tools/tern/common/process.hpp"
 
+#include "api/services/keys.hpp"
 #include "consensus/child_process.hpp"
 #include "consensus/comet_engine.hpp"
 #include "db/chain_db.hpp"
-#include "node/debug_api.hpp"
-#include "node/filter_api.hpp"
-#include "node/keys.hpp"
 #include "node/node.hpp"
-#include "node/subscription_api.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -132,11 +129,6 @@ int run_node(const std::string& home_arg)
     node::Node node{std::move(config)};
     node.set_engine_factory([&engine_config](node::Node& n) {
         return std::make_unique<consensus::CometEngine>(engine_config, n);
-    });
-    node.add_setup([](node::Node& n) {
-        node::register_filter_api(n);
-        node::register_subscription_api(n);
-        node::register_debug_api(n);
     });
     const auto started = node.start();
     if (!started)
