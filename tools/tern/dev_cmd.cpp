@@ -1,6 +1,7 @@
 // `tern dev`: a single-node dev chain with JSON-RPC over HTTP and WebSocket (docs/dev-node.md).
 #include "dev_cmd.hpp"
 
+#include "rpc_api_flag.hpp"
 #include "rpc_exposure.hpp"
 #include "version.hpp"
 
@@ -175,10 +176,7 @@ void register_dev_command(CLI::App& app)
     bool& allow_insecure_unlock = o->allow_insecure_unlock;
     dev->add_flag("--allow-insecure-unlock", allow_insecure_unlock,
                   "Unlock the accounts of --mnemonic also when --host is not a loopback address");
-    dev->add_option("--rpc-api", config.rpc_api,
-                    "JSON-RPC namespaces served, comma separated (default: all: eth, net, web3, "
-                    "debug, evm, personal)")
-        ->delimiter(',');
+    add_rpc_api_flag(*dev, config.rpc_api, "default: all: eth, net, web3, debug, evm, personal");
     dev->add_option("--rpc-threads", config.rpc_threads, "RPC server threads")
         ->capture_default_str();
     dev->add_option("--rpc-gas-cap", config.rpc_gas_cap, "Gas cap of eth_call/eth_estimateGas")

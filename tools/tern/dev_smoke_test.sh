@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the `tern` command: `tern dev --port 0` starts, prints the dev accounts and
 # "Listening on", answers eth_chainId over HTTP, applies a limit flag (--rpc-max-batch 2: a
-# batch of three gets geth's "batch too large"), and exits 0 on SIGTERM. `tern dev --help`
+# batch of three gets geth's "batch too large") and --rpc-api (the namespaces served, as
+# `tern node --rpc-api`), and exits 0 on SIGTERM. `tern dev --help`
 # shows the limits' defaults. On a non-loopback --host it warns on stderr (what is exposed), and
 # it refuses to unlock the accounts of a non-public --mnemonic there without
 # --allow-insecure-unlock.
@@ -15,7 +16,7 @@ for flag in --rpc-max-body-bytes --rpc-max-batch --max-tx-bytes --txpool-max \
 done
 grep -q -- '--rpc-max-batch UINT=1000 ' <<<"$help" || { echo "no default shown: $help"; exit 1; }
 
-"$tern" dev --port 0 --rpc-max-batch 2 >"$out" 2>&1 &
+"$tern" dev --port 0 --rpc-max-batch 2 --rpc-api eth,net,debug >"$out" 2>&1 &
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
 
@@ -43,6 +44,12 @@ grep -q '"result":"0x7a69"}]' <<<"$response" || { echo "batch of 2 refused: $res
 response=$(post "[$call,$call,$call]")
 grep -q '\[{"jsonrpc":"2.0","id":1,"error":{"code":-32600,"message":"batch too large"}}\]' <<<"$response" ||
     { echo "batch of 3 not refused: $response"; exit 1; }
+# --rpc-api eth,net,debug: those (and rpc) are served, web3_ and evm_ are not.
+response=$(post '{"jsonrpc":"2.0","id":1,"method":"rpc_modules","params":[]}')
+grep -q '"result":{"debug":"1.0","eth":"1.0","net":"1.0","rpc":"1.0"}' <<<"$response" ||
+    { echo "--rpc-api not applied: $response"; exit 1; }
+response=$(post '{"jsonrpc":"2.0","id":1,"method":"evm_mine","params":[]}')
+grep -q '"code":-32601' <<<"$response" || { echo "evm_mine served: $response"; exit 1; }
 
 kill -TERM "$pid"
 status=0

@@ -2,6 +2,7 @@
 #include "node_cmd.hpp"
 
 #include "cometbft_path.hpp"
+#include "rpc_api_flag.hpp"
 #include "rpc_exposure.hpp"
 
 #include "tools/tern/common/fail.hpp"
@@ -66,7 +67,7 @@ std::string genesis_from_app_state(const fs::path& home, const std::string& come
     return out.string();
 }
 
-int run_node(const std::string& home_arg)
+int run_node(const std::string& home_arg, const std::vector<std::string>& rpc_api)
 {
     std::error_code ec;
     const fs::path home = fs::absolute(home_arg, ec).lexically_normal();
@@ -113,7 +114,7 @@ int run_node(const std::string& home_arg)
     config.history = cfg.history;
     config.archive = cfg.archive;
     config.dev_accounts = cfg.unlock_dev_accounts;
-    config.rpc_api = cfg.rpc_api;
+    config.rpc_api = rpc_api.empty() ? cfg.rpc_api : rpc_api;
     config.rpc_threads = cfg.rpc_threads;
     config.sync_writes = cfg.sync_writes;
     config.accept_lost_blocks = cfg.accept_lost_blocks;
@@ -219,10 +220,12 @@ void register_node_command(CLI::App& app)
     auto* cmd = app.add_subcommand(
         "node", "Run one validator of a CometBFT chain (reads H/node.toml; spawns cometbft)");
     auto home = std::make_shared<std::string>();
+    auto rpc_api = std::make_shared<std::vector<std::string>>();
     cmd->add_option("--home", *home, "Node directory (node.toml, data, cometbft, logs)")
         ->required();
-    cmd->callback([home] {
-        const int rc = run_node(*home);
+    add_rpc_api_flag(*cmd, *rpc_api, "default: node.toml's rpc_api, eth,net,web3 when unset");
+    cmd->callback([home, rpc_api] {
+        const int rc = run_node(*home, *rpc_api);
         if (rc != 0)
             throw CLI::RuntimeError(rc);
     });

@@ -6,7 +6,8 @@
 # transaction gets a receipt once CometBFT commits, kill -9 of tern takes cometbft down too
 # (PR_SET_PDEATHSIG), a restart with unlock_dev_accounts = 1 and the evm namespace warns and
 # continues the chain (handshake with Info; eth_sendTransaction signs, evm_mine is refused), and
-# SIGTERM stops both and exits 0. node.toml's rpc_vhosts/rpc_cors apply. Skipped (exit 0 with a
+# SIGTERM stops both and exits 0; a restart with --rpc-api eth,net,web3,debug serves debug_
+# over node.toml's rpc_api (the flag `tern dev` has). node.toml's rpc_vhosts/rpc_cors apply. Skipped (exit 0 with a
 # message) when no cometbft is installed.
 set -euo pipefail
 tern=$1
@@ -40,7 +41,7 @@ rpc=$((base + 5))
 home=$dir/chain/node0
 
 start_node() {
-    "$tern" node --home "$home" >>"$dir/tern.log" 2>&1 &
+    "$tern" node --home "$home" "$@" >>"$dir/tern.log" 2>&1 &
     pid=$!
 }
 
@@ -161,4 +162,14 @@ pid=
 if comet_alive; then
     echo "cometbft still running after SIGTERM"; exit 1
 fi
+# --rpc-api overrides node.toml's rpc_api (eth, net, web3, evm there).
+start_node --rpc-api eth,net,web3,debug
+wait_rpc
+expect rpc_modules '[]' '"result":{"debug":"1.0","eth":"1.0","net":"1.0","rpc":"1.0","web3":"1.0"}'
+expect debug_traceCall "[$dev0]" '"structLogs":[]'
+expect evm_mine '[]' '"code":-32601'
+kill -TERM "$pid"
+wait "$pid" || { echo "exit status $? after SIGTERM"; exit 1; }
+pid=
+
 echo "tern node smoke test passed (blocks $((b1)) and $((b2)))"
