@@ -71,24 +71,6 @@ constexpr Field kFields[] = {
      [](const ChainConfig& c) {
          return json(to_hex(c.coinbase));
      }},
-    {"mlInference", true,
-     [](const json& v, ChainConfig& c, const std::string& w) {
-         if (!v.is_boolean())
-             fail(w, "expected true or false");
-         c.ml_inference = v.get<bool>();
-     },
-     [](const ChainConfig& c) {
-         return json(c.ml_inference);
-     }},
-    {"mlMaxModelBytes", true,
-     [](const json& v, ChainConfig& c, const std::string& w) {
-         c.ml_max_model_bytes = parse_u64(v, w);
-         if (c.ml_max_model_bytes == 0 || c.ml_max_model_bytes > UINT32_MAX)
-             fail(w, "must be between 1 and 4294967295");
-     },
-     [](const ChainConfig& c) {
-         return json(c.ml_max_model_bytes);
-     }},
 };
 
 bool holds(const Field& f, ChainConfigKeys keys)
@@ -97,12 +79,14 @@ bool holds(const Field& f, ChainConfigKeys keys)
 }
 
 /// "baseFeeRule, baseFeePerGas, ..." for the unknown-key error.
-std::string key_list(ChainConfigKeys keys)
+std::string key_list(ChainConfigKeys keys, FeatureKeys features)
 {
     std::string out;
     for (const auto& f : kFields)
         if (holds(f, keys))
             out += (out.empty() ? "" : ", ") + std::string(f.key);
+    for (const auto& f : features)
+        out += (out.empty() ? "" : ", ") + std::string(f.key);
     return out;
 }
 
@@ -114,13 +98,16 @@ json chain_config_to_json(const ChainConfig& config, ChainConfigKeys keys)
     for (const auto& f : kFields)
         if (holds(f, keys))
             out[f.key] = f.write(config);
+    for (const auto& [key, text] : config.feature_settings)
+        out[key] = json::parse(text);
     return out;
 }
 
 Result<ChainConfig, std::string> chain_config_from_json(const json& obj,
                                                         const ChainConfig& base,
                                                         ChainConfigKeys keys,
-                                                        std::string_view where)
+                                                        std::string_view where,
+                                                        FeatureKeys features)
 {
     const std::string prefix = where.empty() ? std::string() : std::string(where) + ".";
     try
@@ -136,9 +123,19 @@ Result<ChainConfig, std::string> chain_config_from_json(const json& obj,
                 if (holds(f, keys) && key == f.key)
                     field = &f;
             const std::string w = prefix + key;
-            if (!field)
-                fail(w, "unknown field (expected " + key_list(keys) + ")");
-            field->read(value, c, w);
+            if (field)
+            {
+                field->read(value, c, w);
+                continue;
+            }
+            const FeatureKey* feature = nullptr;
+            for (const auto& f : features)
+                if (key == f.key)
+                    feature = &f;
+            if (!feature)
+                fail(w, "unknown field (expected " + key_list(keys, features) + ")");
+            feature->check(value, w);
+            c.feature_settings[key] = value.dump();
         }
         return c;
     }
@@ -157,14 +154,14 @@ std::string encode_chain_config(const ChainConfig& config)
     return chain_config_to_json(config, ChainConfigKeys::All).dump();
 }
 
-Result<ChainConfig, std::string> decode_chain_config(BytesView blob)
+Result<ChainConfig, std::string> decode_chain_config(BytesView blob, FeatureKeys features)
 {
     const auto j = json::parse(blob.begin(), blob.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return std::string("stored chain rules: not a JSON object");
     if (!j.contains("chainId"))
         return std::string("stored chain rules: chainId: missing");
-    auto c = chain_config_from_json(j, ChainConfig{}, ChainConfigKeys::All, "");
+    auto c = chain_config_from_json(j, ChainConfig{}, ChainConfigKeys::All, "", features);
     if (!c)
         return "stored chain rules: " + c.error();
     return c;

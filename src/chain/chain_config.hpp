@@ -7,7 +7,11 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,6 +27,22 @@ enum class BaseFeeRule : uint8_t
     Fixed,    ///< every block uses ChainConfig::base_fee (0 by default: zero gas fees)
     Eip1559,  ///< London's rule from the parent's gas used (genesis base fee as the start)
 };
+
+/// A key a chain feature adds to the chain rules (the genesis `tern` section and the stored
+/// copy), declared in the feature's own folder (mlchain::config_keys()): its name and its
+/// check. The value is kept in ChainConfig::feature_settings; the feature reads it there and
+/// applies its default when the key is absent.
+struct FeatureKey
+{
+    const char* key;
+    /// Checks `value`, failing as the rules' own keys do (json_fields::fail(where, what):
+    /// "tern.mlInference: expected true or false").
+    void (*check)(const nlohmann::json& value, const std::string& where);
+};
+
+/// The feature keys a codec call accepts besides the rules' own (node::chain_feature_keys():
+/// every feature's; empty: none, so a feature's key is an unknown field).
+using FeatureKeys = std::span<const FeatureKey>;
 
 /// Default block gas limit of a Tern chain.
 inline constexpr uint64_t kDefaultGasLimit = 30'000'000;
@@ -40,11 +60,10 @@ struct ChainConfig
     U256 min_gas_price;                     ///< lowest gas price / max fee the pool accepts
     uint64_t gas_limit = kDefaultGasLimit;  ///< gas limit of new blocks
     Address coinbase;                       ///< fee recipient of new blocks
-    /// Tern's ML precompiles, model registry 0x..0a01 and inference 0x..0a02 (docs/ml.md): on
-    /// unless the genesis sets `tern.mlInference` to false.
-    bool ml_inference = true;
-    /// Largest model the registry accepts, in bytes (genesis `tern.mlMaxModelBytes`).
-    uint64_t ml_max_model_bytes = 8 << 20;
+    /// The values of the chain features' keys (FeatureKey) the genesis or the stored copy set,
+    /// as JSON text by key (ordered: the codec writes them in key order); each feature reads
+    /// its own (mlchain::ml_settings) and defaults what is absent.
+    std::map<std::string, std::string, std::less<>> feature_settings;
     /// The chain features these rules enable (their precompiles), set by whoever assembles the
     /// node (node::attach_chain_features) and shared by every execution of one node (block
     /// building, calls, traces); null: Ethereum's only. Not a rule: the JSON codec leaves it out.
@@ -57,8 +76,8 @@ struct ChainConfig
 enum class ChainConfigKeys : uint8_t
 {
     /// A genesis file's `tern` section: every rule but the chain id (geth's `config.chainId`
-    /// holds it): baseFeeRule, baseFeePerGas, minGasPrice, gasLimit, coinbase, mlInference,
-    /// mlMaxModelBytes.
+    /// holds it): baseFeeRule, baseFeePerGas, minGasPrice, gasLimit, coinbase, and the chain
+    /// features' keys.
     TernSection,
     /// Every rule, "chainId" included: the copy stored in the database.
     All,
@@ -66,25 +85,27 @@ enum class ChainConfigKeys : uint8_t
 
 /// The one JSON codec of the chain rules (docs/genesis.md): "chainId" a number,
 /// "baseFeeRule" "fixed" or "eip1559", "baseFeePerGas" / "minGasPrice" / "gasLimit" "0x" hex,
-/// "coinbase" a hex address, "mlInference" a boolean, "mlMaxModelBytes" a number.
+/// "coinbase" a hex address; then the feature_settings, each as its feature checked it.
 nlohmann::json chain_config_to_json(const ChainConfig& config, ChainConfigKeys keys);
 
-/// Reads the rules `obj` holds over `base` (absent keys keep base's value) and validates them.
-/// Numbers may be "0x" hex or decimal strings or JSON integers. An unknown key, a value of the
-/// wrong type or out of bounds is an error "<where>.<key>: <what>", e.g. "tern.gasLimit: below
+/// Reads the rules `obj` holds over `base` (absent keys keep base's value) and validates them;
+/// the keys of `features` are checked by their feature and kept in feature_settings. Numbers
+/// may be "0x" hex or decimal strings or JSON integers. An unknown key, a value of the wrong
+/// type or out of bounds is an error "<where>.<key>: <what>", e.g. "tern.gasLimit: below
 /// 21000: no transaction would fit" (no "<where>." when `where` is empty).
 Result<ChainConfig, std::string> chain_config_from_json(const nlohmann::json& obj,
                                                         const ChainConfig& base,
                                                         ChainConfigKeys keys,
-                                                        std::string_view where);
+                                                        std::string_view where,
+                                                        FeatureKeys features = {});
 
 /// The copy of the rules stored beside the genesis (ChainDb::init_genesis): the JSON text of
 /// chain_config_to_json(config, ChainConfigKeys::All).
 std::string encode_chain_config(const ChainConfig& config);
 
 /// The rules of a stored copy: "chainId" required, other keys absent take the defaults (chains
-/// stored before the ML settings existed). Also reads the copies written before the codec was
-/// shared (gasLimit a JSON number).
-Result<ChainConfig, std::string> decode_chain_config(BytesView blob);
+/// stored before the ML settings existed); the keys of `features` as chain_config_from_json.
+/// Also reads the copies written before the codec was shared (gasLimit a JSON number).
+Result<ChainConfig, std::string> decode_chain_config(BytesView blob, FeatureKeys features = {});
 
 }  // namespace tern::chain

@@ -1,6 +1,7 @@
 #include "chain/chain_config.hpp"
 
 #include "chain/genesis.hpp"
+#include "chain/json_fields.hpp"
 #include "core/hex.hpp"
 
 #include <gtest/gtest.h>
@@ -21,8 +22,6 @@ ChainConfig sample()
     c.min_gas_price = U256{7};
     c.gas_limit = 45'000'000;
     c.coinbase = address_from_u64(0xc0ffee);
-    c.ml_inference = false;
-    c.ml_max_model_bytes = 1234;
     return c;
 }
 
@@ -42,28 +41,17 @@ TEST(ChainConfigCodec, StoredCopyRoundTrips)
     EXPECT_EQ(*defaults, ChainConfig{});
 }
 
-// The copy that node.cpp stored before the codec was shared (gasLimit a number), and the one
-// of chains stored before the ML settings existed: both still open.
+// The copy that node.cpp stored before the codec was shared (gasLimit a number) still opens
+// (with the ML keys it held: mlchain/settings_test.cpp).
 TEST(ChainConfigCodec, ReadsTheFormatsStoredBefore)
 {
     const std::string before =
         R"({"baseFeePerGas":"0x3b9aca00","baseFeeRule":"eip1559","chainId":4242,)"
         R"("coinbase":"0x0000000000000000000000000000000000c0ffee","gasLimit":45000000,)"
-        R"("minGasPrice":"0x7","mlInference":false,"mlMaxModelBytes":1234})";
+        R"("minGasPrice":"0x7"})";
     const auto c = decode_chain_config(view(before));
     ASSERT_TRUE(c) << c.error();
     EXPECT_EQ(*c, sample());
-
-    const std::string without_ml =
-        R"({"baseFeePerGas":"0x0","baseFeeRule":"fixed","chainId":777,)"
-        R"("coinbase":"0x0000000000000000000000000000000000000000","gasLimit":30000000,)"
-        R"("minGasPrice":"0x0"})";
-    const auto old = decode_chain_config(view(without_ml));
-    ASSERT_TRUE(old) << old.error();
-    ChainConfig expected;
-    expected.chain_id = 777;
-    EXPECT_EQ(*old, expected);
-    EXPECT_TRUE(old->ml_inference);
 }
 
 TEST(ChainConfigCodec, StoredCopyErrors)
@@ -85,8 +73,6 @@ TEST(ChainConfigCodec, TernSectionHasEveryRuleButTheChainId)
     EXPECT_EQ(j["baseFeePerGas"], "0x3b9aca00");
     EXPECT_EQ(j["gasLimit"], "0x2aea540");
     EXPECT_EQ(j["coinbase"], "0x0000000000000000000000000000000000c0ffee");
-    EXPECT_EQ(j["mlInference"], false);
-    EXPECT_EQ(j["mlMaxModelBytes"], 1234);
     ChainConfig base;
     base.chain_id = 4242;
     const auto back = chain_config_from_json(j, base, ChainConfigKeys::TernSection, "tern");
@@ -98,7 +84,7 @@ TEST(ChainConfigCodec, TernSectionHasEveryRuleButTheChainId)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error(),
               "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase, mlInference, mlMaxModelBytes)");
+              "gasLimit, coinbase)");
 }
 
 TEST(ChainConfigCodec, ValidatesEachRule)
@@ -109,9 +95,6 @@ TEST(ChainConfigCodec, ValidatesEachRule)
     };
     EXPECT_EQ(error({{"chainId", 0}}), "x.chainId: must be positive");
     EXPECT_EQ(error({{"gasLimit", 100}}), "x.gasLimit: below 21000: no transaction would fit");
-    EXPECT_EQ(error({{"mlMaxModelBytes", 0}}),
-              "x.mlMaxModelBytes: must be between 1 and 4294967295");
-    EXPECT_EQ(error({{"mlInference", "yes"}}), "x.mlInference: expected true or false");
     EXPECT_EQ(error({{"coinbase", "0x12"}}), "x.coinbase: expected 20 bytes, got 1");
     EXPECT_EQ(error({{"minGasPrice", -1}}), "x.minGasPrice: negative number");
     EXPECT_EQ(error(json::array()), "x: expected an object");
@@ -139,3 +122,48 @@ TEST(ChainConfigCodec, GenesisUsesTheSameCodec)
 }
 
 }  // namespace
+
+namespace {
+
+/// A chain feature's key as a feature's folder declares one (mlchain::config_keys()).
+constexpr FeatureKey kFeatureKeys[] = {
+    {"colour",
+     [](const json& v, const std::string& where) {
+         if (v != "red" && v != "blue")
+             json_fields::fail(where, "expected \"red\" or \"blue\"");
+     }},
+};
+
+}  // namespace
+
+// Issue 11: a chain feature brings its own keys; the codec checks them with the feature's
+// check, keeps them in feature_settings, writes them back, and refuses them when not given.
+TEST(ChainConfigCodec, FeatureKeysAreTheFeaturesOwn)
+{
+    const auto read =
+        chain_config_from_json(json{{"colour", "red"}, {"gasLimit", "0x5208"}}, ChainConfig{},
+                               ChainConfigKeys::TernSection, "tern", kFeatureKeys);
+    ASSERT_TRUE(read) << read.error();
+    EXPECT_EQ(read->feature_settings.at("colour"), R"("red")");
+    EXPECT_EQ(chain_config_to_json(*read, ChainConfigKeys::TernSection)["colour"], "red");
+    const auto back = decode_chain_config(view(encode_chain_config(*read)), kFeatureKeys);
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(*back, *read);
+
+    const auto bad = chain_config_from_json(json{{"colour", "green"}}, ChainConfig{},
+                                            ChainConfigKeys::TernSection, "tern", kFeatureKeys);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), R"(tern.colour: expected "red" or "blue")");
+    const auto unknown = chain_config_from_json(json{{"colour", "red"}}, ChainConfig{},
+                                                ChainConfigKeys::TernSection, "tern");
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error(),
+              "tern.colour: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
+              "gasLimit, coinbase)");
+    const auto listed = chain_config_from_json(json{{"nope", 1}}, ChainConfig{},
+                                               ChainConfigKeys::TernSection, "tern", kFeatureKeys);
+    ASSERT_FALSE(listed);
+    EXPECT_EQ(listed.error(),
+              "tern.nope: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
+              "gasLimit, coinbase, colour)");
+}

@@ -33,9 +33,13 @@ using json_fields::parse_u64;
 using json_fields::parse_word;
 
 /// Reads `obj`'s chain rules (the one codec, chain_config.hpp) into config, throwing its error.
-void read_rules(const json& obj, ChainConfig& config, ChainConfigKeys keys, std::string_view where)
+void read_rules(const json& obj,
+                ChainConfig& config,
+                ChainConfigKeys keys,
+                std::string_view where,
+                FeatureKeys features = {})
 {
-    auto read = chain_config_from_json(obj, config, keys, where);
+    auto read = chain_config_from_json(obj, config, keys, where, features);
     if (!read)
         throw JsonFieldError{read.error()};
     config = std::move(*read);
@@ -192,7 +196,7 @@ GenesisAccount parse_account(const json& j, const std::string& where)
     return acc;
 }
 
-GenesisSpec parse(const json& doc)
+GenesisSpec parse(const json& doc, FeatureKeys features)
 {
     if (!doc.is_object())
         fail("genesis", "expected a JSON object");
@@ -262,7 +266,7 @@ GenesisSpec parse(const json& doc)
     if (tern && tern->is_null())
         tern = nullptr;
     if (tern)
-        read_rules(*tern, spec.config, ChainConfigKeys::TernSection, "tern");
+        read_rules(*tern, spec.config, ChainConfigKeys::TernSection, "tern", features);
     const auto tern_sets = [tern](const char* key) {
         return tern && tern->contains(key);
     };
@@ -297,11 +301,11 @@ BytesView beacon_roots_code() noexcept
     return {kBeaconRootsCode, sizeof(kBeaconRootsCode)};
 }
 
-Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc)
+Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc, FeatureKeys features)
 {
     try
     {
-        return parse(doc);
+        return parse(doc, features);
     }
     catch (const JsonFieldError& e)
     {
@@ -313,7 +317,7 @@ Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc)
     }
 }
 
-Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text)
+Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text, FeatureKeys features)
 {
     json doc;
     try
@@ -324,17 +328,17 @@ Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text)
     {
         return std::string("invalid genesis: malformed JSON: ") + e.what();
     }
-    return parse_genesis(doc);
+    return parse_genesis(doc, features);
 }
 
-Result<GenesisSpec, std::string> load_genesis_file(const std::string& path)
+Result<GenesisSpec, std::string> load_genesis_file(const std::string& path, FeatureKeys features)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return "cannot read genesis file " + path;
     std::stringstream ss;
     ss << in.rdbuf();
-    auto r = parse_genesis_text(ss.str());
+    auto r = parse_genesis_text(ss.str(), features);
     if (!r)
         return r.error() + " (" + path + ")";
     return r;

@@ -72,14 +72,18 @@ struct GenesisSpec
 };
 
 /// Parses a genesis JSON document; the error says what is wrong and where
-/// (e.g. "alloc.0x12..: balance: not a number").
-Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc);
+/// (e.g. "alloc.0x12..: balance: not a number"). The `tern` section may hold the keys of
+/// `features` (node::chain_feature_keys()) besides the rules' own.
+Result<GenesisSpec, std::string> parse_genesis(const nlohmann::json& doc,
+                                               FeatureKeys features = {});
 
 /// Parses genesis JSON text.
-Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text);
+Result<GenesisSpec, std::string> parse_genesis_text(std::string_view text,
+                                                    FeatureKeys features = {});
 
 /// Reads and parses a genesis file.
-Result<GenesisSpec, std::string> load_genesis_file(const std::string& path);
+Result<GenesisSpec, std::string> load_genesis_file(const std::string& path,
+                                                   FeatureKeys features = {});
 
 /// The spec as genesis JSON (geth's format with every fork at 0 and Cancun at time 0, plus the
 /// `tern` section); parse_genesis() of it gives back an equal spec (warnings aside).

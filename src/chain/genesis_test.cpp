@@ -209,8 +209,7 @@ TEST(Genesis, RefusesWhatItCannotHonour)
     expect_refused([](json& d) { d["tern"] = {{"gasPrice", "1"}}; }, "tern.gasPrice");
     expect_refused([](json& d) { d["tern"] = {{"baseFeeRule", "dynamic"}}; }, "baseFeeRule");
     expect_refused([](json& d) { d["tern"] = {{"gasLimit", 100}}; }, "tern.gasLimit");
-    expect_refused([](json& d) { d["tern"] = {{"mlInference", "yes"}}; }, "tern.mlInference");
-    expect_refused([](json& d) { d["tern"] = {{"mlMaxModelBytes", 0}}; }, "tern.mlMaxModelBytes");
+    // The ML keys' own checks: mlchain/settings_test.cpp (MlSettings.GenesisRefusesBadValues).
     expect_refused([](json& d) { d["gasLimit"] = 20000; }, "gasLimit");
 
     auto bad = parse_genesis_text("{ not json");
@@ -282,19 +281,13 @@ TEST(Genesis, BlockAndStateRoot)
 TEST(Genesis, JsonRoundTrip)
 {
     auto r = parse_with([](json& d) {
-        d["tern"] = {{"baseFeeRule", "eip1559"},
-                     {"minGasPrice", "5"},
-                     {"gasLimit", 40000000},
-                     {"mlInference", false},
-                     {"mlMaxModelBytes", 65536}};
+        d["tern"] = {{"baseFeeRule", "eip1559"}, {"minGasPrice", "5"}, {"gasLimit", 40000000}};
         d["excessBlobGas"] = "0x20000";
     });
     ASSERT_TRUE(r) << r.error();
     auto again = parse_genesis(genesis_to_json(*r));
     ASSERT_TRUE(again) << again.error();
     EXPECT_EQ(again->config, r->config);
-    EXPECT_FALSE(again->config.ml_inference);
-    EXPECT_EQ(again->config.ml_max_model_bytes, 65536u);
     EXPECT_EQ(again->alloc, r->alloc);
     EXPECT_EQ(genesis_block(*again).header, genesis_block(*r).header);
     EXPECT_TRUE(again->warnings.empty());

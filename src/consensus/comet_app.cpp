@@ -9,6 +9,7 @@
 #include "core/rlp_encode.hpp"
 #include "db/chain_db.hpp"
 #include "node/big_stack_thread.hpp"
+#include "node/chain_features.hpp"
 #include "node/engine.hpp"
 #include "transaction/codec.hpp"
 #include "txpool/recover_sender.hpp"
@@ -185,11 +186,15 @@ pb::ResponseInitChain CometApp::init_chain(const pb::RequestInitChain& req)
     // the chain this node's database was created with (block 0 and the chain rules).
     if (!req.app_state_bytes().empty())
     {
-        auto spec = chain::parse_genesis_text(req.app_state_bytes());
+        auto spec = chain::parse_genesis_text(req.app_state_bytes(), node::chain_feature_keys());
         if (!spec)
             throw std::runtime_error(
                 "InitChain: app_state of CometBFT's genesis is not an EVM genesis: " +
                 spec.error());
+        // Block 0 as the node made it: with the predeploys of the features its rules enable.
+        if (auto refused = node::attach_chain_features(spec->config))
+            throw std::runtime_error("InitChain: chain features: " + refused->message());
+        (void)node::add_predeploys(*spec);
         const Hash256 want = chain::genesis_block(*spec).header.hash();
         chain::ChainConfig rules = spec->config;
         rules.features = producer_.chain_config().features;

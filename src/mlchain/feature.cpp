@@ -1,10 +1,32 @@
 #include "mlchain/feature.hpp"
 
+#include "chain/json_fields.hpp"
 #include "mlchain/ml_precompiles.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace tern::mlchain {
 
 namespace {
+
+using nlohmann::json;
+
+constexpr const char* kInferenceKey = "mlInference";
+constexpr const char* kMaxModelBytesKey = "mlMaxModelBytes";
+
+constexpr chain::FeatureKey kConfigKeys[] = {
+    {kInferenceKey,
+     [](const json& v, const std::string& where) {
+         if (!v.is_boolean())
+             chain::json_fields::fail(where, "expected true or false");
+     }},
+    {kMaxModelBytesKey,
+     [](const json& v, const std::string& where) {
+         const uint64_t n = chain::json_fields::parse_u64(v, where);
+         if (n == 0 || n > UINT32_MAX)
+             chain::json_fields::fail(where, "must be between 1 and 4294967295");
+     }},
+};
 
 execution::ChainFeature ml_feature(std::shared_ptr<MlPrecompiles> precompiles)
 {
@@ -18,13 +40,36 @@ execution::ChainFeature ml_feature(std::shared_ptr<MlPrecompiles> precompiles)
 
 }  // namespace
 
+std::span<const chain::FeatureKey> config_keys() noexcept
+{
+    return kConfigKeys;
+}
+
+MlSettings ml_settings(const chain::ChainConfig& config)
+{
+    MlSettings out;
+    const auto& set = config.feature_settings;
+    if (const auto it = set.find(kInferenceKey); it != set.end())
+        out.inference = json::parse(it->second).get<bool>();
+    if (const auto it = set.find(kMaxModelBytesKey); it != set.end())
+        out.max_model_bytes = chain::json_fields::parse_u64(json::parse(it->second), it->first);
+    return out;
+}
+
+void set_ml_settings(chain::ChainConfig& config, const MlSettings& settings)
+{
+    config.feature_settings[kInferenceKey] = json(settings.inference).dump();
+    config.feature_settings[kMaxModelBytesKey] = json(settings.max_model_bytes).dump();
+}
+
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
                                                         const chain::ChainConfig& config)
 {
-    if (!config.ml_inference)
+    const MlSettings settings = ml_settings(config);
+    if (!settings.inference)
         return std::nullopt;
     MlConfig ml;
-    ml.limits.max_model_bytes = config.ml_max_model_bytes;
+    ml.limits.max_model_bytes = settings.max_model_bytes;
     return features.add(ml_feature(std::make_shared<MlPrecompiles>(ml)));
 }
 

@@ -3,17 +3,39 @@
 #include "chain/chain_config.hpp"
 #include "execution/chain_features.hpp"
 
+#include <cstdint>
 #include <optional>
+#include <span>
 
 namespace tern::mlchain {
 
 /// Name of the ML chain feature in the registry ("ml").
 inline constexpr const char* kFeatureName = "ml";
 
+/// The ML feature's settings in the chain rules (genesis `tern` section, docs/ml.md).
+struct MlSettings
+{
+    /// `tern.mlInference`: the model registry 0x..0a01 and inference 0x..0a02 are on unless
+    /// the genesis sets it to false.
+    bool inference = true;
+    /// `tern.mlMaxModelBytes`: largest model the registry accepts, 1 to 2^32 - 1 bytes.
+    uint64_t max_model_bytes = 8 << 20;
+};
+
+/// The ML feature's keys in the chain rules: mlInference (true or false), mlMaxModelBytes (a
+/// number from 1 to 4294967295), checked as the codec reads them.
+std::span<const chain::FeatureKey> config_keys() noexcept;
+
+/// The ML settings of `config` (the defaults for keys it does not set).
+[[nodiscard]] MlSettings ml_settings(const chain::ChainConfig& config);
+
+/// Writes `settings` into `config` (both keys; tests and tools building rules by hand).
+void set_ml_settings(chain::ChainConfig& config, const MlSettings& settings);
+
 /// Registers Tern's ML feature (model registry 0x..0a01 and inference 0x..0a02, docs/ml.md) in
-/// `features` when `config.ml_inference` is on: a new MlPrecompiles with its own model cache
-/// and `config.ml_max_model_bytes`; its addresses are not warm at the start of a transaction
-/// and it predeploys nothing. Nothing is added when it is off.
+/// `features` when ml_settings(config).inference is on: a new MlPrecompiles with its own model
+/// cache and max_model_bytes; its addresses are not warm at the start of a transaction and it
+/// predeploys nothing. Nothing is added when it is off.
 [[nodiscard]] std::optional<execution::FeatureError> register_feature(
     execution::ChainFeatures& features,
     const chain::ChainConfig& config);

@@ -26,7 +26,7 @@ TEST(MlFeature, RegistersRegistryAndInferenceNotWarm)
 TEST(MlFeature, OffRegistersNothing)
 {
     chain::ChainConfig config;
-    config.ml_inference = false;
+    mlchain::set_ml_settings(config, {.inference = false});
     execution::ChainFeatures features;
     ASSERT_FALSE(mlchain::register_feature(features, config).has_value());
     EXPECT_TRUE(features.empty());

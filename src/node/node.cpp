@@ -97,7 +97,7 @@ Result<uint16_t, std::string> Node::start()
     chain::GenesisSpec spec;
     if (!config_.genesis_file.empty())
     {
-        auto loaded = chain::load_genesis_file(config_.genesis_file);
+        auto loaded = chain::load_genesis_file(config_.genesis_file, chain_feature_keys());
         if (!loaded)
             return "genesis " + config_.genesis_file + ": " + loaded.error();
         spec = std::move(*loaded);
@@ -112,6 +112,11 @@ Result<uint16_t, std::string> Node::start()
         for (const auto& a : keys_->accounts)
             spec.alloc[a.address].balance = config_.dev_balance;
     }
+    // Block 0 holds the predeploys of the features the genesis rules enable.
+    if (auto refused = attach_chain_features(spec.config))
+        return "chain features: " + refused->message();
+    for (auto& notice : add_predeploys(spec))
+        notices_.push_back(std::move(notice));
 
     // Database.
     db::ChainDbOptions options;
@@ -155,7 +160,7 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         std::optional<chain::ChainConfig> stored;
         if (blob)
         {
-            auto decoded = chain::decode_chain_config(*blob);
+            auto decoded = chain::decode_chain_config(*blob, chain_feature_keys());
             if (decoded)
                 stored = std::move(*decoded);
             else
@@ -200,7 +205,8 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         if (!r)
             return "genesis: " + r.error().message;
     }
-    // The chain features (ML registry + inference, docs/ml.md), one registration each.
+    // The chain features (ML registry + inference, docs/ml.md) of the rules in force, one
+    // registration each (node/chain_features.cpp).
     if (auto refused = attach_chain_features(chain_config_))
         return "chain features: " + refused->message();
 
@@ -253,6 +259,9 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         engine_ = std::make_unique<DevEngine>(config_, *db_, *pool_, *producer_, chain_mutex_);
     backend_ = std::make_unique<NodeBackend>(*this);
     serve(api::node_methods(*backend_, *dispatcher_));
+    api::MethodTable feature_methods;
+    add_feature_methods(feature_methods, *backend_, chain_config_);
+    serve(std::move(feature_methods));
     for (const auto& hook : setup_hooks_)
         hook(*this);
     for (auto& notice : api::select_namespaces(*dispatcher_, config_.rpc_api))

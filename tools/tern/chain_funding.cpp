@@ -2,6 +2,7 @@
 
 #include "chain/dev_accounts.hpp"
 #include "core/hex.hpp"
+#include "node/chain_features.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -100,7 +101,7 @@ Result<std::map<Address, chain::GenesisAccount>, std::string> funded_accounts(
         // the alloc of a genesis (geth's rules for accounts and their errors).
         json genesis = chain::genesis_to_json(chain::dev_genesis(1));
         genesis["alloc"] = doc.contains("alloc") ? doc["alloc"] : doc;
-        const auto parsed = chain::parse_genesis(genesis);
+        const auto parsed = chain::parse_genesis(genesis, node::chain_feature_keys());
         if (!parsed)
             return "--alloc " + request.alloc_file + ": " + parsed.error();
         for (const auto& [a, account] : parsed->alloc)
