@@ -96,7 +96,7 @@ private:
 };
 
 /// The warm-at-start precompiles of a transaction under `fork` with `features` (null:
-/// Ethereum's only): the one function execution/transition.cpp and node/call.cpp use.
+/// Ethereum's only): the one function execution/transition.cpp and api/services/call.cpp use.
 /// Without arguments: Ethereum's set of the fork Tern runs (Cancun's 0x01..0x0a).
 [[nodiscard]] std::span<const Address> warm_precompiles(
     const ChainFeatures* features = nullptr,

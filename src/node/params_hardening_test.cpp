@@ -2,7 +2,7 @@
 // wrong JSON types, boundary values, overflow in fee arithmetic. Every case must get a JSON-RPC
 // error (or geth's answer) quickly, and the node must keep serving.
 //
-// The last group asserts geth's behaviour where the review of node/params.cpp and its callers
+// The last group asserts geth's behaviour where the review of api/json/params.cpp and its callers
 // found gaps (now fixed).
 
 #include "node/node.hpp"

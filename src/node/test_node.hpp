@@ -11,9 +11,9 @@
 
 namespace tern::node::test {
 
-/// Starts a node with `c` on a free port and 2 RPC threads, after `setup` (e.g.
-/// register_debug_api) when given; sets `port`. Fails the test (and returns the node unstarted)
-/// if it cannot start.
+/// Starts a node with `c` on a free port and 2 RPC threads, after `setup` (a hook, e.g. one
+/// serving a method table with Node::serve) when given; sets `port`. Fails the test (and
+/// returns the node unstarted) if it cannot start.
 inline std::unique_ptr<Node> start_test_node(NodeConfig c,
                                              uint16_t& port,
                                              std::function<void(Node&)> setup = nullptr)

@@ -156,7 +156,7 @@ std::string trace_error_message(evm::Status status,
         case evm::Status::ArgumentOutOfRange:
             return "nonce uint64 overflow";  // geth's tracers see the creation-nonce case
         default:
-            return status_message(status);  // the same texts as eth_call (node/call.cpp)
+            return status_message(status);  // the same texts as eth_call (api/services/call.cpp)
     }
 }
 

@@ -318,7 +318,7 @@ TEST(Tracers, GethErrorTexts)
     EXPECT_EQ(trace_error_message(evm::Status::StaticModeViolation, 0x55, 2), "write protection");
     EXPECT_EQ(trace_error_message(evm::Status::Revert, 0xfd, 2), "execution reverted");
     EXPECT_EQ(trace_error_message(evm::Status::Success, 0x00, 0), "");
-    // Where the tracers' wording differs from eth_call's (node/call.cpp status_message).
+    // Where the tracers' wording differs from eth_call's (api/services/call.cpp status_message).
     EXPECT_EQ(trace_error_message(evm::Status::ArgumentOutOfRange, 0xf0, 3),
               "nonce uint64 overflow");
     EXPECT_EQ(status_message(evm::Status::ArgumentOutOfRange), "gas uint64 overflow");
