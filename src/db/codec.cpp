@@ -100,6 +100,10 @@ Bytes encode_receipts(std::span<const execution::Receipt> receipts)
         rlp::encode_uint(item, r.blob_gas_used);
         const Bytes logs = execution::encode_logs(r.logs);
         item.insert(item.end(), logs.begin(), logs.end());
+        // Only a reverted receipt with a reason has the 7th item: receipts stored before it
+        // existed read the same.
+        if (!r.revert_reason.empty())
+            rlp::encode_bytes(item, as_bytes(r.revert_reason));
         rlp::encode_list_header(payload, item.size());
         payload.insert(payload.end(), item.begin(), item.end());
     }
@@ -157,8 +161,16 @@ std::optional<execution::Receipt> decode_receipt(BytesView& in, Blooms blooms)
     r.gas_used = *gas;
     r.blob_gas_used = *blob_gas;
     auto logs = rlp::decode_list(p);
-    if (!logs || !p.empty())
+    if (!logs)
         return std::nullopt;
+    if (!p.empty())
+    {
+        auto reason = rlp::decode_bytes(p);
+        if (!reason || reason->empty() || reason->size() > execution::kMaxRevertReasonBytes ||
+            !p.empty() || r.success)
+            return std::nullopt;
+        r.revert_reason.assign(reinterpret_cast<const char*>(reason->data()), reason->size());
+    }
     BytesView l = *logs;
     while (!l.empty())
     {
@@ -199,7 +211,7 @@ std::optional<Skimmed> skim_receipt(BytesView& in)
     if (!cumulative || !rlp::decode_bytes(p) || !rlp::decode_bytes(p))
         return std::nullopt;
     auto logs = rlp::decode_list(p);
-    if (!logs || !p.empty())
+    if (!logs || (!p.empty() && (!rlp::decode_bytes(p) || !p.empty())))
         return std::nullopt;
     Skimmed out{*cumulative, 0};
     for (BytesView l = *logs; !l.empty(); ++out.log_count)

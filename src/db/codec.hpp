@@ -72,7 +72,8 @@ Bytes encode_slot(const U256& v);
 /// Inverse of encode_slot; nullopt if longer than 32 bytes.
 std::optional<U256> decode_slot(BytesView v) noexcept;
 
-/// Receipts of one block: rlp([[type, status, cumulative_gas, gas_used, blob_gas, logs]...])
+/// Receipts of one block: rlp([[type, status, cumulative_gas, gas_used, blob_gas, logs,
+/// revert_reason?]...]) (the reason only on a reverted receipt that has one),
 /// with logs as in execution::encode_logs. The bloom is not stored (recomputed from the logs).
 Bytes encode_receipts(std::span<const execution::Receipt> receipts);
 /// Whether decode_receipts recomputes each receipt's bloom (5 Keccak-256 per ERC-20 transfer

@@ -93,6 +93,46 @@ TEST(DbCodec, ReceiptsRoundTrip)
     EXPECT_FALSE(codec::decode_receipts(longer));
 }
 
+// A reverted receipt's reason (skaled's revertReason) is a 7th item, only when there is one:
+// receipts stored before it existed read the same, and decode_receipt_at skims past it.
+TEST(DbCodec, ReceiptsKeepTheRevertReason)
+{
+    std::vector<execution::Receipt> rs;
+    for (uint64_t i = 0; i < 3; ++i)
+        rs.push_back(db::testing::make_receipt(i, 21000 * (i + 1)));
+    rs[0].success = false;
+    rs[0].revert_reason = "bump refused";
+    rs[1].success = false;  // reverted without a reason
+    const auto enc = codec::encode_receipts(rs);
+    const auto dec = codec::decode_receipts(enc);
+    ASSERT_TRUE(dec);
+    EXPECT_EQ((*dec)[0].revert_reason, "bump refused");
+    EXPECT_EQ((*dec)[1].revert_reason, "");
+    EXPECT_EQ((*dec)[2].revert_reason, "");
+    const auto at = codec::decode_receipt_at(enc, 2);
+    ASSERT_TRUE(at && *at);
+    EXPECT_EQ((*at)->first_log_index, (*dec)[0].logs.size() + (*dec)[1].logs.size());
+    EXPECT_EQ((*at)->previous_cumulative_gas, (*dec)[1].cumulative_gas_used);
+    const auto first = codec::decode_receipt_at(enc, 0);
+    ASSERT_TRUE(first && *first);
+    EXPECT_EQ((*first)->receipt.revert_reason, "bump refused");
+
+    // Without reasons the bytes are the format of before: 6 items per receipt.
+    rs[0].revert_reason.clear();
+    const auto plain = codec::encode_receipts(rs);
+    EXPECT_EQ(plain.size() + 1 + std::string("bump refused").size(), enc.size());
+
+    // A reason on a successful receipt, an empty one, or one past the cap is malformed.
+    for (const std::string& bad :
+         {std::string("x"), std::string(execution::kMaxRevertReasonBytes + 1, 'x')})
+    {
+        std::vector<execution::Receipt> one{db::testing::make_receipt(0, 21000)};
+        one[0].success = bad.size() == 1;
+        one[0].revert_reason = bad;
+        EXPECT_FALSE(codec::decode_receipts(codec::encode_receipts(one))) << bad.size();
+    }
+}
+
 TEST(DbCodec, ChangesRoundTrip)
 {
     Bytes out;

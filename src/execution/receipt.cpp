@@ -1,5 +1,6 @@
 #include "execution/receipt.hpp"
 
+#include "core/abi.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp_encode.hpp"
 
@@ -25,6 +26,16 @@ Bloom logs_bloom(std::span<const state::Log> logs) noexcept
             bloom_add(b, t.view());
     }
     return b;
+}
+
+std::string revert_reason_of(BytesView output)
+{
+    auto reason = abi::unpack_revert(output);
+    if (!reason)
+        return {};
+    if (reason->size() > kMaxRevertReasonBytes)
+        reason->resize(kMaxRevertReasonBytes);
+    return std::move(*reason);
 }
 
 Bytes encode_logs(std::span<const state::Log> logs)

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace tern::execution {
@@ -24,7 +25,20 @@ struct Receipt
     uint64_t blob_gas_used = 0;        ///< EIP-4844 blob gas of this transaction
     std::vector<state::Log> logs;
     Bloom bloom{};
+    /// A reverted transaction's reason, as skaled's receipts carry it (`revertReason`, which
+    /// SKALE's client libraries read): the Error(string) text or the panic's text
+    /// (abi::unpack_revert), at most kMaxRevertReasonBytes; empty otherwise. Stored with the
+    /// receipt, never part of the receipts root.
+    std::string revert_reason;
 };
+
+/// Longest revert reason a receipt keeps (longer ones are cut): bounds what a zero-gas chain
+/// stores per failed transaction.
+inline constexpr size_t kMaxRevertReasonBytes = 1024;
+
+/// The revert_reason of a transaction that reverted with `output` (empty when the output is no
+/// Error(string) or Panic(uint256)).
+std::string revert_reason_of(BytesView output);
 
 /// Adds `data` (an address or a topic) to `bloom`: three bits from keccak256(data).
 void bloom_add(Bloom& bloom, BytesView data) noexcept;

@@ -239,6 +239,8 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
     receipt.cumulative_gas_used = block_gas_used + gas_used;
     receipt.blob_gas_used = blob_gas;
     receipt.logs = state.logs();
+    if (result.status == evm::Status::Revert)
+        receipt.revert_reason = revert_reason_of(result.output);
     if (options.settle)
     {
         receipt.bloom = logs_bloom(receipt.logs);

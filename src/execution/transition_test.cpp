@@ -1,4 +1,6 @@
 #include "execution/transition.hpp"
+
+#include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
@@ -172,6 +174,47 @@ TEST(Transition, RevertKeepsStateButChargesGas)
     EXPECT_EQ(r->gas_used, 43112u);
     EXPECT_FALSE(post.has_storage(kContract));
     EXPECT_EQ(post.read_account(kSender)->nonce, 1u);
+}
+
+/// Code that reverts with `payload` as its output (CODECOPY of the bytes after a 14-byte
+/// prologue: PUSH2 len PUSH1 14 PUSH1 0 CODECOPY PUSH2 len PUSH1 0 REVERT).
+Bytes reverting_with(BytesView payload)
+{
+    const auto n = static_cast<uint16_t>(payload.size());
+    const uint8_t hi = static_cast<uint8_t>(n >> 8);
+    const uint8_t lo = static_cast<uint8_t>(n & 0xff);
+    const uint8_t prologue[] = {0x61, hi,   lo, 0x60, 0x0e, 0x60, 0x00,
+                                0x39, 0x61, hi, lo,   0x60, 0x00, 0xfd};
+    Bytes code(sizeof(prologue) + payload.size());
+    std::copy(std::begin(prologue), std::end(prologue), code.begin());
+    std::copy(payload.begin(), payload.end(), code.begin() + sizeof(prologue));
+    return code;
+}
+
+// skaled's receipts carry the reason of a reverted transaction (SKALE's client libraries read
+// `revertReason`): the Error(string) text or a panic's, cut at kMaxRevertReasonBytes; nothing
+// for other outputs or for a failure that is not a revert.
+TEST(Transition, RevertedReceiptKeepsItsReason)
+{
+    const auto reason_of = [](BytesView payload) {
+        auto [r, post] = run(funded(reverting_with(payload)), call_tx(kContract, 100'000));
+        EXPECT_TRUE(r.has_value());
+        EXPECT_FALSE(r->success);
+        return r->revert_reason;
+    };
+    EXPECT_EQ(reason_of(tern::abi::encode_error("bump refused")), "bump refused");
+    EXPECT_EQ(reason_of(tern::abi::encode_panic(0x12)), tern::abi::panic_reason(U256{0x12}));
+    EXPECT_EQ(reason_of(hex("deadbeef")), "");  // a custom error: no text
+    EXPECT_EQ(reason_of({}), "");               // a bare revert
+    const std::string longer(kMaxRevertReasonBytes + 100, 'x');
+    EXPECT_EQ(reason_of(tern::abi::encode_error(longer)), std::string(kMaxRevertReasonBytes, 'x'));
+
+    auto [r, post] = run(funded(hex("fe")), call_tx(kContract, 50'000));  // INVALID
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->revert_reason.empty());
+    auto [ok, post2] = run(funded(), call_tx(address_from_u64(0x70), 21000));
+    ASSERT_TRUE(ok.has_value());
+    EXPECT_TRUE(ok->revert_reason.empty());
 }
 
 TEST(Transition, FailureConsumesAllGas)

@@ -7,7 +7,7 @@ import { ethers } from "ethers";
 import { BaseError, ContractFunctionRevertedError, encodeFunctionData } from "viem";
 import { devAccount, ethersProvider, ethersWallet, viemClients, web3Client } from "./lib/clients.mjs";
 import { contracts } from "./lib/contracts.mjs";
-import { rawRpc, startNode } from "./lib/target.mjs";
+import { IS_ANVIL, rawRpc, startNode } from "./lib/target.mjs";
 
 const C = contracts();
 const A0 = devAccount(0).address;
@@ -207,5 +207,25 @@ describe("revert reasons and custom errors", () => {
     // And a successful one changes it.
     await (await c.bumpUnless(false)).wait();
     assert.equal(await c.counter(), before + 1n);
+  });
+
+  // skaled's receipts carry the reason of a reverted transaction; SKALE's filestorage.js and
+  // ima-js read it (JSON.parse(receipt).revertReason). anvil's and geth's receipts do not.
+  it("a reverted transaction's receipt carries revertReason (skaled's field)", { skip: IS_ANVIL && "anvil's receipts have no revertReason" }, async () => {
+    const w = ethersWallet(provider, 3);
+    const c = new ethers.Contract(reverter, C.Reverter.abi, w);
+    const failed = await c.bumpUnless(true, { gasLimit: 100_000n });
+    await assert.rejects(failed.wait());
+    const { result: r } = await rawRpc(node.url, "eth_getTransactionReceipt", [failed.hash]);
+    assert.equal(r.status, "0x0");
+    assert.equal(r.revertReason, "bump refused");
+    const ok = await c.bumpUnless(false);
+    await ok.wait();
+    const { result: good } = await rawRpc(node.url, "eth_getTransactionReceipt", [ok.hash]);
+    assert.equal(good.status, "0x1");
+    assert.ok(!("revertReason" in good), "a successful receipt has no revertReason");
+    // In the block's receipts too.
+    const { result: all } = await rawRpc(node.url, "eth_getBlockReceipts", [r.blockNumber]);
+    assert.equal(all.find((x) => x.transactionHash === failed.hash).revertReason, "bump refused");
   });
 });

@@ -196,6 +196,9 @@ json receipt(const execution::Receipt& r,
     };
     if (!tx.to)
         j["contractAddress"] = address(execution::create_address(sender, tx.nonce));
+    // skaled's field: SKALE's client libraries read the reason of a failed transaction here.
+    if (!r.revert_reason.empty())
+        j["revertReason"] = r.revert_reason;
     if (tx.type == TxType::Blob)
     {
         j["blobGasUsed"] = quantity(r.blob_gas_used);
