@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
               got.gas_used == want.gas_used &&
               got.cumulative_gas_used == want.cumulative_gas_used &&
               got.blob_gas_used == want.blob_gas_used && got.logs == want.logs &&
-              got.bloom == want.bloom);
+              got.bloom == want.bloom && got.revert_reason == want.revert_reason);
         check((*at)->previous_cumulative_gas == (i ? (*full)[i - 1].cumulative_gas_used : 0));
         check((*at)->first_log_index == logs_before);
         logs_before += want.logs.size();
