@@ -112,7 +112,9 @@ Result<uint16_t, std::string> Node::start()
         for (const auto& a : keys_->accounts)
             spec.alloc[a.address].balance = config_.dev_balance;
     }
-    // Block 0 holds the predeploys of the features the genesis rules enable.
+    // The chain features (ML registry + inference, docs/ml.md) the genesis rules enable, one
+    // registration each (node/chain_features.cpp); block 0 holds their predeploys. A chain
+    // whose stored rules are in force attaches those instead (start_on_database).
     if (auto refused = attach_chain_features(spec.config))
         return "chain features: " + refused->message();
     for (auto& notice : add_predeploys(spec))
@@ -185,6 +187,9 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
                 notices_.push_back("keeping the minimum gas price of " + config_.data_dir + ": " +
                                    stored->min_gas_price.to_dec());
             chain_config_ = *stored;
+            // The stored rules' own features (the genesis' were attached in start()).
+            if (auto refused = attach_chain_features(chain_config_))
+                return "chain features: " + refused->message();
         }
         else
             chain_config_ = spec.config;
@@ -205,11 +210,6 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         if (!r)
             return "genesis: " + r.error().message;
     }
-    // The chain features (ML registry + inference, docs/ml.md) of the rules in force, one
-    // registration each (node/chain_features.cpp).
-    if (auto refused = attach_chain_features(chain_config_))
-        return "chain features: " + refused->message();
-
     // The head must hang together (header, transactions, receipts), and its state must be
     // readable and give the header's state root: the node does not start on a damaged head.
     if (auto checked = db_->check_head(); !checked)
