@@ -25,6 +25,23 @@ using nlohmann::json;
 
 namespace {
 
+/// Every account of `state`, in address order.
+template <typename Visitor>
+void visit_accounts(const state::MemoryBackend& state, const Visitor& fn)
+{
+    for (const auto& [a, acc] : state.accounts())
+        fn(a, acc.info);
+}
+
+/// The storage of `a` in `state`, in slot order.
+template <typename Visitor>
+void visit_storage(const state::MemoryBackend& state, const Address& a, const Visitor& fn)
+{
+    if (const auto it = state.accounts().find(a); it != state.accounts().end())
+        for (const auto& [k, v] : it->second.storage)
+            fn(k, v);
+}
+
 /// A block's state: the in-memory accounts after it.
 class FakeStateView final : public db::StateView
 {
@@ -45,14 +62,11 @@ public:
     uint64_t block_number() const noexcept override { return number_; }
     void for_each_storage(const Address& a, const db::StorageVisitor& fn) const override
     {
-        if (const auto it = state_.accounts().find(a); it != state_.accounts().end())
-            for (const auto& [k, v] : it->second.storage)
-                fn(k, v);
+        visit_storage(state_, a, fn);
     }
     void for_each_account(const db::AccountVisitor& fn) const override
     {
-        for (const auto& [a, acc] : state_.accounts())
-            fn(a, acc.info);
+        visit_accounts(state_, fn);
     }
     std::optional<Hash256> block_hash(uint64_t) const override { return std::nullopt; }
 
@@ -144,16 +158,10 @@ public:
     }
     bool has_storage(const Address& a) const override { return state.has_storage(a); }
     state::CodePtr read_code(const Hash256& h) const override { return state.read_code(h); }
-    void for_each_account(const AccountVisitor& fn) const override
-    {
-        for (const auto& [a, acc] : state.accounts())
-            fn(a, acc.info);
-    }
+    void for_each_account(const AccountVisitor& fn) const override { visit_accounts(state, fn); }
     void for_each_storage(const Address& a, const StorageVisitor& fn) const override
     {
-        if (const auto it = state.accounts().find(a); it != state.accounts().end())
-            for (const auto& [k, v] : it->second.storage)
-                fn(k, v);
+        visit_storage(state, a, fn);
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include "chain/genesis.hpp"
 #include "chain/json_fields.hpp"
+#include "chain/test_rules.hpp"
 #include "core/hex.hpp"
 
 #include <gtest/gtest.h>
@@ -15,19 +16,12 @@ namespace {
 
 ChainConfig sample()
 {
-    ChainConfig c;
-    c.chain_id = 4242;
-    c.base_fee_rule = BaseFeeRule::Eip1559;
-    c.base_fee = U256{1'000'000'000};
-    c.min_gas_price = U256{7};
-    c.gas_limit = 45'000'000;
-    c.coinbase = address_from_u64(0xc0ffee);
-    return c;
+    return chain::testing::sample_rules();
 }
 
 BytesView view(const std::string& s)
 {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+    return chain::testing::text_bytes(s);
 }
 
 TEST(ChainConfigCodec, StoredCopyRoundTrips)

@@ -7,6 +7,7 @@
 
 #include "chain/chain_config.hpp"
 #include "chain/genesis.hpp"
+#include "chain/test_rules.hpp"
 #include "core/hex.hpp"
 
 #include <gtest/gtest.h>
@@ -20,22 +21,17 @@ using tern::mlchain::ml_settings;
 
 namespace {
 
+/// chain_config_test's rules with the ML keys set off their defaults.
 ChainConfig sample()
 {
-    ChainConfig c;
-    c.chain_id = 4242;
-    c.base_fee_rule = BaseFeeRule::Eip1559;
-    c.base_fee = U256{1'000'000'000};
-    c.min_gas_price = U256{7};
-    c.gas_limit = 45'000'000;
-    c.coinbase = address_from_u64(0xc0ffee);
+    ChainConfig c = chain::testing::sample_rules();
     mlchain::set_ml_settings(c, {.inference = false, .max_model_bytes = 1234});
     return c;
 }
 
 BytesView view(const std::string& s)
 {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+    return chain::testing::text_bytes(s);
 }
 
 TEST(MlSettings, DefaultsWhenTheRulesDoNotSetThem)
