@@ -1,5 +1,7 @@
 #include "rpc/subscriptions.hpp"
 
+#include "rpc/random_id.hpp"
+
 #include <algorithm>
 
 namespace tern::rpc {
@@ -10,18 +12,7 @@ Subscriptions::Subscriptions(SubscriptionLimits limits)
 
 std::string Subscriptions::new_id()
 {
-    // geth: 16 random bytes as hex, leading zeros trimmed, "0x" prefix.
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(32);
-    for (int word = 0; word < 2; ++word)
-    {
-        const uint64_t v = rng_();
-        for (int shift = 60; shift >= 0; shift -= 4)
-            hex.push_back(digits[(v >> shift) & 0xf]);
-    }
-    const size_t first = hex.find_first_not_of('0');
-    return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
+    return rpc::random_id(rng_);
 }
 
 Result<std::string, SubscriptionRefused> Subscriptions::add(

@@ -8,6 +8,7 @@
 #include "api/services/client_key.hpp"
 #include "db/chain_db.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/random_id.hpp"
 #include "txpool/txpool.hpp"
 
 #include <nlohmann/json.hpp>
@@ -130,18 +131,7 @@ private:
 
 std::string FilterApi::new_id()
 {
-    // As geth's rpc ids: 16 random bytes in hex, leading zeros trimmed, "0x" prefix.
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(32);
-    for (int word = 0; word < 2; ++word)
-    {
-        const uint64_t v = rng_();
-        for (int shift = 60; shift >= 0; shift -= 4)
-            hex.push_back(digits[(v >> shift) & 0xf]);
-    }
-    const size_t first = hex.find_first_not_of('0');
-    return "0x" + (first == std::string::npos ? std::string("0") : hex.substr(first));
+    return rpc::random_id(rng_);
 }
 
 void FilterApi::erase(std::map<std::string, Filter, std::less<>>::iterator it)
