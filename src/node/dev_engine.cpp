@@ -273,8 +273,11 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
         std::lock_guard lock{mutex_};
         ++sealed_;
     }
-    release_waiters();
+    // Listeners first (newHeads, logs, filters, proofs), then the senders: a sender that
+    // returns sees its block published, and the engine is back at its pool check before the
+    // sender's next message can arrive (so that message's sends share one block).
     producer_.publish(*committed);
+    release_waiters();
     return committed->block.header.number;
 }
 
