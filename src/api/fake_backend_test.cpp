@@ -59,11 +59,13 @@ public:
     }
     bool has_storage(const Address& a) const override { return state_.has_storage(a); }
     state::CodePtr read_code(const Hash256& h) const override { return state_.read_code(h); }
+    state::CodePtr read_blob(const Hash256& h) const override { return state_.read_blob(h); }
     uint64_t block_number() const noexcept override { return number_; }
     void for_each_storage(const Address& a, const db::StorageVisitor& fn) const override
     {
         visit_storage(state_, a, fn);
     }
+    void for_each_blob(const db::BlobVisitor&) const override {}
     void for_each_account(const db::AccountVisitor& fn) const override
     {
         visit_accounts(state_, fn);
@@ -158,6 +160,7 @@ public:
     }
     bool has_storage(const Address& a) const override { return state.has_storage(a); }
     state::CodePtr read_code(const Hash256& h) const override { return state.read_code(h); }
+    state::CodePtr read_blob(const Hash256& h) const override { return state.read_blob(h); }
     void for_each_account(const AccountVisitor& fn) const override { visit_accounts(state, fn); }
     void for_each_storage(const Address& a, const StorageVisitor& fn) const override
     {

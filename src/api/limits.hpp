@@ -41,8 +41,10 @@ struct RpcLimits
     /// than this many seconds after the later of the wall clock and the head's timestamp (0: no
     /// bound but 2^63 - 1, what the EVM's TIMESTAMP and later blocks can still follow).
     uint64_t evm_mine_max_ahead = 365ULL * 24 * 3600;
-    /// Largest transaction the pool accepts (geth: 128 KiB).
-    size_t max_tx_size = 128 * 1024;
+    /// Largest transaction the pool accepts: 2 MiB, room for a 1 MiB FileStorage chunk with
+    /// its call data (geth: 128 KiB). The pool's total is bounded in bytes too
+    /// (txpool::Config::max_bytes).
+    size_t max_tx_size = size_t{2} << 20;
 };
 
 }  // namespace tern::api

@@ -1,18 +1,8 @@
 #include "core/hex.hpp"
 
+#include "core/hex_digit.hpp"
+
 namespace tern {
-namespace {
-int hex_digit(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-}  // namespace
 
 std::string to_hex(BytesView data, bool prefix)
 {

@@ -65,14 +65,16 @@ enum Cf : size_t
     kImportAccounts,  ///< staged snapshot import: as kAccounts
     kImportStorage,   ///< staged snapshot import: as kStorage
     kImportCode,      ///< staged snapshot import: as kCode
+    kBlobs,           ///< keccak hash -> blob (state::StateDiff::blobs: file-storage chunks)
+    kImportBlobs,     ///< staged snapshot import: as kBlobs
     kCfCount,
 };
 
 constexpr const char* kCfNames[kCfCount] = {
-    "default",        "accounts",        "storage",         "code",      "headers",
-    "canonical",      "hash_numbers",    "transactions",    "tx_lookup", "bodies",
-    "receipts",       "account_history", "storage_history", "changes",   "import_accounts",
-    "import_storage", "import_code",
+    "default",        "accounts",        "storage",         "code",         "headers",
+    "canonical",      "hash_numbers",    "transactions",    "tx_lookup",    "bodies",
+    "receipts",       "account_history", "storage_history", "changes",      "import_accounts",
+    "import_storage", "import_code",     "blobs",           "import_blobs",
 };
 
 constexpr std::string_view kMetaSchema = "schema";
@@ -221,6 +223,9 @@ std::string describe(Cf c, const rocksdb::Slice& key)
         case kCode:
         case kImportCode:
             return "code " + to_hex(k);
+        case kBlobs:
+        case kImportBlobs:
+            return "blob " + to_hex(k);
         case kAccountHistory:
         case kStorageHistory:
             if (k.size() >= 20)
@@ -512,6 +517,30 @@ struct ChainDb::Impl
         return code;
     }
 
+    /// The blob with `hash` (not cached: blobs are large and read in streams).
+    state::CodePtr blob(const Hash256& hash, const rocksdb::Snapshot* snap) const
+    {
+        std::string v;
+        if (!get(kBlobs, slice(hash.view()), v, snap))
+            return nullptr;
+        return std::make_shared<const Bytes>(v.begin(), v.end());
+    }
+
+    /// Every blob in hash order, as of `snap` (null: now).
+    void for_each_blob(const rocksdb::Snapshot* snap, const BlobVisitor& fn) const
+    {
+        auto it = iterator(kBlobs, snap);
+        for (it->SeekToFirst(); it->Valid(); it->Next())
+        {
+            if (it->key().size() != 32)
+                undecodable(kBlobs, it->key());
+            Hash256 h;
+            std::memcpy(h.data(), it->key().data(), 32);
+            fn(h, view(it->value()));
+        }
+        check(*it, kBlobs);
+    }
+
     // ---- writes ----
 
     /// Adds the state changes of `diff` to `batch`. With `history_number`, also the previous
@@ -521,6 +550,9 @@ struct ChainDb::Impl
                      std::optional<uint64_t> history_number,
                      Bytes& changes) const
     {
+        for (const auto& [hash, blob] : diff.blobs)
+            if (blob)
+                batch.Put(cf(kBlobs), slice(hash.view()), slice(*blob));
         for (const auto& [addr, ad] : diff.accounts)
         {
             std::map<U256, U256> previous_slots;  // slot -> value before the block
@@ -672,10 +704,11 @@ struct ChainDb::Impl
     /// Drops staged import data (if any) and a leftover marker-less import.
     Result<Ok, DbError> drop_staged()
     {
-        if (cf_empty(kImportAccounts) && cf_empty(kImportStorage) && cf_empty(kImportCode))
+        if (cf_empty(kImportAccounts) && cf_empty(kImportStorage) && cf_empty(kImportCode) &&
+            cf_empty(kImportBlobs))
             return Ok{};
         rocksdb::WriteBatch batch;
-        for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+        for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kImportBlobs})
             clear(batch, c);
         return write(batch);
     }
@@ -691,8 +724,10 @@ struct ChainDb::Impl
         auto imported = decode_imported_head(view(marker));
         if (!imported)
             return DbError{DbErrorCode::Corruption, "import marker: " + imported.error()};
-        const std::pair<Cf, Cf> copies[] = {
-            {kImportAccounts, kAccounts}, {kImportStorage, kStorage}, {kImportCode, kCode}};
+        const std::pair<Cf, Cf> copies[] = {{kImportAccounts, kAccounts},
+                                            {kImportStorage, kStorage},
+                                            {kImportCode, kCode},
+                                            {kImportBlobs, kBlobs}};
         for (const auto& [from, to] : copies)
         {
             rocksdb::WriteBatch batch;
@@ -720,8 +755,8 @@ struct ChainDb::Impl
             if (h.number > 0)
                 batch.Put(cf(kCanonical), slice(codec::number_key(h.number)),
                           slice(h.hash().view()));
-        for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kAccountHistory, kStorageHistory,
-                     kChanges})
+        for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kImportBlobs, kAccountHistory,
+                     kStorageHistory, kChanges})
             clear(batch, c);
         batch.Put(cf(kMeta), slice(kMetaHead), u64_value(n));
         batch.Put(cf(kMeta), slice(kMetaPruned), u64_value(n));
@@ -836,6 +871,31 @@ public:
         {
             record_fault(e.error());
             return nullptr;
+        }
+    }
+
+    state::CodePtr read_blob(const Hash256& hash) const override
+    {
+        try
+        {
+            return impl_.blob(hash, snap_);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
+            return nullptr;
+        }
+    }
+
+    void for_each_blob(const BlobVisitor& fn) const override
+    {
+        try
+        {
+            impl_.for_each_blob(snap_, fn);
+        }
+        catch (const DbReadError& e)
+        {
+            record_fault(e.error());
         }
     }
 
@@ -1577,6 +1637,11 @@ state::CodePtr ChainDb::read_code(const Hash256& code_hash) const
     return impl_->code(code_hash);
 }
 
+state::CodePtr ChainDb::read_blob(const Hash256& hash) const
+{
+    return impl_->blob(hash, nullptr);
+}
+
 std::unique_ptr<StateView> ChainDb::head_state() const
 {
     const rocksdb::Snapshot* snap = impl_->db->GetSnapshot();
@@ -1641,7 +1706,7 @@ Result<Ok, DbError> ChainDb::begin_import()
     if (head_number() != 0)
         return DbError{DbErrorCode::NotEmpty, "the database has blocks past genesis"};
     rocksdb::WriteBatch batch;
-    for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+    for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kImportBlobs})
         impl_->clear(batch, c);
     return impl_->write(batch);
 }
@@ -1658,6 +1723,8 @@ Result<Ok, DbError> ChainDb::import_state(const ImportBatch& b)
                   slice(codec::encode_slot(value)));
     for (const auto& code : b.code)
         batch.Put(impl_->cf(kImportCode), slice(keccak256(code).view()), slice(code));
+    for (const auto& blob : b.blobs)
+        batch.Put(impl_->cf(kImportBlobs), slice(keccak256(blob).view()), slice(blob));
     return impl_->write(batch);
 }
 
@@ -1713,7 +1780,7 @@ Result<Ok, DbError> ChainDb::abort_import()
 uint64_t ChainDb::staged_entry_count() const
 {
     uint64_t n = 0;
-    for (Cf c : {kImportAccounts, kImportStorage, kImportCode})
+    for (Cf c : {kImportAccounts, kImportStorage, kImportCode, kImportBlobs})
     {
         auto it = impl_->iterator(c, nullptr);
         for (it->SeekToFirst(); it->Valid(); it->Next())

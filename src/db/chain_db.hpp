@@ -116,6 +116,8 @@ struct TxLookup
 
 /// Callback of ChainDb::for_each_account: address and account, in address order.
 using AccountVisitor = std::function<void(const Address&, const state::AccountInfo&)>;
+/// Called with each stored blob: its keccak hash and its bytes (valid during the call).
+using BlobVisitor = std::function<void(const Hash256& hash, BytesView blob)>;
 /// Callback of ChainDb::for_each_storage: slot key and (non-zero) value, in key order.
 using StorageVisitor = std::function<void(const U256& key, const U256& value)>;
 
@@ -135,6 +137,9 @@ public:
     virtual void for_each_storage(const Address& addr, const StorageVisitor& fn) const = 0;
     /// Every account at this block, in address order (state-sync snapshots).
     virtual void for_each_account(const AccountVisitor& fn) const = 0;
+    /// Every stored blob (state::StateDiff::blobs), in hash order (state-sync snapshots). The
+    /// blob store is not versioned: a view also sees blobs of blocks up to when it was taken.
+    virtual void for_each_blob(const BlobVisitor& fn) const = 0;
     /// Canonical hash of block `number` (nullopt past this view's block or unknown): BLOCKHASH
     /// inside an execution on this view.
     virtual std::optional<Hash256> block_hash(uint64_t number) const = 0;
@@ -226,7 +231,8 @@ struct ImportBatch
     std::vector<std::pair<Address, state::AccountInfo>> accounts;
     /// (address, slot, value) with value != 0.
     std::vector<std::tuple<Address, U256, U256>> storage;
-    std::vector<Bytes> code;  ///< code blobs (stored under their keccak hash)
+    std::vector<Bytes> code;   ///< code blobs (stored under their keccak hash)
+    std::vector<Bytes> blobs;  ///< content-addressed blobs (stored under their keccak hash)
 };
 
 /// The node's persistent store on RocksDB: flat head state (accounts, storage, code), per-block
@@ -339,6 +345,7 @@ public:
     bool has_storage(const Address& addr) const override;
     /// Code by hash (cached; code is never deleted); null for kEmptyCodeHash / unknown.
     state::CodePtr read_code(const Hash256& code_hash) const override;
+    state::CodePtr read_blob(const Hash256& hash) const override;
 
     /// A consistent view of the head state (snapshot; later commits are invisible to it).
     /// Throws DbReadError if the head pointer cannot be read.

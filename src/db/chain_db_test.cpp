@@ -515,3 +515,39 @@ TEST(ChainDb, ReceiptAtMatchesStoredReceipts)
         }
     }
 }
+
+TEST(ChainDb, BlobsCommitWithTheBlockAndSurviveReopen)
+{
+    TempDir dir;
+    ChainDbOptions o;
+    o.path = dir.path();
+    const Bytes blob(3000, 0xab);
+    const Hash256 h = keccak256(blob);
+    {
+        auto db = open_db(o);
+        const auto g = make_genesis();
+        ASSERT_TRUE(db->init_genesis(g, genesis_alloc()));
+        EXPECT_FALSE(db->read_blob(h));
+        std::vector<execution::Receipt> receipts;
+        const auto b1 = make_block(g.header, 1, receipts);
+        auto diff = bump(1);
+        diff.blobs.emplace(h, std::make_shared<const Bytes>(blob));
+        const auto before = db->head_state();
+        ASSERT_TRUE(db->commit_block(b1, receipts, diff));
+        EXPECT_FALSE(before->read_blob(h));  // a view taken before the block does not see it
+        ASSERT_TRUE(db->read_blob(h));
+        EXPECT_EQ(*db->head_state()->read_blob(h), blob);
+        std::vector<Hash256> seen;
+        db->head_state()->for_each_blob([&](const Hash256& k, BytesView v) {
+            seen.push_back(k);
+            EXPECT_EQ(Bytes(v.begin(), v.end()), blob);
+        });
+        EXPECT_EQ(seen, std::vector<Hash256>{h});
+    }
+    auto db = open_db(o);
+    ASSERT_TRUE(db->read_blob(h));
+    EXPECT_EQ(*db->read_blob(h), blob);
+    const auto past = db->state_at(0);
+    ASSERT_TRUE(past);
+    EXPECT_TRUE((*past)->read_blob(h));  // immutable: one store serves every block's view
+}

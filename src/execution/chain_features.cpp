@@ -41,8 +41,11 @@ std::optional<FeatureError> ChainFeatures::add(ChainFeature feature)
         const Address& a = claimed[i];
         if (precompiles::reserved_by_ethereum(a))
             return refuse(FeatureErrorKind::ReservedByEthereum, a);
+        // Listed twice is refused, except a predeploy at one of the feature's own precompile
+        // addresses: the account (code for eth_getCode, storage) of an address it serves.
+        const size_t first_predeploy = feature.addresses.size();
         for (size_t j = 0; j < i; ++j)
-            if (claimed[j] == a)
+            if (claimed[j] == a && !(j < first_predeploy && i >= first_predeploy))
                 return refuse(FeatureErrorKind::AddressTaken, a, feature.name);
         for (const auto& [b, p] : by_address_)
             if (b == a)

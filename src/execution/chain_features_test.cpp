@@ -160,6 +160,27 @@ TEST(Registry, PredeploysAreKeptAndChecked)
     expect_refused(r, std::move(g), FeatureErrorKind::ReservedByEthereum, 0x0b);
 }
 
+TEST(Registry, AcceptsAPredeployAtItsOwnPrecompileAddress)
+{
+    // FileStorage serves 0xD300...d3 and predeploys an account there (code for eth_getCode,
+    // its genesis storage); a second predeploy there, or another feature's, is still refused.
+    ChainFeatures r;
+    auto f = feature("filestorage", {address_from_u64(0xd3)});
+    f.predeploys.push_back({address_from_u64(0xd3), Bytes{0xfe}, {}, {}});
+    auto* p = f.precompiles.get();
+    ASSERT_FALSE(r.add(std::move(f)));
+    EXPECT_EQ(r.find(address_from_u64(0xd3)), p);
+
+    auto twice = feature("twice", {address_from_u64(0xd4)});
+    twice.predeploys.push_back({address_from_u64(0xd5), {}, {}, {}});
+    twice.predeploys.push_back({address_from_u64(0xd5), {}, {}, {}});
+    expect_refused(r, std::move(twice), FeatureErrorKind::AddressTaken, 0xd5);
+    ChainFeature other;
+    other.name = "other";
+    other.predeploys.push_back({address_from_u64(0xd3), {}, {}, {}});
+    expect_refused(r, std::move(other), FeatureErrorKind::AddressTaken, 0xd3);
+}
+
 TEST(Registry, WarmSetIsEthereumsPlusWarmFeatures)
 {
     ChainFeatures r;

@@ -1,6 +1,8 @@
 #include "node/chain_features.hpp"
 
 #include "core/hex.hpp"
+#include "filestorage/feature.hpp"
+#include "filestorage/http_route.hpp"
 #include "mlchain/feature.hpp"
 
 #include <memory>
@@ -11,7 +13,9 @@ namespace {
 
 /// One row per chain feature.
 constexpr FeatureEntry kFeatures[] = {
-    {mlchain::kFeatureName, mlchain::config_keys, mlchain::register_feature, nullptr},
+    {mlchain::kFeatureName, mlchain::config_keys, mlchain::register_feature, nullptr, nullptr},
+    {filestorage::kFeatureName, filestorage::config_keys, filestorage::register_feature, nullptr,
+     filestorage::add_http_routes},
 };
 
 /// True if `rules` enable the feature `name` (it registered itself in rules.features).
@@ -87,6 +91,16 @@ void add_feature_methods(api::MethodTable& table,
     for (const auto& e : entries)
         if (e.add_methods && enabled(rules, e.name))
             e.add_methods(table, backend, rules);
+}
+
+void add_feature_http_routes(std::vector<rpc::HttpRoute>& routes,
+                             api::Backend& backend,
+                             const chain::ChainConfig& rules,
+                             std::span<const FeatureEntry> entries)
+{
+    for (const auto& e : entries)
+        if (e.add_http_routes && enabled(rules, e.name))
+            e.add_http_routes(routes, backend, rules);
 }
 
 }  // namespace tern::node

@@ -14,6 +14,10 @@ class Backend;
 class MethodTable;
 }  // namespace tern::api
 
+namespace tern::rpc {
+struct HttpRoute;
+}  // namespace tern::rpc
+
 namespace tern::node {
 
 /// One chain feature as a node assembles it; each feature's folder provides the functions
@@ -28,9 +32,11 @@ struct FeatureEntry
                                                                const chain::ChainConfig&);
     /// Adds its JSON-RPC methods (null: it has none).
     void (*add_methods)(api::MethodTable&, api::Backend&, const chain::ChainConfig&);
+    /// Adds its HTTP routes on the JSON-RPC port (null: it has none).
+    void (*add_http_routes)(std::vector<rpc::HttpRoute>&, api::Backend&, const chain::ChainConfig&);
 };
 
-/// The chain features of a Tern node, one row each (today: ML).
+/// The chain features of a Tern node, one row each (ML, FileStorage).
 std::span<const FeatureEntry> chain_features() noexcept;
 
 /// The keys of `entries` in the chain rules: what parsing a genesis or the stored rules accepts
@@ -55,5 +61,11 @@ void add_feature_methods(api::MethodTable& table,
                          api::Backend& backend,
                          const chain::ChainConfig& rules,
                          std::span<const FeatureEntry> entries = chain_features());
+
+/// Adds the HTTP routes of the features of `entries` that `rules` enable to `routes`.
+void add_feature_http_routes(std::vector<rpc::HttpRoute>& routes,
+                             api::Backend& backend,
+                             const chain::ChainConfig& rules,
+                             std::span<const FeatureEntry> entries = chain_features());
 
 }  // namespace tern::node

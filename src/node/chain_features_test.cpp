@@ -7,6 +7,7 @@
 #include "api/method_table.hpp"
 #include "chain/json_fields.hpp"
 #include "core/hex.hpp"
+#include "filestorage/feature.hpp"
 #include "mlchain/feature.hpp"
 #include "node/test_node.hpp"
 
@@ -62,8 +63,8 @@ void add_fake_methods(api::MethodTable& table, api::Backend&, const chain::Chain
 }
 
 constexpr FeatureEntry kEntries[] = {
-    {mlchain::kFeatureName, mlchain::config_keys, mlchain::register_feature, nullptr},
-    {"fake", fake_keys, register_fake, add_fake_methods},
+    {mlchain::kFeatureName, mlchain::config_keys, mlchain::register_feature, nullptr, nullptr},
+    {"fake", fake_keys, register_fake, add_fake_methods, nullptr},
 };
 
 chain::GenesisSpec genesis_with(json tern)
@@ -83,8 +84,9 @@ TEST(ChainFeatures, KeysOfEveryRowAreAccepted)
     ASSERT_EQ(keys.size(), 3u);
     EXPECT_STREQ(keys[0].key, "mlInference");
     EXPECT_STREQ(keys[2].key, "fakeOn");
-    // The node's own rows: ML's keys.
-    EXPECT_EQ(chain_feature_keys().size(), mlchain::config_keys().size());
+    // The node's own rows: ML's keys, then FileStorage's.
+    EXPECT_EQ(chain_feature_keys().size(),
+              mlchain::config_keys().size() + filestorage::config_keys().size());
     const auto spec = genesis_with({{"fakeOn", true}, {"mlInference", false}});
     EXPECT_TRUE(fake_on(spec.config));
     EXPECT_FALSE(mlchain::ml_settings(spec.config).inference);

@@ -281,7 +281,9 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
         return "engine: " + started.error();
     }
 
-    server_ = std::make_unique<rpc::Server>(*dispatcher_, server_config(config_));
+    auto server_settings = server_config(config_);
+    add_feature_http_routes(server_settings.http_routes, *backend_, chain_config_);
+    server_ = std::make_unique<rpc::Server>(*dispatcher_, std::move(server_settings));
     auto port = server_->start();
     if (!port)
     {

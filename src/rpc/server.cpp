@@ -773,6 +773,10 @@ private:
         allow_origin_ = cors_allow_origin(cfg().cors_origins, origin);
         vary_origin_ = !cfg().cors_origins.empty() && !origin.empty();
 
+        if (req.method() == http::verb::get || req.method() == http::verb::head)
+            if (const HttpRoute* route = find_route(req.target()))
+                return serve_route(*route, req);
+
         switch (req.method())
         {
             case http::verb::options:
@@ -929,6 +933,44 @@ private:
             res.body() = std::move(*out);
         response_hold_.add(res.body().size());
         write();
+    }
+
+    const HttpRoute* find_route(std::string_view target) const
+    {
+        for (const auto& r : cfg().http_routes)
+            if (target.starts_with(r.prefix))
+                return &r;
+        return nullptr;
+    }
+
+    /// Answers a GET/HEAD of `route` (the handler runs here, on the io thread).
+    void serve_route(const HttpRoute& route, const http::request<http::string_body>& req)
+    {
+        request_hold_.reset();
+        const HttpGet get{
+            std::string_view(req.target().data(), req.target().size()),
+            std::string_view(req[http::field::range].data(), req[http::field::range].size()),
+            std::string_view(req[http::field::if_none_match].data(),
+                             req[http::field::if_none_match].size())};
+        HttpReply reply = route.handle(get);
+        if (!response_hold_.try_add(reply.body.size()))
+            return send_text(http::status::service_unavailable,
+                             "server busy: too much response data in flight", false);
+        auto& res = response(static_cast<http::status>(reply.status));
+        add_cors(res);
+        res.set(http::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers)
+            res.set(name, value);
+        const size_t length = reply.body.size();
+        if (req.method() != http::verb::head)
+            res.body() = std::move(reply.body);
+        res.keep_alive(keep_alive_);
+        res.prepare_payload();
+        if (req.method() == http::verb::head)
+            res.content_length(length);
+        stream_.expires_after(cfg().write_timeout);
+        http::async_write(stream_, *res_,
+                          beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
     }
 
     void add_cors(http::response<http::string_body>& res) const

@@ -2,6 +2,7 @@
 
 #include "core/result.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/http_route.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -69,6 +70,9 @@ struct ServerConfig
     /// (geth's --http.vhosts; "*": any); IP addresses are always accepted. Others: 403
     /// "invalid host specified" (defeats DNS rebinding).
     std::vector<std::string> vhosts{"localhost"};
+    /// GET/HEAD routes besides JSON-RPC, by target prefix (the FileStorage files at /fs/).
+    /// Their answers count against max_inflight_bytes while written (503 when it is full).
+    std::vector<HttpRoute> http_routes{};
 };
 
 /// JSON-RPC server on one port: HTTP POST (plus GET/OPTIONS like geth) and WebSocket upgrade,

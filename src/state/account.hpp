@@ -65,6 +65,10 @@ struct AccountDiff
 struct StateDiff
 {
     std::map<Address, AccountDiff> accounts;
+    /// Content-addressed blobs written (State::put_blob), by keccak hash. The state commits to
+    /// them only through the hashes a feature keeps in storage; backends store them beside the
+    /// code and never rewrite one.
+    std::map<Hash256, CodePtr> blobs;
 };
 
 }  // namespace tern::state

@@ -49,8 +49,16 @@ void MemoryBackend::put_account(const Address& addr,
     accounts_[addr] = std::move(acc);
 }
 
+CodePtr MemoryBackend::read_blob(const Hash256& hash) const
+{
+    const auto it = blobs_.find(hash);
+    return it == blobs_.end() ? nullptr : it->second;
+}
+
 void MemoryBackend::apply(const StateDiff& diff)
 {
+    for (const auto& [hash, blob] : diff.blobs)
+        blobs_.try_emplace(hash, blob);
     for (const auto& [addr, d] : diff.accounts)
     {
         if (d.deleted)

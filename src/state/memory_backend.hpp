@@ -23,6 +23,7 @@ public:
     U256 read_storage(const Address& addr, const U256& key) const override;
     bool has_storage(const Address& addr) const override;
     CodePtr read_code(const Hash256& code_hash) const override;
+    CodePtr read_blob(const Hash256& hash) const override;
 
     /// Inserts or replaces an account with its code and storage (zero slots are skipped);
     /// used to load genesis / pre-states.
@@ -41,6 +42,7 @@ public:
 private:
     std::map<Address, StoredAccount> accounts_;
     std::map<Hash256, CodePtr> codes_;
+    std::map<Hash256, CodePtr> blobs_;
 };
 
 }  // namespace tern::state

@@ -23,6 +23,10 @@ public:
     virtual bool has_storage(const Address& addr) const = 0;
     /// The code whose hash is `code_hash`; null for kEmptyCodeHash or unknown hashes.
     virtual CodePtr read_code(const Hash256& code_hash) const = 0;
+    /// The content-addressed blob whose keccak hash is `hash` (a chain feature's data, such as
+    /// file-storage chunks, which the state commits to by hash: StateDiff::blobs); null if
+    /// unknown. Blobs are immutable, so a view of any block may answer from the one store.
+    virtual CodePtr read_blob(const Hash256& hash) const = 0;
 };
 
 }  // namespace tern::state

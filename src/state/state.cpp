@@ -242,6 +242,23 @@ void State::add_log(Log log)
     logs_.push_back(std::move(log));
 }
 
+Hash256 State::put_blob(Bytes data)
+{
+    const Hash256 hash = keccak256(data);
+    if (blobs_.contains(hash))
+        return hash;
+    blobs_.emplace(hash, std::make_shared<const Bytes>(std::move(data)));
+    journal_.push_back({Kind::Blob, {}, {}, {}, {}, hash});
+    return hash;
+}
+
+CodePtr State::blob(const Hash256& hash) const
+{
+    if (const auto it = blobs_.find(hash); it != blobs_.end())
+        return it->second;
+    return reader_.read_blob(hash);
+}
+
 void State::revert(Snapshot s)
 {
     TERN_ASSERT(s.journal_size <= journal_.size());
@@ -289,6 +306,9 @@ void State::revert(Snapshot s)
                 break;
             case Kind::LogAdded:
                 logs_.pop_back();
+                break;
+            case Kind::Blob:
+                blobs_.erase(e.prev_code_hash);
                 break;
         }
         journal_.pop_back();
@@ -379,6 +399,8 @@ StateDiff State::commit()
         diff.accounts.emplace(addr, std::move(d));
     }
     dirty_.clear();
+    diff.blobs = std::move(blobs_);
+    blobs_.clear();
     return diff;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -89,6 +90,14 @@ public:
     /// Sets a storage slot of an existing account.
     void set_storage(const Address& addr, const U256& key, const U256& value);
 
+    // ---- content-addressed blobs (journaled) ----
+
+    /// Stores `data` under its keccak hash, which it returns (a chain feature keeps the hash in
+    /// its storage; that is what the state root covers). Reverting past this call forgets it.
+    Hash256 put_blob(Bytes data);
+    /// The blob with `hash`: one put in this State, or the backend's; null if unknown.
+    CodePtr blob(const Hash256& hash) const;
+
     // ---- transaction-scoped data (journaled) ----
 
     /// Marks the account warm; returns true if it already was (EIP-2929).
@@ -168,6 +177,7 @@ private:
         Created,
         Destructed,
         LogAdded,
+        Blob,
     };
 
     struct Entry
@@ -194,6 +204,8 @@ private:
     std::unordered_map<std::pair<Address, U256>, U256, AddressSlotHash> transient_;
     std::vector<Log> logs_;
     std::vector<Entry> journal_;
+    /// Blobs put since the last commit (Kind::Blob entries name the ones a revert removes).
+    std::map<Hash256, CodePtr> blobs_;
 };
 
 }  // namespace tern::state

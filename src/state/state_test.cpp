@@ -161,3 +161,32 @@ TEST(State, TouchedNonEmptyAccountSurvives)
     EXPECT_TRUE(s.exists(kB));
     EXPECT_EQ(s.balance(kB), U256{1});
 }
+
+TEST(State, BlobsAreJournaledAndCommitted)
+{
+    MemoryBackend backend;
+    State s{backend};
+    const Bytes kept = {1, 2, 3};
+    const Bytes dropped = {4, 5};
+    const Hash256 kept_hash = s.put_blob(kept);
+    EXPECT_EQ(kept_hash, keccak256(kept));
+    const Snapshot before = s.snapshot();
+    const Hash256 dropped_hash = s.put_blob(dropped);
+    ASSERT_TRUE(s.blob(dropped_hash));
+    s.revert(before);
+    EXPECT_FALSE(s.blob(dropped_hash));  // a reverted put leaves nothing behind
+    ASSERT_TRUE(s.blob(kept_hash));
+    EXPECT_EQ(*s.blob(kept_hash), kept);
+    s.finalize_transaction();
+    EXPECT_TRUE(s.blob(kept_hash));  // blobs outlive the transaction until the commit
+
+    const StateDiff diff = s.commit();
+    ASSERT_EQ(diff.blobs.size(), 1u);
+    EXPECT_EQ(*diff.blobs.at(kept_hash), kept);
+    EXPECT_FALSE(backend.read_blob(kept_hash));
+    backend.apply(diff);
+    ASSERT_TRUE(backend.read_blob(kept_hash));
+    EXPECT_EQ(*backend.read_blob(kept_hash), kept);
+    EXPECT_EQ(*s.blob(kept_hash), kept);  // now read through the backend
+    EXPECT_TRUE(s.commit().blobs.empty());
+}

@@ -146,6 +146,7 @@ void TxPool::insert_slot(Sender& s, PooledTxPtr tx)
 {
     const uint64_t nonce = tx->tx.nonce;
     s.total_cost = saturating_add(s.total_cost, tx->cost);
+    bytes_ += tx->size;
     by_hash_.emplace(tx->hash, tx);
     s.txs.emplace(nonce, Slot{std::move(tx), 0, false});
     ++queued_count_;  // relink_from() moves it to pending when it extends the run
@@ -165,6 +166,7 @@ void TxPool::erase_slot(Sender& s, std::map<uint64_t, Slot>::iterator it)
         --queued_count_;
     }
     s.total_cost = s.total_cost >= slot.tx->cost ? s.total_cost - slot.tx->cost : U256{};
+    bytes_ -= slot.tx->size;
     by_hash_.erase(slot.tx->hash);
     s.txs.erase(it);
 }
@@ -457,6 +459,11 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
             }
         }
 
+        // The memory bound: the pool's bytes after this transaction (and without the one it
+        // replaces) stay within max_bytes.
+        if (bytes_ - (old ? old->tx->size : 0) + encoded.size() > config_.max_bytes)
+            return make_error(PoolErrorCode::TxPoolOverflow);
+
         // Replacement: geth's rule (both fee fields strictly higher and raised by at least
         // price_bump_percent), except that a free transaction may be replaced by anything.
         if (old)
@@ -610,6 +617,7 @@ void TxPool::clear()
     ready_.clear();
     pending_count_ = 0;
     queued_count_ = 0;
+    bytes_ = 0;
 }
 
 PooledTxPtr TxPool::get(const Hash256& hash) const

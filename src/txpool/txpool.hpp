@@ -84,6 +84,10 @@ struct Config
     size_t max_pending = 10'000;
     /// Queued transactions in the whole pool.
     size_t max_queued = 5'000;
+    /// Bytes of all pooled transactions (their encodings): the pool's memory bound now that one
+    /// transaction may be megabytes (a FileStorage chunk). geth bounds it in 32 KiB slots
+    /// (5120 of them, 160 MiB); more: "txpool is full".
+    size_t max_bytes = size_t{256} << 20;
 };
 
 /// The head parameters validation depends on; passed at construction and on every new head.
@@ -278,6 +282,7 @@ private:
     uint64_t next_arrival_ = 0;
     size_t pending_count_ = 0;
     size_t queued_count_ = 0;
+    size_t bytes_ = 0;  ///< sum of the pooled transactions' sizes
     SenderMap senders_;
     std::unordered_map<Hash256, PooledTxPtr> by_hash_;  ///< lookups only, never iterated
     std::map<ReadyKey, PooledTxPtr> ready_;             ///< pending transactions in emit order

@@ -252,6 +252,36 @@ TEST_F(TxPoolTest, PerSenderLimits)
     ok(pool, transfer(0), kB);
 }
 
+TEST_F(TxPoolTest, PoolBytesAreBounded)
+{
+    // Room for two 10 KB transactions, not three; a removal or a replacement frees its bytes.
+    Config cfg;
+    const auto big = [](uint64_t nonce) {
+        Transaction tx = transfer(nonce);
+        tx.data = Bytes(10'000, 0x01);
+        tx.gas_limit = 1'000'000;
+        return tx;
+    };
+    cfg.max_bytes = 2 * encode_transaction(big(0)).size() + 100;
+    TxPool pool(cfg);
+    const Hash256 first = ok(pool, big(0), kA);
+    ok(pool, big(0), kB);
+    auto e = err(pool, big(0), kC);
+    EXPECT_EQ(e.code, PoolErrorCode::TxPoolOverflow);
+    EXPECT_EQ(e.message, "txpool is full");
+    ok(pool, transfer(0), kC);  // a small one still fits
+    ok(
+        pool,
+        [&] {
+            Transaction tx = big(0);
+            tx.value = U256{2};
+            return tx;
+        }(),
+        kB);  // replacing takes no more bytes than it frees
+    EXPECT_TRUE(pool.remove(first));
+    ok(pool, big(1), kC);
+}
+
 TEST_F(TxPoolTest, PoolWideLimits)
 {
     Config cfg;

@@ -9,6 +9,8 @@
 #include "chain/dev_accounts.hpp"
 #include "core/duration.hpp"
 #include "core/hex.hpp"
+#include "filestorage/constants.hpp"
+#include "filestorage/feature.hpp"
 #include "node/node.hpp"
 
 #include <pthread.h>
@@ -136,6 +138,8 @@ struct DevOptions
     uint64_t chain_id = 0;
     bool allow_insecure_unlock = false;
     std::string evm_timeout = "5s";
+    bool no_file_storage = false;
+    uint64_t file_storage_space = tern::filestorage::kDefaultSpace;
 };
 
 }  // namespace
@@ -166,7 +170,14 @@ void register_dev_command(CLI::App& app)
     dev->add_flag("--archive", config.archive, "Keep the state of every block");
     dev->add_option("--history", config.history, "Blocks of historical state to keep")
         ->capture_default_str();
+    // SKALE's block gas limit: filestorage.js sends its 1 MiB chunks with 160 M gas.
+    dev_chain.gas_limit = tern::filestorage::kBlockGasLimit;
     dev->add_option("--gas-limit", dev_chain.gas_limit, "Block gas limit")->capture_default_str();
+    dev->add_flag("--no-file-storage", o->no_file_storage,
+                  "No FileStorage at 0xD3002000...d3 (docs/filestorage.md)");
+    dev->add_option("--file-storage-space", o->file_storage_space,
+                    "FileStorage's capacity in bytes (getTotalStorageSpace)")
+        ->capture_default_str();
     dev->add_option("--base-fee", base_fee, "Base fee per gas (wei)")->capture_default_str();
     dev->add_option("--min-gas-price", min_gas_price, "Lowest gas price the pool accepts (wei)")
         ->capture_default_str();
@@ -310,6 +321,18 @@ void register_dev_command(CLI::App& app)
             throw CLI::ValidationError("--rpc-evm-timeout", timeout.error());
         config.rpc_evm_timeout = *timeout;
         dev_chain.chain_id = chain_id;
+        if (!o->no_file_storage)
+        {
+            // FileStorage on, its admin (who grants ALLOCATOR_ROLE) the first dev account.
+            tern::filestorage::FileStorageSettings fs;
+            fs.enabled = true;
+            fs.space = o->file_storage_space;
+            const auto first = tern::chain::derive_dev_accounts(config.mnemonic, 1);
+            if (!first)
+                throw CLI::ValidationError("--mnemonic", first.error());
+            fs.admin = first->front().address;
+            tern::filestorage::set_file_storage_settings(dev_chain, fs);
+        }
         // "--rpc-cors none" (or an empty value): no CORS headers at all.
         std::erase_if(config.rpc_cors,
                       [](const std::string& origin) { return origin.empty() || origin == "none"; });

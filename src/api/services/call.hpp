@@ -61,6 +61,7 @@ public:
     U256 read_storage(const Address& addr, const U256& key) const override;
     bool has_storage(const Address& addr) const override;
     state::CodePtr read_code(const Hash256& code_hash) const override;
+    state::CodePtr read_blob(const Hash256& hash) const override { return base_.read_blob(hash); }
 
 private:
     const state::StateReader& base_;
@@ -79,6 +80,7 @@ public:
     U256 read_storage(const Address& addr, const U256& key) const override;
     bool has_storage(const Address& addr) const override;
     state::CodePtr read_code(const Hash256& code_hash) const override;
+    state::CodePtr read_blob(const Hash256& hash) const override { return base_.read_blob(hash); }
 
     /// Accounts read, in address order.
     const std::set<Address>& accounts() const noexcept { return accounts_; }

@@ -1,0 +1,148 @@
+#include "filestorage/feature.hpp"
+
+#include "chain/json_fields.hpp"
+#include "core/hex.hpp"
+#include "filestorage/access_control.hpp"
+#include "filestorage/constants.hpp"
+#include "filestorage/file_storage_precompile.hpp"
+#include "filestorage/layout.hpp"
+#include "filestorage/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+
+namespace tern::filestorage {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kEnabledKey = "fileStorage";
+constexpr const char* kSpaceKey = "fileStorageSpace";
+constexpr const char* kAdminKey = "fileStorageAdmin";
+
+constexpr chain::FeatureKey kConfigKeys[] = {
+    {kEnabledKey,
+     [](const json& v, const std::string& where) {
+         if (!v.is_boolean())
+             chain::json_fields::fail(where, "expected true or false");
+     }},
+    {kSpaceKey,
+     [](const json& v, const std::string& where) {
+         if (chain::json_fields::parse_u64(v, where) == 0)
+             chain::json_fields::fail(where, "must be at least 1 byte");
+     }},
+    {kAdminKey,
+     [](const json& v, const std::string& where) {
+         (void)chain::json_fields::parse_address(v, where);
+     }},
+};
+
+/// PUSH1 0 DUP1 REVERT: what the predeployed accounts hold as code (the FileStorage address
+/// is served natively; the others are placeholders of SKALE's proxy layout).
+const Bytes kStubCode = {0x60, 0x00, 0x80, 0xfd};
+
+/// EIP-1967's implementation and admin slots of a proxy.
+const U256 kImplementationSlot =
+    *U256::from_string("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+const U256 kAdminSlot =
+    *U256::from_string("0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103");
+
+/// Records the slots a Store writes (the genesis storage of the FileStorage account).
+class RecordingStore final : public Store
+{
+public:
+    U256 get(const U256& key) const override
+    {
+        const auto it = slots_.find(key);
+        return it == slots_.end() ? U256{} : it->second;
+    }
+    void set(const U256& key, const U256& value) override { slots_[key] = value; }
+    state::CodePtr blob(const Hash256&) const override { return nullptr; }
+    Hash256 put_blob(Bytes) override { return {}; }
+    const std::map<U256, U256>& slots() const noexcept { return slots_; }
+
+private:
+    std::map<U256, U256> slots_;
+};
+
+}  // namespace
+
+std::span<const chain::FeatureKey> config_keys() noexcept
+{
+    return kConfigKeys;
+}
+
+FileStorageSettings file_storage_settings(const chain::ChainConfig& config)
+{
+    FileStorageSettings out;
+    const auto& set = config.feature_settings;
+    if (const auto it = set.find(kEnabledKey); it != set.end())
+        out.enabled = json::parse(it->second).get<bool>();
+    if (const auto it = set.find(kSpaceKey); it != set.end())
+        out.space = chain::json_fields::parse_u64(json::parse(it->second), it->first);
+    if (const auto it = set.find(kAdminKey); it != set.end())
+        out.admin = chain::json_fields::parse_address(json::parse(it->second), it->first);
+    return out;
+}
+
+void set_file_storage_settings(chain::ChainConfig& config, const FileStorageSettings& settings)
+{
+    config.feature_settings[kEnabledKey] = json(settings.enabled).dump();
+    config.feature_settings[kSpaceKey] = json(settings.space).dump();
+    if (settings.admin)
+        config.feature_settings[kAdminKey] = json(to_hex(*settings.admin)).dump();
+    else
+        config.feature_settings.erase(kAdminKey);
+}
+
+std::vector<execution::Predeploy> predeploys(const FileStorageSettings& settings)
+{
+    RecordingStore store;
+    store.set(layout::storage_space_slot(), U256{settings.space});
+    if (settings.admin)
+        AccessControl{store}.grant(Hash256{}, *settings.admin);  // DEFAULT_ADMIN_ROLE
+    store.set(kImplementationSlot, U256::from_address(kImplementationAddress));
+    store.set(kAdminSlot, U256::from_address(kProxyAdminAddress));
+
+    std::vector<execution::Predeploy> out;
+    execution::Predeploy proxy;
+    proxy.address = kFileStorageAddress;
+    proxy.code = kStubCode;
+    for (const auto& [k, v] : store.slots())
+        if (v)
+            proxy.storage.emplace_back(k, v);
+    out.push_back(std::move(proxy));
+
+    execution::Predeploy implementation;
+    implementation.address = kImplementationAddress;
+    implementation.code = kStubCode;
+    out.push_back(std::move(implementation));
+
+    execution::Predeploy admin;
+    admin.address = kProxyAdminAddress;
+    admin.code = kStubCode;
+    if (settings.admin)
+        admin.storage.emplace_back(U256{}, U256::from_address(*settings.admin));
+    out.push_back(std::move(admin));
+    return out;
+}
+
+std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
+                                                        const chain::ChainConfig& config)
+{
+    const FileStorageSettings settings = file_storage_settings(config);
+    if (!settings.enabled)
+        return std::nullopt;
+    execution::ChainFeature f;
+    f.name = kFeatureName;
+    f.addresses = {kFileStorageAddress};
+    f.precompiles = std::make_shared<FileStoragePrecompile>();
+    f.warm_at_start = false;
+    f.predeploys = predeploys(settings);
+    return features.add(std::move(f));
+}
+
+}  // namespace tern::filestorage

@@ -1,0 +1,49 @@
+#pragma once
+
+// Where the FileStorage account keeps its state (docs/filestorage.md "Storage layout"). The
+// quota and role slots are those of SKALE's contract (OpenZeppelin's upgradeable layout), so a
+// genesis written for SKALE sets them the same way; the file tree is Tern's own.
+
+#include "core/bytes.hpp"
+#include "core/uint256.hpp"
+
+#include <string_view>
+
+namespace tern::filestorage::layout {
+
+/// keccak256("STORAGE_SPACE_SLOT"): the chain-wide capacity in bytes.
+U256 storage_space_slot();
+/// Slot 204: the sum of all reservations.
+U256 total_reserved_slot();
+/// reservedStorageSpace[owner] (mapping at slot 201).
+U256 reserved_slot(const Address& owner);
+/// occupiedStorageSpace[owner] (mapping at slot 202).
+U256 occupied_slot(const Address& owner);
+
+/// AccessControl's _roles[role] (slot 101): members[account] at
+/// keccak(account ‖ this), adminRole at this + 1.
+U256 role_data_slot(const Hash256& role);
+/// _roles[role].members[account]: 1 if the account has the role.
+U256 role_member_slot(const Hash256& role, const Address& account);
+/// AccessControlEnumerable's _roleMembers[role] (slot 151): an EnumerableSet: its length
+/// here, its values from keccak(this), the 1-based index of a value at
+/// keccak(value ‖ this + 1).
+U256 role_set_slot(const Hash256& role);
+/// Slot of value `i` of the role set at `set`.
+U256 role_set_value_slot(const U256& set, uint64_t i);
+/// Slot of the 1-based index of `account` in the role set at `set`.
+U256 role_set_index_slot(const U256& set, const Address& account);
+
+/// First slot of the entry `path` ("a/b", no trailing "/"; "" is the owner's root directory)
+/// of `owner`: keccak256("tern.fs.node" ‖ owner ‖ path). The entry's words follow it:
+inline constexpr uint64_t kHeader = 0;     ///< kind | status | name length | index | size
+inline constexpr uint64_t kName = 1;       ///< 8 words: the name, left-aligned
+inline constexpr uint64_t kCount = 9;      ///< directory: entries; file: chunks uploaded
+inline constexpr uint64_t kFileHash = 10;  ///< file: keccak of its chunk hashes (finished)
+inline constexpr uint64_t kChunks = 16;    ///< file: chunk i's blob hash at kChunks + i
+U256 entry_slot(const Address& owner, std::string_view path);
+/// Slot of entry `i` of the directory whose entry slot is `dir`: keccak(dir ‖
+/// "tern.fs.list") + i holds the entry slot of its i-th entry.
+U256 list_slot(const U256& dir, uint64_t i);
+
+}  // namespace tern::filestorage::layout
