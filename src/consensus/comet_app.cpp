@@ -96,7 +96,9 @@ CometApp::CometApp(CometAppConfig config,
       tracker_(tracker),
       chain_mutex_(chain_mutex),
       snapshots_(std::make_unique<SnapshotStore>(config_.snapshot_dir)),
-      restorer_(std::make_unique<SnapshotRestorer>(db, producer.chain_config().chain_id))
+      restorer_(std::make_unique<SnapshotRestorer>(db,
+                                                   producer.chain_config().chain_id,
+                                                   producer.chain_config().features.get()))
 {
     std::shared_lock lock{chain_mutex_};
     app_hash_ = app_hash_block(db_);
@@ -661,7 +663,7 @@ void CometApp::start_snapshot(uint64_t height)
                 if (auto r = snapshots_->put_chunk(height, index++, chunk); !r && error.empty())
                     error = r.error();
             },
-            &cancel_build_);
+            &cancel_build_, producer_.chain_config().features.get());
         if (const auto fault = view->fault())
             error = fault->message;  // the state scan stopped at a failed read
         else if (!info)

@@ -25,6 +25,7 @@ enum RecordTag : uint64_t
     kTagAccount = 2,
     kTagStorage = 3,
     kTagCode = 4,
+    kTagBlob = 5,
 };
 
 void encode_u256(Bytes& out, const U256& v)
@@ -120,6 +121,15 @@ Result<SnapshotRecord, std::string> decode_record(BytesView& in)
             if (!p.empty())
                 return std::string("snapshot chunk: trailing data in a code record");
             return SnapshotRecord(CodeRecord{Bytes(code->begin(), code->end())});
+        }
+        case kTagBlob:
+        {
+            auto blob = rlp::decode_bytes(p);
+            if (!blob)
+                return rlp_error("blob", blob.error());
+            if (!p.empty())
+                return std::string("snapshot chunk: trailing data in a blob record");
+            return SnapshotRecord(BlobRecord{Bytes(blob->begin(), blob->end())});
         }
         default:
             return "snapshot chunk: unknown record tag " + std::to_string(*tag);
@@ -273,10 +283,15 @@ void encode_record(Bytes& out, const SnapshotRecord& record)
         rlp::encode_list_header(payload, slots.size());
         payload.insert(payload.end(), slots.begin(), slots.end());
     }
-    else
+    else if (const auto* c = std::get_if<CodeRecord>(&record))
     {
         rlp::encode_uint(payload, kTagCode);
-        rlp::encode_bytes(payload, std::get<CodeRecord>(record).code);
+        rlp::encode_bytes(payload, c->code);
+    }
+    else
+    {
+        rlp::encode_uint(payload, kTagBlob);
+        rlp::encode_bytes(payload, std::get<BlobRecord>(record).blob);
     }
     rlp::encode_list_header(out, payload.size());
     out.insert(out.end(), payload.begin(), payload.end());
@@ -346,7 +361,8 @@ Result<SnapshotInfo, std::string> build_snapshot(const db::StateView& state,
                                                  const db::ImportedHead& head,
                                                  size_t chunk_bytes,
                                                  const std::function<void(Bytes chunk)>& sink,
-                                                 const std::atomic<bool>* cancel)
+                                                 const std::atomic<bool>* cancel,
+                                                 const execution::ChainFeatures* features)
 {
     chunk_bytes = std::clamp<size_t>(chunk_bytes, 1, kMaxChunkBytes);
     // Slots per storage record: records stay well below a chunk (a slot is at most 68 bytes).
@@ -399,6 +415,26 @@ Result<SnapshotInfo, std::string> build_snapshot(const db::StateView& state,
         if (!pending.slots.empty())
             add(pending);
     });
+    // The blobs the features' state refers to, each once.
+    std::set<Hash256> emitted_blobs;
+    if (features && error.empty())
+        for (const auto& f : features->features())
+        {
+            if (!f.referenced_blobs)
+                continue;
+            f.referenced_blobs(state, [&](const Hash256& h) {
+                if (!error.empty() || (cancel && cancel->load(std::memory_order_relaxed)) ||
+                    !emitted_blobs.insert(h).second)
+                    return;
+                const auto blob = state.read_blob(h);
+                if (!blob)
+                {
+                    error = "a blob the state refers to is missing from the database";
+                    return;
+                }
+                add(BlobRecord{*blob});
+            });
+        }
     if (cancel && cancel->load())
         return std::string("snapshot build cancelled");
     if (!error.empty())
@@ -531,6 +567,32 @@ std::optional<Bytes> SnapshotStore::load_chunk(uint64_t height,
 
 // ---- SnapshotRestorer ----
 
+namespace {
+
+/// True if a feature of `features` keeps blob references in the storage of `addr`.
+bool is_blob_account(const execution::ChainFeatures* features, const Address& addr)
+{
+    if (!features)
+        return false;
+    for (const auto& f : features->features())
+        for (const auto& a : f.blob_accounts)
+            if (a == addr)
+                return true;
+    return false;
+}
+
+}  // namespace
+
+void SnapshotRestorer::keep_blob_account()
+{
+    if (!blob_account_info_ || !last_account_)
+        return;
+    blob_accounts_.put_account(*last_account_, blob_account_info_->nonce,
+                               blob_account_info_->balance, {}, blob_account_storage_);
+    blob_account_info_.reset();
+    blob_account_storage_.clear();
+}
+
 pb::ResponseOfferSnapshot::Result SnapshotRestorer::offer(const pb::Snapshot& snapshot,
                                                           BytesView app_hash)
 {
@@ -561,6 +623,10 @@ pb::ResponseOfferSnapshot::Result SnapshotRestorer::offer(const pb::Snapshot& sn
     last_slot_.reset();
     codes_.clear();
     needed_codes_.clear();
+    blobs_.clear();
+    blob_accounts_ = state::MemoryBackend{};
+    blob_account_storage_.clear();
+    blob_account_info_.reset();
     return pb::ResponseOfferSnapshot::ACCEPT;
 }
 
@@ -640,7 +706,10 @@ Result<bool, std::string> SnapshotRestorer::stage(std::vector<SnapshotRecord>& r
         {
             if (last_account_ && !(*last_account_ < a->address))
                 return std::string("accounts out of address order");
+            keep_blob_account();
             last_account_ = a->address;
+            if (is_blob_account(features_, a->address))
+                blob_account_info_ = a->info;
             last_slot_.reset();
             if (a->info.code_hash != kEmptyCodeHash)
                 needed_codes_.insert(a->info.code_hash);
@@ -656,13 +725,21 @@ Result<bool, std::string> SnapshotRestorer::stage(std::vector<SnapshotRecord>& r
                     return std::string("storage slots out of order");
                 last_slot_ = k;
                 batch.storage.emplace_back(s->address, k, v);
+                if (blob_account_info_)
+                    blob_account_storage_.emplace(k, v);
             }
+        }
+        else if (auto* c = std::get_if<CodeRecord>(&record))
+        {
+            codes_.insert(keccak256(c->code));
+            batch.code.push_back(std::move(c->code));
         }
         else
         {
-            auto& code = std::get<CodeRecord>(record).code;
-            codes_.insert(keccak256(code));
-            batch.code.push_back(std::move(code));
+            auto& blob = std::get<BlobRecord>(record).blob;
+            if (!blobs_.insert(keccak256(blob)).second)
+                return std::string("a blob comes twice");
+            batch.blobs.push_back(std::move(blob));
         }
     }
     if (auto r = db_.import_state(batch); !r)
@@ -678,6 +755,19 @@ Result<chain::StateRootTracker, std::string> SnapshotRestorer::verify_complete()
     for (const auto& h : needed_codes_)
         if (!codes_.contains(h))
             return std::string("the snapshot lacks the code of an account");
+    // The blobs: exactly those the features' (staged) state refers to.
+    keep_blob_account();
+    std::set<Hash256> referenced;
+    if (features_)
+        for (const auto& f : features_->features())
+            if (f.referenced_blobs)
+                f.referenced_blobs(blob_accounts_, [&](const Hash256& h) { referenced.insert(h); });
+    for (const auto& h : referenced)
+        if (!blobs_.contains(h))
+            return std::string(
+                "the snapshot lacks a blob its state refers to (a stored file's chunk)");
+    if (referenced.size() != blobs_.size())
+        return std::string("the snapshot carries a blob its state does not refer to");
     chain::StateRootTracker tracker;
     tracker.rebuild(*db_.staged_state());
     if (tracker.root() != header.state_root)

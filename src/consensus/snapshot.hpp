@@ -6,7 +6,9 @@
 #include "core/result.hpp"
 #include "core/uint256.hpp"
 #include "db/chain_db.hpp"
+#include "execution/chain_features.hpp"
 #include "state/account.hpp"
+#include "state/memory_backend.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -23,13 +25,14 @@
 
 /// State-sync snapshots of a Tern chain (docs/consensus.md "State sync"): how the committed
 /// state at a height is cut into verifiable chunks (format 1), where they are kept, and how a
-/// fresh node imports them through CometBFT's OfferSnapshot / ApplySnapshotChunk.
+/// fresh node imports them through CometBFT's OfferSnapshot / ApplySnapshotChunk. Format 2
+/// (file storage) adds the blobs the chain features' state refers to.
 namespace tern::consensus {
 
 namespace pb = ::tern::abci;
 
-/// The only snapshot format this build writes and accepts.
-inline constexpr uint32_t kSnapshotFormat = 1;
+/// The only snapshot format this build writes and accepts: 2, format 1 with blob records.
+inline constexpr uint32_t kSnapshotFormat = 2;
 /// Default target size of a chunk.
 inline constexpr size_t kDefaultChunkBytes = 4 << 20;
 /// Largest chunk a peer may send (CometBFT's chunk message limit is 16e6 bytes with framing).
@@ -77,9 +80,17 @@ struct CodeRecord
     Bytes code;
 };
 
+/// Record: a blob the chain features' state refers to (a file-storage chunk), stored under its
+/// keccak hash.
+struct BlobRecord
+{
+    Bytes blob;
+};
+
 /// One record of a chunk: [1, head] | [2, address, nonce, balance, code_hash] |
-/// [3, address, [slot, value, slot, value, ...]] | [4, code].
-using SnapshotRecord = std::variant<db::ImportedHead, AccountRecord, StorageRecord, CodeRecord>;
+/// [3, address, [slot, value, slot, value, ...]] | [4, code] | [5, blob].
+using SnapshotRecord =
+    std::variant<db::ImportedHead, AccountRecord, StorageRecord, CodeRecord, BlobRecord>;
 
 /// Decodes a chunk (the concatenation of its RLP records). Strict: any malformed record, an
 /// unknown tag, a zero storage value or a chunk above kMaxChunkBytes is an error. Chunks come
@@ -105,16 +116,20 @@ Result<bool, std::string> verify_snapshot_head(const db::ImportedHead& head,
                                                const Hash256& app_hash,
                                                uint64_t chain_id);
 
-/// Cuts the state `state` (at head.block's height) into format-1 chunks of about
+/// Cuts the state `state` (at head.block's height) into format-2 chunks of about
 /// `chunk_bytes` and hands each to `sink` in order: the head record, then for every account in
 /// address order its code (first use of a code hash only), the account, and its storage in
-/// slot order. Deterministic: the same state and head give the same bytes. `cancel` (may be
-/// null) stops the build when it becomes true (the result is then an error).
-Result<SnapshotInfo, std::string> build_snapshot(const db::StateView& state,
-                                                 const db::ImportedHead& head,
-                                                 size_t chunk_bytes,
-                                                 const std::function<void(Bytes chunk)>& sink,
-                                                 const std::atomic<bool>* cancel = nullptr);
+/// slot order; then the blobs the state of `features` (may be null) refers to, each once, in
+/// the order the features visit them. Deterministic: the same state and head give the same
+/// bytes. `cancel` (may be null) stops the build when it becomes true (the result is then an
+/// error).
+Result<SnapshotInfo, std::string> build_snapshot(
+    const db::StateView& state,
+    const db::ImportedHead& head,
+    size_t chunk_bytes,
+    const std::function<void(Bytes chunk)>& sink,
+    const std::atomic<bool>* cancel = nullptr,
+    const execution::ChainFeatures* features = nullptr);
 
 /// Where a node keeps its snapshots: files `<dir>/<height>/{manifest,<index>}` (a snapshot
 /// being written lives in `<dir>/tmp-<height>/` and is renamed when complete), or memory when
@@ -169,14 +184,22 @@ struct ApplyOutcome
 /// ascending slots, known code) and stages them (ChainDb::import_state). The head record (first
 /// in chunk 0) must be the block whose hash is the app hash CometBFT trusts
 /// (verify_snapshot_head); after the last chunk the state root of the staged state must equal
-/// that block's state root. Content that fails: REJECT_SNAPSHOT with the staged data dropped.
+/// that block's state root, and the blobs received must be exactly those the staged state of
+/// the chain features refers to (each blob is stored under the keccak of its bytes, so a
+/// forged chunk is one nothing refers to). Content that fails: REJECT_SNAPSHOT with the staged
+/// data dropped.
 /// Called from the snapshot connection (one thread).
 class SnapshotRestorer
 {
 public:
     /// A restorer importing into `db` (which outlives it) for the chain `chain_id` (sender
-    /// recovery of the head block's transactions).
-    SnapshotRestorer(db::ChainDb& db, uint64_t chain_id) : db_(db), chain_id_(chain_id) {}
+    /// recovery of the head block's transactions) with `features` (may be null; outlives it:
+    /// which blobs the state refers to).
+    SnapshotRestorer(db::ChainDb& db,
+                     uint64_t chain_id,
+                     const execution::ChainFeatures* features = nullptr)
+        : db_(db), chain_id_(chain_id), features_(features)
+    {}
 
     /// OfferSnapshot: ACCEPT (and start a fresh import, dropping any earlier one),
     /// REJECT_FORMAT for another format, REJECT for a database past genesis or a snapshot whose
@@ -199,6 +222,7 @@ private:
 
     db::ChainDb& db_;
     uint64_t chain_id_;
+    const execution::ChainFeatures* features_;
     bool active_ = false;
     uint64_t height_ = 0;
     Hash256 app_hash_;
@@ -209,6 +233,13 @@ private:
     std::optional<U256> last_slot_;   ///< of last_account_
     std::set<Hash256> codes_;         ///< code hashes received
     std::set<Hash256> needed_codes_;  ///< code hashes accounts refer to
+    std::set<Hash256> blobs_;         ///< blob hashes received
+    /// The staged state of the features' blob accounts (what their blob walks read).
+    state::MemoryBackend blob_accounts_;
+    std::map<U256, U256> blob_account_storage_;  ///< of last_account_, while it is one
+    std::optional<state::AccountInfo> blob_account_info_;
+    /// Moves the collected account (if it is a blob account) into blob_accounts_.
+    void keep_blob_account();
 };
 
 }  // namespace tern::consensus

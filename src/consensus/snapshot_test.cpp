@@ -8,10 +8,17 @@
 #include "core/keccak.hpp"
 #include "db/chain_db.hpp"
 #include "execution/host.hpp"
+#include "filestorage/access_control.hpp"
+#include "filestorage/constants.hpp"
+#include "filestorage/file_system.hpp"
+#include "filestorage/http_route.hpp"
+#include "filestorage/store.hpp"
+#include "filestorage/test_calls.hpp"
 #include "txpool/txpool.hpp"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 
 using namespace tern;
@@ -469,6 +476,98 @@ TEST_F(SnapshotTest, ContentNotMatchingTheAppHashIsRejectedAndLeavesTheNodeAtGen
     EXPECT_EQ(bdb.head_number(), kSnapshotHeight);
 }
 
+/// write_genesis() with FileStorage on (dev 0 its admin).
+std::string write_file_storage_genesis(const std::filesystem::path& dir)
+{
+    const auto file = write_genesis(dir);
+    json g = json::parse(std::ifstream(file));
+    g["tern"] = {{"fileStorage", true}, {"fileStorageAdmin", to_hex(dev(0).view())}};
+    std::ofstream(file) << g.dump(2);
+    return file;
+}
+
+TEST_F(SnapshotTest, FilesTravelWithTheStateAndEveryBlobIsChecked)
+{
+    using filestorage::test::encode;
+    using filestorage::test::pattern;
+    const std::string fs_genesis = write_file_storage_genesis(dir.path);
+    const Address fs = filestorage::kFileStorageAddress;
+    const auto call = [&](size_t from, uint64_t nonce, Bytes data) {
+        return signed_raw(from, nonce, fs, std::move(data), 1'000'000);
+    };
+    const Bytes a_bin = pattern(3000, 1);
+    const Bytes gone = pattern(5, 2);
+    CometNode a(fs_genesis, "", snapshotting());
+    const std::vector<std::vector<std::string>> blocks = {
+        {call(0, 0, encode("grantRole(bytes32,address)", {filestorage::allocator_role(), dev(0)})),
+         call(0, 1, encode("reserveSpace(address,uint256)", {dev(1), 1 << 20}))},
+        {call(1, 0, encode("startUpload(string,uint256)", {"a.bin", a_bin.size()})),
+         call(1, 1, encode("uploadChunk(string,uint256,bytes)", {"a.bin", 0, a_bin})),
+         call(1, 2, encode("finishUpload(string)", {"a.bin"}))},
+        // A file uploaded and deleted: its blob stays in the database, but nothing refers to
+        // it, so the snapshot does not carry it.
+        {call(1, 3, encode("createDirectory(string)", {"d"})),
+         call(1, 4, encode("startUpload(string,uint256)", {"d/gone", gone.size()})),
+         call(1, 5, encode("uploadChunk(string,uint256,bytes)", {"d/gone", 0, gone})),
+         call(1, 6, encode("finishUpload(string)", {"d/gone"})),
+         call(1, 7, encode("deleteFile(string)", {"d/gone"}))},
+    };
+    for (size_t h = 0; h < blocks.size(); ++h)
+    {
+        const auto res =
+            finalize_and_commit(a.app(), static_cast<int64_t>(h + 1), blocks[h], kTime + 1);
+        for (const auto& r : res.tx_results())
+            ASSERT_EQ(r.code(), 0u) << r.log();
+    }
+    a.app().wait_for_snapshots();
+    const auto s = listed(a.app(), 3);
+    ASSERT_TRUE(s);
+    const Hash256 app_hash = a.node->db().header(3)->hash();
+    std::vector<std::string> chunks;
+    size_t blob_records = 0;
+    for (uint32_t i = 0; i < s->chunks(); ++i)
+    {
+        chunks.push_back(load(a.app(), *s, i));
+        const auto records = decode_chunk(bytes_of(chunks.back()));
+        ASSERT_TRUE(records);
+        for (const auto& rec : *records)
+            blob_records += std::holds_alternative<BlobRecord>(rec) ? 1 : 0;
+    }
+    EXPECT_EQ(blob_records, 1u);  // a.bin's one chunk; not the deleted file's
+    ASSERT_TRUE(a.node->db().read_blob(keccak256(gone)));
+
+    // A forged snapshot whose blob bytes differ (its state, and so its state root, unchanged):
+    // the blob it brings is not the one the state refers to.
+    const auto forged = forge(a.app(), *s, [](SnapshotRecord& rec) {
+        if (auto* b = std::get_if<BlobRecord>(&rec))
+            b->blob[0] ^= 1;
+    });
+    CometNode b(fs_genesis, "");
+    EXPECT_EQ(restore(b.app(), forged.snapshot, forged.chunks, app_hash),
+              pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+    EXPECT_EQ(b.node->db().head_number(), 0u);
+    // A snapshot without its blob record at all is refused too.
+    const auto stripped = forge(a.app(), *s, [](SnapshotRecord& rec) {
+        if (std::holds_alternative<BlobRecord>(rec))
+            rec = CodeRecord{kRuntime};  // an unneeded code record in its place
+    });
+    EXPECT_EQ(restore(b.app(), stripped.snapshot, stripped.chunks, app_hash),
+              pb::ResponseApplySnapshotChunk::REJECT_SNAPSHOT);
+
+    // The genuine one restores, and the restored node reads and serves the file.
+    ASSERT_EQ(restore(b.app(), *s, chunks, app_hash), pb::ResponseApplySnapshotChunk::ACCEPT);
+    const auto head = b.node->db().head_state();
+    filestorage::ReaderStore store{*head};
+    filestorage::FileSystem files{store};
+    const auto found = files.find(dev(1), "a.bin");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(files.read_range(*found, 0, found->size), a_bin);
+    const std::string target = "/fs/" + filestorage::test::hex40(dev(1)) + "/a.bin";
+    const auto served = filestorage::serve_file(*head, rpc::HttpGet{target, {}, {}});
+    EXPECT_EQ(served.status, 200u);
+    EXPECT_EQ(served.body, std::string(a_bin.begin(), a_bin.end()));
+}
+
 TEST_F(SnapshotTest, ForgedHeadRecordsAreRejectedAndLeaveTheNodeAtGenesis)
 {
     auto a = source(kSnapshotHeight);
@@ -558,7 +657,7 @@ TEST_F(SnapshotTest, OffersThatCannotBeRestoredAreRefused)
     CometNode b(genesis, "");
 
     pb::Snapshot other_format = *s;
-    other_format.set_format(2);
+    other_format.set_format(1);  // format 1 (before blob records) is no longer accepted
     EXPECT_EQ(offer(b.app(), other_format, app_hash), pb::ResponseOfferSnapshot::REJECT_FORMAT);
     pb::Snapshot wrong_hash = *s;
     wrong_hash.set_hash(std::string(32, 'x'));
@@ -604,4 +703,10 @@ TEST(SnapshotChunk, DecoderRejectsMalformedRecords)
     Bytes with_trailing = good;
     with_trailing.push_back(0x80);  // a byte string where a record should be
     EXPECT_FALSE(decode_chunk(with_trailing));
+    // Blob records (format 2) round-trip; a blob record with trailing data does not decode.
+    const Bytes blob_rec = enc(BlobRecord{Bytes{1, 2, 3}});
+    const auto blob = decode_chunk(blob_rec);
+    ASSERT_TRUE(blob);
+    EXPECT_EQ(std::get<BlobRecord>((*blob)[0]).blob, (Bytes{1, 2, 3}));
+    EXPECT_FALSE(decode_chunk(Bytes{0xc3, 0x05, 0x07, 0x80}));
 }

@@ -5,6 +5,7 @@
 #include "evm/fork.hpp"
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -12,9 +13,17 @@
 #include <utility>
 #include <vector>
 
+namespace tern::state {
+class StateReader;
+}
+
 namespace tern::execution {
 
 class StatefulPrecompiles;
+
+/// Calls its argument with the hash of each blob (state::StateDiff::blobs) a feature's state
+/// refers to.
+using BlobVisit = std::function<void(const Hash256&)>;
 
 /// An account a chain feature puts in the genesis state: its code, storage and balance.
 struct Predeploy
@@ -37,6 +46,12 @@ struct ChainFeature
     std::shared_ptr<StatefulPrecompiles> precompiles;
     bool warm_at_start = false;
     std::vector<Predeploy> predeploys;
+    /// The blobs the feature's state refers to (what state sync carries and checks): the
+    /// accounts whose storage names them, and a function visiting each referenced hash (once or
+    /// more), in an order the state alone decides, reading only those accounts of the state it
+    /// is given. Empty / null: the feature keeps no blobs.
+    std::vector<Address> blob_accounts;
+    std::function<void(const state::StateReader&, const BlobVisit&)> referenced_blobs;
 };
 
 /// Why ChainFeatures::add refused a feature.

@@ -5,6 +5,7 @@
 #include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/file_storage_precompile.hpp"
+#include "filestorage/file_system.hpp"
 #include "filestorage/layout.hpp"
 #include "filestorage/store.hpp"
 
@@ -142,6 +143,11 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
     f.precompiles = std::make_shared<FileStoragePrecompile>();
     f.warm_at_start = false;
     f.predeploys = predeploys(settings);
+    f.blob_accounts = {kFileStorageAddress};
+    f.referenced_blobs = [](const state::StateReader& state, const execution::BlobVisit& visit) {
+        ReaderStore store{state};
+        FileSystem{store}.for_each_chunk(visit);
+    };
     return features.add(std::move(f));
 }
 

@@ -10,88 +10,31 @@
 #include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/feature.hpp"
+#include "filestorage/test_calls.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace tern::filestorage {
 namespace {
 
+using test::encode;
+using test::hex40;
+using test::pattern;
+
 const Address kAdmin = address_from_u64(0xad);
 const Address kAlice = address_from_u64(0xa11ce);
 const Address kBob = address_from_u64(0xb0b);
-
-/// Call data: selector ++ head words, where a `std::string`/`Bytes` argument is dynamic.
-struct Arg
-{
-    bool dynamic = false;
-    U256 word;
-    Bytes data;
-    Arg(const U256& w) : word(w) {}  // NOLINT: implicit on purpose
-    template <typename I>
-    requires std::is_integral_v<I> Arg(I w) : word(U256{static_cast<uint64_t>(w)}) {}  // NOLINT
-    Arg(const Address& a) : word(U256::from_address(a)) {}                             // NOLINT
-    Arg(const Hash256& h) : word(U256::from_hash(h)) {}                                // NOLINT
-    Arg(std::string_view s) : dynamic(true), data(s.begin(), s.end()) {}               // NOLINT
-    Arg(const char* s) : Arg(std::string_view(s)) {}                                   // NOLINT
-    Arg(const std::string& s) : Arg(std::string_view(s)) {}                            // NOLINT
-    Arg(const Bytes& b) : dynamic(true), data(b) {}                                    // NOLINT
-};
-
-Bytes encode(std::string_view signature, std::vector<Arg> args)
-{
-    Bytes out;
-    const uint32_t sel = abi::selector(signature);
-    for (int i = 3; i >= 0; --i)
-        out.push_back(static_cast<uint8_t>(sel >> (8 * i)));
-    Bytes tail;
-    const size_t head = 32 * args.size();
-    for (const auto& a : args)
-    {
-        if (!a.dynamic)
-        {
-            abi::append_word(out, a.word);
-            continue;
-        }
-        abi::append_word(out, U256{head + tail.size()});
-        abi::append_word(tail, U256{a.data.size()});
-        tail.insert(tail.end(), a.data.begin(), a.data.end());
-        tail.resize(tail.size() + (32 - a.data.size() % 32) % 32, 0);
-    }
-    out.insert(out.end(), tail.begin(), tail.end());
-    return out;
-}
 
 std::string reason(const evm::ExecResult& r)
 {
     if (r.status != evm::Status::Revert)
         return "<status " + std::to_string(static_cast<int>(r.status)) + ">";
     return abi::decode_error(r.output).value_or("<no reason>");
-}
-
-std::string hex40(const Address& a)
-{
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (auto b : a.bytes)
-    {
-        s += d[b >> 4];
-        s += d[b & 15];
-    }
-    return s;
-}
-
-Bytes pattern(size_t n, uint8_t seed)
-{
-    Bytes b(n);
-    for (size_t i = 0; i < n; ++i)
-        b[i] = static_cast<uint8_t>(i * 131 + seed + (i >> 12));
-    return b;
 }
 
 struct Listed

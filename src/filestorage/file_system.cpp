@@ -228,6 +228,13 @@ FsResult<Done> FileSystem::reserve_space(const Address& user, const U256& amount
         return fail("Not enough memory in the Filestorage");
     store_.set(layout::reserved_slot(user), amount);
     store_.set(layout::total_reserved_slot(), *next);
+    if (!store_.get(layout::owner_index_slot(user)))
+    {
+        const uint64_t n = store_.get(layout::owners_slot()).low64();
+        store_.set(layout::owner_slot(n), U256::from_address(user));
+        store_.set(layout::owner_index_slot(user), U256{n + 1});
+        store_.set(layout::owners_slot(), U256{n + 1});
+    }
     return Done{};
 }
 
@@ -532,6 +539,38 @@ std::vector<Hash256> FileSystem::chunk_hashes(const FoundEntry& entry)
     for (uint64_t c = 0; c < chunks; ++c)
         out.push_back(store_.get(at(entry.slot, layout::kChunks + c)).to_hash());
     return out;
+}
+
+void FileSystem::for_each_chunk(const std::function<void(const Hash256&)>& visit)
+{
+    const uint64_t owners = store_.get(layout::owners_slot()).low64();
+    for (uint64_t i = 0; i < owners; ++i)
+    {
+        const Address owner = store_.get(layout::owner_slot(i)).to_address();
+        walk(layout::entry_slot(owner, ""), visit, 0);
+    }
+}
+
+void FileSystem::walk(const U256& dir, const std::function<void(const Hash256&)>& visit, int depth)
+{
+    // Paths are at most what a transaction carries, so the depth is bounded; the guard keeps a
+    // damaged state from recursing without end.
+    if (depth > 1 << 16)
+        return;
+    const uint64_t n = store_.get(at(dir, layout::kCount)).low64();
+    for (uint64_t i = 0; i < n; ++i)
+    {
+        const U256 entry = store_.get(layout::list_slot(dir, i));
+        const Header h = header(entry);
+        if (h.kind == EntryKind::Directory)
+        {
+            walk(entry, visit, depth + 1);
+            continue;
+        }
+        for (uint64_t c = 0; c < chunk_count(h.size); ++c)
+            if (const U256 hash = store_.get(at(entry, layout::kChunks + c)))
+                visit(hash.to_hash());
+    }
 }
 
 }  // namespace tern::filestorage

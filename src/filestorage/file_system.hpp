@@ -11,6 +11,7 @@
 #include "filestorage/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,6 +114,9 @@ public:
     std::optional<Bytes> read_range(const FoundEntry& entry, uint64_t offset, uint64_t len);
     /// The blob hashes of a file's chunks (zero where not uploaded).
     std::vector<Hash256> chunk_hashes(const FoundEntry& entry);
+    /// Calls `visit` with the hash of every uploaded chunk of every file of every owner (in
+    /// owners-list order, then directory order, depth first): the blobs the state refers to.
+    void for_each_chunk(const std::function<void(const Hash256&)>& visit);
 
 private:
     struct Header
@@ -149,6 +153,7 @@ private:
                               const char* bad_name,
                               const char* not_created);
     void add_entry(const Place& p, const Header& h);
+    void walk(const U256& dir, const std::function<void(const Hash256&)>& visit, int depth);
     /// Removes the entry at `p` from its directory (the last one takes its place) and clears
     /// its words: header, name, and `extra` words from kCount on.
     void remove_entry(const Place& p, const Header& h, uint64_t extra);

@@ -72,6 +72,22 @@ U256 role_set_index_slot(const U256& set, const Address& account)
     return mapping_slot(U256::from_address(account), set + U256{1});
 }
 
+U256 owners_slot()
+{
+    static const U256 slot = U256::from_hash(keccak256(as_bytes("tern.fs.owners")));
+    return slot;
+}
+
+U256 owner_slot(uint64_t i)
+{
+    return role_set_value_slot(owners_slot(), i);
+}
+
+U256 owner_index_slot(const Address& owner)
+{
+    return mapping_slot(U256::from_address(owner), owners_slot() + U256{1});
+}
+
 U256 entry_slot(const Address& owner, std::string_view path)
 {
     constexpr std::string_view kTag = "tern.fs.node";

@@ -34,6 +34,13 @@ U256 role_set_value_slot(const U256& set, uint64_t i);
 /// Slot of the 1-based index of `account` in the role set at `set`.
 U256 role_set_index_slot(const U256& set, const Address& account);
 
+/// The owners list: every address ever given a reservation, so the files of the whole chain
+/// can be walked (state sync). Its length at owners_slot(), owner i at owner_slot(i), the
+/// 1-based index of an owner at owner_index_slot(owner).
+U256 owners_slot();
+U256 owner_slot(uint64_t i);
+U256 owner_index_slot(const Address& owner);
+
 /// First slot of the entry `path` ("a/b", no trailing "/"; "" is the owner's root directory)
 /// of `owner`: keccak256("tern.fs.node" ‖ owner ‖ path). The entry's words follow it:
 inline constexpr uint64_t kHeader = 0;     ///< kind | status | name length | index | size
