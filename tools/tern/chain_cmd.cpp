@@ -72,6 +72,14 @@ void register_chain_commands(CLI::App& app)
                      "CometBFT timeout_commit in ms: the pause after each block")
         ->capture_default_str();
     init->add_option("--gas-limit", init_opts->gas_limit, "Block gas limit")->capture_default_str();
+    init->add_flag("--no-file-storage", init_opts->no_file_storage,
+                   "No FileStorage at 0xD3002000...d3 (docs/filestorage.md)");
+    init->add_option("--file-storage-space", init_opts->file_storage_space,
+                     "FileStorage's capacity in bytes (getTotalStorageSpace)")
+        ->capture_default_str();
+    init->add_option("--file-storage-admin", init_opts->file_storage_admin,
+                     "FileStorage's admin (grants ALLOCATOR_ROLE; default: the first test-mnemonic "
+                     "account with --dev-accounts, else none)");
     init->add_option("--mempool-size", settings.mempool_size,
                      "CometBFT mempool size in transactions (cache: twice that)")
         ->capture_default_str();

@@ -21,8 +21,14 @@ struct InitOptions
     unsigned rpc_port = 8545;
     unsigned base_port = 26656;
     std::vector<std::string> hosts;
-    uint64_t gas_limit = 200'000'000;
+    /// SKALE's 0xFFFFFFF: filestorage.js sends its chunks with 160 M gas.
+    uint64_t gas_limit = 268'435'455;
     bool force = false;
+    /// FileStorage (docs/filestorage.md): on unless --no-file-storage; its capacity; its admin
+    /// (--file-storage-admin, else the first test-mnemonic account with --dev-accounts).
+    bool no_file_storage = false;
+    uint64_t file_storage_space = 10'000'000'000ULL;
+    std::string file_storage_admin;
     FundingRequest funding;  ///< --alloc, --fund, --dev-accounts
     NodeSettings settings;
 };

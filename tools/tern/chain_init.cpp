@@ -7,6 +7,7 @@
 #include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
 #include "core/hex.hpp"
+#include "filestorage/feature.hpp"
 #include "tools/tern/common/fail.hpp"
 #include "tools/tern/common/files.hpp"
 #include "tools/tern/common/process.hpp"
@@ -151,6 +152,22 @@ void chain_init(const InitOptions& o)
     evm.alloc[chain::kBeaconRootsAddress] = beacon;
     evm.gas_limit = o.gas_limit;
     evm.config.gas_limit = o.gas_limit;
+    if (!o.no_file_storage)
+    {
+        filestorage::FileStorageSettings fs;
+        fs.enabled = true;
+        fs.space = o.file_storage_space;
+        if (!o.file_storage_admin.empty())
+        {
+            const auto admin = fixed_from_hex<Address>(o.file_storage_admin);
+            if (!admin || o.file_storage_admin.size() != 42)
+                fail("--file-storage-admin: expected a 0x address of 40 hex digits");
+            fs.admin = *admin;
+        }
+        else if (o.funding.dev_accounts)
+            fs.admin = chain::default_dev_accounts()[0].address;
+        filestorage::set_file_storage_settings(evm.config, fs);
+    }
 
     // 3. One CometBFT genesis for all: every node a validator with power 10, the EVM genesis
     //    in app_state (InitChain checks it against the node's).
@@ -158,7 +175,8 @@ void chain_init(const InitOptions& o)
     genesis["genesis_time"] = utc_rfc3339(now);
     genesis["chain_id"] = "tern-" + std::to_string(o.chain_id);
     genesis["initial_height"] = "1";
-    genesis["consensus_params"]["block"]["max_bytes"] = "4194304";
+    // Room for several 1 MiB FileStorage chunks per block (CometBFT's default: 4 MiB).
+    genesis["consensus_params"]["block"]["max_bytes"] = "16777216";
     genesis["consensus_params"]["block"]["max_gas"] = "-1";
     genesis["app_hash"] = "";
     genesis["app_state"] = chain::genesis_to_json(evm);
