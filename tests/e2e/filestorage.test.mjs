@@ -6,8 +6,10 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { devAccount } from "./lib/clients.mjs";
-import { IS_ANVIL, rawRpc, startNode } from "./lib/target.mjs";
+import { createWalletClient, decodeFunctionResult, encodeFunctionData, http, keccak256, parseAbi, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { devAccount, viemChain } from "./lib/clients.mjs";
+import { IS_ANVIL, rawRpc, startNode, tempDir } from "./lib/target.mjs";
 
 const require = createRequire(import.meta.url);
 const FilestorageClient = require("@skalenetwork/filestorage.js");
@@ -125,5 +127,79 @@ describe("filestorage.js 1.0.1 against FileStorage", { skip }, () => {
     const receipt = (await rawRpc(node.url, "eth_getTransactionReceipt", [block.transactions.at(-1)])).result;
     assert.equal(receipt.status, "0x0");
     assert.equal(receipt.revertReason, "Invalid path");
+  });
+});
+
+const FS_ABI = parseAbi([
+  "function startUpload(string,uint256)",
+  "function uploadChunk(string,uint256,bytes)",
+  "function finishUpload(string)",
+  "function grantRole(bytes32,address)",
+  "function reserveSpace(address,uint256)",
+  "function listDirectory(string) view returns ((string name, bool isFile, uint256 size, uint8 status, bool[] isChunkUploaded)[])",
+]);
+const ALLOCATOR = keccak256(toHex("ALLOCATOR_ROLE"));
+
+describe("kill -9 during a multi-chunk upload", { skip }, () => {
+  let node, tmp;
+  after(async () => {
+    await node?.stop();
+    tmp?.cleanup();
+  });
+
+  it("keeps every acknowledged chunk, no more, and the upload completes after a restart", async () => {
+    tmp = tempDir("tern-e2e-fs-crash-");
+    node = await startNode({ dataDir: tmp.dir });
+    const sendAs = async (who, functionName, args, nonce) => {
+      const wallet = createWalletClient({ chain: viemChain(node), transport: http(node.url, { retryCount: 0 }),
+        account: privateKeyToAccount(who.privateKey) });
+      const hash = await wallet.sendTransaction({ to: ADDRESS, data: encodeFunctionData({ abi: FS_ABI, functionName, args }),
+        gas: 40_000_000n, nonce, gasPrice: 0n, type: "legacy" });
+      return hash;
+    };
+    const receipt = async (hash) => (await rawRpc(node.url, "eth_getTransactionReceipt", [hash])).result;
+    await receipt(await sendAs(admin, "grantRole", [ALLOCATOR, admin.address], 0));
+    await receipt(await sendAs(admin, "reserveSpace", [alice.address, BigInt(64 * MiB)], 1));
+    const data = randomBytes(12 * MiB + 5);
+    const chunks = Math.ceil(data.length / MiB);
+    await sendAs(alice, "startUpload", ["crash.bin", BigInt(data.length)], 0);
+    // Chunks go out one after another; each acknowledged one (its receipt seen) is recorded,
+    // and the node is killed while they are in flight.
+    const acknowledged = new Set();
+    let stopped = false;
+    const sender = (async () => {
+      for (let c = 0; c < chunks && !stopped; c++) {
+        try {
+          const hash = await sendAs(alice, "uploadChunk", ["crash.bin", BigInt(c * MiB), `0x${data.subarray(c * MiB, (c + 1) * MiB).toString("hex")}`], c + 1);
+          const r = await receipt(hash);
+          if (r && r.status === "0x1") acknowledged.add(c);
+        } catch {
+          break; // the node is gone
+        }
+      }
+    })();
+    while (acknowledged.size < 4) await new Promise((r) => setTimeout(r, 5));
+    await node.kill9();
+    stopped = true;
+    await sender;
+
+    node = await startNode({ dataDir: tmp.dir });
+    const list = async () => decodeFunctionResult({ abi: FS_ABI, functionName: "listDirectory",
+      data: (await rawRpc(node.url, "eth_call", [{ to: ADDRESS, data: encodeFunctionData({ abi: FS_ABI, functionName: "listDirectory", args: [`${strip(alice.address)}/`] }) }, "latest"])).result });
+    const entry = (await list()).find((e) => e.name === "crash.bin");
+    assert.ok(entry, "the upload's start was acknowledged");
+    assert.equal(entry.status, 1); // uploading: never half a file marked complete
+    const flagged = entry.isChunkUploaded.flatMap((f, c) => (f ? [c] : []));
+    for (const c of acknowledged) assert.ok(flagged.includes(c), `acknowledged chunk ${c} was lost`);
+    // Chunks are sent in order, so the committed ones are a prefix.
+    assert.deepEqual(flagged, flagged.map((_, k) => k));
+    // The upload goes on where the committed blocks left it, and the file is whole.
+    let nonce = Number((await rawRpc(node.url, "eth_getTransactionCount", [alice.address, "latest"])).result);
+    for (let c = flagged.length; c < chunks; c++)
+      await receipt(await sendAs(alice, "uploadChunk", ["crash.bin", BigInt(c * MiB), `0x${data.subarray(c * MiB, (c + 1) * MiB).toString("hex")}`], nonce++));
+    await receipt(await sendAs(alice, "finishUpload", ["crash.bin"], nonce++));
+    const res = await fetch(`${node.url}/fs/${strip(alice.address).toLowerCase()}/crash.bin`);
+    assert.equal(res.status, 200);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(data));
   });
 });
