@@ -5,10 +5,12 @@
 //                                                                    (chain_cmd.cpp, chain_*.cpp)
 //   tern node       one validator of a CometBFT chain (node.toml; spawns cometbft) (node_cmd.cpp)
 //   tern model      ONNX models in the chain's model registry (upload, list)     (model_cmd.cpp)
+//   tern fs         files in the chain's FileStorage (upload, download, ls, ...)     (fs_cmd.cpp)
 //   tern statetest  Ethereum GeneralStateTests (fork Cancun)                 (statetest_cmd.cpp)
 //   tern version    version
 #include "chain_cmd.hpp"
 #include "dev_cmd.hpp"
+#include "fs_cmd.hpp"
 #include "model_cmd.hpp"
 #include "node_cmd.hpp"
 #include "statetest_cmd.hpp"
@@ -35,6 +37,7 @@ int main(int argc, char** argv)
     tern::tools::register_chain_commands(app);
     tern::tools::register_node_command(app);
     tern::tools::register_model_commands(app);
+    tern::tools::register_fs_commands(app);
     auto* version = app.add_subcommand("version", "Print the version");
     version->callback([] { std::printf("tern %s\n", tern::tools::kVersion); });
 

@@ -1,106 +1,32 @@
 #include "model_cmd.hpp"
 
-#include "chain/dev_accounts.hpp"
 #include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "core/keccak.hpp"
-#include "crypto/secp256k1.hpp"
 #include "ml/engine.hpp"
 #include "mlchain/ml_precompiles.hpp"
-#include "tools/tern/common/rpc_client.hpp"
-#include "transaction/codec.hpp"
+#include "tools/tern/common/fail.hpp"
+#include "tools/tern/common/tx_sender.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <thread>
 
 namespace tern::tools {
 namespace {
-
-using nlohmann::json;
-
-[[noreturn]] void fail(const std::string& message)
-{
-    std::fprintf(stderr, "tern model: %s\n", message.c_str());
-    throw CLI::RuntimeError(1);
-}
-
-/// The JSON-RPC client of `tern model`: a failure ends the command with its message.
-class ModelRpc
-{
-public:
-    /// A client of "http://host[:port][/path]"; a request may take up to 60 s.
-    explicit ModelRpc(const std::string& url) : client_(parse(url), std::chrono::seconds(60)) {}
-
-    /// The `result` of `method`; a transport or JSON-RPC error ends the command with its
-    /// message.
-    json call(const std::string& method, json params)
-    {
-        auto result = client_.call(method, params);
-        if (result)
-            return std::move(*result);
-        const RpcError& e = result.error();
-        switch (e.kind)
-        {
-            case RpcError::Kind::Transport:
-                if (e.http.stage == HttpStage::Resolve)
-                    fail("cannot resolve " + client_.host() + ": " + e.http.message);
-                if (e.http.stage == HttpStage::Connect)
-                    fail("cannot connect to " + client_.host() + ":" + client_.port() + ": " +
-                         e.http.message);
-                fail(method + ": " + e.http.message);
-            case RpcError::Kind::NotJson:
-                fail(method + ": HTTP " + std::to_string(e.status) + ", not JSON-RPC");
-            case RpcError::Kind::Error:
-                break;
-        }
-        fail(method + ": " + e.message);
-    }
-
-private:
-    static HttpUrl parse(const std::string& url)
-    {
-        auto parsed = parse_http_url(url);
-        if (!parsed)
-            fail(parsed.error());
-        return *parsed;
-    }
-
-    tools::RpcClient client_;
-};
 
 std::string hex(BytesView b)
 {
     return to_hex(b);
 }
 
-U256 quantity(const json& j)
-{
-    const auto v = j.is_string() ? U256::from_string(j.get<std::string>()) : std::nullopt;
-    if (!v)
-        fail("unexpected quantity in RPC answer: " + j.dump());
-    return *v;
-}
-
-Bytes data_of(const json& j)
-{
-    auto b = j.is_string() ? from_hex(j.get<std::string>()) : std::nullopt;
-    if (!b)
-        fail("unexpected data in RPC answer: " + j.dump());
-    return std::move(*b);
-}
-
 /// eth_call of the registry with `data`; the returned bytes.
-Bytes registry_call(ModelRpc& rpc, const Bytes& data)
+Bytes registry_call(NodeRpc& rpc, const Bytes& data)
 {
-    return data_of(rpc.call(
-        "eth_call",
-        json::array({json{{"to", hex(mlchain::kModelRegistryAddress.view())}, {"data", hex(data)}},
-                     "latest"})));
+    auto out = rpc.eth_call(mlchain::kModelRegistryAddress, data);
+    if (!out)
+        fail("eth_call: " + out.error());
+    return std::move(*out);
 }
 
 /// Gas a registry transaction needs: intrinsic (21000 + 16 per calldata byte), a cold account
@@ -124,21 +50,9 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
     chunk = std::max<size_t>(32, chunk / 32 * 32);
 
     // 2. The signing key: --key, else dev account 0 of the test mnemonic.
-    Hash256 key;
-    if (key_hex.empty())
-        key = chain::default_dev_accounts().at(0).secret_key;
-    else
-    {
-        const auto k = fixed_from_hex<Hash256>(key_hex);
-        if (!k)
-            fail("--key must be 32 bytes of hex");
-        key = *k;
-    }
-    const auto sender = crypto::address_from_secret(key);
-    if (!sender)
-        fail("invalid private key");
+    const Hash256 key = signing_key(key_hex);
 
-    ModelRpc rpc{rpc_url};
+    NodeRpc rpc{rpc_url};
     const auto exists =
         registry_call(rpc, abi::encode_call("exists(bytes32)", std::vector{U256::from_hash(hash)}));
     if (exists.size() == 32 && exists[31] == 1)
@@ -147,11 +61,7 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
                     hex(hash.view()).c_str());
         return;
     }
-    const uint64_t chain_id = quantity(rpc.call("eth_chainId", json::array())).low64();
-    uint64_t nonce =
-        quantity(rpc.call("eth_getTransactionCount", json::array({hex(sender->view()), "pending"})))
-            .low64();
-    const U256 gas_price = quantity(rpc.call("eth_gasPrice", json::array()));
+    TxSender sender{rpc, key};
 
     // 3. begin, chunks, finish: signed locally, sent in nonce order, then awaited.
     std::vector<std::pair<Bytes, uint64_t>> calls;  // call data, precompile gas
@@ -169,67 +79,21 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
     calls.emplace_back(
         abi::encode_call("finishUpload(bytes32)", std::vector{U256::from_hash(hash)}),
         mlchain::gas::kFinish + (model.size() + 31) / 32 * mlchain::gas::kPerWordVerified);
-    std::vector<std::string> tx_hashes;
-    for (auto& [data, precompile_gas] : calls)
+    for (size_t i = 0; i < calls.size(); ++i)
     {
-        Transaction tx;
-        tx.type = TxType::DynamicFee;
-        tx.chain_id = chain_id;
-        tx.nonce = nonce++;
-        tx.max_fee_per_gas = gas_price * U256{2};
-        tx.max_priority_fee_per_gas = U256{};
-        tx.gas_limit = gas_for(data, precompile_gas);
-        tx.to = mlchain::kModelRegistryAddress;
-        tx.data = std::move(data);
-        const auto sig = crypto::sign(signing_hash(tx), key);
-        if (!sig)
-            fail("cannot sign with this key");
-        tx.y_parity = sig->recovery_id;
-        tx.r = U256::from_hash(sig->r);
-        tx.s = U256::from_hash(sig->s);
-        tx_hashes.push_back(
-            rpc.call("eth_sendRawTransaction", json::array({hex(encode_transaction(tx))}))
-                .get<std::string>());
+        const uint64_t gas = gas_for(calls[i].first, calls[i].second);
+        sender.send(mlchain::kModelRegistryAddress, std::move(calls[i].first), gas,
+                    "transaction " + std::to_string(i + 1) + "/" + std::to_string(calls.size()));
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    for (size_t i = 0; i < tx_hashes.size(); ++i)
-    {
-        json receipt;
-        while ((receipt = rpc.call("eth_getTransactionReceipt", json::array({tx_hashes[i]})))
-                   .is_null())
-        {
-            if (std::chrono::steady_clock::now() > deadline)
-                fail("transaction " + tx_hashes[i] + " not mined after 5 minutes");
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        if (receipt.value("status", "") != "0x1")
-        {
-            // Replay the failed call for its revert reason.
-            std::string reason = "reverted";
-            try
-            {
-                (void)rpc.call("eth_call",
-                               json::array({json{{"from", hex(sender->view())},
-                                                 {"to", hex(mlchain::kModelRegistryAddress.view())},
-                                                 {"data", hex(calls[i].first)}},
-                                            "latest"}));
-            }
-            catch (const CLI::RuntimeError&)
-            {
-                reason = "see the message above";
-            }
-            fail("transaction " + std::to_string(i + 1) + "/" + std::to_string(tx_hashes.size()) +
-                 " (" + tx_hashes[i] + ") failed: " + reason);
-        }
-    }
+    sender.confirm();
     std::printf("uploaded %s (%zu bytes) in %zu transactions from %s\n%s\n", file.c_str(),
-                model.size(), tx_hashes.size(), hex(sender->view()).c_str(),
+                model.size(), calls.size(), hex(sender.address().view()).c_str(),
                 hex(hash.view()).c_str());
 }
 
 void list(const std::string& rpc_url)
 {
-    ModelRpc rpc{rpc_url};
+    NodeRpc rpc{rpc_url};
     const Bytes count_word = registry_call(rpc, abi::encode_call("modelCount()", {}));
     const uint64_t count = U256::from_be(count_word).low64();
     const Bytes list = registry_call(
