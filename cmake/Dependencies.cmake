@@ -9,6 +9,7 @@ add_library(gmp::gmp UNKNOWN IMPORTED)
 set_target_properties(gmp::gmp PROPERTIES IMPORTED_LOCATION ${GMP_LIBRARY}
     INTERFACE_INCLUDE_DIRECTORIES ${GMP_INCLUDE_DIR})
 find_package(nlohmann_json 3 REQUIRED)
+find_package(simdjson REQUIRED)
 find_package(CLI11 REQUIRED)
 if(TERN_BUILD_TESTS)
     find_package(GTest REQUIRED)

@@ -520,10 +520,15 @@ struct ChainDb::Impl
     /// The blob with `hash` (not cached: blobs are large and read in streams).
     state::CodePtr blob(const Hash256& hash, const rocksdb::Snapshot* snap) const
     {
-        std::string v;
-        if (!get(kBlobs, slice(hash.view()), v, snap))
+        // Pinned: one copy out of the block cache, not two.
+        rocksdb::PinnableSlice v;
+        const auto st = db->Get(read_options(snap), cf(kBlobs), slice(hash.view()), &v);
+        if (st.IsNotFound())
             return nullptr;
-        return std::make_shared<const Bytes>(v.begin(), v.end());
+        if (!st.ok())
+            read_failed(code_of(st), describe(kBlobs, slice(hash.view())), st.ToString());
+        const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+        return std::make_shared<const Bytes>(p, p + v.size());
     }
 
     /// Every blob in hash order, as of `snap` (null: now).

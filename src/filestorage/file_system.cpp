@@ -506,12 +506,13 @@ std::optional<FoundEntry> FileSystem::find(const Address& owner, std::string_vie
     return f;
 }
 
-std::optional<Bytes> FileSystem::read_range(const FoundEntry& entry, uint64_t offset, uint64_t len)
+bool FileSystem::for_each_piece(const FoundEntry& entry,
+                                uint64_t offset,
+                                uint64_t len,
+                                const std::function<void(const uint8_t*, size_t)>& piece)
 {
     if (entry.kind != EntryKind::File || offset > entry.size || len > entry.size - offset)
-        return std::nullopt;
-    Bytes out;
-    out.reserve(len);
+        return false;
     uint64_t pos = offset;
     while (pos < offset + len)
     {
@@ -520,13 +521,34 @@ std::optional<Bytes> FileSystem::read_range(const FoundEntry& entry, uint64_t of
         const uint64_t chunk_start = c * kChunkSize;
         const uint64_t expected = std::min(kChunkSize, entry.size - chunk_start);
         if (!blob || blob->size() != expected)
-            return std::nullopt;
+            return false;
         const uint64_t from = pos - chunk_start;
         const uint64_t n = std::min(expected - from, offset + len - pos);
-        out.insert(out.end(), blob->begin() + from, blob->begin() + from + n);
+        piece(blob->data() + from, n);
         pos += n;
     }
+    return true;
+}
+
+std::optional<Bytes> FileSystem::read_range(const FoundEntry& entry, uint64_t offset, uint64_t len)
+{
+    Bytes out;
+    out.reserve(len);
+    if (!for_each_piece(entry, offset, len,
+                        [&](const uint8_t* p, size_t n) { out.insert(out.end(), p, p + n); }))
+        return std::nullopt;
     return out;
+}
+
+bool FileSystem::append_range(const FoundEntry& entry,
+                              uint64_t offset,
+                              uint64_t len,
+                              std::string& out)
+{
+    out.reserve(out.size() + len);
+    return for_each_piece(entry, offset, len, [&](const uint8_t* p, size_t n) {
+        out.append(reinterpret_cast<const char*>(p), n);
+    });
 }
 
 std::vector<Hash256> FileSystem::chunk_hashes(const FoundEntry& entry)

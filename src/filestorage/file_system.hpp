@@ -112,6 +112,9 @@ public:
     /// Bytes [offset, offset + len) of the file `entry` (found by find, a file); nullopt if
     /// a chunk is missing from the blob store (a damaged database) or the range is outside it.
     std::optional<Bytes> read_range(const FoundEntry& entry, uint64_t offset, uint64_t len);
+    /// read_range() appended to `out` (the HTTP route's body, with no copy in between); false
+    /// where read_range() gives nullopt (`out` then holds part of it).
+    bool append_range(const FoundEntry& entry, uint64_t offset, uint64_t len, std::string& out);
     /// The blob hashes of a file's chunks (zero where not uploaded).
     std::vector<Hash256> chunk_hashes(const FoundEntry& entry);
     /// Calls `visit` with the hash of every uploaded chunk of every file of every owner (in
@@ -154,6 +157,11 @@ private:
                               const char* not_created);
     void add_entry(const Place& p, const Header& h);
     void walk(const U256& dir, const std::function<void(const Hash256&)>& visit, int depth);
+    /// Calls `piece` with each part of [offset, offset + len) of `entry`, chunk by chunk.
+    bool for_each_piece(const FoundEntry& entry,
+                        uint64_t offset,
+                        uint64_t len,
+                        const std::function<void(const uint8_t*, size_t)>& piece);
     /// Removes the entry at `p` from its directory (the last one takes its place) and clears
     /// its words: header, name, and `extra` words from kCount on.
     void remove_entry(const Place& p, const Header& h, uint64_t extra);

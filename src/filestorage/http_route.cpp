@@ -316,10 +316,8 @@ rpc::HttpReply serve_file(const state::StateReader& state, const rpc::HttpGet& g
                                                     std::to_string(range->last) + "/" +
                                                     std::to_string(entry->size));
     }
-    auto bytes = fs.read_range(*entry, first, count);
-    if (!bytes)
+    if (!fs.append_range(*entry, first, count, r.body))
         return text(500, "a chunk of this file is missing from the database");
-    r.body.assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());
     return r;
 }
 

@@ -1,6 +1,7 @@
 #include "api/json/params.hpp"
 
 #include "core/hex.hpp"
+#include "core/hex_digit.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -43,7 +44,7 @@ bool has_0x(const std::string& s)
 }
 
 /// Checks the "0x" prefix and hex digits of a data-like string; returns the digits.
-std::string hex_digits(const json& v, size_t index, const char* go_type)
+std::string_view hex_digits(const json& v, size_t index, const char* go_type)
 {
     if (!v.is_string())
         unmarshal_error(index, v, go_type);
@@ -52,9 +53,9 @@ std::string hex_digits(const json& v, size_t index, const char* go_type)
         throw invalid(index, std::string("json: cannot unmarshal hex string without 0x prefix "
                                          "into Go value of type ") +
                                  go_type);
-    std::string digits = s.substr(2);
+    const std::string_view digits = std::string_view(s).substr(2);
     for (char c : digits)
-        if (!std::isxdigit(static_cast<unsigned char>(c)))
+        if (hex_digit(c) < 0)
             throw invalid(index, std::string("json: cannot unmarshal invalid hex string into Go "
                                              "value of type ") +
                                      go_type);
@@ -64,7 +65,7 @@ std::string hex_digits(const json& v, size_t index, const char* go_type)
 template <typename T>
 T fixed(const json& v, size_t index, const char* go_type)
 {
-    const std::string digits = hex_digits(v, index, go_type);
+    const std::string_view digits = hex_digits(v, index, go_type);
     if (digits.size() != 2 * T::size())
         throw invalid(index, "hex string has length " + std::to_string(digits.size()) + ", want " +
                                  std::to_string(2 * T::size()) + " for " + go_type);
@@ -182,7 +183,7 @@ U256 quantity(const json& v, size_t index)
 
 Bytes data(const json& v, size_t index)
 {
-    const std::string digits = hex_digits(v, index, "hexutil.Bytes");
+    const std::string_view digits = hex_digits(v, index, "hexutil.Bytes");
     if (digits.size() % 2 != 0)
         throw invalid(index,
                       "json: cannot unmarshal hex string of odd length into Go value of "
