@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -316,9 +317,31 @@ rpc::HttpReply serve_file(const state::StateReader& state, const rpc::HttpGet& g
                                                     std::to_string(range->last) + "/" +
                                                     std::to_string(entry->size));
     }
-    if (!fs.append_range(*entry, first, count, r.body))
-        return text(500, "a chunk of this file is missing from the database");
+    // The body goes out a chunk at a time: a reader holds 1 MiB, not the file.
+    r.content_length = count;
+    r.stream = [&state, file = *entry, pos = first, end = first + count](std::string& out,
+                                                                         bool& done) mutable {
+        const uint64_t n = std::min(end - pos, kChunkSize - pos % kChunkSize);
+        ReaderStore store{state};
+        if (!FileSystem{store}.append_range(file, pos, n, out))
+            return false;  // a chunk is missing from the database
+        pos += n;
+        done = pos == end;
+        return true;
+    };
     return r;
+}
+
+std::string drain(rpc::HttpReply& reply)
+{
+    if (!reply.stream)
+        return reply.body;
+    std::string out;
+    bool done = reply.content_length == 0;
+    while (!done)
+        if (!reply.stream(out, done))
+            break;
+    return out;
 }
 
 void add_http_routes(std::vector<rpc::HttpRoute>& routes,
@@ -326,10 +349,16 @@ void add_http_routes(std::vector<rpc::HttpRoute>& routes,
                      const chain::ChainConfig&)
 {
     routes.push_back({std::string(kHttpPrefix), [&backend](const rpc::HttpGet& get) {
-                          const auto head = backend.chain().head_state();
+                          std::shared_ptr<const db::StateView> head = backend.chain().head_state();
                           auto reply = serve_file(*head, get);
                           if (head->fault())
                               return text(500, "database read failed: " + head->fault()->message);
+                          if (reply.stream)
+                              // The stream reads the view it was made on: it keeps it.
+                              reply.stream = [head, inner = std::move(reply.stream)](
+                                                 std::string& out, bool& done) {
+                                  return inner(out, done) && !head->fault();
+                              };
                           return reply;
                       }});
 }

@@ -6,6 +6,7 @@
 #include "chain/chain_config.hpp"
 #include "rpc/http_route.hpp"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +28,11 @@ inline constexpr std::string_view kHttpPrefix = "/fs/";
 /// (206, or 416 with `bytes */size`); 304 when If-None-Match names its ETag; a directory as
 /// the JSON list filestorage.js's listDirectory returns; 404 for what is missing or unfinished;
 /// 400 for a malformed target or a "." / ".." component.
+/// A file's body comes as a stream of 1 MiB pieces over `state`, which must outlive the reply.
 rpc::HttpReply serve_file(const state::StateReader& state, const rpc::HttpGet& get);
+
+/// The whole body of `reply` (its stream read to the end; tests and tools).
+std::string drain(rpc::HttpReply& reply);
 
 /// The feature's HTTP route: serve_file over the head state of `backend`'s chain.
 void add_http_routes(std::vector<rpc::HttpRoute>& routes,

@@ -62,11 +62,19 @@ protected:
         ASSERT_TRUE(fs.finish_upload(kOwner, path));
     }
 
+    /// The reply to a GET of `target`, its body read out of the stream into `body`.
     rpc::HttpReply get(const std::string& target,
                        std::string_view range = {},
                        std::string_view inm = {})
     {
-        return serve_file(backend_, rpc::HttpGet{target, range, inm});
+        auto r = serve_file(backend_, rpc::HttpGet{target, range, inm});
+        if (r.stream)
+        {
+            const uint64_t length = r.content_length;
+            r.body = drain(r);
+            EXPECT_EQ(r.body.size(), length);
+        }
+        return r;
     }
 
     state::MemoryBackend backend_;

@@ -953,6 +953,8 @@ private:
             std::string_view(req[http::field::if_none_match].data(),
                              req[http::field::if_none_match].size())};
         HttpReply reply = route.handle(get);
+        if (reply.stream)
+            return stream_route(std::move(reply), req.method() == http::verb::head);
         if (!response_hold_.try_add(reply.body.size()))
             return send_text(http::status::service_unavailable,
                              "server busy: too much response data in flight", false);
@@ -971,6 +973,72 @@ private:
         stream_.expires_after(cfg().write_timeout);
         http::async_write(stream_, *res_,
                           beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    }
+
+    /// Writes a streamed reply: the head, then each piece as the stream gives it (the budget
+    /// holds the piece being written).
+    void stream_route(HttpReply reply, bool head_only)
+    {
+        stream_res_.emplace(static_cast<http::status>(reply.status), 11);
+        auto& res = *stream_res_;
+        if (vary_origin_)
+            res.set(http::field::vary, "Origin");
+        if (!allow_origin_.empty())
+            res.set(http::field::access_control_allow_origin, allow_origin_);
+        res.set(http::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers)
+            res.set(name, value);
+        res.content_length(reply.content_length);
+        res.keep_alive(keep_alive_);
+        res.body().data = nullptr;
+        res.body().more = !head_only;
+        next_piece_ = head_only ? BodyStream{} : std::move(reply.stream);
+        stream_sr_.emplace(res);
+        stream_.expires_after(cfg().write_timeout);
+        http::async_write_header(
+            stream_, *stream_sr_,
+            beast::bind_front_handler(&HttpSession::on_stream_write, shared_from_this()));
+    }
+
+    void on_stream_write(error_code ec, size_t)
+    {
+        if (ec == http::error::need_buffer)
+            ec = {};
+        response_hold_.reset();
+        if (ec)
+            return end_stream(ec);
+        if (!next_piece_ || stream_sr_->is_done())
+            return end_stream({});
+        piece_.clear();
+        bool done = false;
+        if (!next_piece_(piece_, done) || !response_hold_.try_add(piece_.size()))
+        {
+            keep_alive_ = false;  // the body cannot be completed: the client sees it short
+            return end_stream(beast::errc::make_error_code(beast::errc::io_error));
+        }
+        auto& body = stream_res_->body();
+        body.data = piece_.empty() ? nullptr : piece_.data();
+        body.size = piece_.size();
+        body.more = !done;
+        if (done)
+            next_piece_ = {};
+        stream_.expires_after(cfg().write_timeout);
+        http::async_write(
+            stream_, *stream_sr_,
+            beast::bind_front_handler(&HttpSession::on_stream_write, shared_from_this()));
+    }
+
+    void end_stream(error_code ec)
+    {
+        stream_sr_.reset();
+        stream_res_.reset();
+        next_piece_ = {};
+        piece_ = std::string{};
+        response_hold_.reset();
+        buffer_.settle();
+        if (ec || !keep_alive_)
+            return close();
+        wait_request();
     }
 
     void add_cors(http::response<http::string_body>& res) const
@@ -1064,6 +1132,11 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<http::response<http::empty_body>> continue_;
     std::optional<http::response<http::string_body>> res_;
+    // A streamed route reply being written (stream_route).
+    std::optional<http::response<http::buffer_body>> stream_res_;
+    std::optional<http::response_serializer<http::buffer_body>> stream_sr_;
+    BodyStream next_piece_;
+    std::string piece_;
     std::string allow_origin_;
     bool vary_origin_ = false;
     std::shared_ptr<CallContext> inflight_;              // the heavy request being handled
