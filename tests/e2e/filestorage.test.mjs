@@ -119,6 +119,20 @@ describe("filestorage.js 1.0.1 against FileStorage", { skip }, () => {
       "alice's");
   });
 
+  it("reads a file as of a past block (history), after it is deleted", async () => {
+    const data = randomBytes(3000);
+    const path = await fs.uploadFile(alice.address, "old.bin", data, alice.privateKey);
+    const before = (await rawRpc(node.url, "eth_blockNumber")).result;
+    await fs.deleteFile(alice.address, "old.bin", alice.privateKey);
+    const abi = [{ name: "readChunk", type: "function", stateMutability: "view",
+      inputs: [{ type: "string" }, { type: "uint256" }, { type: "uint256" }], outputs: [{ type: "bytes32[32768]" }] }];
+    const call = { to: ADDRESS, data: encodeFunctionData({ abi, functionName: "readChunk", args: [path, 0n, 3000n] }) };
+    const then = (await rawRpc(node.url, "eth_call", [call, before])).result;
+    assert.equal(Buffer.from(then.slice(2, 2 + 6000), "hex").toString("hex"), data.toString("hex"));
+    const now = await rawRpc(node.url, "eth_call", [call, "latest"]);
+    assert.match(now.error.message, /Invalid path/);
+  });
+
   it("gives failed transactions a receipt with revertReason", async () => {
     const count = await rawRpc(node.url, "eth_blockNumber");
     await reverted(fs.deleteFile(alice.address, "missing", alice.privateKey));
