@@ -7,6 +7,8 @@
 # it refuses to unlock the accounts of a non-public --mnemonic there without
 # --allow-insecure-unlock.
 set -euo pipefail
+# shellcheck source=smoke_lib.sh
+source "$(dirname "$0")/smoke_lib.sh"
 tern=$1
 out=$(mktemp)
 help=$("$tern" dev --help)
@@ -20,12 +22,7 @@ grep -q -- '--rpc-max-batch UINT=1000 ' <<<"$help" || { echo "no default shown: 
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
 
-for _ in $(seq 200); do
-    grep -q '^Listening on ' "$out" && break
-    sleep 0.05
-done
-port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
-[ -n "$port" ] || { echo "no 'Listening on' line:"; cat "$out"; exit 1; }
+port=$(wait_for_port "$out")
 grep -q '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' "$out"
 grep -q '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' "$out"
 

@@ -7,6 +7,8 @@
 # path"), uploading from an account with no reservation ("Not enough reserved space"), a file
 # over 100 MiB (refused before anything is sent), a non-empty rmdir.
 set -euo pipefail
+# shellcheck source=smoke_lib.sh
+source "$(dirname "$0")/smoke_lib.sh"
 tern=$1
 dir=$(mktemp -d)
 out=$dir/node.log
@@ -15,12 +17,7 @@ err=$dir/err
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
-for _ in $(seq 200); do
-    grep -q '^Listening on ' "$out" && break
-    sleep 0.05
-done
-port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
-[ -n "$port" ] || { echo "no 'Listening on' line:"; cat "$out"; exit 1; }
+port=$(wait_for_port "$out")
 rpc="http://127.0.0.1:$port"
 me=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266  # dev account 0, the default --key
 owner=${me#0x}

@@ -3,6 +3,8 @@
 # is not a model, uploads the int8 digits example in several chunks and prints its hash, says so
 # when the model is already there, and `tern model list` shows it with its size.
 set -euo pipefail
+# shellcheck source=smoke_lib.sh
+source "$(dirname "$0")/smoke_lib.sh"
 tern=$1
 model=$2
 out=$(mktemp)
@@ -11,12 +13,7 @@ err=$(mktemp)
 pid=$!
 trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
 
-for _ in $(seq 200); do
-    grep -q '^Listening on ' "$out" && break
-    sleep 0.05
-done
-port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
-[ -n "$port" ] || { echo "no 'Listening on' line:"; cat "$out"; exit 1; }
+port=$(wait_for_port "$out")
 rpc="http://127.0.0.1:$port"
 
 if "$tern" model upload "$0" --rpc "$rpc" 2>"$err"; then
