@@ -232,6 +232,18 @@ void chain_init(const InitOptions& o)
                     n["host"].get<std::string>().c_str(), n["p2p_port"].get<unsigned>(),
                     n["node_id"].get<std::string>().c_str());
     print_funding(*funded, o.funding.dev_accounts);
+    if (!o.no_file_storage)
+    {
+        const auto fs = filestorage::file_storage_settings(evm.config);
+        if (fs.admin)
+            std::printf("FileStorage at 0xD3002000...d3: admin %s (grants ALLOCATOR_ROLE)\n",
+                        to_hex(*fs.admin).c_str());
+        else
+            std::fprintf(stderr, "%s\n",
+                         wrap_text("note: FileStorage has no admin (--file-storage-admin), so "
+                                   "nobody can grant ALLOCATOR_ROLE and reserve space for files.")
+                             .c_str());
+    }
     if (s.unlock_dev_accounts > 0)
     {
         const std::string n = std::to_string(s.unlock_dev_accounts);
