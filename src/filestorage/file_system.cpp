@@ -240,12 +240,9 @@ FsResult<Done> FileSystem::reserve_space(const Address& user, const U256& amount
 
 FsResult<Done> FileSystem::create_directory(const Address& owner, std::string_view path)
 {
-    const U256 occupied = store_.get(layout::occupied_slot(owner));
-    const auto needed = add(kFsBlock, occupied);
+    const auto needed = occupied_with(owner, kFsBlock);
     if (!needed)
-        return panic(kPanicArithmetic);
-    if (*needed > reserved_space(owner))
-        return fail("Not enough reserved space");
+        return needed.error();
     if (path.empty())
         return fail("Invalid path");
     auto p = new_entry(owner, path, "Invalid directory name", "Directory not created");
@@ -269,8 +266,7 @@ FsResult<Done> FileSystem::delete_directory(const Address& owner, std::string_vi
     if (h.kind != EntryKind::Directory)
         return fail("Directory is not deleted");
     remove_entry(p, h, 1);
-    const U256 occupied = store_.get(layout::occupied_slot(owner));
-    store_.set(layout::occupied_slot(owner), occupied - kFsBlock);
+    release_space(owner, kFsBlock);
     return Done{};
 }
 
@@ -283,11 +279,9 @@ FsResult<Done> FileSystem::start_upload(const Address& owner,
         return panic(kPanicArithmetic);
     if (size > U256{kMaxFileSize})
         return fail("File should be less than 100 MB");
-    const auto needed = add(*space, store_.get(layout::occupied_slot(owner)));
+    const auto needed = occupied_with(owner, *space);
     if (!needed)
-        return panic(kPanicArithmetic);
-    if (*needed > reserved_space(owner))
-        return fail("Not enough reserved space");
+        return needed.error();
     auto p = new_entry(owner, path, "Filename should be < 256", "File not created");
     if (!p)
         return p.error();
@@ -338,18 +332,12 @@ FsResult<Done> FileSystem::finish_upload(const Address& owner, std::string_view 
     auto& [p, h] = *e;
     if (h.status != FileStatus::Uploading)
         return fail("File not found");
-    const uint64_t chunks = chunk_count(h.size);
-    if (store_.get(at(p.entry, layout::kCount)) != U256{chunks})
+    if (store_.get(at(p.entry, layout::kCount)) != U256{chunk_count(h.size)})
         return fail("File hasn't been uploaded correctly");
-    Bytes hashes;
-    hashes.reserve(chunks * 32);
-    uint8_t word[32];
-    for (uint64_t i = 0; i < chunks; ++i)
-    {
-        store_.get(at(p.entry, layout::kChunks + i)).to_be_bytes(word);
-        hashes.insert(hashes.end(), word, word + 32);
-    }
-    store_.set(at(p.entry, layout::kFileHash), U256::from_hash(keccak256(hashes)));
+    const auto hashes = chunk_hashes(p.entry, h.size);
+    static_assert(sizeof(Hash256) == 32);
+    const BytesView all{reinterpret_cast<const uint8_t*>(hashes.data()), hashes.size() * 32};
+    store_.set(at(p.entry, layout::kFileHash), U256::from_hash(keccak256(all)));
     h.status = FileStatus::Completed;
     set_header(p.entry, h);
     return Done{};
@@ -364,8 +352,7 @@ FsResult<Done> FileSystem::delete_file(const Address& owner, std::string_view pa
     if (h.status == FileStatus::Nonexistent)
         return fail("File not exists");
     remove_entry(p, h, layout::kChunks - layout::kCount + chunk_count(h.size));
-    const U256 occupied = store_.get(layout::occupied_slot(owner));
-    store_.set(layout::occupied_slot(owner), occupied - *file_space(U256{h.size}));
+    release_space(owner, *file_space(U256{h.size}));
     return Done{};
 }
 
@@ -436,8 +423,7 @@ FsResult<std::vector<ListedEntry>> FileSystem::list_directory(const Address& own
             const uint64_t chunks = chunk_count(h.size);
             le.chunk_uploaded.resize(chunks);
             for (uint64_t c = 0; c < chunks; ++c)
-                le.chunk_uploaded[c] =
-                    static_cast<bool>(store_.get(at(entry, layout::kChunks + c)));
+                le.chunk_uploaded[c] = static_cast<bool>(chunk_hash(entry, c));
         }
         out.push_back(std::move(le));
     }
@@ -517,7 +503,7 @@ bool FileSystem::for_each_piece(const FoundEntry& entry,
     while (pos < offset + len)
     {
         const uint64_t c = pos / kChunkSize;
-        const auto blob = store_.blob(store_.get(at(entry.slot, layout::kChunks + c)).to_hash());
+        const auto blob = store_.blob(chunk_hash(entry.slot, c).to_hash());
         const uint64_t chunk_start = c * kChunkSize;
         const uint64_t expected = std::min(kChunkSize, entry.size - chunk_start);
         if (!blob || blob->size() != expected)
@@ -553,14 +539,39 @@ bool FileSystem::append_range(const FoundEntry& entry,
 
 std::vector<Hash256> FileSystem::chunk_hashes(const FoundEntry& entry)
 {
-    std::vector<Hash256> out;
     if (entry.kind != EntryKind::File)
-        return out;
-    const uint64_t chunks = chunk_count(entry.size);
-    out.reserve(chunks);
-    for (uint64_t c = 0; c < chunks; ++c)
-        out.push_back(store_.get(at(entry.slot, layout::kChunks + c)).to_hash());
+        return {};
+    return chunk_hashes(entry.slot, entry.size);
+}
+
+std::vector<Hash256> FileSystem::chunk_hashes(const U256& entry, uint64_t size)
+{
+    std::vector<Hash256> out;
+    out.reserve(chunk_count(size));
+    for (uint64_t c = 0; c < chunk_count(size); ++c)
+        out.push_back(chunk_hash(entry, c).to_hash());
     return out;
+}
+
+U256 FileSystem::chunk_hash(const U256& entry, uint64_t c)
+{
+    return store_.get(at(entry, layout::kChunks + c));
+}
+
+FsResult<U256> FileSystem::occupied_with(const Address& owner, const U256& bytes)
+{
+    const auto needed = add(bytes, store_.get(layout::occupied_slot(owner)));
+    if (!needed)
+        return panic(kPanicArithmetic);
+    if (*needed > reserved_space(owner))
+        return fail("Not enough reserved space");
+    return *needed;
+}
+
+void FileSystem::release_space(const Address& owner, const U256& bytes)
+{
+    const U256 occupied = store_.get(layout::occupied_slot(owner));
+    store_.set(layout::occupied_slot(owner), occupied - bytes);
 }
 
 void FileSystem::for_each_chunk(const std::function<void(const Hash256&)>& visit)
@@ -590,7 +601,7 @@ void FileSystem::walk(const U256& dir, const std::function<void(const Hash256&)>
             continue;
         }
         for (uint64_t c = 0; c < chunk_count(h.size); ++c)
-            if (const U256 hash = store_.get(at(entry, layout::kChunks + c)))
+            if (const U256 hash = chunk_hash(entry, c))
                 visit(hash.to_hash());
     }
 }

@@ -156,6 +156,14 @@ private:
                               const char* bad_name,
                               const char* not_created);
     void add_entry(const Place& p, const Header& h);
+    /// Chunk `c`'s blob hash in the file whose entry slot is `entry` (zero: not uploaded).
+    U256 chunk_hash(const U256& entry, uint64_t c);
+    std::vector<Hash256> chunk_hashes(const U256& entry, uint64_t size);
+    /// `owner`'s occupied space with `bytes` more: "Not enough reserved space" past the
+    /// reservation, a panic where the contract's addition overflows.
+    FsResult<U256> occupied_with(const Address& owner, const U256& bytes);
+    /// Takes `bytes` off `owner`'s occupied space.
+    void release_space(const Address& owner, const U256& bytes);
     void walk(const U256& dir, const std::function<void(const Hash256&)>& visit, int depth);
     /// Calls `piece` with each part of [offset, offset + len) of `entry`, chunk by chunk.
     bool for_each_piece(const FoundEntry& entry,

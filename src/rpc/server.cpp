@@ -981,10 +981,7 @@ private:
     {
         stream_res_.emplace(static_cast<http::status>(reply.status), 11);
         auto& res = *stream_res_;
-        if (vary_origin_)
-            res.set(http::field::vary, "Origin");
-        if (!allow_origin_.empty())
-            res.set(http::field::access_control_allow_origin, allow_origin_);
+        add_cors(res);
         res.set(http::field::content_type, reply.content_type);
         for (const auto& [name, value] : reply.headers)
             res.set(name, value);
@@ -1041,7 +1038,8 @@ private:
         wait_request();
     }
 
-    void add_cors(http::response<http::string_body>& res) const
+    template <typename Body>
+    void add_cors(http::response<Body>& res) const
     {
         if (vary_origin_)
             res.set(http::field::vary, "Origin");
