@@ -42,6 +42,7 @@ BlockAttributes next_block_attributes(const ChainConfig& config,
     a.base_fee = next_base_fee(config, parent);
     a.prev_randao = keccak256(parent.hash().view());
     a.features = config.features.get();
+    a.fees = fee_policy(config);
     return a;
 }
 
@@ -67,6 +68,7 @@ BlockBuilder::BlockBuilder(const BlockHeader& parent,
     env_.excess_blob_gas = next_excess_blob_gas(parent_);
     env_.chain_id = U256{chain_id};
     env_.features = attributes_.features;
+    env_.fees = attributes_.fees;
     env_.block_hash = [this](int64_t number) -> Hash256 {
         if (number < 0)
             return Hash256{};

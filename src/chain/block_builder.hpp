@@ -35,6 +35,8 @@ struct BlockAttributes
     std::vector<Withdrawal> withdrawals;
     /// The chain's features (ChainConfig::features), not owned; null: none.
     const execution::ChainFeatures* features = nullptr;
+    /// Who pays for gas (chain::fee_policy of the rules).
+    execution::FeePolicy fees;
 };
 
 /// Base fee of the child of `parent` under `config`'s rule: the fixed base fee, or London's

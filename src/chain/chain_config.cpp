@@ -71,6 +71,25 @@ constexpr Field kFields[] = {
      [](const ChainConfig& c) {
          return json(to_hex(c.coinbase));
      }},
+    {"feeRule", true,
+     [](const json& v, ChainConfig& c, const std::string& w) {
+         if (v == "free")
+             c.fee_rule = FeeRule::Free;
+         else if (v == "charged")
+             c.fee_rule = FeeRule::Charged;
+         else
+             fail(w, "expected \"free\" or \"charged\"");
+     },
+     [](const ChainConfig& c) {
+         return json(c.fee_rule == FeeRule::Free ? "free" : "charged");
+     }},
+    {"powDifficulty", true,
+     [](const json& v, ChainConfig& c, const std::string& w) {
+         c.pow_difficulty = parse_u256(v, w);
+     },
+     [](const ChainConfig& c) {
+         return json(c.pow_difficulty.to_hex());
+     }},
 };
 
 bool holds(const Field& f, ChainConfigKeys keys)
@@ -91,6 +110,17 @@ std::string key_list(ChainConfigKeys keys, FeatureKeys features)
 }
 
 }  // namespace
+
+execution::FeePolicy fee_policy(const ChainConfig& config) noexcept
+{
+    return execution::FeePolicy{config.fee_rule == FeeRule::Free, config.pow_difficulty};
+}
+
+bool asks_for_fees(const ChainConfig& config) noexcept
+{
+    return config.base_fee_rule == BaseFeeRule::Eip1559 || config.base_fee != U256{} ||
+           config.min_gas_price != U256{};
+}
 
 json chain_config_to_json(const ChainConfig& config, ChainConfigKeys keys)
 {
@@ -137,6 +167,12 @@ Result<ChainConfig, std::string> chain_config_from_json(const json& obj,
             feature->check(value, w);
             c.feature_settings[key] = value.dump();
         }
+        if (!obj.contains("feeRule") && keys == ChainConfigKeys::TernSection)
+            c.fee_rule = asks_for_fees(c) ? FeeRule::Charged : FeeRule::Free;
+        if (c.fee_rule == FeeRule::Free && asks_for_fees(c))
+            fail(prefix + "feeRule",
+                 "\"free\" charges no fee, yet the rules set a price for gas (baseFeeRule "
+                 "\"eip1559\", baseFeePerGas or minGasPrice above 0): set feeRule \"charged\"");
         return c;
     }
     catch (const JsonFieldError& e)
@@ -161,7 +197,11 @@ Result<ChainConfig, std::string> decode_chain_config(BytesView blob, FeatureKeys
         return std::string("stored chain rules: not a JSON object");
     if (!j.contains("chainId"))
         return std::string("stored chain rules: chainId: missing");
-    auto c = chain_config_from_json(j, ChainConfig{}, ChainConfigKeys::All, "", features);
+    // Chains stored before the fee rule existed charged fees.
+    ChainConfig base;
+    if (!j.contains("feeRule"))
+        base.fee_rule = FeeRule::Charged;
+    auto c = chain_config_from_json(j, base, ChainConfigKeys::All, "", features);
     if (!c)
         return "stored chain rules: " + c.error();
     return c;

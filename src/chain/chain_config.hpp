@@ -3,6 +3,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
+#include "execution/fee_policy.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -26,6 +27,17 @@ enum class BaseFeeRule : uint8_t
 {
     Fixed,    ///< every block uses ChainConfig::base_fee (0 by default: zero gas fees)
     Eip1559,  ///< London's rule from the parent's gas used (genesis base fee as the start)
+};
+
+/// Who pays for gas (docs/economics.md).
+enum class FeeRule : uint8_t
+{
+    /// Tern's default: no fee is ever debited, whatever a transaction's gas price or tip says
+    /// (the balance covers the value only; GASPRICE and effectiveGasPrice are 0).
+    Free,
+    /// Fees as on Ethereum: gas * effective price, the base fee burnt and the tip to the
+    /// coinbase (SKALE's sFUEL chains: the coinbase is the Etherbase predeploy).
+    Charged,
 };
 
 /// A key a chain feature adds to the chain rules (the genesis `tern` section and the stored
@@ -60,6 +72,13 @@ struct ChainConfig
     U256 min_gas_price;                     ///< lowest gas price / max fee the pool accepts
     uint64_t gas_limit = kDefaultGasLimit;  ///< gas limit of new blocks
     Address coinbase;                       ///< fee recipient of new blocks
+    /// Who pays for gas. A genesis without `feeRule` is free unless it asks for fees (an
+    /// EIP-1559 base fee, a base fee or a minimum gas price above 0); a stored copy without it
+    /// was written before the rule existed, when every chain charged.
+    FeeRule fee_rule = FeeRule::Free;
+    /// SKALE's proof-of-work gas difficulty (0: off): a gas price whose external gas covers the
+    /// gas limit pays for the transaction (execution::pays_with_work).
+    U256 pow_difficulty;
     /// The values of the chain features' keys (FeatureKey) the genesis or the stored copy set,
     /// as JSON text by key (ordered: the codec writes them in key order); each feature reads
     /// its own (mlchain::ml_settings) and defaults what is absent.
@@ -71,6 +90,13 @@ struct ChainConfig
 
     friend bool operator==(const ChainConfig&, const ChainConfig&) = default;
 };
+
+/// The fee rules execution applies under `config` (its fee rule and proof-of-work difficulty).
+[[nodiscard]] execution::FeePolicy fee_policy(const ChainConfig& config) noexcept;
+
+/// True if `config` sets a price for gas: the EIP-1559 rule, a base fee or a minimum gas price
+/// above 0 (what makes a genesis without `feeRule` a charging chain).
+[[nodiscard]] bool asks_for_fees(const ChainConfig& config) noexcept;
 
 /// Which keys a JSON object of chain rules holds.
 enum class ChainConfigKeys : uint8_t
@@ -85,7 +111,9 @@ enum class ChainConfigKeys : uint8_t
 
 /// The one JSON codec of the chain rules (docs/genesis.md): "chainId" a number,
 /// "baseFeeRule" "fixed" or "eip1559", "baseFeePerGas" / "minGasPrice" / "gasLimit" "0x" hex,
-/// "coinbase" a hex address; then the feature_settings, each as its feature checked it.
+/// "coinbase" a hex address, "feeRule" "free" or "charged", "powDifficulty" "0x" hex; then the
+/// feature_settings, each as its feature checked it. A free chain that asks for fees
+/// (asks_for_fees) is an error; a `tern` section without feeRule takes it from asks_for_fees.
 nlohmann::json chain_config_to_json(const ChainConfig& config, ChainConfigKeys keys);
 
 /// Reads the rules `obj` holds over `base` (absent keys keep base's value) and validates them;

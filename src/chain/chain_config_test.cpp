@@ -45,7 +45,42 @@ TEST(ChainConfigCodec, ReadsTheFormatsStoredBefore)
         R"("minGasPrice":"0x7"})";
     const auto c = decode_chain_config(view(before));
     ASSERT_TRUE(c) << c.error();
-    EXPECT_EQ(*c, sample());
+    auto want = sample();
+    want.pow_difficulty = U256{};  // proof-of-work gas came later; off
+    EXPECT_EQ(*c, want);           // and a copy without feeRule charged fees
+    const auto zero = decode_chain_config(view(R"({"chainId":1})"));
+    ASSERT_TRUE(zero) << zero.error();
+    EXPECT_EQ(zero->fee_rule, FeeRule::Charged);
+}
+
+// docs/economics.md: a new chain is free unless its rules price gas; a free chain that prices
+// gas is refused with the way out.
+TEST(ChainConfigCodec, FeeRuleDefaultsToFreeUnlessGasHasAPrice)
+{
+    const auto read = [](json obj) {
+        return chain_config_from_json(obj, ChainConfig{}, ChainConfigKeys::TernSection, "tern");
+    };
+    EXPECT_EQ(ChainConfig{}.fee_rule, FeeRule::Free);
+    EXPECT_EQ(read(json::object())->fee_rule, FeeRule::Free);
+    EXPECT_EQ(read({{"minGasPrice", "0x1"}})->fee_rule, FeeRule::Charged);
+    EXPECT_EQ(read({{"baseFeeRule", "eip1559"}})->fee_rule, FeeRule::Charged);
+    EXPECT_EQ(read({{"feeRule", "charged"}})->fee_rule, FeeRule::Charged);
+    const auto refused = read({{"feeRule", "free"}, {"baseFeePerGas", "0x7"}});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(),
+              "tern.feeRule: \"free\" charges no fee, yet the rules set a price for gas "
+              "(baseFeeRule \"eip1559\", baseFeePerGas or minGasPrice above 0): set feeRule "
+              "\"charged\"");
+    EXPECT_EQ(read({{"feeRule", "cheap"}}).error(),
+              "tern.feeRule: expected \"free\" or \"charged\"");
+    const auto pow = read({{"powDifficulty", "0x10"}});
+    ASSERT_TRUE(pow) << pow.error();
+    EXPECT_EQ(fee_policy(*pow), (execution::FeePolicy{true, U256{16}}));
+    // A geth genesis whose header sets a base fee charges it.
+    const json geth = {{"config", {{"chainId", 5}}}, {"baseFeePerGas", "0x3b9aca00"}};
+    const auto spec = parse_genesis(geth);
+    ASSERT_TRUE(spec) << spec.error();
+    EXPECT_EQ(spec->config.fee_rule, FeeRule::Charged);
 }
 
 TEST(ChainConfigCodec, StoredCopyErrors)
@@ -78,7 +113,7 @@ TEST(ChainConfigCodec, TernSectionHasEveryRuleButTheChainId)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error(),
               "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase)");
+              "gasLimit, coinbase, feeRule, powDifficulty)");
 }
 
 TEST(ChainConfigCodec, ValidatesEachRule)
@@ -93,8 +128,10 @@ TEST(ChainConfigCodec, ValidatesEachRule)
     EXPECT_EQ(error({{"minGasPrice", -1}}), "x.minGasPrice: negative number");
     EXPECT_EQ(error(json::array()), "x: expected an object");
     // Numbers: hex or decimal strings, or JSON integers.
+    ChainConfig charged;
+    charged.fee_rule = FeeRule::Charged;
     const auto r = chain_config_from_json(json{{"minGasPrice", "1000"}, {"gasLimit", "0x5208"}},
-                                          ChainConfig{}, ChainConfigKeys::All, "");
+                                          charged, ChainConfigKeys::All, "");
     ASSERT_TRUE(r) << r.error();
     EXPECT_EQ(r->min_gas_price, U256{1000});
     EXPECT_EQ(r->gas_limit, 21000u);
@@ -153,11 +190,11 @@ TEST(ChainConfigCodec, FeatureKeysAreTheFeaturesOwn)
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error(),
               "tern.colour: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase)");
+              "gasLimit, coinbase, feeRule, powDifficulty)");
     const auto listed = chain_config_from_json(json{{"nope", 1}}, ChainConfig{},
                                                ChainConfigKeys::TernSection, "tern", kFeatureKeys);
     ASSERT_FALSE(listed);
     EXPECT_EQ(listed.error(),
               "tern.nope: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase, colour)");
+              "gasLimit, coinbase, feeRule, powDifficulty, colour)");
 }

@@ -279,6 +279,11 @@ GenesisSpec parse(const json& doc, FeatureKeys features)
     if (!tern_sets("baseFeePerGas"))
         spec.config.base_fee = base_fee.value_or(U256{});
     spec.base_fee = base_fee.value_or(spec.config.base_fee);
+    // The header's base fee counts as asking for fees too.
+    if (!tern_sets("feeRule"))
+        spec.config.fee_rule = asks_for_fees(spec.config) ? FeeRule::Charged : FeeRule::Free;
+    else if (spec.config.fee_rule == FeeRule::Free && asks_for_fees(spec.config))
+        fail("baseFeePerGas", "tern.feeRule \"free\" charges no fee: the base fee must be 0");
     if (spec.gas_limit < protocol::kTxGas)
         fail("gasLimit", "below 21000: no transaction would fit");
     return spec;

@@ -20,6 +20,8 @@ inline ChainConfig sample_rules()
     c.min_gas_price = U256{7};
     c.gas_limit = 45'000'000;
     c.coinbase = address_from_u64(0xc0ffee);
+    c.fee_rule = FeeRule::Charged;
+    c.pow_difficulty = U256{3};
     return c;
 }
 

@@ -3,6 +3,7 @@
 #include "core/bytes.hpp"
 #include "core/protocol.hpp"
 #include "core/uint256.hpp"
+#include "execution/fee_policy.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -34,6 +35,9 @@ struct BlockEnv
     /// The chain's features (chain_features.hpp: their precompiles and warm addresses); null or
     /// empty: Ethereum's only. Not owned; outlives every execution in this block.
     const ChainFeatures* features = nullptr;
+    /// Who pays for gas (fee_policy.hpp): Ethereum's rule by default; a Tern chain's from its
+    /// rules (chain::fee_policy).
+    FeePolicy fees;
     /// BLOBBASEFEE of an eth_call with blockOverrides.blobBaseFee (node::simulate_call); block
     /// execution never sets it and uses blob_base_fee(excess_blob_gas).
     std::optional<U256> blob_base_fee_override;

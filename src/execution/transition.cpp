@@ -93,12 +93,16 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
                                                    uint64_t block_gas_used)
 {
     // ---- validation (no state change before it passes) ----
+    // The chain's fee rule may exempt the transaction (a zero-fee chain, proof-of-work gas):
+    // then it is a message without fees, whatever its fee fields say.
+    const bool exempt = fee_exempt(block.fees, tx, sender);
+    const bool charge_fees = options.charge_fees && !exempt;
     uint64_t intrinsic = 0;
     if (options.check_inclusion)
     {
         if (tx.type == TxType::SetCode)
             return invalid(InvalidTxKind::UnsupportedType);
-        const auto r = validate_stateless(tx);
+        const auto r = validate_stateless(tx, !exempt);
         if (!r)
             return InvalidTx{InvalidTxKind::Stateless, r.error()};
         intrinsic = *r;
@@ -140,7 +144,7 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
             return invalid(InvalidTxKind::BlobFeeCapTooLow);
         blob_gas = protocol::kGasPerBlob * tx.blob_versioned_hashes.size();
     }
-    if (options.charge_fees && tx.max_fee_per_gas < block.base_fee)
+    if (charge_fees && tx.max_fee_per_gas < block.base_fee)
         return invalid(InvalidTxKind::FeeCapBelowBaseFee);
     if (options.check_inclusion &&
         (block.gas_limit < 0 || block_gas_used > static_cast<uint64_t>(block.gas_limit) ||
@@ -157,10 +161,10 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
     // Balance must cover the worst case: gas_limit * max_fee + value + blob_gas * max_blob_fee
     // (the value alone when no fees are charged).
     std::optional<U256> max_cost =
-        options.charge_fees ? checked_mul(U256{tx.gas_limit}, tx.max_fee_per_gas) : U256{};
+        charge_fees ? checked_mul(U256{tx.gas_limit}, tx.max_fee_per_gas) : U256{};
     if (max_cost)
         max_cost = checked_add(*max_cost, tx.value);
-    if (max_cost && blob_gas != 0)
+    if (charge_fees && max_cost && blob_gas != 0)
     {
         const auto max_blob_cost = checked_mul(U256{blob_gas}, tx.max_fee_per_blob_gas);
         max_cost = max_blob_cost ? checked_add(*max_cost, *max_blob_cost) : std::nullopt;
@@ -175,14 +179,14 @@ Result<TxExecution, InvalidTx> execute_transaction(state::State& state,
     // ---- execution ----
     U256 priority;
     U256 gas_price;
-    if (options.charge_fees)
+    if (charge_fees)
     {
         priority = tx.max_fee_per_gas - block.base_fee < tx.max_priority_fee_per_gas
                        ? tx.max_fee_per_gas - block.base_fee
                        : tx.max_priority_fee_per_gas;
         gas_price = block.base_fee + priority;
     }
-    const U256 blob_cost = U256{blob_gas} * blob_fee;
+    const U256 blob_cost = charge_fees ? U256{blob_gas} * blob_fee : U256{};
 
     state.sub_balance(sender, U256{tx.gas_limit} * gas_price + blob_cost);
     state.set_nonce(sender, nonce + 1);

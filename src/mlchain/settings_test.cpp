@@ -63,7 +63,9 @@ TEST(MlSettings, ReadsTheFormatsStoredBefore)
         R"("minGasPrice":"0x7","mlInference":false,"mlMaxModelBytes":1234})";
     const auto c = decode_chain_config(view(before), config_keys());
     ASSERT_TRUE(c) << c.error();
-    EXPECT_EQ(*c, sample());
+    auto want = sample();
+    want.pow_difficulty = U256{};  // stored before proof-of-work gas: off
+    EXPECT_EQ(*c, want);
 
     const std::string without_ml =
         R"({"baseFeePerGas":"0x0","baseFeeRule":"fixed","chainId":777,)"
@@ -73,6 +75,7 @@ TEST(MlSettings, ReadsTheFormatsStoredBefore)
     ASSERT_TRUE(old) << old.error();
     ChainConfig expected;
     expected.chain_id = 777;
+    expected.fee_rule = chain::FeeRule::Charged;  // stored before the fee rule: every chain charged
     EXPECT_EQ(*old, expected);
     EXPECT_TRUE(ml_settings(*old).inference);
 }
@@ -94,7 +97,7 @@ TEST(MlSettings, TernSectionHoldsThem)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error(),
               "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase, mlInference, mlMaxModelBytes)");
+              "gasLimit, coinbase, feeRule, powDifficulty, mlInference, mlMaxModelBytes)");
 }
 
 TEST(MlSettings, ValidatesEachKey)

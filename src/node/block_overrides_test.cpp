@@ -36,7 +36,13 @@ std::string word(const std::string& hex_value)
 class BlockOverridesTest : public ::testing::Test
 {
 protected:
-    void SetUp() override { node_ = start_test_node(NodeConfig{}, port_); }
+    void SetUp() override
+    {
+        // geth's fee checks against the (overridden) base fee: a chain that charges.
+        NodeConfig c;
+        c.dev_chain.fee_rule = chain::FeeRule::Charged;
+        node_ = start_test_node(c, port_);
+    }
     void TearDown() override { node_->stop(); }
 
     /// eth_call of `code` (installed at kTarget) with `overrides` as the 4th parameter.

@@ -186,6 +186,10 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
             if (stored->min_gas_price != wanted.min_gas_price)
                 notices_.push_back("keeping the minimum gas price of " + config_.data_dir + ": " +
                                    stored->min_gas_price.to_dec());
+            if (stored->fee_rule != wanted.fee_rule ||
+                stored->pow_difficulty != wanted.pow_difficulty)
+                notices_.push_back("keeping the fee rule of " + config_.data_dir + ": " +
+                                   (stored->fee_rule == chain::FeeRule::Free ? "free" : "charged"));
             chain_config_ = *stored;
             // The stored rules' own features (the genesis' were attached in start()).
             if (auto refused = attach_chain_features(chain_config_))
@@ -234,6 +238,7 @@ Result<uint16_t, std::string> Node::start_on_database(chain::GenesisSpec spec)
     // Pool.
     txpool::Config pool_config;
     pool_config.min_gas_price = chain_config_.min_gas_price;
+    pool_config.fees = chain::fee_policy(chain_config_);
     pool_config.max_tx_size = config_.max_tx_size;
     pool_config.max_pending_per_sender = config_.pool_max_per_sender;
     pool_config.max_pending = config_.pool_max_total;

@@ -39,6 +39,7 @@ protected:
         NodeConfig c;
         c.port = 0;
         c.rpc_threads = 2;
+        c.dev_chain.fee_rule = chain::FeeRule::Charged;  // geth's fee errors
         node_ = std::make_unique<Node>(c);
         const auto r = node_->start();
         ASSERT_TRUE(r) << r.error();

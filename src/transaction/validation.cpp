@@ -58,13 +58,13 @@ Result<uint64_t, TxError> intrinsic_gas(const Transaction& tx)
     return gas;
 }
 
-Result<uint64_t, TxError> validate_stateless(const Transaction& tx)
+Result<uint64_t, TxError> validate_stateless(const Transaction& tx, bool fees_charged)
 {
     if (tx.nonce == UINT64_MAX)
         return error(TxErrorCode::NonceTooBig, "nonce");
     if (tx.max_priority_fee_per_gas > tx.max_fee_per_gas)
         return error(TxErrorCode::PriorityFeeGreaterThanMaxFee, "max_priority_fee_per_gas");
-    if (tx.gas_limit != 0 && tx.max_fee_per_gas > U256::max() / U256{tx.gas_limit})
+    if (fees_charged && tx.gas_limit != 0 && tx.max_fee_per_gas > U256::max() / U256{tx.gas_limit})
         return error(TxErrorCode::FeeGasProductOverflow, "max_fee_per_gas");
     auto gas = intrinsic_gas(tx);
     if (!gas)

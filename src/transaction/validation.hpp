@@ -28,8 +28,10 @@ Result<uint64_t, TxError> intrinsic_gas(const Transaction& tx);
 
 /// The checks a node applies before execution that need no state: nonce < 2^64-1 (EIP-2681),
 /// priority fee <= max fee, gas_limit * max_fee fits in 256 bits, initcode size, and
-/// intrinsic gas <= gas limit. Returns the intrinsic gas on success.
-Result<uint64_t, TxError> validate_stateless(const Transaction& tx);
+/// intrinsic gas <= gas limit. Returns the intrinsic gas on success. With `fees_charged` off
+/// (a fee-exempt transaction: a proof-of-work gas price is any 256-bit number) the product of
+/// gas and max fee is not checked.
+Result<uint64_t, TxError> validate_stateless(const Transaction& tx, bool fees_charged = true);
 
 /// Recovers the sender. Requires the chain id to be `chain_id` when the transaction carries one
 /// (legacy pre-EIP-155 transactions carry none and are accepted), 0 < r < n and 0 < s <= n/2

@@ -271,7 +271,8 @@ void TxPool::revalidate(SenderMap::iterator sit,
         const PooledTransaction& ptx = *it->second.tx;
         bool drop = false;
         if (full)
-            drop = ptx.tx.gas_limit > head_.gas_limit || ptx.tx.max_fee_per_gas < head_.base_fee;
+            drop = ptx.tx.gas_limit > head_.gas_limit ||
+                   (!ptx.fee_exempt && ptx.tx.max_fee_per_gas < head_.base_fee);
         U256 need;
         if (!drop)
         {
@@ -326,7 +327,8 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
         if (!code || !is_delegation(*code))
             foreign_code = code ? code->size() : 0;
     }
-    const U256 cost = transaction_cost(tx);
+    const bool exempt = execution::fee_exempt(config_.fees, tx, sender);
+    const U256 cost = exempt ? tx.value : transaction_cost(tx);
 
     std::vector<PooledTxPtr> promoted;
     auto result = [&]() -> Result<AddResult, PoolError> {
@@ -362,13 +364,13 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
             return make_error(PoolErrorCode::IntrinsicGas, "gas " + std::to_string(tx.gas_limit) +
                                                                ", minimum needed " +
                                                                std::to_string(*intrinsic));
-        if (tx.max_fee_per_gas < head_.base_fee)
+        if (!exempt && tx.max_fee_per_gas < head_.base_fee)
             return make_error(PoolErrorCode::FeeCapTooLow,
                               "address " + checksum_hex(sender) +
                                   ", maxFeePerGas: " + tx.max_fee_per_gas.to_dec() +
                                   ", baseFee: " + head_.base_fee.to_dec());
         if (const U256 price = effective_gas_price(tx, head_.base_fee);
-            price < config_.min_gas_price)
+            !exempt && price < config_.min_gas_price)
             return make_error(PoolErrorCode::Underpriced, "effective gas price " + price.to_dec() +
                                                               ", minimum needed " +
                                                               config_.min_gas_price.to_dec());
@@ -502,6 +504,7 @@ Result<AddResult, PoolError> TxPool::add(Transaction tx,
         ptx->arrival = next_arrival_++;
         ptx->size = encoded.size();
         ptx->cost = cost;
+        ptx->fee_exempt = exempt;
         const uint64_t nonce = tx.nonce;
         ptx->tx = std::move(tx);
         insert_slot(s, std::move(ptx));

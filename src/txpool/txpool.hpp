@@ -3,6 +3,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
+#include "execution/fee_policy.hpp"
 #include "state/reader.hpp"
 #include "transaction/transaction.hpp"
 
@@ -88,6 +89,10 @@ struct Config
     /// transaction may be megabytes (a FileStorage chunk). geth bounds it in 32 KiB slots
     /// (5120 of them, 160 MiB); more: "txpool is full".
     size_t max_bytes = size_t{256} << 20;
+    /// Who pays for gas (the chain's rules): a fee-exempt transaction (a zero-fee chain, or a
+    /// proof-of-work gas price) costs its value only, and its fee fields are not checked
+    /// against the base fee or min_gas_price.
+    execution::FeePolicy fees;
 };
 
 /// The head parameters validation depends on; passed at construction and on every new head.
@@ -109,7 +114,11 @@ struct PooledTransaction
     uint64_t arrival =
         0;            ///< arrival sequence number (first-come order; a replacement gets a new one)
     size_t size = 0;  ///< canonical encoding size in bytes
-    U256 cost;        ///< gas_limit * max_fee_per_gas + value (saturated at 2^256-1)
+    /// gas_limit * max_fee_per_gas + value (saturated at 2^256-1); the value alone when
+    /// fee_exempt.
+    U256 cost;
+    /// Pays no fee under Config::fees (execution::fee_exempt).
+    bool fee_exempt = false;
 };
 
 /// Shared handle to a pooled transaction.

@@ -752,5 +752,24 @@ TEST_F(TxPoolTest, ConcurrentAddsFromManySenders)
         EXPECT_EQ(tx->tx.nonce, next[tx->sender]++);
 }
 
+// docs/economics.md: on a zero-fee chain a transaction costs its value only, whatever it offers;
+// on a charging chain the same empty sender is refused.
+TEST_F(TxPoolTest, ZeroFeeChainCostsTheValueOnly)
+{
+    const Address empty = address_from_u64(0xe0);
+    set_nonce(empty, 0, U256{1});
+    Config free;
+    free.fees.free = true;
+    TxPool pool{free};
+    const Hash256 h = ok(pool, dynamic(0, 2'000'000'000, 1'000'000'000), empty);
+    EXPECT_TRUE(pool.get(h)->fee_exempt);
+    EXPECT_EQ(pool.get(h)->cost, U256{1});
+    EXPECT_EQ(err(pool, transfer(1, 5, 1), empty).code, PoolErrorCode::InsufficientFunds);
+
+    TxPool charged;
+    EXPECT_EQ(err(charged, dynamic(0, 2'000'000'000, 1'000'000'000), empty).code,
+              PoolErrorCode::InsufficientFunds);
+}
+
 }  // namespace
 }  // namespace tern::txpool

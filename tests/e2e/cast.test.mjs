@@ -1,16 +1,12 @@
 // Foundry's `cast` (the npm @foundry-rs/cast binary) against the node: chain-id, balance, send (1559
 // and --legacy), deploy with --create, call (latest and --block), receipt, estimate, revert reasons.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { ethers } from "ethers";
 import { devAccount } from "./lib/clients.mjs";
 import { contracts } from "./lib/contracts.mjs";
-import { foundryBin, startNode } from "./lib/target.mjs";
+import { runCast, startNode } from "./lib/target.mjs";
 
-const run = promisify(execFile);
-const CAST = process.env.CAST_BIN || foundryBin("cast");
 const C = contracts();
 const K0 = devAccount(0).privateKey;
 const A1 = devAccount(1).address;
@@ -18,16 +14,7 @@ const SINK = "0x000000000000000000000000000000000000cA57";
 
 describe("cast (Foundry CLI)", () => {
   let node;
-  /** Runs cast with --rpc-url; returns trimmed stdout. Rejects with stderr in the message. */
-  const cast = async (...args) => {
-    try {
-      const { stdout } = await run(CAST, [args[0], "--rpc-url", node.url, ...args.slice(1)], { timeout: 30_000 });
-      return stdout.trim();
-    } catch (e) {
-      e.message = `cast ${args.join(" ")} failed: ${e.stderr || e.message}`;
-      throw e;
-    }
-  };
+  const cast = (...args) => runCast(node.url, ...args);
 
   before(async () => {
     node = await startNode();

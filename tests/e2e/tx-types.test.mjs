@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { ethers } from "ethers";
 import { createWalletClient, http, keccak256, parseEther, parseGwei } from "viem";
 import { devAccount, ethersProvider, ethersWallet, viemChain, viemClients } from "./lib/clients.mjs";
-import { CHAIN_ID, startNode } from "./lib/target.mjs";
+import { CHAIN_ID, IS_ANVIL, startNode } from "./lib/target.mjs";
 
 const SINK = "0x000000000000000000000000000000000000bEEF";
 const SLOT = "0x0000000000000000000000000000000000000000000000000000000000000007";
@@ -15,7 +15,9 @@ describe("transaction types", () => {
   let node, viem, provider;
 
   before(async () => {
-    node = await startNode();
+    // Ethereum's fee arithmetic: tern charges only with --fee-rule charged (zero-fee.test.mjs
+    // covers its default, free).
+    node = await startNode({ extraArgs: IS_ANVIL ? [] : ["--fee-rule", "charged"] });
     viem = viemClients(node, 0);
     provider = ethersProvider(node);
   });

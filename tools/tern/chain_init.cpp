@@ -58,9 +58,9 @@ void print_funding(const std::map<Address, chain::GenesisAccount>& funded, bool 
     {
         std::printf("%s\n",
                     wrap_text("No account is funded (fund some with --fund ADDRESS=AMOUNT or "
-                              "--alloc FILE). Gas is free on this chain (base fee and minimum gas "
-                              "price 0): an unfunded account can still send transactions with gas "
-                              "price 0, but not transfer value.")
+                              "--alloc FILE). Gas is free on this chain (fee rule \"free\"): an "
+                              "unfunded account can still send transactions at any gas price, "
+                              "but not transfer value.")
                         .c_str());
         return;
     }

@@ -61,7 +61,12 @@ void print_banner(const tern::node::Node& node, const std::string& derivation)
     const auto& chain = node.chain_config();
     std::printf("\nChain ID\n==================\n\n%llu\n",
                 static_cast<unsigned long long>(chain.chain_id));
-    std::printf("\nBase Fee\n==================\n\n%s\n", chain.base_fee.to_dec().c_str());
+    std::printf("\nFees\n==================\n\n%s\n",
+                chain.fee_rule == tern::chain::FeeRule::Free
+                    ? "free: no fee is ever charged (--fee-rule charged to charge)"
+                    : ("charged, base fee " + chain.base_fee.to_dec() + " wei").c_str());
+    if (chain.pow_difficulty != tern::U256{})
+        std::printf("proof-of-work gas: difficulty %s\n", chain.pow_difficulty.to_dec().c_str());
     std::printf("\nGas Limit\n==================\n\n%llu\n",
                 static_cast<unsigned long long>(chain.gas_limit));
     std::printf("\nStorage\n==================\n\n%s\n",
@@ -135,6 +140,8 @@ struct DevOptions
     tern::node::NodeConfig config;
     std::string base_fee = "0";
     std::string min_gas_price = "0";
+    std::string fee_rule;
+    std::string pow_difficulty = "0";
     uint64_t chain_id = 0;
     bool allow_insecure_unlock = false;
     std::string evm_timeout = "5s";
@@ -180,6 +187,13 @@ void register_dev_command(CLI::App& app)
         ->capture_default_str();
     dev->add_option("--base-fee", base_fee, "Base fee per gas (wei)")->capture_default_str();
     dev->add_option("--min-gas-price", min_gas_price, "Lowest gas price the pool accepts (wei)")
+        ->capture_default_str();
+    dev->add_option("--fee-rule", o->fee_rule,
+                    "free (no fee is ever charged) or charged (default: free, or charged when "
+                    "--base-fee or --min-gas-price is above 0; docs/economics.md)")
+        ->check(CLI::IsMember({"free", "charged"}));
+    dev->add_option("--pow-difficulty", o->pow_difficulty,
+                    "SKALE's proof-of-work gas difficulty (0: off; docs/economics.md)")
         ->capture_default_str();
     dev->add_option("--accounts,-a", config.dev_accounts, "Number of dev accounts")
         ->capture_default_str();
@@ -316,6 +330,19 @@ void register_dev_command(CLI::App& app)
         // A bad value ends the command as CLI11 does (its message, exit code 106).
         dev_chain.base_fee = parse_u256_option(base_fee, "--base-fee");
         dev_chain.min_gas_price = parse_u256_option(min_gas_price, "--min-gas-price");
+        dev_chain.pow_difficulty = parse_u256_option(o->pow_difficulty, "--pow-difficulty");
+        if (o->fee_rule.empty())
+            dev_chain.fee_rule = tern::chain::asks_for_fees(dev_chain)
+                                     ? tern::chain::FeeRule::Charged
+                                     : tern::chain::FeeRule::Free;
+        else
+            dev_chain.fee_rule =
+                o->fee_rule == "free" ? tern::chain::FeeRule::Free : tern::chain::FeeRule::Charged;
+        if (dev_chain.fee_rule == tern::chain::FeeRule::Free &&
+            tern::chain::asks_for_fees(dev_chain))
+            throw CLI::ValidationError("--fee-rule",
+                                       "free charges no fee: --base-fee and --min-gas-price must "
+                                       "be 0 (or use --fee-rule charged)");
         const auto timeout = tern::parse_timeout(evm_timeout);
         if (!timeout)
             throw CLI::ValidationError("--rpc-evm-timeout", timeout.error());

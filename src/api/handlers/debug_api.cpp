@@ -281,6 +281,7 @@ private:
         attributes.parent_beacon_block_root = block.header.parent_beacon_block_root;
         attributes.withdrawals = block.withdrawals;
         attributes.features = backend_.rules().features.get();
+        attributes.fees = chain::fee_policy(backend_.rules());
 
         auto lease = backend_.vms().acquire();
         evm::Vm& vm = *lease;

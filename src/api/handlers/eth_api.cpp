@@ -64,7 +64,10 @@ std::vector<Hash256> tx_hashes(const chain::Block& block)
 }
 
 /// A block as JSON, or null.
-json block_json(const db::ChainReader& db, std::optional<uint64_t> number, bool full)
+json block_json(const db::ChainReader& db,
+                std::optional<uint64_t> number,
+                bool full,
+                const execution::FeePolicy& fees)
 {
     if (!number)
         return nullptr;
@@ -75,13 +78,13 @@ json block_json(const db::ChainReader& db, std::optional<uint64_t> number, bool 
     if (!hash)
         return nullptr;
     const auto hashes = tx_hashes(*block);
-    return enc::block(*block, *hash, hashes, full);
+    return enc::block(*block, *hash, hashes, full, fees);
 }
 
-json tx_lookup_json(const db::TxLookup& t, const U256& base_fee)
+json tx_lookup_json(const db::TxLookup& t, const U256& base_fee, const execution::FeePolicy& fees)
 {
     return enc::transaction(t.tx, t.sender, t.hash,
-                            enc::TxLocation{t.block_hash, t.block_number, t.index, base_fee});
+                            enc::TxLocation{t.block_hash, t.block_number, t.index, base_fee}, fees);
 }
 
 bool full_flag(const json& params, size_t i)
@@ -129,6 +132,8 @@ private:
     /// The chain rules in force (the genesis', or those stored in the database): every rule
     /// a method reports comes from here, never from config().
     const chain::ChainConfig& rules() const { return backend_.rules(); }
+    /// Who pays for gas under the rules in force (the gas prices transactions and receipts show).
+    execution::FeePolicy fees() const { return chain::fee_policy(rules()); }
     /// Base fee of the block after the head, by the rules in force.
     U256 next_base_fee() const
     {
@@ -236,14 +241,14 @@ json EthApi::get_block_by_number(const json& p)
     const auto id = params::block_id(params::at(p, 0), 0, false);
     const auto block = chain_.find_block(id);
     return block_json(db(), block ? std::optional<uint64_t>(block->number) : std::nullopt,
-                      full_flag(p, 1));
+                      full_flag(p, 1), fees());
 }
 
 json EthApi::get_block_by_hash(const json& p)
 {
     params::expect_count(p, 1, 2);
     const Hash256 hash = params::hash(params::at(p, 0), 0);
-    return block_json(db(), db().block_number(hash), full_flag(p, 1));
+    return block_json(db(), db().block_number(hash), full_flag(p, 1), fees());
 }
 
 json EthApi::tx_count_by_number(const json& p)
@@ -273,7 +278,7 @@ json EthApi::get_transaction_by_hash(const json& p)
     if (const auto t = db().transaction(hash))
     {
         const auto header = db().header(t->block_number);
-        return tx_lookup_json(*t, header ? header->base_fee : U256{});
+        return tx_lookup_json(*t, header ? header->base_fee : U256{}, fees());
     }
     if (const auto pooled = backend_.pooled(hash))
         return enc::transaction(pooled->tx, pooled->sender, pooled->hash, std::nullopt);
@@ -288,7 +293,7 @@ json EthApi::tx_by_block_and_index(const std::optional<BlockRef>& block, const j
     const auto t = db().transaction_at(block->number, static_cast<uint32_t>(i));
     if (!t)
         return nullptr;
-    return tx_lookup_json(*t, block->header.base_fee);
+    return tx_lookup_json(*t, block->header.base_fee, fees());
 }
 
 json EthApi::get_transaction_receipt(const json& p)
@@ -311,7 +316,7 @@ json EthApi::get_transaction_receipt(const json& p)
     receipt.gas_used = receipt.cumulative_gas_used - (*found)->previous_cumulative_gas;
     return enc::receipt(receipt, t->tx, t->sender, t->hash,
                         enc::TxLocation{t->block_hash, t->block_number, t->index, header->base_fee},
-                        (*found)->first_log_index, header->excess_blob_gas);
+                        (*found)->first_log_index, header->excess_blob_gas, fees());
 }
 
 json EthApi::get_block_receipts(const json& p)
@@ -325,7 +330,7 @@ json EthApi::get_block_receipts(const json& p)
     if (!block || !receipts)
         return nullptr;
     chain::fill_gas_used(*receipts);
-    return enc::block_receipts(*block, ref->hash, tx_hashes(*block), *receipts);
+    return enc::block_receipts(*block, ref->hash, tx_hashes(*block), *receipts, fees());
 }
 
 json EthApi::send_raw_transaction(const json& p, rpc::CallContext& ctx)
@@ -650,9 +655,13 @@ json EthApi::fee_history(const json& p)
                 std::vector<std::pair<U256, uint64_t>> tips;
                 for (size_t i = 0; i < block->transactions.size() && i < receipts->size(); ++i)
                 {
-                    const U256 price =
-                        enc::effective_gas_price(block->transactions[i], header->base_fee);
-                    tips.emplace_back(price - header->base_fee, (*receipts)[i].gas_used);
+                    const Address sender =
+                        i < block->senders.size() ? block->senders[i] : Address{};
+                    const U256 price = execution::effective_gas_price(
+                        fees(), block->transactions[i], sender, header->base_fee);
+                    // A fee-exempt transaction (proof-of-work gas) paid no tip.
+                    tips.emplace_back(price > header->base_fee ? price - header->base_fee : U256{},
+                                      (*receipts)[i].gas_used);
                 }
                 std::sort(tips.begin(), tips.end(),
                           [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -50,15 +50,6 @@ std::string hash(const Hash256& h)
     return to_hex(h.view(), true);
 }
 
-U256 effective_gas_price(const Transaction& tx, const U256& base_fee) noexcept
-{
-    if (tx.max_fee_per_gas < base_fee)
-        return tx.max_fee_per_gas;
-    const U256 headroom = tx.max_fee_per_gas - base_fee;
-    return base_fee +
-           (tx.max_priority_fee_per_gas < headroom ? tx.max_priority_fee_per_gas : headroom);
-}
-
 namespace {
 
 json access_list(const Transaction& tx)
@@ -79,7 +70,8 @@ json access_list(const Transaction& tx)
 json transaction(const Transaction& tx,
                  const Address& sender,
                  const Hash256& tx_hash,
-                 const std::optional<TxLocation>& location)
+                 const std::optional<TxLocation>& location,
+                 const execution::FeePolicy& fees)
 {
     json j;
     if (location)
@@ -124,8 +116,9 @@ json transaction(const Transaction& tx,
         case TxType::SetCode:
             j["maxFeePerGas"] = quantity(tx.max_fee_per_gas);
             j["maxPriorityFeePerGas"] = quantity(tx.max_priority_fee_per_gas);
-            j["gasPrice"] = quantity(location ? effective_gas_price(tx, location->base_fee)
-                                              : tx.max_fee_per_gas);
+            j["gasPrice"] = quantity(
+                location ? execution::effective_gas_price(fees, tx, sender, location->base_fee)
+                         : tx.max_fee_per_gas);
             break;
     }
     if (tx.type != TxType::Legacy)
@@ -173,7 +166,8 @@ json receipt(const execution::Receipt& r,
              const Hash256& tx_hash,
              const TxLocation& location,
              uint64_t first_log_index,
-             uint64_t excess_blob_gas)
+             uint64_t excess_blob_gas,
+             const execution::FeePolicy& fees)
 {
     json logs = json::array();
     for (size_t i = 0; i < r.logs.size(); ++i)
@@ -183,7 +177,8 @@ json receipt(const execution::Receipt& r,
         {"blockNumber", quantity(location.block_number)},
         {"contractAddress", nullptr},
         {"cumulativeGasUsed", quantity(r.cumulative_gas_used)},
-        {"effectiveGasPrice", quantity(effective_gas_price(tx, location.base_fee))},
+        {"effectiveGasPrice",
+         quantity(execution::effective_gas_price(fees, tx, sender, location.base_fee))},
         {"from", address(sender)},
         {"gasUsed", quantity(r.gas_used)},
         {"logs", std::move(logs)},
@@ -240,7 +235,8 @@ json header(const chain::BlockHeader& h, const Hash256& block_hash)
 json block(const chain::Block& b,
            const Hash256& block_hash,
            std::span<const Hash256> tx_hashes,
-           bool full)
+           bool full,
+           const execution::FeePolicy& fees)
 {
     json j = header(b.header, block_hash);
     j["size"] = quantity(static_cast<uint64_t>(chain::encode_block(b).size()));
@@ -255,7 +251,7 @@ json block(const chain::Block& b,
             TxLocation loc = base;
             loc.index = i;
             const Address sender = i < b.senders.size() ? b.senders[i] : Address{};
-            txs.push_back(transaction(b.transactions[i], sender, tx_hashes[i], loc));
+            txs.push_back(transaction(b.transactions[i], sender, tx_hashes[i], loc, fees));
         }
         else
             txs.push_back(hash(tx_hashes[i]));
@@ -274,7 +270,8 @@ json block(const chain::Block& b,
 json block_receipts(const chain::Block& b,
                     const Hash256& block_hash,
                     std::span<const Hash256> tx_hashes,
-                    std::span<const execution::Receipt> receipts)
+                    std::span<const execution::Receipt> receipts,
+                    const execution::FeePolicy& fees)
 {
     json out = json::array();
     uint64_t log_index = 0;
@@ -283,7 +280,7 @@ json block_receipts(const chain::Block& b,
         const TxLocation loc{block_hash, b.header.number, i, b.header.base_fee};
         const Address sender = i < b.senders.size() ? b.senders[i] : Address{};
         out.push_back(receipt(receipts[i], b.transactions[i], sender, tx_hashes[i], loc, log_index,
-                              b.header.excess_blob_gas));
+                              b.header.excess_blob_gas, fees));
         log_index += receipts[i].logs.size();
     }
     return out;

@@ -3,6 +3,7 @@
 #include "chain/block.hpp"
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
+#include "execution/fee_policy.hpp"
 #include "execution/receipt.hpp"
 #include "state/state.hpp"
 #include "transaction/transaction.hpp"
@@ -38,15 +39,14 @@ struct TxLocation
     U256 base_fee;  ///< base fee of the block (for the effective gas price)
 };
 
-/// Gas price actually paid: base_fee + min(priority fee, max fee - base fee).
-U256 effective_gas_price(const Transaction& tx, const U256& base_fee) noexcept;
-
 /// A transaction object (eth_getTransactionByHash & co): type-specific fields, v/r/s/yParity,
-/// and block position (null when `location` is absent: a pending transaction).
+/// and block position (null when `location` is absent: a pending transaction). An included
+/// dynamic-fee transaction's gasPrice is what it paid under the chain's `fees`.
 nlohmann::json transaction(const Transaction& tx,
                            const Address& sender,
                            const Hash256& tx_hash,
-                           const std::optional<TxLocation>& location);
+                           const std::optional<TxLocation>& location,
+                           const execution::FeePolicy& fees = {});
 
 /// A log as eth_getLogs / receipts return it; `log_index` is its index in the block.
 nlohmann::json log(const state::Log& log,
@@ -55,14 +55,15 @@ nlohmann::json log(const state::Log& log,
                    uint64_t log_index);
 
 /// A receipt object (eth_getTransactionReceipt). `first_log_index` is the block-wide index of
-/// the transaction's first log.
+/// the transaction's first log; effectiveGasPrice is what it paid under the chain's `fees`.
 nlohmann::json receipt(const execution::Receipt& receipt,
                        const Transaction& tx,
                        const Address& sender,
                        const Hash256& tx_hash,
                        const TxLocation& location,
                        uint64_t first_log_index,
-                       uint64_t excess_blob_gas);
+                       uint64_t excess_blob_gas,
+                       const execution::FeePolicy& fees);
 
 /// The header fields of a block object (every Cancun field; no transactions, size,
 /// totalDifficulty, uncles, withdrawals). Also what eth_subscribe("newHeads") sends.
@@ -70,16 +71,18 @@ nlohmann::json header(const chain::BlockHeader& header, const Hash256& block_has
 
 /// A block object (eth_getBlockBy*): header fields plus size, totalDifficulty, uncles,
 /// withdrawals and the transactions as hashes or, with `full`, as objects. `senders` and
-/// `tx_hashes` are per transaction.
+/// `tx_hashes` are per transaction; `fees` the chain's (the gas price of full transactions).
 nlohmann::json block(const chain::Block& block,
                      const Hash256& block_hash,
                      std::span<const Hash256> tx_hashes,
-                     bool full);
+                     bool full,
+                     const execution::FeePolicy& fees);
 
 /// Receipts of a whole block (eth_getBlockReceipts), in transaction order.
 nlohmann::json block_receipts(const chain::Block& block,
                               const Hash256& block_hash,
                               std::span<const Hash256> tx_hashes,
-                              std::span<const execution::Receipt> receipts);
+                              std::span<const execution::Receipt> receipts,
+                              const execution::FeePolicy& fees);
 
 }  // namespace tern::api::json_rpc

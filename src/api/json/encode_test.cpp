@@ -55,7 +55,14 @@ TEST(Encode, DynamicFeeGasPrice)
         enc::transaction(tx, Address{}, Hash256{}, enc::TxLocation{Hash256{}, 3, 0, U256{10}});
     EXPECT_EQ(mined["gasPrice"], "0xf");  // 10 + min(5, 90)
     EXPECT_EQ(mined["blockNumber"], "0x3");
-    EXPECT_EQ(enc::effective_gas_price(tx, U256{98}), U256{100});  // capped by max fee
+    EXPECT_EQ(execution::effective_gas_price({}, tx, Address{}, U256{98}),
+              U256{100});  // capped by max fee
+    // On a zero-fee chain an included transaction paid nothing.
+    const auto free =
+        enc::transaction(tx, Address{}, Hash256{}, enc::TxLocation{Hash256{}, 3, 0, U256{}},
+                         execution::FeePolicy{true, U256{}});
+    EXPECT_EQ(free["gasPrice"], "0x0");
+    EXPECT_EQ(free["maxFeePerGas"], "0x64");  // the signed field as it is
 }
 
 TEST(Encode, ReceiptContractAddressAndLogs)
@@ -70,7 +77,7 @@ TEST(Encode, ReceiptContractAddressAndLogs)
     r.logs.push_back(state::Log{address_from_u64(1), {Hash256{}}, Bytes{1}});
     const Address sender = *fixed_from_hex<Address>("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
     const auto j =
-        enc::receipt(r, tx, sender, Hash256{}, enc::TxLocation{Hash256{}, 2, 1, U256{}}, 3, 0);
+        enc::receipt(r, tx, sender, Hash256{}, enc::TxLocation{Hash256{}, 2, 1, U256{}}, 3, 0, {});
     // CREATE address of the first transaction of the first dev account.
     EXPECT_EQ(j["contractAddress"], "0x5fbdb2315678afecb367f032d93f642f64180aa3");
     EXPECT_EQ(j["status"], "0x1");
@@ -85,7 +92,7 @@ TEST(Encode, BlockObject)
     chain::Block b;
     b.header.number = 1;
     b.header.nonce = 0x42;
-    const auto j = enc::block(b, Hash256{}, {}, false);
+    const auto j = enc::block(b, Hash256{}, {}, false, {});
     EXPECT_EQ(j["nonce"], "0x0000000000000042");
     EXPECT_EQ(j["transactions"], nlohmann::json::array());
     EXPECT_EQ(j["uncles"], nlohmann::json::array());

@@ -250,7 +250,11 @@ Result<CallResult, CallError> simulate_call(const state::StateReader& reader,
     options.check_inclusion = false;
     options.settle = false;
 
-    const Transaction tx = to_transaction(req);
+    Transaction tx = to_transaction(req);
+    if (req.nonce)
+        tx.nonce = *req.nonce;
+    else if (const auto info = reader.read_account(req.from))
+        tx.nonce = info->nonce;
     state::State state{reader};
     auto r = execution::execute_transaction(state, env, tx, req.from, vm, options);
     if (!r)
@@ -279,8 +283,23 @@ Result<EstimateResult, EstimateError> estimate_gas(const state::StateReader& rea
     uint64_t hi = req.gas >= kTxGas ? req.gas : static_cast<uint64_t>(env.gas_limit);
     hi = std::min(hi, cap);
 
-    // With a fee, the sender's balance bounds the gas.
-    if (req.fees_given && req.max_fee_per_gas)
+    // With a fee, the sender's balance bounds the gas; on a free chain nothing does, and a
+    // proof-of-work gas price is good for its external gas.
+    std::optional<U256> work_gas;
+    if (req.fees_given && !env.fees.free && env.fees.pow_difficulty != U256{})
+    {
+        const auto info = reader.read_account(req.from);
+        const uint64_t nonce = req.nonce ? *req.nonce : info ? info->nonce : 0;
+        const U256 gas = execution::pow_external_gas(req.from, nonce, req.max_fee_per_gas,
+                                                     env.fees.pow_difficulty);
+        if (gas >= U256{kTxGas})
+        {
+            work_gas = gas;
+            if (gas.fits_u64() && gas.low64() < hi)
+                hi = gas.low64();
+        }
+    }
+    if (req.fees_given && req.max_fee_per_gas && !env.fees.free && !work_gas)
     {
         const auto info = reader.read_account(req.from);
         const U256 balance = info ? info->balance : U256{};

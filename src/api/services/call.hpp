@@ -110,6 +110,9 @@ struct CallRequest
     std::vector<AccessListEntry> access_list;
     U256 max_fee_per_blob_gas;
     std::vector<Hash256> blob_hashes;
+    /// The message's nonce when the caller gave one; otherwise the sender's. Only proof-of-work
+    /// gas reads it (execution::pays_with_work): eth_call checks no nonce.
+    std::optional<uint64_t> nonce;
 };
 
 /// Outcome of an executed message.

@@ -81,6 +81,7 @@ execution::BlockEnv ChainAccess::block_env(const chain::BlockHeader& header,
     env.excess_blob_gas = header.excess_blob_gas;
     env.chain_id = U256{backend_.rules().chain_id};
     env.features = backend_.rules().features.get();
+    env.fees = chain::fee_policy(backend_.rules());
     const db::StateView* view = &state;
     env.block_hash = [view](int64_t n) {
         const auto h = view->block_hash(static_cast<uint64_t>(n));
@@ -144,6 +145,7 @@ CallRequest ChainAccess::call_request(const params::TxArgs& args,
         req.gas = cap;
     req.value = args.value.value_or(U256{});
     req.data = args.data.value_or(Bytes{});
+    req.nonce = args.nonce;
     if (args.access_list)
         req.access_list = *args.access_list;
     req.blob_hashes = args.blob_hashes;

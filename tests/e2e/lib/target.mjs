@@ -187,3 +187,20 @@ export function tempDir(prefix = "tern-e2e-") {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Runs Foundry's cast (CAST_BIN, else the npm package's binary) with `--rpc-url url` after its
+ * subcommand `args[0]`; resolves to trimmed stdout, rejects with cast's stderr in the message.
+ */
+export async function runCast(url, ...args) {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const cast = process.env.CAST_BIN || foundryBin("cast");
+  try {
+    const { stdout } = await promisify(execFile)(cast, [args[0], "--rpc-url", url, ...args.slice(1)], { timeout: 30_000 });
+    return stdout.trim();
+  } catch (e) {
+    e.message = `cast ${args.join(" ")} failed: ${e.stderr || e.message}`;
+    throw e;
+  }
+}
