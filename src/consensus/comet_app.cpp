@@ -11,6 +11,7 @@
 #include "node/big_stack_thread.hpp"
 #include "node/chain_features.hpp"
 #include "node/engine.hpp"
+#include "producer/sender_quota.hpp"
 #include "transaction/codec.hpp"
 #include "txpool/recover_sender.hpp"
 
@@ -423,7 +424,11 @@ pb::ResponsePrepareProposal CometApp::prepare_proposal(const pb::RequestPrepareP
     {
         std::shared_lock lock{chain_mutex_};
         const auto head = db_.head_state();
-        const auto ordered = producer::order_transactions(candidates, *head);
+        const auto& rules = producer_.chain_config();
+        const auto ordered = producer::apply_sender_quota(
+            producer::order_transactions(candidates, *head),
+            producer::sender_gas_quota(rules.gas_limit, config_.sender_block_gas_percent),
+            chain::fee_policy(rules));
         const size_t max_bytes =
             req.max_tx_bytes() > 0 ? static_cast<size_t>(req.max_tx_bytes()) : SIZE_MAX;
         chosen = producer::fit_transactions(

@@ -41,6 +41,9 @@ struct CometAppConfig
     /// block) is dropped from the mempool, so an abandoned gap cannot keep CometBFT making
     /// empty blocks.
     uint64_t max_gap_rechecks = 20;
+    /// On a zero-fee chain, the percent of a block's gas limit one sender's free transactions
+    /// may fill in a proposal (producer::apply_sender_quota; 0: no quota).
+    uint64_t sender_block_gas_percent = 10;
     /// CometBFT keeps the last `retain_blocks` blocks (Commit's retain_height); 0 keeps all.
     uint64_t retain_blocks = 0;
     /// State sync (docs/consensus.md "State sync"): after committing the first block at or

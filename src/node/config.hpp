@@ -62,6 +62,10 @@ struct NodeConfig : api::RpcLimits
     /// Transaction pool limits: transactions held per sender, and in all.
     size_t pool_max_per_sender = 1024;
     size_t pool_max_total = 65536;
+    /// On a zero-fee chain, the percent of a block's gas limit one sender's free transactions
+    /// may fill (producer::apply_sender_quota: the rest waits for the next blocks; paying with
+    /// work passes); 0: no quota.
+    uint64_t sender_block_gas_percent = 10;
     /// JSON-RPC limits (geth's defaults): HTTP request body (more: 413), calls in one batch
     /// (more: one "batch too large" error), bytes of batch results (past it: "response too
     /// large"), WebSocket message (more: closed), open connections (more: closed at once).

@@ -1,6 +1,7 @@
 #include "node/dev_engine.hpp"
 
 #include "db/chain_db.hpp"
+#include "producer/sender_quota.hpp"
 #include "rpc/dispatcher.hpp"
 #include "txpool/txpool.hpp"
 
@@ -251,7 +252,17 @@ Result<uint64_t, std::string> DevEngine::seal(std::optional<uint64_t> timestamp)
     {
         std::unique_lock chain_lock{chain_mutex_};
         // The pool's pending order is the ordering rule (producer::order_transactions).
-        const auto candidates = pool_.pending(SIZE_MAX, producer_.chain_config().gas_limit);
+        // The quota goes first: cut to the block's gas first, a flood ahead in arrival order
+        // would leave no room for the senders behind it.
+        const auto& rules = producer_.chain_config();
+        const uint64_t quota =
+            producer::sender_gas_quota(rules.gas_limit, config_.sender_block_gas_percent);
+        const auto candidates =
+            quota == 0
+                ? pool_.pending(SIZE_MAX, rules.gas_limit)
+                : producer::fit_transactions(producer::apply_sender_quota(pool_.pending(), quota,
+                                                                          chain::fee_policy(rules)),
+                                             rules.gas_limit, SIZE_MAX, nullptr);
         auto executed =
             producer_.execute(timestamp.value_or(producer::wall_clock_seconds()), candidates);
         committed = producer_.commit(std::move(executed));

@@ -165,3 +165,59 @@ TEST_F(OrderTest, FitRespectsByteLimit)
     EXPECT_EQ(fit_transactions(ordered, 1'000'000, 2 * one, size_of).size(), 2u);
     EXPECT_EQ(fit_transactions(ordered, 1'000'000, 2 * one - 1, size_of).size(), 1u);
 }
+
+// ---- sender_quota.hpp: fairness on zero-fee chains --------------------------------------------
+
+#include "producer/sender_quota.hpp"
+
+TEST(SenderQuota, PercentOfTheBlockGasLimit)
+{
+    EXPECT_EQ(sender_gas_quota(30'000'000, 10), 3'000'000u);
+    EXPECT_EQ(sender_gas_quota(268'435'455, 10), 26'843'545u);
+    EXPECT_EQ(sender_gas_quota(30'000'000, 0), 0u);    // off
+    EXPECT_EQ(sender_gas_quota(30'000'000, 100), 0u);  // the whole block: no quota
+}
+
+TEST(SenderQuota, AFloodingSenderGetsItsQuotaAndOthersTheRest)
+{
+    const execution::FeePolicy free{true, U256{}};
+    std::vector<PooledTxPtr> ordered;
+    for (uint64_t n = 0; n < 10; ++n)
+        ordered.push_back(cand(kA, n));  // the flood arrived first
+    ordered.push_back(cand(kB, 0));
+    ordered.push_back(cand(kC, 0, 500'000));  // a big first transaction always fits
+    ordered.push_back(cand(kC, 1));
+    const auto kept = apply_sender_quota(ordered, 3 * 21'000, free);
+    EXPECT_EQ(keys(kept), (std::vector<std::pair<Address, uint64_t>>{
+                              {kA, 0}, {kA, 1}, {kA, 2}, {kB, 0}, {kC, 0}}));
+    // On a charging chain everyone pays: no quota.
+    EXPECT_EQ(apply_sender_quota(ordered, 3 * 21'000, execution::FeePolicy{}).size(),
+              ordered.size());
+    EXPECT_EQ(apply_sender_quota(ordered, 0, free).size(), ordered.size());
+}
+
+TEST(SenderQuota, ProofOfWorkGasPassesTheQuota)
+{
+    // Difficulty 1 and a gas price whose external gas covers 21000 at nonce 1 for kA: found by
+    // trying prices (the formula is checked against SKALE's miner in fee_policy_test.cpp).
+    const execution::FeePolicy fees{true, U256{1}};
+    auto worked = [&](uint64_t nonce) {
+        for (uint64_t price = 1;; ++price)
+        {
+            auto p = cand(kA, nonce);
+            auto tx = p->tx;
+            tx.max_fee_per_gas = tx.max_priority_fee_per_gas = U256{price};
+            if (execution::pays_with_work(fees, tx, kA))
+            {
+                auto q = std::make_shared<PooledTransaction>(*p);
+                q->tx = tx;
+                return PooledTxPtr{q};
+            }
+        }
+    };
+    const std::vector<PooledTxPtr> ordered{cand(kA, 0), worked(1), cand(kA, 2)};
+    EXPECT_FALSE(counts_against_quota(fees, *ordered[1]));
+    // The quota holds one free transfer: the worked one passes, the next free one waits.
+    EXPECT_EQ(keys(apply_sender_quota(ordered, 21'000, fees)),
+              (std::vector<std::pair<Address, uint64_t>>{{kA, 0}, {kA, 1}}));
+}

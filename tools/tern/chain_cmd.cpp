@@ -114,6 +114,10 @@ void register_chain_commands(CLI::App& app)
                      "and personal only when listed)")
         ->delimiter(',')
         ->capture_default_str();
+    init->add_option("--sender-block-gas-percent", settings.sender_block_gas_percent,
+                     "node.toml sender_block_gas_percent: percent of a block's gas one sender's "
+                     "free transactions may fill (0: no limit; docs/economics.md)")
+        ->capture_default_str();
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
     init->callback(guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep] {
         if (interval_opt->count() > 0)

@@ -218,6 +218,7 @@ void chain_init(const InitOptions& o)
         {"snapshot_keep_recent", s.snapshot_keep_recent ? json(*s.snapshot_keep_recent) : json()},
         {"unlock_dev_accounts", s.unlock_dev_accounts},
         {"rpc_api", s.rpc_api},
+        {"sender_block_gas_percent", s.sender_block_gas_percent},
         {"funded_accounts", funded->size()},
         {"nodes", chain_nodes},
     };

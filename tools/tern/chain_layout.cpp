@@ -71,6 +71,7 @@ NodeSettings stored_settings(const ChainFile& chain)
     if (d.contains("snapshot_keep_recent") && d["snapshot_keep_recent"].is_number_unsigned())
         s.snapshot_keep_recent = d["snapshot_keep_recent"].get<uint64_t>();
     s.unlock_dev_accounts = d.value("unlock_dev_accounts", s.unlock_dev_accounts);
+    s.sender_block_gas_percent = d.value("sender_block_gas_percent", s.sender_block_gas_percent);
     if (d.contains("rpc_api") && d["rpc_api"].is_array() && !d["rpc_api"].empty())
         s.rpc_api = d["rpc_api"].get<std::vector<std::string>>();
     return s;

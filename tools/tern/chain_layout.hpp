@@ -66,6 +66,8 @@ struct NodeSettings
     size_t unlock_dev_accounts = 0;
     /// node.toml rpc_api: the JSON-RPC namespaces served.
     std::vector<std::string> rpc_api{"eth", "net", "web3"};
+    /// node.toml sender_block_gas_percent: the per-sender block quota of free transactions.
+    uint64_t sender_block_gas_percent = 10;
 };
 
 /// The settings init stored in chain.json (chains made before they were stored: init's

@@ -269,6 +269,7 @@ json write_node_files(const fs::path& dir,
     node_toml.unlock_dev_accounts = s.unlock_dev_accounts;
     node_toml.snapshot_interval = s.snapshot_interval;
     node_toml.snapshot_keep_recent = s.snapshot_keep_recent;
+    node_toml.sender_block_gas_percent = s.sender_block_gas_percent;
     const std::string header = "# Tern " + std::string(n.validator ? "validator " : "full node ") +
                                n.name + " of chain " + std::to_string(chain_id) +
                                " (written by `tern chain " + (n.validator ? "init" : "add-node") +

@@ -192,6 +192,10 @@ void register_dev_command(CLI::App& app)
                     "free (no fee is ever charged) or charged (default: free, or charged when "
                     "--base-fee or --min-gas-price is above 0; docs/economics.md)")
         ->check(CLI::IsMember({"free", "charged"}));
+    dev->add_option("--sender-block-gas-percent", config.sender_block_gas_percent,
+                    "Percent of a block's gas one sender's free transactions may fill (the "
+                    "rest waits for later blocks; 0: no limit)")
+        ->capture_default_str();
     dev->add_option("--pow-difficulty", o->pow_difficulty,
                     "SKALE's proof-of-work gas difficulty (0: off; docs/economics.md)")
         ->capture_default_str();

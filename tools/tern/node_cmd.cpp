@@ -90,6 +90,7 @@ int run_node(const std::string& home_arg, const std::vector<std::string>& rpc_ap
     engine_config.cometbft_rpc = cfg.cometbft_rpc;
     engine_config.app.retain_blocks = cfg.retain_blocks;
     engine_config.app.nonce_window = cfg.nonce_window;
+    engine_config.app.sender_block_gas_percent = cfg.sender_block_gas_percent;
     engine_config.app.snapshot_interval =
         cfg.snapshot_interval.value_or(NodeToml::kDefaultSnapshotInterval);
     engine_config.app.snapshot_keep_recent =

@@ -193,6 +193,8 @@ NodeToml parse(const toml::table& t, const std::string& file)
     n.rpc_threads = static_cast<size_t>(t["rpc_threads"].value_or(int64_t{32}));
     n.retain_blocks = static_cast<uint64_t>(t["retain_blocks"].value_or(int64_t{0}));
     n.nonce_window = static_cast<uint64_t>(t["nonce_window"].value_or(int64_t{64}));
+    n.sender_block_gas_percent =
+        static_cast<uint64_t>(t["sender_block_gas_percent"].value_or(int64_t{10}));
     n.bundle_max_txs = static_cast<size_t>(t["bundle_max_txs"].value_or(int64_t{500}));
     n.bundle_max_bytes = static_cast<size_t>(t["bundle_max_bytes"].value_or(int64_t{256 * 1024}));
     n.bundle_wait_us = t["bundle_wait_us"].value_or(int64_t{1000});
@@ -310,6 +312,7 @@ std::string NodeToml::to_text(const std::string& header) const
     number("rpc_threads", rpc_threads, defaults.rpc_threads);
     number("retain_blocks", retain_blocks, defaults.retain_blocks);
     number("nonce_window", nonce_window, defaults.nonce_window);
+    number("sender_block_gas_percent", sender_block_gas_percent, defaults.sender_block_gas_percent);
     number("bundle_max_txs", bundle_max_txs, defaults.bundle_max_txs);
     number("bundle_max_bytes", bundle_max_bytes, defaults.bundle_max_bytes);
     number("bundle_wait_us", bundle_wait_us, defaults.bundle_wait_us);
@@ -368,10 +371,10 @@ bool operator==(const NodeToml& a, const NodeToml& b)
         return std::tie(n.genesis, n.data_dir, n.rpc_host, n.rpc_port, n.abci_address,
                         n.cometbft_home, n.cometbft_rpc, n.spawn_cometbft, n.cometbft_binary,
                         n.history, n.archive, n.unlock_dev_accounts, n.rpc_api, n.rpc_threads,
-                        n.retain_blocks, n.nonce_window, n.bundle_max_txs, n.bundle_max_bytes,
-                        n.bundle_wait_us, n.max_queued_txs, n.snapshot_interval,
-                        n.snapshot_keep_recent, n.snapshot_dir, n.sync_writes, n.accept_lost_blocks,
-                        n.rpc.rpc_evm_timeout, n.rpc.rpc_trace_max_bytes);
+                        n.retain_blocks, n.nonce_window, n.sender_block_gas_percent,
+                        n.bundle_max_txs, n.bundle_max_bytes, n.bundle_wait_us, n.max_queued_txs,
+                        n.snapshot_interval, n.snapshot_keep_recent, n.snapshot_dir, n.sync_writes,
+                        n.accept_lost_blocks, n.rpc.rpc_evm_timeout, n.rpc.rpc_trace_max_bytes);
     };
     if (plain(a) != plain(b))
         return false;

@@ -40,6 +40,8 @@ struct NodeToml
     size_t rpc_threads = 32;
     uint64_t retain_blocks = 0;
     uint64_t nonce_window = 64;
+    /// Percent of a block's gas one free-riding sender may use (producer::sender_gas_quota).
+    uint64_t sender_block_gas_percent = 10;
     size_t bundle_max_txs = 500;  ///< 0 or 1: no bundling
     size_t bundle_max_bytes = 256 * 1024;
     int64_t bundle_wait_us = 1000;
