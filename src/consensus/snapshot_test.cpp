@@ -8,12 +8,11 @@
 #include "core/keccak.hpp"
 #include "db/chain_db.hpp"
 #include "execution/host.hpp"
-#include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/file_system.hpp"
 #include "filestorage/http_route.hpp"
-#include "filestorage/store.hpp"
 #include "filestorage/test_calls.hpp"
+#include "predeployed/store.hpp"
 #include "txpool/txpool.hpp"
 
 #include <gtest/gtest.h>
@@ -557,7 +556,7 @@ TEST_F(SnapshotTest, FilesTravelWithTheStateAndEveryBlobIsChecked)
     // The genuine one restores, and the restored node reads and serves the file.
     ASSERT_EQ(restore(b.app(), *s, chunks, app_hash), pb::ResponseApplySnapshotChunk::ACCEPT);
     const auto head = b.node->db().head_state();
-    filestorage::ReaderStore store{*head};
+    predeployed::ReaderStore store{*head, filestorage::kFileStorageAddress};
     filestorage::FileSystem files{store};
     const auto found = files.find(dev(1), "a.bin");
     ASSERT_TRUE(found);

@@ -5,6 +5,7 @@
 
 #include "core/address_literal.hpp"
 #include "core/bytes.hpp"
+#include "predeployed/access_control.hpp"
 
 #include <cstdint>
 
@@ -19,6 +20,12 @@ inline constexpr Address kImplementationAddress =
 /// SKALE's ProxyAdmin address (EIP-1967 admin slot), owned by the chain owner.
 inline constexpr Address kProxyAdminAddress =
     address_literal("0xD3001000000000000000000000000000000000D3");
+
+/// keccak256("ALLOCATOR_ROLE"): may reserve space for users.
+inline Hash256 allocator_role()
+{
+    return predeployed::role_id("ALLOCATOR_ROLE");
+}
 
 /// SKALE's block gas limit (0xFFFFFFF), the default of chains with file storage (`tern dev`,
 /// `tern chain init`): filestorage.js sends uploadChunk with 160 M gas.

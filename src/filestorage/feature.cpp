@@ -2,12 +2,13 @@
 
 #include "chain/json_fields.hpp"
 #include "core/hex.hpp"
-#include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/file_storage_precompile.hpp"
 #include "filestorage/file_system.hpp"
 #include "filestorage/layout.hpp"
-#include "filestorage/store.hpp"
+#include "predeployed/access_control.hpp"
+#include "predeployed/proxy.hpp"
+#include "predeployed/store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -39,34 +40,6 @@ constexpr chain::FeatureKey kConfigKeys[] = {
      [](const json& v, const std::string& where) {
          (void)chain::json_fields::parse_address(v, where);
      }},
-};
-
-/// PUSH1 0 DUP1 REVERT: what the predeployed accounts hold as code (the FileStorage address
-/// is served natively; the others are placeholders of SKALE's proxy layout).
-const Bytes kStubCode = {0x60, 0x00, 0x80, 0xfd};
-
-/// EIP-1967's implementation and admin slots of a proxy.
-const U256 kImplementationSlot =
-    *U256::from_string("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
-const U256 kAdminSlot =
-    *U256::from_string("0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103");
-
-/// Records the slots a Store writes (the genesis storage of the FileStorage account).
-class RecordingStore final : public Store
-{
-public:
-    U256 get(const U256& key) const override
-    {
-        const auto it = slots_.find(key);
-        return it == slots_.end() ? U256{} : it->second;
-    }
-    void set(const U256& key, const U256& value) override { slots_[key] = value; }
-    state::CodePtr blob(const Hash256&) const override { return nullptr; }
-    Hash256 put_blob(Bytes) override { return {}; }
-    const std::map<U256, U256>& slots() const noexcept { return slots_; }
-
-private:
-    std::map<U256, U256> slots_;
 };
 
 }  // namespace
@@ -101,30 +74,27 @@ void set_file_storage_settings(chain::ChainConfig& config, const FileStorageSett
 
 std::vector<execution::Predeploy> predeploys(const FileStorageSettings& settings)
 {
-    RecordingStore store;
+    predeployed::GenesisStore store;
     store.set(layout::storage_space_slot(), U256{settings.space});
     if (settings.admin)
-        AccessControl{store}.grant(Hash256{}, *settings.admin);  // DEFAULT_ADMIN_ROLE
-    store.set(kImplementationSlot, U256::from_address(kImplementationAddress));
-    store.set(kAdminSlot, U256::from_address(kProxyAdminAddress));
+        predeployed::AccessControl{store}.grant(Hash256{}, *settings.admin);  // DEFAULT_ADMIN_ROLE
+    predeployed::set_proxy_slots(store, kImplementationAddress, kProxyAdminAddress);
 
     std::vector<execution::Predeploy> out;
     execution::Predeploy proxy;
     proxy.address = kFileStorageAddress;
-    proxy.code = kStubCode;
-    for (const auto& [k, v] : store.slots())
-        if (v)
-            proxy.storage.emplace_back(k, v);
+    proxy.code = predeployed::stub_code();
+    proxy.storage = store.storage();
     out.push_back(std::move(proxy));
 
     execution::Predeploy implementation;
     implementation.address = kImplementationAddress;
-    implementation.code = kStubCode;
+    implementation.code = predeployed::stub_code();
     out.push_back(std::move(implementation));
 
     execution::Predeploy admin;
     admin.address = kProxyAdminAddress;
-    admin.code = kStubCode;
+    admin.code = predeployed::stub_code();
     if (settings.admin)
         admin.storage.emplace_back(U256{}, U256::from_address(*settings.admin));
     out.push_back(std::move(admin));
@@ -145,7 +115,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
     f.predeploys = predeploys(settings);
     f.blob_accounts = {kFileStorageAddress};
     f.referenced_blobs = [](const state::StateReader& state, const execution::BlobVisit& visit) {
-        ReaderStore store{state};
+        predeployed::ReaderStore store{state, kFileStorageAddress};
         FileSystem{store}.for_each_chunk(visit);
     };
     return features.add(std::move(f));

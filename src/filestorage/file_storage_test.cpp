@@ -7,10 +7,10 @@
 #include "core/keccak.hpp"
 #include "evm/vm.hpp"
 #include "execution/host.hpp"
-#include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/feature.hpp"
 #include "filestorage/test_calls.hpp"
+#include "predeployed/access_control.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
 
@@ -219,8 +219,8 @@ TEST_F(FileStorageTest, RolesFollowAccessControl)
 {
     const Hash256 role = allocator_role();
     refused(kAlice, encode("grantRole(bytes32,address)", {role, kAlice}),
-            AccessControl::missing_role(kAlice, Hash256{}));
-    EXPECT_EQ(AccessControl::missing_role(kAlice, Hash256{}),
+            predeployed::AccessControl::missing_role(kAlice, Hash256{}));
+    EXPECT_EQ(predeployed::AccessControl::missing_role(kAlice, Hash256{}),
               "AccessControl: account 0x00000000000000000000000000000000000a11ce is missing "
               "role 0x0000000000000000000000000000000000000000000000000000000000000000");
     refused(kAlice, encode("reserveSpace(address,uint256)", {kAlice, 4096}),

@@ -8,7 +8,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
-#include "filestorage/store.hpp"
+#include "predeployed/store.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -75,7 +75,7 @@ struct FoundEntry
 class FileSystem
 {
 public:
-    explicit FileSystem(Store& store) noexcept : store_(store) {}
+    explicit FileSystem(predeployed::Store& store) noexcept : store_(store) {}
 
     // ---- writes (msg.sender's namespace) ----
 
@@ -174,7 +174,7 @@ private:
     /// its words: header, name, and `extra` words from kCount on.
     void remove_entry(const Place& p, const Header& h, uint64_t extra);
 
-    Store& store_;
+    predeployed::Store& store_;
 };
 
 /// Space a file of `size` bytes takes: ceil(size / 4096) * 4096, 4096 for an empty file

@@ -7,7 +7,7 @@
 #include "filestorage/constants.hpp"
 #include "filestorage/file_system.hpp"
 #include "filestorage/path.hpp"
-#include "filestorage/store.hpp"
+#include "predeployed/store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -271,7 +271,7 @@ rpc::HttpReply serve_file(const state::StateReader& state, const rpc::HttpGet& g
         if (part == "." || part == "..")
             return text(400, "invalid path: \".\" and \"..\" are not names");
 
-    ReaderStore store{state};
+    predeployed::ReaderStore store{state, kFileStorageAddress};
     FileSystem fs{store};
     const auto entry = fs.find(sp->owner, *decoded);
     if (!entry)
@@ -322,7 +322,7 @@ rpc::HttpReply serve_file(const state::StateReader& state, const rpc::HttpGet& g
     r.stream = [&state, file = *entry, pos = first, end = first + count](std::string& out,
                                                                          bool& done) mutable {
         const uint64_t n = std::min(end - pos, kChunkSize - pos % kChunkSize);
-        ReaderStore store{state};
+        predeployed::ReaderStore store{state, kFileStorageAddress};
         if (!FileSystem{store}.append_range(file, pos, n, out))
             return false;  // a chunk is missing from the database
         pos += n;

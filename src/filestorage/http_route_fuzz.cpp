@@ -7,7 +7,7 @@
 #include "filestorage/http_route.hpp"
 #include "filestorage/layout.hpp"
 #include "filestorage/path.hpp"
-#include "filestorage/store.hpp"
+#include "predeployed/store.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
 
@@ -29,7 +29,7 @@ const state::MemoryBackend& files()
     static const state::MemoryBackend backend = [] {
         state::MemoryBackend b;
         state::State s{b};
-        StateStore store{s};
+        predeployed::StateStore store{s, kFileStorageAddress};
         FileSystem fs{store};
         store.set(layout::storage_space_slot(), U256{1} << 40);
         (void)fs.reserve_space(kOwner, U256{1} << 30);

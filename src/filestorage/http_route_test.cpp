@@ -6,7 +6,7 @@
 #include "filestorage/constants.hpp"
 #include "filestorage/file_system.hpp"
 #include "filestorage/layout.hpp"
-#include "filestorage/store.hpp"
+#include "predeployed/store.hpp"
 #include "state/memory_backend.hpp"
 #include "state/state.hpp"
 
@@ -35,7 +35,7 @@ protected:
     HttpRouteTest()
     {
         state::State s{backend_};
-        StateStore store{s};
+        predeployed::StateStore store{s, kFileStorageAddress};
         FileSystem fs{store};
         store.set(layout::storage_space_slot(), U256{1} << 40);
         EXPECT_TRUE(fs.reserve_space(kOwner, U256{1} << 30));

@@ -1,6 +1,7 @@
 #include "filestorage/layout.hpp"
 
 #include "core/keccak.hpp"
+#include "predeployed/access_control.hpp"
 
 #include <cstring>
 
@@ -15,11 +16,6 @@ U256 mapping_slot(const U256& key, const U256& slot)
     key.to_be_bytes(buf);
     slot.to_be_bytes(buf + 32);
     return U256::from_hash(keccak256({buf, sizeof buf}));
-}
-
-U256 word_of(const Hash256& h)
-{
-    return U256::from_hash(h);
 }
 
 }  // namespace
@@ -45,33 +41,6 @@ U256 occupied_slot(const Address& owner)
     return mapping_slot(U256::from_address(owner), U256{202});
 }
 
-U256 role_data_slot(const Hash256& role)
-{
-    return mapping_slot(word_of(role), U256{101});
-}
-
-U256 role_member_slot(const Hash256& role, const Address& account)
-{
-    return mapping_slot(U256::from_address(account), role_data_slot(role));
-}
-
-U256 role_set_slot(const Hash256& role)
-{
-    return mapping_slot(word_of(role), U256{151});
-}
-
-U256 role_set_value_slot(const U256& set, uint64_t i)
-{
-    uint8_t buf[32];
-    set.to_be_bytes(buf);
-    return U256::from_hash(keccak256({buf, sizeof buf})) + U256{i};
-}
-
-U256 role_set_index_slot(const U256& set, const Address& account)
-{
-    return mapping_slot(U256::from_address(account), set + U256{1});
-}
-
 U256 owners_slot()
 {
     static const U256 slot = U256::from_hash(keccak256(as_bytes("tern.fs.owners")));
@@ -80,7 +49,8 @@ U256 owners_slot()
 
 U256 owner_slot(uint64_t i)
 {
-    return role_set_value_slot(owners_slot(), i);
+    // An EnumerableSet's layout: values from keccak(set).
+    return predeployed::role_set_value_slot(owners_slot(), i);
 }
 
 U256 owner_index_slot(const Address& owner)

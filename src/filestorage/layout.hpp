@@ -20,20 +20,6 @@ U256 reserved_slot(const Address& owner);
 /// occupiedStorageSpace[owner] (mapping at slot 202).
 U256 occupied_slot(const Address& owner);
 
-/// AccessControl's _roles[role] (slot 101): members[account] at
-/// keccak(account ‖ this), adminRole at this + 1.
-U256 role_data_slot(const Hash256& role);
-/// _roles[role].members[account]: 1 if the account has the role.
-U256 role_member_slot(const Hash256& role, const Address& account);
-/// AccessControlEnumerable's _roleMembers[role] (slot 151): an EnumerableSet: its length
-/// here, its values from keccak(this), the 1-based index of a value at
-/// keccak(value ‖ this + 1).
-U256 role_set_slot(const Hash256& role);
-/// Slot of value `i` of the role set at `set`.
-U256 role_set_value_slot(const U256& set, uint64_t i);
-/// Slot of the 1-based index of `account` in the role set at `set`.
-U256 role_set_index_slot(const U256& set, const Address& account);
-
 /// The owners list: every address ever given a reservation, so the files of the whole chain
 /// can be walked (state sync). Its length at owners_slot(), owner i at owner_slot(i), the
 /// 1-based index of an owner at owner_index_slot(owner).

@@ -3,7 +3,6 @@
 #include "core/abi.hpp"
 #include "core/hex.hpp"
 #include "crypto/secp256k1.hpp"
-#include "filestorage/access_control.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/path.hpp"
 #include "tools/tern/common/fail.hpp"

@@ -1,25 +1,30 @@
 #pragma once
 
+// The storage of one native predeploy's account (and the chain's blob store), as its contract
+// code reads and writes it: the journaled State inside a transaction (StateStore), a committed
+// state for readers outside one (ReaderStore), or a map that becomes the account's genesis
+// storage (GenesisStore). Counts what it does, for gas.
+
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
 #include "state/account.hpp"
+
+#include <map>
 
 namespace tern::state {
 class State;
 class StateReader;
 }  // namespace tern::state
 
-namespace tern::filestorage {
+namespace tern::predeployed {
 
-/// The storage of the FileStorage account and the blob store, as the file system reads and
-/// writes them: the journaled State inside a transaction (StateStore), or a committed state
-/// for the HTTP route and other readers (ReaderStore). Counts what it does, for gas.
+/// Slots of one account and the blob store.
 class Store
 {
 public:
     virtual ~Store() = default;
 
-    /// Slot `key` of the FileStorage account.
+    /// Slot `key` of the account.
     virtual U256 get(const U256& key) const = 0;
     /// Sets slot `key` (a ReaderStore never gets here: read-only callers do not write).
     virtual void set(const U256& key, const U256& value) = 0;
@@ -39,11 +44,13 @@ protected:
     mutable uint64_t blob_bytes_ = 0;
 };
 
-/// The Store of a transaction: the FileStorage account in the journaled `state`.
+/// The Store of a transaction: `account` in the journaled `state`.
 class StateStore final : public Store
 {
 public:
-    explicit StateStore(state::State& state) noexcept : state_(state) {}
+    StateStore(state::State& state, const Address& account) noexcept
+        : state_(state), account_(account)
+    {}
     U256 get(const U256& key) const override;
     void set(const U256& key, const U256& value) override;
     state::CodePtr blob(const Hash256& hash) const override;
@@ -51,13 +58,16 @@ public:
 
 private:
     state::State& state_;
+    Address account_;
 };
 
-/// A read-only Store over a committed state (`reader` outlives it).
+/// A read-only Store of `account` over a committed state (`reader` outlives it).
 class ReaderStore final : public Store
 {
 public:
-    explicit ReaderStore(const state::StateReader& reader) noexcept : reader_(reader) {}
+    ReaderStore(const state::StateReader& reader, const Address& account) noexcept
+        : reader_(reader), account_(account)
+    {}
     U256 get(const U256& key) const override;
     void set(const U256& key, const U256& value) override;
     state::CodePtr blob(const Hash256& hash) const override;
@@ -65,6 +75,22 @@ public:
 
 private:
     const state::StateReader& reader_;
+    Address account_;
 };
 
-}  // namespace tern::filestorage
+/// Records the slots written: the genesis storage of a predeploy (no blobs).
+class GenesisStore final : public Store
+{
+public:
+    U256 get(const U256& key) const override;
+    void set(const U256& key, const U256& value) override;
+    state::CodePtr blob(const Hash256&) const override { return nullptr; }
+    Hash256 put_blob(Bytes) override { return {}; }
+    /// The slots with non-zero values, in key order.
+    std::vector<std::pair<U256, U256>> storage() const;
+
+private:
+    std::map<U256, U256> slots_;
+};
+
+}  // namespace tern::predeployed
