@@ -64,6 +64,8 @@ std::optional<FeatureError> ChainFeatures::add(ChainFeature feature)
               [](const auto& x, const auto& y) { return x.first < y.first; });
     for (const auto& p : feature.predeploys)
         predeploys_.emplace_back(p.address, index);
+    if (feature.deploy_guard)
+        deploy_guards_.push_back(feature.deploy_guard.get());
     features_.push_back(std::move(feature));
 
     for (int f = 0; f < evm::kNumForks; ++f)

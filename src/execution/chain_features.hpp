@@ -14,12 +14,26 @@
 #include <vector>
 
 namespace tern::state {
+class State;
 class StateReader;
-}
+}  // namespace tern::state
 
 namespace tern::execution {
 
 class StatefulPrecompiles;
+
+/// A chain's rule on who may create contracts (SKALE's ConfigController allow-list), asked on
+/// every CREATE and CREATE2, the transaction's own included, before the new account exists.
+class DeployGuard
+{
+public:
+    virtual ~DeployGuard() = default;
+    /// True if `deployer` (the creating account) may create a contract in a transaction sent
+    /// by `origin`, judged on `state` (the journaled state of the transaction).
+    [[nodiscard]] virtual bool allowed(state::State& state,
+                                       const Address& origin,
+                                       const Address& deployer) const = 0;
+};
 
 /// Calls its argument with the hash of each blob (state::StateDiff::blobs) a feature's state
 /// refers to.
@@ -52,6 +66,9 @@ struct ChainFeature
     /// is given. Empty / null: the feature keeps no blobs.
     std::vector<Address> blob_accounts;
     std::function<void(const state::StateReader&, const BlobVisit&)> referenced_blobs;
+    /// Who may create contracts (null: anyone): a CREATE it refuses reverts with
+    /// Error("InvalidContractDeployer"), skaled's name for the refusal.
+    std::shared_ptr<const DeployGuard> deploy_guard;
 };
 
 /// Why ChainFeatures::add refused a feature.
@@ -101,6 +118,12 @@ public:
     /// True if no feature was added.
     [[nodiscard]] bool empty() const noexcept { return features_.empty(); }
 
+    /// The features' deploy guards (empty: anyone may create contracts).
+    [[nodiscard]] std::span<const DeployGuard* const> deploy_guards() const noexcept
+    {
+        return deploy_guards_;
+    }
+
 private:
     std::vector<ChainFeature> features_;
     /// (address, precompiles) sorted by address.
@@ -108,6 +131,7 @@ private:
     /// Predeploy addresses with the index of their feature (collision check only).
     std::vector<std::pair<Address, size_t>> predeploys_;
     std::array<std::vector<Address>, evm::kNumForks> warm_;
+    std::vector<const DeployGuard*> deploy_guards_;
 };
 
 /// The warm-at-start precompiles of a transaction under `fork` with `features` (null:

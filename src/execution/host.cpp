@@ -1,5 +1,6 @@
 #include "execution/host.hpp"
 
+#include "core/abi.hpp"
 #include "core/keccak.hpp"
 #include "core/rlp_encode.hpp"
 #include "evm/sstore.hpp"
@@ -208,6 +209,19 @@ evm::ExecResult ExecHost::create(const evm::Message& msg)
                              ? create_address(msg.sender, nonce)
                              : create2_address(msg.sender, msg.create2_salt, msg.input);
     state_.access_account(addr);  // EIP-2929: stays warm even if the creation fails
+
+    // A chain's deployer allow-list (ConfigController): refused as skaled names it, keeping the
+    // frame's gas (a revert, so a factory sees why).
+    if (block_.features != nullptr)
+        for (const execution::DeployGuard* guard : block_.features->deploy_guards())
+            if (!guard->allowed(state_, tx_context_.origin, msg.sender))
+            {
+                evm::ExecResult refused;
+                refused.status = evm::Status::Revert;
+                refused.gas_left = msg.gas;
+                refused.output = abi::encode_error("InvalidContractDeployer");
+                return refused;
+            }
 
     // Collision (EIP-684, EIP-7610): the address already has a nonce, code or storage.
     if (state_.nonce(addr) != 0 || state_.code_hash(addr) != kEmptyCodeHash ||

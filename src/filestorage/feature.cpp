@@ -78,27 +78,8 @@ std::vector<execution::Predeploy> predeploys(const FileStorageSettings& settings
     store.set(layout::storage_space_slot(), U256{settings.space});
     if (settings.admin)
         predeployed::AccessControl{store}.grant(Hash256{}, *settings.admin);  // DEFAULT_ADMIN_ROLE
-    predeployed::set_proxy_slots(store, kImplementationAddress, kProxyAdminAddress);
-
-    std::vector<execution::Predeploy> out;
-    execution::Predeploy proxy;
-    proxy.address = kFileStorageAddress;
-    proxy.code = predeployed::stub_code();
-    proxy.storage = store.storage();
-    out.push_back(std::move(proxy));
-
-    execution::Predeploy implementation;
-    implementation.address = kImplementationAddress;
-    implementation.code = predeployed::stub_code();
-    out.push_back(std::move(implementation));
-
-    execution::Predeploy admin;
-    admin.address = kProxyAdminAddress;
-    admin.code = predeployed::stub_code();
-    if (settings.admin)
-        admin.storage.emplace_back(U256{}, U256::from_address(*settings.admin));
-    out.push_back(std::move(admin));
-    return out;
+    return predeployed::proxy_accounts(kFileStorageAddress, kImplementationAddress,
+                                       kProxyAdminAddress, std::move(store), settings.admin);
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,

@@ -1,5 +1,6 @@
 #include "node/chain_features.hpp"
 
+#include "configcontroller/feature.hpp"
 #include "core/hex.hpp"
 #include "filestorage/feature.hpp"
 #include "filestorage/http_route.hpp"
@@ -16,6 +17,8 @@ constexpr FeatureEntry kFeatures[] = {
     {mlchain::kFeatureName, mlchain::config_keys, mlchain::register_feature, nullptr, nullptr},
     {filestorage::kFeatureName, filestorage::config_keys, filestorage::register_feature, nullptr,
      filestorage::add_http_routes},
+    {configcontroller::kFeatureName, configcontroller::config_keys,
+     configcontroller::register_feature, nullptr, nullptr},
 };
 
 /// True if `rules` enable the feature `name` (it registered itself in rules.features).

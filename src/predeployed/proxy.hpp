@@ -7,7 +7,11 @@
 
 #include "core/bytes.hpp"
 #include "core/uint256.hpp"
+#include "execution/chain_features.hpp"
 #include "predeployed/store.hpp"
+
+#include <optional>
+#include <vector>
 
 namespace tern::predeployed {
 
@@ -22,5 +26,15 @@ namespace tern::predeployed {
 
 /// Writes the EIP-1967 slots of a proxy into `store`.
 void set_proxy_slots(Store& store, const Address& implementation, const Address& admin);
+
+/// The genesis accounts of a natively served contract in SKALE's proxy layout: the proxy at
+/// `proxy` (stub code, `storage` plus the EIP-1967 slots, `balance`), a stub implementation
+/// at `implementation` and the ProxyAdmin at `proxy_admin` (owner slot 0: `owner`, if any).
+[[nodiscard]] std::vector<execution::Predeploy> proxy_accounts(const Address& proxy,
+                                                               const Address& implementation,
+                                                               const Address& proxy_admin,
+                                                               GenesisStore storage,
+                                                               const std::optional<Address>& owner,
+                                                               const U256& balance = U256{});
 
 }  // namespace tern::predeployed
