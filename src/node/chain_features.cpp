@@ -2,6 +2,7 @@
 
 #include "configcontroller/feature.hpp"
 #include "core/hex.hpp"
+#include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
 #include "filestorage/http_route.hpp"
 #include "mlchain/feature.hpp"
@@ -19,6 +20,8 @@ constexpr FeatureEntry kFeatures[] = {
      filestorage::add_http_routes},
     {configcontroller::kFeatureName, configcontroller::config_keys,
      configcontroller::register_feature, nullptr, nullptr},
+    {etherbase::kFeatureName, etherbase::config_keys, etherbase::register_feature, nullptr,
+     nullptr},
 };
 
 /// True if `rules` enable the feature `name` (it registered itself in rules.features).

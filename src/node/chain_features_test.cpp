@@ -6,7 +6,9 @@
 
 #include "api/method_table.hpp"
 #include "chain/json_fields.hpp"
+#include "configcontroller/feature.hpp"
 #include "core/hex.hpp"
+#include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
 #include "mlchain/feature.hpp"
 #include "node/test_node.hpp"
@@ -84,9 +86,10 @@ TEST(ChainFeatures, KeysOfEveryRowAreAccepted)
     ASSERT_EQ(keys.size(), 3u);
     EXPECT_STREQ(keys[0].key, "mlInference");
     EXPECT_STREQ(keys[2].key, "fakeOn");
-    // The node's own rows: ML's keys, then FileStorage's.
+    // The node's own rows: ML's keys, then FileStorage's, then ConfigController's.
     EXPECT_EQ(chain_feature_keys().size(),
-              mlchain::config_keys().size() + filestorage::config_keys().size());
+              mlchain::config_keys().size() + filestorage::config_keys().size() +
+                  configcontroller::config_keys().size() + etherbase::config_keys().size());
     const auto spec = genesis_with({{"fakeOn", true}, {"mlInference", false}});
     EXPECT_TRUE(fake_on(spec.config));
     EXPECT_FALSE(mlchain::ml_settings(spec.config).inference);

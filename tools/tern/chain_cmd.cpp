@@ -118,6 +118,23 @@ void register_chain_commands(CLI::App& app)
                      "node.toml sender_block_gas_percent: percent of a block's gas one sender's "
                      "free transactions may fill (0: no limit; docs/economics.md)")
         ->capture_default_str();
+    init->add_option("--owner", init_opts->owner,
+                     "The chain owner: admin of the predeploys (FileStorage, ConfigController, "
+                     "Etherbase) and allowed to deploy contracts (default: the first "
+                     "test-mnemonic account with --dev-accounts)");
+    init->add_flag("--no-deployer-allow-list", init_opts->no_deployer_allow_list,
+                   "No ConfigController at 0xD2002000...d2: anyone may deploy contracts");
+    init->add_flag("--free-contract-deployment", init_opts->free_contract_deployment,
+                   "ConfigController allows anyone to deploy (isFCDEnabled) from the genesis on");
+    init->add_flag("--sfuel", init_opts->sfuel,
+                   "SKALE's sFUEL mode: fees are charged and paid to Etherbase (0xd2bA3e00...), "
+                   "which the genesis funds and the owner hands out (docs/economics.md)");
+    init->add_option("--sfuel-gas-price", init_opts->sfuel_gas_price,
+                     "With --sfuel: the minimum gas price in wei")
+        ->capture_default_str();
+    init->add_option("--sfuel-supply", init_opts->sfuel_supply,
+                     "With --sfuel: Etherbase's genesis balance in wei")
+        ->capture_default_str();
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
     init->callback(guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep] {
         if (interval_opt->count() > 0)

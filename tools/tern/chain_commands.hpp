@@ -29,6 +29,18 @@ struct InitOptions
     bool no_file_storage = false;
     uint64_t file_storage_space = 10'000'000'000ULL;
     std::string file_storage_admin;
+    /// The chain owner (--owner; default: the first test-mnemonic account with --dev-accounts):
+    /// admin of every predeploy, allowed to deploy contracts.
+    std::string owner;
+    /// ConfigController's deployer allow-list: on unless --no-deployer-allow-list; anyone may
+    /// deploy with --free-contract-deployment (or when there is no owner to allow anyone).
+    bool no_deployer_allow_list = false;
+    bool free_contract_deployment = false;
+    /// sFUEL mode (--sfuel): fees charged at --sfuel-gas-price and paid to Etherbase, which the
+    /// genesis funds with --sfuel-supply wei.
+    bool sfuel = false;
+    std::string sfuel_gas_price = "100000";
+    std::string sfuel_supply = "1000000000000000000000000000";
     FundingRequest funding;  ///< --alloc, --fund, --dev-accounts
     NodeSettings settings;
 };

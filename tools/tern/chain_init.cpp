@@ -6,7 +6,10 @@
 
 #include "chain/dev_accounts.hpp"
 #include "chain/genesis.hpp"
+#include "configcontroller/feature.hpp"
 #include "core/hex.hpp"
+#include "etherbase/constants.hpp"
+#include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
 #include "tools/tern/common/fail.hpp"
 #include "tools/tern/common/files.hpp"
@@ -152,21 +155,51 @@ void chain_init(const InitOptions& o)
     evm.alloc[chain::kBeaconRootsAddress] = beacon;
     evm.gas_limit = o.gas_limit;
     evm.config.gas_limit = o.gas_limit;
+    const auto address_option = [](const std::string& text, const char* flag) {
+        const auto a = fixed_from_hex<Address>(text);
+        if (!a || text.size() != 42)
+            fail(std::string(flag) + ": expected a 0x address of 40 hex digits");
+        return *a;
+    };
+    std::optional<Address> owner;
+    if (!o.owner.empty())
+        owner = address_option(o.owner, "--owner");
+    else if (o.funding.dev_accounts)
+        owner = chain::default_dev_accounts()[0].address;
     if (!o.no_file_storage)
     {
         filestorage::FileStorageSettings fs;
         fs.enabled = true;
         fs.space = o.file_storage_space;
-        if (!o.file_storage_admin.empty())
-        {
-            const auto admin = fixed_from_hex<Address>(o.file_storage_admin);
-            if (!admin || o.file_storage_admin.size() != 42)
-                fail("--file-storage-admin: expected a 0x address of 40 hex digits");
-            fs.admin = *admin;
-        }
-        else if (o.funding.dev_accounts)
-            fs.admin = chain::default_dev_accounts()[0].address;
+        fs.admin =
+            o.file_storage_admin.empty()
+                ? owner
+                : std::optional(address_option(o.file_storage_admin, "--file-storage-admin"));
         filestorage::set_file_storage_settings(evm.config, fs);
+    }
+    if (!o.no_deployer_allow_list)
+    {
+        configcontroller::ConfigControllerSettings cc;
+        cc.enabled = true;
+        cc.admin = owner;
+        cc.free_contract_deployment = o.free_contract_deployment || !owner;
+        configcontroller::set_config_controller_settings(evm.config, cc);
+    }
+    if (o.sfuel)
+    {
+        etherbase::EtherbaseSettings eb;
+        eb.enabled = true;
+        eb.admin = owner;
+        const auto supply = U256::from_string(o.sfuel_supply);
+        const auto price = U256::from_string(o.sfuel_gas_price);
+        if (!supply || !price)
+            fail("--sfuel-supply and --sfuel-gas-price: expected numbers of wei");
+        eb.balance = *supply;
+        etherbase::set_etherbase_settings(evm.config, eb);
+        evm.config.fee_rule = chain::FeeRule::Charged;
+        evm.config.min_gas_price = *price;
+        evm.config.coinbase = etherbase::kEtherbaseAddress;
+        evm.coinbase = etherbase::kEtherbaseAddress;
     }
 
     // 3. One CometBFT genesis for all: every node a validator with power 10, the EVM genesis
@@ -245,6 +278,22 @@ void chain_init(const InitOptions& o)
                                    "nobody can grant ALLOCATOR_ROLE and reserve space for files.")
                              .c_str());
     }
+    if (!o.no_deployer_allow_list)
+    {
+        if (owner && !o.free_contract_deployment)
+            std::printf(
+                "ConfigController at 0xD2002000...d2: only %s and the accounts it adds "
+                "(addToWhitelist) deploy contracts\n",
+                to_hex(*owner).c_str());
+        else
+            std::printf("ConfigController at 0xD2002000...d2: anyone may deploy contracts%s\n",
+                        owner ? "" : " (no --owner to allow-list deployers)");
+    }
+    if (o.sfuel)
+        std::printf(
+            "sFUEL: fees at %s wei/gas go to Etherbase 0xd2bA3e00...; %s hands sFUEL out "
+            "(partiallyRetrieve; contracts/examples/SFuelFaucet.sol)\n",
+            o.sfuel_gas_price.c_str(), owner ? to_hex(*owner).c_str() : "nobody");
     if (s.unlock_dev_accounts > 0)
     {
         const std::string n = std::to_string(s.unlock_dev_accounts);

@@ -23,7 +23,7 @@ let compiled = null;
 export function ternContracts() {
   if (compiled) return compiled;
   const sources = {};
-  for (const dir of ["ml", "examples"])
+  for (const dir of ["ml", "skale", "examples"])
     for (const f of readdirSync(join(REPO_ROOT, "contracts", dir)).filter((f) => f.endsWith(".sol")).sort())
       sources[`${dir}/${f}`] = { content: readFileSync(join(REPO_ROOT, "contracts", dir, f), "utf8") };
   compiled = compileSources(sources);
