@@ -2,6 +2,7 @@
 // subcommand's body is in its own file (chain_init.cpp, chain_add_node.cpp, chain_up.cpp,
 // chain_down.cpp, chain_status.cpp); the chain directory's layout is in chain_layout.hpp.
 #include "chain_cmd.hpp"
+#include "chain/chain_name.hpp"
 
 #include "chain_commands.hpp"
 
@@ -49,9 +50,14 @@ void register_chain_commands(CLI::App& app)
         "init", "Write genesis, keys and configs of an N-validator chain into a directory");
     init->add_option("--validators,-n", init_opts->validators, "Number of validators")
         ->capture_default_str();
-    init->add_option("--chain-id", init_opts->chain_id,
-                     "EVM chain id (CometBFT's chain id is tern-<ID>)")
-        ->capture_default_str();
+    auto* chain_id_opt = init->add_option("--chain-id", init_opts->chain_id,
+                                          "EVM chain id (CometBFT's chain id is tern-<ID>)")
+                             ->capture_default_str();
+    auto chain_name = std::make_shared<std::string>();
+    init->add_option("--chain-name", *chain_name,
+                     "Derive the chain id from a name with SKALE's formula (the first 13 hex "
+                     "digits of keccak256(name))")
+        ->excludes(chain_id_opt);
     init->add_option("--out,-o", init_opts->out, "Directory to create")->required();
     init->add_option("--rpc-port", init_opts->rpc_port, "JSON-RPC port of node 0 (node i: +i)")
         ->capture_default_str();
@@ -136,13 +142,16 @@ void register_chain_commands(CLI::App& app)
                      "With --sfuel: Etherbase's genesis balance in wei")
         ->capture_default_str();
     init->add_flag("--force", init_opts->force, "Replace a chain already in the directory");
-    init->callback(guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep] {
-        if (interval_opt->count() > 0)
-            init_opts->settings.snapshot_interval = *snapshot_interval;
-        if (keep_opt->count() > 0)
-            init_opts->settings.snapshot_keep_recent = *snapshot_keep;
-        chain_init(*init_opts);
-    }));
+    init->callback(
+        guarded([init_opts, interval_opt, keep_opt, snapshot_interval, snapshot_keep, chain_name] {
+            if (!chain_name->empty())
+                init_opts->chain_id = chain::chain_id_from_name(*chain_name);
+            if (interval_opt->count() > 0)
+                init_opts->settings.snapshot_interval = *snapshot_interval;
+            if (keep_opt->count() > 0)
+                init_opts->settings.snapshot_keep_recent = *snapshot_keep;
+            chain_init(*init_opts);
+        }));
 
     struct AddOptions
     {

@@ -1,5 +1,6 @@
 // `tern dev`: a single-node dev chain with JSON-RPC over HTTP and WebSocket (docs/dev-node.md).
 #include "dev_cmd.hpp"
+#include "chain/chain_name.hpp"
 
 #include "rpc_api_flag.hpp"
 #include "rpc_exposure.hpp"
@@ -141,6 +142,7 @@ struct DevOptions
     std::string base_fee = "0";
     std::string min_gas_price = "0";
     std::string fee_rule;
+    std::string chain_name;
     std::string pow_difficulty = "0";
     uint64_t chain_id = 0;
     bool allow_insecure_unlock = false;
@@ -170,7 +172,10 @@ void register_dev_command(CLI::App& app)
         ->capture_default_str();
     dev->add_option("--data-dir", config.data_dir,
                     "Database directory (default: in memory, gone on exit)");
-    dev->add_option("--chain-id", chain_id, "Chain id")->capture_default_str();
+    auto* chain_id_opt = dev->add_option("--chain-id", chain_id, "Chain id")->capture_default_str();
+    dev->add_option("--chain-name", o->chain_name,
+                    "Derive the chain id from a name with SKALE's formula")
+        ->excludes(chain_id_opt);
     dev->add_option("--block-time,-b", config.block_time,
                     "Seconds between blocks (default: automine, a block per arrival)");
     dev->add_option("--genesis", config.genesis_file, "Genesis file (geth JSON format)");
@@ -351,7 +356,8 @@ void register_dev_command(CLI::App& app)
         if (!timeout)
             throw CLI::ValidationError("--rpc-evm-timeout", timeout.error());
         config.rpc_evm_timeout = *timeout;
-        dev_chain.chain_id = chain_id;
+        dev_chain.chain_id =
+            o->chain_name.empty() ? chain_id : tern::chain::chain_id_from_name(o->chain_name);
         if (!o->no_file_storage)
         {
             // FileStorage on, its admin (who grants ALLOCATOR_ROLE) the first dev account.
