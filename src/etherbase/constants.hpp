@@ -14,7 +14,7 @@ inline constexpr Address kEtherbaseAddress =
 /// SKALE's implementation address behind the proxy.
 inline constexpr Address kImplementationAddress =
     address_literal("0xd2Ba3ED200000000000000000000000000000000");
-/// The ProxyAdmin of SKALE's predeploys.
+/// The ProxyAdmin of SKALE's predeploys (predeployed by the Marionette feature).
 inline constexpr Address kProxyAdminAddress =
     address_literal("0xD1000000000000000000000000000000000000D1");
 

@@ -79,7 +79,8 @@ std::vector<execution::Predeploy> predeploys(const EtherbaseSettings& s)
         roles.grant(ether_manager_role(), *s.admin);
     }
     return predeployed::proxy_accounts(kEtherbaseAddress, kImplementationAddress,
-                                       kProxyAdminAddress, std::move(store), s.admin, s.balance);
+                                       kProxyAdminAddress, std::move(store), s.admin, s.balance,
+                                       false);  // SKALE's shared ProxyAdmin: Marionette's
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,

@@ -5,6 +5,7 @@
 #include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
 #include "filestorage/http_route.hpp"
+#include "marionette/feature.hpp"
 #include "mlchain/feature.hpp"
 
 #include <memory>
@@ -21,6 +22,8 @@ constexpr FeatureEntry kFeatures[] = {
     {configcontroller::kFeatureName, configcontroller::config_keys,
      configcontroller::register_feature, nullptr, nullptr},
     {etherbase::kFeatureName, etherbase::config_keys, etherbase::register_feature, nullptr,
+     nullptr},
+    {marionette::kFeatureName, marionette::config_keys, marionette::register_feature, nullptr,
      nullptr},
 };
 

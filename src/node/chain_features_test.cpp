@@ -10,6 +10,7 @@
 #include "core/hex.hpp"
 #include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
+#include "marionette/feature.hpp"
 #include "mlchain/feature.hpp"
 #include "node/test_node.hpp"
 

@@ -34,16 +34,19 @@ std::vector<execution::Predeploy> proxy_accounts(const Address& proxy,
                                                  const Address& proxy_admin,
                                                  GenesisStore storage,
                                                  const std::optional<Address>& owner,
-                                                 const U256& balance)
+                                                 const U256& balance,
+                                                 bool own_proxy_admin)
 {
     set_proxy_slots(storage, implementation, proxy_admin);
-    std::vector<execution::Predeploy> out(3);
+    std::vector<execution::Predeploy> out(own_proxy_admin ? 3 : 2);
     out[0].address = proxy;
     out[0].code = stub_code();
     out[0].storage = storage.storage();
     out[0].balance = balance;
     out[1].address = implementation;
     out[1].code = stub_code();
+    if (!own_proxy_admin)
+        return out;
     out[2].address = proxy_admin;
     out[2].code = stub_code();
     if (owner)

@@ -29,12 +29,15 @@ void set_proxy_slots(Store& store, const Address& implementation, const Address&
 
 /// The genesis accounts of a natively served contract in SKALE's proxy layout: the proxy at
 /// `proxy` (stub code, `storage` plus the EIP-1967 slots, `balance`), a stub implementation
-/// at `implementation` and the ProxyAdmin at `proxy_admin` (owner slot 0: `owner`, if any).
+/// at `implementation` and the ProxyAdmin at `proxy_admin` (owner slot 0: `owner`, if any;
+/// not when `owner` is nullopt and `own_proxy_admin` is off: a ProxyAdmin another feature
+/// predeploys, as SKALE's shared 0xD1000000...D1).
 [[nodiscard]] std::vector<execution::Predeploy> proxy_accounts(const Address& proxy,
                                                                const Address& implementation,
                                                                const Address& proxy_admin,
                                                                GenesisStore storage,
                                                                const std::optional<Address>& owner,
-                                                               const U256& balance = U256{});
+                                                               const U256& balance = U256{},
+                                                               bool own_proxy_admin = true);
 
 }  // namespace tern::predeployed

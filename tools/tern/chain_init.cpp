@@ -11,6 +11,7 @@
 #include "etherbase/constants.hpp"
 #include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
+#include "marionette/feature.hpp"
 #include "tools/tern/common/fail.hpp"
 #include "tools/tern/common/files.hpp"
 #include "tools/tern/common/process.hpp"
@@ -185,6 +186,8 @@ void chain_init(const InitOptions& o)
         cc.free_contract_deployment = o.free_contract_deployment || !owner;
         configcontroller::set_config_controller_settings(evm.config, cc);
     }
+    if (owner)
+        marionette::set_marionette_settings(evm.config, {true, owner, std::nullopt});
     if (o.sfuel)
     {
         etherbase::EtherbaseSettings eb;
@@ -289,6 +292,11 @@ void chain_init(const InitOptions& o)
             std::printf("ConfigController at 0xD2002000...d2: anyone may deploy contracts%s\n",
                         owner ? "" : " (no --owner to allow-list deployers)");
     }
+    if (owner)
+        std::printf(
+            "Chain owner %s: admin of the predeploys, PUPPETEER of Marionette "
+            "0xD2c0DeFACe00... (execute: calls as the chain's administrator)\n",
+            to_hex(*owner).c_str());
     if (o.sfuel)
         std::printf(
             "sFUEL: fees at %s wei/gas go to Etherbase 0xd2bA3e00...; %s hands sFUEL out "
