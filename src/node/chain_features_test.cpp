@@ -87,10 +87,12 @@ TEST(ChainFeatures, KeysOfEveryRowAreAccepted)
     ASSERT_EQ(keys.size(), 3u);
     EXPECT_STREQ(keys[0].key, "mlInference");
     EXPECT_STREQ(keys[2].key, "fakeOn");
-    // The node's own rows: ML's keys, then FileStorage's, then ConfigController's.
+    // The node's own rows: ML's keys, FileStorage's, ConfigController's, Etherbase's,
+    // Marionette's.
     EXPECT_EQ(chain_feature_keys().size(),
               mlchain::config_keys().size() + filestorage::config_keys().size() +
-                  configcontroller::config_keys().size() + etherbase::config_keys().size());
+                  configcontroller::config_keys().size() + etherbase::config_keys().size() +
+                  marionette::config_keys().size());
     const auto spec = genesis_with({{"fakeOn", true}, {"mlInference", false}});
     EXPECT_TRUE(fake_on(spec.config));
     EXPECT_FALSE(mlchain::ml_settings(spec.config).inference);
