@@ -70,6 +70,9 @@ export async function startChain({ ternBin, validators = 4, blockTimeMs = 500, c
   // Extra CometBFT settings ("section.key=value") on every node, for tuning experiments;
   // "node.key=value" appends a top-level key to node.toml instead (e.g. node.bundle_max_txs=1).
   const nodeSet = set.filter((kv) => kv.startsWith("node."));
+  // The load comes from one address: a per-client request rate would measure the limiter.
+  if (!nodeSet.some((kv) => kv.startsWith("node.rpc_requests_per_second_per_ip=")))
+    nodeSet.push("node.rpc_requests_per_second_per_ip=0");
   set = set.filter((kv) => !kv.startsWith("node."));
   for (const n of chain.nodes) {
     const toml = join(dir, n.home, "node.toml");

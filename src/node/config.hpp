@@ -87,6 +87,12 @@ struct NodeConfig : api::RpcLimits
     size_t rpc_max_connections_per_ip = 200;
     size_t rpc_max_ws_per_ip = 100;
     uint64_t rpc_ws_idle_close_seconds = 1800;
+    /// JSON-RPC calls per second one client address (IPv6: /64; loopback too) sustains, each
+    /// call of a batch counting (more: HTTP 429 + Retry-After, WebSocket -32005; 0: no limit),
+    /// and the burst above it (0: one second's). Generous for one wallet or dapp backend, a
+    /// cap on spam where calls cost nothing (docs/security.md); `tern dev` turns it off.
+    size_t rpc_requests_per_second_per_ip = 500;
+    size_t rpc_request_burst_per_ip = 1000;
     /// Browser access (geth's --http.corsdomain, --http.vhosts, --ws.origins): CORS origins
     /// (empty: no CORS headers), Host names accepted besides IP addresses ("*": any), and
     /// origins allowed to open a WebSocket (empty: loopback pages only).

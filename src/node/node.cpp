@@ -47,6 +47,8 @@ rpc::ServerConfig server_config(const NodeConfig& config)
     s.max_connections = config.rpc_max_connections;
     s.max_connections_per_ip = config.rpc_max_connections_per_ip;
     s.max_ws_per_ip = config.rpc_max_ws_per_ip;
+    s.requests_per_second_per_ip = config.rpc_requests_per_second_per_ip;
+    s.request_burst_per_ip = config.rpc_request_burst_per_ip;
     s.ws_idle_close = std::chrono::seconds(config.rpc_ws_idle_close_seconds);
     s.cors_origins = config.rpc_cors;
     s.vhosts = config.rpc_vhosts;

@@ -4,6 +4,7 @@
 #include "rpc/client_limits.hpp"
 #include "rpc/heap_trim.hpp"
 #include "rpc/origin_policy.hpp"
+#include "rpc/rate_limit.hpp"
 #include "rpc/worker_pool.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -68,6 +69,18 @@ unsigned heavy_threads(const ServerConfig& c)
     return std::max(2u, std::thread::hardware_concurrency());
 }
 
+/// The calls `message` counts against the rate limit: each call of a batch, but one for a batch
+/// over max_batch_items (refused whole, nothing runs) and for a body that did not parse.
+size_t calls_in(const Message& message, const DispatchLimits& limits)
+{
+    if (message.error || !message.json.is_array())
+        return 1;
+    const size_t n = message.json.size();
+    if (limits.max_batch_items != 0 && n > limits.max_batch_items)
+        return 1;
+    return std::max<size_t>(n, 1);
+}
+
 /// State shared by the listener and every session; sessions keep it (and the io_context in it)
 /// alive, so a session released late by a publisher thread still has a live io_context.
 struct Shared
@@ -76,6 +89,7 @@ struct Shared
         : dispatcher(d),
           config(c),
           budget(c.max_inflight_bytes),
+          rate(RateLimiter::Options{c.requests_per_second_per_ip, c.request_burst_per_ip}),
           heavy(WorkerPool::Options{heavy_threads(c), c.heavy_queue, c.heavy_nice})
     {}
 
@@ -90,6 +104,7 @@ struct Shared
     std::atomic<size_t> connections{0};
     ClientLimits clients;
     ByteBudget budget;
+    RateLimiter rate;
     std::atomic<size_t> buffered{0};  // capacity of the connections' read buffers
     WorkerPool heavy;
 
@@ -110,6 +125,14 @@ struct Shared
         tracked.erase(id);
     }
     bool over_budget() const { return budget.limit() != 0 && budget.used() >= budget.limit(); }
+    /// Counts the calls of `message` from the client at `key` against its rate limit
+    /// (ServerConfig::requests_per_second_per_ip); refused: nothing of it may run.
+    RateLimiter::Verdict admit(const ClientLimits::Key& key, const Message& message)
+    {
+        if (!rate.enabled())
+            return {};
+        return rate.take(key, calls_in(message, dispatcher.limits()), Clock::now());
+    }
 };
 
 /// One counted connection (globally and per client address); moves from the HTTP session to
@@ -246,6 +269,20 @@ bool post_heavy(Shared& shared,
 Error busy_error()
 {
     return Error{code::limit_exceeded, "too many concurrent requests", std::nullopt};
+}
+
+Error rate_error()
+{
+    return Error{code::limit_exceeded, "rate limit exceeded", std::nullopt};
+}
+
+/// The answer to `message` when its client is over its rate: each call's -32005 (one with id
+/// null for a body that did not parse); nullopt when it holds only notifications.
+std::optional<std::string> rate_refusal(const Dispatcher& dispatcher, const Message& message)
+{
+    if (message.error)
+        return Dispatcher::error_response(nullptr, rate_error());
+    return dispatcher.refuse(message, rate_error());
 }
 
 Error budget_error()
@@ -434,6 +471,14 @@ private:
             std::string_view(static_cast<const char*>(data.data()), data.size()));
         buffer_.get().consume(buffer_.get().size());
         buffer_.settle();
+        if (!shared_->admit(slot_.key(), message).allowed)
+        {
+            // Over the client's rate: each call gets -32005; the connection stays open.
+            read_hold_.reset();
+            if (auto out = rate_refusal(shared_->dispatcher, message))
+                enqueue(std::make_shared<const std::string>(std::move(*out)));
+            return do_read();
+        }
         handle(std::move(message), std::exchange(read_hold_, BudgetHold(shared_->budget)));
         do_read();
     }
@@ -823,6 +868,15 @@ private:
 
         Message message = shared_->dispatcher.parse(req.body());
         req = {};  // the body text is no longer needed
+        if (const auto verdict = shared_->admit(slot_.key(), message); !verdict.allowed)
+        {
+            // Over the client's rate: 429, each call's -32005 (one with id null for
+            // notifications only), and when to come back.
+            request_hold_.reset();
+            auto out = rate_refusal(shared_->dispatcher, message);
+            return respond(out ? std::move(out) : Dispatcher::error_response(nullptr, rate_error()),
+                           http::status::too_many_requests, verdict.retry_after);
+        }
         if (!message.heavy)
         {
             std::optional<std::string> out;
@@ -922,13 +976,19 @@ private:
         respond(std::move(out));
     }
 
-    void respond(std::optional<std::string> out)
+    /// Writes JSON-RPC response `out` (empty body when nullopt) with `status`, and a
+    /// Retry-After header when `retry_after` is not zero.
+    void respond(std::optional<std::string> out,
+                 http::status status = http::status::ok,
+                 std::chrono::seconds retry_after = {})
     {
         if (peer_gone_)
             return close();
-        auto& res = response(http::status::ok);
+        auto& res = response(status);
         add_cors(res);
         res.set(http::field::content_type, "application/json");
+        if (retry_after.count() > 0)
+            res.set(http::field::retry_after, std::to_string(retry_after.count()));
         if (out)
             res.body() = std::move(*out);
         response_hold_.add(res.body().size());

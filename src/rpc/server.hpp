@@ -46,6 +46,12 @@ struct ServerConfig
     size_t max_connections = 1000;        ///< in all; more: accepted and closed at once
     size_t max_connections_per_ip = 200;  ///< per client address (IPv6: /64); 0: no limit
     size_t max_ws_per_ip = 100;           ///< WebSockets per client address; more: 429
+    /// JSON-RPC calls per second a client address (IPv6: /64; loopback too) sustains, each call
+    /// of a batch counting; more: HTTP 429 with Retry-After, WebSocket -32005 "rate limit
+    /// exceeded" (the socket stays open). 0: no limit (geth has none; `tern node` sets 500).
+    size_t requests_per_second_per_ip = 0;
+    /// Calls a client may make at once above that rate (its token bucket; 0: one second's).
+    size_t request_burst_per_ip = 0;
 
     /// A connection with no request in progress is closed after this long.
     std::chrono::milliseconds idle_timeout{120'000};

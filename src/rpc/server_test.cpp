@@ -1163,6 +1163,80 @@ TEST_F(ServerTest, PerAddressWebSocketCap)
     EXPECT_EQ(raw.data.rfind("HTTP/1.1 429", 0), 0u) << raw.data;
 }
 
+// ---- request rate per client address -------------------------------------------------------
+
+// Issue 13: on a zero-fee chain one client must not take the node's capacity. Over its rate an
+// address gets 429 with each call's -32005 and a Retry-After; other addresses are served.
+TEST_F(ServerTest, RateLimitPerAddressOverHttp)
+{
+    ServerConfig cfg;
+    cfg.requests_per_second_per_ip = 1;
+    cfg.request_burst_per_ip = 3;
+    start(cfg);
+    HttpClient c(port, "127.0.0.2");
+    EXPECT_EQ(c.rpc(call(1, "echo"))["id"], 1);
+    EXPECT_EQ(c.rpc(json::array({call(2, "echo"), call(3, "echo")})).size(), 2u);  // 2 calls
+
+    const auto over = c.post(call(4, "echo").dump());
+    EXPECT_EQ(over.result(), http::status::too_many_requests);
+    EXPECT_EQ(over[http::field::content_type], "application/json");
+    EXPECT_EQ(over[http::field::retry_after], "1");
+    EXPECT_EQ(json::parse(over.body()),
+              json::parse(R"({"jsonrpc":"2.0","id":4,"error":{"code":-32005,
+                  "message":"rate limit exceeded"}})"));
+    // A batch: one error per call, and the wait for all of them (2 calls at 1/s).
+    const auto batch = c.post(json::array({call(5, "echo"), call(6, "echo")}).dump());
+    EXPECT_EQ(batch.result(), http::status::too_many_requests);
+    EXPECT_EQ(batch[http::field::retry_after], "2");
+    const auto errors = json::parse(batch.body());
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[1]["id"], 6);
+    EXPECT_EQ(errors[1]["error"]["code"], -32005);
+    // Notifications only: still an answer, id null.
+    const auto note = c.post(R"({"jsonrpc":"2.0","method":"echo"})");
+    EXPECT_EQ(note.result(), http::status::too_many_requests);
+    EXPECT_EQ(json::parse(note.body())["id"], nullptr);
+    const auto garbled = c.post("{\"jsonrpc\":");  // counted too, and answered the same
+    EXPECT_EQ(garbled.result(), http::status::too_many_requests);
+    EXPECT_EQ(json::parse(garbled.body())["error"]["code"], -32005);
+
+    // Another address has its own bucket; a new connection of the limited one does not help.
+    HttpClient other(port, "127.0.0.1");
+    EXPECT_EQ(other.rpc(call(7, "echo"))["id"], 7);
+    HttpClient again(port, "127.0.0.2");
+    EXPECT_EQ(again.post(call(8, "echo").dump()).result(), http::status::too_many_requests);
+    // Once the bucket has refilled a little, the same keep-alive connection is served again.
+    std::this_thread::sleep_for(1100ms);
+    EXPECT_EQ(c.rpc(call(9, "echo"))["id"], 9);
+}
+
+// WebSocket messages count too: over the rate each call gets -32005 and the socket stays open.
+TEST_F(ServerTest, RateLimitPerAddressOverWebSocket)
+{
+    ServerConfig cfg;
+    cfg.requests_per_second_per_ip = 1;
+    cfg.request_burst_per_ip = 2;
+    start(cfg);
+    WsClient ws(port, {}, "127.0.0.2");
+    EXPECT_EQ(ws.rpc(call(1, "echo"))["id"], 1);
+    EXPECT_EQ(ws.rpc(call(2, "spin", {1}))["result"], "done");  // heavy calls count the same
+    EXPECT_EQ(ws.rpc(call(3, "echo")), json::parse(R"({"jsonrpc":"2.0","id":3,"error":{
+                  "code":-32005,"message":"rate limit exceeded"}})"));
+    const auto batch = ws.rpc(json::array({call(4, "echo"), call(5, "echo")}));
+    ASSERT_EQ(batch.size(), 2u);
+    EXPECT_EQ(batch[0]["error"]["code"], -32005);
+    EXPECT_EQ(batch[1]["id"], 5);
+    EXPECT_EQ(spins_started, 1);
+    // HTTP from the same address shares its bucket; other addresses are served.
+    HttpClient http_client(port, "127.0.0.2");
+    EXPECT_EQ(http_client.post(call(6, "echo").dump()).result(), http::status::too_many_requests);
+    WsClient other(port, {}, "127.0.0.1");
+    EXPECT_EQ(other.rpc(call(7, "echo"))["id"], 7);
+    // The limited socket is still open and works once its bucket refilled.
+    std::this_thread::sleep_for(1100ms);
+    EXPECT_EQ(ws.rpc(call(8, "echo"))["result"], json::array());
+}
+
 // geth never closes a WebSocket that answers pings; Tern closes one that sent nothing for
 // ws_idle_close and has no subscription, so idle sockets do not hold slots forever.
 TEST_F(ServerTest, IdleWebSocketIsClosedEvenIfItAnswersPings)

@@ -280,6 +280,16 @@ void register_dev_command(CLI::App& app)
     dev->add_option("--rpc-max-ws-per-ip", config.rpc_max_ws_per_ip,
                     "WebSockets per client address (more: 429; 0: no limit)")
         ->capture_default_str();
+    // Request rate per address: off in dev mode (test suites and scripts hammer loopback);
+    // `tern node` limits every address, loopback included (docs/security.md).
+    config.rpc_requests_per_second_per_ip = 0;
+    dev->add_option("--rpc-requests-per-second-per-ip", config.rpc_requests_per_second_per_ip,
+                    "JSON-RPC calls per second per client address, batch items each (more: "
+                    "429/-32005; 0: no limit)")
+        ->capture_default_str();
+    dev->add_option("--rpc-request-burst-per-ip", config.rpc_request_burst_per_ip,
+                    "Calls a client address may make at once above that rate (0: one second's)")
+        ->capture_default_str();
     dev->add_option("--rpc-ws-idle-close", config.rpc_ws_idle_close_seconds,
                     "Seconds before a WebSocket without requests or subscriptions is closed "
                     "(0: never)")

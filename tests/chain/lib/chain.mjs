@@ -51,12 +51,22 @@ export async function rpc(url, method, params = [], timeoutMs = 5000) {
   const body = batch
     ? method.map(([m, p], i) => ({ jsonrpc: "2.0", id: i, method: m, params: p }))
     : { jsonrpc: "2.0", id: 1, method, params };
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  const deadline = Date.now() + timeoutMs;
+  let res;
+  for (;;) {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Over the node's per-address request rate (every test client is 127.0.0.1, and the
+    // validators keep their default limit): wait as told, as a well-behaved client does.
+    const wait = 1000 * Number(res.headers.get("retry-after") || 1);
+    if (res.status !== 429 || Date.now() + wait > deadline) break;
+    await res.arrayBuffer();
+    await sleep(wait);
+  }
   const json = await res.json();
   if (batch) {
     const out = new Array(method.length);

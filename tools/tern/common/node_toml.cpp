@@ -46,6 +46,8 @@ void for_each_rpc_count(Config& c, F&& f)
     f("rpc_max_connections", c.rpc_max_connections);
     f("rpc_max_connections_per_ip", c.rpc_max_connections_per_ip);
     f("rpc_max_ws_per_ip", c.rpc_max_ws_per_ip);
+    f("rpc_requests_per_second_per_ip", c.rpc_requests_per_second_per_ip);
+    f("rpc_request_burst_per_ip", c.rpc_request_burst_per_ip);
     f("rpc_max_inflight_bytes", c.rpc_max_inflight_bytes);
     f("rpc_heavy_threads", c.rpc_heavy_threads);
     f("rpc_heavy_queue", c.rpc_heavy_queue);

@@ -65,6 +65,9 @@ TEST_F(NodeTomlTest, EmptyFileGivesTheDefaults)
     EXPECT_FALSE(n->snapshot_interval);
     EXPECT_EQ(n->rpc.rpc_vhosts, std::vector<std::string>{"localhost"});
     EXPECT_TRUE(n->rpc.rpc_cors.empty());
+    // Validators limit each client address's request rate by default.
+    EXPECT_EQ(n->rpc.rpc_requests_per_second_per_ip, 500u);
+    EXPECT_EQ(n->rpc.rpc_request_burst_per_ip, 1000u);
 }
 
 TEST_F(NodeTomlTest, EveryKeyRoundTrips)
@@ -101,6 +104,8 @@ TEST_F(NodeTomlTest, EveryKeyRoundTrips)
     n.rpc.rpc_max_log_range = 12;
     n.rpc.rpc_max_subscriptions = 13;
     n.rpc.rpc_trace_total_bytes = 0;
+    n.rpc.rpc_requests_per_second_per_ip = 0;
+    n.rpc.rpc_request_burst_per_ip = 14;
     n.rpc.rpc_cors = {"*"};
     n.rpc.rpc_vhosts = {};
     n.rpc.rpc_ws_origins = {"http://a.example", "http://b.example"};
