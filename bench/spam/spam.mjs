@@ -11,6 +11,8 @@
 // in JSON-RPC batches of 64 as fast as the pool takes them; the pool's per-sender limit (1024
 // pending) answers "account limit exceeded" and the flooder retries at once.
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ethers } from "ethers";
 import { Chain, TERN_BIN, rpc, sleep, waitFor } from "../../tests/chain/lib/chain.mjs";
 
@@ -155,6 +157,12 @@ async function devTarget(extra, label) {
 
 async function chainTarget(extra, label) {
   const chain = await Chain.init({ validators: 4, rpcPort: 18845, basePort: 18856, blockTimeMs: 1000, extra });
+  // Every client here is 127.0.0.1: the per-address request rate (a separate defence,
+  // docs/security.md) would throttle the victim and the bots with the flood. Measure the quota.
+  for (const n of chain.nodes) {
+    const toml = join(chain.dir, n.home, "node.toml");
+    writeFileSync(toml, readFileSync(toml, "utf8") + "\nrpc_requests_per_second_per_ip = 0\n");
+  }
   try {
     await chain.up();
     return await measure(label, chain.url(0), 7777);
