@@ -389,7 +389,7 @@ TEST(NodeEngine, BlockGasLimitSplitsBlocks)
 {
     NodeConfig c = test_config();
     c.dev_chain.gas_limit = 50'000;  // two transfers per block
-    c.sender_block_gas_percent = 0;   // one sender fills them (no per-sender quota)
+    c.sender_block_gas_percent = 0;  // one sender fills them (no per-sender quota)
     Node node{c};
     ASSERT_TRUE(node.start());
     const auto accounts = chain::default_dev_accounts();
