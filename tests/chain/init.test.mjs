@@ -141,7 +141,25 @@ describe("tern chain init", () => {
       let r = init();
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /No account is funded/);
-      assert.match(r.stdout, /gas price 0/);
+      assert.match(r.stdout, /fee rule "free"/);
+      // No owner: nobody to allow-list deployers, so anyone may deploy.
+      assert.match(r.stdout, /anyone may deploy contracts/);
+      assert.equal(appState().tern.freeContractDeployment, true);
+
+      // Issue 13: --owner, --sfuel, --chain-name write SKALE's services into the genesis.
+      const owner = "0x5555555555555555555555555555555555555555";
+      r = init("--owner", owner, "--sfuel", "--chain-name", "staging-fast-active-bellatrix");
+      assert.equal(r.status, 0, r.stderr);
+      const sfuel = appState();
+      assert.equal(sfuel.config.chainId, 1351057110, "SKALE's chain id of the name");
+      assert.deepEqual(
+        [sfuel.tern.feeRule, sfuel.tern.coinbase, BigInt(sfuel.tern.minGasPrice), sfuel.tern.etherbase,
+          sfuel.tern.etherbaseAdmin, sfuel.tern.configController, sfuel.tern.configControllerAdmin,
+          sfuel.tern.freeContractDeployment, sfuel.tern.marionetteOwner, sfuel.tern.fileStorageAdmin],
+        ["charged", "0xd2ba3e0000000000000000000000000000000000", 100000n, true, owner, true, owner, false,
+          owner, owner]);
+      assert.match(r.stdout, /only 0x5555555555555555555555555555555555555555 and the accounts it adds/);
+      assert.match(r.stdout, /sFUEL: fees at 100000 wei\/gas go to Etherbase/);
 
       const allocFile = join(other, "..", `alloc-${process.pid}.json`);
       writeFileSync(allocFile, JSON.stringify({ alloc: {
