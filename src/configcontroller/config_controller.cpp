@@ -42,7 +42,7 @@ enum Fn : uint16_t
 const predeployed::FunctionTable& functions()
 {
     static const predeployed::FunctionTable table = [] {
-        std::vector<predeployed::Function> f = {
+        return predeployed::table_with_roles({
             {"DEPLOYER_ADMIN_ROLE()", DeployerAdminRole},
             {"DEPLOYER_ROLE()", DeployerRole},
             {"MTM_ADMIN_ROLE()", MtmAdminRole},
@@ -63,10 +63,7 @@ const predeployed::FunctionTable& functions()
             {"allowedOriginRole(address)", AllowedOriginRole},
             {"allowedOriginRoleAdmin(address)", AllowedOriginRoleAdmin},
             {"initialize()", Initialize, true},
-        };
-        for (auto& r : predeployed::role_functions())
-            f.push_back(r);
-        return predeployed::FunctionTable{std::move(f)};
+        });
     }();
     return table;
 }
@@ -136,14 +133,9 @@ evm::ExecResult ConfigControllerPrecompile::execute(const evm::Message& msg,
                                                     evm::Host& host,
                                                     const Deadline*)
 {
-    const auto sel = abi::selector_of(msg.input);
-    const predeployed::Function* fn = sel ? functions().find(*sel) : nullptr;
-    if (auto refused = predeployed::check_dispatch(msg, fn))
+    const predeployed::Function* fn = predeployed::find_function(functions(), msg.input);
+    if (auto refused = predeployed::check_dispatch(msg, fn, "ConfigController"))
         return std::move(*refused);
-    if (fn->writes && msg.kind != evm::CallKind::Call)
-        return predeployed::reverted(
-            msg.gas - static_cast<int64_t>(predeployed::kCallGas),
-            abi::encode_error("ConfigController: writes need a plain CALL"));
 
     predeployed::Args args{msg.input.subspan(4)};
     predeployed::StateStore store{state, kConfigControllerAddress};

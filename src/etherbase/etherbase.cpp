@@ -15,8 +15,6 @@ using predeployed::Outcome;
 using predeployed::refuse;
 
 /// Gas of a CALL with value, and of one that creates the recipient (EIP-2929's and Frontier's).
-constexpr uint64_t kValueCallGas = 9'000;
-constexpr uint64_t kNewAccountGas = 25'000;
 /// Solidity's transfer(): the recipient gets this much gas, free.
 constexpr int64_t kStipend = 2'300;
 
@@ -32,30 +30,18 @@ enum Fn : uint16_t
 const predeployed::FunctionTable& functions()
 {
     static const predeployed::FunctionTable table = [] {
-        std::vector<predeployed::Function> f = {
+        return predeployed::table_with_roles({
             {"ETHER_MANAGER_ROLE()", EtherManagerRole},
             {"retrieve(address)", Retrieve, true},
             {"partiallyRetrieve(address,uint256)", PartiallyRetrieve, true},
             {"initialize(address)", Initialize, true},
-        };
-        for (auto& r : predeployed::role_functions())
-            f.push_back(r);
-        return predeployed::FunctionTable{std::move(f)};
+        });
     }();
     return table;
 }
 
 /// receive(): empty call data, payable.
 constexpr predeployed::Function kReceive{"receive()", Receive, false, true};
-
-/// (address, uint256) as event data.
-Bytes address_amount(const Address& a, const U256& amount)
-{
-    Bytes out;
-    abi::append_word(out, U256::from_address(a));
-    abi::append_word(out, amount);
-    return out;
-}
 
 }  // namespace
 
@@ -64,15 +50,9 @@ evm::ExecResult EtherbasePrecompile::execute(const evm::Message& msg,
                                              evm::Host& host,
                                              const Deadline*)
 {
-    const auto sel = abi::selector_of(msg.input);
-    const predeployed::Function* fn = msg.input.empty() ? &kReceive
-                                      : sel             ? functions().find(*sel)
-                                                        : nullptr;
-    if (auto refused = predeployed::check_dispatch(msg, fn))
+    const predeployed::Function* fn = predeployed::find_function(functions(), msg.input, &kReceive);
+    if (auto refused = predeployed::check_dispatch(msg, fn, "Etherbase"))
         return std::move(*refused);
-    if (fn->writes && msg.kind != evm::CallKind::Call)
-        return predeployed::reverted(msg.gas - static_cast<int64_t>(predeployed::kCallGas),
-                                     abi::encode_error("Etherbase: writes need a plain CALL"));
 
     predeployed::Args args{msg.input.empty() ? BytesView{} : msg.input.subspan(4)};
     predeployed::StateStore store{state, kEtherbaseAddress};
@@ -89,10 +69,10 @@ evm::ExecResult EtherbasePrecompile::execute(const evm::Message& msg,
         if (amount > state.balance(kEtherbaseAddress))
             return refuse("Insufficient funds");
         predeployed::emit_event(host, kEtherbaseAddress, "EtherSent(address,uint256)", {},
-                                address_amount(receiver, amount));
-        extra_gas += amount ? kValueCallGas : 0;
+                                predeployed::encode_address_amount(receiver, amount));
+        extra_gas += amount ? predeployed::kValueCallGas : 0;
         if (amount && !host.account_exists(receiver))
-            extra_gas += kNewAccountGas;
+            extra_gas += predeployed::kNewAccountGas;
         evm::Message transfer;
         transfer.kind = evm::CallKind::Call;
         transfer.depth = msg.depth + 1;
@@ -137,7 +117,7 @@ evm::ExecResult EtherbasePrecompile::execute(const evm::Message& msg,
             case Receive:
             {
                 predeployed::emit_event(host, kEtherbaseAddress, "EtherReceived(address,uint256)",
-                                        {}, address_amount(sender, msg.value));
+                                        {}, predeployed::encode_address_amount(sender, msg.value));
                 out = ok();
                 break;
             }

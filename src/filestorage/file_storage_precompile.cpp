@@ -54,7 +54,7 @@ enum Fn : uint16_t
 const predeployed::FunctionTable& functions()
 {
     static const predeployed::FunctionTable table = [] {
-        std::vector<predeployed::Function> f = {
+        return predeployed::table_with_roles({
             {"ALLOCATOR_ROLE()", AllocatorRole},
             {"EMPTY_INDEX()", EmptyIndex},
             {"MAX_BLOCK_COUNT()", MaxBlockCount},
@@ -78,10 +78,7 @@ const predeployed::FunctionTable& functions()
             {"getOccupiedSpace(address)", GetOccupiedSpace},
             {"getMaxContentCount()", GetMaxContentCount},
             {"getMaxChunkSize()", GetMaxChunkSize},
-        };
-        for (auto& r : predeployed::role_functions())
-            f.push_back(r);
-        return predeployed::FunctionTable{std::move(f)};
+        });
     }();
     return table;
 }
@@ -167,13 +164,9 @@ evm::ExecResult FileStoragePrecompile::execute(const evm::Message& msg,
 {
     // Solidity's dispatcher: no selector or an unknown one, or value sent to a non-payable
     // function, reverts with no data; a write in a static frame fails like SSTORE.
-    const auto sel = abi::selector_of(msg.input);
-    const predeployed::Function* fn = sel ? functions().find(*sel) : nullptr;
-    if (auto refused = predeployed::check_dispatch(msg, fn))
+    const predeployed::Function* fn = predeployed::find_function(functions(), msg.input);
+    if (auto refused = predeployed::check_dispatch(msg, fn, "FileStorage"))
         return std::move(*refused);
-    if (fn->writes && msg.kind != evm::CallKind::Call)
-        return predeployed::reverted(msg.gas - static_cast<int64_t>(predeployed::kCallGas),
-                                     abi::encode_error("FileStorage: writes need a plain CALL"));
 
     predeployed::Args args{msg.input.subspan(4)};
     predeployed::StateStore store{state, kFileStorageAddress};

@@ -14,8 +14,6 @@ using predeployed::ok;
 using predeployed::Outcome;
 using predeployed::refuse;
 
-constexpr uint64_t kValueCallGas = 9'000;
-constexpr uint64_t kNewAccountGas = 25'000;
 constexpr const char* kAccessViolation = "Access violation";
 
 enum Fn : uint16_t
@@ -34,7 +32,7 @@ enum Fn : uint16_t
 const predeployed::FunctionTable& functions()
 {
     static const predeployed::FunctionTable table = [] {
-        std::vector<predeployed::Function> f = {
+        return predeployed::table_with_roles({
             {"IMA_ROLE()", ImaRole},
             {"PUPPETEER_ROLE()", PuppeteerRole},
             {"ACCESS_VIOLATION()", AccessViolation},
@@ -43,23 +41,12 @@ const predeployed::FunctionTable& functions()
             {"postMessage(bytes32,address,bytes)", PostMessage, true},
             {"encodeFunctionCall(address,uint256,bytes)", EncodeFunctionCall},
             {"initialize(address,address)", Initialize, true},
-        };
-        for (auto& r : predeployed::role_functions())
-            f.push_back(r);
-        return predeployed::FunctionTable{std::move(f)};
+        });
     }();
     return table;
 }
 
 constexpr predeployed::Function kReceive{"receive()", Receive, false, true};
-
-Bytes address_amount(const Address& a, const U256& amount)
-{
-    Bytes out;
-    abi::append_word(out, U256::from_address(a));
-    abi::append_word(out, amount);
-    return out;
-}
 
 /// abi.encode(address, uint256, bytes).
 Bytes encode_call(const Address& receiver, const U256& value, BytesView data)
@@ -87,15 +74,9 @@ evm::ExecResult MarionettePrecompile::execute(const evm::Message& msg,
                                               evm::Host& host,
                                               const Deadline*)
 {
-    const auto sel = abi::selector_of(msg.input);
-    const predeployed::Function* fn = msg.input.empty() ? &kReceive
-                                      : sel             ? functions().find(*sel)
-                                                        : nullptr;
-    if (auto refused = predeployed::check_dispatch(msg, fn))
+    const predeployed::Function* fn = predeployed::find_function(functions(), msg.input, &kReceive);
+    if (auto refused = predeployed::check_dispatch(msg, fn, "Marionette"))
         return std::move(*refused);
-    if (fn->writes && msg.kind != evm::CallKind::Call)
-        return predeployed::reverted(msg.gas - static_cast<int64_t>(predeployed::kCallGas),
-                                     abi::encode_error("Marionette: writes need a plain CALL"));
 
     predeployed::Args args{msg.input.empty() ? BytesView{} : msg.input.subspan(4)};
     predeployed::StateStore store{state, kMarionetteAddress};
@@ -110,17 +91,18 @@ evm::ExecResult MarionettePrecompile::execute(const evm::Message& msg,
     const auto do_call = [&](const Address& target, const U256& value, BytesView data) -> Outcome {
         if (msg.value)
             predeployed::emit_event(host, self, "EtherReceived(address,uint256)", {},
-                                    address_amount(sender, msg.value));
+                                    predeployed::encode_address_amount(sender, msg.value));
         if (value)
             predeployed::emit_event(host, self, "EtherSent(address,uint256)", {},
-                                    address_amount(target, value));
+                                    predeployed::encode_address_amount(target, value));
         const bool with_data = host.get_code_size(target) != 0 && data.size() >= 4;
         if (state.balance(self) < value)
             return refuse(with_data ? "Address: insufficient balance for call"
                                     : "Address: insufficient balance");
         (void)host.access_account(target);
         if (value)
-            extra_gas += kValueCallGas + (host.account_exists(target) ? 0 : kNewAccountGas);
+            extra_gas += predeployed::kValueCallGas +
+                         (host.account_exists(target) ? 0 : predeployed::kNewAccountGas);
         const uint64_t used = predeployed::kCallGas + store.reads() * predeployed::kReadGas +
                               store.writes() * predeployed::kWriteGas + extra_gas;
         const int64_t left = msg.gas - static_cast<int64_t>(used);
@@ -245,7 +227,7 @@ evm::ExecResult MarionettePrecompile::execute(const evm::Message& msg,
                 break;
             case Receive:
                 predeployed::emit_event(host, self, "EtherReceived(address,uint256)", {},
-                                        address_amount(sender, msg.value));
+                                        predeployed::encode_address_amount(sender, msg.value));
                 out = ok();
                 break;
         }

@@ -148,6 +148,13 @@ std::vector<Function> role_functions()
     };
 }
 
+FunctionTable table_with_roles(std::vector<Function> functions)
+{
+    for (auto& r : role_functions())
+        functions.push_back(r);
+    return FunctionTable{std::move(functions)};
+}
+
 void emit_role_event(evm::Host& host,
                      const Address& self,
                      bool granted,

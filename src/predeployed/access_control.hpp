@@ -68,6 +68,9 @@ inline constexpr uint16_t kRoleFunctionBase = 0xff00;
 /// supportsInterface, numbered from kRoleFunctionBase, to append to a contract's table.
 [[nodiscard]] std::vector<Function> role_functions();
 
+/// The table of a contract's own `functions` followed by role_functions().
+[[nodiscard]] FunctionTable table_with_roles(std::vector<Function> functions);
+
 /// True if `fn` is one of role_functions().
 [[nodiscard]] constexpr bool is_role_function(const Function& fn) noexcept
 {

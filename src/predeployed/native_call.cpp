@@ -94,7 +94,9 @@ evm::ExecResult reverted(int64_t gas_left, Bytes output)
     return r;
 }
 
-std::optional<evm::ExecResult> check_dispatch(const evm::Message& msg, const Function* fn)
+std::optional<evm::ExecResult> check_dispatch(const evm::Message& msg,
+                                              const Function* fn,
+                                              std::string_view contract)
 {
     if (msg.gas < static_cast<int64_t>(kCallGas))
         return failed(evm::Status::OutOfGas);
@@ -103,7 +105,28 @@ std::optional<evm::ExecResult> check_dispatch(const evm::Message& msg, const Fun
         return reverted(left);
     if (fn->writes && msg.is_static)
         return failed(evm::Status::StaticModeViolation);
+    if (fn->writes && msg.kind != evm::CallKind::Call)
+        return reverted(left,
+                        abi::encode_error(std::string(contract) + ": writes need a plain CALL"));
     return std::nullopt;
+}
+
+const Function* find_function(const FunctionTable& table,
+                              BytesView input,
+                              const Function* receive) noexcept
+{
+    if (input.empty() && receive)
+        return receive;
+    const auto sel = abi::selector_of(input);
+    return sel ? table.find(*sel) : nullptr;
+}
+
+Bytes encode_address_amount(const Address& a, const U256& amount)
+{
+    Bytes out;
+    abi::append_word(out, U256::from_address(a));
+    abi::append_word(out, amount);
+    return out;
 }
 
 evm::ExecResult finish(const evm::Message& msg,

@@ -28,6 +28,10 @@ inline constexpr uint64_t kCallGas = 2'000;
 inline constexpr uint64_t kReadGas = 200;
 inline constexpr uint64_t kWriteGas = 5'000;
 inline constexpr uint64_t kOutputWordGas = 3;
+/// What a native predeploy's own CALL with value costs more (the EVM's CALL: 9,000, and
+/// 25,000 more when it creates the recipient).
+inline constexpr uint64_t kValueCallGas = 9'000;
+inline constexpr uint64_t kNewAccountGas = 25'000;
 
 /// One function of a native contract's ABI.
 struct Function
@@ -95,9 +99,20 @@ private:
 
 /// The dispatcher's checks before a function runs: out of gas below kCallGas, a bare revert for
 /// an unknown selector or value to a non-payable function, a static-mode violation for a write
-/// in a static call (as SSTORE there). `fn` is what `table` found (null: none). nullopt: run it.
+/// in a static call (as SSTORE there), and Error("<contract>: writes need a plain CALL") for a
+/// write reached by DELEGATECALL or CALLCODE (the contract's storage is its own account's).
+/// `fn` is what the table found (null: none). nullopt: run it.
 [[nodiscard]] std::optional<evm::ExecResult> check_dispatch(const evm::Message& msg,
-                                                            const Function* fn);
+                                                            const Function* fn,
+                                                            std::string_view contract);
+
+/// The function `input` selects in `table`; `receive` (may be null) for empty call data.
+[[nodiscard]] const Function* find_function(const FunctionTable& table,
+                                            BytesView input,
+                                            const Function* receive = nullptr) noexcept;
+
+/// abi.encode(address, uint256): the data of EtherReceived / EtherSent events.
+[[nodiscard]] Bytes encode_address_amount(const Address& a, const U256& amount);
 
 /// The result of a function that ran: gas for kCallGas, `store`'s reads and writes,
 /// `extra_gas` and the output words, then a bare revert if `args` were malformed, the revert
