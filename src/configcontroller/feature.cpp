@@ -7,6 +7,7 @@
 #include "predeployed/access_control.hpp"
 #include "predeployed/proxy.hpp"
 #include "predeployed/store.hpp"
+#include "predeployed/transparent_proxy.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,12 @@ namespace tern::configcontroller {
 namespace {
 
 using nlohmann::json;
+
+/// Behind its own ProxyAdmin; not upgradeable: every CREATE reads its allow-list from this
+/// account's storage in the native layout.
+const predeployed::ProxyLayout kLayout{
+    kConfigControllerAddress, kImplementationAddress, kProxyAdminAddress, true,
+    "ConfigController: not upgradeable on Tern (the node reads its allow-list natively)"};
 
 constexpr const char* kEnabledKey = "configController";
 constexpr const char* kAdminKey = "configControllerAdmin";
@@ -88,8 +95,7 @@ std::vector<execution::Predeploy> predeploys(const ConfigControllerSettings& s)
     Rules rules{store};
     rules.set_free_contract_deployment(s.free_contract_deployment);
     rules.set_multi_transaction_mode(s.multi_transaction_mode);
-    return predeployed::proxy_accounts(kConfigControllerAddress, kImplementationAddress,
-                                       kProxyAdminAddress, std::move(store), s.admin);
+    return predeployed::proxy_accounts(kLayout, std::move(store), s.admin);
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -100,8 +106,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
         return std::nullopt;
     execution::ChainFeature f;
     f.name = kFeatureName;
-    f.addresses = {kConfigControllerAddress};
-    f.precompiles = std::make_shared<ConfigControllerPrecompile>();
+    predeployed::serve_behind_proxy(f, std::make_shared<ConfigControllerPrecompile>(), kLayout);
     f.predeploys = predeploys(s);
     f.deploy_guard = std::make_shared<DeployerAllowList>();
     return features.add(std::move(f));

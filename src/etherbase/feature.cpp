@@ -7,6 +7,7 @@
 #include "predeployed/access_control.hpp"
 #include "predeployed/proxy.hpp"
 #include "predeployed/store.hpp"
+#include "predeployed/transparent_proxy.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,10 @@ namespace tern::etherbase {
 namespace {
 
 using nlohmann::json;
+
+/// Behind SKALE's shared ProxyAdmin, which the Marionette feature serves.
+const predeployed::ProxyLayout kLayout{kEtherbaseAddress, kImplementationAddress,
+                                       kProxyAdminAddress, false};
 
 constexpr const char* kEnabledKey = "etherbase";
 constexpr const char* kAdminKey = "etherbaseAdmin";
@@ -78,9 +83,7 @@ std::vector<execution::Predeploy> predeploys(const EtherbaseSettings& s)
         roles.grant(Hash256{}, *s.admin);
         roles.grant(ether_manager_role(), *s.admin);
     }
-    return predeployed::proxy_accounts(kEtherbaseAddress, kImplementationAddress,
-                                       kProxyAdminAddress, std::move(store), s.admin, s.balance,
-                                       false);  // SKALE's shared ProxyAdmin: Marionette's
+    return predeployed::proxy_accounts(kLayout, std::move(store), s.admin, s.balance);
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -91,8 +94,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
         return std::nullopt;
     execution::ChainFeature f;
     f.name = kFeatureName;
-    f.addresses = {kEtherbaseAddress};
-    f.precompiles = std::make_shared<EtherbasePrecompile>();
+    predeployed::serve_behind_proxy(f, std::make_shared<EtherbasePrecompile>(), kLayout);
     f.predeploys = predeploys(s);
     return features.add(std::move(f));
 }

@@ -18,7 +18,8 @@ struct EtherbaseSettings
     /// `tern.etherbase`: the contract is served and predeployed (`tern chain init --sfuel`).
     bool enabled = false;
     /// `tern.etherbaseAdmin`: holder of DEFAULT_ADMIN_ROLE and ETHER_MANAGER_ROLE from the
-    /// genesis (SKALE's initialize(schainOwner)), owner of the ProxyAdmin.
+    /// genesis (SKALE's initialize(schainOwner)). The proxy's admin is SKALE's shared ProxyAdmin,
+    /// which the Marionette feature serves.
     std::optional<Address> admin;
     /// `tern.etherbaseBalance`: the sFUEL the genesis gives it, in wei.
     U256 balance;

@@ -9,6 +9,7 @@
 #include "predeployed/access_control.hpp"
 #include "predeployed/proxy.hpp"
 #include "predeployed/store.hpp"
+#include "predeployed/transparent_proxy.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,12 @@ namespace tern::filestorage {
 namespace {
 
 using nlohmann::json;
+
+/// Behind its own ProxyAdmin; not upgradeable: the files are in the node's blob store, which
+/// state sync checks against this account's storage.
+const predeployed::ProxyLayout kLayout{
+    kFileStorageAddress, kImplementationAddress, kProxyAdminAddress, true,
+    "FileStorage: not upgradeable on Tern (its files live in the node's blob store)"};
 
 constexpr const char* kEnabledKey = "fileStorage";
 constexpr const char* kSpaceKey = "fileStorageSpace";
@@ -78,8 +85,7 @@ std::vector<execution::Predeploy> predeploys(const FileStorageSettings& settings
     store.set(layout::storage_space_slot(), U256{settings.space});
     if (settings.admin)
         predeployed::AccessControl{store}.grant(Hash256{}, *settings.admin);  // DEFAULT_ADMIN_ROLE
-    return predeployed::proxy_accounts(kFileStorageAddress, kImplementationAddress,
-                                       kProxyAdminAddress, std::move(store), settings.admin);
+    return predeployed::proxy_accounts(kLayout, std::move(store), settings.admin);
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -90,8 +96,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
         return std::nullopt;
     execution::ChainFeature f;
     f.name = kFeatureName;
-    f.addresses = {kFileStorageAddress};
-    f.precompiles = std::make_shared<FileStoragePrecompile>();
+    predeployed::serve_behind_proxy(f, std::make_shared<FileStoragePrecompile>(), kLayout);
     f.warm_at_start = false;
     f.predeploys = predeploys(settings);
     f.blob_accounts = {kFileStorageAddress};

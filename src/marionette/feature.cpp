@@ -7,6 +7,7 @@
 #include "predeployed/access_control.hpp"
 #include "predeployed/proxy.hpp"
 #include "predeployed/store.hpp"
+#include "predeployed/transparent_proxy.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,10 @@ namespace tern::marionette {
 namespace {
 
 using nlohmann::json;
+
+/// Marionette and SKALE's shared ProxyAdmin of the predeploys, which Marionette owns.
+const predeployed::ProxyLayout kLayout{kMarionetteAddress, kImplementationAddress,
+                                       kProxyAdminAddress};
 
 constexpr const char* kEnabledKey = "marionette";
 constexpr const char* kOwnerKey = "marionetteOwner";
@@ -89,8 +94,7 @@ std::vector<execution::Predeploy> predeploys(const MarionetteSettings& s)
     }
     if (s.ima)
         roles.grant(ima_role(), *s.ima);
-    return predeployed::proxy_accounts(kMarionetteAddress, kImplementationAddress,
-                                       kProxyAdminAddress, std::move(store), kMarionetteAddress);
+    return predeployed::proxy_accounts(kLayout, std::move(store), kMarionetteAddress);
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -101,8 +105,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
         return std::nullopt;
     execution::ChainFeature f;
     f.name = kFeatureName;
-    f.addresses = {kMarionetteAddress};
-    f.precompiles = std::make_shared<MarionettePrecompile>();
+    predeployed::serve_behind_proxy(f, std::make_shared<MarionettePrecompile>(), kLayout);
     f.predeploys = predeploys(s);
     return features.add(std::move(f));
 }

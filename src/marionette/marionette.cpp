@@ -103,21 +103,19 @@ evm::ExecResult MarionettePrecompile::execute(const evm::Message& msg,
         if (value)
             extra_gas += predeployed::kValueCallGas +
                          (host.account_exists(target) ? 0 : predeployed::kNewAccountGas);
-        const uint64_t used = predeployed::kCallGas + store.reads() * predeployed::kReadGas +
-                              store.writes() * predeployed::kWriteGas + extra_gas;
-        const int64_t left = msg.gas - static_cast<int64_t>(used);
-        if (left <= 0)
-            return refuse("Marionette: out of gas");
+        uint64_t used = predeployed::gas_used(store, extra_gas);
         evm::Message call;
         call.kind = evm::CallKind::Call;
-        call.depth = msg.depth + 1;
-        call.gas = left - left / 64;
         call.sender = self;
         call.recipient = call.code_address = target;
         call.value = value;
         call.input = with_data ? data : BytesView{};
-        auto r = host.call(call);
-        extra_gas += static_cast<uint64_t>(call.gas - r.gas_left);
+        const uint64_t before = used;
+        auto result = predeployed::sub_call(msg, host, call, used);
+        if (!result)
+            return refuse("Marionette: out of gas");
+        auto& r = *result;
+        extra_gas += used - before;
         if (r.status != evm::Status::Success)
         {
             if (!with_data)

@@ -121,6 +121,22 @@ const Function* find_function(const FunctionTable& table,
     return sel ? table.find(*sel) : nullptr;
 }
 
+std::optional<evm::ExecResult> sub_call(const evm::Message& msg,
+                                        evm::Host& host,
+                                        evm::Message call,
+                                        uint64_t& used)
+{
+    const int64_t left = msg.gas - static_cast<int64_t>(used);
+    if (msg.gas < 0 || used >= static_cast<uint64_t>(msg.gas))
+        return std::nullopt;
+    call.depth = msg.depth + 1;
+    call.is_static = call.is_static || msg.is_static;
+    call.gas = left - left / 64;
+    auto r = host.call(call);
+    used += static_cast<uint64_t>(call.gas - r.gas_left);
+    return r;
+}
+
 Bytes encode_address_amount(const Address& a, const U256& amount)
 {
     Bytes out;
@@ -135,8 +151,8 @@ evm::ExecResult finish(const evm::Message& msg,
                        const Store& store,
                        uint64_t extra_gas)
 {
-    const uint64_t work = kCallGas + store.reads() * kReadGas + store.writes() * kWriteGas +
-                          extra_gas + (out.output.size() + 31) / 32 * kOutputWordGas;
+    const uint64_t work =
+        gas_used(store, extra_gas) + (out.output.size() + 31) / 32 * kOutputWordGas;
     if (msg.gas < 0 || work > static_cast<uint64_t>(msg.gas))
         return failed(evm::Status::OutOfGas);
     const int64_t left = msg.gas - static_cast<int64_t>(work);

@@ -111,8 +111,24 @@ private:
                                             BytesView input,
                                             const Function* receive = nullptr) noexcept;
 
+/// Calls another account from inside the native contract's frame `msg`, as the EVM's CALL
+/// family does: `call` (its kind, sender, recipient, code address, value and input set by the
+/// caller) one level deeper, static if `msg` is, with all but 1/64 of the gas `msg` has left
+/// after `used` (EIP-150). Adds the gas the callee consumed to `used`. Nullopt, with nothing
+/// called, when no gas is left.
+[[nodiscard]] std::optional<evm::ExecResult> sub_call(const evm::Message& msg,
+                                                      evm::Host& host,
+                                                      evm::Message call,
+                                                      uint64_t& used);
+
 /// abi.encode(address, uint256): the data of EtherReceived / EtherSent events.
 [[nodiscard]] Bytes encode_address_amount(const Address& a, const U256& amount);
+
+/// The gas a function has used so far: kCallGas, `store`'s reads and writes, `extra_gas`.
+[[nodiscard]] inline uint64_t gas_used(const Store& store, uint64_t extra_gas) noexcept
+{
+    return kCallGas + store.reads() * kReadGas + store.writes() * kWriteGas + extra_gas;
+}
 
 /// The result of a function that ran: gas for kCallGas, `store`'s reads and writes,
 /// `extra_gas` and the output words, then a bare revert if `args` were malformed, the revert

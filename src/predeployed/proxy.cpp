@@ -29,25 +29,22 @@ void set_proxy_slots(Store& store, const Address& implementation, const Address&
     store.set(admin_slot(), U256::from_address(admin));
 }
 
-std::vector<execution::Predeploy> proxy_accounts(const Address& proxy,
-                                                 const Address& implementation,
-                                                 const Address& proxy_admin,
+std::vector<execution::Predeploy> proxy_accounts(const ProxyLayout& layout,
                                                  GenesisStore storage,
                                                  const std::optional<Address>& owner,
-                                                 const U256& balance,
-                                                 bool own_proxy_admin)
+                                                 const U256& balance)
 {
-    set_proxy_slots(storage, implementation, proxy_admin);
-    std::vector<execution::Predeploy> out(own_proxy_admin ? 3 : 2);
-    out[0].address = proxy;
+    set_proxy_slots(storage, layout.implementation, layout.proxy_admin);
+    std::vector<execution::Predeploy> out(layout.own_proxy_admin ? 3 : 2);
+    out[0].address = layout.proxy;
     out[0].code = stub_code();
     out[0].storage = storage.storage();
     out[0].balance = balance;
-    out[1].address = implementation;
+    out[1].address = layout.implementation;
     out[1].code = stub_code();
-    if (!own_proxy_admin)
+    if (!layout.own_proxy_admin)
         return out;
-    out[2].address = proxy_admin;
+    out[2].address = layout.proxy_admin;
     out[2].code = stub_code();
     if (owner)
         out[2].storage.emplace_back(U256{}, U256::from_address(*owner));

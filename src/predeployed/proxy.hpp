@@ -27,17 +27,26 @@ namespace tern::predeployed {
 /// Writes the EIP-1967 slots of a proxy into `store`.
 void set_proxy_slots(Store& store, const Address& implementation, const Address& admin);
 
-/// The genesis accounts of a natively served contract in SKALE's proxy layout: the proxy at
-/// `proxy` (stub code, `storage` plus the EIP-1967 slots, `balance`), a stub implementation
-/// at `implementation` and the ProxyAdmin at `proxy_admin` (owner slot 0: `owner`, if any;
-/// not when `owner` is nullopt and `own_proxy_admin` is off: a ProxyAdmin another feature
-/// predeploys, as SKALE's shared 0xD1000000...D1).
-[[nodiscard]] std::vector<execution::Predeploy> proxy_accounts(const Address& proxy,
-                                                               const Address& implementation,
-                                                               const Address& proxy_admin,
+/// Where a natively served contract sits in SKALE's proxy layout.
+struct ProxyLayout
+{
+    Address proxy;           ///< where it is called and keeps its storage
+    Address implementation;  ///< the native implementation's address: the slot's genesis value
+    Address proxy_admin;     ///< the ProxyAdmin at genesis (the admin slot's genesis value)
+    /// The feature serves (and predeploys) that ProxyAdmin; off: another feature does, as
+    /// Marionette serves SKALE's shared 0xD1000000...D1.
+    bool own_proxy_admin = true;
+    /// Non-null: the proxy refuses upgrades with this reason (FileStorage: its files live in
+    /// the node's blob store, where EVM code cannot reach them).
+    const char* refuse_upgrade = nullptr;
+};
+
+/// The genesis accounts of a natively served contract in SKALE's proxy layout: the proxy
+/// (stub code, `storage` plus the EIP-1967 slots, `balance`), a stub implementation and, if
+/// the layout owns it, the ProxyAdmin (owner slot 0: `owner`, if any).
+[[nodiscard]] std::vector<execution::Predeploy> proxy_accounts(const ProxyLayout& layout,
                                                                GenesisStore storage,
                                                                const std::optional<Address>& owner,
-                                                               const U256& balance = U256{},
-                                                               bool own_proxy_admin = true);
+                                                               const U256& balance = U256{});
 
 }  // namespace tern::predeployed

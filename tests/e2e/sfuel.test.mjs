@@ -23,6 +23,17 @@ const { JsonRpcProvider: ProviderV5 } = require("@ethersproject/providers");
 
 const ETHERBASE = "0xd2bA3e0000000000000000000000000000000000";
 const CONFIG_CONTROLLER = "0xD2002000000000000000000000000000000000d2";
+const MARIONETTE = ethers.getAddress("0xD2c0DeFACe000000000000000000000000000000");
+const PROXY_ADMIN = ethers.getAddress("0xD1000000000000000000000000000000000000D1");
+const ETHERBASE_IMPL = ethers.getAddress("0xd2Ba3ED200000000000000000000000000000000");
+// OpenZeppelin 4's ProxyAdmin and Marionette's execute, as SKALE's upgrade scripts call them.
+const PROXY_ADMIN_ABI = [
+  "function owner() view returns (address)",
+  "function getProxyImplementation(address) view returns (address)",
+  "function getProxyAdmin(address) view returns (address)",
+  "function upgrade(address proxy, address implementation)",
+];
+const MARIONETTE_ABI = ["function execute(address target, uint256 value, bytes data) payable returns (bytes)"];
 const GAS_PRICE = 100_000n;
 const SUPPLY = 10n ** 27n;
 const skip = IS_ANVIL ? "anvil has no SKALE predeploys" : false;
@@ -56,6 +67,7 @@ describe("sFUEL, Etherbase and ConfigController (tern dev with an sFUEL genesis)
         powDifficulty: "0x1",
         etherbase: true, etherbaseAdmin: devAccount(0).address, etherbaseBalance: `0x${SUPPLY.toString(16)}`,
         configController: true, configControllerAdmin: devAccount(0).address,
+        marionette: true, marionetteOwner: devAccount(0).address,
       },
     };
     const file = join(tmp.dir, "genesis.json");
@@ -147,5 +159,37 @@ describe("sFUEL, Etherbase and ConfigController (tern dev with an sFUEL genesis)
     const store = await new ethers.ContractFactory(C.Store.abi, C.Store.bytecode, ethersWallet(provider, 2)).deploy();
     await store.waitForDeployment();
     await (await controller.disableFreeContractDeployment()).wait();
+  });
+
+  it("the owner upgrades Etherbase through Marionette and SKALE's ProxyAdmin; nobody else can", async () => {
+    const admin = new ethers.Contract(PROXY_ADMIN, PROXY_ADMIN_ABI, provider);
+    const marionette = new ethers.Contract(MARIONETTE, MARIONETTE_ABI, owner);
+    assert.equal(await admin.owner(), MARIONETTE);
+    assert.equal(await admin.getProxyAdmin(ETHERBASE), PROXY_ADMIN);
+    assert.equal(await admin.getProxyImplementation(ETHERBASE), ETHERBASE_IMPL);
+    const v2 = await new ethers.ContractFactory(C.Store.abi, C.Store.bytecode, owner).deploy();
+    await v2.waitForDeployment();
+    const upgradeTo = (impl) => admin.interface.encodeFunctionData("upgrade", [ETHERBASE, impl]);
+
+    // The owner is not the ProxyAdmin's owner (Marionette is); a non-puppeteer cannot use Marionette.
+    assert.equal(await reasonOf(admin.connect(owner).upgrade.staticCall(ETHERBASE, await v2.getAddress())),
+      "Ownable: caller is not the owner");
+    assert.equal(await reasonOf(marionette.connect(user).execute.staticCall(PROXY_ADMIN, 0n, upgradeTo(await v2.getAddress()))),
+      "Access violation");
+
+    const r = await (await marionette.execute(PROXY_ADMIN, 0n, upgradeTo(await v2.getAddress()))).wait();
+    assert.equal(r.status, 1);
+    const upgraded = r.logs.find((l) => l.address === ethers.getAddress(ETHERBASE));
+    assert.equal(upgraded.topics[0], ethers.id("Upgraded(address)"));
+    assert.equal(await admin.getProxyImplementation(ETHERBASE), await v2.getAddress());
+    // Etherbase's address now runs Store's code, on Etherbase's storage.
+    const asStore = new ethers.Contract(ETHERBASE, C.Store.abi, user);
+    await (await asStore.set(1234n)).wait();
+    assert.equal(await asStore.value(), 1234n);
+    assert.equal(await v2.value(), 0n);
+
+    // And back to the native Etherbase (which does not use slot 0 for anything it reads).
+    await (await marionette.execute(PROXY_ADMIN, 0n, upgradeTo(ETHERBASE_IMPL))).wait();
+    assert.equal(await etherbase.hasRole(await etherbase.ETHER_MANAGER_ROLE(), owner.address), true);
   });
 });
