@@ -5,6 +5,7 @@
 #include "core/keccak.hpp"
 #include "predeployed/access_control.hpp"
 #include "predeployed/native_call.hpp"
+#include "predeployed/proxy.hpp"
 #include "state/state.hpp"
 
 namespace tern::configcontroller {
@@ -263,13 +264,33 @@ evm::ExecResult ConfigControllerPrecompile::execute(const evm::Message& msg,
 }
 
 bool DeployerAllowList::allowed(state::State& state,
+                                evm::Host& host,
+                                int32_t depth,
                                 const Address& origin,
                                 const Address& deployer) const
 {
     if (!state.code(deployer).empty())
         return true;
-    predeployed::StateStore store{state, kConfigControllerAddress};
-    return Rules{store}.deployment_allowed(origin, deployer);
+    const Address implementation =
+        state.storage(kConfigControllerAddress, predeployed::implementation_slot()).to_address();
+    if (implementation == kImplementationAddress)
+    {
+        predeployed::StateStore store{state, kConfigControllerAddress};
+        return Rules{store}.deployment_allowed(origin, deployer);
+    }
+    // Upgraded by the owner: its own isDeploymentAllowed decides, as skaled asks the contract.
+    // A view call with a budget of its own; anything but a true is a refusal.
+    const U256 words[] = {U256::from_address(origin), U256::from_address(deployer)};
+    const Bytes input = abi::encode_call("isDeploymentAllowed(address,address)", words);
+    evm::Message call;
+    call.kind = evm::CallKind::Call;
+    call.is_static = true;
+    call.depth = depth + 1;
+    call.gas = kUpgradedCheckGas;
+    call.recipient = call.code_address = kConfigControllerAddress;
+    call.input = input;
+    const auto r = host.call(call);
+    return r.status == evm::Status::Success && abi::Reader{r.output}.word(0) == U256{1};
 }
 
 }  // namespace tern::configcontroller

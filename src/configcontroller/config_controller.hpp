@@ -48,12 +48,18 @@ public:
                             const Deadline* deadline) override;
 };
 
+/// The gas the deployer check gives an upgraded ConfigController's isDeploymentAllowed (EVM
+/// code the owner installed), on top of the creating transaction's own gas.
+inline constexpr int64_t kUpgradedCheckGas = 1'000'000;
+
 /// skaled's check on every CREATE: a contract may always deploy (its code is non-empty; a
 /// constructor's is not yet), an EOA when isDeploymentAllowed(origin, deployer) holds.
 class DeployerAllowList final : public execution::DeployGuard
 {
 public:
     [[nodiscard]] bool allowed(state::State& state,
+                               evm::Host& host,
+                               int32_t depth,
                                const Address& origin,
                                const Address& deployer) const override;
 };

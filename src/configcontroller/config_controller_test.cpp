@@ -125,5 +125,30 @@ TEST_F(ConfigControllerTest, AllowedOriginsAndContractsDeploy)
     EXPECT_EQ(U256::from_be(BytesView(r.output)), U256::from_hash(allowed_origin_role(kBob)));
 }
 
+TEST_F(ConfigControllerTest, AnUpgradedControllerDecidesWithItsOwnCode)
+{
+    // Implementations whose isDeploymentAllowed (any call) returns true, or false.
+    const Address yes = address_from_u64(0x1e5);
+    chain_.backend().put_account(yes, 1, U256{},
+                                 Bytes{0x60, 0x01, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3}, {});
+    const Address no_impl = address_from_u64(0x2e5);
+    chain_.backend().put_account(no_impl, 1, U256{}, Bytes{0x60, 0x20, 0x5f, 0xf3}, {});
+    const auto upgrade = [&](const Address& from, const Address& to) {
+        return chain_.call(from, kProxyAdminAddress,
+                           encode("upgrade(address,address)", {kConfigControllerAddress, to}));
+    };
+    EXPECT_EQ(reason(upgrade(kAlice, yes)), "Ownable: caller is not the owner");
+    EXPECT_EQ(reason(deploy(kAlice)), "InvalidContractDeployer");
+
+    ASSERT_EQ(upgrade(kOwner, yes).status, evm::Status::Success);
+    EXPECT_EQ(deploy(kAlice).status, evm::Status::Success);
+    ASSERT_EQ(upgrade(kOwner, no_impl).status, evm::Status::Success);
+    EXPECT_EQ(reason(deploy(kOwner)), "InvalidContractDeployer");
+    // Back to the native code: its allow-list, as it was.
+    ASSERT_EQ(upgrade(kOwner, kImplementationAddress).status, evm::Status::Success);
+    EXPECT_EQ(deploy(kOwner).status, evm::Status::Success);
+    EXPECT_EQ(reason(deploy(kAlice)), "InvalidContractDeployer");
+}
+
 }  // namespace
 }  // namespace tern::configcontroller

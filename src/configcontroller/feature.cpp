@@ -19,11 +19,10 @@ namespace {
 
 using nlohmann::json;
 
-/// Behind its own ProxyAdmin; not upgradeable: every CREATE reads its allow-list from this
-/// account's storage in the native layout.
-const predeployed::ProxyLayout kLayout{
-    kConfigControllerAddress, kImplementationAddress, kProxyAdminAddress, true,
-    "ConfigController: not upgradeable on Tern (the node reads its allow-list natively)"};
+/// Behind its own ProxyAdmin (owner: the chain owner). Once upgraded, the deployer check asks
+/// the new code (DeployerAllowList).
+const predeployed::ProxyLayout kLayout{kConfigControllerAddress, kImplementationAddress,
+                                       kProxyAdminAddress};
 
 constexpr const char* kEnabledKey = "configController";
 constexpr const char* kAdminKey = "configControllerAdmin";

@@ -13,6 +13,10 @@
 #include <utility>
 #include <vector>
 
+namespace tern::evm {
+class Host;
+}  // namespace tern::evm
+
 namespace tern::state {
 class State;
 class StateReader;
@@ -29,8 +33,11 @@ class DeployGuard
 public:
     virtual ~DeployGuard() = default;
     /// True if `deployer` (the creating account) may create a contract in a transaction sent
-    /// by `origin`, judged on `state` (the journaled state of the transaction).
+    /// by `origin`, judged on `state` (the journaled state of the transaction); `host` runs a
+    /// view call one level below `depth` (the creating frame's) if the rule lives in EVM code.
     [[nodiscard]] virtual bool allowed(state::State& state,
+                                       evm::Host& host,
+                                       int32_t depth,
                                        const Address& origin,
                                        const Address& deployer) const = 0;
 };

@@ -214,7 +214,7 @@ evm::ExecResult ExecHost::create(const evm::Message& msg)
     // frame's gas (a revert, so a factory sees why).
     if (block_.features != nullptr)
         for (const execution::DeployGuard* guard : block_.features->deploy_guards())
-            if (!guard->allowed(state_, tx_context_.origin, msg.sender))
+            if (!guard->allowed(state_, *this, msg.depth, tx_context_.origin, msg.sender))
             {
                 evm::ExecResult refused;
                 refused.status = evm::Status::Revert;
