@@ -17,6 +17,8 @@ constexpr int64_t kFoldElements = 4096;
 /// are folded, and at most this many elements touched per plan (shape arithmetic needs a few
 /// hundred); beyond it nodes run (paid) at execution time.
 constexpr uint64_t kFoldBudget = 1 << 16;
+/// Shape errors one refusal lists before "and N more".
+constexpr size_t kMaxErrorsListed = 20;
 
 uint64_t sat_add(uint64_t a, uint64_t b) noexcept
 {
@@ -106,29 +108,58 @@ Result<Plan, std::string> make_plan(const Model& model,
     std::vector<const ValueInfo*> in_infos;
     std::vector<const Tensor*> in_values;
     uint64_t fold_budget = kFoldBudget;
+    // A node whose shapes cannot be inferred poisons its outputs: the nodes that depend on them
+    // are skipped, the others still checked, so one refusal lists every unsatisfiable shape.
+    std::vector<std::string> errors;
+    std::vector<uint8_t> poisoned(static_cast<size_t>(model.value_count), 0);
+    std::string crossed_at;  // the node where the cost first went over the limit
+    const auto fail = [&](const Node& node, std::string error) {
+        errors.push_back(std::move(error));
+        for (auto id : node.outputs)
+            if (id >= 0)
+                poisoned[static_cast<size_t>(id)] = 1;
+    };
     for (const auto& node : model.nodes)
     {
         in_infos.clear();
         bool all_known = true;
+        bool skip = false;
         for (auto id : node.inputs)
         {
             const ValueInfo* vi = id >= 0 ? &plan.infos[static_cast<size_t>(id)] : nullptr;
             in_infos.push_back(vi);
             if (vi && !vi->value)
                 all_known = false;
+            skip = skip || (id >= 0 && poisoned[static_cast<size_t>(id)]);
+        }
+        if (skip)
+        {
+            for (auto id : node.outputs)
+                if (id >= 0)
+                    poisoned[static_cast<size_t>(id)] = 1;
+            continue;
         }
         std::vector<ValueInfo> outs(node.outputs.size());
         if (auto st = node.op->infer(node, in_infos, outs); !st)
-            return st.error();
+        {
+            fail(node, st.error());
+            continue;
+        }
         bool small = true;
-        for (size_t k = 0; k < outs.size(); ++k)
+        std::string bad_shape;
+        for (size_t k = 0; k < outs.size() && bad_shape.empty(); ++k)
         {
             const std::string what =
                 node.op_type + " (node " + node.name + ") output " + std::to_string(k);
             if (auto st = check_shape(what, outs[k].shape, limits); !st)
-                return st.error();
+                bad_shape = st.error();
             if (outs[k].elements() > kFoldElements)
                 small = false;
+        }
+        if (!bad_shape.empty())
+        {
+            fail(node, std::move(bad_shape));
+            continue;
         }
         const OpCost c = node.op->cost ? node.op->cost(node, in_infos, outs) : [&] {
             OpCost d;
@@ -149,9 +180,8 @@ Result<Plan, std::string> make_plan(const Model& model,
         plan.report.elements =
             sat_add(plan.report.elements, c.elements < written ? written - c.elements : 0);
         plan.report.elements = sat_add(plan.report.elements, c.elements);
-        if (gas_of(plan.report) > limits.max_cost)
-            return "cost exceeds the limit of " + std::to_string(limits.max_cost) + " (at node " +
-                   node.name + ")";
+        if (crossed_at.empty() && gas_of(plan.report) > limits.max_cost)
+            crossed_at = node.name;
 
         // Constant folding of small all-constant nodes (shape arithmetic).
         bool folded = true;
@@ -167,7 +197,10 @@ Result<Plan, std::string> make_plan(const Model& model,
             for (const auto& o : outs)
                 results.push_back(Tensor::zeros(o.dtype, o.shape));
             if (auto st = node.op->run(node, in_values, results); !st)
-                return st.error();
+            {
+                fail(node, st.error());
+                continue;
+            }
             for (size_t k = 0; k < outs.size(); ++k)
                 outs[k].value = std::make_shared<const Tensor>(std::move(results[k]));
         }
@@ -175,7 +208,20 @@ Result<Plan, std::string> make_plan(const Model& model,
             if (node.outputs[k] >= 0)
                 plan.infos[static_cast<size_t>(node.outputs[k])] = std::move(outs[k]);
     }
+    if (!errors.empty())
+    {
+        std::string msg = errors[0];
+        for (size_t k = 1; k < errors.size() && k < kMaxErrorsListed; ++k)
+            msg += "; " + errors[k];
+        if (errors.size() > kMaxErrorsListed)
+            msg += "; and " + std::to_string(errors.size() - kMaxErrorsListed) + " more";
+        return msg;
+    }
     plan.report.gas = gas_of(plan.report);
+    if (!crossed_at.empty())
+        return "cost exceeds the limit of " + std::to_string(limits.max_cost) +
+               ": the model costs " + std::to_string(plan.report.gas) +
+               " gas in total (over at node " + crossed_at + ")";
     return plan;
 }
 

@@ -420,6 +420,91 @@ TEST(MlEngine, LimitsOnIntermediatesAndCost)
     EXPECT_EQ((*ok)[0].elements(), 64 * 64);
 }
 
+// Issue 14: PaddlePaddle writes a dynamic dim as -1, other exporters as 0; onnxruntime takes
+// any size there, and so does the engine.
+TEST(MlEngine, MinusOneAndZeroDimsAreDynamic)
+{
+    Builder b;
+    b.input("x", DType::FLOAT, {2, 3});
+    auto* dims = b.g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    dims->mutable_dim(0)->set_dim_value(-1);
+    dims->mutable_dim(1)->set_dim_value(0);
+    b.node("Relu", {"x"}, {"y"});
+    b.output("y");
+    auto m = load(b.bytes());
+    ASSERT_TRUE(m) << m.error();
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{1, 5}, {4, 2}})
+    {
+        std::vector<Tensor> in{Tensor::zeros(DType::FLOAT, shape)};
+        auto r = run(**m, in, {});
+        ASSERT_TRUE(r) << r.error();
+        EXPECT_EQ((*r)[0].shape, shape);
+    }
+    // Other negative dims stay refused.
+    dims->mutable_dim(0)->set_dim_value(-2);
+    EXPECT_NE(load_error(b.bytes()).find("absurd dim -2"), std::string::npos);
+}
+
+// Issue 14: one refusal names every operator the engine lacks, with its nodes.
+TEST(MlEngine, ARefusalListsEveryUnsupportedOperator)
+{
+    Builder b;
+    b.input("x", DType::FLOAT, {2});
+    b.node("Loop", {"x"}, {"a"});
+    b.node("Relu", {"a"}, {"b"});
+    b.node("QLinearAdd", {"b"}, {"c"}).set_domain("com.microsoft");
+    b.node("Loop", {"c"}, {"d"});
+    for (const char* out : {"e0", "e1", "e2", "e3"})
+        b.node("Frobnicate", {"d"}, {out});
+    b.output("d");
+    EXPECT_EQ(load_error(b.bytes()),
+              "unsupported operators Loop (nodes Loop1, Loop4), com.microsoft::QLinearAdd (node "
+              "QLinearAdd3), Frobnicate (nodes Frobnicate5, Frobnicate6, Frobnicate7 and 1 more)");
+}
+
+// Issue 14: shape inference goes on past a node it cannot satisfy (skipping what depends on
+// it), so one refusal lists every such node.
+TEST(MlEngine, ARefusalListsEveryUnsatisfiableShape)
+{
+    Builder b;
+    b.input("x", DType::FLOAT, {2, 3});
+    b.init("w", f32({4, 5}, std::vector<float>(20, 1.0f)));
+    b.node("MatMul", {"x", "w"}, {"a"});  // 3 != 4
+    b.node("Relu", {"a"}, {"b"});         // skipped: depends on a
+    b.node("MatMul", {"w", "x"}, {"c"});  // 5 != 2
+    b.node("Relu", {"x"}, {"d"});         // fine
+    b.output("b");
+    b.output("c");
+    b.output("d");
+    auto m = load(b.bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{Tensor::zeros(DType::FLOAT, {2, 3})};
+    auto r = run(**m, in, {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("MatMul1"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("MatMul3"), std::string::npos) << r.error();
+    EXPECT_EQ(r.error().find("Relu2"), std::string::npos) << r.error();
+    EXPECT_NE(r.error().find("; "), std::string::npos) << r.error();
+}
+
+// Issue 14: a cost refusal reports the model's whole cost, not only where the limit was crossed.
+TEST(MlEngine, ACostRefusalReportsTheTotal)
+{
+    auto m = load(small_model().bytes());
+    ASSERT_TRUE(m) << m.error();
+    std::vector<Tensor> in{Tensor::zeros(DType::FLOAT, {2, 3})};
+    const auto total = cost(**m, in, {});
+    ASSERT_TRUE(total) << total.error();
+    Limits l;
+    l.max_cost = kGasBase + 1;
+    auto r = cost(**m, in, l);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("cost exceeds the limit of " + std::to_string(l.max_cost) +
+                             ": the model costs " + std::to_string(*total) + " gas in total"),
+              std::string::npos)
+        << r.error();
+}
+
 TEST(MlEngine, InputChecks)
 {
     auto m = load(small_model().bytes());

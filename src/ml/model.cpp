@@ -267,7 +267,9 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
             return "graph input '" + in.name() + "' has rank above the limit";
         for (const auto& d : tt.shape().dim())
         {
-            if (d.has_dim_value())
+            // -1 (PaddlePaddle) and 0 (other exporters) say "dynamic", as a dim_param does:
+            // onnxruntime accepts any size there.
+            if (d.has_dim_value() && d.dim_value() != -1 && d.dim_value() != 0)
             {
                 if (d.dim_value() < 0 ||
                     static_cast<uint64_t>(d.dim_value()) > limits.max_tensor_elements)
@@ -288,6 +290,50 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
         Node node;
         std::vector<std::string> input_names;
     };
+    // Every operator the engine lacks, named at once with its nodes (so an exporter's user
+    // sees the whole list, not the first one met): "unsupported operator(s) If (nodes a, b),
+    // LSTM (node c)", in order of first appearance, at most three node names per operator.
+    {
+        std::vector<std::pair<std::string, std::vector<std::string>>> missing;
+        std::map<std::string, size_t, std::less<>> index;
+        std::vector<size_t> counts;
+        for (int ni = 0; ni < g.node_size(); ++ni)
+        {
+            const auto& np = g.node(ni);
+            if (is_default_domain(np.domain()) && find_op(np.op_type()))
+                continue;
+            std::string op =
+                is_default_domain(np.domain()) ? np.op_type() : np.domain() + "::" + np.op_type();
+            const auto [at, fresh] = index.try_emplace(op, missing.size());
+            if (fresh)
+            {
+                missing.emplace_back(std::move(op), std::vector<std::string>{});
+                counts.push_back(0);
+            }
+            auto& nodes = missing[at->second].second;
+            if (nodes.size() < 3)
+                nodes.push_back(np.name().empty() ? "#" + std::to_string(ni) : np.name());
+            ++counts[at->second];
+        }
+        if (!missing.empty())
+        {
+            std::string msg =
+                missing.size() == 1 ? "unsupported operator " : "unsupported operators ";
+            for (size_t k = 0; k < missing.size() && k < 20; ++k)
+            {
+                const auto& [op, nodes] = missing[k];
+                msg += (k ? ", " : "") + op + (counts[k] == 1 ? " (node " : " (nodes ");
+                for (size_t n = 0; n < nodes.size(); ++n)
+                    msg += (n ? ", " : "") + nodes[n];
+                if (counts[k] > 3)
+                    msg += " and " + std::to_string(counts[k] - 3) + " more";
+                msg += ")";
+            }
+            if (missing.size() > 20)
+                msg += " and " + std::to_string(missing.size() - 20) + " more operators";
+            return msg;
+        }
+    }
     std::vector<Pending> pending;
     pending.reserve(static_cast<size_t>(g.node_size()));
     for (int ni = 0; ni < g.node_size(); ++ni)
