@@ -27,6 +27,10 @@ interface IModelRegistry {
     function modelUploader(bytes32 hash) external view returns (address);
     /// `len` bytes of the model from `offset`.
     function readModel(bytes32 hash, uint32 offset, uint32 len) external view returns (bytes memory);
+    /// The chain's largest model, in bytes (`tern.mlMaxModelBytes`).
+    function maxModelBytes() external view returns (uint256);
+    /// The chain's largest engine cost of one inference call, in gas (`tern.mlMaxCallCost`).
+    function maxCallCost() external view returns (uint256);
     /// Number of published models.
     function modelCount() external view returns (uint256);
     /// Hashes of published models `start` .. `start + count - 1` (fewer at the end).

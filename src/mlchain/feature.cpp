@@ -13,6 +13,7 @@ using nlohmann::json;
 
 constexpr const char* kInferenceKey = "mlInference";
 constexpr const char* kMaxModelBytesKey = "mlMaxModelBytes";
+constexpr const char* kMaxCallCostKey = "mlMaxCallCost";
 
 constexpr chain::FeatureKey kConfigKeys[] = {
     {kInferenceKey,
@@ -25,6 +26,12 @@ constexpr chain::FeatureKey kConfigKeys[] = {
          const uint64_t n = chain::json_fields::parse_u64(v, where);
          if (n == 0 || n > UINT32_MAX)
              chain::json_fields::fail(where, "must be between 1 and 4294967295");
+     }},
+    {kMaxCallCostKey,
+     [](const json& v, const std::string& where) {
+         const uint64_t n = chain::json_fields::parse_u64(v, where);
+         if (n == 0 || n > static_cast<uint64_t>(INT64_MAX))
+             chain::json_fields::fail(where, "must be between 1 and 9223372036854775807");
      }},
 };
 
@@ -53,13 +60,24 @@ MlSettings ml_settings(const chain::ChainConfig& config)
         out.inference = json::parse(it->second).get<bool>();
     if (const auto it = set.find(kMaxModelBytesKey); it != set.end())
         out.max_model_bytes = chain::json_fields::parse_u64(json::parse(it->second), it->first);
+    if (const auto it = set.find(kMaxCallCostKey); it != set.end())
+        out.max_call_cost = chain::json_fields::parse_u64(json::parse(it->second), it->first);
     return out;
+}
+
+MlSettings ai_chain_ml_settings() noexcept
+{
+    MlSettings s;
+    s.max_model_bytes = 16 << 20;
+    s.max_call_cost = 250'000'000;
+    return s;
 }
 
 void set_ml_settings(chain::ChainConfig& config, const MlSettings& settings)
 {
     config.feature_settings[kInferenceKey] = json(settings.inference).dump();
     config.feature_settings[kMaxModelBytesKey] = json(settings.max_model_bytes).dump();
+    config.feature_settings[kMaxCallCostKey] = json(settings.max_call_cost).dump();
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -70,6 +88,7 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
         return std::nullopt;
     MlConfig ml;
     ml.limits.max_model_bytes = settings.max_model_bytes;
+    ml.limits.max_cost = settings.max_call_cost;
     return features.add(ml_feature(std::make_shared<MlPrecompiles>(ml)));
 }
 

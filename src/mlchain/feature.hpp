@@ -18,18 +18,28 @@ struct MlSettings
     /// `tern.mlInference`: the model registry 0x..0a01 and inference 0x..0a02 are on unless
     /// the genesis sets it to false.
     bool inference = true;
-    /// `tern.mlMaxModelBytes`: largest model the registry accepts, 1 to 2^32 - 1 bytes.
+    /// `tern.mlMaxModelBytes`: largest model the registry accepts, 1 to 2^32 - 1 bytes
+    /// (absent: 8 MiB, the rule of chains made before issue 14).
     uint64_t max_model_bytes = 8 << 20;
+    /// `tern.mlMaxCallCost`: largest engine cost (gas) one inference call may have, 1 to 2^63 - 1
+    /// (absent: 30,000,000, the rule of chains made before issue 14).
+    uint64_t max_call_cost = 30'000'000;
 };
 
+/// The ML settings `tern dev` and `tern chain init` give a new chain, sized for real models on
+/// SKALE's 268,435,455-gas blocks: a 16 MiB model uploads, a call may cost 250,000,000 gas
+/// (a model of up to ~200M MACs; docs/ml.md "Limits").
+[[nodiscard]] MlSettings ai_chain_ml_settings() noexcept;
+
 /// The ML feature's keys in the chain rules: mlInference (true or false), mlMaxModelBytes (a
-/// number from 1 to 4294967295), checked as the codec reads them.
+/// number from 1 to 4294967295), mlMaxCallCost (1 to 2^63 - 1), checked as the codec reads
+/// them.
 std::span<const chain::FeatureKey> config_keys() noexcept;
 
 /// The ML settings of `config` (the defaults for keys it does not set).
 [[nodiscard]] MlSettings ml_settings(const chain::ChainConfig& config);
 
-/// Writes `settings` into `config` (both keys; tests and tools building rules by hand).
+/// Writes `settings` into `config` (every key; tests and tools building rules by hand).
 void set_ml_settings(chain::ChainConfig& config, const MlSettings& settings);
 
 /// Registers Tern's ML feature (model registry 0x..0a01 and inference 0x..0a02, docs/ml.md) in

@@ -385,6 +385,11 @@ evm::ExecResult MlPrecompiles::registry(const evm::Message& msg,
     }
     if (sel == abi::selector("modelCount()"))
         return success(m, abi::encode_word(state.storage(kModelRegistryAddress, kCountSlot)));
+    // The chain's limits, so a client checks a model before it uploads a byte.
+    if (sel == abi::selector("maxModelBytes()"))
+        return success(m, abi::encode_word(U256{max_size}));
+    if (sel == abi::selector("maxCallCost()"))
+        return success(m, abi::encode_word(U256{config_.limits.max_cost}));
     if (sel == abi::selector("listModels(uint256,uint256)"))
     {
         const auto start = args.word(0);

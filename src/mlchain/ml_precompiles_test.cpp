@@ -115,6 +115,11 @@ TEST_F(MlPrecompilesTest, UploadInChunksStoresTheExactBytes)
     EXPECT_EQ(U256::from_be(who.output), U256::from_address(kCaller));
     const auto count = call(kModelRegistryAddress, call_data("modelCount()", {}));
     EXPECT_EQ(U256::from_be(count.output), U256{1});
+    // The chain's limits (here the engine's defaults).
+    EXPECT_EQ(U256::from_be(call(kModelRegistryAddress, call_data("maxModelBytes()", {})).output),
+              U256{ml::Limits{}.max_model_bytes});
+    EXPECT_EQ(U256::from_be(call(kModelRegistryAddress, call_data("maxCallCost()", {})).output),
+              U256{ml::Limits{}.max_cost});
 
     // listModels(0, 10): offset, length 1, the hash.
     const auto list =

@@ -64,8 +64,10 @@ TEST(MlSettings, ReadsTheFormatsStoredBefore)
     const auto c = decode_chain_config(view(before), config_keys());
     ASSERT_TRUE(c) << c.error();
     auto want = sample();
-    want.pow_difficulty = U256{};  // stored before proof-of-work gas: off
+    want.pow_difficulty = U256{};                  // stored before proof-of-work gas: off
+    want.feature_settings.erase("mlMaxCallCost");  // stored before issue 14
     EXPECT_EQ(*c, want);
+    EXPECT_EQ(ml_settings(*c).max_call_cost, 30'000'000u);  // the limit it was made with
 
     const std::string without_ml =
         R"({"baseFeePerGas":"0x0","baseFeeRule":"fixed","chainId":777,)"
@@ -97,7 +99,8 @@ TEST(MlSettings, TernSectionHoldsThem)
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error(),
               "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
-              "gasLimit, coinbase, feeRule, powDifficulty, mlInference, mlMaxModelBytes)");
+              "gasLimit, coinbase, feeRule, powDifficulty, mlInference, mlMaxModelBytes, "
+              "mlMaxCallCost)");
 }
 
 TEST(MlSettings, ValidatesEachKey)
@@ -111,6 +114,9 @@ TEST(MlSettings, ValidatesEachKey)
               "x.mlMaxModelBytes: must be between 1 and 4294967295");
     EXPECT_EQ(error({{"mlInference", "yes"}}), "x.mlInference: expected true or false");
     EXPECT_EQ(error({{"mlMaxModelBytes", "0x10000"}}), "accepted");
+    EXPECT_EQ(error({{"mlMaxCallCost", 0}}),
+              "x.mlMaxCallCost: must be between 1 and 9223372036854775807");
+    EXPECT_EQ(error({{"mlMaxCallCost", 250000000}}), "accepted");
     // Without the feature's keys they are unknown to the codec.
     const auto unknown = chain_config_from_json(json{{"mlInference", true}}, ChainConfig{},
                                                 ChainConfigKeys::All, "x");
@@ -146,13 +152,22 @@ TEST(MlSettings, GenesisJsonRoundTrip)
                               {"minGasPrice", "5"},
                               {"gasLimit", 40000000},
                               {"mlInference", false},
-                              {"mlMaxModelBytes", 65536}});
+                              {"mlMaxModelBytes", 65536},
+                              {"mlMaxCallCost", 99000000}});
     ASSERT_TRUE(r) << r.error();
     auto again = parse_genesis(genesis_to_json(*r), config_keys());
     ASSERT_TRUE(again) << again.error();
     EXPECT_EQ(again->config, r->config);
     EXPECT_FALSE(ml_settings(again->config).inference);
     EXPECT_EQ(ml_settings(again->config).max_model_bytes, 65536u);
+    EXPECT_EQ(ml_settings(again->config).max_call_cost, 99'000'000u);
+    // Chains made before issue 14 keep their limits; new ones get the AI chain's.
+    const auto old = parse_with_tern(json::object());
+    ASSERT_TRUE(old) << old.error();
+    EXPECT_EQ(ml_settings(old->config).max_model_bytes, 8u << 20);
+    EXPECT_EQ(ml_settings(old->config).max_call_cost, 30'000'000u);
+    EXPECT_EQ(mlchain::ai_chain_ml_settings().max_model_bytes, 16u << 20);
+    EXPECT_EQ(mlchain::ai_chain_ml_settings().max_call_cost, 250'000'000u);
 }
 
 }  // namespace

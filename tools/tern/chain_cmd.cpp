@@ -80,6 +80,14 @@ void register_chain_commands(CLI::App& app)
     init->add_option("--gas-limit", init_opts->gas_limit, "Block gas limit")->capture_default_str();
     init->add_flag("--no-file-storage", init_opts->no_file_storage,
                    "No FileStorage at 0xD3002000...d3 (docs/filestorage.md)");
+    init->add_option("--ml-max-model-bytes", init_opts->ml.max_model_bytes,
+                     "Largest model the registry accepts (docs/ml.md \"Limits\")")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{UINT32_MAX}));
+    init->add_option("--ml-max-call-cost", init_opts->ml.max_call_cost,
+                     "Largest engine cost (gas) of one inference call")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{INT64_MAX}));
     init->add_option("--file-storage-space", init_opts->file_storage_space,
                      "FileStorage's capacity in bytes (getTotalStorageSpace)")
         ->capture_default_str();

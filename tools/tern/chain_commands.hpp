@@ -5,6 +5,7 @@
 
 #include "chain_funding.hpp"
 #include "chain_layout.hpp"
+#include "mlchain/feature.hpp"
 
 #include <cstdint>
 #include <string>
@@ -28,6 +29,7 @@ struct InitOptions
     /// (--file-storage-admin, else the first test-mnemonic account with --dev-accounts).
     bool no_file_storage = false;
     uint64_t file_storage_space = 10'000'000'000ULL;
+    mlchain::MlSettings ml = mlchain::ai_chain_ml_settings();
     std::string file_storage_admin;
     /// The chain owner (--owner; default: the first test-mnemonic account with --dev-accounts):
     /// admin of every predeploy, allowed to deploy contracts.

@@ -12,6 +12,7 @@
 #include "etherbase/feature.hpp"
 #include "filestorage/feature.hpp"
 #include "marionette/feature.hpp"
+#include "mlchain/feature.hpp"
 #include "tools/tern/common/fail.hpp"
 #include "tools/tern/common/files.hpp"
 #include "tools/tern/common/process.hpp"
@@ -167,6 +168,7 @@ void chain_init(const InitOptions& o)
         owner = address_option(o.owner, "--owner");
     else if (o.funding.dev_accounts)
         owner = chain::default_dev_accounts()[0].address;
+    mlchain::set_ml_settings(evm.config, o.ml);
     if (!o.no_file_storage)
     {
         filestorage::FileStorageSettings fs;

@@ -12,6 +12,7 @@
 #include "core/hex.hpp"
 #include "filestorage/constants.hpp"
 #include "filestorage/feature.hpp"
+#include "mlchain/feature.hpp"
 #include "node/node.hpp"
 
 #include <pthread.h>
@@ -149,6 +150,7 @@ struct DevOptions
     std::string evm_timeout = "5s";
     bool no_file_storage = false;
     uint64_t file_storage_space = tern::filestorage::kDefaultSpace;
+    tern::mlchain::MlSettings ml = tern::mlchain::ai_chain_ml_settings();
 };
 
 }  // namespace
@@ -187,6 +189,14 @@ void register_dev_command(CLI::App& app)
     dev->add_option("--gas-limit", dev_chain.gas_limit, "Block gas limit")->capture_default_str();
     dev->add_flag("--no-file-storage", o->no_file_storage,
                   "No FileStorage at 0xD3002000...d3 (docs/filestorage.md)");
+    dev->add_option("--ml-max-model-bytes", o->ml.max_model_bytes,
+                    "Largest model the registry accepts (docs/ml.md \"Limits\")")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{UINT32_MAX}));
+    dev->add_option("--ml-max-call-cost", o->ml.max_call_cost,
+                    "Largest engine cost (gas) of one inference call")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{INT64_MAX}));
     dev->add_option("--file-storage-space", o->file_storage_space,
                     "FileStorage's capacity in bytes (getTotalStorageSpace)")
         ->capture_default_str();
@@ -368,6 +378,7 @@ void register_dev_command(CLI::App& app)
         config.rpc_evm_timeout = *timeout;
         dev_chain.chain_id =
             o->chain_name.empty() ? chain_id : tern::chain::chain_id_from_name(o->chain_name);
+        tern::mlchain::set_ml_settings(dev_chain, o->ml);
         if (!o->no_file_storage)
         {
             // FileStorage on, its admin (who grants ALLOCATOR_ROLE) the first dev account.

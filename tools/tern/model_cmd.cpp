@@ -29,6 +29,17 @@ Bytes registry_call(NodeRpc& rpc, const Bytes& data)
     return std::move(*out);
 }
 
+/// A limit the registry reports (`maxModelBytes()`), or `fallback` from a node that predates
+/// the call.
+uint64_t chain_limit(NodeRpc& rpc, const char* signature, uint64_t fallback)
+{
+    const auto out = rpc.eth_call(mlchain::kModelRegistryAddress, abi::encode_call(signature, {}));
+    if (!out || out->size() != 32)
+        return fallback;
+    const U256 v = U256::from_be(*out);
+    return v.fits_u64() && v != U256{} ? v.low64() : fallback;
+}
+
 /// Gas a registry transaction needs: intrinsic (21000 + 16 per calldata byte), a cold account
 /// access, the precompile's own schedule (docs/ml.md) and headroom.
 uint64_t gas_for(const Bytes& data, uint64_t precompile_gas)
@@ -44,15 +55,22 @@ void upload(const std::string& file, const std::string& rpc_url, std::string key
     const Bytes model(std::istreambuf_iterator<char>(in), {});
     const Hash256 hash = keccak256(model);
 
-    // 1. The engine must accept it (the registry runs the same check on finishUpload).
-    if (const auto loaded = ml::load_model(model, ml::Limits{}); !loaded)
+    NodeRpc rpc{rpc_url};
+
+    // 1. The engine must accept it under this chain's limits (the registry runs the same check
+    // on finishUpload), before any transaction is sent.
+    ml::Limits limits;
+    limits.max_model_bytes = chain_limit(rpc, "maxModelBytes()", limits.max_model_bytes);
+    if (model.size() > limits.max_model_bytes)
+        fail(file + " has " + std::to_string(model.size()) +
+             " bytes, above this chain's limit of " + std::to_string(limits.max_model_bytes) +
+             " (tern.mlMaxModelBytes)");
+    if (const auto loaded = ml::load_model(model, limits); !loaded)
         fail(file + " is not a model Tern can run: " + loaded.error());
     chunk = std::max<size_t>(32, chunk / 32 * 32);
 
     // 2. The signing key: --key, else dev account 0 of the test mnemonic.
     const Hash256 key = signing_key(key_hex);
-
-    NodeRpc rpc{rpc_url};
     const auto exists =
         registry_call(rpc, abi::encode_call("exists(bytes32)", std::vector{U256::from_hash(hash)}));
     if (exists.size() == 32 && exists[31] == 1)

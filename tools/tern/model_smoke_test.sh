@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of `tern model`: against a fresh `tern dev`, `tern model upload` refuses a file that
 # is not a model, uploads the int8 digits example in several chunks and prints its hash, says so
-# when the model is already there, and `tern model list` shows it with its size.
+# when the model is already there, and `tern model list` shows it with its size. On a chain
+# whose limit the model exceeds, the upload is refused before any transaction.
 set -euo pipefail
 # shellcheck source=smoke_lib.sh
 source "$(dirname "$0")/smoke_lib.sh"
@@ -34,4 +35,14 @@ list=$("$tern" model list --rpc "$rpc")
 echo "$list"
 grep -q '^1 model(s)$' <<<"$list"
 grep -q "^$got  $(stat -c %s "$model") bytes$" <<<"$list"
+kill -9 "$pid"
+"$tern" dev --port 0 --ml-max-model-bytes 1000 >"$out" 2>&1 &
+pid=$!
+port=$(wait_for_port "$out")
+rpc="http://127.0.0.1:$port"
+if "$tern" model upload "$model" --rpc "$rpc" 2>"$err"; then
+    echo "a model above the chain's limit was uploaded"; exit 1
+fi
+grep -q "above this chain's limit of 1000 (tern.mlMaxModelBytes)" "$err" || { cat "$err"; exit 1; }
+grep -q '^0 model(s)$' <<<"$("$tern" model list --rpc "$rpc")"
 echo "tern model smoke test passed"
