@@ -168,6 +168,10 @@ std::vector<std::string_view> supported_ops();
 std::span<const OpDef> structural_ops() noexcept;  // ops_struct.cpp
 std::span<const OpDef> quant_ops() noexcept;       // ops_quant.cpp
 std::span<const OpDef> float_ops() noexcept;       // ops_float.cpp (h5c)
+/// Comparison and logic ops (Equal, Less, ..., Not, And, Or, Xor, Where).
+std::span<const OpDef> logic_ops() noexcept;  // ops_logic.cpp
+/// More elementwise ops (HardSigmoid, Elu, Floor, Round, Min, Max, Sum, Mod, ...).
+std::span<const OpDef> elementwise_ops() noexcept;  // ops_float_unary.cpp
 
 // Helpers for op implementations.
 
