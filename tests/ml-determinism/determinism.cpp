@@ -74,6 +74,12 @@ const char* const kOnnxTests[] = {
     "pytorch-converted/test_Linear",
     "pytorch-converted/test_softmax_functional_dim3",
     "pytorch-converted/test_Tanh",
+    "node/test_softplus",
+    "node/test_selu",
+    "node/test_round",
+    "node/test_mod_mixed_sign_float32",
+    "node/test_where_long_example",
+    "pytorch-converted/test_ELU",
 };
 
 std::string read_file(const fs::path& p)
@@ -173,7 +179,8 @@ int main(int argc, char** argv)
 
     std::vector<std::pair<std::string, std::string>> results;  // name, digest or error
     results.emplace_back("detmath/sweep", detmath_digest());
-    std::vector<Case> cases = {mlp(), lenet(), transformer_block(), specials(), extras()};
+    std::vector<Case> cases = {mlp(),      lenet(),  transformer_block(),
+                               specials(), extras(), logic_elementwise()};
     for (const char* name : kOnnxTests)
     {
         Case c;
