@@ -17,8 +17,6 @@
 namespace tern::ml {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
 // ---------------------------------------------------------------------------------------
 // Pow: x^y in double, rounded once. Integer exponents use exact-ish repeated squaring (so
 // x^2, x^3 and negative bases work); other exponents exp(y log x). C's pow rules for the
