@@ -1,9 +1,9 @@
 // More elementwise ops real exporters emit: the activations HardSigmoid, HardSwish, Softplus,
 // Softsign, Elu, Selu, Celu, ThresholdedRelu and Mish; Floor, Ceil, Round (half to even) and
-// Sign; the variadic broadcasting Min, Max, Mean and Sum; Mod. Same determinism rules as
-// ops_float.hpp: only correctly rounded IEEE operations (floor, ceil and fmod are exact),
-// exp/log from detmath evaluated in double and rounded once, fixed (input-order) folds, and
-// canonical NaN in every float output.
+// Sign; the variadic broadcasting Min, Max, Mean and Sum; Mod; Sin and Cos (detmath). Same
+// determinism rules as ops_float.hpp: only correctly rounded IEEE operations (floor, ceil and fmod
+// are exact), exp/log from detmath evaluated in double and rounded once, fixed (input-order) folds,
+// and canonical NaN in every float output.
 
 #include "ml/broadcast.hpp"
 #include "ml/detmath.hpp"
@@ -45,7 +45,7 @@ OpCost cost_per_element(const Node&,
     return c;
 }
 
-/// One exp (Elu, Selu, Celu, Mish).
+/// One exp (Elu, Selu, Celu, Mish) or one sin/cos.
 constexpr auto cost_exp = cost_per_element<kTranscendentalMacs>;
 /// One exp and one log (Softplus).
 constexpr auto cost_exp_log = cost_per_element<2 * kTranscendentalMacs>;
@@ -402,6 +402,8 @@ constexpr OpDef kElementwiseOps[] = {
     {"Sum", 1, 255, 1, 1, infer_fold<Fold::Sum>, run_fold<Fold::Sum>, nullptr},
     {"Mean", 1, 255, 1, 1, infer_fold<Fold::Mean>, run_fold<Fold::Mean>, nullptr},
     {"Mod", 2, 2, 1, 1, infer_mod, run_mod, nullptr},
+    {"Sin", 1, 1, 1, 1, infer_float_unary, run_fn<detmath::sin>, cost_exp},
+    {"Cos", 1, 1, 1, 1, infer_float_unary, run_fn<detmath::cos>, cost_exp},
 };
 // clang-format on
 
