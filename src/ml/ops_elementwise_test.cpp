@@ -450,7 +450,7 @@ TEST(MlElementwiseOps, Costs)
         return n.op->cost ? n.op->cost(n, ins, outs) : OpCost{0, 600};
     };
     EXPECT_EQ(cost("Softplus").macs, 300 * 2 * kTranscendentalMacs);
-    for (const char* op : {"Elu", "Selu", "Celu", "Mish"})
+    for (const char* op : {"Elu", "Selu", "Celu", "Mish", "Sin", "Cos"})
         EXPECT_EQ(cost(op).macs, 300 * kTranscendentalMacs) << op;
     for (const char* op : {"HardSigmoid", "HardSwish",
                            "Softsign",    "ThresholdedRelu",

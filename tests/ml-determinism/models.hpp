@@ -344,7 +344,8 @@ inline Case specials()
 
 /// The comparison, logic and further elementwise ops (ops_logic.cpp, ops_float_unary.cpp) on
 /// the IEEE special values of specials() and on random values: activations, rounding, Sign,
-/// variadic Min/Max/Sum/Mean, float and integer Mod, comparisons, And/Or/Xor/Not and Where.
+/// Sin, Cos, variadic Min/Max/Sum/Mean, float and integer Mod, comparisons, And/Or/Xor/Not and
+/// Where.
 inline Case logic_elementwise()
 {
     const uint32_t pattern[] = {0x7fc00000, 0xffc00000, 0x7fa00001, 0xff812345,
@@ -373,8 +374,9 @@ inline Case logic_elementwise()
     auto* cat = g.node("Concat", {x, r});
     Graph::attr_int(cat, "axis", 0);
     const std::string xr = cat->output(0);
-    for (const char* op : {"HardSigmoid", "HardSwish", "Softplus", "Softsign", "Elu", "Selu",
-                           "Celu", "ThresholdedRelu", "Mish", "Floor", "Ceil", "Round", "Sign"})
+    for (const char* op :
+         {"HardSigmoid", "HardSwish", "Softplus", "Softsign", "Elu", "Selu", "Celu",
+          "ThresholdedRelu", "Mish", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos"})
         outs.push_back({g.op(op, {xr}), {32, 16}, DType::FLOAT});
     for (const char* op : {"Min", "Max", "Sum", "Mean"})
         outs.push_back({g.op(op, {x, z, r}), {16, 16}, DType::FLOAT});
