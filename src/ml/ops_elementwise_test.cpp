@@ -156,6 +156,8 @@ TEST(MlElementwiseOps, ComparisonsNaNSignedZeroAndBroadcast)
     const Tensor c = floats({4}, {1, 2, 3, 4});
     EXPECT_FALSE(run_node(make_node("Equal"), {&a, &c}));  // shapes do not broadcast
     EXPECT_FALSE(run_node(make_node("Equal", {{"broadcast", int_attr(1)}}, 6), {&a, &b}));
+    EXPECT_FALSE(run_node(make_node("Less", {{"axis", int_attr(0)}}, 6), {&a, &b}));
+    EXPECT_TRUE(run_node(make_node("Equal", {{"broadcast", int_attr(0)}}, 6), {&a, &a}));
 }
 
 TEST(MlElementwiseOps, LogicAndWhere)

@@ -14,11 +14,12 @@
 namespace tern::ml {
 namespace {
 
-/// Refuses the pre-opset-7 broadcast attributes (`broadcast`, `axis`): their semantics differ
-/// from numpy broadcasting.
+/// Refuses the pre-opset-7 broadcast attributes (`broadcast` = 1, `axis`): their semantics
+/// differ from numpy broadcasting (`broadcast` = 0 demands equal shapes, which numpy rules
+/// accept too).
 Status refuse_legacy_broadcast(const Node& node)
 {
-    if (node.attr("broadcast") || node.attr("axis"))
+    if (node.attr_int("broadcast", 0) != 0 || node.attr("axis"))
         return node_error(node, "legacy broadcast attributes (broadcast, axis) are not supported");
     return Ok{};
 }
