@@ -444,6 +444,9 @@ TEST(MlElementwiseOps, ActivationsMatchDoubleReference)
 
 TEST(MlElementwiseOps, Costs)
 {
+    const auto names = supported_ops();
+    EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end())
+        << "an op is in two tables";
     ValueInfo x{DType::FLOAT, {10, 30}, nullptr};
     std::vector<const ValueInfo*> ins{&x};
     std::vector<ValueInfo> outs{x};
