@@ -15,6 +15,7 @@ namespace {
 #include "ml/detmath_tables.inc"
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr float kInfF = std::numeric_limits<float>::infinity();
 /// The one NaN every function returns (payloads and signs of NaNs differ between CPUs).
 constexpr float kNaNf = std::bit_cast<float>(uint32_t{0x7fc00000});
 constexpr double kNaN = std::bit_cast<double>(uint64_t{0x7ff8000000000000});
@@ -90,6 +91,54 @@ double erfc_pos(double x) noexcept
     const double hi = x * x;
     const double lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl;
     return exp_d(-hi) * (1.0 - lo) * horner(piece.coeffs, x - piece.center);
+}
+
+/// x = n pi/2 + r for a float x > pi/4 (finite): returns r in [-pi/4, pi/4] and sets quadrant
+/// to n mod 4. Payne-Hanek reduction in integers: x = m 2^e (24-bit m), and x 2/pi mod 4 is
+/// m times a 96-bit window of the bits of 2/pi (the bits before it only add whole turns), so the
+/// fraction is known to 2^-70 of a quarter turn, far below the distance from any float to a
+/// multiple of pi/2 (detmath_test checks sin and cos against the C library over all of float).
+double reduce_pio2(float x, int& quadrant) noexcept
+{
+    __extension__ using U128 = unsigned __int128;
+    __extension__ using I128 = __int128;
+    const uint32_t u = std::bit_cast<uint32_t>(x);
+    const uint64_t m = (u & 0x7fffffu) | 0x800000u;  // x is normal (> pi/4)
+    const int e = static_cast<int>(u >> 23) - 150;   // x = m 2^e, -24 <= e <= 104
+    // Bits s .. s+95 of 2/pi (bit i weighs 2^-(i+1)): P = m W, x 2/pi = P 2^-sh (mod 4).
+    const int s = e >= 2 ? e - 2 : 0;
+    const int sh = e >= 2 ? 94 : 96 - e;  // 94 .. 120
+    const int q = s / 32;
+    const U128 window = (U128{kTwoOverPiBits[q]} << 96) | (U128{kTwoOverPiBits[q + 1]} << 64) |
+                        (U128{kTwoOverPiBits[q + 2]} << 32) | U128{kTwoOverPiBits[q + 3]};
+    const U128 w = (window << (s % 32)) >> 32;
+    U128 p = U128{m} * w;  // < 2^120
+    p &= (U128{1} << (sh + 2)) - 1;
+    const U128 n = (p + (U128{1} << (sh - 1))) >> sh;  // nearest multiple of pi/2: 0 .. 4
+    const I128 f = static_cast<I128>(p) - static_cast<I128>(n << sh);
+    quadrant = static_cast<int>(n & 3);
+    // f 2^-sh quarter turns: the conversion is one correctly rounded IEEE operation, the scale
+    // by 2^-sh exact.
+    const double scale = std::bit_cast<double>(static_cast<uint64_t>(1023 - sh) << 52);
+    return static_cast<double>(f) * scale * kPiOver2;
+}
+
+/// sin(x) for |x| > pi/4 or cos: the quadrant's polynomial, sign applied. `shift` is 0 for sin,
+/// 1 for cos (cos x = sin(x + pi/2)).
+double sincos_d(float x, int shift) noexcept
+{
+    const bool neg = (std::bit_cast<uint32_t>(x) >> 31) != 0;
+    const float ax = neg ? -x : x;
+    int n = 0;
+    double r = ax;
+    if (static_cast<double>(ax) > kPiOver2 * 0.5)
+        r = reduce_pio2(ax, n);
+    n = (n + shift) & 3;
+    const double z = r * r;
+    double v = (n & 1) ? horner(kCosCoeffs, z) : r * horner(kSinCoeffs, z);
+    if (n & 2)
+        v = -v;
+    return neg && shift == 0 ? -v : v;  // sin is odd, cos even
 }
 
 }  // namespace
@@ -243,6 +292,20 @@ float gelu_tanh(float x) noexcept
     const double u = kSqrt2OverPi * (xd + 0.044715 * (xd * xd * xd));
     const double g = xd / (1.0 + exp_d(-2.0 * u));
     return is_nan(g) ? kNaNf : static_cast<float>(g);
+}
+
+float sin(float x) noexcept
+{
+    if (x != x || x == kInfF || x == -kInfF)
+        return kNaNf;
+    return static_cast<float>(sincos_d(x, 0));
+}
+
+float cos(float x) noexcept
+{
+    if (x != x || x == kInfF || x == -kInfF)
+        return kNaNf;
+    return static_cast<float>(sincos_d(x, 1));
 }
 
 }  // namespace tern::ml::detmath

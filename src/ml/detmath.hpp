@@ -29,6 +29,11 @@ float tanh(float x) noexcept;
 float erf(float x) noexcept;
 /// Logistic function 1 / (1 + e^-x), accurate in both tails.
 float sigmoid(float x) noexcept;
+/// Sine (radians); NaN for infinities. Exact argument reduction for every float (Payne-Hanek
+/// with 256 bits of 2/pi), then Taylor polynomials on [-pi/4, pi/4].
+float sin(float x) noexcept;
+/// Cosine (radians); NaN for infinities. Same method as sin.
+float cos(float x) noexcept;
 /// GELU, exact form (ONNX Gelu approximate="none"): x/2 * (1 + erf(x/sqrt(2))), evaluated as
 /// x/2 * erfc(-x/sqrt(2)) so the negative tail keeps its precision.
 float gelu(float x) noexcept;

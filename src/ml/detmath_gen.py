@@ -13,6 +13,8 @@ same for every compiler. Contents:
   * near-minimax polynomials (mpmath.chebyfit) for R(x) = erfc(x) * exp(x^2) on 14 pieces
     covering [0.5, 11): pieces of width 0.5 on [0.5, 4), width 1 on [4, 11), each a
     polynomial in t = x - center of the piece.
+  * pi/2, the Taylor coefficients of sin and cos on |r| <= pi/4 (sin r = r P(r^2),
+    cos r = Q(r^2)), and the first 256 bits of 2/pi for their exact argument reduction.
 """
 import mpmath as mp
 
@@ -20,6 +22,8 @@ mp.mp.dps = 50
 EXP_DEGREE = 13
 ERF_SMALL_TERMS = 13
 ERFC_DEGREE = 12
+SIN_TERMS = 8
+COS_TERMS = 9
 
 
 def lit(v):
@@ -86,6 +90,25 @@ def main():
         print("    }},")
     print("};")
     print("// Worst relative error of the erfc pieces (before rounding): %s" % mp.nstr(worst, 3))
+    print("constexpr double kPiOver2 = %s;" % lit(mp.pi / 2))
+    print("// sin(r) = r * P(r^2), P: (-1)^k / (2k+1)!, k = %d..0 (Horner order)." % SIN_TERMS)
+    print("constexpr double kSinCoeffs[] = {")
+    for k in range(SIN_TERMS, -1, -1):
+        print("    %s," % lit((-1) ** k / mp.factorial(2 * k + 1)))
+    print("};")
+    print("// cos(r) = Q(r^2), Q: (-1)^k / (2k)!, k = %d..0 (Horner order)." % COS_TERMS)
+    print("constexpr double kCosCoeffs[] = {")
+    for k in range(COS_TERMS, -1, -1):
+        print("    %s," % lit((-1) ** k / mp.factorial(2 * k)))
+    print("};")
+    with mp.workdps(120):
+        bits = int(mp.floor(2 / mp.pi * mp.mpf(2) ** 256))
+    words = [(bits >> (32 * (7 - i))) & 0xFFFFFFFF for i in range(8)]
+    print("// The first 256 bits of 2/pi after the binary point, most significant first.")
+    print("constexpr uint32_t kTwoOverPiBits[] = {")
+    for k in range(0, 8, 4):
+        print("    " + " ".join("0x%08x," % w for w in words[k:k + 4]))
+    print("};")
     print("// clang-format on")
 
 

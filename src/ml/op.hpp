@@ -2,9 +2,9 @@
 
 // How an operator plugs into the engine. Each op is one OpDef row: arity, shape inference,
 // cost and kernel. Rows live in const tables (one per source file: ops_int.cpp,
-// ops_struct.cpp, ops_quant.cpp, ops_float*.cpp) that find_op() searches; there is no mutable
-// registry. To add an op: write infer + run (+ cost when the default "elements touched" is
-// wrong) and append a row to your file's table.
+// ops_struct.cpp, ops_quant.cpp, ops_float*.cpp, ops_logic.cpp) that find_op() searches;
+// there is no mutable registry. To add an op: write infer + run (+ cost when the default
+// "elements touched" is wrong) and append a row to your file's table.
 
 #include "ml/tensor.hpp"
 
@@ -168,6 +168,10 @@ std::vector<std::string_view> supported_ops();
 std::span<const OpDef> structural_ops() noexcept;  // ops_struct.cpp
 std::span<const OpDef> quant_ops() noexcept;       // ops_quant.cpp
 std::span<const OpDef> float_ops() noexcept;       // ops_float.cpp (h5c)
+/// Comparison and logic ops (Equal, Less, ..., Not, And, Or, Xor, Where).
+std::span<const OpDef> logic_ops() noexcept;  // ops_logic.cpp
+/// More elementwise ops (HardSigmoid, Elu, Floor, Round, Min, Max, Sum, Mod, Sin, ...).
+std::span<const OpDef> elementwise_ops() noexcept;  // ops_float_unary.cpp
 
 // Helpers for op implementations.
 

@@ -16,6 +16,7 @@
 #include "ml/tensor.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <span>
 
 namespace tern::ml {
@@ -28,6 +29,22 @@ inline constexpr uint64_t kTranscendentalMacs = 64;
 inline constexpr uint64_t kErfMacs = 96;
 /// Same for LayerNormalization, per element (two reduction passes and the affine map).
 inline constexpr uint64_t kLayerNormMacs = 16;
+
+/// Rounds a double to float like IEEE conversion, without the undefined behaviour C++ gives
+/// out-of-range conversions (|d| beyond FLT_MAX + half an ulp becomes +-inf).
+inline float to_float(double d) noexcept
+{
+    constexpr double kOverflow = 0x1.ffffffp127;
+    if (d >= kOverflow)
+        return std::numeric_limits<float>::infinity();
+    if (d <= -kOverflow)
+        return -std::numeric_limits<float>::infinity();
+    if (d > 0x1.fffffep127)
+        return 0x1.fffffep127f;
+    if (d < -0x1.fffffep127)
+        return -0x1.fffffep127f;
+    return static_cast<float>(d);
+}
 
 /// Replaces every NaN in a FLOAT tensor with the canonical quiet NaN 0x7fc00000.
 void canonicalize_nans(Tensor& t) noexcept;

@@ -17,24 +17,6 @@
 namespace tern::ml {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
-/// Rounds a double to float like IEEE conversion, without the undefined behaviour C++ gives
-/// out-of-range conversions (|d| beyond FLT_MAX + half an ulp becomes +-inf).
-float to_float(double d) noexcept
-{
-    constexpr double kOverflow = 0x1.ffffffp127;
-    if (d >= kOverflow)
-        return kInf;
-    if (d <= -kOverflow)
-        return -kInf;
-    if (d > 0x1.fffffep127)
-        return 0x1.fffffep127f;
-    if (d < -0x1.fffffep127)
-        return -0x1.fffffep127f;
-    return static_cast<float>(d);
-}
-
 // ---------------------------------------------------------------------------------------
 // Pow: x^y in double, rounded once. Integer exponents use exact-ish repeated squaring (so
 // x^2, x^3 and negative bases work); other exponents exp(y log x). C's pow rules for the

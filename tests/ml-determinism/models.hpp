@@ -342,4 +342,88 @@ inline Case specials()
     return {"generated/specials", g.bytes(), {a, b}};
 }
 
+/// The comparison, logic and further elementwise ops (ops_logic.cpp, ops_float_unary.cpp) on
+/// the IEEE special values of specials() and on random values: activations, rounding, Sign,
+/// Sin, Cos, variadic Min/Max/Sum/Mean, float and integer Mod, comparisons, And/Or/Xor/Not and
+/// Where.
+inline Case logic_elementwise()
+{
+    const uint32_t pattern[] = {0x7fc00000, 0xffc00000, 0x7fa00001, 0xff812345,
+                                0x7f800000, 0xff800000, 0x00000000, 0x80000000,
+                                0x00000001, 0x807fffff, 0x7f7fffff, 0xff7fffff,
+                                0x42b20000, 0xc2d00000, 0x3f800000, 0xbf000000};
+    Tensor a = Tensor::zeros(DType::FLOAT, {16, 16});
+    Tensor b = Tensor::zeros(DType::FLOAT, {16, 16});
+    for (size_t i = 0; i < 16; ++i)
+        for (size_t j = 0; j < 16; ++j)
+        {
+            a.as<float>()[i * 16 + j] = std::bit_cast<float>(pattern[i]);
+            b.as<float>()[i * 16 + j] = std::bit_cast<float>(pattern[j]);
+        }
+    Graph g("logic_elementwise");
+    auto x = g.input("a", {16, 16});
+    auto z = g.input("b", {16, 16});
+    auto r = g.input("r", {16, 16});
+    struct Out
+    {
+        std::string name;
+        std::vector<int64_t> shape;
+        DType dtype;
+    };
+    std::vector<Out> outs;
+    auto* cat = g.node("Concat", {x, r});
+    Graph::attr_int(cat, "axis", 0);
+    const std::string xr = cat->output(0);
+    for (const char* op :
+         {"HardSigmoid", "HardSwish", "Softplus", "Softsign", "Elu", "Selu", "Celu",
+          "ThresholdedRelu", "Mish", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos"})
+        outs.push_back({g.op(op, {xr}), {32, 16}, DType::FLOAT});
+    for (const char* op : {"Min", "Max", "Sum", "Mean"})
+        outs.push_back({g.op(op, {x, z, r}), {16, 16}, DType::FLOAT});
+    auto* fm = g.node("Mod", {x, z});
+    Graph::attr_int(fm, "fmod", 1);
+    outs.push_back({fm->output(0), {16, 16}, DType::FLOAT});
+    auto* fm2 = g.node("Mod", {r, g.weight({16}, 3.0f)});
+    Graph::attr_int(fm2, "fmod", 1);
+    outs.push_back({fm2->output(0), {16, 16}, DType::FLOAT});
+    // Integers: r * 1000 cast to int32, against nonzero divisors of both signs.
+    auto scaled = g.op(
+        "Mul", {r, g.constant(Tensor::from<float>(DType::FLOAT, {}, std::vector<float>{1000}))});
+    auto* cast = g.node("Cast", {scaled});
+    Graph::attr_int(cast, "to", static_cast<int64_t>(DType::INT32));
+    const std::string ri = cast->output(0);
+    std::vector<int32_t> divisors;
+    for (int32_t k = 0; k < 16; ++k)
+        divisors.push_back((k % 2 ? -1 : 1) * (k * 37 + 3));
+    auto d = g.constant(Tensor::from<int32_t>(DType::INT32, {16}, divisors));
+    outs.push_back({g.op("Mod", {ri, d}), {16, 16}, DType::INT32});
+    auto* im = g.node("Mod", {ri, d});
+    Graph::attr_int(im, "fmod", 1);
+    outs.push_back({im->output(0), {16, 16}, DType::INT32});
+    outs.push_back({g.op("Max", {ri, d}), {16, 16}, DType::INT32});
+    outs.push_back({g.op("Min", {ri, d}), {16, 16}, DType::INT32});
+    outs.push_back({g.op("Sign", {ri}), {16, 16}, DType::INT32});
+    // Comparisons and logic.
+    std::vector<std::string> cmp;
+    for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"})
+    {
+        cmp.push_back(g.op(op, {x, z}));
+        outs.push_back({cmp.back(), {16, 16}, DType::BOOL});
+    }
+    outs.push_back({g.op("Less", {ri, d}), {16, 16}, DType::BOOL});
+    outs.push_back({g.op("And", {cmp[1], g.op("Not", {cmp[0]})}), {16, 16}, DType::BOOL});
+    outs.push_back({g.op("Or", {cmp[0], cmp[2]}), {16, 16}, DType::BOOL});
+    outs.push_back({g.op("Xor", {cmp[3], cmp[4]}), {16, 16}, DType::BOOL});
+    outs.push_back({g.op("Where", {cmp[2], x, r}), {16, 16}, DType::FLOAT});
+    outs.push_back({g.op("Where", {cmp[1], ri, d}), {16, 16}, DType::INT32});
+    for (size_t i = 0; i < outs.size(); ++i)
+    {
+        const std::string name = numbered("y", static_cast<int64_t>(i));
+        g.node("Identity", {outs[i].name}, name);
+        g.output(name, outs[i].shape, outs[i].dtype);
+    }
+    g.m.mutable_opset_import(0)->set_version(18);  // Mish
+    return {"generated/logic_elementwise", g.bytes(), {a, b, random_tensor({16, 16}, 8.0f, 600)}};
+}
+
 }  // namespace tern::ml::testmodels
