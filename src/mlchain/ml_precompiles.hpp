@@ -46,6 +46,18 @@ inline constexpr int64_t kPerIoByte = 3;
 /// and parsed (or found in the cache: the charge is the same), so a call that fails on its
 /// input still pays for bringing a large model in.
 inline constexpr int64_t kPerModelWord = 8;
+
+/// What infer charges in all (the precompile charges it in these stages) for a model file of
+/// `model_bytes`, encoded input and output tensors of these sizes and the engine's cost; without
+/// the transaction's intrinsic and calldata gas. inferCost returns it without the output term.
+[[nodiscard]] constexpr uint64_t infer_total(uint64_t model_bytes,
+                                             uint64_t input_bytes,
+                                             uint64_t engine_cost,
+                                             uint64_t output_bytes) noexcept
+{
+    return kBase + input_bytes * kPerIoByte + (model_bytes + 31) / 32 * kPerModelWord +
+           engine_cost + output_bytes * kPerIoByte;
+}
 }  // namespace gas
 
 /// Settings a chain fixes in its configuration (all nodes must agree: they are consensus rules).

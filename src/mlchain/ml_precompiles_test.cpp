@@ -359,6 +359,7 @@ TEST_F(MlPrecompilesTest, InferChargesTheEngineCostBeforeRunning)
     const uint64_t expected = gas::kBase + input.size() * gas::kPerIoByte +
                               (model.size() + 31) / 32 * gas::kPerModelWord + *engine_cost;
     EXPECT_EQ(U256::from_be(quote.output), U256{expected});
+    EXPECT_EQ(gas::infer_total(model.size(), input.size(), *engine_cost, 0), expected);
 
     // One gas short of the quote: out of gas, all gas consumed, nothing ran.
     const Bytes data = test::infer_call(h, input);

@@ -2,7 +2,8 @@
 # Smoke test of `tern model`: against a fresh `tern dev`, `tern model upload` refuses a file that
 # is not a model, uploads the int8 digits example in several chunks and prints its hash, says so
 # when the model is already there, and `tern model list` shows it with its size. On a chain
-# whose limit the model exceeds, the upload is refused before any transaction.
+# whose limit the model exceeds, the upload is refused before any transaction. `tern model run`
+# runs the model locally on a JSON and an .npy input and prints the label and the gas.
 set -euo pipefail
 # shellcheck source=smoke_lib.sh
 source "$(dirname "$0")/smoke_lib.sh"
@@ -10,9 +11,30 @@ tern=$1
 model=$2
 out=$(mktemp)
 err=$(mktemp)
+work=$(mktemp -d)
+sample="$(dirname "$model")/digits_test_sample.json"
+python3 - "$sample" "$work" <<'PY'
+import json, struct, sys
+s = json.load(open(sys.argv[1]))
+json.dump([s["images"][0]], open(sys.argv[2] + "/x.json", "w"))
+header = "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 64), }"
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+with open(sys.argv[2] + "/x.npy", "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(bytes(s["images"][1]))
+print(s["labels"][0], s["labels"][1], file=open(sys.argv[2] + "/labels", "w"))
+PY
+read -r label0 label1 <"$work/labels"
+ran=$("$tern" model run "$model" --input "$work/x.json")
+echo "$ran"
+grep -q "^output label: int64 \[1\] = \[$label0\]$" <<<"$ran"
+grep -q '^gas: [0-9]* for infer' <<<"$ran"
+"$tern" model run "$model" --input "x=$work/x.npy" --json | grep -q "\"data\":\[$label1\],\"dtype\":\"int64\",\"name\":\"label\""
+if "$tern" model run "$model" 2>"$err"; then echo "ran without an input"; exit 1; fi
+grep -q "no --input for the model's input 'x'" "$err" || { cat "$err"; exit 1; }
 "$tern" dev --port 0 >"$out" 2>&1 &
 pid=$!
-trap 'kill -9 "$pid" 2>/dev/null || true; rm -f "$out" "$err"' EXIT
+trap 'kill -9 "$pid" 2>/dev/null || true; rm -rf "$out" "$err" "$work"' EXIT
 
 port=$(wait_for_port "$out")
 rpc="http://127.0.0.1:$port"
