@@ -505,6 +505,41 @@ TEST(MlEngine, ACostRefusalReportsTheTotal)
         << r.error();
 }
 
+// Issue 14: float16 and bfloat16 weights (raw_data or int32_data) are widened exactly to
+// float32 at load and computed in float32.
+TEST(MlEngine, HalfPrecisionWeightsAreWidenedExactly)
+{
+    for (const bool bf16 : {false, true})
+    {
+        Builder b;
+        b.input("x", DType::FLOAT, {1, 2});
+        auto* w = b.g->add_initializer();
+        w->set_name("w");
+        w->add_dims(2);
+        w->add_dims(1);
+        if (bf16)
+        {
+            w->set_data_type(onnx::TensorProto::BFLOAT16);
+            w->add_int32_data(0x3fc0);  // 1.5
+            w->add_int32_data(0xc020);  // -2.5
+        }
+        else
+        {
+            w->set_data_type(onnx::TensorProto::FLOAT16);
+            const uint8_t raw[] = {0x00, 0x3e, 0x00, 0xc1};  // 1.5, -2.5 little-endian
+            w->set_raw_data(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
+        }
+        b.node("MatMul", {"x", "w"}, {"y"});
+        b.output("y");
+        auto m = load(b.bytes());
+        ASSERT_TRUE(m) << m.error();
+        std::vector<Tensor> in{f32({1, 2}, {2.0f, 1.0f})};
+        auto r = run(**m, in, {});
+        ASSERT_TRUE(r) << r.error();
+        EXPECT_EQ((*r)[0].as<float>()[0], 0.5f) << (bf16 ? "bfloat16" : "float16");
+    }
+}
+
 TEST(MlEngine, InputChecks)
 {
     auto m = load(small_model().bytes());

@@ -2,6 +2,7 @@
 
 #include "ml/codec.hpp"
 #include "ml/engine.hpp"
+#include "ml/half.hpp"
 #include "ml/onnx_proto.hpp"
 
 #include <algorithm>
@@ -94,6 +95,49 @@ Status copy_typed(const Field& field, int64_t n, Tensor& t, Conv conv)
     return Ok{};
 }
 
+/// A float16 or bfloat16 tensor (weights of half-precision exports) as the float32 tensor of
+/// the same values: raw_data of 2-byte elements, or int32_data holding the bit patterns.
+Result<Tensor, std::string> half_tensor_from_proto(const onnx::TensorProto& proto,
+                                                   const Limits& limits,
+                                                   const std::string& what)
+{
+    if (static_cast<uint64_t>(proto.dims_size()) > limits.max_rank)
+        return what + "has rank " + std::to_string(proto.dims_size()) + " above the limit " +
+               std::to_string(limits.max_rank);
+    const bool bf16 = proto.data_type() == onnx::TensorProto::BFLOAT16;
+    Tensor t;
+    t.dtype = DType::FLOAT;
+    t.shape.assign(proto.dims().begin(), proto.dims().end());
+    const int64_t n = checked_elements(t.shape, static_cast<int64_t>(limits.max_tensor_elements));
+    if (n < 0)
+        return what + "has shape " + shape_string(t.shape) +
+               " (negative dim or more than the limit of " +
+               std::to_string(limits.max_tensor_elements) + " elements)";
+    const auto widen = [bf16](uint16_t bits) {
+        return bf16 ? bfloat16_to_float(bits) : float16_to_float(bits);
+    };
+    t.data.assign(static_cast<size_t>(n) * 4, 0);
+    auto out = t.as<float>();
+    if (proto.has_raw_data())
+    {
+        const std::string& raw = proto.raw_data();
+        if (raw.size() != static_cast<size_t>(n) * 2)
+            return what + "raw_data has " + std::to_string(raw.size()) + " bytes, shape " +
+                   shape_string(t.shape) + " needs " + std::to_string(static_cast<size_t>(n) * 2);
+        for (size_t i = 0; i < out.size(); ++i)
+            out[i] = widen(static_cast<uint16_t>(static_cast<uint8_t>(raw[2 * i]) |
+                                                 static_cast<uint8_t>(raw[2 * i + 1]) << 8));
+        return t;
+    }
+    if (auto st = copy_typed(proto.int32_data(), n, t,
+                             [&](Tensor& x, size_t i, int32_t v) {
+                                 x.as<float>()[i] = widen(static_cast<uint16_t>(v));
+                             });
+        !st)
+        return what + st.error();
+    return t;
+}
+
 }  // namespace
 
 Result<Tensor, std::string> tensor_from_proto(const onnx::TensorProto& proto, const Limits& limits)
@@ -103,6 +147,9 @@ Result<Tensor, std::string> tensor_from_proto(const onnx::TensorProto& proto, co
         return what + "uses external data (not supported)";
     if (proto.has_segment())
         return what + "is segmented (not supported)";
+    if (proto.data_type() == onnx::TensorProto::FLOAT16 ||
+        proto.data_type() == onnx::TensorProto::BFLOAT16)
+        return half_tensor_from_proto(proto, limits, what);
     if (!is_supported_dtype(proto.data_type()))
         return what + "has unsupported data type " +
                (onnx::TensorProto::DataType_IsValid(proto.data_type())

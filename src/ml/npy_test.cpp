@@ -49,10 +49,9 @@ std::string error_of(const std::vector<uint8_t>& file)
 
 TEST(Npy, ReadsNumpysFloatAndIntegerArrays)
 {
-    const auto f = read_npy(
-        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-            bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6.5f})),
-        1 << 20);
+    const auto f = read_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+                                bytes_of(std::vector<float>{1, 2, 3, 4, 5, 6.5f})),
+                            1 << 20);
     ASSERT_TRUE(f) << f.error();
     EXPECT_EQ(f->dtype, DType::FLOAT);
     EXPECT_EQ(f->shape, (std::vector<int64_t>{2, 3}));
@@ -65,8 +64,8 @@ TEST(Npy, ReadsNumpysFloatAndIntegerArrays)
     EXPECT_EQ(i->dtype, DType::INT64);
     EXPECT_EQ(i->as<int64_t>()[0], -1);
 
-    const auto u = read_npy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", {200}),
-                            1 << 20);
+    const auto u =
+        read_npy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", {200}), 1 << 20);
     ASSERT_TRUE(u) << u.error();
     EXPECT_TRUE(u->shape.empty());
     EXPECT_EQ(u->data[0], 200);
@@ -87,26 +86,26 @@ TEST(Npy, Float64BecomesFloat32RoundedToNearest)
 TEST(Npy, RefusesWhatItCannotRead)
 {
     EXPECT_NE(error_of({1, 2, 3}).find("not an .npy file"), std::string::npos);
-    EXPECT_NE(error_of(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-                           {0, 0, 0, 0}))
-                  .find("'>f4' is not supported"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", {0, 0, 0, 0}))
+            .find("'>f4' is not supported"),
+        std::string::npos);
     EXPECT_NE(error_of(npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
                            std::vector<uint8_t>(8)))
                   .find("not supported"),
               std::string::npos);
-    EXPECT_NE(error_of(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
-                           {0, 0, 0, 0}))
-                  .find("Fortran order"),
-              std::string::npos);
-    EXPECT_NE(error_of(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
-                           {0, 0, 0, 0}))
-                  .find("the shape needs 8"),
-              std::string::npos);
-    EXPECT_NE(error_of(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999, 99999), }",
-                           {}))
-                  .find("more than"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", {0, 0, 0, 0}))
+            .find("Fortran order"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", {0, 0, 0, 0}))
+            .find("the shape needs 8"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999, 99999), }", {}))
+            .find("more than"),
+        std::string::npos);
     auto truncated = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", {});
     truncated.resize(20);
     EXPECT_NE(error_of(truncated).find("truncated"), std::string::npos);
