@@ -87,6 +87,16 @@ Status infer_conv(const Node&, std::span<const ValueInfo* const>, std::span<Valu
 Status run_conv(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
 /// Conv cost: output elements * C/group * kernel elements MACs.
 OpCost cost_conv(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
+// ops_float_convtranspose.cpp
+/// ConvTranspose shapes: W [C, M/group, kernel...], output_shape / auto_pad / pads /
+/// output_padding as ONNX defines them, B of [M].
+Status infer_conv_transpose(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// ConvTranspose: each input element scattered over its taps, sums over (c, i, t), bias last.
+Status run_conv_transpose(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// ConvTranspose cost: X's elements * W's elements per input channel MACs.
+OpCost cost_conv_transpose(const Node&,
+                           std::span<const ValueInfo* const>,
+                           std::span<const ValueInfo>);
 /// MaxPool/AveragePool shapes: Conv geometry plus ceil_mode; pads below the kernel.
 Status infer_pool(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
 /// MaxPool (float, int8, uint8) with the optional Indices output.

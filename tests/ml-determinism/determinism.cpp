@@ -80,6 +80,9 @@ const char* const kOnnxTests[] = {
     "node/test_mod_mixed_sign_float32",
     "node/test_where_long_example",
     "pytorch-converted/test_ELU",
+    "node/test_convtranspose_dilations",
+    "node/test_convtranspose_output_shape",
+    "pytorch-converted/test_ConvTranspose2d",
 };
 
 std::string read_file(const fs::path& p)
