@@ -58,9 +58,10 @@ echo "$list"
 grep -q '^1 model(s)$' <<<"$list"
 grep -q "^$got  $(stat -c %s "$model") bytes$" <<<"$list"
 kill -9 "$pid"
-"$tern" dev --port 0 --ml-max-model-bytes 1000 >"$out" 2>&1 &
+out2="$work/dev2.log"  # a fresh log: the new process truncates a reused one only once it runs
+"$tern" dev --port 0 --ml-max-model-bytes 1000 >"$out2" 2>&1 &
 pid=$!
-port=$(wait_for_port "$out")
+port=$(wait_for_port "$out2")
 rpc="http://127.0.0.1:$port"
 if "$tern" model upload "$model" --rpc "$rpc" 2>"$err"; then
     echo "a model above the chain's limit was uploaded"; exit 1
