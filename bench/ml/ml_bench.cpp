@@ -6,12 +6,15 @@
 // much gas one core retires per second on this op: the gas schedule is fair when this is
 // roughly the same for every op). docs/performance.md ("ML inference") records a run.
 
+#include "ml/codec.hpp"
 #include "ml/engine.hpp"
 #include "tests/ml-determinism/models.hpp"
 
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -47,9 +50,44 @@ Tensor scalar_byte(DType dtype, uint8_t v)
     return Tensor::from<uint8_t>(dtype, {}, std::vector<uint8_t>{v});
 }
 
+/// Google Benchmark's run name of a benchmark with `args` ranges: "BM_FloatConv/1/6/28/5".
+std::string run_name(const char* fn, const benchmark::State& state, int args)
+{
+    std::string name = fn;
+    for (int i = 0; i < args; ++i)
+    {
+        name += '/';
+        name += std::to_string(state.range(i));
+    }
+    return name;
+}
+
+/// With TERN_BENCH_DUMP=DIR, writes the case's model (DIR/<benchmark>.onnx) and its inputs in
+/// the on-chain tensor encoding (DIR/<benchmark>.inputs) so bench/ml/vs_onnxruntime.mjs runs
+/// onnxruntime on exactly what Tern ran.
+void dump_case(const Case& c)
+{
+    const char* dir = std::getenv("TERN_BENCH_DUMP");
+    if (dir == nullptr || *dir == 0)
+        return;
+    std::string name = c.name;  // the benchmark's run name, "BM_FloatMatMul/128/256/256"
+    for (char& ch : name)
+        if (ch == '/' || ch == ':')
+            ch = '_';
+    const std::string base = std::string(dir) + "/" + name;
+    std::ofstream(base + ".onnx", std::ios::binary)
+        .write(reinterpret_cast<const char*>(c.model.data()),
+               static_cast<std::streamsize>(c.model.size()));
+    const auto inputs = encode_tensors(c.inputs);
+    std::ofstream(base + ".inputs", std::ios::binary)
+        .write(reinterpret_cast<const char*>(inputs.data()),
+               static_cast<std::streamsize>(inputs.size()));
+}
+
 /// Loads the case once and runs it every iteration; reports gas and MACs.
 void run_case(benchmark::State& state, const Case& c)
 {
+    dump_case(c);
     const Limits limits = bench_limits();
     auto model = load_model(c.model, limits);
     if (!model)
@@ -98,7 +136,9 @@ void BM_MatMulInteger(benchmark::State& state)
     auto bz = g.constant(scalar_byte(DType::INT8, 0));
     g.node("MatMulInteger", {a, b, az, bz}, "y");
     g.output("y", {M, N}, DType::INT32);
-    run_case(state, {"", g.bytes(), {random_bytes(DType::UINT8, {M, K}, 2)}});
+    run_case(state, {run_name("BM_MatMulInteger", state, 3),
+                     g.bytes(),
+                     {random_bytes(DType::UINT8, {M, K}, 2)}});
 }
 BENCHMARK(BM_MatMulInteger)->Apply(gemm_sizes);
 
@@ -119,7 +159,9 @@ void BM_QLinearMatMul(benchmark::State& state)
     };
     g.node("QLinearMatMul", ins, "y");
     g.output("y", {M, N}, DType::UINT8);
-    run_case(state, {"", g.bytes(), {random_bytes(DType::UINT8, {M, K}, 4)}});
+    run_case(state, {run_name("BM_QLinearMatMul", state, 3),
+                     g.bytes(),
+                     {random_bytes(DType::UINT8, {M, K}, 4)}});
 }
 BENCHMARK(BM_QLinearMatMul)->Apply(gemm_sizes);
 
@@ -130,7 +172,8 @@ void BM_FloatMatMul(benchmark::State& state)
     auto a = g.input("a", {M, K});
     g.node("MatMul", {a, g.weight({K, N}, 0.1f)}, "y");
     g.output("y", {M, N});
-    run_case(state, {"", g.bytes(), {random_tensor({M, K}, 1.0f, 5)}});
+    run_case(state,
+             {run_name("BM_FloatMatMul", state, 3), g.bytes(), {random_tensor({M, K}, 1.0f, 5)}});
 }
 BENCHMARK(BM_FloatMatMul)->Apply(gemm_sizes);
 
@@ -143,7 +186,9 @@ void BM_FloatConv(benchmark::State& state)
     auto* n = g.node("Conv", {x, g.weight({M, C, k, k}, 0.1f), g.weight({M}, 0.1f)}, "y");
     Graph::attr_string(n, "auto_pad", "SAME_UPPER");
     g.output("y", {1, M, H, H});
-    run_case(state, {"", g.bytes(), {random_tensor({1, C, H, H}, 1.0f, 6)}});
+    run_case(
+        state,
+        {run_name("BM_FloatConv", state, 4), g.bytes(), {random_tensor({1, C, H, H}, 1.0f, 6)}});
 }
 BENCHMARK(BM_FloatConv)
     ->Args({1, 6, 28, 5})
@@ -161,7 +206,9 @@ void BM_FloatUnary(benchmark::State& state, const std::string& op)
     else
         g.node(op, {x}, "y");
     g.output("y", {64, 1024});
-    run_case(state, {"", g.bytes(), {random_tensor({64, 1024}, 4.0f, 7)}});
+    std::string name = "BM_FloatUnary/";
+    name += op;
+    run_case(state, {name, g.bytes(), {random_tensor({64, 1024}, 4.0f, 7)}});
 }
 BENCHMARK_CAPTURE(BM_FloatUnary, Relu, std::string("Relu"));
 BENCHMARK_CAPTURE(BM_FloatUnary, Sigmoid, std::string("Sigmoid"));
@@ -171,13 +218,16 @@ BENCHMARK_CAPTURE(BM_FloatUnary, Gelu, std::string("Gelu"));
 BENCHMARK_CAPTURE(BM_FloatUnary, Softmax, std::string("Softmax"));
 BENCHMARK_CAPTURE(BM_FloatUnary, LayerNormalization, std::string("LayerNormalization"));
 
-void BM_Model(benchmark::State& state, Case (*make)())
+void BM_Model(benchmark::State& state, const char* name, Case (*make)())
 {
-    run_case(state, make());
+    Case c = make();
+    c.name = "BM_Model/";
+    c.name += name;
+    run_case(state, c);
 }
-BENCHMARK_CAPTURE(BM_Model, mlp_100k, mlp_100k);
-BENCHMARK_CAPTURE(BM_Model, lenet_1, [] { return lenet(1); });
-BENCHMARK_CAPTURE(BM_Model, transformer_block, transformer_block);
+BENCHMARK_CAPTURE(BM_Model, mlp_100k, "mlp_100k", mlp_100k);
+BENCHMARK_CAPTURE(BM_Model, lenet_1, "lenet_1", [] { return lenet(1); });
+BENCHMARK_CAPTURE(BM_Model, transformer_block, "transformer_block", transformer_block);
 
 }  // namespace
 
