@@ -213,11 +213,12 @@ Outcome run_dir(const fs::path& dir, std::string& why)
         auto got = run(**model, inputs, limits);
         if (!got && got.error().find("dynamic shape cannot be bounded") != std::string::npos)
         {
-            // Bind every integer input but the first as a constant and retry.
+            // Bind every input but the first as a constant (shapes, axes, Resize's roi and
+            // scales) and retry.
             std::vector<size_t> bound;
             std::vector<Tensor> rest;
             for (size_t k = 0; k < inputs.size(); ++k)
-                if (k > 0 && is_integer(inputs[k].dtype))
+                if (k > 0)
                     bound.push_back(k);
                 else
                     rest.push_back(inputs[k]);

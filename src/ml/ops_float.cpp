@@ -589,6 +589,7 @@ constexpr OpDef kFloatOps[] = {
     {"Gemm", 2, 3, 1, 1, infer_gemm, run_gemm, cost_gemm},
     {"MatMul", 2, 2, 1, 1, infer_matmul, run_matmul, cost_matmul},
     {"Conv", 2, 3, 1, 1, infer_conv, run_conv, cost_conv},
+    {"Resize", 1, 4, 1, 1, infer_resize, run_resize, cost_resize},
     {"ConvTranspose", 2, 3, 1, 1, infer_conv_transpose, run_conv_transpose, cost_conv_transpose},
     {"MaxPool", 1, 1, 1, 2, infer_pool, run_maxpool, cost_pool},
     {"AveragePool", 1, 1, 1, 1, infer_pool, run_averagepool, cost_pool},

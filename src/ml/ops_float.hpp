@@ -87,6 +87,13 @@ Status infer_conv(const Node&, std::span<const ValueInfo* const>, std::span<Valu
 Status run_conv(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
 /// Conv cost: output elements * C/group * kernel elements MACs.
 OpCost cost_conv(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
+// ops_float_resize.cpp
+/// Resize shapes: sizes, or floor(dim * scale), both constants; nearest or linear.
+Status infer_resize(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
+/// Resize: nearest or n-linear (corners summed in double in a fixed order).
+Status run_resize(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// Resize cost: output elements (x 2^rank corners in linear mode, as MACs) plus input.
+OpCost cost_resize(const Node&, std::span<const ValueInfo* const>, std::span<const ValueInfo>);
 // ops_float_convtranspose.cpp
 /// ConvTranspose shapes: W [C, M/group, kernel...], output_shape / auto_pad / pads /
 /// output_padding as ONNX defines them, B of [M].
