@@ -211,13 +211,17 @@ Outcome run_dir(const fs::path& dir, std::string& why)
             return Outcome::Fail;
         }
         auto got = run(**model, inputs, limits);
-        if (!got && got.error().find("dynamic shape cannot be bounded") != std::string::npos)
+        // Bind every integer input but the first as a constant and retry; if the shapes still
+        // depend on inputs (Range's start/limit/delta, OneHot's float depth, NonZero's data),
+        // bind every input.
+        for (int all = 0; all < 2 && !got &&
+                          got.error().find("dynamic shape cannot be bounded") != std::string::npos;
+             ++all)
         {
-            // Bind every integer input but the first as a constant and retry.
             std::vector<size_t> bound;
             std::vector<Tensor> rest;
             for (size_t k = 0; k < inputs.size(); ++k)
-                if (k > 0 && is_integer(inputs[k].dtype))
+                if (all || (k > 0 && is_integer(inputs[k].dtype)))
                     bound.push_back(k);
                 else
                     rest.push_back(inputs[k]);
