@@ -400,6 +400,79 @@ TEST(MlReduceOps, InstanceAndGroupNormalization)
                           {&x, &s1, &b1}));
 }
 
+TEST(MlEinsum, MatmulFormsAndRefusals)
+{
+    auto eq = [](const char* e) {
+        return make_node("Einsum", {{"equation", string_attr(e)}}, 12);
+    };
+    std::vector<float> av(2 * 3 * 4), bv(2 * 4 * 5);
+    for (size_t i = 0; i < av.size(); ++i)
+        av[i] = static_cast<float>(i % 7) - 3.0f;
+    for (size_t i = 0; i < bv.size(); ++i)
+        bv[i] = static_cast<float>(i % 5) * 0.5f;
+    const Tensor a = floats({2, 3, 4}, av);
+    const Tensor b = floats({2, 4, 5}, bv);
+    auto bmm = run_node(eq("bij,bjk->bik"), {&a, &b});
+    ASSERT_TRUE(bmm) << bmm.error();
+    ASSERT_EQ((*bmm)[0].shape, (std::vector<int64_t>{2, 3, 5}));
+    for (int64_t t = 0; t < 2; ++t)
+        for (int64_t i = 0; i < 3; ++i)
+            for (int64_t k = 0; k < 5; ++k)
+            {
+                float s = 0;
+                for (int64_t j = 0; j < 4; ++j)
+                    s += av[static_cast<size_t>((t * 3 + i) * 4 + j)] *
+                         bv[static_cast<size_t>((t * 4 + j) * 5 + k)];
+                EXPECT_EQ(fv((*bmm)[0])[static_cast<size_t>((t * 3 + i) * 5 + k)], s);
+            }
+    // Output in another order: the transposed product.
+    auto bki = run_node(eq("bij,bjk->bki"), {&a, &b});
+    ASSERT_TRUE(bki);
+    EXPECT_EQ(fv((*bki)[0])[static_cast<size_t>((1 * 5 + 4) * 3 + 2)],
+              fv((*bmm)[0])[static_cast<size_t>((1 * 3 + 2) * 5 + 4)]);
+    // Attention scores: q k^T per (batch, head).
+    const Tensor q = floats({1, 2, 3, 4}, std::vector<float>(av.begin(), av.end()));
+    auto att = run_node(eq("bhid,bhjd->bhij"), {&q, &q});
+    ASSERT_TRUE(att) << att.error();
+    EXPECT_EQ((*att)[0].shape, (std::vector<int64_t>{1, 2, 3, 3}));
+    float s01 = 0;
+    for (size_t d = 0; d < 4; ++d)
+        s01 += av[d] * av[4 + d];
+    EXPECT_EQ(fv((*att)[0])[1], s01);
+    const Tensor v = floats({3}, {1, 2, 3});
+    auto dot = run_node(eq("i,i->"), {&v, &v});
+    ASSERT_TRUE(dot);
+    EXPECT_EQ(fv((*dot)[0]), (std::vector<float>{14}));
+    EXPECT_TRUE((*dot)[0].shape.empty());
+    const Tensor m = floats({2, 3}, {1, 2, 3, 4, 5, 6});
+    auto tr = run_node(eq("ij->ji"), {&m});
+    ASSERT_TRUE(tr);
+    EXPECT_EQ(fv((*tr)[0]), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+    auto rs = run_node(eq("ij->i"), {&m});
+    ASSERT_TRUE(rs);
+    EXPECT_EQ(fv((*rs)[0]), (std::vector<float>{6, 15}));
+    const Tensor n = floats({3, 2}, {1, 0, 0, 1, 1, 1});
+    auto implicit = run_node(eq("ij,jk"), {&m, &n});
+    ASSERT_TRUE(implicit) << implicit.error();
+    EXPECT_EQ(fv((*implicit)[0]), (std::vector<float>{4, 5, 10, 11}));
+    const Tensor sq = floats({2, 2}, {1, 2, 3, 4});
+    EXPECT_TRUE(has(run_node(eq("ii->i"), {&sq}), "repeated in one operand"));
+    EXPECT_TRUE(has(run_node(eq("...ij->...ji"), {&sq}), "ellipsis"));
+    EXPECT_TRUE(has(run_node(eq("ij,kl->ij"), {&sq, &sq}), "summed away"));
+    EXPECT_TRUE(has(run_node(eq("ij->ji"), {&sq, &sq}), "one or two operands"));
+    EXPECT_TRUE(has(run_node(eq("ij,jk->ik"), {&m, &m}), "has sizes"));
+    EXPECT_TRUE(has(run_node(eq("ijk->i"), {&m}), "rank"));
+    EXPECT_TRUE(has(run_node(eq("ij->iz"), {&m}), "names one no operand has"));
+    const Tensor iv32 = Tensor::from<int32_t>(DType::INT32, {2}, std::vector<int32_t>{1, 2});
+    EXPECT_FALSE(run_node(eq("i->i"), {&iv32}));
+    const auto* op = find_op("Einsum");
+    ValueInfo ai{DType::FLOAT, {2, 3, 4}, nullptr};
+    ValueInfo bi{DType::FLOAT, {2, 4, 5}, nullptr};
+    std::vector<const ValueInfo*> ins{&ai, &bi};
+    std::vector<ValueInfo> outs{ValueInfo{DType::FLOAT, {2, 3, 5}, nullptr}};
+    EXPECT_EQ(op->cost(eq("bij,bjk->bik"), ins, outs).macs, 2u * 3u * 4u * 5u);
+}
+
 TEST(MlIndexOps, Costs)
 {
     ValueInfo x{DType::FLOAT, {4, 1024}, nullptr};
