@@ -120,6 +120,8 @@ Status infer_constant_of_shape(const Node& node, Infos in, Outs out)
     for (auto d : *shape)
         if (d < 0 || d > kMaxDim)
             return node_error(node, "invalid dim " + std::to_string(d) + " in shape");
+    if (checked_elements(*shape, kMaxDim) < 0)
+        return node_error(node, "shape " + shape_string(*shape) + " too large");
     out[0].dtype = DType::FLOAT;
     if (const auto* a = node.attr("value"))
     {

@@ -136,6 +136,8 @@ TEST(MlIndexOps, ConstantOfShapeAndRange)
     EXPECT_TRUE(has(run_node(make_node("ConstantOfShape"), {&neg}), "invalid dim"));
     const Tensor huge = i64({1}, {int64_t{1} << 50});
     EXPECT_TRUE(has(run_node(make_node("ConstantOfShape"), {&huge}), "invalid dim"));
+    const Tensor wide = i64({3}, {int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30});
+    EXPECT_TRUE(has(run_node(make_node("ConstantOfShape"), {&wide}), "too large"));
 
     const Tensor s = i64({}, {10});
     const Tensor l = i64({}, {1});
