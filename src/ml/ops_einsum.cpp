@@ -3,14 +3,16 @@
 // operand and output), column (second operand and output) or contracted (both operands, not
 // the output): "bij,bjk->bik", "ij,jk->ik", "bhid,bhjd->bhij", "i,i->". Two-operand forms run
 // as a batched sgemm (float sums in increasing contraction index, ops_float.hpp); one-operand
-// sums are in double in input order. Refused with a clear error: ellipsis, a label repeated in
-// one operand (diagonals), a label of only one of two operands summed away, more than two
-// operands, non-float inputs.
+// sums are in double in input order. An ellipsis must cover the same dims in every operand
+// that has one ("...ij,...jk->...ik"). Refused with a clear error: broadcasting ellipses, a
+// label repeated in one operand (diagonals), a label of only one of two operands summed away,
+// more than two operands, non-float inputs.
 
 #include "ml/ops_float.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -34,8 +36,6 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
     for (char c : node.attr_string("equation", ""))
         if (c != ' ')
             eq += c;
-    if (eq.find('.') != std::string::npos)
-        return node_error(node, "ellipsis ('...') in the equation is not supported").error();
     Equation e;
     const auto arrow = eq.find("->");
     const std::string lhs = eq.substr(0, arrow);
@@ -53,6 +53,36 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
                                     "' must name one or two operands, as many "
                                     "as the node's inputs")
             .error();
+    // An ellipsis stands for the same dims in every operand that has one (no broadcasting):
+    // it becomes fresh labels.
+    std::string ell;
+    bool any_ell = false;
+    for (size_t t = 0; t < e.terms.size(); ++t)
+    {
+        auto& term = e.terms[t];
+        const auto pos = term.find("...");
+        if (pos == std::string::npos)
+            continue;
+        const size_t letters = term.size() - 3;
+        if (!in[t] || in[t]->shape.size() < letters)
+            return node_error(node, "operand " + std::to_string(t) + " has fewer dims than '" +
+                                        term + "' names")
+                .error();
+        const size_t n = in[t]->shape.size() - letters;
+        if (any_ell && n != ell.size())
+            return node_error(node,
+                              "ellipses cover different numbers of dims (broadcasting "
+                              "is not supported)")
+                .error();
+        if (!any_ell)
+            for (char c = 'A'; ell.size() < n && c <= 'z'; ++c)
+                if (std::isalpha(static_cast<unsigned char>(c)) && eq.find(c) == std::string::npos)
+                    ell += c;
+        if (ell.size() != n)
+            return node_error(node, "too many dims under the ellipsis").error();
+        any_ell = true;
+        term.replace(pos, 3, ell);
+    }
     std::array<int, 128> count{};
     for (size_t t = 0; t < e.terms.size(); ++t)
     {
@@ -76,13 +106,19 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
     }
     if (arrow == std::string::npos)
     {
-        // Implicit output: the labels used once, alphabetically.
+        // Implicit output: the ellipsis dims, then the labels used once, alphabetically.
+        e.out = ell;
         for (int c = 0; c < 128; ++c)
-            if (count[static_cast<size_t>(c)] == 1)
+            if (count[static_cast<size_t>(c)] == 1 &&
+                ell.find(static_cast<char>(c)) == std::string::npos)
                 e.out += static_cast<char>(c);
     }
     else
+    {
         e.out = eq.substr(arrow + 2);
+        if (const auto pos = e.out.find("..."); pos != std::string::npos)
+            e.out.replace(pos, 3, ell);
+    }
     std::array<int, 128> seen{};
     for (char c : e.out)
     {

@@ -1,5 +1,6 @@
 // Index and generator ops: ConstantOfShape, Range, Trilu, OneHot, CumSum, TopK, NonZero,
-// GatherElements, GatherND, ScatterND, ScatterElements, DepthToSpace, SpaceToDepth.
+// GatherElements, GatherND, ScatterND, ScatterElements (and its opset 9-10 name Scatter),
+// DepthToSpace, SpaceToDepth.
 // Shapes that depend on values (ConstantOfShape, Range, OneHot depth, TopK k, NonZero) need
 // those values at plan time ("dynamic shape cannot be bounded" otherwise). Indices out of range
 // are a deterministic run error, like Gather's. Float results are rounded once from double and
@@ -979,6 +980,8 @@ constexpr OpDef kIndexOps[] = {
     {"NonZero", 1, 1, 1, 1, infer_nonzero, run_nonzero, cost_io},
     {"OneHot", 3, 3, 1, 1, infer_onehot, run_onehot, cost_io},
     {"Range", 3, 3, 1, 1, infer_range, run_range, cost_out},
+    // Scatter (opsets 9 and 10) is ScatterElements under its old name.
+    {"Scatter", 3, 3, 1, 1, infer_scatter_elements, run_scatter_elements, cost_io},
     {"ScatterElements", 3, 3, 1, 1, infer_scatter_elements, run_scatter_elements, cost_io},
     {"ScatterND", 3, 3, 1, 1, infer_scatter_nd, run_scatter_nd, cost_io},
     {"SpaceToDepth", 1, 1, 1, 1, infer_space_to_depth, run_depth_space<false>, cost_out},
