@@ -3,7 +3,8 @@
 // expected outputs — exact for integer/bool outputs, |got - want| <= atol + rtol * |want| for
 // float (ONNX's defaults rtol 1e-3, atol 1e-7, with the exceptions listed below).
 //
-// TERN_ONNX_FILTER=substring restricts the run; TERN_ONNX_VERBOSE=1 prints every directory.
+// TERN_ONNX_FILTER=substring restricts the run; TERN_ONNX_VERBOSE=1 prints every directory;
+// TERN_ONNX_TESTDATA=dir replaces the test-data root (e.g. tests converted to float32).
 
 #include "ml/engine.hpp"
 #include "ml/onnx_proto.hpp"
@@ -265,7 +266,8 @@ Outcome run_dir(const fs::path& dir, std::string& why)
 
 void run_suite(const std::string& sub)
 {
-    const fs::path root = fs::path(TERN_ONNX_TESTDATA_DIR) / sub;
+    const char* root_env = std::getenv("TERN_ONNX_TESTDATA");
+    const fs::path root = fs::path(root_env ? root_env : TERN_ONNX_TESTDATA_DIR) / sub;
     if (!fs::is_directory(root))
         GTEST_SKIP() << root << " missing (install libonnx-testdata)";
     const char* filter = std::getenv("TERN_ONNX_FILTER");

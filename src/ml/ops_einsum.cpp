@@ -72,7 +72,7 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
         if (any_ell && n != ell.size())
             return node_error(node,
                               "ellipses cover different numbers of dims (broadcasting "
-                              "is not supported)")
+                              "is unsupported)")
                 .error();
         if (!any_ell)
             for (char c = 'A'; ell.size() < n && c <= 'z'; ++c)
@@ -93,8 +93,8 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
                 return node_error(node, "invalid character in equation '" + eq + "'").error();
             if (seen[static_cast<size_t>(c)]++)
                 return node_error(node, std::string("label '") + c +
-                                            "' repeated in one operand (diagonals) is not "
-                                            "supported")
+                                            "' repeated in one operand (diagonals) is "
+                                            "unsupported")
                     .error();
             ++count[static_cast<size_t>(c)];
         }
@@ -133,8 +133,8 @@ Result<Equation, std::string> parse_equation(const Node& node, Infos in)
                 if (e.terms[1 - t].find(c) == std::string::npos &&
                     e.out.find(c) == std::string::npos)
                     return node_error(node, std::string("label '") + c +
-                                                "' of only one operand is summed away: not a "
-                                                "supported (matmul-like) form")
+                                                "' of only one operand is summed away: an "
+                                                "unsupported (not matmul-like) form")
                         .error();
     return e;
 }
