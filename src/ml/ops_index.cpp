@@ -317,8 +317,8 @@ Status run_onehot(const Node& node, Ins in, Results out)
     const auto& ind = *in[0];
     const auto& vals = *in[2];
     auto& y = out[0];
-    const int64_t depth = y.shape[*normalize_axis(node.attr_int("axis", -1), y.shape.size())];
     const size_t ax = *normalize_axis(node.attr_int("axis", -1), y.shape.size());
+    const int64_t depth = y.shape[ax];
     const int64_t outer = prod(ind.shape, 0, ax);
     const int64_t inner = prod(ind.shape, ax, ind.shape.size());
     const size_t es = dtype_size(vals.dtype);
@@ -364,8 +364,7 @@ void cumsum_typed(const Tensor& x, Tensor& y, size_t ax, bool exclusive, bool re
     const int64_t inner = prod(x.shape, ax + 1, x.shape.size());
     const auto p = x.as<T>();
     auto q = y.as<T>();
-    using Acc = std::conditional_t<std::is_same_v<T, float>, double,
-                                   std::conditional_t<std::is_signed_v<T>, uint64_t, uint64_t>>;
+    using Acc = std::conditional_t<std::is_same_v<T, float>, double, uint64_t>;  // ints wrap
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t i = 0; i < inner; ++i)
         {
