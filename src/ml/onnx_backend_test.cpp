@@ -3,7 +3,8 @@
 // expected outputs — exact for integer/bool outputs, |got - want| <= atol + rtol * |want| for
 // float (ONNX's defaults rtol 1e-3, atol 1e-7, with the exceptions listed below).
 //
-// TERN_ONNX_FILTER=substring restricts the run; TERN_ONNX_VERBOSE=1 prints every directory.
+// TERN_ONNX_FILTER=substring restricts the run; TERN_ONNX_VERBOSE=1 prints every directory;
+// TERN_ONNX_TESTDATA=dir replaces the test-data root (e.g. tests converted to float32).
 
 #include "ml/engine.hpp"
 #include "ml/onnx_proto.hpp"
@@ -211,14 +212,17 @@ Outcome run_dir(const fs::path& dir, std::string& why)
             return Outcome::Fail;
         }
         auto got = run(**model, inputs, limits);
-        if (!got && got.error().find("dynamic shape cannot be bounded") != std::string::npos)
+        // Bind every integer input but the first as a constant and retry; if the shapes still
+        // depend on inputs (Range's start/limit/delta, OneHot's float depth, NonZero's data),
+        // bind every input.
+        for (int all = 0; all < 2 && !got &&
+                          got.error().find("dynamic shape cannot be bounded") != std::string::npos;
+             ++all)
         {
-            // Bind every input but the first as a constant (shapes, axes, Resize's roi and
-            // scales) and retry.
             std::vector<size_t> bound;
             std::vector<Tensor> rest;
             for (size_t k = 0; k < inputs.size(); ++k)
-                if (k > 0)
+                if (all || (k > 0 && is_integer(inputs[k].dtype)))
                     bound.push_back(k);
                 else
                     rest.push_back(inputs[k]);
@@ -262,7 +266,8 @@ Outcome run_dir(const fs::path& dir, std::string& why)
 
 void run_suite(const std::string& sub)
 {
-    const fs::path root = fs::path(TERN_ONNX_TESTDATA_DIR) / sub;
+    const char* root_env = std::getenv("TERN_ONNX_TESTDATA");
+    const fs::path root = fs::path(root_env ? root_env : TERN_ONNX_TESTDATA_DIR) / sub;
     if (!fs::is_directory(root))
         GTEST_SKIP() << root << " missing (install libonnx-testdata)";
     const char* filter = std::getenv("TERN_ONNX_FILTER");

@@ -53,7 +53,8 @@ std::optional<std::vector<float>> Node::attr_floats(std::string_view name) const
 
 const OpDef* find_op(std::string_view op_type) noexcept
 {
-    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops()})
+    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
+                       index_ops(), reduce_ops(), einsum_ops()})
         for (const auto& op : table)
             if (op.name == op_type)
                 return &op;
@@ -63,7 +64,8 @@ const OpDef* find_op(std::string_view op_type) noexcept
 std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;
-    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops()})
+    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
+                       index_ops(), reduce_ops(), einsum_ops()})
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

@@ -1,10 +1,11 @@
 #pragma once
 
 // How an operator plugs into the engine. Each op is one OpDef row: arity, shape inference,
-// cost and kernel. Rows live in const tables (one per source file: ops_int.cpp,
-// ops_struct.cpp, ops_quant.cpp, ops_float*.cpp, ops_logic.cpp) that find_op() searches;
-// there is no mutable registry. To add an op: write infer + run (+ cost when the default
-// "elements touched" is wrong) and append a row to your file's table.
+// cost and kernel. Rows live in const tables (one per source file: ops_struct.cpp,
+// ops_quant.cpp, ops_float*.cpp, ops_logic.cpp, ops_index.cpp, ops_reduce.cpp,
+// ops_einsum.cpp) that find_op() searches; there is no mutable registry. To add an op: write
+// infer + run (+ cost when the default "elements touched" is wrong) and append a row to your
+// file's table.
 
 #include "ml/tensor.hpp"
 
@@ -172,6 +173,14 @@ std::span<const OpDef> float_ops() noexcept;       // ops_float.cpp (h5c)
 std::span<const OpDef> logic_ops() noexcept;  // ops_logic.cpp
 /// More elementwise ops (HardSigmoid, Elu, Floor, Round, Min, Max, Sum, Mod, Sin, ...).
 std::span<const OpDef> elementwise_ops() noexcept;  // ops_float_unary.cpp
+/// Index and generator ops (ConstantOfShape, Range, Trilu, OneHot, CumSum, TopK, NonZero,
+/// GatherElements, GatherND, ScatterND, ScatterElements, DepthToSpace, SpaceToDepth).
+std::span<const OpDef> index_ops() noexcept;  // ops_index.cpp
+/// More reductions and normalizations (ReduceProd, ReduceL1, ReduceL2, ReduceLogSumExp,
+/// ReduceSumSquare, ReduceLogSum, InstanceNormalization, GroupNormalization).
+std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
+/// Einsum for the matmul-like equations exporters write.
+std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
 
 // Helpers for op implementations.
 

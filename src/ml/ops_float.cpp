@@ -557,6 +557,43 @@ float neg(float x)
 {
     return -x;
 }
+
+// Neg and Abs also take signed integers (ONNX allows them; exported shape arithmetic negates
+// int64 values). Integers wrap: -INT_MIN is INT_MIN, as two's complement hardware gives.
+Status infer_signed_unary(const Node& node,
+                          std::span<const ValueInfo* const> inputs,
+                          std::span<ValueInfo> outputs)
+{
+    const auto* x = opt_input(inputs, 0);
+    if (x && (x->dtype == DType::INT8 || x->dtype == DType::INT16 || x->dtype == DType::INT32 ||
+              x->dtype == DType::INT64))
+        return infer_same_as_first(node, inputs, outputs);
+    return infer_float_unary(node, inputs, outputs);
+}
+
+template <bool kAbs, float (*F)(float)>
+Status run_signed_unary(const Node& node,
+                        std::span<const Tensor* const> inputs,
+                        std::span<Tensor> outputs)
+{
+    if (inputs[0]->dtype == DType::FLOAT)
+        return run_float_fn<F>(node, inputs, outputs);
+    visit_dtype(inputs[0]->dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+        {
+            using U = std::make_unsigned_t<T>;
+            const auto x = inputs[0]->as<T>();
+            auto y = outputs[0].as<T>();
+            for (size_t i = 0; i < x.size(); ++i)
+            {
+                const U u = static_cast<U>(x[i]);
+                y[i] = (kAbs && x[i] >= 0) ? x[i] : static_cast<T>(static_cast<U>(U{0} - u));
+            }
+        }
+    });
+    return Ok{};
+}
 float abs_f(float x)
 {
     return std::bit_cast<float>(std::bit_cast<uint32_t>(x) & 0x7fffffffu);
@@ -598,8 +635,8 @@ constexpr OpDef kFloatOps[] = {
     {"Exp", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::exp>, cost_exp},
     {"Log", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::log>, cost_exp},
     {"Sqrt", 1, 1, 1, 1, infer_float_unary, run_float_fn<sqrt_f>, nullptr},
-    {"Neg", 1, 1, 1, 1, infer_float_unary, run_float_fn<neg>, nullptr},
-    {"Abs", 1, 1, 1, 1, infer_float_unary, run_float_fn<abs_f>, nullptr},
+    {"Neg", 1, 1, 1, 1, infer_signed_unary, run_signed_unary<false, neg>, nullptr},
+    {"Abs", 1, 1, 1, 1, infer_signed_unary, run_signed_unary<true, abs_f>, nullptr},
     {"Reciprocal", 1, 1, 1, 1, infer_float_unary, run_float_fn<reciprocal>, nullptr},
     {"Pow", 2, 2, 1, 1, infer_pow, run_pow, cost_erf},
     {"PRelu", 2, 2, 1, 1, infer_prelu, run_prelu, nullptr},

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace tern::ml {
 
@@ -128,6 +130,13 @@ Status run_pow(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
 Status infer_prelu(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
 /// PRelu: x < 0 ? slope * x : x.
 Status run_prelu(const Node&, std::span<const Tensor* const>, std::span<Tensor>);
+/// Reduced-dim mask of a Reduce* node: axes from the attribute (before opset 18; ReduceSum
+/// before 13) or the constant second input, empty meaning all (or none with
+/// noop_with_empty_axes, which sets `noop`); errors for bad or repeated axes.
+Result<std::vector<bool>, std::string> reduce_axes(const Node& node,
+                                                   std::span<const ValueInfo* const> inputs,
+                                                   size_t rank,
+                                                   bool& noop);
 /// ReduceSum/Mean/Max/Min shapes: constant axes (attribute or input), keepdims.
 Status infer_reduce(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);
 /// ReduceSum: double sums in input order.

@@ -194,6 +194,8 @@ enum class Reduce : uint8_t
     Min,
 };
 
+}  // namespace
+
 /// Axes from the attribute (before opset 18; ReduceSum before 13) or the constant second
 /// input; nullopt in the result means "all axes".
 Result<std::vector<bool>, std::string> reduce_axes(const Node& node,
@@ -232,8 +234,6 @@ Result<std::vector<bool>, std::string> reduce_axes(const Node& node,
     }
     return reduced;
 }
-
-}  // namespace
 
 Status infer_reduce(const Node& node,
                     std::span<const ValueInfo* const> inputs,

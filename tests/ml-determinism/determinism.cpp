@@ -78,6 +78,9 @@ const char* const kOnnxTests[] = {
     "node/test_selu",
     "node/test_round",
     "node/test_mod_mixed_sign_float32",
+    "node/test_instancenorm_epsilon",
+    "node/test_reduce_l2_keep_dims_random",
+    "node/test_depthtospace_crd_mode",
     "node/test_where_long_example",
     "pytorch-converted/test_ELU",
     "node/test_convtranspose_dilations",
@@ -199,8 +202,9 @@ int main(int argc, char** argv)
     std::vector<std::pair<std::string, std::string>> results;  // name, digest or error
     results.emplace_back("detmath/sweep", detmath_digest());
     results.emplace_back("detmath/sincos", sincos_digest());
-    std::vector<Case> cases = {mlp(),      lenet(),  transformer_block(),
-                               specials(), extras(), logic_elementwise()};
+    std::vector<Case> cases = {mlp(),         lenet(),  transformer_block(),
+                               specials(),    extras(), logic_elementwise(),
+                               index_reduce(), resize_modes()};
     for (const char* name : kOnnxTests)
     {
         Case c;

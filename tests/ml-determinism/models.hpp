@@ -426,4 +426,115 @@ inline Case logic_elementwise()
     return {"generated/logic_elementwise", g.bytes(), {a, b, random_tensor({16, 16}, 8.0f, 600)}};
 }
 
+/// The index, generator, reduction and normalization ops of ops_index.cpp, ops_reduce.cpp and
+/// ops_einsum.cpp on random values: Einsum, Trilu, GroupNormalization, InstanceNormalization,
+/// ReduceLogSumExp/L2/Prod/LogSum/SumSquare/L1, CumSum, TopK, OneHot, GatherElements,
+/// ScatterElements, GatherND, ScatterND, DepthToSpace, SpaceToDepth, and the plan-time
+/// Range, NonZero and ConstantOfShape.
+inline Case index_reduce()
+{
+    Graph g("index_reduce");
+    auto i64 = [&](std::vector<int64_t> shape, std::vector<int64_t> v) {
+        return g.constant(Tensor::from<int64_t>(DType::INT64, std::move(shape), v));
+    };
+    auto f32 = [&](std::vector<int64_t> shape, std::vector<float> v) {
+        return g.constant(Tensor::from<float>(DType::FLOAT, std::move(shape), v));
+    };
+    auto x = g.input("x", {2, 4, 3, 5});
+    auto* es = g.node("Einsum", {x, x});
+    Graph::attr_string(es, "equation", "bchw,bcvw->bchv");
+    auto* tri = g.node("Trilu", {es->output(0), i64({}, {0})}, "y0");
+    Graph::attr_int(tri, "upper", 0);
+    auto* gn = g.node("GroupNormalization", {x, g.weight({2}, 1.0f), g.weight({2}, 1.0f)});
+    Graph::attr_int(gn, "num_groups", 2);
+    auto inn =
+        g.op("InstanceNormalization", {gn->output(0), g.weight({4}, 1.0f), g.weight({4}, 1.0f)});
+    g.node("ReduceLogSumExp", {inn, i64({1}, {-1})}, "y1");
+    auto* l2 = g.node("ReduceL2", {x, i64({2}, {1, 2})}, "y2");
+    Graph::attr_int(l2, "keepdims", 0);
+    auto* pr = g.node("ReduceProd", {x, i64({1}, {3})}, "y3");
+    Graph::attr_int(pr, "keepdims", 0);
+    g.node("ReduceLogSum", {g.op("Abs", {x}), i64({1}, {0})}, "y4");
+    g.node("ReduceSumSquare", {inn}, "y5");
+    auto* l1 = g.node("ReduceL1", {x}, "y6");
+    Graph::attr_int(l1, "keepdims", 0);
+    auto* cs = g.node("CumSum", {x, i64({}, {3})}, "y7");
+    Graph::attr_int(cs, "exclusive", 1);
+    Graph::attr_int(cs, "reverse", 1);
+    auto* tk = g.node("TopK", {x, i64({1}, {3})}, "y8");
+    tk->add_output("y9");
+    g.node("OneHot", {"y9", i64({}, {5}), f32({2}, {-1, 2})}, "y10");
+    auto* ge = g.node("GatherElements", {x, "y9"}, "y11");
+    Graph::attr_int(ge, "axis", 3);
+    auto* se = g.node("ScatterElements", {x, "y9", "y8"}, "y12");
+    Graph::attr_int(se, "axis", -1);
+    Graph::attr_string(se, "reduction", "add");
+    g.node("GatherND", {x, i64({2, 2}, {1, 3, 0, -1})}, "y13");
+    auto* sn =
+        g.node("ScatterND", {x, i64({3, 2}, {1, 2, 0, 0, 1, 2}), g.weight({3, 3, 5}, 2.0f)}, "y14");
+    Graph::attr_string(sn, "reduction", "mul");
+    auto* d2s = g.node("DepthToSpace", {x}, "y15");
+    Graph::attr_int(d2s, "blocksize", 2);
+    Graph::attr_string(d2s, "mode", "CRD");
+    auto* s2d = g.node("SpaceToDepth", {"y15"}, "y16");
+    Graph::attr_int(s2d, "blocksize", 2);
+    g.node("Range", {f32({}, {0.5f}), f32({}, {3.0f}), f32({}, {0.25f})}, "y17");
+    g.node("NonZero", {i64({2, 3}, {0, 1, 0, 2, 0, 3})}, "y18");
+    g.node("ConstantOfShape", {i64({2}, {2, 3})}, "y19");
+    g.output("y0", {2, 4, 3, 3});
+    g.output("y1", {2, 4, 3, 1});
+    g.output("y2", {2, 5});
+    g.output("y3", {2, 4, 3});
+    g.output("y4", {1, 4, 3, 5});
+    g.output("y5", {1, 1, 1, 1});
+    g.output("y6", {});
+    g.output("y7", {2, 4, 3, 5});
+    g.output("y8", {2, 4, 3, 3});
+    g.output("y9", {2, 4, 3, 3}, DType::INT64);
+    g.output("y10", {2, 4, 3, 3, 5});
+    g.output("y11", {2, 4, 3, 3});
+    g.output("y12", {2, 4, 3, 5});
+    g.output("y13", {2, 3, 5});
+    g.output("y14", {2, 4, 3, 5});
+    g.output("y15", {2, 1, 6, 10});
+    g.output("y16", {2, 4, 3, 5});
+    g.output("y17", {10});
+    g.output("y18", {2, 3}, DType::INT64);
+    g.output("y19", {2, 3});
+    g.m.mutable_opset_import(0)->set_version(18);
+    return {"generated/index_reduce", g.bytes(), {random_tensor({2, 4, 3, 5}, 2.0f, 700)}};
+}
+
+/// Resize in its supported modes (issue 14): linear upsampling with half_pixel and
+/// align_corners, nearest downsampling (round_prefer_ceil, asymmetric) and pytorch_half_pixel
+/// linear to fixed sizes, on a random 1x2x5x7 image.
+inline Case resize_modes()
+{
+    Graph g("resize_modes");
+    auto f32 = [&](std::vector<int64_t> shape, std::vector<float> v) {
+        return g.constant(Tensor::from<float>(DType::FLOAT, std::move(shape), v));
+    };
+    auto i64 = [&](std::vector<int64_t> shape, std::vector<int64_t> v) {
+        return g.constant(Tensor::from<int64_t>(DType::INT64, std::move(shape), v));
+    };
+    auto x = g.input("x", {1, 2, 5, 7});
+    const std::string none = "";
+    auto* a = g.node("Resize", {x, none, f32({4}, {1, 1, 2.5f, 1.75f})}, "y0");
+    Graph::attr_string(a, "mode", "linear");
+    auto* b = g.node("Resize", {x, none, f32({4}, {1, 1, 2.5f, 1.75f})}, "y1");
+    Graph::attr_string(b, "mode", "linear");
+    Graph::attr_string(b, "coordinate_transformation_mode", "align_corners");
+    auto* c = g.node("Resize", {x, none, f32({4}, {1, 1, 0.6f, 0.5f})}, "y2");
+    Graph::attr_string(c, "coordinate_transformation_mode", "asymmetric");
+    Graph::attr_string(c, "nearest_mode", "round_prefer_ceil");
+    auto* d = g.node("Resize", {x, none, none, i64({4}, {1, 2, 3, 11})}, "y3");
+    Graph::attr_string(d, "mode", "linear");
+    Graph::attr_string(d, "coordinate_transformation_mode", "pytorch_half_pixel");
+    g.output("y0", {1, 2, 12, 12});
+    g.output("y1", {1, 2, 12, 12});
+    g.output("y2", {1, 2, 3, 3});
+    g.output("y3", {1, 2, 3, 11});
+    return {"generated/resize_modes", g.bytes(), {random_tensor({1, 2, 5, 7}, 2.0f, 800)}};
+}
+
 }  // namespace tern::ml::testmodels
