@@ -72,6 +72,24 @@ std::vector<std::string_view> supported_ops()
     return names;
 }
 
+KnownInfos known_infos(std::span<const Tensor* const> inputs)
+{
+    KnownInfos k;
+    k.infos.resize(inputs.size());
+    k.ptrs.assign(inputs.size(), nullptr);
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i])
+        {
+            k.infos[i].dtype = inputs[i]->dtype;
+            k.infos[i].shape = inputs[i]->shape;
+            // Aliasing, non-owning: the tensor outlives the infos.
+            k.infos[i].value =
+                std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), inputs[i]);
+            k.ptrs[i] = &k.infos[i];
+        }
+    return k;
+}
+
 std::optional<size_t> normalize_axis(int64_t axis, size_t rank) noexcept
 {
     const auto r = static_cast<int64_t>(rank);

@@ -197,6 +197,19 @@ std::optional<size_t> normalize_axis(int64_t axis, size_t rank) noexcept;
 /// a * b, saturating at UINT64_MAX (cost arithmetic on attacker-chosen shapes).
 uint64_t sat_mul(uint64_t a, uint64_t b) noexcept;
 
+/// A kernel's inputs as ValueInfos whose values are the inputs themselves (not copied), so a
+/// kernel re-derives a spec from its constant inputs with the helper shape inference used.
+struct KnownInfos
+{
+    /// One per input (default for an omitted one).
+    std::vector<ValueInfo> infos;
+    /// &infos[k], or nullptr for an omitted input: what InferFn-style helpers take.
+    std::vector<const ValueInfo*> ptrs;
+};
+
+/// The KnownInfos of `inputs` (which must outlive it).
+KnownInfos known_infos(std::span<const Tensor* const> inputs);
+
 /// Error "<op> (node <name>): <msg>".
 Status node_error(const Node& node, std::string_view msg);
 

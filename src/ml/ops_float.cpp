@@ -38,6 +38,15 @@ Status require_float(const Node& node, std::span<const ValueInfo* const> inputs,
     return Ok{};
 }
 
+Status infer_float_unary(const Node& node,
+                         std::span<const ValueInfo* const> inputs,
+                         std::span<ValueInfo> outputs)
+{
+    if (auto st = require_float(node, inputs); !st)
+        return st;
+    return infer_same_as_first(node, inputs, outputs);
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------
@@ -147,28 +156,6 @@ Status infer_arith(const Node& node,
 
 // ---------------------------------------------------------------------------------------
 // Unary float activations.
-
-Status infer_float_unary(const Node& node,
-                         std::span<const ValueInfo* const> inputs,
-                         std::span<ValueInfo> outputs)
-{
-    if (auto st = require_float(node, inputs); !st)
-        return st;
-    return infer_same_as_first(node, inputs, outputs);
-}
-
-/// Cost of elementwise transcendental ops: `Macs` per element.
-template <uint64_t Macs>
-OpCost cost_transcendental(const Node&,
-                           std::span<const ValueInfo* const> inputs,
-                           std::span<const ValueInfo> outputs)
-{
-    OpCost c;
-    const auto n = static_cast<uint64_t>(outputs[0].elements());
-    c.macs = sat_mul(n, Macs);
-    c.elements = static_cast<uint64_t>(inputs[0]->elements()) + n;
-    return c;
-}
 
 template <float (*F)(float)>
 Status run_float_fn(const Node&, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)

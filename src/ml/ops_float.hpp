@@ -54,6 +54,25 @@ void canonicalize_nans(Tensor& t) noexcept;
 /// Error unless inputs 0 .. count-1 are present and FLOAT.
 Status require_float(const Node& node, std::span<const ValueInfo* const> inputs, size_t count = 1);
 
+/// Shapes of unary float ops: output = input 0, which must be FLOAT.
+Status infer_float_unary(const Node& node,
+                         std::span<const ValueInfo* const> inputs,
+                         std::span<ValueInfo> outputs);
+
+/// Cost of elementwise ops that evaluate `Macs` MAC-equivalents of transcendentals per
+/// element (charged for every element: the cost cannot depend on the data).
+template <uint64_t Macs>
+OpCost cost_transcendental(const Node&,
+                           std::span<const ValueInfo* const> inputs,
+                           std::span<const ValueInfo> outputs)
+{
+    OpCost c;
+    const auto n = static_cast<uint64_t>(outputs[0].elements());
+    c.macs = sat_mul(n, Macs);
+    c.elements = static_cast<uint64_t>(inputs[0]->elements()) + n;
+    return c;
+}
+
 /// C = A * B for row-major C (M x N): C[i][j] = sum over k = 0..K-1 (in that order, float
 /// accumulation from +0) of A(i, k) * B(k, j), where A(i, k) = a[i * a_rs + k * a_cs] and
 /// B(k, j) = b[k * b_rs + j * b_cs]. The result bits do not depend on blocking or vector width.

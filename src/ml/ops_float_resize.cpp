@@ -227,19 +227,9 @@ Status run_resize(const Node& node,
                   std::span<const Tensor* const> inputs,
                   std::span<Tensor> outputs)
 {
-    // The plan needs the inputs' infos (scales and sizes are constants).
-    std::vector<ValueInfo> infos(inputs.size());
-    std::vector<const ValueInfo*> ptrs(inputs.size(), nullptr);
-    for (size_t k = 0; k < inputs.size(); ++k)
-        if (inputs[k])
-        {
-            infos[k].dtype = inputs[k]->dtype;
-            infos[k].shape = inputs[k]->shape;
-            if (k > 0)
-                infos[k].value = std::make_shared<const Tensor>(*inputs[k]);
-            ptrs[k] = &infos[k];
-        }
-    const ResizePlan p = resize_plan(node, ptrs).value();
+    // The plan as shape inference made it (scales and sizes are constants).
+    const auto known = known_infos(inputs);
+    const ResizePlan p = resize_plan(node, known.ptrs).value();
     const Tensor& X = *inputs[0];
     Tensor& Y = outputs[0];
     const size_t rank = X.shape.size();

@@ -21,34 +21,10 @@ namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-/// Output = input 0 (FLOAT).
-Status infer_float_unary(const Node& node,
-                         std::span<const ValueInfo* const> inputs,
-                         std::span<ValueInfo> outputs)
-{
-    if (auto st = require_float(node, inputs); !st)
-        return st;
-    return infer_same_as_first(node, inputs, outputs);
-}
-
-/// Cost of elementwise ops that evaluate `Macs` MAC-equivalents of transcendentals per
-/// element (charged for every element: the cost cannot depend on the data).
-template <uint64_t Macs>
-OpCost cost_per_element(const Node&,
-                        std::span<const ValueInfo* const> inputs,
-                        std::span<const ValueInfo> outputs)
-{
-    OpCost c;
-    const auto n = static_cast<uint64_t>(outputs[0].elements());
-    c.macs = sat_mul(n, Macs);
-    c.elements = static_cast<uint64_t>(inputs[0]->elements()) + n;
-    return c;
-}
-
 /// One exp (Elu, Selu, Celu, Mish) or one sin/cos.
-constexpr auto cost_exp = cost_per_element<kTranscendentalMacs>;
+constexpr auto cost_exp = cost_transcendental<kTranscendentalMacs>;
 /// One exp and one log (Softplus).
-constexpr auto cost_exp_log = cost_per_element<2 * kTranscendentalMacs>;
+constexpr auto cost_exp_log = cost_transcendental<2 * kTranscendentalMacs>;
 
 template <typename F>
 Status map_float(const Tensor& x, Tensor& y, F f)

@@ -44,30 +44,6 @@ Result<std::vector<int64_t>, std::string> known_ints(const Node& node,
     return to_int64s(*vi->value);
 }
 
-// Tensors as ValueInfos with values (kernels re-deriving specs through infer's helpers).
-struct KnownInfos
-{
-    std::vector<ValueInfo> infos;
-    std::vector<const ValueInfo*> ptrs;
-};
-
-KnownInfos known_infos(Ins in)
-{
-    KnownInfos k;
-    k.infos.resize(in.size());
-    k.ptrs.assign(in.size(), nullptr);
-    for (size_t i = 0; i < in.size(); ++i)
-        if (in[i])
-        {
-            k.infos[i].dtype = in[i]->dtype;
-            k.infos[i].shape = in[i]->shape;
-            k.infos[i].value =
-                std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), in[i]);
-            k.ptrs[i] = &k.infos[i];
-        }
-    return k;
-}
-
 bool is_index_type(DType t) noexcept
 {
     return t == DType::INT64 || t == DType::INT32;

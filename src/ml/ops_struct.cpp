@@ -56,31 +56,6 @@ Result<std::optional<std::vector<int64_t>>, std::string> axes_of(const Node& nod
     return std::optional<std::vector<int64_t>>(std::move(*v));
 }
 
-// A kernel's inputs as ValueInfos with known values, so kernels can re-derive a spec from
-// their constant inputs with the same helper shape inference used.
-struct KnownInfos
-{
-    std::vector<ValueInfo> infos;
-    std::vector<const ValueInfo*> ptrs;
-};
-
-KnownInfos known_infos(Ins in)
-{
-    KnownInfos k;
-    k.infos.resize(in.size());
-    k.ptrs.assign(in.size(), nullptr);
-    for (size_t i = 0; i < in.size(); ++i)
-        if (in[i])
-        {
-            k.infos[i].dtype = in[i]->dtype;
-            k.infos[i].shape = in[i]->shape;
-            k.infos[i].value =
-                std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), in[i]);
-            k.ptrs[i] = &k.infos[i];
-        }
-    return k;
-}
-
 // ---- Identity
 
 Status infer_identity(const Node& node, Infos in, Outs out)
