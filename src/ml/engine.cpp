@@ -17,6 +17,9 @@ constexpr int64_t kFoldElements = 4096;
 /// are folded, and at most this many elements touched per plan (shape arithmetic needs a few
 /// hundred); beyond it nodes run (paid) at execution time.
 constexpr uint64_t kFoldBudget = 1 << 16;
+/// Node plans a Loop's per-iteration planning may take before gas is charged (a body whose
+/// shapes depend on the iteration number is planned once per iteration).
+constexpr uint64_t kPlanningBudget = 1 << 14;
 /// Shape errors one refusal lists before "and N more".
 constexpr size_t kMaxErrorsListed = 20;
 
@@ -61,14 +64,99 @@ Status check_shape(const std::string& what, std::span<const int64_t> shape, cons
     return Ok{};
 }
 
-Result<Plan, std::string> make_plan(const Model& model,
-                                    std::span<const Tensor> inputs,
-                                    const Limits& limits)
+/// Checks a graph input's info against what the graph declares.
+Status check_input(const ModelIo& io, const ValueInfo& in)
+{
+    const std::string what = "input '" + io.name + "'";
+    if (io.dtype_known && in.dtype != io.dtype)
+        return what + " must be " + std::string(dtype_name(io.dtype)) + ", got " +
+               std::string(dtype_name(in.dtype));
+    if (io.rank_known)
+    {
+        bool ok = in.shape.size() == io.shape.size();
+        for (size_t d = 0; ok && d < io.shape.size(); ++d)
+            ok = io.shape[d] < 0 || io.shape[d] == in.shape[d];
+        if (!ok)
+            return what + " must have shape " + shape_string(io.shape) + " (-1: any), got " +
+                   shape_string(in.shape);
+    }
+    return Ok{};
+}
+
+/// Plans and executes graphs: the main one, and the subgraphs of control-flow nodes (as their
+/// GraphContext).
+class Engine final : public GraphContext
+{
+public:
+    Engine(const Limits& limits, const Deadline* deadline) : limits_(limits), deadline_(deadline) {}
+
+    /// Infers every value of `model` from its inputs' infos, adding the nodes' work to
+    /// plan.report (seeded by the caller). With `check_limit` (the main graph) the running
+    /// total is checked against limits.max_cost.
+    Result<Plan, std::string> plan_graph(const Model& model,
+                                         std::span<const ValueInfo> inputs,
+                                         CostReport seed,
+                                         bool check_limit);
+
+    /// Runs `model` on `inputs` with a plan made for them.
+    Result<std::vector<Tensor>, std::string> execute(const Model& model,
+                                                     const Plan& plan,
+                                                     std::span<const Tensor* const> inputs);
+
+    Result<SubgraphPlan, std::string> plan(const Model& graph,
+                                           std::span<const ValueInfo> inputs) override
+    {
+        auto p = plan_graph(graph, inputs, {}, false);
+        if (!p)
+            return p.error();
+        SubgraphPlan sp;
+        for (const auto& io : graph.outputs)
+            sp.outputs.push_back(p->infos[static_cast<size_t>(io.value)]);
+        sp.cost.macs = p->report.macs;
+        sp.cost.elements = p->report.elements;
+        sp.cost.nodes = p->report.nodes;
+        return sp;
+    }
+
+    Result<std::vector<Tensor>, std::string> run(const Model& graph,
+                                                 std::span<const ValueInfo> infos,
+                                                 std::span<const Tensor* const> inputs) override
+    {
+        // A run is paid for: every subgraph run gets the whole folding budget, so it folds at
+        // least what the cost's planning did and infers the same shapes.
+        fold_budget_ = kFoldBudget;
+        planning_budget_ = kPlanningBudget;
+        auto p = plan_graph(graph, infos, {}, false);
+        if (!p)
+            return p.error();
+        return execute(graph, *p, inputs);
+    }
+
+    bool reserve_planning(uint64_t nodes) override
+    {
+        if (nodes > planning_budget_)
+            return false;
+        planning_budget_ -= nodes;
+        return true;
+    }
+
+private:
+    const Limits& limits_;
+    const Deadline* deadline_;
+    uint64_t fold_budget_ = kFoldBudget;
+    uint64_t planning_budget_ = kPlanningBudget;
+};
+
+Result<Plan, std::string> Engine::plan_graph(const Model& model,
+                                             std::span<const ValueInfo> inputs,
+                                             CostReport seed,
+                                             bool check_limit)
 {
     if (inputs.size() != model.inputs.size())
-        return "model takes " + std::to_string(model.inputs.size()) + " inputs, got " +
+        return "graph takes " + std::to_string(model.inputs.size()) + " inputs, got " +
                std::to_string(inputs.size());
     Plan plan;
+    plan.report = seed;
     plan.infos.resize(static_cast<size_t>(model.value_count));
     for (size_t i = 0; i < model.initializers.size(); ++i)
         if (const auto& t = model.initializers[i])
@@ -81,33 +169,14 @@ Result<Plan, std::string> make_plan(const Model& model,
     for (size_t k = 0; k < inputs.size(); ++k)
     {
         const auto& io = model.inputs[k];
-        const auto& in = inputs[k];
-        const std::string what = "input '" + io.name + "'";
-        if (in.dtype != io.dtype)
-            return what + " must be " + std::string(dtype_name(io.dtype)) + ", got " +
-                   std::string(dtype_name(in.dtype));
-        if (io.rank_known)
-        {
-            bool ok = in.shape.size() == io.shape.size();
-            for (size_t d = 0; ok && d < io.shape.size(); ++d)
-                ok = io.shape[d] < 0 || io.shape[d] == in.shape[d];
-            if (!ok)
-                return what + " must have shape " + shape_string(io.shape) + " (-1: any), got " +
-                       shape_string(in.shape);
-        }
-        if (auto st = check_shape(what, in.shape, limits); !st)
+        if (auto st = check_input(io, inputs[k]); !st)
             return st.error();
-        auto& info = plan.infos[static_cast<size_t>(io.value)];
-        info.dtype = in.dtype;
-        info.shape = in.shape;
-        plan.report.elements = sat_add(plan.report.elements, static_cast<uint64_t>(in.elements()));
+        plan.infos[static_cast<size_t>(io.value)] = inputs[k];
     }
-    plan.report.weight_bytes = model.weight_bytes;
-    plan.report.nodes = model.nodes.size();
+    plan.report.nodes = sat_add(plan.report.nodes, model.nodes.size());
 
     std::vector<const ValueInfo*> in_infos;
     std::vector<const Tensor*> in_values;
-    uint64_t fold_budget = kFoldBudget;
     // A node whose shapes cannot be inferred poisons its outputs: the nodes that depend on them
     // are skipped, the others still checked, so one refusal lists every unsatisfiable shape.
     std::vector<std::string> errors;
@@ -140,7 +209,11 @@ Result<Plan, std::string> make_plan(const Model& model,
             continue;
         }
         std::vector<ValueInfo> outs(node.outputs.size());
-        if (auto st = node.op->infer(node, in_infos, outs); !st)
+        OpCost graph_cost;
+        if (auto st = node.op->graph_infer
+                          ? node.op->graph_infer(node, in_infos, outs, graph_cost, *this)
+                          : node.op->infer(node, in_infos, outs);
+            !st)
         {
             fail(node, st.error());
             continue;
@@ -151,7 +224,7 @@ Result<Plan, std::string> make_plan(const Model& model,
         {
             const std::string what =
                 node.op_type + " (node " + node.name + ") output " + std::to_string(k);
-            if (auto st = check_shape(what, outs[k].shape, limits); !st)
+            if (auto st = check_shape(what, outs[k].shape, limits_); !st)
                 bad_shape = st.error();
             if (outs[k].elements() > kFoldElements)
                 small = false;
@@ -161,15 +234,18 @@ Result<Plan, std::string> make_plan(const Model& model,
             fail(node, std::move(bad_shape));
             continue;
         }
-        const OpCost c = node.op->cost ? node.op->cost(node, in_infos, outs) : [&] {
-            OpCost d;
-            for (const auto* vi : in_infos)
-                if (vi)
-                    d.elements += static_cast<uint64_t>(vi->elements());
-            for (const auto& o : outs)
-                d.elements += static_cast<uint64_t>(o.elements());
-            return d;
-        }();
+        const OpCost c = node.op->graph_infer ? graph_cost
+                         : node.op->cost
+                             ? node.op->cost(node, in_infos, outs)
+                             : [&] {
+                                   OpCost d;
+                                   for (const auto* vi : in_infos)
+                                       if (vi)
+                                           d.elements += static_cast<uint64_t>(vi->elements());
+                                   for (const auto& o : outs)
+                                       d.elements += static_cast<uint64_t>(o.elements());
+                                   return d;
+                               }();
         // Whatever an op's cost function says, every output element written is paid for
         // (this is what bounds a run's memory by its gas).
         uint64_t written = 0;
@@ -180,16 +256,19 @@ Result<Plan, std::string> make_plan(const Model& model,
         plan.report.elements =
             sat_add(plan.report.elements, c.elements < written ? written - c.elements : 0);
         plan.report.elements = sat_add(plan.report.elements, c.elements);
-        if (crossed_at.empty() && gas_of(plan.report) > limits.max_cost)
+        plan.report.nodes = sat_add(plan.report.nodes, c.nodes);
+        if (check_limit && crossed_at.empty() && gas_of(plan.report) > limits_.max_cost)
             crossed_at = node.name;
 
-        // Constant folding of small all-constant nodes (shape arithmetic).
+        // Constant folding of small all-constant nodes (shape arithmetic); control flow is
+        // never folded (a constant If condition already gives constant outputs).
         bool folded = true;
         for (const auto& o : outs)
             folded = folded && o.value;
-        if (!folded && all_known && small && c.macs == 0 && c.elements <= fold_budget)
+        if (!folded && !node.op->graph_infer && all_known && small && c.macs == 0 &&
+            c.elements <= fold_budget_)
         {
-            fold_budget -= c.elements;
+            fold_budget_ -= c.elements;
             in_values.clear();
             for (const auto* vi : in_infos)
                 in_values.push_back(vi ? vi->value.get() : nullptr);
@@ -219,63 +298,31 @@ Result<Plan, std::string> make_plan(const Model& model,
     }
     plan.report.gas = gas_of(plan.report);
     if (!crossed_at.empty())
-        return "cost exceeds the limit of " + std::to_string(limits.max_cost) +
+        return "cost exceeds the limit of " + std::to_string(limits_.max_cost) +
                ": the model costs " + std::to_string(plan.report.gas) +
                " gas in total (over at node " + crossed_at + ")";
     return plan;
 }
 
-}  // namespace
-
-Result<CostReport, std::string> cost_report(const Model& model,
-                                            std::span<const Tensor> inputs,
-                                            const Limits& limits)
+Result<std::vector<Tensor>, std::string> Engine::execute(const Model& model,
+                                                         const Plan& plan,
+                                                         std::span<const Tensor* const> inputs)
 {
-    auto plan = make_plan(model, inputs, limits);
-    if (!plan)
-        return plan.error();
-    return plan->report;
-}
-
-Result<uint64_t, std::string> cost(const Model& model,
-                                   std::span<const Tensor> inputs,
-                                   const Limits& limits)
-{
-    auto r = cost_report(model, inputs, limits);
-    if (!r)
-        return r.error();
-    return r->gas;
-}
-
-Result<std::vector<Tensor>, std::string> run(const Model& model,
-                                             std::span<const Tensor> inputs,
-                                             const Limits& limits,
-                                             const Deadline* deadline)
-{
-    auto plan_r = make_plan(model, inputs, limits);
-    if (!plan_r)
-        return plan_r.error();
-    auto& plan = *plan_r;
-    for (size_t k = 0; k < inputs.size(); ++k)
-        if (inputs[k].data.size() !=
-            static_cast<size_t>(inputs[k].elements()) * dtype_size(inputs[k].dtype))
-            return "input '" + model.inputs[k].name + "' has " +
-                   std::to_string(inputs[k].data.size()) + " data bytes for shape " +
-                   shape_string(inputs[k].shape);
-
     // Live values: initializers and folded constants are shared, inputs borrowed.
     std::vector<std::shared_ptr<const Tensor>> vals(static_cast<size_t>(model.value_count));
     for (size_t i = 0; i < vals.size(); ++i)
         vals[i] = plan.infos[i].value;
     for (size_t k = 0; k < inputs.size(); ++k)
-        vals[static_cast<size_t>(model.inputs[k].value)] =
-            std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), &inputs[k]);
+        if (!vals[static_cast<size_t>(model.inputs[k].value)])
+            vals[static_cast<size_t>(model.inputs[k].value)] =
+                std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), inputs[k]);
 
     std::vector<const Tensor*> in_ptrs;
+    std::vector<const ValueInfo*> in_infos;
     std::vector<Tensor> results;
     for (size_t ni = 0; ni < model.nodes.size(); ++ni)
     {
-        if (deadline != nullptr && deadline->expired())
+        if (deadline_ != nullptr && deadline_->expired())
             return std::string(kInterrupted);
         const auto& node = model.nodes[ni];
         bool done = true;
@@ -299,7 +346,15 @@ Result<std::vector<Tensor>, std::string> run(const Model& model,
                 else
                     results.emplace_back();
             }
-            if (auto st = node.op->run(node, in_ptrs, results); !st)
+            if (node.op->graph_run)
+            {
+                in_infos.clear();
+                for (auto id : node.inputs)
+                    in_infos.push_back(id >= 0 ? &plan.infos[static_cast<size_t>(id)] : nullptr);
+                if (auto st = node.op->graph_run(node, in_infos, in_ptrs, results, *this); !st)
+                    return st.error();
+            }
+            else if (auto st = node.op->run(node, in_ptrs, results); !st)
                 return st.error();
             for (size_t k = 0; k < node.outputs.size(); ++k)
                 if (node.outputs[k] >= 0)
@@ -321,6 +376,76 @@ Result<std::vector<Tensor>, std::string> run(const Model& model,
         outputs.push_back(*v);
     }
     return outputs;
+}
+
+/// The main graph's plan for these input tensors (their shapes and dtypes; data unread).
+Result<Plan, std::string> make_plan(Engine& engine,
+                                    const Model& model,
+                                    std::span<const Tensor> inputs,
+                                    const Limits& limits)
+{
+    if (inputs.size() != model.inputs.size())
+        return "model takes " + std::to_string(model.inputs.size()) + " inputs, got " +
+               std::to_string(inputs.size());
+    CostReport seed;
+    std::vector<ValueInfo> infos(inputs.size());
+    for (size_t k = 0; k < inputs.size(); ++k)
+    {
+        const auto& in = inputs[k];
+        if (auto st = check_input(model.inputs[k], ValueInfo{in.dtype, in.shape, nullptr}); !st)
+            return st.error();
+        if (auto st = check_shape("input '" + model.inputs[k].name + "'", in.shape, limits); !st)
+            return st.error();
+        infos[k].dtype = in.dtype;
+        infos[k].shape = in.shape;
+        seed.elements = sat_add(seed.elements, static_cast<uint64_t>(in.elements()));
+    }
+    seed.weight_bytes = model.weight_bytes;
+    return engine.plan_graph(model, infos, seed, true);
+}
+
+}  // namespace
+
+Result<CostReport, std::string> cost_report(const Model& model,
+                                            std::span<const Tensor> inputs,
+                                            const Limits& limits)
+{
+    Engine engine(limits, nullptr);
+    auto plan = make_plan(engine, model, inputs, limits);
+    if (!plan)
+        return plan.error();
+    return plan->report;
+}
+
+Result<uint64_t, std::string> cost(const Model& model,
+                                   std::span<const Tensor> inputs,
+                                   const Limits& limits)
+{
+    auto r = cost_report(model, inputs, limits);
+    if (!r)
+        return r.error();
+    return r->gas;
+}
+
+Result<std::vector<Tensor>, std::string> run(const Model& model,
+                                             std::span<const Tensor> inputs,
+                                             const Limits& limits,
+                                             const Deadline* deadline)
+{
+    Engine engine(limits, deadline);
+    auto plan = make_plan(engine, model, inputs, limits);
+    if (!plan)
+        return plan.error();
+    for (size_t k = 0; k < inputs.size(); ++k)
+        if (inputs[k].data.size() !=
+            static_cast<size_t>(inputs[k].elements()) * dtype_size(inputs[k].dtype))
+            return "input '" + model.inputs[k].name + "' has " +
+                   std::to_string(inputs[k].data.size()) + " data bytes for shape " +
+                   shape_string(inputs[k].shape);
+    std::vector<const Tensor*> ptrs;
+    for (const auto& t : inputs)
+        ptrs.push_back(&t);
+    return engine.execute(model, *plan, ptrs);
 }
 
 }  // namespace tern::ml

@@ -206,9 +206,9 @@ TEST(MlEngine, RefusesBadModels)
     {
         Builder b;
         b.input("x", DType::FLOAT, {2});
-        b.node("Loop", {"x"}, {"y"});
+        b.node("StringSplit", {"x"}, {"y"});
         b.output("y");
-        EXPECT_EQ(load_error(b.bytes()), "unsupported operator Loop (node Loop1)");
+        EXPECT_EQ(load_error(b.bytes()), "unsupported operator StringSplit (node StringSplit1)");
     }
     // Other domains.
     {
@@ -450,15 +450,16 @@ TEST(MlEngine, ARefusalListsEveryUnsupportedOperator)
 {
     Builder b;
     b.input("x", DType::FLOAT, {2});
-    b.node("Loop", {"x"}, {"a"});
+    b.node("StringSplit", {"x"}, {"a"});
     b.node("Relu", {"a"}, {"b"});
     b.node("QLinearAdd", {"b"}, {"c"}).set_domain("com.microsoft");
-    b.node("Loop", {"c"}, {"d"});
+    b.node("StringSplit", {"c"}, {"d"});
     for (const char* out : {"e0", "e1", "e2", "e3"})
         b.node("Frobnicate", {"d"}, {out});
     b.output("d");
     EXPECT_EQ(load_error(b.bytes()),
-              "unsupported operators Loop (nodes Loop1, Loop4), com.microsoft::QLinearAdd (node "
+              "unsupported operators StringSplit (nodes StringSplit1, StringSplit4), "
+              "com.microsoft::QLinearAdd (node "
               "QLinearAdd3), Frobnicate (nodes Frobnicate5, Frobnicate6, Frobnicate7 and 1 more)");
 }
 

@@ -229,62 +229,214 @@ onnx::TensorProto tensor_to_proto(const Tensor& t, const std::string& name)
     return p;
 }
 
-Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uint8_t> onnx_bytes,
-                                                             const Limits& limits)
+namespace {
+
+/// Deepest nesting of subgraphs (a Loop body holding an If is depth 2).
+constexpr int kMaxGraphDepth = 8;
+
+/// The state one load shares across the main graph and its subgraphs.
+struct LoadContext
 {
-    if (onnx_bytes.size() > limits.max_model_bytes)
-        return "model is " + std::to_string(onnx_bytes.size()) + " bytes, above the limit of " +
-               std::to_string(limits.max_model_bytes);
-    if (onnx_bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
-        return std::string("model too large");
-    onnx::ModelProto proto;
-    if (!proto.ParseFromArray(onnx_bytes.data(), static_cast<int>(onnx_bytes.size())))
-        return std::string("model is not a valid ONNX protobuf (truncated or corrupt)");
-    if (!proto.has_graph())
-        return std::string("model has no graph");
+    const Limits& limits;
+    int64_t opset = 0;
+    /// Nodes of all graphs so far (bounded by limits.max_nodes in total).
+    uint64_t nodes = 0;
+    /// Initializer and Constant bytes of all graphs (the cost's weight term, paid once).
+    uint64_t weight_bytes = 0;
+};
 
-    auto model = std::make_shared<Model>();
-    for (const auto& imp : proto.opset_import())
-        if (is_default_domain(imp.domain()))
-            model->opset = imp.version();
-    if (model->opset == 0)
-        return std::string("unsupported model: it imports no ai.onnx opset");
-    if (model->opset < kMinOpset || model->opset > kMaxOpset)
-        return "unsupported ai.onnx opset " + std::to_string(model->opset) + " (supported " +
-               std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) + ")";
-
-    const auto& g = proto.graph();
-    if (g.sparse_initializer_size() > 0)
-        return std::string("sparse initializers are not supported");
-    if (static_cast<uint64_t>(g.node_size()) > limits.max_nodes)
-        return "model has " + std::to_string(g.node_size()) + " nodes, above the limit of " +
-               std::to_string(limits.max_nodes);
-
+/// Names visible while loading one graph: its own values, then (through `outer`) those of the
+/// graphs around it, which become captures of this graph when read.
+struct Scope
+{
+    Model& model;
+    Scope* outer = nullptr;
     std::map<std::string, int32_t, std::less<>> ids;
-    auto new_value = [&](const std::string& name) {
-        const auto id = static_cast<int32_t>(model->value_names.size());
+    /// For each capture of this graph, the outer graph's value id it reads.
+    std::vector<int32_t> capture_sources;
+
+    int32_t new_value(const std::string& name)
+    {
+        const auto id = static_cast<int32_t>(model.value_names.size());
         if (!name.empty())
             ids.emplace(name, id);
-        model->value_names.push_back(name);
-        model->initializers.emplace_back();
+        model.value_names.push_back(name);
+        model.initializers.emplace_back();
         return id;
-    };
+    }
+
+    /// The id of `name` here, capturing it from an outer graph when needed; -1 when unknown.
+    int32_t resolve(const std::string& name)
+    {
+        if (auto it = ids.find(name); it != ids.end())
+            return it->second;
+        if (!outer)
+            return -1;
+        const int32_t source = outer->resolve(name);
+        if (source < 0)
+            return -1;
+        ModelIo io;
+        io.name = name;
+        io.rank_known = false;
+        io.dtype_known = false;
+        io.value = new_value(name);
+        model.inputs.push_back(io);
+        capture_sources.push_back(source);
+        return io.value;
+    }
+};
+
+/// Every operator the engine lacks in `g` and its subgraphs, in order of first appearance.
+struct MissingOps
+{
+    std::vector<std::pair<std::string, std::vector<std::string>>> ops;
+    std::map<std::string, size_t, std::less<>> index;
+    std::vector<size_t> counts;
+
+    void collect(const onnx::GraphProto& g, int depth)
+    {
+        for (int ni = 0; ni < g.node_size(); ++ni)
+        {
+            const auto& np = g.node(ni);
+            if (depth < kMaxGraphDepth)
+                for (const auto& a : np.attribute())
+                {
+                    if (a.has_g())
+                        collect(a.g(), depth + 1);
+                    for (const auto& sub : a.graphs())
+                        collect(sub, depth + 1);
+                }
+            if (is_default_domain(np.domain()) && find_op(np.op_type()))
+                continue;
+            std::string op =
+                is_default_domain(np.domain()) ? np.op_type() : np.domain() + "::" + np.op_type();
+            const auto [at, fresh] = index.try_emplace(op, ops.size());
+            if (fresh)
+            {
+                ops.emplace_back(std::move(op), std::vector<std::string>{});
+                counts.push_back(0);
+            }
+            auto& nodes = ops[at->second].second;
+            if (nodes.size() < 3)
+                nodes.push_back(np.name().empty() ? "#" + std::to_string(ni) : np.name());
+            ++counts[at->second];
+        }
+    }
+
+    /// "unsupported operator(s) If (nodes a, b), LSTM (node c)": at most three node names
+    /// per operator and twenty operators.
+    std::string message() const
+    {
+        std::string msg = ops.size() == 1 ? "unsupported operator " : "unsupported operators ";
+        for (size_t k = 0; k < ops.size() && k < 20; ++k)
+        {
+            const auto& [op, nodes] = ops[k];
+            msg += (k ? ", " : "") + op + (counts[k] == 1 ? " (node " : " (nodes ");
+            for (size_t n = 0; n < nodes.size(); ++n)
+                msg += (n ? ", " : "") + nodes[n];
+            if (counts[k] > 3)
+                msg += " and " + std::to_string(counts[k] - 3) + " more";
+            msg += ")";
+        }
+        if (ops.size() > 20)
+            msg += " and " + std::to_string(ops.size() - 20) + " more operators";
+        return msg;
+    }
+};
+
+/// A loaded graph and, for a subgraph, the outer value each of its captures reads.
+struct LoadedGraph
+{
+    std::shared_ptr<Model> model;
+    std::vector<int32_t> capture_sources;
+};
+
+Result<LoadedGraph, std::string> load_graph(const onnx::GraphProto& g,
+                                            LoadContext& ctx,
+                                            Scope* outer,
+                                            int depth);
+
+/// Converts a node's attributes; a GRAPH attribute loads its subgraph in a scope nested in
+/// `scope`, and the outer values it reads become the node's captures (inputs past
+/// explicit_inputs), shared by all of the node's subgraphs.
+Status convert_attributes(const onnx::NodeProto& np,
+                          Node& n,
+                          std::vector<int32_t>& captures,
+                          LoadContext& ctx,
+                          Scope& scope,
+                          int depth)
+{
+    const std::string where = " (node " + n.name + ")";
+    for (const auto& a : np.attribute())
+    {
+        if (a.type() == onnx::AttributeProto::GRAPH)
+        {
+            if (depth + 1 >= kMaxGraphDepth)
+                return n.op_type + where + ": subgraphs nested deeper than " +
+                       std::to_string(kMaxGraphDepth);
+            auto sub = load_graph(a.g(), ctx, &scope, depth + 1);
+            if (!sub)
+                return n.op_type + where + " attribute '" + a.name() + "': " + sub.error();
+            // The node reads each outer value once, whichever of its subgraphs captures it.
+            for (const int32_t source : sub->capture_sources)
+            {
+                auto at = std::find(captures.begin(), captures.end(), source);
+                if (at == captures.end())
+                    at = captures.insert(captures.end(), source);
+                sub->model->capture_slots.push_back(static_cast<uint32_t>(at - captures.begin()));
+            }
+            Attribute attr;
+            attr.kind = Attribute::Kind::Graph;
+            attr.g = std::move(sub->model);
+            n.attrs.emplace_back(a.name(), std::move(attr));
+            continue;
+        }
+        auto attr = convert_attribute(a, ctx.limits);
+        if (!attr)
+            return n.op_type + where + ": " + attr.error();
+        if (attr->t)
+        {
+            ctx.weight_bytes += attr->t->data.size();  // Constant values are weights too
+            if (ctx.weight_bytes > ctx.limits.max_model_bytes * 8)
+                return std::string("constants exceed the model size limit");
+        }
+        n.attrs.emplace_back(a.name(), std::move(*attr));
+    }
+    return Ok{};
+}
+
+Result<LoadedGraph, std::string> load_graph(const onnx::GraphProto& g,
+                                            LoadContext& ctx,
+                                            Scope* outer,
+                                            int depth)
+{
+    const Limits& limits = ctx.limits;
+    const bool subgraph = outer != nullptr;
+    auto model = std::make_shared<Model>();
+    model->opset = ctx.opset;
+    Scope scope{*model, outer, {}, {}};
+
+    if (g.sparse_initializer_size() > 0)
+        return std::string("sparse initializers are not supported");
+    ctx.nodes += static_cast<uint64_t>(g.node_size());
+    if (ctx.nodes > limits.max_nodes)
+        return "model has " + std::to_string(ctx.nodes) + " nodes, above the limit of " +
+               std::to_string(limits.max_nodes);
 
     // Initializers.
-    uint64_t weight_bytes = 0;
     for (const auto& init : g.initializer())
     {
         if (init.name().empty())
             return std::string("initializer without a name");
-        if (ids.count(init.name()))
+        if (scope.ids.count(init.name()))
             return "duplicate initializer '" + init.name() + "'";
         auto t = tensor_from_proto(init, limits);
         if (!t)
             return "initializer " + t.error();
-        weight_bytes += t->data.size();
-        if (weight_bytes > limits.max_model_bytes * 4)
+        ctx.weight_bytes += t->data.size();
+        if (ctx.weight_bytes > limits.max_model_bytes * 4)
             return std::string("initializers exceed the model size limit");
-        const auto id = new_value(init.name());
+        const auto id = scope.new_value(init.name());
         model->initializers[static_cast<size_t>(id)] =
             std::make_shared<const Tensor>(std::move(*t));
     }
@@ -292,23 +444,35 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     // Graph inputs (those that are not initializers).
     for (const auto& in : g.input())
     {
-        if (ids.count(in.name()))
+        if (scope.ids.count(in.name()))
         {
-            if (model->initializers[static_cast<size_t>(ids.at(in.name()))])
+            if (model->initializers[static_cast<size_t>(scope.ids.at(in.name()))])
                 continue;  // an initializer listed as input (IR < 4): a constant
             return "duplicate graph input '" + in.name() + "'";
         }
         if (in.name().empty())
             return std::string("graph input without a name");
+        ModelIo io;
+        io.name = in.name();
+        if (subgraph && !in.has_type())
+        {
+            // A subgraph may leave its inputs untyped: the node that runs it decides.
+            io.dtype_known = false;
+            io.rank_known = false;
+            io.value = scope.new_value(in.name());
+            model->inputs.push_back(std::move(io));
+            continue;
+        }
         if (!in.type().has_tensor_type())
             return "graph input '" + in.name() + "' has an unsupported type (not a tensor)";
         const auto& tt = in.type().tensor_type();
-        if (!is_supported_dtype(tt.elem_type()))
+        if (subgraph && tt.elem_type() == 0)
+            io.dtype_known = false;
+        else if (!is_supported_dtype(tt.elem_type()))
             return "graph input '" + in.name() + "' has unsupported type " +
                    std::to_string(tt.elem_type());
-        ModelIo io;
-        io.name = in.name();
-        io.dtype = static_cast<DType>(tt.elem_type());
+        else
+            io.dtype = static_cast<DType>(tt.elem_type());
         io.rank_known = tt.has_shape();
         if (static_cast<uint64_t>(tt.shape().dim_size()) > limits.max_rank)
             return "graph input '" + in.name() + "' has rank above the limit";
@@ -327,60 +491,18 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
             else
                 io.shape.push_back(-1);
         }
-        io.value = new_value(in.name());
+        io.value = scope.new_value(in.name());
         model->inputs.push_back(std::move(io));
     }
 
-    // Nodes: resolve ops and attributes, assign output ids.
+    // Nodes: resolve ops, assign output ids (every node's, before any subgraph is loaded, so
+    // a subgraph may read any value of this graph), then convert attributes.
     struct Pending
     {
         Node node;
         std::vector<std::string> input_names;
+        std::vector<int32_t> captures;
     };
-    // Every operator the engine lacks, named at once with its nodes (so an exporter's user
-    // sees the whole list, not the first one met): "unsupported operator(s) If (nodes a, b),
-    // LSTM (node c)", in order of first appearance, at most three node names per operator.
-    {
-        std::vector<std::pair<std::string, std::vector<std::string>>> missing;
-        std::map<std::string, size_t, std::less<>> index;
-        std::vector<size_t> counts;
-        for (int ni = 0; ni < g.node_size(); ++ni)
-        {
-            const auto& np = g.node(ni);
-            if (is_default_domain(np.domain()) && find_op(np.op_type()))
-                continue;
-            std::string op =
-                is_default_domain(np.domain()) ? np.op_type() : np.domain() + "::" + np.op_type();
-            const auto [at, fresh] = index.try_emplace(op, missing.size());
-            if (fresh)
-            {
-                missing.emplace_back(std::move(op), std::vector<std::string>{});
-                counts.push_back(0);
-            }
-            auto& nodes = missing[at->second].second;
-            if (nodes.size() < 3)
-                nodes.push_back(np.name().empty() ? "#" + std::to_string(ni) : np.name());
-            ++counts[at->second];
-        }
-        if (!missing.empty())
-        {
-            std::string msg =
-                missing.size() == 1 ? "unsupported operator " : "unsupported operators ";
-            for (size_t k = 0; k < missing.size() && k < 20; ++k)
-            {
-                const auto& [op, nodes] = missing[k];
-                msg += (k ? ", " : "") + op + (counts[k] == 1 ? " (node " : " (nodes ");
-                for (size_t n = 0; n < nodes.size(); ++n)
-                    msg += (n ? ", " : "") + nodes[n];
-                if (counts[k] > 3)
-                    msg += " and " + std::to_string(counts[k] - 3) + " more";
-                msg += ")";
-            }
-            if (missing.size() > 20)
-                msg += " and " + std::to_string(missing.size() - 20) + " more operators";
-            return msg;
-        }
-    }
     std::vector<Pending> pending;
     pending.reserve(static_cast<size_t>(g.node_size()));
     for (int ni = 0; ni < g.node_size(); ++ni)
@@ -405,44 +527,39 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
             return n.op_type + where + " has " + std::to_string(np.output_size()) +
                    " outputs, expected " + std::to_string(n.op->min_outputs) + ".." +
                    std::to_string(n.op->max_outputs);
-        for (const auto& a : np.attribute())
-        {
-            auto attr = convert_attribute(a, limits);
-            if (!attr)
-                return n.op_type + where + ": " + attr.error();
-            if (attr->t)
-            {
-                weight_bytes += attr->t->data.size();  // Constant values are weights too
-                if (weight_bytes > limits.max_model_bytes * 8)
-                    return std::string("constants exceed the model size limit");
-            }
-            n.attrs.emplace_back(a.name(), std::move(*attr));
-        }
-        std::sort(n.attrs.begin(), n.attrs.end(),
-                  [](const auto& x, const auto& y) { return x.first < y.first; });
-        for (size_t k = 1; k < n.attrs.size(); ++k)
-            if (n.attrs[k].first == n.attrs[k - 1].first)
-                return n.op_type + where + ": duplicate attribute '" + n.attrs[k].first + "'";
         p.input_names.assign(np.input().begin(), np.input().end());
         for (const auto& out : np.output())
         {
             // An omitted optional output still gets an (anonymous) id, so kernels always
             // have a buffer to write.
-            if (!out.empty() && ids.count(out))
+            if (!out.empty() && scope.ids.count(out))
                 return n.op_type + where + ": value '" + out + "' is defined twice";
-            n.outputs.push_back(new_value(out));
+            n.outputs.push_back(scope.new_value(out));
         }
         pending.push_back(std::move(p));
     }
+    for (int ni = 0; ni < g.node_size(); ++ni)
+    {
+        auto& p = pending[static_cast<size_t>(ni)];
+        Node& n = p.node;
+        if (auto st = convert_attributes(g.node(ni), n, p.captures, ctx, scope, depth); !st)
+            return st.error();
+        std::sort(n.attrs.begin(), n.attrs.end(),
+                  [](const auto& x, const auto& y) { return x.first < y.first; });
+        for (size_t k = 1; k < n.attrs.size(); ++k)
+            if (n.attrs[k].first == n.attrs[k - 1].first)
+                return n.op_type + " (node " + n.name + "): duplicate attribute '" +
+                       n.attrs[k].first + "'";
+        if ((n.op->graph_infer != nullptr) !=
+            std::any_of(n.attrs.begin(), n.attrs.end(),
+                        [](const auto& a) { return a.second.kind == Attribute::Kind::Graph; }))
+            return n.op_type + " (node " + n.name + "): " +
+                   (n.op->graph_infer ? "has no subgraph attribute" : "has a graph attribute");
+    }
 
     // Inputs and the producer of every value.
-    const auto value_count = static_cast<int32_t>(model->value_names.size());
-    std::vector<int32_t> producer(static_cast<size_t>(value_count), -1);
-    for (size_t i = 0; i < pending.size(); ++i)
-        for (auto id : pending[i].node.outputs)
-            if (id >= 0)
-                producer[static_cast<size_t>(id)] = static_cast<int32_t>(i);
     for (auto& p : pending)
+    {
         for (const auto& name : p.input_names)
         {
             if (name.empty())
@@ -450,12 +567,48 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
                 p.node.inputs.push_back(-1);
                 continue;
             }
-            auto it = ids.find(name);
-            if (it == ids.end())
+            const int32_t id = scope.resolve(name);
+            if (id < 0)
                 return p.node.op_type + " (node " + p.node.name + "): input '" + name +
                        "' is not defined";
-            p.node.inputs.push_back(it->second);
+            p.node.inputs.push_back(id);
         }
+        p.node.explicit_inputs = p.node.inputs.size();
+        p.node.inputs.insert(p.node.inputs.end(), p.captures.begin(), p.captures.end());
+    }
+
+    // Graph outputs (a subgraph's may be values of an outer graph: captured).
+    for (const auto& out : g.output())
+    {
+        const int32_t id = scope.resolve(out.name());
+        if (id < 0)
+            return "graph output '" + out.name() + "' is not defined";
+        ModelIo io;
+        io.name = out.name();
+        io.value = id;
+        if (out.type().has_tensor_type())
+        {
+            const auto& tt = out.type().tensor_type();
+            if (is_supported_dtype(tt.elem_type()))
+                io.dtype = static_cast<DType>(tt.elem_type());
+            io.rank_known = tt.has_shape();
+            for (const auto& d : tt.shape().dim())
+                io.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        }
+        model->outputs.push_back(std::move(io));
+    }
+    if (model->outputs.empty())
+        return std::string("graph has no outputs");
+    // The on-chain encoding carries at most 255 tensors.
+    if (model->outputs.size() > kMaxEncodedTensors || model->inputs.size() > kMaxEncodedTensors)
+        return "graph has more than " + std::to_string(kMaxEncodedTensors) + " inputs or outputs";
+
+    const auto value_count = static_cast<int32_t>(model->value_names.size());
+    std::vector<int32_t> producer(static_cast<size_t>(value_count), -1);
+    for (size_t i = 0; i < pending.size(); ++i)
+        for (auto id : pending[i].node.outputs)
+            if (id >= 0)
+                producer[static_cast<size_t>(id)] = static_cast<int32_t>(i);
 
     // Kahn's algorithm, lowest original index first (deterministic order; cycles refused).
     const size_t nn = pending.size();
@@ -499,34 +652,6 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     for (auto i : order)
         model->nodes.push_back(std::move(pending[i].node));
 
-    model->weight_bytes = weight_bytes;
-
-    // Graph outputs.
-    for (const auto& out : g.output())
-    {
-        auto it = ids.find(out.name());
-        if (it == ids.end())
-            return "graph output '" + out.name() + "' is not defined";
-        ModelIo io;
-        io.name = out.name();
-        io.value = it->second;
-        if (out.type().has_tensor_type())
-        {
-            const auto& tt = out.type().tensor_type();
-            if (is_supported_dtype(tt.elem_type()))
-                io.dtype = static_cast<DType>(tt.elem_type());
-            io.rank_known = tt.has_shape();
-            for (const auto& d : tt.shape().dim())
-                io.shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
-        }
-        model->outputs.push_back(std::move(io));
-    }
-    if (model->outputs.empty())
-        return std::string("graph has no outputs");
-    // The on-chain encoding carries at most 255 tensors.
-    if (model->outputs.size() > kMaxEncodedTensors || model->inputs.size() > kMaxEncodedTensors)
-        return "graph has more than " + std::to_string(kMaxEncodedTensors) + " inputs or outputs";
-
     // Last reader of every value (graph outputs are kept to the end).
     model->value_count = value_count;
     model->last_use.assign(static_cast<size_t>(value_count), -1);
@@ -536,7 +661,50 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
                 model->last_use[static_cast<size_t>(id)] = static_cast<int32_t>(i);
     for (const auto& out : model->outputs)
         model->last_use[static_cast<size_t>(out.value)] = std::numeric_limits<int32_t>::max();
-    return std::shared_ptr<const Model>(std::move(model));
+    return LoadedGraph{std::move(model), std::move(scope.capture_sources)};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uint8_t> onnx_bytes,
+                                                             const Limits& limits)
+{
+    if (onnx_bytes.size() > limits.max_model_bytes)
+        return "model is " + std::to_string(onnx_bytes.size()) + " bytes, above the limit of " +
+               std::to_string(limits.max_model_bytes);
+    if (onnx_bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+        return std::string("model too large");
+    onnx::ModelProto proto;
+    if (!proto.ParseFromArray(onnx_bytes.data(), static_cast<int>(onnx_bytes.size())))
+        return std::string("model is not a valid ONNX protobuf (truncated or corrupt)");
+    if (!proto.has_graph())
+        return std::string("model has no graph");
+
+    LoadContext ctx{limits};
+    for (const auto& imp : proto.opset_import())
+        if (is_default_domain(imp.domain()))
+            ctx.opset = imp.version();
+    if (ctx.opset == 0)
+        return std::string("unsupported model: it imports no ai.onnx opset");
+    if (ctx.opset < kMinOpset || ctx.opset > kMaxOpset)
+        return "unsupported ai.onnx opset " + std::to_string(ctx.opset) + " (supported " +
+               std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) + ")";
+    if (static_cast<uint64_t>(proto.graph().node_size()) > limits.max_nodes)
+        return "model has " + std::to_string(proto.graph().node_size()) +
+               " nodes, above the limit of " + std::to_string(limits.max_nodes);
+
+    // Every operator the engine lacks, in all graphs, named at once with its nodes (so an
+    // exporter's user sees the whole list, not the first one met).
+    MissingOps missing;
+    missing.collect(proto.graph(), 0);
+    if (!missing.ops.empty())
+        return missing.message();
+
+    auto loaded = load_graph(proto.graph(), ctx, nullptr, 0);
+    if (!loaded)
+        return loaded.error();
+    loaded->model->weight_bytes = ctx.weight_bytes;
+    return std::shared_ptr<const Model>(std::move(loaded->model));
 }
 
 }  // namespace tern::ml

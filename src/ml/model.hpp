@@ -21,6 +21,9 @@ struct ModelIo
     std::vector<int64_t> shape;
     /// False when the model declares no shape at all (any rank accepted).
     bool rank_known = true;
+    /// False when the graph declares no element type (a subgraph's capture or untyped
+    /// input): any dtype accepted.
+    bool dtype_known = true;
     /// Value id inside the graph.
     int32_t value = -1;
 };
@@ -31,8 +34,13 @@ struct Model
 {
     /// ai.onnx opset version the model imports.
     int64_t opset = 0;
-    /// Graph inputs the caller supplies (initializers excluded), in declaration order.
+    /// Graph inputs the caller supplies (initializers excluded), in declaration order; for a
+    /// subgraph, its formal inputs followed by its captures.
     std::vector<ModelIo> inputs;
+    /// Subgraphs only: for each capture (the last capture_slots.size() inputs, outer values
+    /// the subgraph reads by name), its index among the captures of the node that owns the
+    /// subgraph (that node's inputs past explicit_inputs).
+    std::vector<uint32_t> capture_slots;
     /// Graph outputs in declaration order.
     std::vector<ModelIo> outputs;
     /// Nodes in a topological order (a node's inputs are produced before it).
@@ -43,7 +51,8 @@ struct Model
     std::vector<std::string> value_names;
     /// Initializer values by id (null for non-initializers).
     std::vector<std::shared_ptr<const Tensor>> initializers;
-    /// Total bytes of initializer data (the "model bytes read" term of the cost).
+    /// Total bytes of initializer and Constant data of all its graphs (the "model bytes read"
+    /// term of the cost; 0 in subgraphs, whose weights the main graph counts).
     uint64_t weight_bytes = 0;
     /// For each value id, the index of the last node that reads it (-1: none; graph outputs
     /// are never freed). The executor frees a tensor after its last reader.

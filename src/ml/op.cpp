@@ -51,10 +51,16 @@ std::optional<std::vector<float>> Node::attr_floats(std::string_view name) const
     return std::nullopt;
 }
 
+const Model* Node::attr_graph(std::string_view name) const noexcept
+{
+    const auto* a = attr(name);
+    return a && a->kind == Attribute::Kind::Graph ? a->g.get() : nullptr;
+}
+
 const OpDef* find_op(std::string_view op_type) noexcept
 {
     for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops()})
+                       index_ops(), reduce_ops(), einsum_ops(), control_flow_ops()})
         for (const auto& op : table)
             if (op.name == op_type)
                 return &op;
@@ -65,7 +71,7 @@ std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;
     for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops()})
+                       index_ops(), reduce_ops(), einsum_ops(), control_flow_ops()})
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

@@ -21,6 +21,7 @@
 namespace tern::ml {
 
 struct OpDef;
+struct Model;
 
 /// One node attribute (the subset of ONNX AttributeProto kinds the engine uses).
 struct Attribute
@@ -34,6 +35,7 @@ struct Attribute
         Ints,
         Floats,
         Tensor,
+        Graph,
     };
     /// Which member below is set.
     Kind kind = Kind::Int;
@@ -49,6 +51,9 @@ struct Attribute
     std::vector<float> floats;
     /// Kind::Tensor value (shared: Constant nodes hand it out without copying).
     std::shared_ptr<const Tensor> t;
+    /// Kind::Graph value: a subgraph (If's branches, Loop's and Scan's body), loaded and
+    /// validated like the main graph.
+    std::shared_ptr<const Model> g;
 };
 
 /// A graph node after loading: its op row, value ids and attributes.
@@ -63,8 +68,11 @@ struct Node
     /// Opset version of the ai.onnx domain the model imports (ops whose semantics changed
     /// between versions check it, e.g. Squeeze axes moved from attribute to input at 13).
     int64_t opset = 0;
-    /// Value ids of the inputs; -1 for an omitted optional input ("" in ONNX).
+    /// Value ids of the inputs; -1 for an omitted optional input ("" in ONNX). Inputs past
+    /// `explicit_inputs` are outer values that the node's subgraphs read (captures).
     std::vector<int32_t> inputs;
+    /// How many inputs the ONNX node lists (the rest of `inputs` are captures).
+    size_t explicit_inputs = 0;
     /// Value ids of the outputs; -1 for an omitted optional output.
     std::vector<int32_t> outputs;
     /// Attributes sorted by name.
@@ -82,6 +90,8 @@ struct Node
     std::optional<std::vector<int64_t>> attr_ints(std::string_view name) const;
     /// Floats attribute `name`, or nullopt when absent or of another kind.
     std::optional<std::vector<float>> attr_floats(std::string_view name) const;
+    /// Graph attribute `name`, or nullptr when absent or of another kind.
+    const Model* attr_graph(std::string_view name) const noexcept;
 };
 
 /// What shape inference knows about a value: type, concrete shape and, when the value is an
@@ -115,6 +125,9 @@ struct OpCost
     uint64_t macs = 0;
     /// Elements read and written.
     uint64_t elements = 0;
+    /// Graph nodes run inside subgraphs (control flow: a Loop body's nodes once per
+    /// iteration), charged per node like the graph's own.
+    uint64_t nodes = 0;
 };
 
 /// Shape inference: sets every outputs[k] (dtype, shape, optionally value) from the inputs.
@@ -138,6 +151,53 @@ using RunFn = Status (*)(const Node& node,
                          std::span<const Tensor* const> inputs,
                          std::span<Tensor> outputs);
 
+/// A planned subgraph: its output infos and the work of one run of it.
+struct SubgraphPlan
+{
+    /// Output infos in the subgraph's output order.
+    std::vector<ValueInfo> outputs;
+    /// Work of one run (MACs, elements, nodes).
+    OpCost cost;
+};
+
+/// What control-flow ops (If, Loop, Scan) need from the engine: planning and running their
+/// subgraphs with the same checks, limits and deadline as the main graph.
+class GraphContext
+{
+public:
+    /// Infers every value of `graph` from its inputs' infos (formal inputs, then captures);
+    /// fails as the main graph's planning does.
+    virtual Result<SubgraphPlan, std::string> plan(const Model& graph,
+                                                   std::span<const ValueInfo> inputs) = 0;
+    /// Runs `graph` on `inputs` (formal, then captures), whose infos are `infos` (the values of
+    /// constant inputs included, so the run plans as the cost did).
+    virtual Result<std::vector<Tensor>, std::string> run(const Model& graph,
+                                                         std::span<const ValueInfo> infos,
+                                                         std::span<const Tensor* const> inputs) = 0;
+
+    /// Takes `nodes` node plans from the budget of planning done before gas is charged (a
+    /// Loop whose body's shapes depend on the iteration number is planned once per
+    /// iteration); false when the budget is spent.
+    virtual bool reserve_planning(uint64_t nodes) = 0;
+
+protected:
+    ~GraphContext() = default;
+};
+
+/// Shape inference and cost of a control-flow node, which plans its subgraphs through `ctx`.
+using GraphInferFn = Status (*)(const Node& node,
+                                std::span<const ValueInfo* const> inputs,
+                                std::span<ValueInfo> outputs,
+                                OpCost& cost,
+                                GraphContext& ctx);
+
+/// Kernel of a control-flow node; `infos` are the planned infos of its inputs.
+using GraphRunFn = Status (*)(const Node& node,
+                              std::span<const ValueInfo* const> infos,
+                              std::span<const Tensor* const> inputs,
+                              std::span<Tensor> outputs,
+                              GraphContext& ctx);
+
 /// One operator of the supported set (ai.onnx domain).
 struct OpDef
 {
@@ -157,6 +217,10 @@ struct OpDef
     RunFn run = nullptr;
     /// Cost; nullptr means "elements of inputs and outputs, no MACs".
     CostFn cost = nullptr;
+    /// Control-flow ops only: replaces infer + cost (infer and run are then stubs that fail).
+    GraphInferFn graph_infer = nullptr;
+    /// Control-flow ops only: replaces run.
+    GraphRunFn graph_run = nullptr;
 };
 
 /// The op named `op_type` (ai.onnx domain), or nullptr when unsupported.
@@ -181,6 +245,8 @@ std::span<const OpDef> index_ops() noexcept;  // ops_index.cpp
 std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
 /// Einsum for the matmul-like equations exporters write.
 std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
+/// Control flow with subgraphs (If, Loop, Scan).
+std::span<const OpDef> control_flow_ops() noexcept;  // ops_control.cpp
 
 // Helpers for op implementations.
 
