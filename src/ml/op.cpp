@@ -51,10 +51,18 @@ std::optional<std::vector<float>> Node::attr_floats(std::string_view name) const
     return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> Node::attr_strings(std::string_view name) const
+{
+    const auto* a = attr(name);
+    if (a && a->kind == Attribute::Kind::Strings)
+        return a->strings;
+    return std::nullopt;
+}
+
 const OpDef* find_op(std::string_view op_type) noexcept
 {
     for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops()})
+                       index_ops(), reduce_ops(), einsum_ops(), recurrent_ops()})
         for (const auto& op : table)
             if (op.name == op_type)
                 return &op;
@@ -65,7 +73,7 @@ std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;
     for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops()})
+                       index_ops(), reduce_ops(), einsum_ops(), recurrent_ops()})
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

@@ -3,9 +3,9 @@
 // How an operator plugs into the engine. Each op is one OpDef row: arity, shape inference,
 // cost and kernel. Rows live in const tables (one per source file: ops_struct.cpp,
 // ops_quant.cpp, ops_float*.cpp, ops_logic.cpp, ops_index.cpp, ops_reduce.cpp,
-// ops_einsum.cpp) that find_op() searches; there is no mutable registry. To add an op: write
-// infer + run (+ cost when the default "elements touched" is wrong) and append a row to your
-// file's table.
+// ops_einsum.cpp, ops_recurrent.cpp) that find_op() searches; there is no mutable registry. To add
+// an op: write infer + run (+ cost when the default "elements touched" is wrong) and append a row
+// to your file's table.
 
 #include "ml/tensor.hpp"
 
@@ -34,6 +34,7 @@ struct Attribute
         Ints,
         Floats,
         Tensor,
+        Strings,
     };
     /// Which member below is set.
     Kind kind = Kind::Int;
@@ -49,6 +50,8 @@ struct Attribute
     std::vector<float> floats;
     /// Kind::Tensor value (shared: Constant nodes hand it out without copying).
     std::shared_ptr<const Tensor> t;
+    /// Kind::Strings value (e.g. the recurrent ops' activations list).
+    std::vector<std::string> strings;
 };
 
 /// A graph node after loading: its op row, value ids and attributes.
@@ -82,6 +85,8 @@ struct Node
     std::optional<std::vector<int64_t>> attr_ints(std::string_view name) const;
     /// Floats attribute `name`, or nullopt when absent or of another kind.
     std::optional<std::vector<float>> attr_floats(std::string_view name) const;
+    /// Strings attribute `name`, or nullopt when absent or of another kind.
+    std::optional<std::vector<std::string>> attr_strings(std::string_view name) const;
 };
 
 /// What shape inference knows about a value: type, concrete shape and, when the value is an
@@ -181,6 +186,8 @@ std::span<const OpDef> index_ops() noexcept;  // ops_index.cpp
 std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
 /// Einsum for the matmul-like equations exporters write.
 std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
+/// Recurrent ops (LSTM, GRU, RNN).
+std::span<const OpDef> recurrent_ops() noexcept;  // ops_recurrent.cpp
 
 // Helpers for op implementations.
 
