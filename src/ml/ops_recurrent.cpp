@@ -149,12 +149,7 @@ Status parse_activations(const Node& node, Spec& s)
                                                      : std::string_view("Tanh"));
     }
     const auto want = n * static_cast<size_t>(s.dirs);
-    if (names.size() == n && s.dirs == 2)
-    {
-        for (size_t k = 0; k < n; ++k)
-            names.push_back(names[k]);
-    }
-    if (names.size() != want)
+    if (names.size() != want && names.size() != n)
         return node_error(node, "activations must list " + std::to_string(n) +
                                     " functions per direction, got " +
                                     std::to_string(names.size()));
@@ -206,6 +201,9 @@ Status parse_activations(const Node& node, Spec& s)
         a.beta = k->uses_beta ? take(betas, bi, k->beta) : 0.0f;
         s.acts.push_back(a);
     }
+    // One list for both directions: the reverse one uses the same functions and parameters.
+    for (size_t k = 0; s.acts.size() < want; ++k)
+        s.acts.push_back(s.acts[k]);
     return Ok{};
 }
 
