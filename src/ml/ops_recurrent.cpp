@@ -614,7 +614,8 @@ Status run_recurrent(const Node& node,
 
 /// seq * batch * dirs * gates * hidden * (input + hidden) MACs for the products, plus
 /// kTranscendentalMacs per activation evaluation (charged for every step: the cost cannot
-/// depend on sequence_lens' values); elements of all inputs and outputs.
+/// depend on sequence_lens' values); elements of all inputs and outputs plus 4 per state
+/// element (dirs * batch * hidden: h and c set up and stored, even with no steps).
 OpCost cost_recurrent(const Node& node,
                       std::span<const ValueInfo* const> inputs,
                       std::span<const ValueInfo> outputs)
@@ -641,6 +642,10 @@ OpCost cost_recurrent(const Node& node,
             add(static_cast<uint64_t>(in->elements()));
     for (const auto& o : outputs)
         add(static_cast<uint64_t>(o.elements()));
+    // The state of every (direction, batch row) is set up and stored even when seq_length
+    // is 0 or the outputs are omitted: h and c, read and written.
+    add(sat_mul(sat_mul(static_cast<uint64_t>(s->dirs), static_cast<uint64_t>(s->batch)),
+                sat_mul(static_cast<uint64_t>(s->hidden), 4)));
     c.elements = e;
     return c;
 }

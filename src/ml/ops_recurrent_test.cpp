@@ -520,6 +520,7 @@ TEST(MlRecurrentOps, Costs)
         uint64_t e = static_cast<uint64_t>(x.elements() + w.elements() + r.elements());
         for (const auto& o : outs)
             e += static_cast<uint64_t>(o.elements());
+        e += 2 * 3 * 4 * 4;  // state: dirs x batch x hidden, 4 each
         EXPECT_EQ(c.elements, e) << op;
     }
     // Huge shapes saturate instead of wrapping.
@@ -531,6 +532,18 @@ TEST(MlRecurrentOps, Costs)
     std::vector<ValueInfo> outs(3);
     ASSERT_TRUE(n.op->infer(n, hins, outs));
     EXPECT_EQ(n.op->cost(n, hins, outs).macs, ~uint64_t{0});
+
+    // No steps and no outputs still pay for the state loop (batch x hidden).
+    ValueInfo ex{DType::FLOAT, {0, 1 << 20, 1}, nullptr};
+    ValueInfo ew{DType::FLOAT, {1, 1 << 12, 1}, nullptr};
+    ValueInfo er{DType::FLOAT, {1, 1 << 12, 1 << 10}, nullptr};
+    std::vector<const ValueInfo*> eins{&ex, &ew, &er};
+    Node en = make_node("LSTM", {}, 14, 0);
+    std::vector<ValueInfo> eouts;
+    ASSERT_TRUE(en.op->infer(en, eins, eouts));
+    const OpCost ec = en.op->cost(en, eins, eouts);
+    EXPECT_EQ(ec.macs, 0u);
+    EXPECT_GE(ec.elements, uint64_t{4} << 30);
 }
 
 }  // namespace
