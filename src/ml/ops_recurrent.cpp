@@ -236,7 +236,7 @@ float apply(const Activation& a, float x) noexcept
         case Fn::LeakyRelu:
             return x < 0.0f ? a.alpha * x : x;
         case Fn::ThresholdedRelu:
-            return x > a.alpha ? x : 0.0f;
+            return x >= a.alpha ? x : 0.0f;  // the RNN spec's x >= alpha
         case Fn::ScaledTanh:
             return a.alpha * detmath::tanh(a.beta * x);
         case Fn::Affine:

@@ -450,7 +450,7 @@ TEST(MlRecurrentOps, ActivationListsWithAlphaBeta)
     r3f.cell = "RNN";
     r3f.seq = S, r3f.batch = B, r3f.input = I, r3f.hidden = H, r3f.reverse = true;
     r3f.acts = {{[](double v) {
-        return v > 0.1 ? v : 0.0;
+        return v >= 0.1 ? v : 0.0;
     }}};
     r3f.x = &x, r3f.w = &w1f, r3f.r = &r1f;
     r3f.run();
