@@ -1,4 +1,5 @@
-// Recurrent operators LSTM, GRU and RNN (ONNX opsets 1 to 22 semantics: layout from 14):
+// Recurrent operators LSTM, GRU and RNN (ONNX opsets 7 and 14, layout from 14; older opsets
+// load with the same meaning):
 // directions forward, reverse and bidirectional; optional B, sequence_lens, initial_h,
 // initial_c, P (peepholes); input_forget, linear_before_reset, clip, hidden_size; the
 // activation list (Relu, Tanh, Sigmoid, HardSigmoid, LeakyRelu, ThresholdedRelu, ScaledTanh,
