@@ -41,6 +41,8 @@ Result<Attribute, std::string> convert_attribute(const onnx::AttributeProto& a,
             type = AP::FLOATS;
         else if (a.ints_size() > 0)
             type = AP::INTS;
+        else if (a.strings_size() > 0)
+            type = AP::STRINGS;
     }
     switch (type)
     {
@@ -67,6 +69,12 @@ Result<Attribute, std::string> convert_attribute(const onnx::AttributeProto& a,
             if (static_cast<uint64_t>(a.floats_size()) > limits.max_tensor_elements)
                 return "attribute '" + a.name() + "' is too long";
             out.floats.assign(a.floats().begin(), a.floats().end());
+            break;
+        case AP::STRINGS:
+            out.kind = Attribute::Kind::Strings;
+            if (static_cast<uint64_t>(a.strings_size()) > limits.max_tensor_elements)
+                return "attribute '" + a.name() + "' is too long";
+            out.strings.assign(a.strings().begin(), a.strings().end());
             break;
         case AP::TENSOR:
         {

@@ -57,10 +57,19 @@ const Model* Node::attr_graph(std::string_view name) const noexcept
     return a && a->kind == Attribute::Kind::Graph ? a->g.get() : nullptr;
 }
 
+std::optional<std::vector<std::string>> Node::attr_strings(std::string_view name) const
+{
+    const auto* a = attr(name);
+    if (a && a->kind == Attribute::Kind::Strings)
+        return a->strings;
+    return std::nullopt;
+}
+
 const OpDef* find_op(std::string_view op_type) noexcept
 {
-    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops(), control_flow_ops()})
+    for (auto table :
+         {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
+          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops()})
         for (const auto& op : table)
             if (op.name == op_type)
                 return &op;
@@ -70,8 +79,9 @@ const OpDef* find_op(std::string_view op_type) noexcept
 std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;
-    for (auto table : {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(),
-                       index_ops(), reduce_ops(), einsum_ops(), control_flow_ops()})
+    for (auto table :
+         {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
+          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops()})
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

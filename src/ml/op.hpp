@@ -3,9 +3,9 @@
 // How an operator plugs into the engine. Each op is one OpDef row: arity, shape inference,
 // cost and kernel. Rows live in const tables (one per source file: ops_struct.cpp,
 // ops_quant.cpp, ops_float*.cpp, ops_logic.cpp, ops_index.cpp, ops_reduce.cpp,
-// ops_einsum.cpp) that find_op() searches; there is no mutable registry. To add an op: write
-// infer + run (+ cost when the default "elements touched" is wrong) and append a row to your
-// file's table.
+// ops_einsum.cpp, ops_recurrent.cpp) that find_op() searches; there is no mutable registry. To add
+// an op: write infer + run (+ cost when the default "elements touched" is wrong) and append a row
+// to your file's table.
 
 #include "ml/tensor.hpp"
 
@@ -36,6 +36,7 @@ struct Attribute
         Floats,
         Tensor,
         Graph,
+        Strings,
     };
     /// Which member below is set.
     Kind kind = Kind::Int;
@@ -54,6 +55,8 @@ struct Attribute
     /// Kind::Graph value: a subgraph (If's branches, Loop's and Scan's body), loaded and
     /// validated like the main graph.
     std::shared_ptr<const Model> g;
+    /// Kind::Strings value (e.g. the recurrent ops' activations list).
+    std::vector<std::string> strings;
 };
 
 /// A graph node after loading: its op row, value ids and attributes.
@@ -92,6 +95,8 @@ struct Node
     std::optional<std::vector<float>> attr_floats(std::string_view name) const;
     /// Graph attribute `name`, or nullptr when absent or of another kind.
     const Model* attr_graph(std::string_view name) const noexcept;
+    /// Strings attribute `name`, or nullopt when absent or of another kind.
+    std::optional<std::vector<std::string>> attr_strings(std::string_view name) const;
 };
 
 /// What shape inference knows about a value: type, concrete shape and, when the value is an
@@ -247,6 +252,8 @@ std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
 std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
 /// Control flow with subgraphs (If, Loop, Scan).
 std::span<const OpDef> control_flow_ops() noexcept;  // ops_control.cpp
+/// Recurrent ops (LSTM, GRU, RNN).
+std::span<const OpDef> recurrent_ops() noexcept;  // ops_recurrent.cpp
 
 // Helpers for op implementations.
 

@@ -537,4 +537,55 @@ inline Case resize_modes()
     return {"generated/resize_modes", g.bytes(), {random_tensor({1, 2, 5, 7}, 2.0f, 800)}};
 }
 
+/// The recurrent ops (issue 14): a bidirectional LSTM with every optional input (bias,
+/// sequence_lens, initial_h/c, peepholes), a GRU with linear_before_reset and clip, and a
+/// batch-first reverse RNN with a LeakyRelu activation list, on a random 6x3x4 sequence.
+inline Case recurrent()
+{
+    Graph g("recurrent");
+    auto x = g.input("x", {6, 3, 4});
+    auto* lstm =
+        g.node("LSTM",
+               {x, g.weight({2, 20, 4}, 0.5f), g.weight({2, 20, 5}, 0.5f), g.weight({2, 40}, 0.5f),
+                g.constant(Tensor::from<int32_t>(DType::INT32, {3}, std::vector<int32_t>{6, 4, 1})),
+                g.weight({2, 3, 5}, 1.0f), g.weight({2, 3, 5}, 1.0f), g.weight({2, 15}, 0.5f)},
+               "y0");
+    lstm->add_output("y1");
+    lstm->add_output("y2");
+    Graph::attr_string(lstm, "direction", "bidirectional");
+    Graph::attr_int(lstm, "hidden_size", 5);
+    auto* gru = g.node(
+        "GRU", {x, g.weight({1, 9, 4}, 0.8f), g.weight({1, 9, 3}, 0.8f), g.weight({1, 18}, 0.5f)},
+        "y3");
+    gru->add_output("y4");
+    Graph::attr_int(gru, "linear_before_reset", 1);
+    auto* clip = gru->add_attribute();
+    clip->set_name("clip");
+    clip->set_type(onnx::AttributeProto::FLOAT);
+    clip->set_f(2.0f);
+    auto* xt = g.node("Transpose", {x});
+    Graph::attr_ints(xt, "perm", {1, 0, 2});
+    auto* rnn =
+        g.node("RNN", {xt->output(0), g.weight({1, 4, 4}, 0.8f), g.weight({1, 4, 4}, 0.8f)}, "y5");
+    rnn->add_output("y6");
+    Graph::attr_int(rnn, "layout", 1);
+    Graph::attr_string(rnn, "direction", "reverse");
+    auto* acts = rnn->add_attribute();
+    acts->set_name("activations");
+    acts->set_type(onnx::AttributeProto::STRINGS);
+    acts->add_strings("LeakyRelu");
+    auto* alpha = rnn->add_attribute();
+    alpha->set_name("activation_alpha");
+    alpha->set_type(onnx::AttributeProto::FLOATS);
+    alpha->add_floats(0.25f);
+    g.output("y0", {6, 2, 3, 5});
+    g.output("y1", {2, 3, 5});
+    g.output("y2", {2, 3, 5});
+    g.output("y3", {6, 1, 3, 3});
+    g.output("y4", {1, 3, 3});
+    g.output("y5", {3, 6, 1, 4});
+    g.output("y6", {3, 1, 4});
+    return {"generated/recurrent", g.bytes(), {random_tensor({6, 3, 4}, 2.0f, 900)}};
+}
+
 }  // namespace tern::ml::testmodels
