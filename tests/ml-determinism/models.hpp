@@ -588,4 +588,74 @@ inline Case recurrent()
     return {"generated/recurrent", g.bytes(), {random_tensor({6, 3, 4}, 2.0f, 900)}};
 }
 
+/// Control flow (issue 14): a Loop of 5 iterations whose body reads a main-graph weight
+/// (MatMul + Tanh on the carried state, a scan output of every state), an If on a
+/// data-dependent condition (Relu or Sigmoid branch), and a reverse Scan over rows.
+inline Case control_flow()
+{
+    Graph g("control_flow");
+    auto x = g.input("x", {2, 6});
+    const auto w = g.weight({6, 6}, 0.6f);
+    const auto subgraph = [](onnx::NodeProto* n, const std::string& name, const Graph& body) {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::GRAPH);
+        *a->mutable_g() = *body.g;
+    };
+
+    Graph body("loop_body");
+    body.counter = 1000;
+    body.seed = 1000;
+    body.input("i", {}, DType::INT64);
+    body.input("cond", {}, DType::BOOL);
+    body.input("h", {2, 6});
+    body.node("Identity", {"cond"}, "cond_out");
+    auto mm = body.op("MatMul", {"h", w});
+    auto biased = body.op("Add", {mm, body.weight({6}, 0.3f)});
+    body.node("Tanh", {biased}, "h_out");
+    body.node("Identity", {"h_out"}, "h_scan");
+    body.output("cond_out", {}, DType::BOOL);
+    body.output("h_out", {2, 6});
+    body.output("h_scan", {2, 6});
+    auto* loop = g.node("Loop", {g.constant(Tensor::from<int64_t>(DType::INT64, {}, {5})), "", x},
+                        "h_final");
+    loop->add_output("states");
+    subgraph(loop, "body", body);
+
+    auto total = g.node("ReduceSum", {"h_final"});
+    Graph::attr_int(total, "keepdims", 0);
+    auto positive = g.op(
+        "Greater", {total->output(0), g.constant(Tensor::from<float>(DType::FLOAT, {}, {0.0f}))});
+    Graph then_g("then_branch");
+    then_g.node("Relu", {"states"}, "branch_out");
+    then_g.output("branch_out", {5, 2, 6});
+    Graph else_g("else_branch");
+    else_g.node("Sigmoid", {"states"}, "branch_out");
+    else_g.output("branch_out", {5, 2, 6});
+    auto* branch = g.node("If", {positive}, "chosen");
+    subgraph(branch, "then_branch", then_g);
+    subgraph(branch, "else_branch", else_g);
+
+    Graph scan_body("scan_body");
+    scan_body.counter = 2000;
+    scan_body.input("acc", {6});
+    scan_body.input("row", {6});
+    auto sum = scan_body.op("Add", {"acc", "row"});
+    scan_body.node("Mul", {sum, scan_body.weight({6}, 1.0f)}, "acc_out");
+    scan_body.node("Identity", {"acc_out"}, "row_out");
+    scan_body.output("acc_out", {6});
+    scan_body.output("row_out", {6});
+    auto* scan = g.node("Scan", {g.constant(Tensor::zeros(DType::FLOAT, {6})), x}, "acc");
+    scan->add_output("rows");
+    Graph::attr_int(scan, "num_scan_inputs", 1);
+    Graph::attr_ints(scan, "scan_input_directions", {1});
+    subgraph(scan, "body", scan_body);
+
+    g.output("h_final", {2, 6});
+    g.output("chosen", {5, 2, 6});
+    g.output("acc", {6});
+    g.output("rows", {2, 6});
+    return {"generated/control_flow", g.bytes(), {random_tensor({2, 6}, 1.0f, 901)}};
+}
+
 }  // namespace tern::ml::testmodels
