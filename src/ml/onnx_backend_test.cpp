@@ -127,7 +127,8 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
 
 bool is_unsupported(const std::string& err)
 {
-    return err.find("unsupported") != std::string::npos;
+    return err.find("unsupported") != std::string::npos ||
+           err.find("not supported") != std::string::npos;
 }
 
 // The model with graph inputs `bound` turned into initializers holding `values` (shape

@@ -239,7 +239,10 @@ Status infer_reduce(const Node& node,
                     std::span<const ValueInfo* const> inputs,
                     std::span<ValueInfo> outputs)
 {
-    if (auto st = require_float(node, inputs); !st)
+    // ReduceMax and ReduceMin also take bool (opset 20): any and all.
+    const bool boolean = inputs[0] && inputs[0]->dtype == DType::BOOL &&
+                         (node.op_type == "ReduceMax" || node.op_type == "ReduceMin");
+    if (auto st = boolean ? Status{Ok{}} : require_float(node, inputs); !st)
         return st;
     const auto& xs = inputs[0]->shape;
     bool noop = false;
@@ -253,12 +256,56 @@ Status infer_reduce(const Node& node,
             shape.push_back(xs[d]);
         else if (keep)
             shape.push_back(1);
-    outputs[0].dtype = DType::FLOAT;
+    outputs[0].dtype = boolean ? DType::BOOL : DType::FLOAT;
     outputs[0].shape = std::move(shape);
     return Ok{};
 }
 
 namespace {
+
+/// ReduceMax (any) or ReduceMin (all) of a bool tensor; an empty reduction gives false for
+/// Max and true for Min (the identities).
+Status run_reduce_bool(const Tensor& X,
+                       Tensor& Y,
+                       const std::vector<bool>& reduced,
+                       bool noop,
+                       bool any)
+{
+    if (noop)
+    {
+        Y.data = X.data;
+        return Ok{};
+    }
+    const size_t rank = X.rank();
+    std::vector<int64_t> ostride(rank, 0);
+    int64_t s = 1;
+    for (size_t d = rank; d-- > 0;)
+        if (!reduced[d])
+        {
+            ostride[d] = s;
+            s *= X.shape[d];
+        }
+    std::fill(Y.data.begin(), Y.data.end(), any ? 0 : 1);
+    std::vector<int64_t> idx(rank, 0);
+    int64_t o = 0;
+    const int64_t n_in = X.elements();
+    for (int64_t i = 0; i < n_in; ++i)
+    {
+        const bool v = X.data[static_cast<size_t>(i)] != 0;
+        auto& y = Y.data[static_cast<size_t>(o)];
+        y = any ? (y | v) : (y & v);
+        for (size_t d = rank; d-- > 0;)
+        {
+            ++idx[d];
+            o += ostride[d];
+            if (idx[d] < X.shape[d])
+                break;
+            o -= ostride[d] * idx[d];
+            idx[d] = 0;
+        }
+    }
+    return Ok{};
+}
 
 template <Reduce kind>
 Status run_reduce(const Node& node,
@@ -283,6 +330,8 @@ Status run_reduce(const Node& node,
     }
     bool noop = false;
     const auto reduced = reduce_axes(node, ptrs, rank, noop).value();
+    if (X.dtype == DType::BOOL)
+        return run_reduce_bool(X, Y, reduced, noop, kind == Reduce::Max);
     const float* x = X.as<float>().data();
     float* y = Y.as<float>().data();
     const int64_t n_out = Y.elements();

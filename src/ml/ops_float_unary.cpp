@@ -295,9 +295,10 @@ Status run_fold(const Node&, std::span<const Tensor* const> inputs, std::span<Te
 }
 
 // ---------------------------------------------------------------------------------------
-// Mod: fmod = 0 (integers only) gives the remainder with the divisor's sign (Python's %);
-// fmod = 1 the remainder with the dividend's sign (C's fmod / truncated %). Floats require
-// fmod = 1 (ONNX). An integer zero divisor fails, like Div.
+// Mod: fmod = 0 gives the remainder with the divisor's sign (Python's %); fmod = 1 the
+// remainder with the dividend's sign (C's fmod / truncated %). Floats require fmod = 1 before
+// opset 28; from 28 fmod = 0 is A - floor(A / B) * B, computed exactly as C's fmod plus B when
+// the signs differ (a zero result takes B's sign). An integer zero divisor fails, like Div.
 
 Status infer_mod(const Node& node,
                  std::span<const ValueInfo* const> inputs,
@@ -311,8 +312,8 @@ Status infer_mod(const Node& node,
     const DType t = outputs[0].dtype;
     if (t == DType::BOOL)
         return node_error(node, "bool operands are not supported");
-    if (t == DType::FLOAT && fmod != 1)
-        return node_error(node, "float operands require fmod = 1");
+    if (t == DType::FLOAT && fmod != 1 && node.opset < 28)
+        return node_error(node, "float operands require fmod = 1 before opset 28");
     return Ok{};
 }
 
@@ -341,10 +342,15 @@ Status run_mod(const Node& node, std::span<const Tensor* const> inputs, std::spa
     visit_dtype(outputs[0].dtype, [&](auto zero) {
         using T = decltype(zero);
         if constexpr (std::is_same_v<T, float>)
-            broadcast_apply<float, float, float>(*inputs[0], *inputs[1], outputs[0],
-                                                 [](float a, float b) {
-                                                     return std::fmod(a, b);  // exact
-                                                 });
+            broadcast_apply<float, float, float>(
+                *inputs[0], *inputs[1], outputs[0], [python](float a, float b) {
+                    float r = std::fmod(a, b);  // exact
+                    if (python && r == 0.0f)
+                        r = std::copysign(0.0f, b);
+                    else if (python && !std::isnan(r) && std::signbit(r) != std::signbit(b))
+                        r += b;
+                    return r;
+                });
         else if constexpr (!std::is_same_v<T, bool>)
             broadcast_apply<T, T, T>(*inputs[0], *inputs[1], outputs[0], [&](T a, T b) {
                 return int_mod<T>(a, b, python, div_by_zero);

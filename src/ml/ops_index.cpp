@@ -898,6 +898,9 @@ Status infer_space_to_depth(const Node& node, Infos in, Outs out)
         return node_error(node, "input must be [N, C, H, W]");
     if (b < 1 || b > 1 << 16 || s[2] % b != 0 || s[3] % b != 0)
         return node_error(node, "blocksize must be >= 1 and divide H and W");
+    const auto mode = node.opset >= 28 ? node.attr_string("mode", "DCR") : "DCR";
+    if (mode != "DCR" && mode != "CRD")
+        return node_error(node, "unsupported mode " + mode);
     out[0].dtype = in[0]->dtype;
     out[0].shape = {s[0], s[1] * b * b, s[2] / b, s[3] / b};
     return Ok{};
@@ -909,7 +912,8 @@ template <bool kToSpace>
 Status run_depth_space(const Node& node, Ins in, Results out)
 {
     const int64_t b = node.attr_int("blocksize", 1);
-    const bool crd = kToSpace && node.attr_string("mode", "DCR") == "CRD";
+    // SpaceToDepth has a mode from opset 28 (DCR before).
+    const bool crd = (kToSpace || node.opset >= 28) && node.attr_string("mode", "DCR") == "CRD";
     const auto& ds = kToSpace ? in[0]->shape : out[0].shape;  // depth side
     const int64_t N = ds[0], C = ds[1], H = ds[2], W = ds[3];
     const int64_t Co = C / (b * b);

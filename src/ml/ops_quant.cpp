@@ -103,8 +103,26 @@ Result<AxisLayout, std::string> axis_layout(const Node& node,
     return l;
 }
 
+/// The attributes of newer opsets that the engine's Q/DQ do not implement: blocked
+/// quantization (block_size, opset 21), a non-float computation precision or output type
+/// (opset 23).
+Status refuse_unsupported_q_attrs(const Node& node, bool dequantize)
+{
+    if (node.attr_int("block_size", 0) != 0)
+        return node_error(node, "unsupported: blocked quantization (block_size)");
+    if (node.attr_int("precision", 0) != 0 &&
+        node.attr_int("precision", 0) != static_cast<int64_t>(DType::FLOAT))
+        return node_error(node, "unsupported precision (float only)");
+    if (dequantize && node.attr_int("output_dtype", 0) != 0 &&
+        node.attr_int("output_dtype", 0) != static_cast<int64_t>(DType::FLOAT))
+        return node_error(node, "unsupported output_dtype (float only)");
+    return Ok{};
+}
+
 Status infer_quantize(const Node& node, Infos in, Outs out)
 {
+    if (auto st = refuse_unsupported_q_attrs(node, false); !st)
+        return st;
     const auto* x = in[0];
     const auto* scale = opt_input(in, 1);
     const auto* zp = opt_input(in, 2);
@@ -115,13 +133,18 @@ Status infer_quantize(const Node& node, Infos in, Outs out)
     if (auto st = check_dtype(node, scale, scale && scale->dtype == DType::FLOAT, "scale"); !st)
         return st;
     if (zp && !is_q8(zp->dtype))
-        return node_error(node, "zero point must be uint8 or int8");
+        return node_error(node, "unsupported zero point type (uint8 or int8 only)");
     if (zp && zp->shape != scale->shape)
         return node_error(node, "scale and zero point shapes differ");
     auto l = axis_layout(node, *x, *scale);
     if (!l)
         return l.error();
-    out[0].dtype = zp ? zp->dtype : DType::UINT8;
+    // Without a zero point, output_dtype (opset 21) picks the type: uint8 by default.
+    const int64_t want = node.attr_int("output_dtype", 0);
+    if (want != 0 && (!is_supported_dtype(want) || !is_q8(static_cast<DType>(want)) ||
+                      (zp && static_cast<DType>(want) != zp->dtype)))
+        return node_error(node, "output_dtype must be uint8 or int8 (and match the zero point)");
+    out[0].dtype = zp ? zp->dtype : want != 0 ? static_cast<DType>(want) : DType::UINT8;
     out[0].shape = x->shape;
     return Ok{};
 }
@@ -155,6 +178,8 @@ Status run_quantize(const Node& node, Ins in, Results out)
 
 Status infer_dequantize(const Node& node, Infos in, Outs out)
 {
+    if (auto st = refuse_unsupported_q_attrs(node, true); !st)
+        return st;
     const auto* x = in[0];
     const auto* scale = opt_input(in, 1);
     const auto* zp = opt_input(in, 2);

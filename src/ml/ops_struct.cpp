@@ -961,6 +961,14 @@ Status infer_cast(const Node& node, Infos in, Outs out)
     return Ok{};
 }
 
+/// CastLike (opset 15): Cast to the type of the second input.
+Status infer_cast_like(const Node&, Infos in, Outs out)
+{
+    out[0].dtype = in[1]->dtype;
+    out[0].shape = in[0]->shape;
+    return Ok{};
+}
+
 // Float -> integer: truncation toward zero, saturated to the target range, NaN -> 0
 // (ONNX leaves out-of-range casts undefined; this choice is deterministic and UB-free).
 template <typename T>
@@ -1122,6 +1130,7 @@ constexpr OpDef kOps[] = {
     {"ArgMax", 1, 1, 1, 1, infer_argmax, run_arg_extreme<false>, nullptr},
     {"ArgMin", 1, 1, 1, 1, infer_argmax, run_arg_extreme<true>, nullptr},
     {"Cast", 1, 1, 1, 1, infer_cast, run_cast, cost_copy},
+    {"CastLike", 2, 2, 1, 1, infer_cast_like, run_cast, cost_copy},
     {"Concat", 1, 255, 1, 1, infer_concat, run_concat, cost_copy},
     {"Constant", 0, 0, 1, 1, infer_constant, run_from_value, cost_free},
     {"Dropout", 1, 3, 1, 2, infer_dropout, run_dropout, cost_copy},
