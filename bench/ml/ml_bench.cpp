@@ -111,7 +111,7 @@ void run_case(benchmark::State& state, const Case& c)
         }
         benchmark::DoNotOptimize(out->data());
     }
-    const double macs = static_cast<double>(report->macs);
+    const double macs = static_cast<double>(report->macs + report->int_macs + report->special_macs);
     state.counters["gas"] = static_cast<double>(report->gas);
     state.counters["MACs"] = macs;
     state.counters["MAC/s"] =

@@ -40,16 +40,6 @@ struct Plan
     CostReport report;
 };
 
-uint64_t gas_of(const CostReport& r) noexcept
-{
-    uint64_t g = kGasBase;
-    g = sat_add(g, ceil_div(r.macs, kMacsPerGas));
-    g = sat_add(g, ceil_div(r.elements, kElementsPerGas));
-    g = sat_add(g, r.nodes * kGasPerNode);
-    g = sat_add(g, ceil_div(r.weight_bytes, 32) * kGasPerWeightWord);
-    return g;
-}
-
 Status check_shape(const std::string& what, std::span<const int64_t> shape, const Limits& limits)
 {
     // The on-chain encoding carries at most kMaxEncodedRank dims.
@@ -113,6 +103,8 @@ public:
         for (const auto& io : graph.outputs)
             sp.outputs.push_back(p->infos[static_cast<size_t>(io.value)]);
         sp.cost.macs = p->report.macs;
+        sp.cost.int_macs = p->report.int_macs;
+        sp.cost.special_macs = p->report.special_macs;
         sp.cost.elements = p->report.elements;
         sp.cost.nodes = p->report.nodes;
         return sp;
@@ -253,11 +245,14 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
             if (!o.value)
                 written = sat_add(written, static_cast<uint64_t>(o.elements()));
         plan.report.macs = sat_add(plan.report.macs, c.macs);
+        plan.report.int_macs = sat_add(plan.report.int_macs, c.int_macs);
+        plan.report.special_macs = sat_add(plan.report.special_macs, c.special_macs);
         plan.report.elements =
             sat_add(plan.report.elements, c.elements < written ? written - c.elements : 0);
         plan.report.elements = sat_add(plan.report.elements, c.elements);
         plan.report.nodes = sat_add(plan.report.nodes, c.nodes);
-        if (check_limit && crossed_at.empty() && gas_of(plan.report) > limits_.max_cost)
+        if (check_limit && crossed_at.empty() &&
+            gas_of(plan.report, limits_.schedule) > limits_.max_cost)
             crossed_at = node.name;
 
         // Constant folding of small all-constant nodes (shape arithmetic); control flow is
@@ -266,7 +261,7 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
         for (const auto& o : outs)
             folded = folded && o.value;
         if (!folded && !node.op->graph_infer && all_known && small && c.macs == 0 &&
-            c.elements <= fold_budget_)
+            c.int_macs == 0 && c.special_macs == 0 && c.elements <= fold_budget_)
         {
             fold_budget_ -= c.elements;
             in_values.clear();
@@ -296,7 +291,7 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
             msg += "; and " + std::to_string(errors.size() - kMaxErrorsListed) + " more";
         return msg;
     }
-    plan.report.gas = gas_of(plan.report);
+    plan.report.gas = gas_of(plan.report, limits_.schedule);
     if (!crossed_at.empty())
         return "cost exceeds the limit of " + std::to_string(limits_.max_cost) +
                ": the model costs " + std::to_string(plan.report.gas) +
@@ -405,6 +400,30 @@ Result<Plan, std::string> make_plan(Engine& engine,
 }
 
 }  // namespace
+
+const GasSchedule* gas_schedule(uint64_t n) noexcept
+{
+    return n == 1 ? &kGasSchedule1 : n == 2 ? &kGasSchedule2 : nullptr;
+}
+
+uint64_t gas_of(const CostReport& r, const GasSchedule& s) noexcept
+{
+    // Weights are per 64 units; the classes are summed before rounding up, so schedule 1
+    // (weight 64 for every kind of MAC) charges exactly one gas per MAC.
+    const auto per64 = [](uint64_t units, uint64_t weight) {
+        const uint64_t w = sat_mul(units, weight);
+        return w == UINT64_MAX ? w : ceil_div(w, 64);
+    };
+    const uint64_t mac_weight = sat_add(
+        sat_add(sat_mul(r.macs, s.float_macs_per_64), sat_mul(r.int_macs, s.int_macs_per_64)),
+        sat_mul(r.special_macs, s.special_macs_per_64));
+    uint64_t g = s.base;
+    g = sat_add(g, mac_weight == UINT64_MAX ? mac_weight : ceil_div(mac_weight, 64));
+    g = sat_add(g, per64(r.elements, s.elements_per_64));
+    g = sat_add(g, sat_mul(r.nodes, s.per_node));
+    g = sat_add(g, sat_mul(ceil_div(r.weight_bytes, 32), s.per_weight_word));
+    return g;
+}
 
 Result<CostReport, std::string> cost_report(const Model& model,
                                             std::span<const Tensor> inputs,

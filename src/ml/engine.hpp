@@ -16,6 +16,41 @@
 
 namespace tern::ml {
 
+/// The weights of the gas formula (docs/ml.md "Cost model"). A chain's rules choose one by
+/// number (`tern.mlGasSchedule`), so a chain keeps the prices it was made with.
+struct GasSchedule
+{
+    /// Gas of every run (decode, plan, encode).
+    uint64_t base = 2000;
+    /// Gas per 64 float MACs (MAC equivalents).
+    uint64_t float_macs_per_64 = 64;
+    /// Gas per 64 integer MACs.
+    uint64_t int_macs_per_64 = 64;
+    /// Gas per 64 transcendental MAC equivalents.
+    uint64_t special_macs_per_64 = 64;
+    /// Gas per 64 elements touched.
+    uint64_t elements_per_64 = 16;
+    /// Gas per graph node (per node run: a Loop body's nodes count once per iteration).
+    uint64_t per_node = 20;
+    /// Gas per 32 bytes of initializers and Constants.
+    uint64_t per_weight_word = 3;
+};
+
+/// Schedule 1: the prices of chains made before the recalibration (1 gas per MAC of any kind,
+/// a quarter gas per element touched, 20 per node, 2000 per call).
+inline constexpr GasSchedule kGasSchedule1{};
+/// Schedule 2, the recalibrated one: prices from measured CPU time per op class
+/// (docs/performance.md "Gas per CPU second"), so that every class retires about the same gas
+/// per CPU second.
+inline constexpr GasSchedule kGasSchedule2{
+    .base = 2000,
+    .float_macs_per_64 = 64,
+    .int_macs_per_64 = 64,
+    .special_macs_per_64 = 64,
+    .elements_per_64 = 16,
+    .per_node = 20,
+    .per_weight_word = 3,
+};
 /// Limits a chain configures (upload and call).
 struct Limits
 {
@@ -29,6 +64,8 @@ struct Limits
     uint32_t max_nodes = 4096;
     /// Highest tensor rank.
     uint32_t max_rank = 8;
+    /// The gas formula's weights.
+    GasSchedule schedule = GasSchedule{};
 };
 
 /// Parses and validates an ONNX model: ops in the supported set, acyclic, initializers sane,
@@ -42,8 +79,13 @@ struct CostReport
 {
     /// The total (what cost() returns).
     uint64_t gas = 0;
-    /// Multiply-accumulates (and transcendental equivalents) of all nodes.
+    /// Float multiply-accumulates (and other float arithmetic in MAC equivalents) of all
+    /// nodes.
     uint64_t macs = 0;
+    /// Integer multiply-accumulates of all nodes.
+    uint64_t int_macs = 0;
+    /// Transcendental evaluations of all nodes, in MAC equivalents.
+    uint64_t special_macs = 0;
     /// Elements read and written by all nodes, plus the inputs.
     uint64_t elements = 0;
     /// Initializer and Constant bytes.
@@ -52,16 +94,13 @@ struct CostReport
     uint64_t nodes = 0;
 };
 
-/// Gas of every run (decode, plan, encode).
-inline constexpr uint64_t kGasBase = 2000;
-/// MACs per gas.
-inline constexpr uint64_t kMacsPerGas = 1;
-/// Elements touched per gas.
-inline constexpr uint64_t kElementsPerGas = 4;
-/// Gas per graph node.
-inline constexpr uint64_t kGasPerNode = 20;
-/// Gas per 32 bytes of initializers and Constants.
-inline constexpr uint64_t kGasPerWeightWord = 3;
+/// The schedule numbered `n` (1 or 2), or nullptr.
+const GasSchedule* gas_schedule(uint64_t n) noexcept;
+/// Gas of one run with these terms under `schedule` (saturating).
+uint64_t gas_of(const CostReport& report, const GasSchedule& schedule) noexcept;
+
+/// Gas of every run under schedule 1.
+inline constexpr uint64_t kGasBase = kGasSchedule1.base;
 
 /// Cost of running `model` on inputs of these shapes/dtypes, without running it (shape
 /// inference only; data of `inputs` is not read). Fails when a shape cannot be bounded, a

@@ -590,7 +590,8 @@ TEST(MlEngine, QuantizedMatMulCostCountsMacs)
     std::vector<Tensor> in{Tensor::zeros(DType::UINT8, {1, 64})};
     auto c = cost_report(**m, in, {});
     ASSERT_TRUE(c) << c.error();
-    EXPECT_EQ(c->macs, 64u * 32u);
+    EXPECT_EQ(c->int_macs, 64u * 32u);
+    EXPECT_EQ(c->macs, 0u);
     auto out = run(**m, in, {});
     ASSERT_TRUE(out) << out.error();
     // x - zp = -128 everywhere, W = 0: acc 0, y = zero point 7.
@@ -866,4 +867,31 @@ TEST(MlStructOps, PadCropsWithNegativePadsAndRefusesOversizedReflect)
     auto r = run(**m, in, {});
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().find("reflect padding larger"), std::string::npos) << r.error();
+}
+
+// The gas schedules: schedule 1 is the formula chains were made with (one gas per MAC of any
+// kind, a quarter per element); schedule 2 weighs each class by its own measured price.
+TEST(MlEngine, GasSchedulesWeighEachClassOfWork)
+{
+    CostReport r;
+    r.macs = 1000;
+    r.int_macs = 640;
+    r.special_macs = 64;
+    r.elements = 401;
+    r.nodes = 3;
+    r.weight_bytes = 65;
+    EXPECT_EQ(gas_of(r, kGasSchedule1), 2000u + 1000 + 640 + 64 + 101 + 60 + 9);
+    const GasSchedule& s = kGasSchedule2;
+    const uint64_t macs =
+        (1000 * s.float_macs_per_64 + 640 * s.int_macs_per_64 + 64 * s.special_macs_per_64 + 63) /
+        64;
+    EXPECT_EQ(gas_of(r, s), s.base + macs + (401 * s.elements_per_64 + 63) / 64 + 3 * s.per_node +
+                                3 * s.per_weight_word);
+    EXPECT_EQ(gas_schedule(1), &kGasSchedule1);
+    EXPECT_EQ(gas_schedule(2), &kGasSchedule2);
+    EXPECT_EQ(gas_schedule(0), nullptr);
+    EXPECT_EQ(gas_schedule(3), nullptr);
+    // Saturating, whatever the weights.
+    r.int_macs = ~uint64_t{0};
+    EXPECT_EQ(gas_of(r, s), ~uint64_t{0});
 }

@@ -125,9 +125,14 @@ struct ValueInfo
 /// Work of one node, the input to the gas formula (docs/ml.md "Cost model").
 struct OpCost
 {
-    /// Multiply-accumulates (MatMul, Gemm, Conv); for ops with transcendental functions, the
-    /// op's equivalent count (e.g. 8 per exp).
+    /// Float multiply-accumulates (MatMul, Gemm, Conv, ...) and other float arithmetic in MAC
+    /// equivalents (normalizations, interpolation taps, comparisons).
     uint64_t macs = 0;
+    /// Integer multiply-accumulates (MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv).
+    uint64_t int_macs = 0;
+    /// Transcendental evaluations (exp, tanh, sigmoid, erf, log, sin, cos) in MAC equivalents
+    /// (kTranscendentalMacs per evaluation).
+    uint64_t special_macs = 0;
     /// Elements read and written.
     uint64_t elements = 0;
     /// Graph nodes run inside subgraphs (control flow: a Loop body's nodes once per

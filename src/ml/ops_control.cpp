@@ -91,7 +91,13 @@ uint64_t sat_add(uint64_t a, uint64_t b) noexcept
 
 OpCost times(const OpCost& c, uint64_t n)
 {
-    return OpCost{sat_mul(c.macs, n), sat_mul(c.elements, n), sat_mul(c.nodes, n)};
+    OpCost t;
+    t.macs = sat_mul(c.macs, n);
+    t.int_macs = sat_mul(c.int_macs, n);
+    t.special_macs = sat_mul(c.special_macs, n);
+    t.elements = sat_mul(c.elements, n);
+    t.nodes = sat_mul(c.nodes, n);
+    return t;
 }
 
 /// Moves a subgraph's results into the node's outputs, checking they are what was planned.
@@ -179,6 +185,8 @@ Status infer_if(const Node& node,
         outputs[k] = shape_of(t);
     }
     cost.macs = std::max(plans[0].cost.macs, plans[1].cost.macs);
+    cost.int_macs = std::max(plans[0].cost.int_macs, plans[1].cost.int_macs);
+    cost.special_macs = std::max(plans[0].cost.special_macs, plans[1].cost.special_macs);
     cost.elements = std::max(plans[0].cost.elements, plans[1].cost.elements);
     cost.nodes = std::max(plans[0].cost.nodes, plans[1].cost.nodes);
     return Ok{};
@@ -289,6 +297,8 @@ Status check_body_plan(const Node& node,
     }
     const OpCost c = iteration_cost(p.cost, copied);
     cost.macs = sat_add(cost.macs, c.macs);
+    cost.int_macs = sat_add(cost.int_macs, c.int_macs);
+    cost.special_macs = sat_add(cost.special_macs, c.special_macs);
     cost.elements = sat_add(cost.elements, c.elements);
     cost.nodes = sat_add(cost.nodes, c.nodes);
     return Ok{};

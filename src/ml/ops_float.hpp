@@ -24,7 +24,7 @@
 namespace tern::ml {
 
 /// Gas-model weight of one exp/tanh/sigmoid evaluation (Sigmoid, Tanh, Softmax), in MAC
-/// equivalents (OpCost::macs): measured ~75 MACs of the blocked GEMM per element
+/// equivalents (OpCost::special_macs): measured ~75 MACs of the blocked GEMM per element
 /// (bench/ml, docs/performance.md), rounded down to a power of two.
 inline constexpr uint64_t kTranscendentalMacs = 64;
 /// Same for erf-based ops (Erf, Gelu): ~105 MACs measured.
@@ -68,7 +68,7 @@ OpCost cost_transcendental(const Node&,
 {
     OpCost c;
     const auto n = static_cast<uint64_t>(outputs[0].elements());
-    c.macs = sat_mul(n, Macs);
+    c.special_macs = sat_mul(n, Macs);
     c.elements = static_cast<uint64_t>(inputs[0]->elements()) + n;
     return c;
 }

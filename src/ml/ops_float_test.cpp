@@ -625,7 +625,7 @@ TEST(MlFloatOps, CostCountsMacsAndTranscendentals)
     Node tanh = make_node("Tanh");
     std::vector<const ValueInfo*> tins{&x};
     std::vector<ValueInfo> touts{x};
-    EXPECT_EQ(tanh.op->cost(tanh, tins, touts).macs, 300 * kTranscendentalMacs);
+    EXPECT_EQ(tanh.op->cost(tanh, tins, touts).special_macs, 300 * kTranscendentalMacs);
     // Saturates instead of wrapping on absurd shapes.
     EXPECT_EQ(sat_mul(uint64_t{1} << 40, uint64_t{1} << 40), UINT64_MAX);
 }

@@ -382,7 +382,7 @@ OpCost cost_int_matmul(const Node& node, Infos in, std::span<const ValueInfo> ou
         return c;
     const auto out_elems = static_cast<uint64_t>(out[0].elements());
     const auto k = static_cast<uint64_t>(std::max<int64_t>(s->k, 1));
-    c.macs = sat_mul(out_elems, k);
+    c.int_macs = sat_mul(out_elems, k);
     c.elements = static_cast<uint64_t>(a->elements() + b->elements()) + out_elems;
     return c;
 }
@@ -587,7 +587,7 @@ OpCost cost_int_conv(const Node& node, Infos in, std::span<const ValueInfo> out)
     for (size_t d = 1; d < w->shape.size(); ++d)
         per_out *= static_cast<uint64_t>(w->shape[d]);
     const auto oe = static_cast<uint64_t>(out[0].elements());
-    c.macs = sat_mul(oe, per_out);
+    c.int_macs = sat_mul(oe, per_out);
     c.elements = static_cast<uint64_t>(x->elements() + w->elements()) + oe;
     return c;
 }

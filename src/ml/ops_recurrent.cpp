@@ -633,7 +633,8 @@ OpCost cost_recurrent(const Node& node,
     const auto products =
         sat_mul(sat_mul(units, static_cast<uint64_t>(gate_count(s->cell))), width);
     const auto acts = sat_mul(sat_mul(units, act_evaluations(s->cell)), kTranscendentalMacs);
-    c.macs = products + acts < products ? std::numeric_limits<uint64_t>::max() : products + acts;
+    c.macs = products;
+    c.special_macs = acts;
     uint64_t e = 0;
     auto add = [&e](uint64_t v) {
         e = e + v < e ? std::numeric_limits<uint64_t>::max() : e + v;

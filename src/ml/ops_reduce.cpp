@@ -147,9 +147,9 @@ OpCost cost_reduce_more(const Node&, Infos in, std::span<const ValueInfo> out)
     const auto n_out = static_cast<uint64_t>(out[0].elements());
     c.elements = n_in + n_out;
     if constexpr (kind == Red::LogSumExp)
-        c.macs = sat_mul(n_in + n_out, kTranscendentalMacs);
+        c.special_macs = sat_mul(n_in + n_out, kTranscendentalMacs);
     else if constexpr (kind == Red::LogSum)
-        c.macs = sat_mul(n_out, kTranscendentalMacs);
+        c.special_macs = sat_mul(n_out, kTranscendentalMacs);
     else
         c.macs = n_in;
     return c;

@@ -14,6 +14,7 @@ using nlohmann::json;
 constexpr const char* kInferenceKey = "mlInference";
 constexpr const char* kMaxModelBytesKey = "mlMaxModelBytes";
 constexpr const char* kMaxCallCostKey = "mlMaxCallCost";
+constexpr const char* kGasScheduleKey = "mlGasSchedule";
 
 constexpr chain::FeatureKey kConfigKeys[] = {
     {kInferenceKey,
@@ -32,6 +33,11 @@ constexpr chain::FeatureKey kConfigKeys[] = {
          const uint64_t n = chain::json_fields::parse_u64(v, where);
          if (n == 0 || n > static_cast<uint64_t>(INT64_MAX))
              chain::json_fields::fail(where, "must be between 1 and 9223372036854775807");
+     }},
+    {kGasScheduleKey,
+     [](const json& v, const std::string& where) {
+         if (!ml::gas_schedule(chain::json_fields::parse_u64(v, where)))
+             chain::json_fields::fail(where, "must be 1 or 2");
      }},
 };
 
@@ -62,6 +68,8 @@ MlSettings ml_settings(const chain::ChainConfig& config)
         out.max_model_bytes = chain::json_fields::parse_u64(json::parse(it->second), it->first);
     if (const auto it = set.find(kMaxCallCostKey); it != set.end())
         out.max_call_cost = chain::json_fields::parse_u64(json::parse(it->second), it->first);
+    if (const auto it = set.find(kGasScheduleKey); it != set.end())
+        out.gas_schedule = chain::json_fields::parse_u64(json::parse(it->second), it->first);
     return out;
 }
 
@@ -70,6 +78,7 @@ MlSettings ai_chain_ml_settings() noexcept
     MlSettings s;
     s.max_model_bytes = 16 << 20;
     s.max_call_cost = 250'000'000;
+    s.gas_schedule = 2;
     return s;
 }
 
@@ -78,6 +87,7 @@ void set_ml_settings(chain::ChainConfig& config, const MlSettings& settings)
     config.feature_settings[kInferenceKey] = json(settings.inference).dump();
     config.feature_settings[kMaxModelBytesKey] = json(settings.max_model_bytes).dump();
     config.feature_settings[kMaxCallCostKey] = json(settings.max_call_cost).dump();
+    config.feature_settings[kGasScheduleKey] = json(settings.gas_schedule).dump();
 }
 
 std::optional<execution::FeatureError> register_feature(execution::ChainFeatures& features,
@@ -89,6 +99,8 @@ std::optional<execution::FeatureError> register_feature(execution::ChainFeatures
     MlConfig ml;
     ml.limits.max_model_bytes = settings.max_model_bytes;
     ml.limits.max_cost = settings.max_call_cost;
+    // The codec checked the number (config_keys).
+    ml.limits.schedule = *ml::gas_schedule(settings.gas_schedule);
     return features.add(ml_feature(std::make_shared<MlPrecompiles>(ml)));
 }
 

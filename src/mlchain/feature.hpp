@@ -24,16 +24,19 @@ struct MlSettings
     /// `tern.mlMaxCallCost`: largest engine cost (gas) one inference call may have, 1 to 2^63 - 1
     /// (absent: 30,000,000, the rule of chains made before issue 14).
     uint64_t max_call_cost = 30'000'000;
+    /// `tern.mlGasSchedule`: the engine's gas schedule, 1 or 2 (ml::gas_schedule; absent: 1,
+    /// the prices of chains made before the recalibration).
+    uint64_t gas_schedule = 1;
 };
 
 /// The ML settings `tern dev` and `tern chain init` give a new chain, sized for real models on
-/// SKALE's 268,435,455-gas blocks: a 16 MiB model uploads, a call may cost 250,000,000 gas
-/// (a model of up to ~200M MACs; docs/ml.md "Limits").
+/// SKALE's 268,435,455-gas blocks: a 16 MiB model uploads, a call may cost 250,000,000 gas,
+/// priced by the recalibrated gas schedule 2 (docs/ml.md "Limits").
 [[nodiscard]] MlSettings ai_chain_ml_settings() noexcept;
 
 /// The ML feature's keys in the chain rules: mlInference (true or false), mlMaxModelBytes (a
-/// number from 1 to 4294967295), mlMaxCallCost (1 to 2^63 - 1), checked as the codec reads
-/// them.
+/// number from 1 to 4294967295), mlMaxCallCost (1 to 2^63 - 1), mlGasSchedule (1 or 2),
+/// checked as the codec reads them.
 std::span<const chain::FeatureKey> config_keys() noexcept;
 
 /// The ML settings of `config` (the defaults for keys it does not set).

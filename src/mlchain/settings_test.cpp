@@ -66,8 +66,10 @@ TEST(MlSettings, ReadsTheFormatsStoredBefore)
     auto want = sample();
     want.pow_difficulty = U256{};                  // stored before proof-of-work gas: off
     want.feature_settings.erase("mlMaxCallCost");  // stored before issue 14
+    want.feature_settings.erase("mlGasSchedule");  // stored before the recalibration
     EXPECT_EQ(*c, want);
     EXPECT_EQ(ml_settings(*c).max_call_cost, 30'000'000u);  // the limit it was made with
+    EXPECT_EQ(ml_settings(*c).gas_schedule, 1u);            // and the prices
 
     const std::string without_ml =
         R"({"baseFeePerGas":"0x0","baseFeeRule":"fixed","chainId":777,)"
@@ -100,7 +102,7 @@ TEST(MlSettings, TernSectionHoldsThem)
     EXPECT_EQ(refused.error(),
               "tern.chainId: unknown field (expected baseFeeRule, baseFeePerGas, minGasPrice, "
               "gasLimit, coinbase, feeRule, powDifficulty, mlInference, mlMaxModelBytes, "
-              "mlMaxCallCost)");
+              "mlMaxCallCost, mlGasSchedule)");
 }
 
 TEST(MlSettings, ValidatesEachKey)
@@ -117,6 +119,9 @@ TEST(MlSettings, ValidatesEachKey)
     EXPECT_EQ(error({{"mlMaxCallCost", 0}}),
               "x.mlMaxCallCost: must be between 1 and 9223372036854775807");
     EXPECT_EQ(error({{"mlMaxCallCost", 250000000}}), "accepted");
+    EXPECT_EQ(error({{"mlGasSchedule", 3}}), "x.mlGasSchedule: must be 1 or 2");
+    EXPECT_EQ(error({{"mlGasSchedule", 0}}), "x.mlGasSchedule: must be 1 or 2");
+    EXPECT_EQ(error({{"mlGasSchedule", 2}}), "accepted");
     // Without the feature's keys they are unknown to the codec.
     const auto unknown = chain_config_from_json(json{{"mlInference", true}}, ChainConfig{},
                                                 ChainConfigKeys::All, "x");
@@ -153,7 +158,8 @@ TEST(MlSettings, GenesisJsonRoundTrip)
                               {"gasLimit", 40000000},
                               {"mlInference", false},
                               {"mlMaxModelBytes", 65536},
-                              {"mlMaxCallCost", 99000000}});
+                              {"mlMaxCallCost", 99000000},
+                              {"mlGasSchedule", 2}});
     ASSERT_TRUE(r) << r.error();
     auto again = parse_genesis(genesis_to_json(*r), config_keys());
     ASSERT_TRUE(again) << again.error();
@@ -161,13 +167,16 @@ TEST(MlSettings, GenesisJsonRoundTrip)
     EXPECT_FALSE(ml_settings(again->config).inference);
     EXPECT_EQ(ml_settings(again->config).max_model_bytes, 65536u);
     EXPECT_EQ(ml_settings(again->config).max_call_cost, 99'000'000u);
+    EXPECT_EQ(ml_settings(again->config).gas_schedule, 2u);
     // Chains made before issue 14 keep their limits; new ones get the AI chain's.
     const auto old = parse_with_tern(json::object());
     ASSERT_TRUE(old) << old.error();
     EXPECT_EQ(ml_settings(old->config).max_model_bytes, 8u << 20);
     EXPECT_EQ(ml_settings(old->config).max_call_cost, 30'000'000u);
+    EXPECT_EQ(ml_settings(old->config).gas_schedule, 1u);
     EXPECT_EQ(mlchain::ai_chain_ml_settings().max_model_bytes, 16u << 20);
     EXPECT_EQ(mlchain::ai_chain_ml_settings().max_call_cost, 250'000'000u);
+    EXPECT_EQ(mlchain::ai_chain_ml_settings().gas_schedule, 2u);
 }
 
 }  // namespace

@@ -327,6 +327,7 @@ struct RunOptions
     bool full = false;
     uint64_t max_model_bytes = mlchain::ai_chain_ml_settings().max_model_bytes;
     uint64_t max_call_cost = mlchain::ai_chain_ml_settings().max_call_cost;
+    uint64_t gas_schedule = mlchain::ai_chain_ml_settings().gas_schedule;
 };
 
 /// `tern model run`: the engine the chain runs, on the user's machine, with the gas a call
@@ -337,6 +338,9 @@ void run_model(const RunOptions& o)
     ml::Limits limits;
     limits.max_model_bytes = o.max_model_bytes;
     limits.max_cost = o.max_call_cost;
+    if (!ml::gas_schedule(o.gas_schedule))
+        fail("--gas-schedule must be 1 or 2");
+    limits.schedule = *ml::gas_schedule(o.gas_schedule);
     const auto model = ml::load_model(bytes, limits);
     if (!model)
         fail(o.file + " is not a model Tern can run: " + model.error());
@@ -395,6 +399,8 @@ void run_model(const RunOptions& o)
     out["gas"] = {{"infer", gas},
                   {"engine", report->gas},
                   {"macs", report->macs},
+                  {"intMacs", report->int_macs},
+                  {"specialMacs", report->special_macs},
                   {"elements", report->elements},
                   {"weightBytes", report->weight_bytes},
                   {"nodes", report->nodes}};
@@ -440,10 +446,13 @@ void run_model(const RunOptions& o)
                                          : "");
     }
     std::printf(
-        "gas: %llu for infer (engine %llu: %llu MACs, %llu elements, %llu weight bytes, "
-        "%llu nodes); a transaction adds 21,000 and its calldata\n",
+        "gas: %llu for infer (engine %llu: %llu float, %llu integer and %llu transcendental "
+        "MACs, %llu elements, %llu weight bytes, %llu nodes); a transaction adds 21,000 and "
+        "its calldata\n",
         static_cast<unsigned long long>(gas), static_cast<unsigned long long>(report->gas),
         static_cast<unsigned long long>(report->macs),
+        static_cast<unsigned long long>(report->int_macs),
+        static_cast<unsigned long long>(report->special_macs),
         static_cast<unsigned long long>(report->elements),
         static_cast<unsigned long long>(report->weight_bytes),
         static_cast<unsigned long long>(report->nodes));
@@ -504,6 +513,8 @@ void register_model_commands(CLI::App& app)
     runc->add_option("--max-model-bytes", ro->max_model_bytes, "The chain's mlMaxModelBytes")
         ->capture_default_str();
     runc->add_option("--max-call-cost", ro->max_call_cost, "The chain's mlMaxCallCost")
+        ->capture_default_str();
+    runc->add_option("--gas-schedule", ro->gas_schedule, "The chain's mlGasSchedule (1 or 2)")
         ->capture_default_str();
     runc->callback([ro] { run_model(*ro); });
 
