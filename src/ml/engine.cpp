@@ -214,10 +214,11 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
         std::string bad_shape;
         for (size_t k = 0; k < outs.size() && bad_shape.empty(); ++k)
         {
-            const std::string what =
-                node.op_type + " (node " + node.name + ") output " + std::to_string(k);
-            if (auto st = check_shape(what, outs[k].shape, limits_); !st)
-                bad_shape = st.error();
+            // The name is built only for the message (planning runs for every node of every
+            // call).
+            if (auto st = check_shape("", outs[k].shape, limits_); !st)
+                bad_shape = node.op_type + " (node " + node.name + ") output " + std::to_string(k) +
+                            st.error();
             if (outs[k].elements() > kFoldElements)
                 small = false;
         }

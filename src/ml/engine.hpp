@@ -47,10 +47,11 @@ inline constexpr GasSchedule kGasSchedule2{
     .float_macs_per_64 = 64,
     .int_macs_per_64 = 64,
     .special_macs_per_64 = 64,
-    .elements_per_64 = 16,
-    .per_node = 20,
+    .elements_per_64 = 64,
+    .per_node = 800,
     .per_weight_word = 3,
 };
+
 /// Limits a chain configures (upload and call).
 struct Limits
 {

@@ -188,14 +188,33 @@ void where_typed(const Tensor& c, const Tensor& x, const Tensor& y, Tensor& out)
     const auto sc = broadcast_strides(c.shape, out.shape);
     const auto sx = broadcast_strides(x.shape, out.shape);
     const auto sy = broadcast_strides(y.shape, out.shape);
+    if (r == 0)
+    {
+        po[0] = pc[0] != 0 ? px[0] : py[0];
+        return;
+    }
+    // Rows of the last dim, then the outer index odometer style (as broadcast_apply).
+    const int64_t inner = out.shape[r - 1];
+    const int64_t step_c = sc[r - 1];
+    const int64_t step_x = sx[r - 1];
+    const int64_t step_y = sy[r - 1];
     std::vector<int64_t> idx(r, 0);
     int64_t oc = 0;
     int64_t ox = 0;
     int64_t oy = 0;
-    for (int64_t o = 0; o < n; ++o)
+    for (int64_t o = 0; o < n; o += inner)
     {
-        po[o] = pc[oc] != 0 ? px[ox] : py[oy];
-        for (size_t d = r; d-- > 0;)
+        // Both sides loaded, then selected: no branch on the (data-dependent) condition.
+        const uint8_t* rc = pc + oc;
+        const T* rx = px + ox;
+        const T* ry = py + oy;
+        for (int64_t k = 0; k < inner; ++k)
+        {
+            const T a = rx[k * step_x];
+            const T b = ry[k * step_y];
+            po[o + k] = rc[k * step_c] != 0 ? a : b;
+        }
+        for (size_t d = r - 1; d-- > 0;)
         {
             ++idx[d];
             oc += sc[d];

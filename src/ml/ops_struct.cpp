@@ -531,16 +531,29 @@ Status run_slice(const Node& node, Ins in, Results out)
     if (n == 0)
         return Ok{};
     const auto strides = row_major_strides(x.shape);
-    std::vector<int64_t> idx(r, 0);
     uint8_t* dst = out[0].data.data();
-    for (int64_t o = 0; o < n; ++o)
+    const uint8_t* src = x.data.data();
+    // Rows of the innermost dim: one memcpy each when it is contiguous (step 1), else a
+    // strided copy; the outer dims step through their index.
+    const int64_t row = r == 0 ? 1 : sp->count[r - 1];
+    const int64_t inner_step = r == 0 ? 0 : sp->step[r - 1] * strides[r - 1];
+    std::vector<int64_t> outer(sp->count.begin(), sp->count.end());
+    if (r > 0)
+        outer.back() = 1;
+    std::vector<int64_t> idx(r, 0);
+    for (int64_t o = 0; o < n; o += row)
     {
         int64_t off = 0;
         for (size_t d = 0; d < r; ++d)
             off += (sp->start[d] + idx[d] * sp->step[d]) * strides[d];
-        std::memcpy(dst + static_cast<size_t>(o) * es,
-                    x.data.data() + static_cast<size_t>(off) * es, es);
-        advance_index(idx, sp->count);
+        uint8_t* q = dst + static_cast<size_t>(o) * es;
+        if (inner_step == 1)
+            std::memcpy(q, src + static_cast<size_t>(off) * es, static_cast<size_t>(row) * es);
+        else
+            for (int64_t i = 0; i < row; ++i)
+                std::memcpy(q + static_cast<size_t>(i) * es,
+                            src + static_cast<size_t>(off + i * inner_step) * es, es);
+        advance_index(idx, outer);
     }
     return Ok{};
 }
@@ -974,46 +987,67 @@ Status infer_cast_like(const Node&, Infos in, Outs out)
 template <typename T>
 T float_to_int(float v) noexcept
 {
+    // Comparing v itself with the (integer) bounds is the same as comparing trunc(v), and the
+    // in-range conversion truncates: no libm call (trunc is a call on baseline x86-64).
     if (std::isnan(v))
         return 0;
-    const double t = std::trunc(static_cast<double>(v));
-    if (t <= static_cast<double>(std::numeric_limits<T>::min()))
+    if (static_cast<double>(v) <= static_cast<double>(std::numeric_limits<T>::min()))
         return std::numeric_limits<T>::min();
-    if (t >= static_cast<double>(std::numeric_limits<T>::max()))
+    if (static_cast<double>(v) >= static_cast<double>(std::numeric_limits<T>::max()))
         return std::numeric_limits<T>::max();
-    return static_cast<T>(t);
+    return static_cast<T>(v);
 }
 
-template <typename To>
-To convert_element(const Tensor& x, size_t i) noexcept
+/// One element of type From converted to To (the rules above; bool is 0 or 1).
+template <typename To, typename From>
+To convert(From v) noexcept
 {
     if constexpr (std::is_same_v<To, bool>)
+        return v != From{0};
+    else if constexpr (std::is_same_v<From, float>)
     {
-        if (x.dtype == DType::FLOAT)
-            return x.as<float>()[i] != 0.0f;
-        return int_at(x, i) != 0;
+        if constexpr (std::is_same_v<To, float>)
+            return v;
+        else
+            return float_to_int<To>(v);
     }
     else if constexpr (std::is_same_v<To, float>)
-    {
-        if (x.dtype == DType::FLOAT)
-            return x.as<float>()[i];
-        return static_cast<float>(int_at(x, i));
-    }
+        return static_cast<float>(static_cast<int64_t>(v));
     else
-    {
-        if (x.dtype == DType::FLOAT)
-            return float_to_int<To>(x.as<float>()[i]);
-        return static_cast<To>(int_at(x, i));  // modular narrowing (C++20)
-    }
+        return static_cast<To>(static_cast<int64_t>(v));  // modular narrowing (C++20)
 }
 
+/// y = x converted element by element, with the source type fixed outside the loop.
 template <typename To>
 void cast_typed(const Tensor& x, Tensor& y)
 {
     const auto n = static_cast<size_t>(y.elements());
     To* q = reinterpret_cast<To*>(y.data.data());
-    for (size_t i = 0; i < n; ++i)
-        q[i] = convert_element<To>(x, i);
+    const auto loop = [&](auto zero) {
+        using From = decltype(zero);
+        const From* p = reinterpret_cast<const From*>(x.data.data());
+        for (size_t i = 0; i < n; ++i)
+            q[i] = convert<To, From>(p[i]);
+    };
+    switch (x.dtype)
+    {
+        case DType::FLOAT:
+            return loop(float{});
+        case DType::UINT8:
+            return loop(uint8_t{});
+        case DType::INT8:
+            return loop(int8_t{});
+        case DType::UINT16:
+            return loop(uint16_t{});
+        case DType::INT16:
+            return loop(int16_t{});
+        case DType::INT32:
+            return loop(int32_t{});
+        case DType::INT64:
+            return loop(int64_t{});
+        case DType::BOOL:
+            return loop(uint8_t{});  // stored 0 or 1
+    }
 }
 
 Status run_cast(const Node&, Ins in, Results out)
