@@ -204,8 +204,8 @@ int main(int argc, char** argv)
     results.emplace_back("detmath/sincos", sincos_digest());
     std::vector<Case> cases = {mlp(),          lenet(),        transformer_block(),
                                specials(),     extras(),       logic_elementwise(),
-                               index_reduce(), resize_modes(), recurrent(),
-                               control_flow()};
+                               index_reduce(), resize_modes(), resize_cubic(),
+                               recurrent(),    control_flow()};
     for (const char* name : kOnnxTests)
     {
         Case c;

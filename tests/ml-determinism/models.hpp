@@ -537,6 +537,43 @@ inline Case resize_modes()
     return {"generated/resize_modes", g.bytes(), {random_tensor({1, 2, 5, 7}, 2.0f, 800)}};
 }
 
+/// Resize's cubic mode (issue 14): default and A = -0.5 with exclude_outside, upsampling and
+/// downsampling, half_pixel_symmetric, and axes with keep_aspect_ratio_policy not_larger, on a
+/// random 1x2x5x7 image.
+inline Case resize_cubic()
+{
+    Graph g("resize_cubic");
+    auto f32 = [&](std::vector<int64_t> shape, std::vector<float> v) {
+        return g.constant(Tensor::from<float>(DType::FLOAT, std::move(shape), v));
+    };
+    auto i64 = [&](std::vector<int64_t> shape, std::vector<int64_t> v) {
+        return g.constant(Tensor::from<int64_t>(DType::INT64, std::move(shape), v));
+    };
+    auto x = g.input("x", {1, 2, 5, 7});
+    const std::string none = "";
+    auto* a = g.node("Resize", {x, none, f32({4}, {1, 1, 2.5f, 1.75f})}, "y0");
+    Graph::attr_string(a, "mode", "cubic");
+    auto* b = g.node("Resize", {x, none, f32({4}, {1, 1, 0.6f, 0.5f})}, "y1");
+    Graph::attr_string(b, "mode", "cubic");
+    auto* attr = b->add_attribute();
+    attr->set_name("cubic_coeff_a");
+    attr->set_type(onnx::AttributeProto::FLOAT);
+    attr->set_f(-0.5f);
+    Graph::attr_int(b, "exclude_outside", 1);
+    auto* c = g.node("Resize", {x, none, f32({4}, {1, 1, 1.3f, 0.7f})}, "y2");
+    Graph::attr_string(c, "mode", "linear");
+    Graph::attr_string(c, "coordinate_transformation_mode", "half_pixel_symmetric");
+    auto* d = g.node("Resize", {x, none, none, i64({2}, {9, 9})}, "y3");
+    Graph::attr_string(d, "mode", "cubic");
+    Graph::attr_ints(d, "axes", {2, 3});
+    Graph::attr_string(d, "keep_aspect_ratio_policy", "not_larger");
+    g.output("y0", {1, 2, 12, 12});
+    g.output("y1", {1, 2, 3, 3});
+    g.output("y2", {1, 2, 6, 4});
+    g.output("y3", {1, 2, 6, 9});
+    return {"generated/resize_cubic", g.bytes(), {random_tensor({1, 2, 5, 7}, 2.0f, 801)}};
+}
+
 /// The recurrent ops (issue 14): a bidirectional LSTM with every optional input (bias,
 /// sequence_lens, initial_h/c, peepholes), a GRU with linear_before_reset and clip, and a
 /// batch-first reverse RNN with a LeakyRelu activation list, on a random 6x3x4 sequence.
