@@ -524,6 +524,40 @@ Status run_layernorm(const Node& node,
     return Ok{};
 }
 
+// RMSNormalization (opset 23): over the dims from `axis` on, y = x / sqrt(mean(x^2) +
+// epsilon) * scale, the mean in double in index order, rounded once (shapes as
+// LayerNormalization's without B and the statistics outputs).
+Status run_rmsnorm(const Node& node,
+                   std::span<const Tensor* const> inputs,
+                   std::span<Tensor> outputs)
+{
+    const Tensor& X = *inputs[0];
+    const auto axis = *normalize_axis(node.attr_int("axis", -1), X.rank());
+    const double eps = node.attr_float("epsilon", 1e-5f);
+    const std::vector<int64_t> norm(X.shape.begin() + static_cast<std::ptrdiff_t>(axis),
+                                    X.shape.end());
+    int64_t n = 1;
+    for (auto d : norm)
+        n *= d;
+    const int64_t rows = n == 0 ? 0 : X.elements() / n;
+    const std::vector<float> scale = expand_to(*inputs[1], norm, n);
+    const float* x = X.as<float>().data();
+    float* y = outputs[0].as<float>().data();
+    for (int64_t r = 0; r < rows; ++r)
+    {
+        const float* xr = x + r * n;
+        float* yr = y + r * n;
+        double sq = 0;
+        for (int64_t j = 0; j < n; ++j)
+            sq += static_cast<double>(xr[j]) * xr[j];
+        const double inv = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+        for (int64_t j = 0; j < n; ++j)
+            yr[j] = to_float(xr[j] * inv * scale[static_cast<size_t>(j)]);
+    }
+    canonicalize_nans(outputs[0]);
+    return Ok{};
+}
+
 OpCost cost_layernorm(const Node&,
                       std::span<const ValueInfo* const> inputs,
                       std::span<const ValueInfo> outputs)
@@ -610,6 +644,7 @@ constexpr OpDef kFloatOps[] = {
     {"Gelu", 1, 1, 1, 1, infer_gelu, run_gelu, cost_erf},
     {"Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, cost_exp},
     {"LayerNormalization", 2, 3, 1, 3, infer_layernorm, run_layernorm, cost_layernorm},
+    {"RMSNormalization", 2, 2, 1, 1, infer_layernorm, run_rmsnorm, cost_layernorm},
     {"Gemm", 2, 3, 1, 1, infer_gemm, run_gemm, cost_gemm},
     {"MatMul", 2, 2, 1, 1, infer_matmul, run_matmul, cost_matmul},
     {"Conv", 2, 3, 1, 1, infer_conv, run_conv, cost_conv},

@@ -106,6 +106,14 @@ Status run_hard_swish(const Node&, std::span<const Tensor* const> inputs, std::s
                      [](float x) { return x * hard_sigmoid(x, kSixth, 0.5f); });
 }
 
+/// Swish (opset 24): x * sigmoid(alpha * x), in float like the other activations.
+Status run_swish(const Node& node, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)
+{
+    const float alpha = node.attr_float("alpha", 1.0f);
+    return map_float(*inputs[0], outputs[0],
+                     [alpha](float x) { return x * detmath::sigmoid(alpha * x); });
+}
+
 Status run_elu(const Node& node, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)
 {
     const double alpha = node.attr_float("alpha", 1.0f);
@@ -375,6 +383,7 @@ constexpr OpDef kElementwiseOps[] = {
     {"Celu", 1, 1, 1, 1, infer_celu, run_celu, cost_exp},
     {"ThresholdedRelu", 1, 1, 1, 1, infer_float_unary, run_thresholded_relu, nullptr},
     {"Mish", 1, 1, 1, 1, infer_float_unary, run_fn<mish>, cost_exp},
+    {"Swish", 1, 1, 1, 1, infer_float_unary, run_swish, cost_exp},
     {"Floor", 1, 1, 1, 1, infer_float_unary, run_fn<floor_f>, nullptr},
     {"Ceil", 1, 1, 1, 1, infer_float_unary, run_fn<ceil_f>, nullptr},
     {"Round", 1, 1, 1, 1, infer_float_unary, run_fn<round_half_even>, nullptr},

@@ -205,7 +205,7 @@ int main(int argc, char** argv)
     std::vector<Case> cases = {mlp(),          lenet(),        transformer_block(),
                                specials(),     extras(),       logic_elementwise(),
                                index_reduce(), resize_modes(), resize_cubic(),
-                               recurrent(),    control_flow()};
+                               newer_opsets(), recurrent(),    control_flow()};
     for (const char* name : kOnnxTests)
     {
         Case c;

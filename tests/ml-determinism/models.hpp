@@ -574,6 +574,37 @@ inline Case resize_cubic()
     return {"generated/resize_cubic", g.bytes(), {random_tensor({1, 2, 5, 7}, 2.0f, 801)}};
 }
 
+/// Ops and attributes of opsets 22-28 (issue 14), at opset 28: RMSNormalization, Swish,
+/// float Mod with fmod = 0, CastLike, SpaceToDepth in CRD mode and bool ReduceMax.
+inline Case newer_opsets()
+{
+    Graph g("newer_opsets");
+    g.m.mutable_opset_import(0)->set_version(28);
+    auto x = g.input("x", {1, 4, 4, 6});
+    g.node("RMSNormalization", {x, g.weight({6}, 1.0f)}, "y0");
+    auto* swish = g.node("Swish", {x}, "y1");
+    auto* alpha = swish->add_attribute();
+    alpha->set_name("alpha");
+    alpha->set_type(onnx::AttributeProto::FLOAT);
+    alpha->set_f(1.5f);
+    g.node("Mod", {x, g.weight({6}, 2.0f)}, "y2");
+    g.node("CastLike", {x, g.constant(Tensor::zeros(DType::INT32, {1}))}, "y3");
+    auto* s2d = g.node("SpaceToDepth", {x}, "y4");
+    Graph::attr_int(s2d, "blocksize", 2);
+    Graph::attr_string(s2d, "mode", "CRD");
+    auto positive = g.op("Greater", {x, g.constant(Tensor::from<float>(DType::FLOAT, {}, {0.0f}))});
+    auto* any = g.node("ReduceMax",
+                       {positive, g.constant(Tensor::from<int64_t>(DType::INT64, {1}, {3}))}, "y5");
+    Graph::attr_int(any, "keepdims", 0);
+    g.output("y0", {1, 4, 4, 6});
+    g.output("y1", {1, 4, 4, 6});
+    g.output("y2", {1, 4, 4, 6});
+    g.output("y3", {1, 4, 4, 6}, DType::INT32);
+    g.output("y4", {1, 16, 2, 3});
+    g.output("y5", {1, 4, 4}, DType::BOOL);
+    return {"generated/newer_opsets", g.bytes(), {random_tensor({1, 4, 4, 6}, 5.0f, 802)}};
+}
+
 /// The recurrent ops (issue 14): a bidirectional LSTM with every optional input (bias,
 /// sequence_lens, initial_h/c, peepholes), a GRU with linear_before_reset and clip, and a
 /// batch-first reverse RNN with a LeakyRelu activation list, on a random 6x3x4 sequence.
