@@ -13,9 +13,12 @@ const require = createRequire(import.meta.url);
 export const REGISTRY = "0x0000000000000000000000000000000000000a01";
 export const INFERENCE = "0x0000000000000000000000000000000000000a02";
 export const MODELS_DIR = join(REPO_ROOT, "examples/ml/models");
-export const DTYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
+export const DTYPE = { float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9 };
 const DTYPE_NAME = Object.fromEntries(Object.entries(DTYPE).map(([k, v]) => [v, k]));
-const ARRAY = { float32: Float32Array, uint8: Uint8Array, int8: Int8Array, int32: Int32Array, int64: BigInt64Array };
+const ARRAY = {
+  float32: Float32Array, uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  int32: Int32Array, int64: BigInt64Array, bool: Uint8Array,
+};
 
 let compiled = null;
 
