@@ -69,7 +69,7 @@ const OpDef* find_op(std::string_view op_type) noexcept
 {
     for (auto table :
          {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
-          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops()})
+          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops(), attention_ops()})
         for (const auto& op : table)
             if (op.name == op_type)
                 return &op;
@@ -81,7 +81,7 @@ std::vector<std::string_view> supported_ops()
     std::vector<std::string_view> names;
     for (auto table :
          {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
-          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops()})
+          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops(), attention_ops()})
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

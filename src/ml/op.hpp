@@ -257,6 +257,8 @@ std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
 std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
 /// Control flow with subgraphs (If, Loop, Scan).
 std::span<const OpDef> control_flow_ops() noexcept;  // ops_control.cpp
+/// Scaled dot-product attention (Attention, opsets 23-25).
+std::span<const OpDef> attention_ops() noexcept;  // ops_attention.cpp
 /// Recurrent ops (LSTM, GRU, RNN).
 std::span<const OpDef> recurrent_ops() noexcept;  // ops_recurrent.cpp
 

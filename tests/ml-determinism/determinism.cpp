@@ -205,7 +205,8 @@ int main(int argc, char** argv)
     std::vector<Case> cases = {mlp(),          lenet(),        transformer_block(),
                                specials(),     extras(),       logic_elementwise(),
                                index_reduce(), resize_modes(), resize_cubic(),
-                               newer_opsets(), recurrent(),    control_flow()};
+                               newer_opsets(), attention(),    recurrent(),
+                               control_flow()};
     for (const char* name : kOnnxTests)
     {
         Case c;

@@ -605,6 +605,48 @@ inline Case newer_opsets()
     return {"generated/newer_opsets", g.bytes(), {random_tensor({1, 4, 4, 6}, 5.0f, 802)}};
 }
 
+/// Attention (opset 24, issue 14): a 3-D causal GQA layer (4 query heads over 2 key/value
+/// heads), and a 4-D one with a bool mask, past key/value, softcap and the softmax as
+/// qk_matmul_output, on random inputs.
+inline Case attention()
+{
+    Graph g("attention");
+    g.m.mutable_opset_import(0)->set_version(24);
+    auto x = g.input("x", {2, 5, 16});
+    auto q = g.op("MatMul", {x, g.weight({16, 16}, 0.4f)});
+    auto k = g.op("MatMul", {x, g.weight({16, 8}, 0.4f)});
+    auto v = g.op("MatMul", {x, g.weight({16, 8}, 0.4f)});
+    auto* a = g.node("Attention", {q, k, v}, "y0");
+    Graph::attr_int(a, "is_causal", 1);
+    Graph::attr_int(a, "q_num_heads", 4);
+    Graph::attr_int(a, "kv_num_heads", 2);
+    auto* r =
+        g.node("Reshape", {x, g.constant(Tensor::from<int64_t>(DType::INT64, {4}, {2, 2, 5, 8}))});
+    const std::string q4 = r->output(0);
+    std::vector<uint8_t> bits(2 * 5 * 8);
+    for (size_t i = 0; i < bits.size(); ++i)
+        bits[i] = (i * 7 + 3) % 5 != 0;
+    auto mask = g.constant(Tensor::from<uint8_t>(DType::BOOL, {2, 1, 5, 8}, bits));
+    auto* b = g.node("Attention",
+                     {q4, g.weight({2, 1, 5, 8}, 1.0f), g.weight({2, 1, 5, 8}, 1.0f), mask,
+                      g.weight({2, 1, 3, 8}, 1.0f), g.weight({2, 1, 3, 8}, 1.0f)},
+                     "y1");
+    b->add_output("y2");
+    b->add_output("y3");
+    b->add_output("y4");
+    auto* cap = b->add_attribute();
+    cap->set_name("softcap");
+    cap->set_type(onnx::AttributeProto::FLOAT);
+    cap->set_f(3.0f);
+    Graph::attr_int(b, "qk_matmul_output_mode", 3);
+    g.output("y0", {2, 5, 16});
+    g.output("y1", {2, 2, 5, 8});
+    g.output("y2", {2, 1, 8, 8});
+    g.output("y3", {2, 1, 8, 8});
+    g.output("y4", {2, 2, 5, 8});
+    return {"generated/attention", g.bytes(), {random_tensor({2, 5, 16}, 1.5f, 803)}};
+}
+
 /// The recurrent ops (issue 14): a bidirectional LSTM with every optional input (bias,
 /// sequence_lens, initial_h/c, peepholes), a GRU with linear_before_reset and clip, and a
 /// batch-first reverse RNN with a LeakyRelu activation list, on a random 6x3x4 sequence.

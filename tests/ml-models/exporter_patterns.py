@@ -5,7 +5,7 @@ RNN cell as a Loop over the sequence (trip count from Shape, the step indexed by
 iteration number), nn.LSTM / nn.GRU exports (W, R, B initializers, Squeeze of the direction
 axis, PyTorch's gate order converted, GRU with linear_before_reset=1), a Scan cumulative sum,
 F.interpolate(mode="bicubic") as Resize cubic, and an opset-24 block with RMSNormalization
-and Swish. Random weights from fixed seeds; make_models.py writes them with onnxruntime's
+and Swish, and an opset-23 GQA causal Attention layer. Random weights from fixed seeds; make_models.py writes them with onnxruntime's
 outputs like the scikit-learn models.
 
 cases() -> [(name, ModelProto, x)]
@@ -203,11 +203,34 @@ def rms_swish_block(rng):
     return m, rng.standard_normal((2, 5, 16)).astype(np.float32)
 
 
+def gqa_attention(rng):
+    """A decoder self-attention layer as torch.onnx writes F.scaled_dot_product_attention at
+    opset 23: Q/K/V projections, Attention with 4 query heads over 2 key/value heads (GQA),
+    causal, 3-D inputs; then the output projection."""
+    d, hq, hkv, head = 16, 4, 2, 4
+    wq = (rng.standard_normal((d, hq * head)) * 0.3).astype(np.float32)
+    wk = (rng.standard_normal((d, hkv * head)) * 0.3).astype(np.float32)
+    wv = (rng.standard_normal((d, hkv * head)) * 0.3).astype(np.float32)
+    wo = (rng.standard_normal((hq * head, d)) * 0.3).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["x", "Wq"], ["q"]),
+        helper.make_node("MatMul", ["x", "Wk"], ["k"]),
+        helper.make_node("MatMul", ["x", "Wv"], ["v"]),
+        helper.make_node("Attention", ["q", "k", "v"], ["a"], is_causal=1, q_num_heads=hq,
+                         kv_num_heads=hkv),
+        helper.make_node("MatMul", ["a", "Wo"], ["y"]),
+    ]
+    inits = [_init("Wq", wq), _init("Wk", wk), _init("Wv", wv), _init("Wo", wo)]
+    m = _model(nodes, [helper.make_tensor_value_info("x", F, [2, 7, d])],
+               [helper.make_tensor_value_info("y", F, [2, 7, d])], inits, opset=23)
+    return m, rng.standard_normal((2, 7, d)).astype(np.float32)
+
+
 def cases():
     rng = np.random.default_rng(14)
     out = []
     for fn in (shape_guard_if, data_if, loop_rnn, lstm_classifier, gru_batch_first,
-               scan_cumsum, bicubic_upsample, rms_swish_block):
+               scan_cumsum, bicubic_upsample, rms_swish_block, gqa_attention):
         m, x = fn(rng)
         out.append(("torch_" + fn.__name__, m, x))
     return out
