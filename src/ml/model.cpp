@@ -14,6 +14,7 @@ namespace {
 
 constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 21;
+constexpr int64_t kMaxMlOpset = 5;
 
 bool is_default_domain(const std::string& d)
 {
@@ -41,6 +42,8 @@ Result<Attribute, std::string> convert_attribute(const onnx::AttributeProto& a,
             type = AP::FLOATS;
         else if (a.ints_size() > 0)
             type = AP::INTS;
+        else if (a.strings_size() > 0)
+            type = AP::STRINGS;
     }
     switch (type)
     {
@@ -68,6 +71,14 @@ Result<Attribute, std::string> convert_attribute(const onnx::AttributeProto& a,
                 return "attribute '" + a.name() + "' is too long";
             out.floats.assign(a.floats().begin(), a.floats().end());
             break;
+        case AP::STRINGS:
+        {
+            out.kind = Attribute::Kind::Strings;
+            if (static_cast<uint64_t>(a.strings_size()) > limits.max_tensor_elements)
+                return "attribute '" + a.name() + "' is too long";
+            out.strings.assign(a.strings().begin(), a.strings().end());
+            break;
+        }
         case AP::TENSOR:
         {
             out.kind = Attribute::Kind::Tensor;
@@ -247,11 +258,16 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     for (const auto& imp : proto.opset_import())
         if (is_default_domain(imp.domain()))
             model->opset = imp.version();
+        else if (imp.domain() == "ai.onnx.ml")
+            model->ml_opset = imp.version();
     if (model->opset == 0)
         return std::string("unsupported model: it imports no ai.onnx opset");
     if (model->opset < kMinOpset || model->opset > kMaxOpset)
         return "unsupported ai.onnx opset " + std::to_string(model->opset) + " (supported " +
                std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) + ")";
+    if (model->ml_opset < 0 || model->ml_opset > kMaxMlOpset)
+        return "unsupported ai.onnx.ml opset " + std::to_string(model->ml_opset) +
+               " (supported 1.." + std::to_string(kMaxMlOpset) + ")";
 
     const auto& g = proto.graph();
     if (g.sparse_initializer_size() > 0)
@@ -347,7 +363,7 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
         for (int ni = 0; ni < g.node_size(); ++ni)
         {
             const auto& np = g.node(ni);
-            if (is_default_domain(np.domain()) && find_op(np.op_type()))
+            if (find_op(np.domain(), np.op_type()))
                 continue;
             std::string op =
                 is_default_domain(np.domain()) ? np.op_type() : np.domain() + "::" + np.op_type();
@@ -390,13 +406,13 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
         Node& n = p.node;
         n.op_type = np.op_type();
         n.name = np.name().empty() ? "#" + std::to_string(ni) : np.name();
-        n.opset = model->opset;
+        n.opset = is_default_domain(np.domain()) ? model->opset : model->ml_opset;
         const std::string where = " (node " + n.name + ")";
-        if (!is_default_domain(np.domain()))
-            return "unsupported operator " + np.domain() + "::" + np.op_type() + where;
-        n.op = find_op(np.op_type());
+        n.op = find_op(np.domain(), np.op_type());
         if (!n.op)
             return "unsupported operator " + np.op_type() + where;
+        if (n.opset == 0)
+            return n.op_type + where + ": the model imports no " + np.domain() + " opset";
         if (np.input_size() < n.op->min_inputs || np.input_size() > n.op->max_inputs)
             return n.op_type + where + " has " + std::to_string(np.input_size()) +
                    " inputs, expected " + std::to_string(n.op->min_inputs) + ".." +

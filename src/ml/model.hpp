@@ -31,6 +31,8 @@ struct Model
 {
     /// ai.onnx opset version the model imports.
     int64_t opset = 0;
+    /// ai.onnx.ml opset version the model imports (0: none; its nodes are then refused).
+    int64_t ml_opset = 0;
     /// Graph inputs the caller supplies (initializers excluded), in declaration order.
     std::vector<ModelIo> inputs;
     /// Graph outputs in declaration order.

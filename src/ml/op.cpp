@@ -61,6 +61,25 @@ const OpDef* find_op(std::string_view op_type) noexcept
     return nullptr;
 }
 
+std::optional<std::vector<std::string>> Node::attr_strings(std::string_view name) const
+{
+    const auto* a = attr(name);
+    if (!a || a->kind != Attribute::Kind::Strings)
+        return std::nullopt;
+    return a->strings;
+}
+
+const OpDef* find_op(std::string_view domain, std::string_view op_type) noexcept
+{
+    if (domain.empty() || domain == "ai.onnx")
+        return find_op(op_type);
+    if (domain == "ai.onnx.ml")
+        for (const auto& op : ml_domain_ops())
+            if (op.name == op_type)
+                return &op;
+    return nullptr;
+}
+
 std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;

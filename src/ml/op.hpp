@@ -34,6 +34,7 @@ struct Attribute
         Ints,
         Floats,
         Tensor,
+        Strings,
     };
     /// Which member below is set.
     Kind kind = Kind::Int;
@@ -49,6 +50,8 @@ struct Attribute
     std::vector<float> floats;
     /// Kind::Tensor value (shared: Constant nodes hand it out without copying).
     std::shared_ptr<const Tensor> t;
+    /// Kind::Strings value (ai.onnx.ml enums such as nodes_modes, and string class labels).
+    std::vector<std::string> strings;
 };
 
 /// A graph node after loading: its op row, value ids and attributes.
@@ -60,8 +63,9 @@ struct Node
     std::string op_type;
     /// Node name from the model, or "#index" when it has none (messages).
     std::string name;
-    /// Opset version of the ai.onnx domain the model imports (ops whose semantics changed
-    /// between versions check it, e.g. Squeeze axes moved from attribute to input at 13).
+    /// Opset version the model imports for this node's domain (ai.onnx, or ai.onnx.ml for the
+    /// classical-ML ops); ops whose semantics changed between versions check it, e.g. Squeeze
+    /// axes moved from attribute to input at 13.
     int64_t opset = 0;
     /// Value ids of the inputs; -1 for an omitted optional input ("" in ONNX).
     std::vector<int32_t> inputs;
@@ -82,6 +86,8 @@ struct Node
     std::optional<std::vector<int64_t>> attr_ints(std::string_view name) const;
     /// Floats attribute `name`, or nullopt when absent or of another kind.
     std::optional<std::vector<float>> attr_floats(std::string_view name) const;
+    /// Strings attribute `name`, or nullopt when absent or of another kind.
+    std::optional<std::vector<std::string>> attr_strings(std::string_view name) const;
 };
 
 /// What shape inference knows about a value: type, concrete shape and, when the value is an
@@ -138,7 +144,7 @@ using RunFn = Status (*)(const Node& node,
                          std::span<const Tensor* const> inputs,
                          std::span<Tensor> outputs);
 
-/// One operator of the supported set (ai.onnx domain).
+/// One operator of the supported set (ai.onnx or ai.onnx.ml domain).
 struct OpDef
 {
     /// ONNX op_type.
@@ -162,7 +168,11 @@ struct OpDef
 /// The op named `op_type` (ai.onnx domain), or nullptr when unsupported.
 const OpDef* find_op(std::string_view op_type) noexcept;
 
-/// Every supported op name, sorted (docs and error messages).
+/// The op `op_type` of ONNX domain `domain` ("" or "ai.onnx": find_op(op_type); "ai.onnx.ml":
+/// ml_domain_ops()), or nullptr when the domain or the op is unsupported.
+const OpDef* find_op(std::string_view domain, std::string_view op_type) noexcept;
+
+/// Every supported ai.onnx op name, sorted (docs and error messages).
 std::vector<std::string_view> supported_ops();
 
 /// Op tables, one per source file; find_op() searches them all.
@@ -181,6 +191,9 @@ std::span<const OpDef> index_ops() noexcept;  // ops_index.cpp
 std::span<const OpDef> reduce_ops() noexcept;  // ops_reduce.cpp
 /// Einsum for the matmul-like equations exporters write.
 std::span<const OpDef> einsum_ops() noexcept;  // ops_einsum.cpp
+/// The ai.onnx.ml domain (tree ensembles, linear models, scalers, encoders), searched only
+/// for nodes of that domain.
+std::span<const OpDef> ml_domain_ops() noexcept;  // ops_ml.cpp
 
 // Helpers for op implementations.
 
