@@ -202,9 +202,9 @@ int main(int argc, char** argv)
     std::vector<std::pair<std::string, std::string>> results;  // name, digest or error
     results.emplace_back("detmath/sweep", detmath_digest());
     results.emplace_back("detmath/sincos", sincos_digest());
-    std::vector<Case> cases = {mlp(),          lenet(),       transformer_block(),
-                               specials(),     extras(),      logic_elementwise(),
-                               index_reduce(), resize_modes()};
+    std::vector<Case> cases = {mlp(),          lenet(),        transformer_block(),
+                               specials(),     extras(),       logic_elementwise(),
+                               index_reduce(), resize_modes(), classic_ml()};
     for (const char* name : kOnnxTests)
     {
         Case c;

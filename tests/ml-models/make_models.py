@@ -80,7 +80,13 @@ def main():
             f.write(data)
         xin = x[:N_ROWS]
         np.save(os.path.join(out_dir, name + ".x.npy"), xin)
-        sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        # One thread: onnxruntime splits a tree ensemble's trees across its threads and adds
+        # the partial sums, so its scores depend on the thread count; single-threaded it sums
+        # in tree order as Tern does.
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
         res = sess.run(None, {sess.get_inputs()[0].name: xin})
         for k, r in enumerate(res):
             np.save(os.path.join(out_dir, "%s.out%d.npy" % (name, k)), np.asarray(r))
