@@ -368,6 +368,43 @@ Status parse_mode(const Node& node, const std::string& s, NodeMode& m)
     return node_error(node, "unknown node mode '" + s + "'");
 }
 
+/// Checks that every root of `e` spans a real tree: no node reached twice (no cycles, no
+/// shared subtrees; a branch whose two sides are the same leaf is allowed, TreeEnsemble's
+/// one-leaf tree) and depth at most kMaxTreeDepth; sets max_depth and depth_sum.
+Status check_trees(const Node& node, Ensemble& e)
+{
+    std::vector<uint8_t> seen(e.nodes.size(), 0);
+    std::vector<std::pair<uint32_t, uint32_t>> stack;  // (node, depth)
+    for (size_t tree = 0; tree < e.roots.size(); ++tree)
+    {
+        uint32_t depth = 0;
+        stack.assign(1, {e.roots[tree], 1});
+        while (!stack.empty())
+        {
+            const auto [k, d] = stack.back();
+            stack.pop_back();
+            if (seen[k])
+                return node_error(node, "tree " + std::to_string(tree) +
+                                            " is not a tree (a node is reached twice)");
+            seen[k] = 1;
+            if (d > kMaxTreeDepth)
+                return node_error(node, "tree " + std::to_string(tree) + " is deeper than " +
+                                            std::to_string(kMaxTreeDepth));
+            depth = std::max(depth, d);
+            const auto& t = e.nodes[k];
+            if (t.mode != NodeMode::Leaf)
+            {
+                stack.emplace_back(t.if_true, d + 1);
+                if (t.if_false != t.if_true || e.nodes[t.if_true].mode != NodeMode::Leaf)
+                    stack.emplace_back(t.if_false, d + 1);
+            }
+        }
+        e.max_depth = std::max(e.max_depth, depth);
+        e.depth_sum += depth;
+    }
+    return Ok{};
+}
+
 /// Parses and validates the tree attributes of `node` (classifier: class_* and
 /// classlabels_int64s; regressor: target_*, n_targets, aggregate_function).
 Status parse_ensemble(const Node& node, bool classifier, Ensemble& e)
@@ -440,10 +477,7 @@ Status parse_ensemble(const Node& node, bool classifier, Ensemble& e)
         t.if_false = static_cast<uint32_t>(no);
     }
 
-    // Roots (node 0 of each tree, ascending tree id); every tree must be a tree: no node is
-    // reached twice (no cycles, no shared subtrees) and depth is bounded.
-    std::vector<uint8_t> seen(n, 0);
-    std::vector<std::pair<uint32_t, uint32_t>> stack;  // (node, depth)
+    // Roots (node 0 of each tree, ascending tree id), then the shape of every tree.
     for (size_t i = 0; i < n; ++i)
     {
         if (i > 0 && std::get<0>(ids[i]) == std::get<0>(ids[i - 1]))
@@ -453,29 +487,9 @@ Status parse_ensemble(const Node& node, bool classifier, Ensemble& e)
         if (root < 0)
             return node_error(node, "tree " + std::to_string(tree) + " has no node 0 (its root)");
         e.roots.push_back(static_cast<uint32_t>(root));
-        uint32_t depth = 0;
-        stack.assign(1, {static_cast<uint32_t>(root), 1});
-        while (!stack.empty())
-        {
-            const auto [k, d] = stack.back();
-            stack.pop_back();
-            if (seen[k])
-                return node_error(node, "tree " + std::to_string(tree) +
-                                            " is not a tree (a node is reached twice)");
-            seen[k] = 1;
-            if (d > kMaxTreeDepth)
-                return node_error(node, "tree " + std::to_string(tree) + " is deeper than " +
-                                            std::to_string(kMaxTreeDepth));
-            depth = std::max(depth, d);
-            if (e.nodes[k].mode != NodeMode::Leaf)
-            {
-                stack.emplace_back(e.nodes[k].if_true, d + 1);
-                stack.emplace_back(e.nodes[k].if_false, d + 1);
-            }
-        }
-        e.max_depth = std::max(e.max_depth, depth);
-        e.depth_sum += depth;
     }
+    if (auto st = check_trees(node, e); !st)
+        return st;
 
     // Leaf votes.
     const std::string prefix = classifier ? "class_" : "target_";
@@ -587,6 +601,154 @@ Status parse_ensemble(const Node& node, bool classifier, Ensemble& e)
     return Ok{};
 }
 
+/// A FLOAT (or, for nodes_modes, UINT8) tensor attribute as a vector of floats / bytes.
+Status tensor_attr(const Node& node,
+                   const char* name,
+                   DType dtype,
+                   bool required,
+                   const Tensor*& out)
+{
+    out = nullptr;
+    const auto* a = node.attr(name);
+    if (!a)
+        return required ? node_error(node, std::string(name) + " is required") : Status{Ok{}};
+    if (a->kind != Attribute::Kind::Tensor || !a->t || a->t->dtype != dtype)
+        return node_error(
+            node, std::string(name) + " must be a " + std::string(dtype_name(dtype)) + " tensor");
+    out = a->t.get();
+    return Ok{};
+}
+
+/// Parses and validates TreeEnsemble (ai.onnx.ml 5): interior nodes nodes_* (indices
+/// 0 .. n-1 of Ensemble::nodes) and leaves leaf_* (indices n .. n+leaves-1), one vote each.
+Status parse_ensemble_v5(const Node& node, Ensemble& e)
+{
+    const auto pt = node.attr_int("post_transform", 0);
+    static constexpr PostTransform kPost[] = {PostTransform::None, PostTransform::Softmax,
+                                              PostTransform::Logistic, PostTransform::SoftmaxZero,
+                                              PostTransform::Probit};
+    if (pt < 0 || pt > 4)
+        return node_error(node, "post_transform out of range");
+    e.post = kPost[pt];
+    const auto agg = node.attr_int("aggregate_function", 1);
+    static constexpr Aggregate kAgg[] = {Aggregate::Average, Aggregate::Sum, Aggregate::Min,
+                                         Aggregate::Max};
+    if (agg < 0 || agg > 3)
+        return node_error(node, "aggregate_function out of range");
+    e.aggregate = kAgg[agg];
+    e.n_targets = node.attr_int("n_targets", 0);
+    if (e.n_targets < 1 || e.n_targets > 1 << 20)
+        return node_error(node, "n_targets is required (1 .. 2^20)");
+    if (node.attr("membership_values"))
+        return node_error(node, "BRANCH_MEMBER (membership_values) is not supported");
+    std::vector<int64_t> features, yes, no, yes_leaf, no_leaf, missing, roots, targets;
+    for (auto [name, v] : {std::pair{"nodes_featureids", &features},
+                           {"nodes_truenodeids", &yes},
+                           {"nodes_falsenodeids", &no},
+                           {"nodes_trueleafs", &yes_leaf},
+                           {"nodes_falseleafs", &no_leaf},
+                           {"nodes_missing_value_tracks_true", &missing},
+                           {"tree_roots", &roots},
+                           {"leaf_targetids", &targets}})
+        if (auto st = int_list(node, name, *v); !st)
+            return st;
+    const Tensor *modes = nullptr, *splits = nullptr, *weights = nullptr;
+    if (auto st = tensor_attr(node, "nodes_modes", DType::UINT8, true, modes); !st)
+        return st;
+    if (auto st = tensor_attr(node, "nodes_splits", DType::FLOAT, true, splits); !st)
+        return st;
+    if (auto st = tensor_attr(node, "leaf_weights", DType::FLOAT, true, weights); !st)
+        return st;
+    const size_t n = features.size(), nl = targets.size();
+    if (n == 0 || roots.empty())
+        return node_error(node, "the ensemble has no nodes");
+    if (yes.size() != n || no.size() != n || yes_leaf.size() != n || no_leaf.size() != n ||
+        (!missing.empty() && missing.size() != n) || modes->data.size() != n ||
+        static_cast<size_t>(splits->elements()) != n)
+        return node_error(node, "the nodes_* attributes must all have the same length");
+    if (static_cast<size_t>(weights->elements()) != nl)
+        return node_error(node, "leaf_targetids and leaf_weights differ in length");
+    if (n + nl > std::numeric_limits<int32_t>::max())
+        return node_error(node, "too many nodes");
+    e.nodes.assign(n + nl, TreeNode{});
+    const auto child = [&](int64_t id, int64_t leaf, uint32_t& out) -> bool {
+        const size_t limit = leaf ? nl : n;
+        if (id < 0 || static_cast<uint64_t>(id) >= limit || (leaf != 0 && leaf != 1))
+            return false;
+        out = static_cast<uint32_t>(leaf ? n + static_cast<size_t>(id) : static_cast<size_t>(id));
+        return true;
+    };
+    for (size_t i = 0; i < n; ++i)
+    {
+        auto& t = e.nodes[i];
+        const uint8_t m = modes->data[i];
+        if (m > 5)
+            return node_error(node, m == 6 ? "BRANCH_MEMBER is not supported"
+                                           : "node mode " + std::to_string(m) + " out of range");
+        t.mode = static_cast<NodeMode>(m);  // 0..5 are LEQ, LT, GTE, GT, EQ, NEQ in order
+        t.value = splits->as<float>()[i];
+        t.missing_true = !missing.empty() && missing[i] != 0;
+        if (features[i] < 0 || features[i] > std::numeric_limits<int32_t>::max())
+            return node_error(node, "feature id " + std::to_string(features[i]) + " out of range");
+        t.feature = static_cast<int32_t>(features[i]);
+        e.max_feature = std::max<int64_t>(e.max_feature, t.feature);
+        if (!child(yes[i], yes_leaf[i], t.if_true) || !child(no[i], no_leaf[i], t.if_false))
+            return node_error(node, "node " + std::to_string(i) + " has a child out of range");
+    }
+    e.weights.resize(nl);
+    for (size_t k = 0; k < nl; ++k)
+    {
+        if (targets[k] < 0 || targets[k] >= e.n_targets)
+            return node_error(node,
+                              "leaf_targetids: " + std::to_string(targets[k]) + " out of range");
+        e.weights[k] = {static_cast<uint32_t>(targets[k]), weights->as<float>()[k]};
+        auto& leaf = e.nodes[n + k];
+        leaf.mode = NodeMode::Leaf;
+        leaf.weight_begin = static_cast<uint32_t>(k);
+        leaf.weight_end = static_cast<uint32_t>(k + 1);
+    }
+    for (auto r : roots)
+    {
+        if (r < 0 || static_cast<uint64_t>(r) >= n)
+            return node_error(node, "tree_roots: " + std::to_string(r) + " out of range");
+        e.roots.push_back(static_cast<uint32_t>(r));
+    }
+    if (auto st = check_trees(node, e); !st)
+        return st;
+    if (e.n_targets == 1 && e.post != PostTransform::None && e.post != PostTransform::Probit)
+        return node_error(node, "this post_transform needs two or more targets");
+    return Ok{};
+}
+
+/// Which tree op a node is (they share infer, run and cost).
+enum class TreeOp : uint8_t
+{
+    Classifier,
+    Regressor,
+    Ensemble,
+};
+
+TreeOp tree_op(const Node& node) noexcept
+{
+    if (node.op_type == "TreeEnsembleClassifier")
+        return TreeOp::Classifier;
+    return node.op_type == "TreeEnsemble" ? TreeOp::Ensemble : TreeOp::Regressor;
+}
+
+Status parse_tree_op(const Node& node, Ensemble& e)
+{
+    switch (tree_op(node))
+    {
+        case TreeOp::Classifier:
+            return parse_ensemble(node, true, e);
+        case TreeOp::Regressor:
+            return parse_ensemble(node, false, e);
+        case TreeOp::Ensemble:
+            break;
+    }
+    return parse_ensemble_v5(node, e);
+}
+
 Status infer_tree_ensemble(const Node& node,
                            std::span<const ValueInfo* const> inputs,
                            std::span<ValueInfo> outputs,
@@ -596,7 +758,7 @@ Status infer_tree_ensemble(const Node& node,
     if (auto st = feature_shape(node, inputs[0], rows, cols); !st)
         return st;
     Ensemble e;
-    if (auto st = parse_ensemble(node, classifier, e); !st)
+    if (auto st = parse_tree_op(node, e); !st)
         return st;
     if (e.max_feature >= cols)
         return node_error(node, "a branch reads feature " + std::to_string(e.max_feature) + " of " +
@@ -702,7 +864,7 @@ Status run_tree_ensemble(const Node& node,
                          bool classifier)
 {
     Ensemble e;
-    if (auto st = parse_ensemble(node, classifier, e); !st)
+    if (auto st = parse_tree_op(node, e); !st)
         return st;
     const auto x = as_floats(*inputs[0]);
     const auto cols = static_cast<size_t>(inputs[0]->shape.back());
@@ -823,8 +985,7 @@ OpCost cost_tree_ensemble(const Node& node,
 {
     OpCost c;
     Ensemble e;
-    const bool classifier = node.op_type == "TreeEnsembleClassifier";
-    if (!parse_ensemble(node, classifier, e))
+    if (!parse_tree_op(node, e))
         return c;
     const auto rows = static_cast<uint64_t>(outputs[0].shape.empty() ? 1 : outputs[0].shape[0]);
     const auto per_row = e.depth_sum + e.weights.size() / std::max<size_t>(e.roots.size(), 1) +
@@ -1395,6 +1556,7 @@ constexpr OpDef kMlOps[] = {
     {"Normalizer", 1, 1, 1, 1, infer_normalizer, run_normalizer, nullptr},
     {"OneHotEncoder", 1, 1, 1, 1, infer_one_hot_encoder, run_one_hot_encoder, nullptr},
     {"Scaler", 1, 1, 1, 1, infer_scaler, run_scaler, nullptr},
+    {"TreeEnsemble", 1, 1, 1, 1, infer_tree_regressor, run_tree_regressor, cost_tree_ensemble},
     {"TreeEnsembleClassifier", 1, 1, 1, 2, infer_tree_classifier, run_tree_classifier,
      cost_tree_ensemble},
     {"TreeEnsembleRegressor", 1, 1, 1, 1, infer_tree_regressor, run_tree_regressor,

@@ -466,3 +466,58 @@ TEST(MlPreprocessing, BinarizerImputerFeatureExtractorEncoders)
     EXPECT_NE(error_of(e, {f32({1, 3}, {1, 2, 3}), i64({1}, {3})}).find("out of range"),
               std::string::npos);
 }
+
+namespace {
+
+void tensor_attr(onnx::NodeProto& n, const std::string& name, const Tensor& t)
+{
+    auto* a = n.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::TENSOR);
+    *a->mutable_t() = tensor_to_proto(t, name);
+}
+
+/// TreeEnsemble (opset 5): tree 0 is x0 <= 0.5 ? leaf 0 : (x1 < 2 ? leaf 1 : leaf 2), tree 1
+/// a single leaf (a node whose two branches are leaf 3); targets 0, 1, 0, 1.
+MlBuilder ensemble_v5(std::vector<uint8_t> modes = {0, 1, 0})
+{
+    MlBuilder b(5);
+    b.input("x", DType::FLOAT, {-1, 2}).output("y");
+    auto& n = b.node("TreeEnsemble", {"x"}, {"y"});
+    integer(n, "n_targets", 2);
+    ints(n, "tree_roots", {0, 2});
+    ints(n, "nodes_featureids", {0, 1, 0});
+    ints(n, "nodes_truenodeids", {0, 1, 3});
+    ints(n, "nodes_trueleafs", {1, 1, 1});
+    ints(n, "nodes_falsenodeids", {1, 2, 3});
+    ints(n, "nodes_falseleafs", {0, 1, 1});
+    tensor_attr(n, "nodes_modes", Tensor::from<uint8_t>(DType::UINT8, {3}, modes));
+    tensor_attr(n, "nodes_splits", f32({3}, {0.5f, 2, 0}));
+    ints(n, "leaf_targetids", {0, 1, 0, 1});
+    tensor_attr(n, "leaf_weights", f32({4}, {1, 2, 4, 10}));
+    return b;
+}
+
+}  // namespace
+
+TEST(MlTrees, TreeEnsembleOpset5)
+{
+    const auto x = f32({3, 2}, {0, 0, 1, 1, 1, 3});
+    auto r = load_run(ensemble_v5(), {x});
+    ASSERT_TRUE(r) << r.error();
+    // Row 0: leaf 0 (target 0: 1); row 1: leaf 1 (target 1: 2); row 2: leaf 2 (target 0: 4);
+    // every row: leaf 3 (target 1: 10).
+    EXPECT_EQ((*r)[0], f32({3, 2}, {1, 10, 0, 12, 4, 10}));
+
+    EXPECT_NE(error_of(ensemble_v5({0, 6, 0}), {x}).find("BRANCH_MEMBER"), std::string::npos);
+    auto bad = ensemble_v5();
+    for (auto& a : *bad.g->mutable_node(0)->mutable_attribute())
+        if (a.name() == "nodes_falsenodeids")
+            a.set_ints(0, 0);  // node 0's false branch back to itself
+    EXPECT_NE(error_of(bad, {x}).find("not a tree"), std::string::npos);
+    auto oob = ensemble_v5();
+    for (auto& a : *oob.g->mutable_node(0)->mutable_attribute())
+        if (a.name() == "nodes_truenodeids")
+            a.set_ints(1, 4);  // leaf 4 does not exist
+    EXPECT_NE(error_of(oob, {x}).find("out of range"), std::string::npos);
+}

@@ -11,7 +11,9 @@ import os
 import sys
 
 import numpy as np
+import onnx
 import onnxruntime as ort
+from onnx import helper, numpy_helper
 from skl2onnx import to_onnx
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
@@ -67,14 +69,67 @@ def models():
     return out
 
 
+def tree_ensemble_v5(onx):
+    """The same model with its TreeEnsembleRegressor (ai.onnx.ml 1-3) rewritten as
+    TreeEnsemble (ai.onnx.ml 5: interior nodes and leaves in separate lists), its base value
+    as an Add after it (TreeEnsemble has none). skl2onnx does not write TreeEnsemble yet."""
+    old = onx.graph.node[0]
+    a = {x.name: helper.get_attribute_value(x) for x in old.attribute}
+    assert old.op_type == "TreeEnsembleRegressor" and a["n_targets"] == 1
+    keys = list(zip(a["nodes_treeids"], a["nodes_nodeids"]))
+    leaf = {k: m == b"LEAF" for k, m in zip(keys, a["nodes_modes"])}
+    inner = {k: i for i, k in enumerate(k for k in keys if not leaf[k])}
+    weights = dict(zip(zip(a["target_treeids"], a["target_nodeids"]), a["target_weights"]))
+    leaves = {k: i for i, k in enumerate(k for k in keys if leaf[k])}
+    modes = {b"BRANCH_LEQ": 0, b"BRANCH_LT": 1, b"BRANCH_GTE": 2, b"BRANCH_GT": 3}
+    f = {n: [] for n in ("feat", "split", "mode", "yes", "yesleaf", "no", "noleaf", "miss")}
+    for i, k in enumerate(keys):
+        if leaf[k]:
+            continue
+        f["feat"].append(a["nodes_featureids"][i])
+        f["split"].append(a["nodes_values"][i])
+        f["mode"].append(modes[a["nodes_modes"][i]])
+        f["miss"].append(a["nodes_missing_value_tracks_true"][i])
+        for side, ids in (("yes", a["nodes_truenodeids"]), ("no", a["nodes_falsenodeids"])):
+            c = (k[0], ids[i])
+            f[side].append(leaves[c] if leaf[c] else inner[c])
+            f[side + "leaf"].append(int(leaf[c]))
+    trees = sorted(set(a["nodes_treeids"]))
+    assert all(not leaf[(t, 0)] for t in trees)
+    node = helper.make_node(
+        "TreeEnsemble", ["X"], ["trees"], domain="ai.onnx.ml", n_targets=1,
+        aggregate_function=1, post_transform=0,
+        tree_roots=[inner[(t, 0)] for t in trees],
+        nodes_featureids=f["feat"], nodes_truenodeids=f["yes"], nodes_trueleafs=f["yesleaf"],
+        nodes_falsenodeids=f["no"], nodes_falseleafs=f["noleaf"],
+        nodes_missing_value_tracks_true=f["miss"],
+        nodes_modes=numpy_helper.from_array(np.array(f["mode"], np.uint8)),
+        nodes_splits=numpy_helper.from_array(np.array(f["split"], np.float32)),
+        leaf_targetids=[0] * len(leaves),
+        leaf_weights=numpy_helper.from_array(
+            np.array([weights[k] for k in leaves], np.float32)))
+    base = np.array(a.get("base_values", [0.0]), np.float32)
+    add = helper.make_node("Add", ["trees", "base"], [onx.graph.output[0].name])
+    graph = helper.make_graph([node, add], "tree_ensemble_v5", list(onx.graph.input),
+                              list(onx.graph.output),
+                              [numpy_helper.from_array(base, "base")])
+    return helper.make_model(graph, ir_version=8, opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 5)])
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     names = []
+    converted = []
     for name, est, x, y in models():
         est.fit(x, y)
         opts = {id(est): {"zipmap": False}} if hasattr(est, "classes_") else None
         onx = to_onnx(est, x[:1], options=opts, target_opset={"": 17, "ai.onnx.ml": 3})
+        converted.append((name, onx, x))
+        if name in ("forest_reg", "gb_reg"):
+            converted.append((name + "_v5", tree_ensemble_v5(onx), x))
+    for name, onx, x in converted:
         data = onx.SerializeToString()
         with open(os.path.join(out_dir, name + ".onnx"), "wb") as f:
             f.write(data)
