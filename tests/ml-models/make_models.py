@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Trains small scikit-learn models on fixed synthetic data (fixed seeds), converts them to
-ONNX with skl2onnx (ZipMap off, int64 labels) and writes, per model NAME, into OUT_DIR:
+"""Trains small scikit-learn (and, when installed, LightGBM) models on fixed synthetic data
+(fixed seeds), converts them to ONNX with skl2onnx / onnxmltools (ZipMap off, int64 labels)
+and writes, per model NAME, into OUT_DIR:
 NAME.onnx, NAME.x.npy (float32 input) and NAME.out<k>.npy (onnxruntime's output k), plus
 models.txt listing the names. tests/ml-models/check.py compares `tern model run` with them.
 
@@ -40,6 +41,33 @@ def data():
     ym = (ym * 10 + 1).astype(np.int64)
     return (xb.astype(np.float32), yb), (xm.astype(np.float32), ym), \
         (xr.astype(np.float32), yr.astype(np.float32))
+
+
+def lightgbm_models():
+    """LightGBM classifiers and a regressor converted with onnxmltools, when both are
+    installed (scripts/setup pins them): (name, onnx model, input)."""
+    try:
+        import lightgbm
+        from onnxmltools import convert_lightgbm
+        from onnxmltools.convert.common.data_types import FloatTensorType
+    except ImportError:
+        return []
+    (xb, yb), (xm, ym), (xr, yr) = data()
+    out = []
+    for name, est, x, y in (
+            ("lgbm_cls_binary", lightgbm.LGBMClassifier(n_estimators=15, num_leaves=8,
+                                                        random_state=0, n_jobs=1,
+                                                        verbose=-1), xb, yb),
+            ("lgbm_cls_multi", lightgbm.LGBMClassifier(n_estimators=10, num_leaves=8,
+                                                       random_state=0, n_jobs=1,
+                                                       verbose=-1), xm, ym),
+            ("lgbm_reg", lightgbm.LGBMRegressor(n_estimators=20, num_leaves=8, random_state=0,
+                                                n_jobs=1, verbose=-1), xr, yr)):
+        est.fit(x, y)
+        onx = convert_lightgbm(est, initial_types=[("X", FloatTensorType([None, N_FEATURES]))],
+                               zipmap=False, target_opset=15)
+        out.append((name, onx, x))
+    return out
 
 
 def models():
@@ -129,6 +157,7 @@ def main():
         converted.append((name, onx, x))
         if name in ("forest_reg", "gb_reg"):
             converted.append((name + "_v5", tree_ensemble_v5(onx), x))
+    converted += lightgbm_models()
     for name, onx, x in converted:
         data = onx.SerializeToString()
         with open(os.path.join(out_dir, name + ".onnx"), "wb") as f:
