@@ -260,9 +260,10 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
             model->opset = imp.version();
         else if (imp.domain() == "ai.onnx.ml")
             model->ml_opset = imp.version();
-    if (model->opset == 0)
+    // A model of ai.onnx.ml ops only (onnxmltools' XGBoost output) may import no ai.onnx.
+    if (model->opset == 0 && model->ml_opset == 0)
         return std::string("unsupported model: it imports no ai.onnx opset");
-    if (model->opset < kMinOpset || model->opset > kMaxOpset)
+    if (model->opset != 0 && (model->opset < kMinOpset || model->opset > kMaxOpset))
         return "unsupported ai.onnx opset " + std::to_string(model->opset) + " (supported " +
                std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) + ")";
     if (model->ml_opset < 0 || model->ml_opset > kMaxMlOpset)
@@ -412,7 +413,8 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
         if (!n.op)
             return "unsupported operator " + np.op_type() + where;
         if (n.opset == 0)
-            return n.op_type + where + ": the model imports no " + np.domain() + " opset";
+            return n.op_type + where + ": the model imports no " +
+                   (np.domain().empty() ? std::string("ai.onnx") : np.domain()) + " opset";
         if (np.input_size() < n.op->min_inputs || np.input_size() > n.op->max_inputs)
             return n.op_type + where + " has " + std::to_string(np.input_size()) +
                    " inputs, expected " + std::to_string(n.op->min_inputs) + ".." +

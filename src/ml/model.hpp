@@ -29,7 +29,7 @@ struct ModelIo
 /// many threads at once.
 struct Model
 {
-    /// ai.onnx opset version the model imports.
+    /// ai.onnx opset version the model imports (0 for a model of ai.onnx.ml ops only).
     int64_t opset = 0;
     /// ai.onnx.ml opset version the model imports (0: none; its nodes are then refused).
     int64_t ml_opset = 0;

@@ -795,29 +795,36 @@ Status infer_tree_regressor(const Node& node,
     return infer_tree_ensemble(node, inputs, outputs, false);
 }
 
-/// True when the branch of node `t` for feature value x is the true branch.
+/// True when the branch of node `t` for feature value x is the true branch: the comparison
+/// (false for a NaN x except with BRANCH_NEQ, as IEEE says), or a NaN x whose node tracks
+/// missing values to the true side (onnxruntime's rule).
 bool goes_true(const TreeNode& t, float x) noexcept
 {
-    if (x != x)
-        return t.missing_true;
+    bool c = false;
     switch (t.mode)
     {
         case NodeMode::Leq:
-            return x <= t.value;
+            c = x <= t.value;
+            break;
         case NodeMode::Lt:
-            return x < t.value;
+            c = x < t.value;
+            break;
         case NodeMode::Gte:
-            return x >= t.value;
+            c = x >= t.value;
+            break;
         case NodeMode::Gt:
-            return x > t.value;
+            c = x > t.value;
+            break;
         case NodeMode::Eq:
-            return x == t.value;
+            c = x == t.value;
+            break;
         case NodeMode::Neq:
-            return x != t.value;
+            c = x != t.value;
+            break;
         case NodeMode::Leaf:
             break;
     }
-    return false;
+    return c || (t.missing_true && x != x);
 }
 
 /// Aggregates the leaf votes of every tree for one row into scores/has (n_targets each).

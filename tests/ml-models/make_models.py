@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trains small scikit-learn (and, when installed, LightGBM) models on fixed synthetic data
+"""Trains small scikit-learn (and, when installed, LightGBM and XGBoost) models on fixed synthetic data
 (fixed seeds), converts them to ONNX with skl2onnx / onnxmltools (ZipMap off, int64 labels)
 and writes, per model NAME, into OUT_DIR:
 NAME.onnx, NAME.x.npy (float32 input) and NAME.out<k>.npy (onnxruntime's output k), plus
@@ -66,6 +66,34 @@ def lightgbm_models():
         est.fit(x, y)
         onx = convert_lightgbm(est, initial_types=[("X", FloatTensorType([None, N_FEATURES]))],
                                zipmap=False, target_opset=15)
+        out.append((name, onx, x))
+    return out
+
+
+def xgboost_models():
+    """XGBoost classifiers and a regressor converted with onnxmltools, when both are
+    installed (scripts/setup pins them): (name, onnx model, input)."""
+    try:
+        import xgboost
+        from onnxmltools import convert_xgboost
+        from onnxmltools.convert.common.data_types import FloatTensorType
+    except ImportError:
+        return []
+    (xb, yb), (xm, ym), (xr, yr) = data()
+    # XGBoost wants class indices 0..n-1: train on them, the converter writes 0..n-1 labels.
+    yb = (yb == 7).astype(np.int64)
+    ym = (ym // 10).astype(np.int64)
+    out = []
+    for name, est, x, y in (
+            ("xgb_cls_binary", xgboost.XGBClassifier(n_estimators=15, max_depth=3,
+                                                     random_state=0, n_jobs=1), xb, yb),
+            ("xgb_cls_multi", xgboost.XGBClassifier(n_estimators=10, max_depth=3,
+                                                    random_state=0, n_jobs=1), xm, ym),
+            ("xgb_reg", xgboost.XGBRegressor(n_estimators=20, max_depth=3, random_state=0,
+                                             n_jobs=1), xr, yr)):
+        est.fit(x, y)
+        onx = convert_xgboost(est, initial_types=[("X", FloatTensorType([None, N_FEATURES]))],
+                              target_opset=15)
         out.append((name, onx, x))
     return out
 
@@ -157,7 +185,12 @@ def main():
         converted.append((name, onx, x))
         if name in ("forest_reg", "gb_reg"):
             converted.append((name + "_v5", tree_ensemble_v5(onx), x))
-    converted += lightgbm_models()
+    # Missing values (NaN) in the inputs of the boosting libraries' models, which route them
+    # with nodes_missing_value_tracks_true.
+    for name, onx, x in lightgbm_models() + xgboost_models():
+        x = x.copy()
+        x[np.random.RandomState(5).rand(*x.shape) < 0.1] = np.nan
+        converted.append((name, onx, x))
     for name, onx, x in converted:
         data = onx.SerializeToString()
         with open(os.path.join(out_dir, name + ".onnx"), "wb") as f:
