@@ -19,9 +19,12 @@ from skl2onnx import to_onnx
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.preprocessing import (Binarizer, MaxAbsScaler, MinMaxScaler, Normalizer,
+                                   OneHotEncoder, StandardScaler)
+from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 N_FEATURES = 6
@@ -121,7 +124,25 @@ def models():
          xr, yr),
         ("gb_reg", GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=0),
          xr, yr),
+        ("ridge_two_targets", Ridge(alpha=0.3), xr, np.stack([yr, -0.5 * yr + 1], axis=1)),
+        ("binarize_linreg", make_pipeline(Binarizer(threshold=0.2), LinearRegression()), xr, yr),
+        ("minmax_maxabs_tree", make_pipeline(MinMaxScaler(), MaxAbsScaler(),
+                                             DecisionTreeRegressor(max_depth=4,
+                                                                   random_state=0)), xr, yr),
     ]
+    for tag, (x, y) in cls.items():
+        xn = x.copy()
+        xn[np.random.RandomState(6).rand(*x.shape) < 0.1] = np.nan
+        out += [
+            ("linsvc_" + tag, LinearSVC(random_state=0), x, y),
+            ("impute_pipe_" + tag, make_pipeline(SimpleImputer(), StandardScaler(),
+                                                 Normalizer(norm="max"),
+                                                 LogisticRegression(max_iter=500)), xn, y),
+        ]
+    # Integer categories one-hot encoded, then a logistic regression.
+    xi = np.floor(np.abs(xm) * 2).astype(np.int64) % 4
+    out.append(("onehot_logreg", make_pipeline(OneHotEncoder(handle_unknown="ignore"),
+                                               LogisticRegression(max_iter=500)), xi, ym))
     return out
 
 
@@ -181,7 +202,10 @@ def main():
     for name, est, x, y in models():
         est.fit(x, y)
         opts = {id(est): {"zipmap": False}} if hasattr(est, "classes_") else None
-        onx = to_onnx(est, x[:1], options=opts, target_opset={"": 17, "ai.onnx.ml": 3})
+        try:
+            onx = to_onnx(est, x[:1], options=opts, target_opset={"": 17, "ai.onnx.ml": 3})
+        except NameError:  # a classifier without probabilities (LinearSVC) has no ZipMap
+            onx = to_onnx(est, x[:1], target_opset={"": 17, "ai.onnx.ml": 3})
         converted.append((name, onx, x))
         if name in ("forest_reg", "gb_reg"):
             converted.append((name + "_v5", tree_ensemble_v5(onx), x))
