@@ -161,36 +161,20 @@ float logistic(float x) noexcept
     return x < 0 ? 1.0f - v : v;
 }
 
-/// Inverse of the standard normal CDF at p (probit): Newton steps on erf in double from a
-/// rational start, accurate to float rounding; NaN outside (0, 1), +-inf at 1 and 0.
+/// The probit (inverse standard normal CDF) as onnxruntime computes it: sqrt(2) erfinv(2p - 1)
+/// with Winitzki's closed-form erfinv approximation (a = 0.147; about 2e-3 relative error,
+/// kept so that converted models give onnxruntime's numbers), in float with detmath::log and
+/// IEEE sqrt. p = 0 or 1 give -inf / +inf, p outside [0, 1] NaN.
 float probit(float p) noexcept
 {
-    if (!(p > 0.0f && p < 1.0f))
-    {
-        if (p == 0.0f)
-            return -std::numeric_limits<float>::infinity();
-        if (p == 1.0f)
-            return std::numeric_limits<float>::infinity();
-        return std::numeric_limits<float>::quiet_NaN();
-    }
-    // Solve erf(y) = 2p - 1 for y, then probit = sqrt(2) y. Start from a coarse guess and
-    // refine with Newton (erf'(y) = 2/sqrt(pi) e^-y^2); 60 fixed steps with damping keep it
-    // deterministic and converged for every float p.
-    const double z = 2.0 * static_cast<double>(p) - 1.0;
-    double y = 0;
-    constexpr double kTwoOverSqrtPi = 1.1283791670955126;
-    for (int i = 0; i < 60; ++i)
-    {
-        const double f = detmath::erf_d(y) - z;
-        const double d = kTwoOverSqrtPi * detmath::exp_d(-y * y);
-        double step = f / d;
-        if (step > 1.0)
-            step = 1.0;
-        if (step < -1.0)
-            step = -1.0;
-        y -= step;
-    }
-    return to_float(1.4142135623730951 * y);
+    constexpr float kA = 0.147f;
+    constexpr float kPi = 3.14159265358979323846f;
+    const float x = 2.0f * p - 1.0f;
+    const float sign = x < 0 ? -1.0f : 1.0f;
+    const float l = detmath::log((1.0f - x) * (1.0f + x));
+    const float v = 2.0f / (kPi * kA) + 0.5f * l;
+    const float root = std::sqrt(v * v - l / kA);
+    return 1.41421356237309504880f * sign * std::sqrt(root - v);
 }
 
 /// Applies `pt` to the scores of one row (two or more values), as onnxruntime does.
@@ -234,18 +218,10 @@ void transform_scores(PostTransform pt, std::span<float> v) noexcept
     }
 }
 
-/// Cost of a post transform over `n` scores (exp-like evaluations).
+/// Cost of a post transform over `n` scores (one exp or log each).
 uint64_t transform_macs(PostTransform pt, uint64_t n) noexcept
 {
-    switch (pt)
-    {
-        case PostTransform::None:
-            return 0;
-        case PostTransform::Probit:
-            return sat_mul(n, 60 * 2 * kErfMacs);
-        default:
-            return sat_mul(n, kTranscendentalMacs);
-    }
+    return pt == PostTransform::None ? 0 : sat_mul(n, kTranscendentalMacs);
 }
 
 /// Index of the first largest value among those with has[k] (or all when has is empty); -1
@@ -886,23 +862,13 @@ Status run_tree_ensemble(const Node& node,
         if (!classifier)
         {
             auto out = outputs[0].as<float>().subspan(r * nt, nt);
+            // One target: the base value is added even without a vote; two or more: a target
+            // no tree voted for is 0 (onnxruntime 1.31's results).
             for (size_t k = 0; k < nt; ++k)
             {
                 const float base = e.base_values.empty() ? 0.0f : e.base_values[k];
-                switch (e.aggregate)
-                {
-                    case Aggregate::Sum:
-                        out[k] = s[k] + base;
-                        break;
-                    case Aggregate::Average:
-                        out[k] = s[k] / n_trees + base;
-                        break;
-                    case Aggregate::Min:
-                    case Aggregate::Max:
-                        out[k] =
-                            nt == 1 ? (has[k] ? s[k] + base : base) : base + (has[k] ? s[k] : 0.0f);
-                        break;
-                }
+                const float v = e.aggregate == Aggregate::Average ? s[k] / n_trees : s[k];
+                out[k] = has[k] || nt == 1 ? v + base : 0.0f;
             }
             if (nt == 1 && e.post == PostTransform::Probit)
                 out[0] = probit(out[0]);
@@ -916,29 +882,29 @@ Status run_tree_ensemble(const Node& node,
             outputs.size() > 1 ? outputs[1].as<float>().subspan(r * nt, nt) : std::span<float>{};
         if (e.layout == ClassLayout::BinaryOneScore)
         {
-            float score = s[0];
+            // onnxruntime 1.31: the score is s + base[0], or 0 when no tree voted; with two
+            // base values the scores are (score, 0), both transformed; otherwise
+            // (sigmoid(-score), sigmoid(score)) with LOGISTIC, else (1 - score, score) for
+            // non-negative votes and (-score, score) for mixed ones.
             const auto nb = e.base_values.size();
-            if (nb == 2)
-                score += e.base_values[1];
-            else if (nb == 1)
-                score += e.base_values[0];
+            const float score = !has[0] ? 0.0f : nb > 0 ? s[0] + e.base_values[0] : s[0];
             const bool positive = e.weights_positive ? score > 0.5f : score > 0.0f;
             label = e.labels[positive ? 1 : 0];
             if (nb == 2)
             {
-                probs[0] = -score;
-                probs[1] = score;
+                probs[0] = score;
+                probs[1] = 0.0f;
                 transform_scores(e.post, probs);
-            }
-            else if (e.weights_positive)
-            {
-                probs[0] = 1.0f - score;
-                probs[1] = score;
             }
             else if (e.post == PostTransform::Logistic)
             {
                 probs[0] = logistic(-score);
                 probs[1] = logistic(score);
+            }
+            else if (e.weights_positive)
+            {
+                probs[0] = 1.0f - score;
+                probs[1] = score;
             }
             else
             {

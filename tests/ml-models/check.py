@@ -43,10 +43,13 @@ def check_one(tern, work, name):
                     out["name"], bad.size, want.size, bad[0], got.flat[bad[0]],
                     want.flat[bad[0]]))
         else:
-            err = np.abs(got.astype(np.float64) - want.astype(np.float64))
-            tol = RTOL * np.abs(want.astype(np.float64)) + ATOL
-            if np.any(err > tol):
-                i = int(np.argmax(err - tol))
+            g64, w64 = got.astype(np.float64), want.astype(np.float64)
+            with np.errstate(invalid="ignore"):  # inf - inf
+                same = (np.abs(g64 - w64) <= RTOL * np.abs(w64) + ATOL) | (g64 == w64) | (
+                    np.isnan(g64) & np.isnan(w64))
+            if not np.all(same):
+                err = np.where(same, 0, np.abs(g64 - w64))
+                i = int(np.argmax(np.where(same, -1, err)))
                 problems.append("%s: max error %.3g at %d (%r vs %r)" % (
                     out["name"], err.flat[i], i, got.flat[i], want.flat[i]))
     return problems

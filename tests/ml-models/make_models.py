@@ -194,6 +194,100 @@ def tree_ensemble_v5(onx):
         helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 5)])
 
 
+def hand_built():
+    """Small hand-written models for the attribute combinations converters rarely write
+    (aggregate functions, post transforms, base values, LabelEncoder), so their semantics are
+    checked against onnxruntime too: (name, onnx model, input)."""
+    rng = np.random.RandomState(7)
+    x = rng.uniform(-2, 2, size=(32, 3)).astype(np.float32)
+    x[rng.rand(*x.shape) < 0.05] = np.nan
+    # Two depth-2 trees over 3 features; leaves vote for targets/classes 0..2.
+    tree = dict(
+        nodes_treeids=[0] * 7 + [1] * 5,
+        nodes_nodeids=list(range(7)) + list(range(5)),
+        nodes_featureids=[0, 1, 2, 0, 0, 0, 0, 2, 0, 1, 0, 0],
+        nodes_values=[0.1, -0.5, 0.7, 0, 0, 0, 0, -0.2, 0, 0.4, 0, 0],
+        nodes_modes=["BRANCH_LEQ", "BRANCH_GT", "BRANCH_NEQ", "LEAF", "LEAF", "LEAF", "LEAF",
+                     "BRANCH_LT", "LEAF", "BRANCH_GTE", "LEAF", "LEAF"],
+        nodes_truenodeids=[1, 3, 5, 0, 0, 0, 0, 1, 0, 3, 0, 0],
+        nodes_falsenodeids=[2, 4, 6, 0, 0, 0, 0, 2, 0, 4, 0, 0],
+        nodes_missing_value_tracks_true=[1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0])
+    leaves = [(0, 3), (0, 4), (0, 5), (0, 6), (1, 1), (1, 3), (1, 4)]
+    votes_t, votes_n, votes_i, votes_w = [], [], [], []
+    for k, (t, n) in enumerate(leaves):
+        for c in range(3):
+            if (k + c) % 3 != 2:  # some leaves skip a target
+                votes_t.append(t)
+                votes_n.append(n)
+                votes_i.append(c)
+                votes_w.append(float(np.float32(rng.uniform(-1.5, 1.5))))
+
+    def model(node, outputs):
+        graph = helper.make_graph(
+            [node], node.name, [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT,
+                                                              [None, 3])], outputs)
+        return helper.make_model(graph, ir_version=8, opset_imports=[
+            helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
+
+    def out(name, elem, dims):
+        return helper.make_tensor_value_info(name, elem, dims)
+
+    cases = []
+    for agg in ("SUM", "AVERAGE", "MIN", "MAX"):
+        for post in ("NONE", "SOFTMAX", "SOFTMAX_ZERO", "LOGISTIC", "PROBIT"):
+            if post == "PROBIT" and agg != "AVERAGE":
+                continue
+            node = helper.make_node(
+                "TreeEnsembleRegressor", ["X"], ["Y"], domain="ai.onnx.ml",
+                name="reg_%s_%s" % (agg.lower(), post.lower()), n_targets=3,
+                aggregate_function=agg, post_transform=post, base_values=[0.25, -0.5, 0.0],
+                target_treeids=votes_t, target_nodeids=votes_n, target_ids=votes_i,
+                target_weights=[w / 4 for w in votes_w] if post == "PROBIT" else votes_w,
+                **tree)
+            cases.append((node.name, model(node, [out("Y", onnx.TensorProto.FLOAT,
+                                                      [None, 3])]), x))
+    for post, base in (("NONE", []), ("SOFTMAX_ZERO", []), ("LOGISTIC", [0.1, 0.2, -0.3])):
+        kw = {"base_values": base} if base else {}
+        node = helper.make_node(
+            "TreeEnsembleClassifier", ["X"], ["label", "scores"], domain="ai.onnx.ml",
+            name="cls_multi_%s" % post.lower(), post_transform=post,
+            classlabels_int64s=[4, 8, 15], class_treeids=votes_t, class_nodeids=votes_n,
+            class_ids=votes_i, class_weights=votes_w, **kw, **tree)
+        cases.append((node.name, model(node, [out("label", onnx.TensorProto.INT64, [None]),
+                                              out("scores", onnx.TensorProto.FLOAT,
+                                                  [None, 3])]), x))
+    # Binary, all votes for class 0, with two base values and LOGISTIC (transformed (-s, s)).
+    zeros = [i for i, c in enumerate(votes_i) if c == 0]
+    node = helper.make_node(
+        "TreeEnsembleClassifier", ["X"], ["label", "scores"], domain="ai.onnx.ml",
+        name="cls_binary_base2", post_transform="LOGISTIC", base_values=[0.3, 0.3],
+        classlabels_int64s=[0, 1], class_treeids=[votes_t[i] for i in zeros],
+        class_nodeids=[votes_n[i] for i in zeros], class_ids=[0] * len(zeros),
+        class_weights=[votes_w[i] for i in zeros], **tree)
+    cases.append((node.name, model(node, [out("label", onnx.TensorProto.INT64, [None]),
+                                          out("scores", onnx.TensorProto.FLOAT, [None, 2])]),
+                  x))
+    # LabelEncoder int64 -> int64 (opset 2 lists; opset 4 tensors) on a feature made integer.
+    for opset, kw in ((2, dict(keys_int64s=[-1, 0, 1, 5], values_int64s=[10, 20, 30, 40],
+                              default_int64=-7)),
+                      (4, dict(keys_tensor=numpy_helper.from_array(
+                                   np.array([-1, 0, 1, 5], np.int64)),
+                               values_tensor=numpy_helper.from_array(
+                                   np.array([10, 20, 30, 40], np.int64)),
+                               default_tensor=numpy_helper.from_array(
+                                   np.array([-7], np.int64))))):
+        enc = helper.make_node("LabelEncoder", ["X"], ["Y"], domain="ai.onnx.ml", **kw)
+        graph = helper.make_graph(
+            [enc], "label_encoder", [helper.make_tensor_value_info(
+                "X", onnx.TensorProto.INT64, [None, 3])],
+            [out("Y", onnx.TensorProto.INT64, [None, 3])])
+        m = helper.make_model(graph, ir_version=8, opset_imports=[
+            helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", opset)])
+        xi = (np.nan_to_num(x) * 1.5).astype(np.int64)
+        cases.append(("label_encoder_v%d" % opset, m, xi))
+    return cases
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
@@ -209,6 +303,7 @@ def main():
         converted.append((name, onx, x))
         if name in ("forest_reg", "gb_reg"):
             converted.append((name + "_v5", tree_ensemble_v5(onx), x))
+    converted += hand_built()
     # Missing values (NaN) in the inputs of the boosting libraries' models, which route them
     # with nodes_missing_value_tracks_true.
     for name, onx, x in lightgbm_models() + xgboost_models():
