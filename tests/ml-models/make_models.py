@@ -29,6 +29,10 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 N_FEATURES = 6
 N_ROWS = 64
+# onnxruntime 1.31 reads TreeEnsemble's post_transform 1 as LOGISTIC and 2 as SOFTMAX; the
+# spec (and onnx's reference implementation, and Tern) says 1 is SOFTMAX and 2 LOGISTIC. The
+# reference outputs of these models come from onnxruntime on the model with 1 and 2 swapped.
+SPEC_SWAPPED_POST = {"v5_agg0_post1", "v5_agg2_post2"}
 
 
 def data():
@@ -267,6 +271,33 @@ def hand_built():
     cases.append((node.name, model(node, [out("label", onnx.TensorProto.INT64, [None]),
                                           out("scores", onnx.TensorProto.FLOAT, [None, 2])]),
                   x))
+    # TreeEnsemble (opset 5): three trees, one per target, each leaf one vote; a one-leaf
+    # tree as a node whose two branches are the same leaf; NaN routing.
+    v5 = dict(
+        tree_roots=[0, 3, 5],
+        nodes_featureids=[0, 1, 2, 2, 0, 1],
+        nodes_splits=numpy_helper.from_array(
+            np.array([0.1, -0.5, 0.7, 0.3, -1.0, 9.0], np.float32)),
+        nodes_modes=numpy_helper.from_array(np.array([0, 3, 5, 1, 2, 0], np.uint8)),
+        nodes_truenodeids=[1, 0, 2, 4, 5, 7],
+        nodes_trueleafs=[0, 1, 1, 0, 1, 1],
+        nodes_falsenodeids=[2, 1, 3, 4, 6, 7],
+        nodes_falseleafs=[0, 1, 1, 1, 1, 1],
+        nodes_missing_value_tracks_true=[1, 0, 0, 0, 1, 0],
+        leaf_targetids=[0, 0, 0, 0, 1, 1, 1, 2],
+        leaf_weights=numpy_helper.from_array(
+            np.array([0.5, -0.25, 1.0, 0.4, 0.75, -1.5, 0.2, 0.3], np.float32)))
+    for agg, post in ((1, 0), (0, 1), (2, 2), (3, 3), (0, 4)):
+        node = helper.make_node("TreeEnsemble", ["X"], ["Y"], domain="ai.onnx.ml",
+                                name="v5_agg%d_post%d" % (agg, post), n_targets=3,
+                                aggregate_function=agg, post_transform=post, **v5)
+        graph = helper.make_graph(
+            [node], node.name, [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT,
+                                                              [None, 3])],
+            [out("Y", onnx.TensorProto.FLOAT, [None, 3])])
+        m = helper.make_model(graph, ir_version=8, opset_imports=[
+            helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 5)])
+        cases.append((node.name, m, np.clip(x, -0.99, 0.99) if post == 4 else x))
     # LabelEncoder int64 -> int64 (opset 2 lists; opset 4 tensors) on a feature made integer.
     for opset, kw in ((2, dict(keys_int64s=[-1, 0, 1, 5], values_int64s=[10, 20, 30, 40],
                               default_int64=-7)),
@@ -324,6 +355,15 @@ def main():
         so.inter_op_num_threads = 1
         sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
         res = sess.run(None, {sess.get_inputs()[0].name: xin})
+        if name in SPEC_SWAPPED_POST:
+            swapped = onnx.ModelProto()
+            swapped.CopyFrom(onx)
+            for a in swapped.graph.node[0].attribute:
+                if a.name == "post_transform":
+                    a.i = 3 - a.i  # 1 <-> 2
+            sess = ort.InferenceSession(swapped.SerializeToString(), so,
+                                        providers=["CPUExecutionProvider"])
+            res = sess.run(None, {sess.get_inputs()[0].name: xin})
         for k, r in enumerate(res):
             np.save(os.path.join(out_dir, "%s.out%d.npy" % (name, k)), np.asarray(r))
         names.append(name)
