@@ -344,9 +344,10 @@ Status parse_mode(const Node& node, const std::string& s, NodeMode& m)
     return node_error(node, "unknown node mode '" + s + "'");
 }
 
-/// Checks that every root of `e` spans a real tree: no node reached twice (no cycles, no
-/// shared subtrees; a branch whose two sides are the same leaf is allowed, TreeEnsemble's
-/// one-leaf tree) and depth at most kMaxTreeDepth; sets max_depth and depth_sum.
+/// Checks that every root of `e` spans a real tree: no branch node reached twice (no cycles,
+/// no shared subtrees, so the check is linear and every walk ends within the depth; leaves
+/// may be shared, e.g. TreeEnsemble's one-leaf tree, a branch whose two sides are one leaf)
+/// and depth at most kMaxTreeDepth; sets max_depth and depth_sum.
 Status check_trees(const Node& node, Ensemble& e)
 {
     std::vector<uint8_t> seen(e.nodes.size(), 0);
@@ -359,21 +360,19 @@ Status check_trees(const Node& node, Ensemble& e)
         {
             const auto [k, d] = stack.back();
             stack.pop_back();
-            if (seen[k])
-                return node_error(node, "tree " + std::to_string(tree) +
-                                            " is not a tree (a node is reached twice)");
-            seen[k] = 1;
             if (d > kMaxTreeDepth)
                 return node_error(node, "tree " + std::to_string(tree) + " is deeper than " +
                                             std::to_string(kMaxTreeDepth));
             depth = std::max(depth, d);
             const auto& t = e.nodes[k];
-            if (t.mode != NodeMode::Leaf)
-            {
-                stack.emplace_back(t.if_true, d + 1);
-                if (t.if_false != t.if_true || e.nodes[t.if_true].mode != NodeMode::Leaf)
-                    stack.emplace_back(t.if_false, d + 1);
-            }
+            if (t.mode == NodeMode::Leaf)
+                continue;
+            if (seen[k])
+                return node_error(node, "tree " + std::to_string(tree) +
+                                            " is not a tree (a branch node is reached twice)");
+            seen[k] = 1;
+            stack.emplace_back(t.if_true, d + 1);
+            stack.emplace_back(t.if_false, d + 1);
         }
         e.max_depth = std::max(e.max_depth, depth);
         e.depth_sum += depth;

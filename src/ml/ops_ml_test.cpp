@@ -513,6 +513,13 @@ TEST(MlTrees, TreeEnsembleOpset5)
     EXPECT_EQ((*r)[0], f32({3, 2}, {1, 10, 0, 12, 4, 10}));
 
     EXPECT_NE(error_of(ensemble_v5({0, 6, 0}), {x}).find("BRANCH_MEMBER"), std::string::npos);
+    auto shared = ensemble_v5();
+    for (auto& a : *shared.g->mutable_node(0)->mutable_attribute())
+        if (a.name() == "nodes_truenodeids")
+            a.set_ints(1, 0);  // node 1's true branch is leaf 0, shared with node 0
+    auto rs = load_run(shared, {x});
+    ASSERT_TRUE(rs) << rs.error();
+    EXPECT_EQ((*rs)[0], f32({3, 2}, {1, 10, 1, 10, 4, 10}));
     auto bad = ensemble_v5();
     for (auto& a : *bad.g->mutable_node(0)->mutable_attribute())
         if (a.name() == "nodes_falsenodeids")
