@@ -1,14 +1,15 @@
 // The ai.onnx.ml domain, the classical-ML operators scikit-learn converters (skl2onnx,
-// onnxmltools) write: TreeEnsembleClassifier, TreeEnsembleRegressor, LinearClassifier,
-// LinearRegressor, Normalizer, Scaler, ArrayFeatureExtractor, Binarizer, Imputer, LabelEncoder
-// (int64 to int64), OneHotEncoder (int64 categories); ZipMap and CastMap are refused with a
-// hint (they produce maps, which the engine has no type for).
+// onnxmltools) write: TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (opset 5),
+// LinearClassifier, LinearRegressor, Normalizer, Scaler, ArrayFeatureExtractor, Binarizer,
+// Imputer, LabelEncoder (int64 to int64), OneHotEncoder (int64 categories); ZipMap and CastMap
+// are refused with a hint (they produce maps, which the engine has no type for).
 //
 // Semantics follow the ONNX ML operator spec and, where the spec is vague (binary classifiers,
-// base values), what onnxruntime computes, so that a converted model gives the same labels and
-// the same scores to float rounding. Determinism: thresholds compare exactly (float compares
-// only), tree outputs are summed in float in tree order (ascending tree id), dot products in
-// float in increasing feature order, and exp/sigmoid come from ml/detmath. Every attribute is
+// base values), what onnxruntime 1.31 computes, so that a converted model gives the same
+// labels and the same scores to float rounding (tests/ml-models checks 59 models). Determinism:
+// thresholds compare exactly (float compares only), tree outputs are summed in float in tree
+// order (ascending tree id; tree_roots order for TreeEnsemble), dot products in float in
+// increasing feature order, and exp/sigmoid/log come from ml/detmath. Every attribute is
 // validated by infer (ids and indices in range, each tree a real tree of bounded depth) so run
 // cannot index out of bounds or loop.
 
