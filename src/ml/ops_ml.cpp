@@ -1002,7 +1002,9 @@ Status parse_linear(const Node& node, bool classifier, int64_t cols, Linear& l)
     {
         if (auto st = int64_labels(node, "classlabels_ints", l.labels); !st)
             return st;
-        if (l.rows != static_cast<int64_t>(l.labels.size()))
+        // One row per class, or one row for two classes (binary: the score of class 1).
+        if (l.rows != static_cast<int64_t>(l.labels.size()) &&
+            !(l.rows == 1 && l.labels.size() == 2))
             return node_error(node, "a coefficient row per class is required (" +
                                         std::to_string(l.rows) + " rows, " +
                                         std::to_string(l.labels.size()) + " classes)");
@@ -1038,7 +1040,7 @@ Status infer_linear(const Node& node,
         if (outputs.size() > 1)
         {
             outputs[1].dtype = DType::FLOAT;
-            outputs[1].shape = {rows, l.rows};
+            outputs[1].shape = {rows, static_cast<int64_t>(l.labels.size())};
         }
     }
     else
@@ -1088,7 +1090,20 @@ Status run_linear(const Node& node,
                 acc += row[j] * w[j];
             s[k] = acc + (l.intercepts.empty() ? 0.0f : l.intercepts[k]);
         }
-        if (classifier)
+        if (classifier && nr == 1)
+        {
+            // Binary with one score (onnxruntime 1.31): label 1 when s > 0; scores (1 - p, p)
+            // with p = sigmoid(s) for LOGISTIC, else p = s (other transforms are ignored).
+            const float score = s[0];
+            outputs[0].as<int64_t>()[r] = l.labels[score > 0 ? 1 : 0];
+            const float p = l.post == PostTransform::Logistic ? logistic(score) : score;
+            if (outputs.size() > 1)
+            {
+                outputs[1].as<float>()[2 * r] = 1.0f - p;
+                outputs[1].as<float>()[2 * r + 1] = p;
+            }
+        }
+        else if (classifier)
         {
             const auto best = first_max(s, {});
             outputs[0].as<int64_t>()[r] = l.labels[static_cast<size_t>(best < 0 ? 0 : best)];

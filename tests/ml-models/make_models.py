@@ -271,6 +271,15 @@ def hand_built():
     cases.append((node.name, model(node, [out("label", onnx.TensorProto.INT64, [None]),
                                           out("scores", onnx.TensorProto.FLOAT, [None, 2])]),
                   x))
+    # LinearClassifier with one coefficient row for two classes.
+    for post in ("NONE", "LOGISTIC", "SOFTMAX"):
+        node = helper.make_node("LinearClassifier", ["X"], ["label", "scores"],
+                                domain="ai.onnx.ml", name="linear_one_row_%s" % post.lower(),
+                                coefficients=[1.0, -2.0, 0.5], intercepts=[0.1],
+                                classlabels_ints=[3, 7], post_transform=post)
+        cases.append((node.name, model(node, [out("label", onnx.TensorProto.INT64, [None]),
+                                              out("scores", onnx.TensorProto.FLOAT,
+                                                  [None, 2])]), x))
     # TreeEnsemble (opset 5): three trees, one per target, each leaf one vote; a one-leaf
     # tree as a node whose two branches are the same leaf; NaN routing.
     v5 = dict(
