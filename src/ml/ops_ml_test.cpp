@@ -600,3 +600,37 @@ TEST(MlDomain, AModelOfMlOpsOnlyNeedsNoAiOnnxImport)
     EXPECT_NE(error_of(b, {f32({1, 2}, {0, 1})}).find("imports no ai.onnx opset"),
               std::string::npos);
 }
+
+TEST(MlLinear, OneRowBinaryClassifier)
+{
+    MlBuilder b(1);
+    b.input("x", DType::FLOAT, {-1, 2}).output("label").output("p");
+    auto& n = b.node("LinearClassifier", {"x"}, {"label", "p"});
+    floats(n, "coefficients", {1, -2});
+    floats(n, "intercepts", {0.5f});
+    ints(n, "classlabels_ints", {3, 7});
+    auto r = load_run(b, {f32({2, 2}, {1, 0, 0, 1})});
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ((*r)[0], i64({2}, {7, 3}));
+    // s = 1.5 and -1.5; without a transform the scores are (1 - s, s).
+    EXPECT_EQ((*r)[1], f32({2, 2}, {-0.5f, 1.5f, 2.5f, -1.5f}));
+}
+
+TEST(MlTrees, BinaryScoreWithoutVotesIsZero)
+{
+    MlBuilder b;
+    b.input("x", DType::FLOAT, {-1, 2}).output("label").output("p");
+    auto& n = b.node("TreeEnsembleClassifier", {"x"}, {"label", "p"});
+    two_trees(n);
+    ints(n, "class_treeids", {0});
+    ints(n, "class_nodeids", {4});
+    ints(n, "class_ids", {0});
+    floats(n, "class_weights", {0.75f});
+    floats(n, "base_values", {0.125f});
+    ints(n, "classlabels_int64s", {0, 1});
+    // Row 0 reaches leaf 1 (no vote): score 0, base not added; row 1 leaf 4: 0.875.
+    auto r = load_run(b, {f32({2, 2}, {0, 0, 1, 3})});
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ((*r)[0], i64({2}, {0, 1}));
+    EXPECT_EQ((*r)[1], f32({2, 2}, {1.0f, 0.0f, 0.125f, 0.875f}));
+}
