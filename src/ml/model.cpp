@@ -16,6 +16,8 @@ constexpr int64_t kMinOpset = 1;
 /// The newest ai.onnx opset of onnx 1.23 (the PyPI release the tests pin); the ops whose
 /// semantics changed in 22-28 handle the new attributes or refuse them (docs/ml.md).
 constexpr int64_t kMaxOpset = 28;
+/// The newest ai.onnx.ml opset (TreeEnsemble is opset 5).
+constexpr int64_t kMaxMlOpset = 5;
 
 bool is_default_domain(const std::string& d)
 {
@@ -249,6 +251,8 @@ struct LoadContext
 {
     const Limits& limits;
     int64_t opset = 0;
+    /// The ai.onnx.ml opset the model imports (0: none).
+    int64_t ml_opset = 0;
     /// Nodes of all graphs so far (bounded by limits.max_nodes in total).
     uint64_t nodes = 0;
     /// Initializer and Constant bytes of all graphs (the cost's weight term, paid once).
@@ -316,7 +320,7 @@ struct MissingOps
                     for (const auto& sub : a.graphs())
                         collect(sub, depth + 1);
                 }
-            if (is_default_domain(np.domain()) && find_op(np.op_type()))
+            if (find_op(np.domain(), np.op_type()))
                 continue;
             std::string op =
                 is_default_domain(np.domain()) ? np.op_type() : np.domain() + "::" + np.op_type();
@@ -424,6 +428,7 @@ Result<LoadedGraph, std::string> load_graph(const onnx::GraphProto& g,
     const bool subgraph = outer != nullptr;
     auto model = std::make_shared<Model>();
     model->opset = ctx.opset;
+    model->ml_opset = ctx.ml_opset;
     Scope scope{*model, outer, {}, {}};
 
     if (g.sparse_initializer_size() > 0)
@@ -522,13 +527,16 @@ Result<LoadedGraph, std::string> load_graph(const onnx::GraphProto& g,
         Node& n = p.node;
         n.op_type = np.op_type();
         n.name = np.name().empty() ? "#" + std::to_string(ni) : np.name();
-        n.opset = model->opset;
+        n.opset = is_default_domain(np.domain()) ? model->opset : model->ml_opset;
         const std::string where = " (node " + n.name + ")";
-        if (!is_default_domain(np.domain()))
-            return "unsupported operator " + np.domain() + "::" + np.op_type() + where;
-        n.op = find_op(np.op_type());
+        n.op = find_op(np.domain(), np.op_type());
         if (!n.op)
-            return "unsupported operator " + np.op_type() + where;
+            return "unsupported operator " +
+                   (is_default_domain(np.domain()) ? std::string() : np.domain() + "::") +
+                   np.op_type() + where;
+        if (n.opset == 0)
+            return n.op_type + where + ": the model imports no " +
+                   (np.domain().empty() ? std::string("ai.onnx") : np.domain()) + " opset";
         if (np.input_size() < n.op->min_inputs || np.input_size() > n.op->max_inputs)
             return n.op_type + where + " has " + std::to_string(np.input_size()) +
                    " inputs, expected " + std::to_string(n.op->min_inputs) + ".." +
@@ -694,11 +702,17 @@ Result<std::shared_ptr<const Model>, std::string> load_model(std::span<const uin
     for (const auto& imp : proto.opset_import())
         if (is_default_domain(imp.domain()))
             ctx.opset = imp.version();
-    if (ctx.opset == 0)
+        else if (imp.domain() == "ai.onnx.ml")
+            ctx.ml_opset = imp.version();
+    // A model of ai.onnx.ml ops only (onnxmltools' XGBoost output) may import no ai.onnx.
+    if (ctx.opset == 0 && ctx.ml_opset == 0)
         return std::string("unsupported model: it imports no ai.onnx opset");
-    if (ctx.opset < kMinOpset || ctx.opset > kMaxOpset)
+    if (ctx.opset != 0 && (ctx.opset < kMinOpset || ctx.opset > kMaxOpset))
         return "unsupported ai.onnx opset " + std::to_string(ctx.opset) + " (supported " +
                std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) + ")";
+    if (ctx.ml_opset < 0 || ctx.ml_opset > kMaxMlOpset)
+        return "unsupported ai.onnx.ml opset " + std::to_string(ctx.ml_opset) + " (supported 1.." +
+               std::to_string(kMaxMlOpset) + ")";
     if (static_cast<uint64_t>(proto.graph().node_size()) > limits.max_nodes)
         return "model has " + std::to_string(proto.graph().node_size()) +
                " nodes, above the limit of " + std::to_string(limits.max_nodes);

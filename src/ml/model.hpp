@@ -32,8 +32,10 @@ struct ModelIo
 /// many threads at once.
 struct Model
 {
-    /// ai.onnx opset version the model imports.
+    /// ai.onnx opset version the model imports (0 for a model of ai.onnx.ml ops only).
     int64_t opset = 0;
+    /// ai.onnx.ml opset version the model imports (0: none; its nodes are then refused).
+    int64_t ml_opset = 0;
     /// Graph inputs the caller supplies (initializers excluded), in declaration order; for a
     /// subgraph, its formal inputs followed by its captures.
     std::vector<ModelIo> inputs;

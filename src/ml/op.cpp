@@ -65,12 +65,33 @@ std::optional<std::vector<std::string>> Node::attr_strings(std::string_view name
     return std::nullopt;
 }
 
+namespace {
+
+/// The ai.onnx op tables, in search order.
+std::array<std::span<const OpDef>, 11> onnx_tables() noexcept
+{
+    return {structural_ops(),  quant_ops(),        float_ops(),    logic_ops(),
+            elementwise_ops(), index_ops(),        reduce_ops(),   einsum_ops(),
+            recurrent_ops(),   control_flow_ops(), attention_ops()};
+}
+
+}  // namespace
+
 const OpDef* find_op(std::string_view op_type) noexcept
 {
-    for (auto table :
-         {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
-          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops(), attention_ops()})
+    for (auto table : onnx_tables())
         for (const auto& op : table)
+            if (op.name == op_type)
+                return &op;
+    return nullptr;
+}
+
+const OpDef* find_op(std::string_view domain, std::string_view op_type) noexcept
+{
+    if (domain.empty() || domain == "ai.onnx")
+        return find_op(op_type);
+    if (domain == "ai.onnx.ml")
+        for (const auto& op : ml_domain_ops())
             if (op.name == op_type)
                 return &op;
     return nullptr;
@@ -79,9 +100,7 @@ const OpDef* find_op(std::string_view op_type) noexcept
 std::vector<std::string_view> supported_ops()
 {
     std::vector<std::string_view> names;
-    for (auto table :
-         {structural_ops(), quant_ops(), float_ops(), logic_ops(), elementwise_ops(), index_ops(),
-          reduce_ops(), einsum_ops(), recurrent_ops(), control_flow_ops(), attention_ops()})
+    for (auto table : onnx_tables())
         for (const auto& op : table)
             names.push_back(op.name);
     std::sort(names.begin(), names.end());

@@ -55,7 +55,8 @@ struct Attribute
     /// Kind::Graph value: a subgraph (If's branches, Loop's and Scan's body), loaded and
     /// validated like the main graph.
     std::shared_ptr<const Model> g;
-    /// Kind::Strings value (e.g. the recurrent ops' activations list).
+    /// Kind::Strings value (the recurrent ops' activations, ai.onnx.ml enums such as nodes_modes,
+    /// string class labels).
     std::vector<std::string> strings;
 };
 
@@ -68,8 +69,9 @@ struct Node
     std::string op_type;
     /// Node name from the model, or "#index" when it has none (messages).
     std::string name;
-    /// Opset version of the ai.onnx domain the model imports (ops whose semantics changed
-    /// between versions check it, e.g. Squeeze axes moved from attribute to input at 13).
+    /// Opset version the model imports for this node's domain (ai.onnx, or ai.onnx.ml for the
+    /// classical-ML ops); ops whose semantics changed between versions check it, e.g. Squeeze
+    /// axes moved from attribute to input at 13.
     int64_t opset = 0;
     /// Value ids of the inputs; -1 for an omitted optional input ("" in ONNX). Inputs past
     /// `explicit_inputs` are outer values that the node's subgraphs read (captures).
@@ -208,7 +210,7 @@ using GraphRunFn = Status (*)(const Node& node,
                               std::span<Tensor> outputs,
                               GraphContext& ctx);
 
-/// One operator of the supported set (ai.onnx domain).
+/// One operator of the supported set (ai.onnx or ai.onnx.ml domain).
 struct OpDef
 {
     /// ONNX op_type.
@@ -236,7 +238,11 @@ struct OpDef
 /// The op named `op_type` (ai.onnx domain), or nullptr when unsupported.
 const OpDef* find_op(std::string_view op_type) noexcept;
 
-/// Every supported op name, sorted (docs and error messages).
+/// The op `op_type` of ONNX domain `domain` ("" or "ai.onnx": find_op(op_type); "ai.onnx.ml":
+/// ml_domain_ops()), or nullptr when the domain or the op is unsupported.
+const OpDef* find_op(std::string_view domain, std::string_view op_type) noexcept;
+
+/// Every supported ai.onnx op name, sorted (docs and error messages).
 std::vector<std::string_view> supported_ops();
 
 /// Op tables, one per source file; find_op() searches them all.
@@ -261,6 +267,9 @@ std::span<const OpDef> control_flow_ops() noexcept;  // ops_control.cpp
 std::span<const OpDef> attention_ops() noexcept;  // ops_attention.cpp
 /// Recurrent ops (LSTM, GRU, RNN).
 std::span<const OpDef> recurrent_ops() noexcept;  // ops_recurrent.cpp
+/// The ai.onnx.ml domain (tree ensembles, linear models, scalers, encoders), searched only
+/// for nodes of that domain.
+std::span<const OpDef> ml_domain_ops() noexcept;  // ops_ml.cpp
 
 // Helpers for op implementations.
 

@@ -206,7 +206,7 @@ int main(int argc, char** argv)
                                specials(),     extras(),       logic_elementwise(),
                                index_reduce(), resize_modes(), resize_cubic(),
                                newer_opsets(), attention(),    recurrent(),
-                               control_flow()};
+                               control_flow(), classic_ml()};
     for (const char* name : kOnnxTests)
     {
         Case c;

@@ -768,4 +768,115 @@ inline Case control_flow()
     return {"generated/control_flow", g.bytes(), {random_tensor({2, 6}, 1.0f, 901)}};
 }
 
+/// The ai.onnx.ml ops (issue 14, classical ML): a random forest of 8 complete depth-4 trees
+/// over 6 features (3 classes, SOFTMAX), the same trees as an AVERAGE regressor with two
+/// targets, and a Scaler -> Normalizer (L2) -> LinearClassifier (LOGISTIC) pipeline plus a
+/// LinearRegressor, on a random 16x6 batch.
+inline Case classic_ml()
+{
+    Graph g("classic_ml");
+    auto* ml = g.m.add_opset_import();
+    ml->set_domain("ai.onnx.ml");
+    ml->set_version(3);
+    auto floats = [](onnx::NodeProto* n, const std::string& name, const std::vector<float>& v) {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::FLOATS);
+        for (auto x : v)
+            a->add_floats(x);
+    };
+    auto strings = [](onnx::NodeProto* n, const std::string& name,
+                      const std::vector<std::string>& v) {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::STRINGS);
+        for (const auto& x : v)
+            a->add_strings(x);
+    };
+    Rng rng{0x5EED0014};
+    constexpr int64_t kTrees = 8, kDepth = 4, kNodes = (1 << kDepth) - 1, kFeatures = 6;
+    std::vector<int64_t> tree_ids, node_ids, features, yes, no, w_trees, w_nodes, w_ids;
+    std::vector<float> values, weights;
+    std::vector<std::string> modes;
+    const char* kModes[] = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT"};
+    for (int64_t t = 0; t < kTrees; ++t)
+        for (int64_t k = 0; k < kNodes; ++k)
+        {
+            tree_ids.push_back(t);
+            node_ids.push_back(k);
+            const bool leaf = 2 * k + 1 >= kNodes;
+            features.push_back(leaf ? 0 : static_cast<int64_t>(rng.next() % kFeatures));
+            values.push_back(leaf ? 0.0f : rng.uniform(1.0f));
+            modes.push_back(leaf ? "LEAF" : kModes[rng.next() % 4]);
+            yes.push_back(leaf ? 0 : 2 * k + 1);
+            no.push_back(leaf ? 0 : 2 * k + 2);
+            if (leaf)
+                for (int64_t c = 0; c < 3; ++c)
+                {
+                    w_trees.push_back(t);
+                    w_nodes.push_back(k);
+                    w_ids.push_back(c);
+                    weights.push_back(rng.uniform(1.0f));
+                }
+        }
+    auto add_trees = [&](onnx::NodeProto* n, const std::string& prefix) {
+        Graph::attr_ints(n, "nodes_treeids", tree_ids);
+        Graph::attr_ints(n, "nodes_nodeids", node_ids);
+        Graph::attr_ints(n, "nodes_featureids", features);
+        floats(n, "nodes_values", values);
+        strings(n, "nodes_modes", modes);
+        Graph::attr_ints(n, "nodes_truenodeids", yes);
+        Graph::attr_ints(n, "nodes_falsenodeids", no);
+        Graph::attr_ints(n, prefix + "treeids", w_trees);
+        Graph::attr_ints(n, prefix + "nodeids", w_nodes);
+        floats(n, prefix + "weights", weights);
+    };
+    auto x = g.input("x", {16, kFeatures});
+    auto* forest = g.node("TreeEnsembleClassifier", {x}, "label");
+    forest->set_domain("ai.onnx.ml");
+    forest->add_output("proba");
+    add_trees(forest, "class_");
+    Graph::attr_ints(forest, "class_ids", w_ids);
+    Graph::attr_ints(forest, "classlabels_int64s", {5, 6, 7});
+    Graph::attr_string(forest, "post_transform", "SOFTMAX");
+    auto* reg = g.node("TreeEnsembleRegressor", {x}, "trees");
+    reg->set_domain("ai.onnx.ml");
+    add_trees(reg, "target_");
+    std::vector<int64_t> targets;
+    for (auto c : w_ids)
+        targets.push_back(c % 2);
+    Graph::attr_ints(reg, "target_ids", targets);
+    Graph::attr_int(reg, "n_targets", 2);
+    Graph::attr_string(reg, "aggregate_function", "AVERAGE");
+    floats(reg, "base_values", {0.25f, -0.5f});
+    auto* scaler = g.node("Scaler", {x}, "scaled");
+    scaler->set_domain("ai.onnx.ml");
+    floats(scaler, "offset", {0.1f, -0.2f, 0.3f, 0, 0.5f, -0.6f});
+    floats(scaler, "scale", {1.5f, 0.5f, 2, 1, 0.25f, 3});
+    auto* norm = g.node("Normalizer", {"scaled"}, "normed");
+    norm->set_domain("ai.onnx.ml");
+    Graph::attr_string(norm, "norm", "L2");
+    std::vector<float> coef;
+    for (int i = 0; i < 3 * kFeatures; ++i)
+        coef.push_back(rng.uniform(2.0f));
+    auto* lin = g.node("LinearClassifier", {"normed"}, "lin_label");
+    lin->set_domain("ai.onnx.ml");
+    lin->add_output("lin_proba");
+    floats(lin, "coefficients", coef);
+    floats(lin, "intercepts", {0.1f, 0.2f, -0.3f});
+    Graph::attr_ints(lin, "classlabels_ints", {1, 2, 3});
+    Graph::attr_string(lin, "post_transform", "LOGISTIC");
+    auto* lr = g.node("LinearRegressor", {x}, "linreg");
+    lr->set_domain("ai.onnx.ml");
+    floats(lr, "coefficients", std::vector<float>(coef.begin(), coef.begin() + kFeatures));
+    floats(lr, "intercepts", {0.75f});
+    g.output("label", {16}, DType::INT64);
+    g.output("proba", {16, 3});
+    g.output("trees", {16, 2});
+    g.output("lin_label", {16}, DType::INT64);
+    g.output("lin_proba", {16, 3});
+    g.output("linreg", {16, 1});
+    return {"generated/classic_ml", g.bytes(), {random_tensor({16, kFeatures}, 1.5f, 900)}};
+}
+
 }  // namespace tern::ml::testmodels
