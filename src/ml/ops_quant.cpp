@@ -4,12 +4,14 @@
 
 #include "ml/broadcast.hpp"
 #include "ml/conv_geometry.hpp"
+#include "ml/kernels.hpp"
 #include "ml/op.hpp"
 #include "ml/requant.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace tern::ml {
 namespace {
@@ -253,9 +255,15 @@ Result<MatMulShape, std::string> matmul_shape(const Node& node,
 // values (|a| <= 255, int16); B is raw 8-bit or int16 of the same range. Products fit int32
 // exactly; sums are modulo 2^32 (uint32), which is what int32 accumulation means in ONNX. The
 // int16 x int16 -> int32 form vectorizes with baseline SSE2 (pmullw/pmulhw).
+// With AVX2 (kernels.hpp) and at least 4 rows, the packed AVX2 kernel gives the same sums.
 template <typename TB>
 void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint32_t* c)
 {
+    if (m >= 4 && kernel_isa() == KernelIsa::Avx2)
+    {
+        igemm_avx2(m, n, k, a, b, c);
+        return;
+    }
     for (int64_t i = 0; i < m; ++i)
     {
         uint32_t* row = c + i * n;
@@ -438,16 +446,33 @@ Status run_qlinear_matmul(const Node& node, Ins in, Results out)
     const float ys = scale_at(*in[6], 0);
     const int32_t yzp = zp_at(in[7], 0);
     const DType yt = out[0].dtype;
-    const auto mn = static_cast<size_t>(s.m * s.n);
-    // Output scale per (row, column): ONNX Runtime's a_scale * b_scale / y_scale in float32.
-    for (size_t i = 0; i < acc.size(); ++i)
-    {
-        const size_t row = (i % mn) / static_cast<size_t>(s.n);
-        const size_t col = i % static_cast<size_t>(s.n);
-        const float scale = scale_at(*in[1], row) * scale_at(*in[4], col) / ys;
-        out[0].data[i] =
-            static_cast<uint8_t>(requantize_float(acc[i], scale, yzp, qmin(yt), qmax(yt)));
-    }
+    const auto m = static_cast<size_t>(s.m);
+    const auto n = static_cast<size_t>(s.n);
+    const int32_t lo = qmin(yt);
+    const int32_t hi = qmax(yt);
+    // Output scale per (row, column): ONNX Runtime's a_scale * b_scale / y_scale in float32,
+    // computed once per distinct (a_scale row, column) rather than per element (same values).
+    const size_t scale_rows = in[1]->elements() == 1 ? 1 : m;
+    std::vector<float> scales(scale_rows * n);
+    for (size_t row = 0; row < scale_rows; ++row)
+        for (size_t col = 0; col < n; ++col)
+            scales[row * n + col] = scale_at(*in[1], row) * scale_at(*in[4], col) / ys;
+    const size_t mn = m * n;
+    for (size_t base = 0; base < acc.size(); base += mn)
+        for (size_t row = 0; row < m; ++row)
+        {
+            const float* sr = scales.data() + (scale_rows == 1 ? 0 : row * n);
+            const size_t o = base + row * n;
+            if (kernel_isa() == KernelIsa::Avx2)
+            {
+                requantize_avx2(acc.data() + o, 0, sr, 1, static_cast<int64_t>(n), yzp, lo, hi,
+                                out[0].data.data() + o);
+                continue;
+            }
+            for (size_t col = 0; col < n; ++col)
+                out[0].data[o + col] =
+                    static_cast<uint8_t>(requantize_float(acc[o + col], sr[col], yzp, lo, hi));
+        }
     (void)node;
     return Ok{};
 }
@@ -635,15 +660,31 @@ Status run_qlinear_conv(const Node& node, Ins in, Results out)
     const DType yt = out[0].dtype;
     const int64_t planes = g.batch * g.out_channels;
     const size_t plane = planes > 0 ? acc.size() / static_cast<size_t>(planes) : 1;
-    for (size_t i = 0; i < acc.size(); ++i)
+    const int32_t lo = qmin(yt);
+    const int32_t hi = qmax(yt);
+    // Output scale per channel: x_scale * w_scale[m] / y_scale in float32, computed once.
+    const auto mc = static_cast<size_t>(g.out_channels);
+    std::vector<float> scales(mc);
+    for (size_t m = 0; m < mc; ++m)
+        scales[m] = xs * scale_at(*in[4], m) / ys;
+    for (size_t pl = 0; pl < static_cast<size_t>(planes); ++pl)
     {
-        const size_t m = (i / plane) % static_cast<size_t>(g.out_channels);
-        uint32_t a = static_cast<uint32_t>(acc[i]);
-        if (bias)
-            a += static_cast<uint32_t>(bias->as<int32_t>()[m]);
-        const float scale = xs * scale_at(*in[4], m) / ys;
-        out[0].data[i] = static_cast<uint8_t>(
-            requantize_float(static_cast<int32_t>(a), scale, yzp, qmin(yt), qmax(yt)));
+        const size_t m = pl % mc;
+        const uint32_t b = bias ? static_cast<uint32_t>(bias->as<int32_t>()[m]) : 0u;
+        const float scale = scales[m];
+        if (kernel_isa() == KernelIsa::Avx2)
+        {
+            requantize_avx2(acc.data() + pl * plane, static_cast<int32_t>(b), &scale, 0,
+                            static_cast<int64_t>(plane), yzp, lo, hi,
+                            out[0].data.data() + pl * plane);
+            continue;
+        }
+        for (size_t i = pl * plane; i < (pl + 1) * plane; ++i)
+        {
+            const uint32_t a = static_cast<uint32_t>(acc[i]) + b;
+            out[0].data[i] =
+                static_cast<uint8_t>(requantize_float(static_cast<int32_t>(a), scale, yzp, lo, hi));
+        }
     }
     return Ok{};
 }
