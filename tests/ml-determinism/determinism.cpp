@@ -5,6 +5,7 @@
 // expected.txt holds them and `--expect FILE` compares (exit 1 naming what differs).
 //
 //   tern-ml-determinism [--expect expected.txt] [--testdata /usr/share/libonnx-testdata/data]
+//                       [--scalar]   (portable kernels even on an AVX2 CPU, ml/kernels.hpp)
 //
 // Models: ONNX backend-test models (float and quantized ops, with their own input data) and
 // generated random-weight models — an MLP, a LeNet-style CNN, a transformer-style block with
@@ -15,6 +16,7 @@
 #include "core/keccak.hpp"
 #include "ml/detmath.hpp"
 #include "ml/engine.hpp"
+#include "ml/kernels.hpp"
 #include "ml/onnx_proto.hpp"
 #include "tests/ml-determinism/models.hpp"
 
@@ -192,9 +194,12 @@ int main(int argc, char** argv)
             expect_path = argv[++i];
         else if (a == "--testdata" && i + 1 < argc)
             testdata = argv[++i];
+        else if (a == "--scalar")
+            set_kernel_isa(KernelIsa::Scalar);  // the portable kernels even on an AVX2 CPU
         else
         {
-            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR] [--scalar]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -204,7 +209,8 @@ int main(int argc, char** argv)
     results.emplace_back("detmath/sincos", sincos_digest());
     std::vector<Case> cases = {mlp(),          lenet(),        transformer_block(),
                                specials(),     extras(),       logic_elementwise(),
-                               index_reduce(), resize_modes(), recurrent()};
+                               index_reduce(), resize_modes(), recurrent(),
+                               quant_gemm()};
     for (const char* name : kOnnxTests)
     {
         Case c;
