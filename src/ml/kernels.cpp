@@ -19,7 +19,9 @@ bool detect_avx2() noexcept
 
 std::atomic<KernelIsa>& current()
 {
-    static std::atomic<KernelIsa> isa{avx2_available() ? KernelIsa::Avx2 : KernelIsa::Scalar};
+    static std::atomic<KernelIsa> isa{vnni_available()   ? KernelIsa::Avx2Vnni
+                                      : avx2_available() ? KernelIsa::Avx2
+                                                         : KernelIsa::Scalar};
     return isa;
 }
 
@@ -38,6 +40,8 @@ KernelIsa kernel_isa() noexcept
 
 KernelIsa set_kernel_isa(KernelIsa isa) noexcept
 {
+    if (isa == KernelIsa::Avx2Vnni && !vnni_available())
+        isa = KernelIsa::Avx2;
     if (isa == KernelIsa::Avx2 && !avx2_available())
         isa = KernelIsa::Scalar;
     return current().exchange(isa, std::memory_order_relaxed);

@@ -20,17 +20,23 @@ enum class KernelIsa
 {
     Scalar,  ///< portable C++ (what the compiler makes of it for the build's target)
     Avx2,    ///< AVX2 kernels (x86-64 CPUs that report avx2)
+    /// AVX2, and the integer GEMM with AVX-512 VNNI's vpdpbusd on 256-bit vectors (CPUs that
+    /// report avx512vnni and avx512vl)
+    Avx2Vnni,
 };
 
-/// The kernel set in use: AVX2 when the CPU supports it (checked once), else Scalar.
+/// The kernel set in use: the best the CPU supports (checked once).
 KernelIsa kernel_isa() noexcept;
 
 /// Forces a kernel set (tests compare the paths bit for bit) and returns the previous one.
-/// Asking for Avx2 on a CPU without it keeps Scalar.
+/// A set the CPU lacks falls back to the best one it has below it.
 KernelIsa set_kernel_isa(KernelIsa isa) noexcept;
 
 /// True when this build and CPU can run the AVX2 kernels.
 bool avx2_available() noexcept;
+
+/// True when this build and CPU can run the VNNI integer kernel (AVX2, AVX-512 VNNI and VL).
+bool vnni_available() noexcept;
 
 /// AVX2 float GEMM with sgemm's contract (ops_float.hpp) and a row stride ldc for C:
 /// C[i * ldc + j] = sum over k ascending of A(i, k) * B(k, j). Only call when
@@ -55,6 +61,18 @@ void igemm_avx2(int64_t m, int64_t n, int64_t k, const int16_t* a, const int8_t*
 void igemm_avx2(int64_t m, int64_t n, int64_t k, const int16_t* a, const uint8_t* b, uint32_t* c);
 /// See the int8 overload.
 void igemm_avx2(int64_t m, int64_t n, int64_t k, const int16_t* a, const int16_t* b, uint32_t* c);
+
+/// VNNI integer GEMM, same contract and result as igemm_avx2, for A whose rows each span at
+/// most 255 (true of zero-point-subtracted 8-bit values) and B spanning at most 255 (int16 B;
+/// int8 and uint8 always do). Rows become unsigned bytes (minus the row minimum), B signed
+/// bytes (minus 128 for uint8, minus min + 128 for int16), vpdpbusd sums four products per
+/// lane, and the offsets are added back exactly modulo 2^32. Returns false (c untouched) when
+/// a span is too wide. Only call when vnni_available().
+bool igemm_vnni(int64_t m, int64_t n, int64_t k, const int16_t* a, const int8_t* b, uint32_t* c);
+/// See the int8 overload.
+bool igemm_vnni(int64_t m, int64_t n, int64_t k, const int16_t* a, const uint8_t* b, uint32_t* c);
+/// See the int8 overload.
+bool igemm_vnni(int64_t m, int64_t n, int64_t k, const int16_t* a, const int16_t* b, uint32_t* c);
 
 /// AVX2 requantization, bit-identical to out[j] = requantize_float(acc[j] + add (wrapping),
 /// scales[j * scale_step], zp, qmin, qmax) (requant.hpp) for j < n: float(acc) * scale,

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -164,8 +165,24 @@ TERN_AVX2 void float_tile_rows(int64_t rows,
     }
 }
 
+/// Stores one row of a 16-column tile (only `cols` columns).
+TERN_AVX2 inline void store_int_row(uint32_t* cr, __m256i lo, __m256i hi, int64_t cols)
+{
+    if (cols == kCols)
+    {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(cr), lo);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(cr + 8), hi);
+        return;
+    }
+    alignas(32) uint32_t t[kCols];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t), lo);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), hi);
+    std::memcpy(cr, t, static_cast<size_t>(cols) * sizeof(uint32_t));
+}
+
 /// c (R x cols, row stride ldc) = R rows of packed A pairs (ap, lda words per row) times the
-/// packed panel bp (kp pairs x 16 columns x 2 int16).
+/// packed panel bp (kp pairs x 16 columns x 2 int16). The accumulators are named variables
+/// (an array of vectors made GCC keep them on the stack).
 template <int R>
 TERN_AVX2 void int_tile(int64_t kp,
                         const int32_t* ap,
@@ -175,40 +192,38 @@ TERN_AVX2 void int_tile(int64_t kp,
                         int64_t ldc,
                         int64_t cols)
 {
-    __m256i lo[R];
-    __m256i hi[R];
-    for (int r = 0; r < R; ++r)
-    {
-        lo[r] = _mm256_setzero_si256();
-        hi[r] = _mm256_setzero_si256();
-    }
+    __m256i l0 = _mm256_setzero_si256(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0,
+            h3 = l0, l4 = l0, h4 = l0, l5 = l0, h5 = l0;
     for (int64_t q = 0; q < kp; ++q)
     {
         const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 32));
         const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + q * 32 + 16));
-        for (int r = 0; r < R; ++r)
-        {
-            const __m256i av = _mm256_set1_epi32(ap[r * lda + q]);
-            lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(av, b0));
-            hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(av, b1));
+#    define TERN_INT_ROW(r)                                           \
+        if constexpr (R > r)                                          \
+        {                                                             \
+            const __m256i av = _mm256_set1_epi32(ap[r * lda + q]);    \
+            l##r = _mm256_add_epi32(l##r, _mm256_madd_epi16(av, b0)); \
+            h##r = _mm256_add_epi32(h##r, _mm256_madd_epi16(av, b1)); \
         }
+        TERN_INT_ROW(0)
+        TERN_INT_ROW(1)
+        TERN_INT_ROW(2)
+        TERN_INT_ROW(3)
+        TERN_INT_ROW(4)
+        TERN_INT_ROW(5)
+#    undef TERN_INT_ROW
     }
-    for (int r = 0; r < R; ++r)
-    {
-        uint32_t* cr = c + r * ldc;
-        if (cols == kCols)
-        {
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(cr), lo[r]);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(cr + 8), hi[r]);
-        }
-        else
-        {
-            alignas(32) uint32_t t[kCols];
-            _mm256_store_si256(reinterpret_cast<__m256i*>(t), lo[r]);
-            _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), hi[r]);
-            std::memcpy(cr, t, static_cast<size_t>(cols) * sizeof(uint32_t));
-        }
-    }
+    store_int_row(c, l0, h0, cols);
+    if constexpr (R > 1)
+        store_int_row(c + ldc, l1, h1, cols);
+    if constexpr (R > 2)
+        store_int_row(c + 2 * ldc, l2, h2, cols);
+    if constexpr (R > 3)
+        store_int_row(c + 3 * ldc, l3, h3, cols);
+    if constexpr (R > 4)
+        store_int_row(c + 4 * ldc, l4, h4, cols);
+    if constexpr (R > 5)
+        store_int_row(c + 5 * ldc, l5, h5, cols);
 }
 
 /// Dispatches an integer tile of 1..6 rows.
@@ -291,6 +306,225 @@ TERN_AVX2 void igemm_packed(int64_t m,
                               c + i * n + p * kCols, n, cols);
         }
     }
+}
+
+#    define TERN_VNNI __attribute__((target("avx2,avx512f,avx512vnni")))
+
+constexpr int64_t kVnniCols = 32;  // VNNI tile columns (two vectors of 16 int32)
+
+/// Stores one row of a 32-column VNNI tile (only `cols` columns, masked).
+TERN_VNNI inline void store_vnni_row(uint32_t* cr, __m512i lo, __m512i hi, int64_t cols)
+{
+    if (cols == kVnniCols)
+    {
+        _mm512_storeu_si512(cr, lo);
+        _mm512_storeu_si512(cr + 16, hi);
+        return;
+    }
+    const int64_t nl = std::min<int64_t>(cols, 16);
+    const int64_t nh = cols - nl;
+    _mm512_mask_storeu_epi32(cr, static_cast<__mmask16>((1u << nl) - 1u), lo);
+    if (nh > 0)
+        _mm512_mask_storeu_epi32(cr + 16, static_cast<__mmask16>((1u << nh) - 1u), hi);
+}
+
+/// c (R x cols) = R rows of packed A quads (ap: 4 unsigned bytes per word, lda words per row)
+/// times the packed panel bp (kq quads x 32 columns x 4 signed bytes), with 512-bit vpdpbusd:
+/// each lane adds u[k] s[k] + ... + u[k+3] s[k+3] (exact in int32) to its wrapping
+/// accumulator.
+template <int R>
+TERN_VNNI void vnni_tile(int64_t kq,
+                         const int32_t* ap,
+                         int64_t lda,
+                         const int8_t* bp,
+                         uint32_t* c,
+                         int64_t ldc,
+                         int64_t cols)
+{
+    __m512i l0 = _mm512_setzero_si512(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0,
+            h3 = l0, l4 = l0, h4 = l0, l5 = l0, h5 = l0;
+    for (int64_t q = 0; q < kq; ++q)
+    {
+        const __m512i b0 = _mm512_loadu_si512(bp + q * 128);
+        const __m512i b1 = _mm512_loadu_si512(bp + q * 128 + 64);
+#    define TERN_VNNI_ROW(r)                                       \
+        if constexpr (R > r)                                       \
+        {                                                          \
+            const __m512i av = _mm512_set1_epi32(ap[r * lda + q]); \
+            l##r = _mm512_dpbusd_epi32(l##r, av, b0);              \
+            h##r = _mm512_dpbusd_epi32(h##r, av, b1);              \
+        }
+        TERN_VNNI_ROW(0)
+        TERN_VNNI_ROW(1)
+        TERN_VNNI_ROW(2)
+        TERN_VNNI_ROW(3)
+        TERN_VNNI_ROW(4)
+        TERN_VNNI_ROW(5)
+#    undef TERN_VNNI_ROW
+    }
+    store_vnni_row(c, l0, h0, cols);
+    if constexpr (R > 1)
+        store_vnni_row(c + ldc, l1, h1, cols);
+    if constexpr (R > 2)
+        store_vnni_row(c + 2 * ldc, l2, h2, cols);
+    if constexpr (R > 3)
+        store_vnni_row(c + 3 * ldc, l3, h3, cols);
+    if constexpr (R > 4)
+        store_vnni_row(c + 4 * ldc, l4, h4, cols);
+    if constexpr (R > 5)
+        store_vnni_row(c + 5 * ldc, l5, h5, cols);
+}
+
+/// Dispatches a VNNI tile of 1..6 rows.
+TERN_VNNI void vnni_tile_rows(int64_t rows,
+                              int64_t kq,
+                              const int32_t* ap,
+                              int64_t lda,
+                              const int8_t* bp,
+                              uint32_t* c,
+                              int64_t ldc,
+                              int64_t cols)
+{
+    switch (rows)
+    {
+        case 6:
+            vnni_tile<6>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+        case 5:
+            vnni_tile<5>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+        case 4:
+            vnni_tile<4>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+        case 3:
+            vnni_tile<3>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+        case 2:
+            vnni_tile<2>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+        default:
+            vnni_tile<1>(kq, ap, lda, bp, c, ldc, cols);
+            break;
+    }
+}
+
+/// Minimum and maximum of n >= 1 values (plain loops, so they vectorize).
+template <typename T>
+TERN_VNNI void span_of(const T* v, int64_t n, int32_t& lo, int32_t& hi)
+{
+    T mn = v[0];
+    T mx = v[0];
+    for (int64_t i = 1; i < n; ++i)
+    {
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+    }
+    lo = mn;
+    hi = mx;
+}
+
+/// The VNNI integer GEMM (see igemm_vnni in kernels.hpp): A_ik = u_ik + beta_i with u in
+/// [0, 255] (beta_i the row minimum), B_kj = s_kj + gamma with s in [-128, 127], so
+/// C_ij = sum u s + gamma U_i + beta_i S_j + k beta_i gamma, all modulo 2^32 (U_i, S_j: the
+/// row sums of u and column sums of s). False when a row of A or B spans more than 255.
+template <typename TB>
+TERN_VNNI bool igemm_vnni_t(int64_t m,
+                            int64_t n,
+                            int64_t k,
+                            const int16_t* a,
+                            const TB* b,
+                            uint32_t* c)
+{
+    if (m <= 0 || n <= 0)
+        return true;
+    int32_t gamma = 0;
+    if constexpr (sizeof(TB) == 1)
+    {
+        gamma = std::is_signed_v<TB> ? 0 : 128;
+    }
+    else
+    {
+        int32_t lo = 0;
+        int32_t hi = 0;
+        if (k > 0)
+            span_of(b, k * n, lo, hi);
+        if (hi - lo > 255)
+            return false;
+        gamma = lo + 128;
+    }
+    std::vector<int32_t> beta(static_cast<size_t>(m), 0);
+    for (int64_t i = 0; i < m; ++i)
+    {
+        if (k == 0)
+            break;
+        int32_t lo = 0;
+        int32_t hi = 0;
+        span_of(a + i * k, k, lo, hi);
+        if (hi - lo > 255)
+            return false;
+        beta[static_cast<size_t>(i)] = lo;
+    }
+    const int64_t kq = (k + 3) / 4;
+    const int64_t panels = (n + kVnniCols - 1) / kVnniCols;
+    // B: s = b - gamma as signed bytes, [panel][quad][column][4]; column sums of s.
+    std::vector<int8_t> bp(static_cast<size_t>(panels * kq * 4 * kVnniCols), 0);
+    std::vector<uint32_t> s_sum(static_cast<size_t>(n), 0);
+    for (int64_t kk = 0; kk < k; ++kk)
+    {
+        const TB* src = b + kk * n;
+        for (int64_t j = 0; j < n; ++j)
+            s_sum[static_cast<size_t>(j)] += static_cast<uint32_t>(int32_t{src[j]} - gamma);
+    }
+    for (int64_t p = 0; p < panels; ++p)
+    {
+        const int64_t cols = std::min(kVnniCols, n - p * kVnniCols);
+        for (int64_t kk = 0; kk < k; ++kk)
+        {
+            const TB* src = b + kk * n + p * kVnniCols;
+            int8_t* d = bp.data() + ((p * kq + kk / 4) * kVnniCols) * 4 + kk % 4;
+            for (int64_t j = 0; j < cols; ++j)
+                d[4 * j] = static_cast<int8_t>(int32_t{src[j]} - gamma);
+        }
+    }
+    // A: u = a - beta as unsigned bytes, 4 per word; row sums of u.
+    std::vector<int32_t> ap(static_cast<size_t>(m * kq), 0);
+    std::vector<uint32_t> u_sum(static_cast<size_t>(m), 0);
+    for (int64_t i = 0; i < m; ++i)
+    {
+        auto* row = reinterpret_cast<uint8_t*>(ap.data() + i * kq);
+        uint32_t sum = 0;
+        for (int64_t kk = 0; kk < k; ++kk)
+        {
+            const auto u =
+                static_cast<uint32_t>(int32_t{a[i * k + kk]} - beta[static_cast<size_t>(i)]);
+            row[kk] = static_cast<uint8_t>(u);
+            sum += u;
+        }
+        u_sum[static_cast<size_t>(i)] = sum;
+    }
+    for (int64_t i0 = 0; i0 < m; i0 += kRowBlock)
+    {
+        const int64_t i1 = std::min(m, i0 + kRowBlock);
+        for (int64_t p = 0; p < panels; ++p)
+        {
+            const int64_t cols = std::min(kVnniCols, n - p * kVnniCols);
+            const int8_t* panel = bp.data() + p * kq * 4 * kVnniCols;
+            for (int64_t i = i0; i < i1; i += kFloatRows)
+                vnni_tile_rows(std::min(kFloatRows, i1 - i), kq, ap.data() + i * kq, kq, panel,
+                               c + i * n + p * kVnniCols, n, cols);
+        }
+    }
+    const auto g = static_cast<uint32_t>(gamma);
+    const auto kk = static_cast<uint32_t>(k);
+    for (int64_t i = 0; i < m; ++i)
+    {
+        const auto bi = static_cast<uint32_t>(beta[static_cast<size_t>(i)]);
+        const uint32_t row_term = g * u_sum[static_cast<size_t>(i)] + kk * bi * g;
+        uint32_t* cr = c + i * n;
+        for (int64_t j = 0; j < n; ++j)
+            cr[j] += row_term + bi * s_sum[static_cast<size_t>(j)];
+    }
+    return true;
 }
 
 }  // namespace
@@ -429,6 +663,47 @@ TERN_AVX2 void requantize_avx2(const int32_t* acc,
     }
 }
 
+bool vnni_available() noexcept
+{
+#    if defined(__GNUC__) || defined(__clang__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vnni");
+#    else
+    return false;
+#    endif
+}
+
+TERN_VNNI bool igemm_vnni(int64_t m,
+                          int64_t n,
+                          int64_t k,
+                          const int16_t* a,
+                          const int8_t* b,
+                          uint32_t* c)
+{
+    return igemm_vnni_t(m, n, k, a, b, c);
+}
+
+TERN_VNNI bool igemm_vnni(int64_t m,
+                          int64_t n,
+                          int64_t k,
+                          const int16_t* a,
+                          const uint8_t* b,
+                          uint32_t* c)
+{
+    return igemm_vnni_t(m, n, k, a, b, c);
+}
+
+TERN_VNNI bool igemm_vnni(int64_t m,
+                          int64_t n,
+                          int64_t k,
+                          const int16_t* a,
+                          const int16_t* b,
+                          uint32_t* c)
+{
+    return igemm_vnni_t(m, n, k, a, b, c);
+}
+
 #else  // not x86-64: never called (avx2_available() is false)
 
 void sgemm_avx2(int64_t,
@@ -447,6 +722,22 @@ void sgemm_avx2(int64_t,
 void igemm_avx2(int64_t, int64_t, int64_t, const int16_t*, const int8_t*, uint32_t*) {}
 void igemm_avx2(int64_t, int64_t, int64_t, const int16_t*, const uint8_t*, uint32_t*) {}
 void igemm_avx2(int64_t, int64_t, int64_t, const int16_t*, const int16_t*, uint32_t*) {}
+bool vnni_available() noexcept
+{
+    return false;
+}
+bool igemm_vnni(int64_t, int64_t, int64_t, const int16_t*, const int8_t*, uint32_t*)
+{
+    return false;
+}
+bool igemm_vnni(int64_t, int64_t, int64_t, const int16_t*, const uint8_t*, uint32_t*)
+{
+    return false;
+}
+bool igemm_vnni(int64_t, int64_t, int64_t, const int16_t*, const int16_t*, uint32_t*)
+{
+    return false;
+}
 void requantize_avx2(const int32_t*,
                      int32_t,
                      const float*,

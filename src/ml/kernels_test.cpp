@@ -1,7 +1,7 @@
 // SIMD kernels (kernels.hpp) against the portable path and plain references, bit for bit:
-// float GEMM on odd shapes and tails under both kernel sets, the AVX2 integer GEMM for each B
-// type at the operand extremes, and AVX2 requantization against requantize_float (NaN, inf,
-// ties, saturation).
+// float GEMM on odd shapes and tails under every kernel set, the AVX2 and VNNI integer GEMMs
+// for each B type at the operand extremes, and AVX2 requantization against requantize_float (NaN,
+// inf, ties, saturation).
 
 #include "ml/kernels.hpp"
 #include "ml/ops_float.hpp"
@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -41,11 +42,16 @@ std::vector<float> random_floats(size_t n, uint32_t seed)
 TEST(MlKernels, DispatchPicksAvx2WhenAvailable)
 {
     IsaGuard guard;
-    EXPECT_EQ(kernel_isa() == KernelIsa::Avx2, avx2_available());
+    const KernelIsa best = vnni_available()   ? KernelIsa::Avx2Vnni
+                           : avx2_available() ? KernelIsa::Avx2
+                                              : KernelIsa::Scalar;
+    EXPECT_EQ(kernel_isa(), best);
     set_kernel_isa(KernelIsa::Scalar);
     EXPECT_EQ(kernel_isa(), KernelIsa::Scalar);
     set_kernel_isa(KernelIsa::Avx2);
     EXPECT_EQ(kernel_isa() == KernelIsa::Avx2, avx2_available());
+    set_kernel_isa(KernelIsa::Avx2Vnni);
+    EXPECT_EQ(kernel_isa(), best);
 }
 
 TEST(MlKernels, SgemmSameBitsOnEveryKernelSet)
@@ -75,7 +81,7 @@ TEST(MlKernels, SgemmSameBitsOnEveryKernelSet)
                                    B[static_cast<size_t>(k * b_rs + j * b_cs)];
                         want[static_cast<size_t>(i * N + j)] = std::bit_cast<uint32_t>(acc);
                     }
-                for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2})
+                for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2, KernelIsa::Avx2Vnni})
                 {
                     set_kernel_isa(isa);
                     std::vector<float> c(static_cast<size_t>(M * ldc), -7.0f);
@@ -137,18 +143,53 @@ void check_igemm(int64_t lo, int64_t hi, uint32_t seed)
         for (auto& x : b)
             x = static_cast<TB>(rng() % 4 == 0 ? (rng() % 2 ? hi : lo)
                                                : lo + static_cast<int64_t>(rng() % (hi - lo + 1)));
-        std::vector<uint32_t> c(static_cast<size_t>(m * n), 12345u);
-        igemm_avx2(m, n, k, a.data(), b.data(), c.data());
+        // Rows of A span at most 255 (zero-point-subtracted 8-bit values), as the VNNI
+        // kernel requires; even rows sit at the top of the int16 range, odd at the bottom.
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t p = 0; p < k; ++p)
+            {
+                auto& x = a[static_cast<size_t>(i * k + p)];
+                x = static_cast<int16_t>(i % 2 ? std::min<int32_t>(x, 0) : std::max<int32_t>(x, 0));
+            }
+        std::vector<uint32_t> want(static_cast<size_t>(m * n));
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j)
             {
-                uint32_t want = 0;
+                uint32_t sum = 0;
                 for (int64_t p = 0; p < k; ++p)
-                    want += static_cast<uint32_t>(int32_t{a[static_cast<size_t>(i * k + p)]} *
-                                                  int32_t{b[static_cast<size_t>(p * n + j)]});
-                ASSERT_EQ(c[static_cast<size_t>(i * n + j)], want)
-                    << m << "x" << n << "x" << k << " at " << i << "," << j;
+                    sum += static_cast<uint32_t>(int32_t{a[static_cast<size_t>(i * k + p)]} *
+                                                 int32_t{b[static_cast<size_t>(p * n + j)]});
+                want[static_cast<size_t>(i * n + j)] = sum;
             }
+        std::vector<uint32_t> c(static_cast<size_t>(m * n), 12345u);
+        igemm_avx2(m, n, k, a.data(), b.data(), c.data());
+        ASSERT_EQ(c, want) << "avx2 " << m << "x" << n << "x" << k;
+        if (vnni_available())
+        {
+            // int16 B must span at most 255 (Conv's columns do); wider B is refused.
+            bool fits = true;
+            if (!b.empty())
+            {
+                const auto [lo_b, hi_b] = std::minmax_element(b.begin(), b.end());
+                fits = int32_t{*hi_b} - int32_t{*lo_b} <= 255;
+            }
+            std::fill(c.begin(), c.end(), 12345u);
+            ASSERT_EQ(igemm_vnni(m, n, k, a.data(), b.data(), c.data()), fits);
+            if (fits)
+            {
+                ASSERT_EQ(c, want) << "vnni " << m << "x" << n << "x" << k;
+            }
+            // A row spanning more than 255 is refused, leaving c alone.
+            if (k >= 2)
+            {
+                auto wide = a;
+                wide[0] = 255;
+                wide[1] = -255;
+                std::fill(c.begin(), c.end(), 7u);
+                EXPECT_FALSE(igemm_vnni(m, n, k, wide.data(), b.data(), c.data()));
+                EXPECT_EQ(c[0], 7u);
+            }
+        }
     }
 }
 
@@ -165,6 +206,8 @@ TEST(MlKernels, IgemmAvx2Uint8)
 TEST(MlKernels, IgemmAvx2Int16)
 {
     check_igemm<int16_t>(-255, 255, 3);
+    check_igemm<int16_t>(-200, 55, 4);
+    check_igemm<int16_t>(0, 255, 5);
 }
 
 TEST(MlKernels, RequantizeAvx2MatchesRequantizeFloat)

@@ -145,7 +145,7 @@ void sgemm_ldc(int64_t M,
                float* c,
                int64_t ldc)
 {
-    if (kernel_isa() == KernelIsa::Avx2)
+    if (kernel_isa() != KernelIsa::Scalar)
         sgemm_avx2(M, N, K, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc);
     else
         sgemm_scalar(M, N, K, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc);

@@ -340,7 +340,7 @@ TEST(MlFloatOps, ConvGemmPathBitExactOnEveryKernelSet)
             const int64_t ow =
                 (c.x[3] + c.pads[1] + c.pads[3] - ((c.w[3] - 1) * c.dil[1] + 1)) / c.stride[1] + 1;
             const auto want = ref_conv2d(X, W, &B, c.group, c.stride, c.dil, c.pads, {oh, ow});
-            for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2})
+            for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2, KernelIsa::Avx2Vnni})
             {
                 set_kernel_isa(isa);
                 auto r = run_node(

@@ -255,11 +255,15 @@ Result<MatMulShape, std::string> matmul_shape(const Node& node,
 // values (|a| <= 255, int16); B is raw 8-bit or int16 of the same range. Products fit int32
 // exactly; sums are modulo 2^32 (uint32), which is what int32 accumulation means in ONNX. The
 // int16 x int16 -> int32 form vectorizes with baseline SSE2 (pmullw/pmulhw).
-// With AVX2 (kernels.hpp) and at least 4 rows, the packed AVX2 kernel gives the same sums.
+// With AVX2 (kernels.hpp) and at least 4 rows, the packed AVX2 or VNNI kernel gives the same
+// sums.
 template <typename TB>
 void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint32_t* c)
 {
-    if (m >= 4 && kernel_isa() == KernelIsa::Avx2)
+    const KernelIsa isa = kernel_isa();
+    if (m >= 4 && isa == KernelIsa::Avx2Vnni && igemm_vnni(m, n, k, a, b, c))
+        return;
+    if (m >= 4 && isa != KernelIsa::Scalar)
     {
         igemm_avx2(m, n, k, a, b, c);
         return;
@@ -463,7 +467,7 @@ Status run_qlinear_matmul(const Node& node, Ins in, Results out)
         {
             const float* sr = scales.data() + (scale_rows == 1 ? 0 : row * n);
             const size_t o = base + row * n;
-            if (kernel_isa() == KernelIsa::Avx2)
+            if (kernel_isa() != KernelIsa::Scalar)
             {
                 requantize_avx2(acc.data() + o, 0, sr, 1, static_cast<int64_t>(n), yzp, lo, hi,
                                 out[0].data.data() + o);
@@ -672,7 +676,7 @@ Status run_qlinear_conv(const Node& node, Ins in, Results out)
         const size_t m = pl % mc;
         const uint32_t b = bias ? static_cast<uint32_t>(bias->as<int32_t>()[m]) : 0u;
         const float scale = scales[m];
-        if (kernel_isa() == KernelIsa::Avx2)
+        if (kernel_isa() != KernelIsa::Scalar)
         {
             requantize_avx2(acc.data() + pl * plane, static_cast<int32_t>(b), &scale, 0,
                             static_cast<int64_t>(plane), yzp, lo, hi,

@@ -5,7 +5,8 @@
 // expected.txt holds them and `--expect FILE` compares (exit 1 naming what differs).
 //
 //   tern-ml-determinism [--expect expected.txt] [--testdata /usr/share/libonnx-testdata/data]
-//                       [--scalar]   (portable kernels even on an AVX2 CPU, ml/kernels.hpp)
+//                       [--scalar | --avx2]   (force the portable kernels, or AVX2 without
+//                                          VNNI, on a CPU that has more: ml/kernels.hpp)
 //
 // Models: ONNX backend-test models (float and quantized ops, with their own input data) and
 // generated random-weight models — an MLP, a LeNet-style CNN, a transformer-style block with
@@ -196,9 +197,11 @@ int main(int argc, char** argv)
             testdata = argv[++i];
         else if (a == "--scalar")
             set_kernel_isa(KernelIsa::Scalar);  // the portable kernels even on an AVX2 CPU
+        else if (a == "--avx2")
+            set_kernel_isa(KernelIsa::Avx2);  // AVX2 without the VNNI integer kernel
         else
         {
-            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR] [--scalar]\n",
+            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR] [--scalar|--avx2]\n",
                          argv[0]);
             return 2;
         }
