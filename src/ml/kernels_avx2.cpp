@@ -423,6 +423,37 @@ TERN_VNNI void span_of(const T* v, int64_t n, int32_t& lo, int32_t& hi)
     hi = mx;
 }
 
+/// Packs 4 rows (k..k+3, row stride n) of 32 byte columns into the VNNI layout [column][4]
+/// as signed bytes (uint8 minus 128 is the byte with its top bit flipped): two byte and one
+/// word unpack interleave the rows within 128-bit lanes, and the lane swaps put the columns
+/// back in order.
+TERN_VNNI void pack_quad(const void* src, int64_t n, bool is_signed, int8_t* dst)
+{
+    const auto* s = static_cast<const uint8_t*>(src);
+    const __m256i flip = _mm256_set1_epi8(is_signed ? 0 : static_cast<char>(0x80));
+    const __m256i r0 =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)), flip);
+    const __m256i r1 =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + n)), flip);
+    const __m256i r2 =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 2 * n)), flip);
+    const __m256i r3 =
+        _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 3 * n)), flip);
+    const __m256i t0 = _mm256_unpacklo_epi8(r0, r1);  // columns 0-7 | 16-23, rows 0 1
+    const __m256i t1 = _mm256_unpackhi_epi8(r0, r1);  // columns 8-15 | 24-31
+    const __m256i t2 = _mm256_unpacklo_epi8(r2, r3);  // rows 2 3
+    const __m256i t3 = _mm256_unpackhi_epi8(r2, r3);
+    const __m256i q0 = _mm256_unpacklo_epi16(t0, t2);  // columns 0-3 | 16-19, rows 0-3
+    const __m256i q1 = _mm256_unpackhi_epi16(t0, t2);  // 4-7 | 20-23
+    const __m256i q2 = _mm256_unpacklo_epi16(t1, t3);  // 8-11 | 24-27
+    const __m256i q3 = _mm256_unpackhi_epi16(t1, t3);  // 12-15 | 28-31
+    auto* d = reinterpret_cast<__m256i*>(dst);
+    _mm256_storeu_si256(d, _mm256_permute2x128_si256(q0, q1, 0x20));
+    _mm256_storeu_si256(d + 1, _mm256_permute2x128_si256(q2, q3, 0x20));
+    _mm256_storeu_si256(d + 2, _mm256_permute2x128_si256(q0, q1, 0x31));
+    _mm256_storeu_si256(d + 3, _mm256_permute2x128_si256(q2, q3, 0x31));
+}
+
 /// The VNNI integer GEMM (see igemm_vnni in kernels.hpp): A_ik = u_ik + beta_i with u in
 /// [0, 255] (beta_i the row minimum), B_kj = s_kj + gamma with s in [-128, 127], so
 /// C_ij = sum u s + gamma U_i + beta_i S_j + k beta_i gamma, all modulo 2^32 (U_i, S_j: the
@@ -478,7 +509,13 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
     for (int64_t p = 0; p < panels; ++p)
     {
         const int64_t cols = std::min(kVnniCols, n - p * kVnniCols);
-        for (int64_t kk = 0; kk < k; ++kk)
+        int64_t kk = 0;
+        if constexpr (sizeof(TB) == 1)
+            if (cols == kVnniCols)
+                for (; kk + 4 <= k; kk += 4)
+                    pack_quad(b + kk * n + p * kVnniCols, n, std::is_signed_v<TB>,
+                              bp.data() + (p * kq + kk / 4) * kVnniCols * 4);
+        for (; kk < k; ++kk)
         {
             const TB* src = b + kk * n + p * kVnniCols;
             int8_t* d = bp.data() + ((p * kq + kk / 4) * kVnniCols) * 4 + kk % 4;
