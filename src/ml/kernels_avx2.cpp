@@ -31,6 +31,20 @@ namespace tern::ml {
 
 namespace {
 
+/// A per-thread packing buffer reused from call to call (a fresh allocation of a few hundred
+/// KiB per GEMM costs page faults), zero-filled to n elements. Buffers over 16 MiB are given
+/// back at the next smaller request. Tag keeps the buffers of one kernel apart.
+template <typename T, int Tag>
+std::vector<T>& scratch(size_t n)
+{
+    constexpr size_t kKeep = (size_t{16} << 20) / sizeof(T);
+    thread_local std::vector<T> v;
+    if (v.capacity() > kKeep && n <= kKeep)
+        std::vector<T>().swap(v);
+    v.assign(n, T{});
+    return v;
+}
+
 constexpr int64_t kFloatRows = 6;  // float tile rows
 constexpr int64_t kCols = 16;      // tile columns (two vectors of 8)
 constexpr int64_t kRowBlock = 96;  // rows of A per cache block (a multiple of 6)
@@ -272,7 +286,7 @@ TERN_AVX2 void igemm_packed(int64_t m,
         return;
     const int64_t kp = (k + 1) / 2;
     const int64_t panels = (n + kCols - 1) / kCols;
-    std::vector<int16_t> bp(static_cast<size_t>(panels * kp * 2 * kCols), 0);
+    auto& bp = scratch<int16_t, 3>(static_cast<size_t>(panels * kp * 2 * kCols));
     for (int64_t p = 0; p < panels; ++p)
     {
         const int64_t cols = std::min(kCols, n - p * kCols);
@@ -285,7 +299,7 @@ TERN_AVX2 void igemm_packed(int64_t m,
                 d[2 * j] = static_cast<int16_t>(src[j]);
         }
     }
-    std::vector<int32_t> ap(static_cast<size_t>(m * kp));
+    auto& ap = scratch<int32_t, 4>(static_cast<size_t>(m * kp));
     for (int64_t i = 0; i < m; ++i)
         for (int64_t q = 0; q < kp; ++q)
         {
@@ -498,7 +512,7 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
     const int64_t kq = (k + 3) / 4;
     const int64_t panels = (n + kVnniCols - 1) / kVnniCols;
     // B: s = b - gamma as signed bytes, [panel][quad][column][4]; column sums of s.
-    std::vector<int8_t> bp(static_cast<size_t>(panels * kq * 4 * kVnniCols), 0);
+    auto& bp = scratch<int8_t, 0>(static_cast<size_t>(panels * kq * 4 * kVnniCols));
     std::vector<uint32_t> s_sum(static_cast<size_t>(n), 0);
     for (int64_t kk = 0; kk < k; ++kk)
     {
@@ -524,7 +538,7 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
         }
     }
     // A: u = a - beta as unsigned bytes, 4 per word; row sums of u.
-    std::vector<int32_t> ap(static_cast<size_t>(m * kq), 0);
+    auto& ap = scratch<int32_t, 1>(static_cast<size_t>(m * kq));
     std::vector<uint32_t> u_sum(static_cast<size_t>(m), 0);
     for (int64_t i = 0; i < m; ++i)
     {
@@ -598,7 +612,7 @@ TERN_AVX2 void sgemm_avx2(int64_t M,
         return;
     }
     const int64_t panels = (N + kCols - 1) / kCols;
-    std::vector<float> bp(static_cast<size_t>(panels * K * kCols), 0.0f);
+    auto& bp = scratch<float, 2>(static_cast<size_t>(panels * K * kCols));
     for (int64_t p = 0; p < panels; ++p)
     {
         float* dst = bp.data() + p * K * kCols;
