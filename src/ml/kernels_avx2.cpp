@@ -32,16 +32,20 @@ namespace tern::ml {
 namespace {
 
 /// A per-thread packing buffer reused from call to call (a fresh allocation of a few hundred
-/// KiB per GEMM costs page faults), zero-filled to n elements. Buffers over 16 MiB are given
+/// KiB per GEMM costs page faults) of n elements, zero-filled unless the caller writes them
+/// all. Buffers over 16 MiB are given
 /// back at the next smaller request. Tag keeps the buffers of one kernel apart.
 template <typename T, int Tag>
-std::vector<T>& scratch(size_t n)
+std::vector<T>& scratch(size_t n, bool zero = true)
 {
     constexpr size_t kKeep = (size_t{16} << 20) / sizeof(T);
     thread_local std::vector<T> v;
     if (v.capacity() > kKeep && n <= kKeep)
         std::vector<T>().swap(v);
-    v.assign(n, T{});
+    if (zero)
+        v.assign(n, T{});
+    else
+        v.resize(n);  // the caller overwrites every element
     return v;
 }
 
@@ -286,7 +290,8 @@ TERN_AVX2 void igemm_packed(int64_t m,
         return;
     const int64_t kp = (k + 1) / 2;
     const int64_t panels = (n + kCols - 1) / kCols;
-    auto& bp = scratch<int16_t, 3>(static_cast<size_t>(panels * kp * 2 * kCols));
+    auto& bp = scratch<int16_t, 3>(static_cast<size_t>(panels * kp * 2 * kCols),
+                                   n % kCols != 0 || k % 2 != 0);
     for (int64_t p = 0; p < panels; ++p)
     {
         const int64_t cols = std::min(kCols, n - p * kCols);
@@ -299,7 +304,7 @@ TERN_AVX2 void igemm_packed(int64_t m,
                 d[2 * j] = static_cast<int16_t>(src[j]);
         }
     }
-    auto& ap = scratch<int32_t, 4>(static_cast<size_t>(m * kp));
+    auto& ap = scratch<int32_t, 4>(static_cast<size_t>(m * kp), false);
     for (int64_t i = 0; i < m; ++i)
         for (int64_t q = 0; q < kp; ++q)
         {
@@ -512,7 +517,8 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
     const int64_t kq = (k + 3) / 4;
     const int64_t panels = (n + kVnniCols - 1) / kVnniCols;
     // B: s = b - gamma as signed bytes, [panel][quad][column][4]; column sums of s.
-    auto& bp = scratch<int8_t, 0>(static_cast<size_t>(panels * kq * 4 * kVnniCols));
+    auto& bp = scratch<int8_t, 0>(static_cast<size_t>(panels * kq * 4 * kVnniCols),
+                                  n % kVnniCols != 0 || k % 4 != 0);
     std::vector<uint32_t> s_sum(static_cast<size_t>(n), 0);
     for (int64_t kk = 0; kk < k; ++kk)
     {
@@ -538,7 +544,7 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
         }
     }
     // A: u = a - beta as unsigned bytes, 4 per word; row sums of u.
-    auto& ap = scratch<int32_t, 1>(static_cast<size_t>(m * kq));
+    auto& ap = scratch<int32_t, 1>(static_cast<size_t>(m * kq), k % 4 != 0);
     std::vector<uint32_t> u_sum(static_cast<size_t>(m), 0);
     for (int64_t i = 0; i < m; ++i)
     {
@@ -612,7 +618,7 @@ TERN_AVX2 void sgemm_avx2(int64_t M,
         return;
     }
     const int64_t panels = (N + kCols - 1) / kCols;
-    auto& bp = scratch<float, 2>(static_cast<size_t>(panels * K * kCols));
+    auto& bp = scratch<float, 2>(static_cast<size_t>(panels * K * kCols), N % kCols != 0);
     for (int64_t p = 0; p < panels; ++p)
     {
         float* dst = bp.data() + p * K * kCols;

@@ -284,17 +284,20 @@ void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint3
     }
 }
 
-// A per-thread buffer of n zeros reused from call to call (fresh buffers of a few hundred KiB
-// per op cost page faults); over 16 MiB it is given back at the next smaller request. Tag
-// keeps the buffers apart.
+// A per-thread buffer of n elements (zeros unless the caller writes them all) reused from call
+// to call (fresh buffers of a few hundred KiB per op cost page faults); over 16 MiB it is given
+// back at the next smaller request. Tag keeps the buffers apart.
 template <typename T, int Tag>
-std::vector<T>& scratch(size_t n)
+std::vector<T>& scratch(size_t n, bool zero = true)
 {
     constexpr size_t kKeep = (size_t{16} << 20) / sizeof(T);
     thread_local std::vector<T> v;
     if (v.capacity() > kKeep && n <= kKeep)
         std::vector<T>().swap(v);
-    v.assign(n, T{});
+    if (zero)
+        v.assign(n, T{});
+    else
+        v.resize(n);  // the caller overwrites every element
     return v;
 }
 
@@ -327,7 +330,7 @@ void int_matmul(const MatMulShape& s,
         batches *= d;
     // Zero-point-subtracted copy of A (rows of k).
     const int64_t a_rows = static_cast<int64_t>(a.data.size()) / std::max<int64_t>(s.k, 1);
-    auto& av = scratch<int16_t, 0>(a.data.size());
+    auto& av = scratch<int16_t, 0>(a.data.size(), false);
     std::vector<uint32_t> row_sums(static_cast<size_t>(a_rows), 0);
     for (int64_t r = 0; r < a_rows; ++r)
     {
@@ -426,7 +429,7 @@ Status run_matmul_integer(const Node& node, Ins in, Results out)
     auto s = *matmul_shape(node, in[0]->shape, in[1]->shape);
     // Into a warm scratch buffer, then copied: measured faster than the kernel's tile-order
     // writes into the freshly allocated output.
-    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()));
+    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()), false);
     int_matmul(s, *in[0], opt_input(in, 2), *in[1], opt_input(in, 3),
                reinterpret_cast<uint32_t*>(acc.data()));
     std::copy(acc.begin(), acc.end(), out[0].as<int32_t>().begin());
@@ -473,7 +476,7 @@ Status infer_qlinear_matmul(const Node& node, Infos in, Outs out)
 Status run_qlinear_matmul(const Node& node, Ins in, Results out)
 {
     auto s = *matmul_shape(node, in[0]->shape, in[3]->shape);
-    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()));
+    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()), false);
     int_matmul(s, *in[0], in[2], *in[3], in[5], reinterpret_cast<uint32_t*>(acc.data()));
     const float ys = scale_at(*in[6], 0);
     const int32_t yzp = zp_at(in[7], 0);
