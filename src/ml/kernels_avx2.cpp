@@ -548,15 +548,15 @@ TERN_VNNI bool igemm_vnni_t(int64_t m,
     std::vector<uint32_t> u_sum(static_cast<size_t>(m), 0);
     for (int64_t i = 0; i < m; ++i)
     {
+        // Two plain loops (narrowing, then the sum) so each vectorizes.
         auto* row = reinterpret_cast<uint8_t*>(ap.data() + i * kq);
+        const int16_t* ar = a + i * k;
+        const auto bi = static_cast<int16_t>(beta[static_cast<size_t>(i)]);
+        for (int64_t kk = 0; kk < k; ++kk)
+            row[kk] = static_cast<uint8_t>(ar[kk] - bi);
         uint32_t sum = 0;
         for (int64_t kk = 0; kk < k; ++kk)
-        {
-            const auto u =
-                static_cast<uint32_t>(int32_t{a[i * k + kk]} - beta[static_cast<size_t>(i)]);
-            row[kk] = static_cast<uint8_t>(u);
-            sum += u;
-        }
+            sum += row[kk];
         u_sum[static_cast<size_t>(i)] = sum;
     }
     for (int64_t i0 = 0; i0 < m; i0 += kRowBlock)
@@ -704,8 +704,9 @@ TERN_AVX2 void requantize_avx2(const int32_t* acc,
         const __m256 s = scale_step != 0 ? _mm256_loadu_ps(scales + j) : _mm256_set1_ps(scales[0]);
         __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(a), s);
         const __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
-        v = _mm256_blendv_ps(v, lo, _mm256_cmp_ps(v, lo, _CMP_LT_OQ));
-        v = _mm256_blendv_ps(v, hi, _mm256_cmp_ps(hi, v, _CMP_LT_OQ));
+        // max/min give std::clamp's value for every non-NaN v (a -0 that becomes +0 rounds to
+        // the same integer 0); NaN lanes are replaced below.
+        v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
         v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         __m256i r = _mm256_add_epi32(_mm256_cvttps_epi32(v), zpv);
         r = _mm256_blendv_epi8(r, nan_value, _mm256_castps_si256(nan));
