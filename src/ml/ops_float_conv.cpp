@@ -163,13 +163,15 @@ void im2col_tile(const Window& w,
                     const auto [h0, h1] = ranges[1][static_cast<size_t>(kh)];
                     const auto [w0, w1] = ranges[2][static_cast<size_t>(kw)];
                     const int64_t wb = kw * w.dil[2] - w.pad[2];
-                    for (int64_t p = 0; p < t;)
+                    // Output position p0 as (od, oh, ow0), then advanced row by row (no
+                    // divisions per row).
+                    int64_t od = p0 / O12;
+                    int64_t oh = (p0 / O2) % w.out[1];
+                    int64_t ow0 = p0 % O2;
+                    for (int64_t p = 0; p < t;
+                         ow0 = 0, oh = oh + 1 == w.out[1] ? 0 : oh + 1, od = oh == 0 ? od + 1 : od)
                     {
                         // One output row's run of positions inside the tile.
-                        const int64_t q = p0 + p;
-                        const int64_t od = q / O12;
-                        const int64_t oh = (q / O2) % w.out[1];
-                        const int64_t ow0 = q % O2;
                         const int64_t len = std::min(t - p, O2 - ow0);
                         float* dst = cp + p;
                         p += len;
