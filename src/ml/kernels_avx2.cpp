@@ -33,12 +33,12 @@ namespace {
 
 /// A per-thread packing buffer reused from call to call (a fresh allocation of a few hundred
 /// KiB per GEMM costs page faults) of n elements, zero-filled unless the caller writes them
-/// all. Buffers over 16 MiB are given
-/// back at the next smaller request. Tag keeps the buffers of one kernel apart.
+/// all. Buffers over 4 MiB are given back at the next smaller request. Tag keeps the buffers
+/// of one kernel apart.
 template <typename T, int Tag>
 std::vector<T>& scratch(size_t n, bool zero = true)
 {
-    constexpr size_t kKeep = (size_t{16} << 20) / sizeof(T);
+    constexpr size_t kKeep = (size_t{4} << 20) / sizeof(T);
     thread_local std::vector<T> v;
     if (v.capacity() > kKeep && n <= kKeep)
         std::vector<T>().swap(v);

@@ -285,12 +285,12 @@ void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint3
 }
 
 // A per-thread buffer of n elements (zeros unless the caller writes them all) reused from call
-// to call (fresh buffers of a few hundred KiB per op cost page faults); over 16 MiB it is given
+// to call (fresh buffers of a few hundred KiB per op cost page faults); over 4 MiB it is given
 // back at the next smaller request. Tag keeps the buffers apart.
 template <typename T, int Tag>
 std::vector<T>& scratch(size_t n, bool zero = true)
 {
-    constexpr size_t kKeep = (size_t{16} << 20) / sizeof(T);
+    constexpr size_t kKeep = (size_t{4} << 20) / sizeof(T);
     thread_local std::vector<T> v;
     if (v.capacity() > kKeep && n <= kKeep)
         std::vector<T>().swap(v);
