@@ -676,6 +676,38 @@ TERN_AVX2 void igemm_avx2(int64_t m,
     igemm_packed(m, n, k, a, b, c);
 }
 
+namespace {
+
+/// The constants of one requantization call.
+struct RequantConsts
+{
+    __m256 lo, hi;
+    __m256i zp, nan_value, add;
+};
+
+/// requantize_float on 8 lanes: int32 results in [qmin, qmax] (zp clamped for NaN).
+TERN_AVX2 inline __m256i requant8(const int32_t* acc, __m256 s, const RequantConsts& k)
+{
+    const __m256i a =
+        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc)), k.add);
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(a), s);
+    const __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+    // max/min give std::clamp's value for every non-NaN v (a -0 that becomes +0 rounds to the
+    // same integer 0); NaN lanes are replaced below.
+    v = _mm256_min_ps(_mm256_max_ps(v, k.lo), k.hi);
+    v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256i r = _mm256_add_epi32(_mm256_cvttps_epi32(v), k.zp);
+    return _mm256_blendv_epi8(r, k.nan_value, _mm256_castps_si256(nan));
+}
+
+/// The scales of lanes j..j+7: one scale (step 0) or one per element (step 1).
+TERN_AVX2 inline __m256 scales8(const float* scales, int64_t step, int64_t j)
+{
+    return step != 0 ? _mm256_loadu_ps(scales + j) : _mm256_set1_ps(scales[0]);
+}
+
+}  // namespace
+
 TERN_AVX2 void requantize_avx2(const int32_t* acc,
                                int32_t add,
                                const float* scales,
@@ -686,31 +718,42 @@ TERN_AVX2 void requantize_avx2(const int32_t* acc,
                                int32_t qmax,
                                uint8_t* out)
 {
-    const __m256 lo = _mm256_set1_ps(static_cast<float>(qmin - zp));
-    const __m256 hi = _mm256_set1_ps(static_cast<float>(qmax - zp));
-    const __m256i zpv = _mm256_set1_epi32(zp);
-    const __m256i nan_value = _mm256_set1_epi32(std::clamp(zp, qmin, qmax));
-    const __m256i addv = _mm256_set1_epi32(add);
+    const RequantConsts k{_mm256_set1_ps(static_cast<float>(qmin - zp)),
+                          _mm256_set1_ps(static_cast<float>(qmax - zp)), _mm256_set1_epi32(zp),
+                          _mm256_set1_epi32(std::clamp(zp, qmin, qmax)), _mm256_set1_epi32(add)};
+    int64_t j = 0;
+    // 32 at a time: the results lie in [qmin, qmax], so the saturating packs (int32 -> int16
+    // -> int8 or uint8) are exact and give each value's low byte; the dword permutation undoes
+    // the packs' lane interleaving.
+    const bool signed_out = qmin >= -128 && qmax <= 127;
+    const bool unsigned_out = qmin >= 0 && qmax <= 255;
+    if (signed_out || unsigned_out)
+    {
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; j + 32 <= n; j += 32)
+        {
+            const __m256i r0 = requant8(acc + j, scales8(scales, scale_step, j), k);
+            const __m256i r1 = requant8(acc + j + 8, scales8(scales, scale_step, j + 8), k);
+            const __m256i r2 = requant8(acc + j + 16, scales8(scales, scale_step, j + 16), k);
+            const __m256i r3 = requant8(acc + j + 24, scales8(scales, scale_step, j + 24), k);
+            const __m256i p01 = _mm256_packs_epi32(r0, r1);
+            const __m256i p23 = _mm256_packs_epi32(r2, r3);
+            const __m256i b8 =
+                signed_out ? _mm256_packs_epi16(p01, p23) : _mm256_packus_epi16(p01, p23);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j),
+                                _mm256_permutevar8x32_epi32(b8, order));
+        }
+    }
     // Byte 0 of each int32 to the front of its 128-bit lane, then both lanes' words together.
     const __m256i bytes =
         _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12,
                          -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
     const __m256i words = _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1);
-    int64_t j = 0;
     for (; j + 8 <= n; j += 8)
     {
-        const __m256i a =
-            _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + j)), addv);
-        const __m256 s = scale_step != 0 ? _mm256_loadu_ps(scales + j) : _mm256_set1_ps(scales[0]);
-        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(a), s);
-        const __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
-        // max/min give std::clamp's value for every non-NaN v (a -0 that becomes +0 rounds to
-        // the same integer 0); NaN lanes are replaced below.
-        v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-        v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256i r = _mm256_add_epi32(_mm256_cvttps_epi32(v), zpv);
-        r = _mm256_blendv_epi8(r, nan_value, _mm256_castps_si256(nan));
-        r = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(r, bytes), words);
+        const __m256i r = _mm256_permutevar8x32_epi32(
+            _mm256_shuffle_epi8(requant8(acc + j, scales8(scales, scale_step, j), k), bytes),
+            words);
         _mm_storel_epi64(reinterpret_cast<__m128i*>(out + j), _mm256_castsi256_si128(r));
     }
     for (; j < n; ++j)
