@@ -114,12 +114,14 @@ struct ValueInfo
     /// when it is null.
     std::shared_ptr<const Tensor> value;
 
-    /// Element count (product of the shape).
+    /// Element count (product of the shape), saturating at INT64_MAX: cost functions may see
+    /// shapes no tensor could have (the planner checks outputs against the limits after).
     int64_t elements() const noexcept
     {
         int64_t n = 1;
         for (auto d : shape)
-            n *= d;
+            if (__builtin_mul_overflow(n, d, &n))
+                return INT64_MAX;
         return n;
     }
 };

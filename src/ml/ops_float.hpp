@@ -87,6 +87,21 @@ void sgemm(int64_t M,
            int64_t b_cs,
            float* c);
 
+/// sgemm with C's row stride ldc (>= N), so a GEMM can write a column block of a wider
+/// matrix (Conv's tiles of output positions). Same bits as sgemm on every kernel set
+/// (kernels.hpp: AVX2 when the CPU has it, else the portable kernel).
+void sgemm_ldc(int64_t M,
+               int64_t N,
+               int64_t K,
+               const float* a,
+               int64_t a_rs,
+               int64_t a_cs,
+               const float* b,
+               int64_t b_rs,
+               int64_t b_cs,
+               float* c,
+               int64_t ldc);
+
 // ops_float_gemm.cpp
 /// Gemm shapes: 2-D A and B (transA/transB), C broadcastable to [M, N].
 Status infer_gemm(const Node&, std::span<const ValueInfo* const>, std::span<ValueInfo>);

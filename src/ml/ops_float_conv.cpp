@@ -124,6 +124,114 @@ Status infer_conv(const Node& node,
     return Ok{};
 }
 
+namespace {
+
+/// Output positions per im2col tile (bounds the column buffer to C/group x kernel x 256).
+constexpr int64_t kConvTile = 256;
+
+/// True when no weight is inf or NaN (the GEMM path needs it: see conv_gemm).
+bool all_finite(const float* v, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(v[i]))
+            return false;
+    return true;
+}
+
+/// col[(c, kd, kh, kw)][p] = the input tap of output position p0 + p (0 in the padding), for
+/// the Cg channels of one group starting at xg.
+void im2col_tile(const Window& w,
+                 const std::array<std::vector<std::pair<int64_t, int64_t>>, 3>& ranges,
+                 const float* xg,
+                 int64_t Cg,
+                 int64_t p0,
+                 int64_t t,
+                 float* col)
+{
+    const int64_t IS = w.in_size();
+    const int64_t O2 = w.out[2];
+    const int64_t O12 = w.out[1] * w.out[2];
+    float* cp = col;
+    for (int64_t c = 0; c < Cg; ++c)
+    {
+        const float* xc = xg + c * IS;
+        for (int64_t kd = 0; kd < w.k[0]; ++kd)
+            for (int64_t kh = 0; kh < w.k[1]; ++kh)
+                for (int64_t kw = 0; kw < w.k[2]; ++kw, cp += t)
+                {
+                    const auto [d0, d1] = ranges[0][static_cast<size_t>(kd)];
+                    const auto [h0, h1] = ranges[1][static_cast<size_t>(kh)];
+                    const auto [w0, w1] = ranges[2][static_cast<size_t>(kw)];
+                    const int64_t wb = kw * w.dil[2] - w.pad[2];
+                    // Output position p0 as (od, oh, ow0), then advanced row by row (no
+                    // divisions per row).
+                    int64_t od = p0 / O12;
+                    int64_t oh = (p0 / O2) % w.out[1];
+                    int64_t ow0 = p0 % O2;
+                    for (int64_t p = 0; p < t;
+                         ow0 = 0, oh = oh + 1 == w.out[1] ? 0 : oh + 1, od = oh == 0 ? od + 1 : od)
+                    {
+                        // One output row's run of positions inside the tile.
+                        const int64_t len = std::min(t - p, O2 - ow0);
+                        float* dst = cp + p;
+                        p += len;
+                        if (od < d0 || od >= d1 || oh < h0 || oh >= h1)
+                        {
+                            std::fill(dst, dst + len, 0.0f);
+                            continue;
+                        }
+                        const int64_t id = od * w.stride[0] + kd * w.dil[0] - w.pad[0];
+                        const int64_t ih = oh * w.stride[1] + kh * w.dil[1] - w.pad[1];
+                        const float* xr = xc + (id * w.in[1] + ih) * w.in[2] + wb;
+                        const int64_t a = std::clamp(w0, ow0, ow0 + len);
+                        const int64_t b = std::clamp(w1, a, ow0 + len);
+                        std::fill(dst, dst + (a - ow0), 0.0f);
+                        if (w.stride[2] == 1)
+                            std::copy(xr + a, xr + b, dst + (a - ow0));
+                        else
+                            for (int64_t ow = a; ow < b; ++ow)
+                                dst[ow - ow0] = xr[ow * w.stride[2]];
+                        std::fill(dst + (b - ow0), dst + len, 0.0f);
+                    }
+                }
+    }
+}
+
+/// Conv as GEMMs (sgemm_ldc) over tiles of output positions: W's rows (Mg x Cg * kernel) times
+/// the im2col tile give each output the sum over (c, kd, kh, kw) in the direct loop's order,
+/// starting from +0. A padding tap adds w * 0 = +-0 to a sum that is never -0 (it starts at
+/// +0), which changes nothing unless w is inf or NaN; so the caller checks the weights are
+/// finite, and the bits equal the direct loop's.
+void conv_gemm(const Window& w,
+               const std::array<std::vector<std::pair<int64_t, int64_t>>, 3>& ranges,
+               int64_t N,
+               int64_t C,
+               int64_t M,
+               int64_t group,
+               const float* x,
+               const float* wt,
+               float* y)
+{
+    const int64_t Cg = C / group;
+    const int64_t Mg = M / group;
+    const int64_t KK = Cg * w.k_size();
+    const int64_t IS = w.in_size();
+    const int64_t OS = w.out_size();
+    const int64_t tile = std::min(kConvTile, OS);
+    std::vector<float> col(static_cast<size_t>(KK * tile));
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t g = 0; g < group; ++g)
+            for (int64_t p0 = 0; p0 < OS; p0 += tile)
+            {
+                const int64_t t = std::min(tile, OS - p0);
+                im2col_tile(w, ranges, x + (n * C + g * Cg) * IS, Cg, p0, t, col.data());
+                sgemm_ldc(Mg, t, KK, wt + g * Mg * KK, KK, 1, col.data(), t, 1,
+                          y + (n * M + g * Mg) * OS + p0, OS);
+            }
+}
+
+}  // namespace
+
 Status run_conv(const Node& node, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)
 {
     const Tensor& X = *inputs[0];
@@ -152,6 +260,20 @@ Status run_conv(const Node& node, std::span<const Tensor* const> inputs, std::sp
     for (size_t d = 0; d < 3; ++d)
         for (int64_t t = 0; t < w.k[d]; ++t)
             ranges[d].push_back(valid_range(w, d, t));
+    if (KS > 0 && Cg > 0 && all_finite(wt, W.elements()))
+    {
+        conv_gemm(w, ranges, N, C, M, group, x, wt, y);
+        if (bias)
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t m = 0; m < M; ++m)
+                {
+                    float* yp = y + (n * M + m) * OS;
+                    for (int64_t i = 0; i < OS; ++i)
+                        yp[i] = yp[i] + bias[m];
+                }
+        canonicalize_nans(Y);
+        return Ok{};
+    }
     for (int64_t n = 0; n < N; ++n)
         for (int64_t m = 0; m < M; ++m)
         {

@@ -1,6 +1,7 @@
 // Float GEMM kernel and the Gemm / MatMul operators (see ops_float.hpp for the rules).
 
 #include "ml/broadcast.hpp"
+#include "ml/kernels.hpp"
 #include "ml/ops_float.hpp"
 
 #include <algorithm>
@@ -65,18 +66,18 @@ void row_kernel(int64_t N,
     }
 }
 
-}  // namespace
-
-void sgemm(int64_t M,
-           int64_t N,
-           int64_t K,
-           const float* a,
-           int64_t a_rs,
-           int64_t a_cs,
-           const float* b,
-           int64_t b_rs,
-           int64_t b_cs,
-           float* c)
+/// The portable kernel: sgemm_ldc's contract, blocked for baseline x86-64's SSE registers.
+void sgemm_scalar(int64_t M,
+                  int64_t N,
+                  int64_t K,
+                  const float* a,
+                  int64_t a_rs,
+                  int64_t a_cs,
+                  const float* b,
+                  int64_t b_rs,
+                  int64_t b_cs,
+                  float* c,
+                  int64_t ldc)
 {
     if (M <= 0 || N <= 0)
         return;
@@ -94,7 +95,7 @@ void sgemm(int64_t M,
             b_rs = N;
         }
         for (int64_t i = 0; i < M; ++i)
-            row_kernel(N, K, a + i * a_rs, a_cs, b, b_rs, c + i * N);
+            row_kernel(N, K, a + i * a_rs, a_cs, b, b_rs, c + i * ldc);
         return;
     }
     // Pack B into column panels of kNr (zero-padded: padding columns are never stored).
@@ -114,7 +115,7 @@ void sgemm(int64_t M,
         const int64_t cols = std::min(kNr, N - p * kNr);
         const float* panel = bp.data() + p * K * kNr;
         for (int64_t i = 0; i < full_rows; i += kMr)
-            micro_kernel(K, a + i * a_rs, a_rs, a_cs, panel, c + i * N + p * kNr, N, cols);
+            micro_kernel(K, a + i * a_rs, a_rs, a_cs, panel, c + i * ldc + p * kNr, ldc, cols);
         for (int64_t i = full_rows; i < M; ++i)
         {
             // Leftover rows: same per-element order as the micro-kernel.
@@ -125,9 +126,43 @@ void sgemm(int64_t M,
                 for (int64_t j = 0; j < kNr; ++j)
                     acc[j] += av * panel[k * kNr + j];
             }
-            std::copy(acc, acc + cols, c + i * N + p * kNr);
+            std::copy(acc, acc + cols, c + i * ldc + p * kNr);
         }
     }
+}
+
+}  // namespace
+
+void sgemm_ldc(int64_t M,
+               int64_t N,
+               int64_t K,
+               const float* a,
+               int64_t a_rs,
+               int64_t a_cs,
+               const float* b,
+               int64_t b_rs,
+               int64_t b_cs,
+               float* c,
+               int64_t ldc)
+{
+    if (kernel_isa() != KernelIsa::Scalar)
+        sgemm_avx2(M, N, K, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc);
+    else
+        sgemm_scalar(M, N, K, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc);
+}
+
+void sgemm(int64_t M,
+           int64_t N,
+           int64_t K,
+           const float* a,
+           int64_t a_rs,
+           int64_t a_cs,
+           const float* b,
+           int64_t b_rs,
+           int64_t b_cs,
+           float* c)
+{
+    sgemm_ldc(M, N, K, a, a_rs, a_cs, b, b_rs, b_cs, c, N);
 }
 
 Status infer_gemm(const Node& node,

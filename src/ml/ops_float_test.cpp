@@ -6,13 +6,16 @@
 #include "ml/ops_float.hpp"
 #include "ml/detmath.hpp"
 #include "ml/engine.hpp"
+#include "ml/kernels.hpp"
 #include "ml/onnx_proto.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -294,6 +297,77 @@ TEST(MlFloatOps, ConvGroupsStridesDilationsPadsBitExact)
     ASSERT_FALSE(absurd);
     auto huge = run_node(make_node("Conv", {{"pads", ints_attr({1LL << 40, 0, 0, 0})}}), {&X, &W});
     ASSERT_FALSE(huge);
+}
+
+TEST(MlFloatOps, ConvGemmPathBitExactOnEveryKernelSet)
+{
+    // The im2col + GEMM path (tiles of 256 positions, 6-row tiles, strided output) against the
+    // direct-order reference, with full-mantissa values so any reordering would show; an inf
+    // weight takes the direct loop (w * 0 in the padding would be NaN there).
+    const KernelIsa saved = kernel_isa();
+    auto full = [](std::vector<int64_t> shape, uint32_t seed) {
+        std::mt19937 rng(seed);
+        std::uniform_real_distribution<float> d(-3.0f, 3.0f);
+        Tensor t = Tensor::zeros(DType::FLOAT, std::move(shape));
+        for (float& v : t.as<float>())
+            v = d(rng);
+        return t;
+    };
+    struct Case
+    {
+        std::vector<int64_t> x, w;
+        int64_t group;
+        std::array<int64_t, 2> stride, dil;
+        std::array<int64_t, 4> pads;
+    };
+    const std::vector<Case> cases = {
+        {{1, 3, 23, 19}, {13, 3, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+        {{2, 4, 9, 11}, {6, 2, 3, 2}, 2, {2, 1}, {1, 3}, {1, 2, 0, 1}},
+        {{1, 8, 17, 17}, {8, 1, 5, 5}, 8, {1, 2}, {2, 1}, {3, 0, 2, 4}},
+        {{1, 5, 31, 9}, {7, 5, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+    };
+    uint32_t seed = 40;
+    for (const auto& c : cases)
+        for (bool inf_weight : {false, true})
+        {
+            const Tensor X = full(c.x, seed++);
+            Tensor W = full(c.w, seed++);
+            if (inf_weight)
+                W.as<float>()[1] = std::numeric_limits<float>::infinity();
+            const Tensor B = full({c.w[0]}, seed++);
+            const int64_t oh =
+                (c.x[2] + c.pads[0] + c.pads[2] - ((c.w[2] - 1) * c.dil[0] + 1)) / c.stride[0] + 1;
+            const int64_t ow =
+                (c.x[3] + c.pads[1] + c.pads[3] - ((c.w[3] - 1) * c.dil[1] + 1)) / c.stride[1] + 1;
+            const auto want = ref_conv2d(X, W, &B, c.group, c.stride, c.dil, c.pads, {oh, ow});
+            for (KernelIsa isa : {KernelIsa::Scalar, KernelIsa::Avx2, KernelIsa::Avx2Vnni})
+            {
+                set_kernel_isa(isa);
+                auto r = run_node(
+                    make_node("Conv",
+                              {{"group", int_attr(c.group)},
+                               {"strides", ints_attr({c.stride[0], c.stride[1]})},
+                               {"dilations", ints_attr({c.dil[0], c.dil[1]})},
+                               {"pads", ints_attr({c.pads[0], c.pads[1], c.pads[2], c.pads[3]})}}),
+                    {&X, &W, &B});
+                ASSERT_TRUE(r) << r.error();
+                const auto got = values((*r)[0]);
+                ASSERT_EQ(got.size(), want.size());
+                for (size_t i = 0; i < got.size(); ++i)
+                {
+                    // NaNs are canonicalized by the op, not by the reference.
+                    if (std::isnan(want[i]))
+                    {
+                        ASSERT_TRUE(std::isnan(got[i])) << i;
+                        continue;
+                    }
+                    ASSERT_EQ(bits(got[i]), bits(want[i]))
+                        << "case " << c.x[1] << "->" << c.w[0] << " inf " << inf_weight << " isa "
+                        << static_cast<int>(isa) << " at " << i;
+                }
+            }
+        }
+    set_kernel_isa(saved);
 }
 
 TEST(MlFloatOps, PoolsCeilModeIndicesAndErrors)

@@ -4,12 +4,14 @@
 
 #include "ml/broadcast.hpp"
 #include "ml/conv_geometry.hpp"
+#include "ml/kernels.hpp"
 #include "ml/op.hpp"
 #include "ml/requant.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace tern::ml {
 namespace {
@@ -278,9 +280,19 @@ Result<MatMulShape, std::string> matmul_shape(const Node& node,
 // values (|a| <= 255, int16); B is raw 8-bit or int16 of the same range. Products fit int32
 // exactly; sums are modulo 2^32 (uint32), which is what int32 accumulation means in ONNX. The
 // int16 x int16 -> int32 form vectorizes with baseline SSE2 (pmullw/pmulhw).
+// With AVX2 (kernels.hpp) and at least 4 rows, the packed AVX2 or VNNI kernel gives the same
+// sums.
 template <typename TB>
 void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint32_t* c)
 {
+    const KernelIsa isa = kernel_isa();
+    if (m >= 4 && isa == KernelIsa::Avx2Vnni && igemm_vnni(m, n, k, a, b, c))
+        return;
+    if (m >= 4 && isa != KernelIsa::Scalar)
+    {
+        igemm_avx2(m, n, k, a, b, c);
+        return;
+    }
     for (int64_t i = 0; i < m; ++i)
     {
         uint32_t* row = c + i * n;
@@ -297,33 +309,62 @@ void igemm(int64_t m, int64_t n, int64_t k, const int16_t* a, const TB* b, uint3
     }
 }
 
-// Runs the batched integer matmul: acc[batch][m][n] = sum_k (a - a_zp) * (b - b_zp).
-// a_zp/b_zp: scalar or per-row (A, length m) / per-column (B, length n). B is read raw and
-// its zero point applied afterwards: sum_k a'(b - z) = sum_k a'b - z * sum_k a'.
-std::vector<int32_t> int_matmul(const MatMulShape& s,
-                                const Tensor& a,
-                                const Tensor* a_zp,
-                                const Tensor& b,
-                                const Tensor* b_zp)
+// A per-thread buffer of n elements (zeros unless the caller writes them all) reused from call
+// to call (fresh buffers of a few hundred KiB per op cost page faults); over 4 MiB it is given
+// back at the next smaller request. Tag keeps the buffers apart.
+template <typename T, int Tag>
+std::vector<T>& scratch(size_t n, bool zero = true)
+{
+    constexpr size_t kKeep = (size_t{4} << 20) / sizeof(T);
+    thread_local std::vector<T> v;
+    if (v.capacity() > kKeep && n <= kKeep)
+        std::vector<T>().swap(v);
+    if (zero)
+        v.assign(n, T{});
+    else
+        v.resize(n);  // the caller overwrites every element
+    return v;
+}
+
+// a - z for the 8-bit tensor a's elements [i0, i0 + k) into dst; returns their sum.
+template <typename T>
+uint32_t subtract_zp(const uint8_t* a, size_t i0, int64_t k, int32_t z, int16_t* dst)
+{
+    uint32_t sum = 0;
+    for (int64_t p = 0; p < k; ++p)
+    {
+        const auto v = static_cast<int16_t>(static_cast<T>(a[i0 + static_cast<size_t>(p)]) - z);
+        dst[p] = v;
+        sum += static_cast<uint32_t>(int32_t{v});
+    }
+    return sum;
+}
+
+// Runs the batched integer matmul into out: acc[batch][m][n] = sum_k (a - a_zp) * (b - b_zp)
+// (wrapping). a_zp/b_zp: scalar or per-row (A, length m) / per-column (B, length n). B is
+// read raw and its zero point applied afterwards: sum_k a'(b - z) = sum_k a'b - z * sum_k a'.
+void int_matmul(const MatMulShape& s,
+                const Tensor& a,
+                const Tensor* a_zp,
+                const Tensor& b,
+                const Tensor* b_zp,
+                uint32_t* out)
 {
     int64_t batches = 1;
     for (auto d : s.batch)
         batches *= d;
     // Zero-point-subtracted copy of A (rows of k).
     const int64_t a_rows = static_cast<int64_t>(a.data.size()) / std::max<int64_t>(s.k, 1);
-    std::vector<int16_t> av(a.data.size());
+    auto& av = scratch<int16_t, 0>(a.data.size(), false);
     std::vector<uint32_t> row_sums(static_cast<size_t>(a_rows), 0);
     for (int64_t r = 0; r < a_rows; ++r)
     {
         const int32_t z = zp_at(a_zp, static_cast<size_t>(r % s.m));
-        uint32_t sum = 0;
-        for (int64_t p = 0; p < s.k; ++p)
-        {
-            const auto i = static_cast<size_t>(r * s.k + p);
-            av[i] = static_cast<int16_t>(q8_at(a, i) - z);
-            sum += static_cast<uint32_t>(int32_t{av[i]});
-        }
-        row_sums[static_cast<size_t>(r)] = sum;
+        const auto i0 = static_cast<size_t>(r * s.k);
+        row_sums[static_cast<size_t>(r)] =
+            a.dtype == DType::INT8
+                ? subtract_zp<int8_t>(a.data.data(), i0, s.k, z, av.data() + i0)
+                : subtract_zp<uint8_t>(a.data.data(), i0, s.k, z, av.data() + i0);
     }
     std::vector<uint32_t> bz(static_cast<size_t>(s.n));
     bool any_bz = false;
@@ -332,8 +373,6 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
         bz[static_cast<size_t>(j)] = static_cast<uint32_t>(zp_at(b_zp, static_cast<size_t>(j)));
         any_bz = any_bz || bz[static_cast<size_t>(j)] != 0;
     }
-    std::vector<int32_t> acc(static_cast<size_t>(batches * s.m * s.n));
-    auto* out = reinterpret_cast<uint32_t*>(acc.data());
     const size_t r = s.batch.size();
     std::vector<int64_t> idx(r, 0);
     for (int64_t bi = 0; bi < batches; ++bi)
@@ -366,7 +405,6 @@ std::vector<int32_t> int_matmul(const MatMulShape& s,
             idx[d] = 0;
         }
     }
-    return acc;
 }
 
 OpCost cost_int_matmul(const Node& node, Infos in, std::span<const ValueInfo> out)
@@ -414,7 +452,11 @@ Status infer_matmul_integer(const Node& node, Infos in, Outs out)
 Status run_matmul_integer(const Node& node, Ins in, Results out)
 {
     auto s = *matmul_shape(node, in[0]->shape, in[1]->shape);
-    auto acc = int_matmul(s, *in[0], opt_input(in, 2), *in[1], opt_input(in, 3));
+    // Into a warm scratch buffer, then copied (the kernel writing the freshly allocated output
+    // in tile order measured no faster).
+    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()), false);
+    int_matmul(s, *in[0], opt_input(in, 2), *in[1], opt_input(in, 3),
+               reinterpret_cast<uint32_t*>(acc.data()));
     std::copy(acc.begin(), acc.end(), out[0].as<int32_t>().begin());
     return Ok{};
 }
@@ -459,20 +501,38 @@ Status infer_qlinear_matmul(const Node& node, Infos in, Outs out)
 Status run_qlinear_matmul(const Node& node, Ins in, Results out)
 {
     auto s = *matmul_shape(node, in[0]->shape, in[3]->shape);
-    const auto acc = int_matmul(s, *in[0], in[2], *in[3], in[5]);
+    auto& acc = scratch<int32_t, 1>(static_cast<size_t>(out[0].elements()), false);
+    int_matmul(s, *in[0], in[2], *in[3], in[5], reinterpret_cast<uint32_t*>(acc.data()));
     const float ys = scale_at(*in[6], 0);
     const int32_t yzp = zp_at(in[7], 0);
     const DType yt = out[0].dtype;
-    const auto mn = static_cast<size_t>(s.m * s.n);
-    // Output scale per (row, column): ONNX Runtime's a_scale * b_scale / y_scale in float32.
-    for (size_t i = 0; i < acc.size(); ++i)
-    {
-        const size_t row = (i % mn) / static_cast<size_t>(s.n);
-        const size_t col = i % static_cast<size_t>(s.n);
-        const float scale = scale_at(*in[1], row) * scale_at(*in[4], col) / ys;
-        out[0].data[i] =
-            static_cast<uint8_t>(requantize_float(acc[i], scale, yzp, qmin(yt), qmax(yt)));
-    }
+    const auto m = static_cast<size_t>(s.m);
+    const auto n = static_cast<size_t>(s.n);
+    const int32_t lo = qmin(yt);
+    const int32_t hi = qmax(yt);
+    // Output scale per (row, column): ONNX Runtime's a_scale * b_scale / y_scale in float32,
+    // computed once per distinct (a_scale row, column) rather than per element (same values).
+    const size_t scale_rows = in[1]->elements() == 1 ? 1 : m;
+    std::vector<float> scales(scale_rows * n);
+    for (size_t row = 0; row < scale_rows; ++row)
+        for (size_t col = 0; col < n; ++col)
+            scales[row * n + col] = scale_at(*in[1], row) * scale_at(*in[4], col) / ys;
+    const size_t mn = m * n;
+    for (size_t base = 0; base < acc.size(); base += mn)
+        for (size_t row = 0; row < m; ++row)
+        {
+            const float* sr = scales.data() + (scale_rows == 1 ? 0 : row * n);
+            const size_t o = base + row * n;
+            if (kernel_isa() != KernelIsa::Scalar)
+            {
+                requantize_avx2(acc.data() + o, 0, sr, 1, static_cast<int64_t>(n), yzp, lo, hi,
+                                out[0].data.data() + o);
+                continue;
+            }
+            for (size_t col = 0; col < n; ++col)
+                out[0].data[o + col] =
+                    static_cast<uint8_t>(requantize_float(acc[o + col], sr[col], yzp, lo, hi));
+        }
     (void)node;
     return Ok{};
 }
@@ -660,15 +720,31 @@ Status run_qlinear_conv(const Node& node, Ins in, Results out)
     const DType yt = out[0].dtype;
     const int64_t planes = g.batch * g.out_channels;
     const size_t plane = planes > 0 ? acc.size() / static_cast<size_t>(planes) : 1;
-    for (size_t i = 0; i < acc.size(); ++i)
+    const int32_t lo = qmin(yt);
+    const int32_t hi = qmax(yt);
+    // Output scale per channel: x_scale * w_scale[m] / y_scale in float32, computed once.
+    const auto mc = static_cast<size_t>(g.out_channels);
+    std::vector<float> scales(mc);
+    for (size_t m = 0; m < mc; ++m)
+        scales[m] = xs * scale_at(*in[4], m) / ys;
+    for (size_t pl = 0; pl < static_cast<size_t>(planes); ++pl)
     {
-        const size_t m = (i / plane) % static_cast<size_t>(g.out_channels);
-        uint32_t a = static_cast<uint32_t>(acc[i]);
-        if (bias)
-            a += static_cast<uint32_t>(bias->as<int32_t>()[m]);
-        const float scale = xs * scale_at(*in[4], m) / ys;
-        out[0].data[i] = static_cast<uint8_t>(
-            requantize_float(static_cast<int32_t>(a), scale, yzp, qmin(yt), qmax(yt)));
+        const size_t m = pl % mc;
+        const uint32_t b = bias ? static_cast<uint32_t>(bias->as<int32_t>()[m]) : 0u;
+        const float scale = scales[m];
+        if (kernel_isa() != KernelIsa::Scalar)
+        {
+            requantize_avx2(acc.data() + pl * plane, static_cast<int32_t>(b), &scale, 0,
+                            static_cast<int64_t>(plane), yzp, lo, hi,
+                            out[0].data.data() + pl * plane);
+            continue;
+        }
+        for (size_t i = pl * plane; i < (pl + 1) * plane; ++i)
+        {
+            const uint32_t a = static_cast<uint32_t>(acc[i]) + b;
+            out[0].data[i] =
+                static_cast<uint8_t>(requantize_float(static_cast<int32_t>(a), scale, yzp, lo, hi));
+        }
     }
     return Ok{};
 }

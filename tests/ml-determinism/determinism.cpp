@@ -5,6 +5,8 @@
 // expected.txt holds them and `--expect FILE` compares (exit 1 naming what differs).
 //
 //   tern-ml-determinism [--expect expected.txt] [--testdata /usr/share/libonnx-testdata/data]
+//                       [--scalar | --avx2]   (force the portable kernels, or AVX2 without
+//                                          VNNI, on a CPU that has more: ml/kernels.hpp)
 //
 // Models: ONNX backend-test models (float and quantized ops, with their own input data) and
 // generated random-weight models — an MLP, a LeNet-style CNN, a transformer-style block with
@@ -15,6 +17,7 @@
 #include "core/keccak.hpp"
 #include "ml/detmath.hpp"
 #include "ml/engine.hpp"
+#include "ml/kernels.hpp"
 #include "ml/onnx_proto.hpp"
 #include "tests/ml-determinism/models.hpp"
 
@@ -192,9 +195,14 @@ int main(int argc, char** argv)
             expect_path = argv[++i];
         else if (a == "--testdata" && i + 1 < argc)
             testdata = argv[++i];
+        else if (a == "--scalar")
+            set_kernel_isa(KernelIsa::Scalar);  // the portable kernels even on an AVX2 CPU
+        else if (a == "--avx2")
+            set_kernel_isa(KernelIsa::Avx2);  // AVX2 without the VNNI integer kernel
         else
         {
-            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--expect FILE] [--testdata DIR] [--scalar|--avx2]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -206,7 +214,7 @@ int main(int argc, char** argv)
                                specials(),     extras(),       logic_elementwise(),
                                index_reduce(), resize_modes(), resize_cubic(),
                                newer_opsets(), attention(),    recurrent(),
-                               control_flow(), classic_ml()};
+                               control_flow(), classic_ml(),   quant_gemm()};
     for (const char* name : kOnnxTests)
     {
         Case c;

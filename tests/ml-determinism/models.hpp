@@ -879,4 +879,67 @@ inline Case classic_ml()
     return {"generated/classic_ml", g.bytes(), {random_tensor({16, kFeatures}, 1.5f, 900)}};
 }
 
+/// A uint8 or int8 tensor of uniform bytes from `seed` (same bytes everywhere).
+inline Tensor random_q8(DType dtype, std::vector<int64_t> shape, uint64_t seed)
+{
+    Rng rng{seed * 0x9E3779B97F4A7C15ULL + 1};
+    Tensor t = Tensor::zeros(dtype, std::move(shape));
+    for (auto& b : t.data)
+        b = static_cast<uint8_t>(rng.next() >> 56);
+    return t;
+}
+
+/// The integer GEMMs at sizes that take the packed AVX2 kernels (kernels.hpp: at least 4
+/// rows, odd k and column tails): QLinearMatMul (uint8 x int8, per-column b scale and zero
+/// point, batch 2), MatMulInteger (uint8 x uint8), QLinearConv (3x3 pads, per-channel int8
+/// weights, int32 bias) and ConvInteger (stride 2). The digests must not depend on the kernel.
+inline Case quant_gemm()
+{
+    Graph g("quant_gemm");
+    auto a = g.input("a", {2, 37, 45}, DType::UINT8);
+    auto x = g.input("x", {1, 5, 13, 11}, DType::UINT8);
+    auto f32 = [&](std::vector<int64_t> shape, std::vector<float> v) {
+        return g.constant(Tensor::from<float>(DType::FLOAT, std::move(shape), v));
+    };
+    auto u8 = [&](uint8_t v) {
+        return g.constant(Tensor::from<uint8_t>(DType::UINT8, {}, std::vector<uint8_t>{v}));
+    };
+    std::vector<float> b_scale;
+    for (int j = 0; j < 29; ++j)
+        b_scale.push_back(0.002f + 0.0005f * static_cast<float>(j));
+    std::vector<float> w_scale;
+    for (int j = 0; j < 11; ++j)
+        w_scale.push_back(0.003f + 0.0007f * static_cast<float>(j));
+    std::vector<int32_t> bias;
+    for (int j = 0; j < 11; ++j)
+        bias.push_back(j * 977 - 5000);
+    auto a_zp = u8(118);
+    auto b = g.constant(random_q8(DType::INT8, {45, 29}, 1001));
+    auto b_zp = g.constant(random_q8(DType::INT8, {29}, 1002));
+    g.node("QLinearMatMul",
+           {a, f32({}, {0.02f}), a_zp, b, f32({29}, b_scale), b_zp, f32({}, {0.05f}), u8(128)},
+           "y0");
+    g.node("MatMulInteger", {a, g.constant(random_q8(DType::UINT8, {45, 30}, 1003)), a_zp, u8(131)},
+           "y1");
+    auto* qc = g.node(
+        "QLinearConv",
+        {x, f32({}, {0.015f}), u8(120), g.constant(random_q8(DType::INT8, {11, 5, 3, 3}, 1004)),
+         f32({11}, w_scale), g.constant(random_q8(DType::INT8, {11}, 1005)), f32({}, {0.04f}),
+         u8(125), g.constant(Tensor::from<int32_t>(DType::INT32, {11}, bias))},
+        "y2");
+    Graph::attr_ints(qc, "pads", {1, 1, 1, 1});
+    auto* ci =
+        g.node("ConvInteger",
+               {x, g.constant(random_q8(DType::UINT8, {7, 5, 2, 2}, 1006)), u8(120), u8(77)}, "y3");
+    Graph::attr_ints(ci, "strides", {2, 2});
+    g.output("y0", {2, 37, 29}, DType::UINT8);
+    g.output("y1", {2, 37, 30}, DType::INT32);
+    g.output("y2", {1, 11, 13, 11}, DType::UINT8);
+    g.output("y3", {1, 7, 6, 5}, DType::INT32);
+    return {"generated/quant_gemm",
+            g.bytes(),
+            {random_q8(DType::UINT8, {2, 37, 45}, 1100),
+             random_q8(DType::UINT8, {1, 5, 13, 11}, 1101)}};
+}
+
 }  // namespace tern::ml::testmodels

@@ -8,6 +8,8 @@
 #   native    GCC -O3 -march=native (AVX2/AVX-512/FMA units available to the compiler)
 #   sanitize  GCC Debug with AddressSanitizer + UndefinedBehaviorSanitizer
 #   clang     clang -O3 -march=native (when clang++ is installed)
+# Each build is checked with the CPU's kernels, AVX2 without VNNI (--avx2) and the portable
+# ones (--scalar): ml/kernels.hpp.
 # Usage: tests/ml-determinism/run.sh [config...]   (default: all; build dirs build/ml-det-*)
 # Extra: `run.sh contract` builds with -ffp-contract=fast -march=native as a negative control:
 # FMA contraction changes float bits, and the check must notice (it reports the difference
@@ -52,11 +54,15 @@ for cfg in "${configs[@]}"; do
         fi
         continue
     fi
-    if "$dir/tests/ml-determinism/tern-ml-determinism" --expect "$expected" >/dev/null; then
-        echo "$cfg: all digests match $expected"
-    else
-        echo "$cfg: DIGESTS DIFFER"
-        fail=1
-    fi
+    # Each build runs three times: with the kernels the CPU selects (AVX2, VNNI when it has
+    # them), with AVX2 but not VNNI (--avx2) and with the portable ones forced (--scalar).
+    for kernels in "" --avx2 --scalar; do
+        if "$dir/tests/ml-determinism/tern-ml-determinism" --expect "$expected" $kernels >/dev/null; then
+            echo "$cfg${kernels:+ $kernels}: all digests match $expected"
+        else
+            echo "$cfg${kernels:+ $kernels}: DIGESTS DIFFER"
+            fail=1
+        fi
+    done
 done
 exit $fail
