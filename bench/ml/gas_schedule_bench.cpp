@@ -3,11 +3,13 @@
 // (data movement), nodes, loop iterations and the per-call base. Each case is a small model
 // dominated by one class; the `gas/s` counter says how much gas one core retires per second
 // on it under the schedule chosen (TERN_GAS_SCHEDULE=1 or 2, default 2). A schedule is even
-// when that counter is within 2x across all cases.
+// when that counter is within 2x across all cases. TERN_ML_KERNELS=scalar or avx2 forces a
+// kernel set (default: the best the CPU has; the schedule is priced for AVX2).
 //
 //   build/release/bench/ml/tern-bench-ml-gas [--benchmark_filter=...]
 
 #include "ml/engine.hpp"
+#include "ml/kernels.hpp"
 #include "tests/ml-determinism/models.hpp"
 
 #include <benchmark/benchmark.h>
@@ -50,6 +52,10 @@ Tensor ints(std::vector<int64_t> shape, std::vector<int64_t> v)
 /// Loads `g` once and runs it on `inputs` every iteration; counters: gas and gas/s.
 void run_graph(benchmark::State& state, const Graph& g, const std::vector<Tensor>& inputs)
 {
+    if (const char* k = std::getenv("TERN_ML_KERNELS"))
+        set_kernel_isa(std::string(k) == "scalar" ? KernelIsa::Scalar
+                       : std::string(k) == "avx2" ? KernelIsa::Avx2
+                                                  : KernelIsa::Avx2Vnni);
     const Limits l = limits();
     auto model = load_model(g.bytes(), l);
     if (!model)
@@ -180,6 +186,26 @@ void BM_IntMacs_ConvInteger(benchmark::State& state)
     run_graph(state, g, {random_bytes(DType::UINT8, {1, 16, 32, 32}, 11)});
 }
 BENCHMARK(BM_IntMacs_ConvInteger);
+
+void BM_IntMacs_QLinearConv(benchmark::State& state)
+{
+    Graph g("qlinearconv");
+    const auto f = [&](float v) {
+        return g.constant(Tensor::from<float>(DType::FLOAT, {}, std::vector<float>{v}));
+    };
+    const auto b = [&](DType t, uint8_t v) {
+        return g.constant(Tensor::from<uint8_t>(t, {}, std::vector<uint8_t>{v}));
+    };
+    auto* n = g.node("QLinearConv",
+                     {g.input("x", {1, 16, 32, 32}, DType::UINT8), f(0.02f), b(DType::UINT8, 128),
+                      g.constant(random_bytes(DType::INT8, {32, 16, 3, 3}, 17)), f(0.01f),
+                      b(DType::INT8, 0), f(0.5f), b(DType::UINT8, 128)},
+                     "y");
+    Graph::attr_ints(n, "pads", {1, 1, 1, 1});
+    g.output("y", {1, 32, 32, 32}, DType::UINT8);
+    run_graph(state, g, {random_bytes(DType::UINT8, {1, 16, 32, 32}, 18)});
+}
+BENCHMARK(BM_IntMacs_QLinearConv);
 
 // ---- transcendental evaluations (64 x 1024 floats)
 

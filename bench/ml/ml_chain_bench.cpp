@@ -90,8 +90,8 @@ void BM_Engine(benchmark::State& state, const std::string& name)
         benchmark::DoNotOptimize(out);
     }
     state.counters["engine_gas"] = static_cast<double>(report->gas);
-    state.counters["MACs"] =
-        static_cast<double>(report->macs + report->int_macs + report->special_macs);
+    state.counters["MACs"] = static_cast<double>(report->gemm_macs + report->macs +
+                                                 report->int_macs + report->special_macs);
     state.counters["model_bytes"] = static_cast<double>(bytes.size());
 }
 

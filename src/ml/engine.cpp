@@ -102,6 +102,7 @@ public:
         SubgraphPlan sp;
         for (const auto& io : graph.outputs)
             sp.outputs.push_back(p->infos[static_cast<size_t>(io.value)]);
+        sp.cost.gemm_macs = p->report.gemm_macs;
         sp.cost.macs = p->report.macs;
         sp.cost.int_macs = p->report.int_macs;
         sp.cost.special_macs = p->report.special_macs;
@@ -245,6 +246,7 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
         for (const auto& o : outs)
             if (!o.value)
                 written = sat_add(written, static_cast<uint64_t>(o.elements()));
+        plan.report.gemm_macs = sat_add(plan.report.gemm_macs, c.gemm_macs);
         plan.report.macs = sat_add(plan.report.macs, c.macs);
         plan.report.int_macs = sat_add(plan.report.int_macs, c.int_macs);
         plan.report.special_macs = sat_add(plan.report.special_macs, c.special_macs);
@@ -262,7 +264,8 @@ Result<Plan, std::string> Engine::plan_graph(const Model& model,
         for (const auto& o : outs)
             folded = folded && o.value;
         if (!folded && !node.op->graph_infer && all_known && small && c.macs == 0 &&
-            c.int_macs == 0 && c.special_macs == 0 && c.elements <= fold_budget_)
+            c.gemm_macs == 0 && c.int_macs == 0 && c.special_macs == 0 &&
+            c.elements <= fold_budget_)
         {
             fold_budget_ -= c.elements;
             in_values.clear();
@@ -415,9 +418,10 @@ uint64_t gas_of(const CostReport& r, const GasSchedule& s) noexcept
         const uint64_t w = sat_mul(units, weight);
         return w == UINT64_MAX ? w : ceil_div(w, 64);
     };
-    const uint64_t mac_weight = sat_add(
-        sat_add(sat_mul(r.macs, s.float_macs_per_64), sat_mul(r.int_macs, s.int_macs_per_64)),
-        sat_mul(r.special_macs, s.special_macs_per_64));
+    const uint64_t mac_weight = sat_add(sat_add(sat_add(sat_mul(r.gemm_macs, s.gemm_macs_per_64),
+                                                        sat_mul(r.macs, s.float_macs_per_64)),
+                                                sat_mul(r.int_macs, s.int_macs_per_64)),
+                                        sat_mul(r.special_macs, s.special_macs_per_64));
     uint64_t g = s.base;
     g = sat_add(g, mac_weight == UINT64_MAX ? mac_weight : ceil_div(mac_weight, 64));
     g = sat_add(g, per64(r.elements, s.elements_per_64));

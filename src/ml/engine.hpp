@@ -22,7 +22,9 @@ struct GasSchedule
 {
     /// Gas of every run (decode, plan, encode).
     uint64_t base = 2000;
-    /// Gas per 64 float MACs (MAC equivalents).
+    /// Gas per 64 float MACs of the SIMD GEMM (OpCost::gemm_macs).
+    uint64_t gemm_macs_per_64 = 64;
+    /// Gas per 64 other float MACs (MAC equivalents; OpCost::macs).
     uint64_t float_macs_per_64 = 64;
     /// Gas per 64 integer MACs.
     uint64_t int_macs_per_64 = 64;
@@ -44,11 +46,12 @@ inline constexpr GasSchedule kGasSchedule1{};
 /// per CPU second.
 inline constexpr GasSchedule kGasSchedule2{
     .base = 2000,
-    .float_macs_per_64 = 64,
-    .int_macs_per_64 = 64,
+    .gemm_macs_per_64 = 12,
+    .float_macs_per_64 = 48,
+    .int_macs_per_64 = 6,
     .special_macs_per_64 = 64,
     .elements_per_64 = 64,
-    .per_node = 800,
+    .per_node = 900,
     .per_weight_word = 3,
 };
 
@@ -80,8 +83,10 @@ struct CostReport
 {
     /// The total (what cost() returns).
     uint64_t gas = 0;
-    /// Float multiply-accumulates (and other float arithmetic in MAC equivalents) of all
-    /// nodes.
+    /// Float multiply-accumulates of all nodes run by the SIMD float GEMM.
+    uint64_t gemm_macs = 0;
+    /// Other float multiply-accumulates (and float arithmetic in MAC equivalents) of all
+    /// nodes, and integer convolutions.
     uint64_t macs = 0;
     /// Integer multiply-accumulates of all nodes.
     uint64_t int_macs = 0;

@@ -874,17 +874,18 @@ TEST(MlStructOps, PadCropsWithNegativePadsAndRefusesOversizedReflect)
 TEST(MlEngine, GasSchedulesWeighEachClassOfWork)
 {
     CostReport r;
+    r.gemm_macs = 320;
     r.macs = 1000;
     r.int_macs = 640;
     r.special_macs = 64;
     r.elements = 401;
     r.nodes = 3;
     r.weight_bytes = 65;
-    EXPECT_EQ(gas_of(r, kGasSchedule1), 2000u + 1000 + 640 + 64 + 101 + 60 + 9);
+    EXPECT_EQ(gas_of(r, kGasSchedule1), 2000u + 320 + 1000 + 640 + 64 + 101 + 60 + 9);
     const GasSchedule& s = kGasSchedule2;
-    const uint64_t macs =
-        (1000 * s.float_macs_per_64 + 640 * s.int_macs_per_64 + 64 * s.special_macs_per_64 + 63) /
-        64;
+    const uint64_t macs = (320 * s.gemm_macs_per_64 + 1000 * s.float_macs_per_64 +
+                           640 * s.int_macs_per_64 + 64 * s.special_macs_per_64 + 63) /
+                          64;
     EXPECT_EQ(gas_of(r, s), s.base + macs + (401 * s.elements_per_64 + 63) / 64 + 3 * s.per_node +
                                 3 * s.per_weight_word);
     EXPECT_EQ(gas_schedule(1), &kGasSchedule1);

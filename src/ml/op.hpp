@@ -129,10 +129,14 @@ struct ValueInfo
 /// Work of one node, the input to the gas formula (docs/ml.md "Cost model").
 struct OpCost
 {
-    /// Float multiply-accumulates (MatMul, Gemm, Conv, ...) and other float arithmetic in MAC
-    /// equivalents (normalizations, interpolation taps, comparisons).
+    /// Float multiply-accumulates run by the SIMD float GEMM (MatMul, Gemm, two-operand Einsum,
+    /// Conv with constant finite weights).
+    uint64_t gemm_macs = 0;
+    /// Other float multiply-accumulates and float arithmetic in MAC equivalents (recurrent
+    /// cells, normalizations, pooling, interpolation taps, attention, comparisons), and the
+    /// integer convolutions.
     uint64_t macs = 0;
-    /// Integer multiply-accumulates (MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv).
+    /// Integer multiply-accumulates run by the SIMD integer GEMM (MatMulInteger, QLinearMatMul).
     uint64_t int_macs = 0;
     /// Transcendental evaluations (exp, tanh, sigmoid, erf, log, sin, cos) in MAC equivalents
     /// (kTranscendentalMacs per evaluation).

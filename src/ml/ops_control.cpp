@@ -92,6 +92,7 @@ uint64_t sat_add(uint64_t a, uint64_t b) noexcept
 OpCost times(const OpCost& c, uint64_t n)
 {
     OpCost t;
+    t.gemm_macs = sat_mul(c.gemm_macs, n);
     t.macs = sat_mul(c.macs, n);
     t.int_macs = sat_mul(c.int_macs, n);
     t.special_macs = sat_mul(c.special_macs, n);
@@ -184,6 +185,7 @@ Status infer_if(const Node& node,
                                         "time both branches must agree");
         outputs[k] = shape_of(t);
     }
+    cost.gemm_macs = std::max(plans[0].cost.gemm_macs, plans[1].cost.gemm_macs);
     cost.macs = std::max(plans[0].cost.macs, plans[1].cost.macs);
     cost.int_macs = std::max(plans[0].cost.int_macs, plans[1].cost.int_macs);
     cost.special_macs = std::max(plans[0].cost.special_macs, plans[1].cost.special_macs);
@@ -296,6 +298,7 @@ Status check_body_plan(const Node& node,
         copied += static_cast<uint64_t>(slice.elements());
     }
     const OpCost c = iteration_cost(p.cost, copied);
+    cost.gemm_macs = sat_add(cost.gemm_macs, c.gemm_macs);
     cost.macs = sat_add(cost.macs, c.macs);
     cost.int_macs = sat_add(cost.int_macs, c.int_macs);
     cost.special_macs = sat_add(cost.special_macs, c.special_macs);

@@ -324,7 +324,7 @@ OpCost cost_einsum(const Node& node, Infos in, std::span<const ValueInfo> out)
                 used[static_cast<size_t>(ch)] = true;
                 macs = sat_mul(macs, static_cast<uint64_t>((*size)[static_cast<size_t>(ch)]));
             }
-    c.macs = macs;
+    c.gemm_macs = macs;  // two operands run as a batched sgemm
     return c;
 }
 

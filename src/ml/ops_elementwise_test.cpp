@@ -452,7 +452,7 @@ TEST(MlElementwiseOps, Costs)
     std::vector<ValueInfo> outs{x};
     auto cost = [&](const char* op) {
         Node n = make_node(op);
-        return n.op->cost ? n.op->cost(n, ins, outs) : OpCost{0, 600};
+        return n.op->cost ? n.op->cost(n, ins, outs) : OpCost{.elements = 600};
     };
     EXPECT_EQ(cost("Softplus").special_macs, 300 * 2 * kTranscendentalMacs);
     for (const char* op : {"Elu", "Selu", "Celu", "Mish", "Sin", "Cos"})

@@ -328,7 +328,14 @@ OpCost cost_conv(const Node&,
     for (size_t d = 1; d < ws.size(); ++d)
         per_out = sat_mul(per_out, static_cast<uint64_t>(ws[d]));
     OpCost c;
-    c.macs = sat_mul(static_cast<uint64_t>(outputs[0].elements()), per_out);
+    const uint64_t macs = sat_mul(static_cast<uint64_t>(outputs[0].elements()), per_out);
+    // The GEMM path runs when the weights are finite (run_conv); weights known only at run time
+    // may take the direct loops, and are priced as them.
+    const auto* w = inputs[1]->value.get();
+    if (w && all_finite(w->as<float>().data(), w->elements()))
+        c.gemm_macs = macs;
+    else
+        c.macs = macs;
     for (const auto* in : inputs)
         if (in)
             c.elements += static_cast<uint64_t>(in->elements());

@@ -244,7 +244,7 @@ OpCost cost_gemm(const Node& node,
     const auto K = static_cast<uint64_t>(node.attr_int("transA", 0) != 0 ? a[0] : a[1]);
     const auto MN = static_cast<uint64_t>(outputs[0].elements());
     OpCost c;
-    c.macs = sat_mul(MN, K);
+    c.gemm_macs = sat_mul(MN, K);
     for (const auto* in : inputs)
         if (in)
             c.elements += static_cast<uint64_t>(in->elements());
@@ -349,7 +349,7 @@ OpCost cost_matmul(const Node&,
     OpCost c;
     const auto& a = inputs[0]->shape;
     const uint64_t K = static_cast<uint64_t>(a.back());
-    c.macs = sat_mul(static_cast<uint64_t>(outputs[0].elements()), K);
+    c.gemm_macs = sat_mul(static_cast<uint64_t>(outputs[0].elements()), K);
     c.elements = static_cast<uint64_t>(inputs[0]->elements()) +
                  static_cast<uint64_t>(inputs[1]->elements()) +
                  static_cast<uint64_t>(outputs[0].elements());

@@ -689,13 +689,25 @@ TEST(MlFloatOps, CostCountsMacsAndTranscendentals)
     ValueInfo b{DType::FLOAT, {32, 16}, nullptr};
     std::vector<const ValueInfo*> ins{&a, &b};
     std::vector<ValueInfo> outs{ValueInfo{DType::FLOAT, {8, 16}, nullptr}};
-    EXPECT_EQ(gemm.op->cost(gemm, ins, outs).macs, 8u * 16 * 32);
+    EXPECT_EQ(gemm.op->cost(gemm, ins, outs).gemm_macs, 8u * 16 * 32);
     Node conv = make_node("Conv");
     ValueInfo x{DType::FLOAT, {1, 3, 10, 10}, nullptr};
     ValueInfo w{DType::FLOAT, {4, 3, 3, 3}, nullptr};
     std::vector<const ValueInfo*> cins{&x, &w};
     std::vector<ValueInfo> couts{ValueInfo{DType::FLOAT, {1, 4, 8, 8}, nullptr}};
+    // Weights known only at run time may take the direct loops: priced as other float work;
+    // constant finite weights run on the GEMM.
     EXPECT_EQ(conv.op->cost(conv, cins, couts).macs, 4u * 64 * 27);
+    EXPECT_EQ(conv.op->cost(conv, cins, couts).gemm_macs, 0u);
+    ValueInfo wc = w;
+    wc.value = std::make_shared<const Tensor>(Tensor::zeros(DType::FLOAT, {4, 3, 3, 3}));
+    std::vector<const ValueInfo*> kins{&x, &wc};
+    EXPECT_EQ(conv.op->cost(conv, kins, couts).gemm_macs, 4u * 64 * 27);
+    EXPECT_EQ(conv.op->cost(conv, kins, couts).macs, 0u);
+    Tensor bad = Tensor::zeros(DType::FLOAT, {4, 3, 3, 3});
+    bad.as<float>()[5] = std::numeric_limits<float>::infinity();
+    wc.value = std::make_shared<const Tensor>(std::move(bad));
+    EXPECT_EQ(conv.op->cost(conv, kins, couts).macs, 4u * 64 * 27);
     Node tanh = make_node("Tanh");
     std::vector<const ValueInfo*> tins{&x};
     std::vector<ValueInfo> touts{x};

@@ -483,7 +483,7 @@ TEST(MlEinsum, MatmulFormsAndRefusals)
     ValueInfo bi{DType::FLOAT, {2, 4, 5}, nullptr};
     std::vector<const ValueInfo*> ins{&ai, &bi};
     std::vector<ValueInfo> outs{ValueInfo{DType::FLOAT, {2, 3, 5}, nullptr}};
-    EXPECT_EQ(op->cost(eq("bij,bjk->bik"), ins, outs).macs, 2u * 3u * 4u * 5u);
+    EXPECT_EQ(op->cost(eq("bij,bjk->bik"), ins, outs).gemm_macs, 2u * 3u * 4u * 5u);
 }
 
 TEST(MlIndexOps, Costs)

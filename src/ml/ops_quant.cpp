@@ -647,7 +647,7 @@ OpCost cost_int_conv(const Node& node, Infos in, std::span<const ValueInfo> out)
     for (size_t d = 1; d < w->shape.size(); ++d)
         per_out *= static_cast<uint64_t>(w->shape[d]);
     const auto oe = static_cast<uint64_t>(out[0].elements());
-    c.int_macs = sat_mul(oe, per_out);
+    c.macs = sat_mul(oe, per_out);  // im2col + igemm: priced with the other float work
     c.elements = static_cast<uint64_t>(x->elements() + w->elements()) + oe;
     return c;
 }

@@ -57,12 +57,14 @@ describe("ML on an AI chain's default limits (tern dev)", { skip: IS_ANVIL && "a
     const input = `0x${encodeTensors([{ dtype: "float32", shape: [BATCH, K], data: x }]).toString("hex")}`;
     const { abi } = ternContracts().IInference;
     const cost = await viem.publicClient.readContract({ address: INFERENCE, abi, functionName: "inferCost", args: [hash, input] });
-    assert.ok(cost > 25_600_000n && cost < 250_000_000n, `cost ${cost}`);
+    // Schedule 2 (the AI chain's) prices a GEMM MAC at 12/64 gas: the 25.6M MACs are ~4.8M gas
+    // of the quote, the rest is the 10 MB of weights read and the tensors touched.
+    assert.ok(cost > 4_800_000n && cost < 250_000_000n, `cost ${cost}`);
     const data = encodeFunctionData({ abi, functionName: "infer", args: [hash, input] });
     const tx = await viem.walletClient.sendTransaction({ to: INFERENCE, data, gas: cost + 3_000_000n });
     const receipt = await viem.publicClient.waitForTransactionReceipt({ hash: tx });
     assert.equal(receipt.status, "success");
-    assert.ok(receipt.gasUsed > 25_600_000n, `gas used ${receipt.gasUsed}`);
+    assert.ok(receipt.gasUsed > cost, `gas used ${receipt.gasUsed}`);
     t.diagnostic(`inferCost ${cost}, gas used ${receipt.gasUsed}`);
 
     const raw = await viem.publicClient.call({ to: INFERENCE, data, gas: cost + 3_000_000n });

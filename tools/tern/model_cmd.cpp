@@ -398,6 +398,7 @@ void run_model(const RunOptions& o)
         {"file", o.file}, {"bytes", bytes.size()}, {"hash", hex(keccak256(bytes).view())}};
     out["gas"] = {{"infer", gas},
                   {"engine", report->gas},
+                  {"gemmMacs", report->gemm_macs},
                   {"macs", report->macs},
                   {"intMacs", report->int_macs},
                   {"specialMacs", report->special_macs},
@@ -446,10 +447,11 @@ void run_model(const RunOptions& o)
                                          : "");
     }
     std::printf(
-        "gas: %llu for infer (engine %llu: %llu float, %llu integer and %llu transcendental "
-        "MACs, %llu elements, %llu weight bytes, %llu nodes); a transaction adds 21,000 and "
-        "its calldata\n",
+        "gas: %llu for infer (engine %llu: %llu GEMM, %llu other float, %llu integer and %llu "
+        "transcendental MACs, %llu elements, %llu weight bytes, %llu nodes); a transaction "
+        "adds 21,000 and its calldata\n",
         static_cast<unsigned long long>(gas), static_cast<unsigned long long>(report->gas),
+        static_cast<unsigned long long>(report->gemm_macs),
         static_cast<unsigned long long>(report->macs),
         static_cast<unsigned long long>(report->int_macs),
         static_cast<unsigned long long>(report->special_macs),
