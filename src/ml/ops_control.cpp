@@ -2,7 +2,8 @@
 // before anything runs, like the main graph:
 // - If: a condition known at plan time (a constant, or computed from shapes) plans only the
 //   branch taken; otherwise both branches are planned, must give the same output types and
-//   shapes, and the dearer one is charged.
+//   shapes, and the dearer one is charged; a branch that cannot be planned for these inputs
+//   leaves the other, and the run fails if the condition takes it.
 // - Loop: the trip count M must be known at plan time (the cost is M body runs); a loop bounded
 //   only by its condition is refused. Loop-carried values keep their shape across iterations.
 //   A loop whose condition ends it early is fine, except with scan outputs (their length would
@@ -171,9 +172,22 @@ Status infer_if(const Node& node,
         cost = plans[b].cost;
         return Ok{};
     }
+    // A branch whose shapes cannot be satisfied for these inputs (the path an exporter wrote
+    // for other input sizes, as onnxruntime never plans a branch it does not take) leaves the
+    // other one: the call is costed and shaped by it, and fails if the condition takes the
+    // unplannable branch (its run plans again and gives the same error).
+    Status planned[2] = {plan_branch(0), plan_branch(1)};
+    if (!planned[0] && !planned[1])
+        return planned[0];
     for (int b = 0; b < 2; ++b)
-        if (auto st = plan_branch(b); !st)
-            return st;
+        if (!planned[b])
+        {
+            const int other = 1 - b;
+            for (size_t k = 0; k < outputs.size(); ++k)
+                outputs[k] = shape_of(plans[other].outputs[k]);
+            cost = plans[other].cost;
+            return Ok{};
+        }
     for (size_t k = 0; k < outputs.size(); ++k)
     {
         const auto& t = plans[0].outputs[k];

@@ -524,3 +524,31 @@ TEST(ControlFlow, LoaderRefusesBadSubgraphs)
         EXPECT_NE(m.error().find("nested deeper than"), std::string::npos) << m.error();
     }
 }
+
+TEST(ControlFlow, IfBranchThatCannotBePlannedFailsOnlyWhenTaken)
+{
+    // The else branch reshapes x to 4 elements: impossible for 3 (the path an exporter wrote
+    // for other input sizes). The call is costed by the then branch, runs when the condition
+    // takes it, and fails when it takes the other.
+    TestModel md;
+    md.main.input("x", DType::FLOAT, {3});
+    md.main.input("c", DType::BOOL, {});
+    md.main.init("four", int64s({1}, {4}));
+    auto& n = md.main.node("If", {"c"}, {"y"});
+    auto then_g = subgraph(n, "then_branch");
+    then_g.node("Relu", {"x"}, {"t"});
+    then_g.output("t");
+    auto else_g = subgraph(n, "else_branch");
+    else_g.node("Reshape", {"x", "four"}, {"e"});
+    else_g.output("e");
+    md.main.output("y");
+    auto m = md.load();
+    ASSERT_TRUE(m) << m.error();
+    const Tensor x = floats({3}, {-1, 2, -3});
+    auto ok = run(**m, std::vector<Tensor>{x, boolean(true)}, Limits{});
+    ASSERT_TRUE(ok) << ok.error();
+    EXPECT_EQ(values((*ok)[0]), std::vector<float>({0, 2, 0}));
+    auto bad = run(**m, std::vector<Tensor>{x, boolean(false)}, Limits{});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().find("Reshape"), std::string::npos) << bad.error();
+}

@@ -4,7 +4,8 @@
 // GRU, bicubic Resize, RMSNorm/Swish) is uploaded to a `tern dev` chain, run in a transaction
 // through contracts/examples/ModelRunner.sol, and its outputs compared with onnxruntime's:
 // integer outputs exactly, float ones to 1e-4 relative (plus 1e-6 absolute). Needs the venv
-// scripts/setup makes (build/venv-ml); Tern only.
+// scripts/setup makes (build/venv-ml); Tern only. Also the models of PyPI wheels as shipped
+// (build/ml-wheels).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { readNpy } from "./lib/npy.mjs";
 import { IS_ANVIL, REPO_ROOT, startNode, tempDir } from "./lib/target.mjs";
 
 const PYTHON = join(REPO_ROOT, "build/venv-ml/bin/python");
+const WHEELS = join(REPO_ROOT, "build/ml-wheels");
 const RTOL = 1e-4;
 const ATOL = 1e-6;
 
@@ -76,5 +78,40 @@ describe("real exported models through a contract on tern dev", { skip }, () => 
       });
     }
     t.diagnostic(`${names.length} models, gas used per run ${gasMin}..${gasMax}`);
+  });
+
+  // The models of PyPI wheels as they ship (tests/ml-models/shipped_models.py): Silero VAD (If,
+  // LSTM) and PaddleOCR's detector, 10.4 MB recognizer and 570 KB classifier, uploaded with
+  // `tern model upload` and run in a transaction.
+  it("models shipped in PyPI wheels run as shipped", { timeout: 900_000, skip: !existsSync(WHEELS) && "no build/ml-wheels" }, async (t) => {
+    const dir = join(tmp.dir, "shipped");
+    const made = spawnSync(PYTHON, [join(REPO_ROOT, "tests/ml-models/shipped_models.py"), WHEELS, dir], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const shipped = readFileSync(join(dir, "models.txt"), "utf8").split(/\s+/).filter((n) => n);
+    assert.ok(shipped.length >= 9, `only ${shipped.length} shipped models`);
+    const tern = process.env.TERN_BIN || join(REPO_ROOT, "build/release/tools/tern/tern");
+    for (const name of shipped) {
+      const file = join(dir, `${name}.onnx`);
+      const up = spawnSync(tern, ["model", "upload", file, "--rpc", node.url, "--chunk", "98304"], { encoding: "utf8" });
+      assert.equal(up.status, 0, `${name}: ${up.stderr}`);
+      const hash = up.stdout.trim().split("\n").at(-1);
+      const count = readFileSync(join(dir, `${name}.inputs.txt`), "utf8").split(/\s+/).filter((n) => n).length;
+      const inputs = [];
+      for (let k = 0; k < count; ++k) inputs.push(readNpy(join(dir, `${name}.in${k}.npy`)));
+      const input = `0x${encodeTensors(inputs).toString("hex")}`;
+      const tx = await viem.walletClient.writeContract({
+        address: runner, abi: c.ModelRunner.abi, functionName: "run", args: [hash, input], gas: 250_000_000n });
+      const receipt = await viem.publicClient.waitForTransactionReceipt({ hash: tx });
+      assert.equal(receipt.status, "success", `${name}: the run reverted`);
+      const [event] = parseEventLogs({ abi: c.ModelRunner.abi, eventName: "Inferred", logs: receipt.logs });
+      decodeTensors(event.args.output).forEach((got, k) => {
+        const want = readNpy(join(dir, `${name}.out${k}.npy`));
+        assert.deepEqual(got.shape, want.shape, `${name} output ${k}: shape`);
+        for (let i = 0; i < want.data.length; ++i)
+          assert.ok(Math.abs(got.data[i] - want.data[i]) <= 1e-5 + RTOL * Math.abs(want.data[i]),
+            `${name} output ${k}[${i}]: ${got.data[i]} vs onnxruntime ${want.data[i]}`);
+      });
+      t.diagnostic(`${name}: ${readFileSync(file).length} bytes, gas used ${receipt.gasUsed}`);
+    }
   });
 });
