@@ -188,9 +188,11 @@ TERN_AVX2 V erf_d(V x)
 
 TERN_AVX2 V erfc_d(V x)
 {
-    const V pos = erfc_pos(x);
+    // The scalar code takes erfc_pos(x) for x >= 0.5 and 2 - erfc_pos(-x) for x <= -0.5: both
+    // are erfc_pos(|x|) (-x is |x| there), so it is evaluated once.
+    const V pos = erfc_pos(_mm256_andnot_pd(set1(-0.0), x));
     const V mid = _mm256_sub_pd(set1(1.0), erf_small(x));
-    const V negv = _mm256_sub_pd(set1(2.0), erfc_pos(neg(x)));
+    const V negv = _mm256_sub_pd(set1(2.0), pos);
     const V y = select(ge(x, set1(0.5)), pos, select(gt(x, set1(-0.5)), mid, negv));
     return select(is_nan(x), x, y);
 }
