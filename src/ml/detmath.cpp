@@ -4,6 +4,8 @@
 
 #include "ml/detmath.hpp"
 
+#include "ml/kernels.hpp"
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -306,6 +308,53 @@ float cos(float x) noexcept
     if (x != x || x == kInfF || x == -kInfF)
         return kNaNf;
     return static_cast<float>(sincos_d(x, 1));
+}
+
+namespace {
+
+/// The scalar function over the array, or the AVX2 version when the kernels are not scalar.
+template <float (*F)(float), void (*FAvx2)(const float*, float*, size_t) noexcept>
+void apply_n(const float* x, float* y, size_t n) noexcept
+{
+    if (kernel_isa() != KernelIsa::Scalar)
+    {
+        FAvx2(x, y, n);
+        return;
+    }
+    for (size_t i = 0; i < n; ++i)
+        y[i] = F(x[i]);
+}
+
+}  // namespace
+
+void exp_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<exp, exp_n_avx2>(x, y, n);
+}
+
+void tanh_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<tanh, tanh_n_avx2>(x, y, n);
+}
+
+void erf_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<erf, erf_n_avx2>(x, y, n);
+}
+
+void sigmoid_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<sigmoid, sigmoid_n_avx2>(x, y, n);
+}
+
+void gelu_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<gelu, gelu_n_avx2>(x, y, n);
+}
+
+void gelu_tanh_n(const float* x, float* y, size_t n) noexcept
+{
+    apply_n<gelu_tanh, gelu_tanh_n_avx2>(x, y, n);
 }
 
 }  // namespace tern::ml::detmath

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+
 // Deterministic elementary functions for the ML engine's float32 ops.
 //
 // The C library's expf/logf/tanhf/erff differ between libm versions, CPUs and vector widths,
@@ -55,5 +57,37 @@ double erf_d(double x) noexcept;
 /// Complementary error function 1 - erf(x) in double, accurate in the right tail; 0 from
 /// x = 11 on (erfc(11) < 1e-54, far below any float).
 double erfc_d(double x) noexcept;
+
+// Array versions: y[i] = f(x[i]) for i < n, the same bits as the scalar functions above for
+// every input (x and y may be the same array, or not overlap at all). They run the AVX2 code of
+// detmath_avx2.cpp when kernel_isa() (kernels.hpp) is not Scalar: 4 lanes evaluated in double
+// with the scalar code's exact sequence of IEEE operations, both sides of every branch
+// computed and the scalar code's side chosen per lane.
+
+/// exp over an array.
+void exp_n(const float* x, float* y, size_t n) noexcept;
+/// tanh over an array.
+void tanh_n(const float* x, float* y, size_t n) noexcept;
+/// erf over an array.
+void erf_n(const float* x, float* y, size_t n) noexcept;
+/// sigmoid over an array.
+void sigmoid_n(const float* x, float* y, size_t n) noexcept;
+/// gelu (erf form) over an array.
+void gelu_n(const float* x, float* y, size_t n) noexcept;
+/// gelu_tanh over an array.
+void gelu_tanh_n(const float* x, float* y, size_t n) noexcept;
+
+/// AVX2 exp_n (detmath_avx2.cpp). Only call when avx2_available() (kernels.hpp).
+void exp_n_avx2(const float* x, float* y, size_t n) noexcept;
+/// AVX2 tanh_n. Only call when avx2_available().
+void tanh_n_avx2(const float* x, float* y, size_t n) noexcept;
+/// AVX2 erf_n. Only call when avx2_available().
+void erf_n_avx2(const float* x, float* y, size_t n) noexcept;
+/// AVX2 sigmoid_n. Only call when avx2_available().
+void sigmoid_n_avx2(const float* x, float* y, size_t n) noexcept;
+/// AVX2 gelu_n. Only call when avx2_available().
+void gelu_n_avx2(const float* x, float* y, size_t n) noexcept;
+/// AVX2 gelu_tanh_n. Only call when avx2_available().
+void gelu_tanh_n_avx2(const float* x, float* y, size_t n) noexcept;
 
 }  // namespace tern::ml::detmath

@@ -310,12 +310,14 @@ Status run_attention(const Node& node, std::span<const Tensor* const> in, std::s
                     std::fill(probs.begin(), probs.end(), 0.0f);
                 else
                 {
-                    double sum = 0;
+                    // exp over the row (detmath::exp_n: detmath::exp's bits, AVX2 when
+                    // available), then the sum in the same order.
                     for (auto& v : probs)
-                    {
-                        v = detmath::exp(v - mx);
+                        v = v - mx;
+                    detmath::exp_n(probs.data(), probs.data(), probs.size());
+                    double sum = 0;
+                    for (const float v : probs)
                         sum += v;
-                    }
                     for (auto& v : probs)
                         v = static_cast<float>(static_cast<double>(v) / sum);
                 }

@@ -6,6 +6,7 @@
 #include "ml/broadcast.hpp"
 #include "ml/detmath.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -165,6 +166,18 @@ Status run_float_fn(const Node&, std::span<const Tensor* const> inputs, std::spa
     return Ok{};
 }
 
+/// A unary float op through a detmath array function (detmath.hpp, "Array versions": AVX2 when
+/// the kernels are, the scalar function's bits either way).
+template <void (*FN)(const float*, float*, size_t) noexcept>
+Status run_float_fn_n(const Node&, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)
+{
+    const std::span<const float> x = inputs[0]->as<float>();
+    const std::span<float> y = outputs[0].as<float>();
+    FN(x.data(), y.data(), std::min(x.size(), y.size()));
+    canonicalize_nans(outputs[0]);
+    return Ok{};
+}
+
 Status run_leaky_relu(const Node& node,
                       std::span<const Tensor* const> inputs,
                       std::span<Tensor> outputs)
@@ -179,8 +192,10 @@ Status run_leaky_relu(const Node& node,
 Status run_gelu(const Node& node, std::span<const Tensor* const> inputs, std::span<Tensor> outputs)
 {
     const std::string approx = node.attr_string("approximate", "none");
-    unary_apply<float, float>(*inputs[0], outputs[0],
-                              approx == "tanh" ? detmath::gelu_tanh : detmath::gelu);
+    const std::span<const float> x = inputs[0]->as<float>();
+    const std::span<float> y = outputs[0].as<float>();
+    (approx == "tanh" ? detmath::gelu_tanh_n : detmath::gelu_n)(x.data(), y.data(),
+                                                                std::min(x.size(), y.size()));
     canonicalize_nans(outputs[0]);
     return Ok{};
 }
@@ -379,13 +394,24 @@ Status run_softmax_impl(const Node& node,
                 mx = v > mx || v != v ? v : mx;  // a NaN wins (and stays)
             }
             double sum = 0;
-            for (int64_t k = 0; k < g.n; ++k)
+            if (!log && g.inner == 1)
             {
-                const float d = x[base + k * g.inner] - mx;
-                const float e = detmath::exp(d);
-                y[base + k * g.inner] = log ? d : e;
-                sum += e;
+                // Contiguous: the differences, then exp over the row (detmath::exp_n, the same
+                // bits as detmath::exp), then the sum in the same order.
+                for (int64_t k = 0; k < g.n; ++k)
+                    y[base + k] = x[base + k] - mx;
+                detmath::exp_n(y + base, y + base, static_cast<size_t>(g.n));
+                for (int64_t k = 0; k < g.n; ++k)
+                    sum += y[base + k];
             }
+            else
+                for (int64_t k = 0; k < g.n; ++k)
+                {
+                    const float d = x[base + k * g.inner] - mx;
+                    const float e = detmath::exp(d);
+                    y[base + k * g.inner] = log ? d : e;
+                    sum += e;
+                }
             const double log_sum = log ? detmath::log_d(sum) : 0.0;
             for (int64_t k = 0; k < g.n; ++k)
             {
@@ -638,9 +664,9 @@ constexpr OpDef kFloatOps[] = {
     {"Relu", 1, 1, 1, 1, infer_relu, run_relu, nullptr},
     {"LeakyRelu", 1, 1, 1, 1, infer_float_unary, run_leaky_relu, nullptr},
     {"Clip", 1, 3, 1, 1, infer_clip, run_clip, nullptr},
-    {"Sigmoid", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::sigmoid>, cost_exp},
-    {"Tanh", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::tanh>, cost_exp},
-    {"Erf", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::erf>, cost_erf},
+    {"Sigmoid", 1, 1, 1, 1, infer_float_unary, run_float_fn_n<detmath::sigmoid_n>, cost_exp},
+    {"Tanh", 1, 1, 1, 1, infer_float_unary, run_float_fn_n<detmath::tanh_n>, cost_exp},
+    {"Erf", 1, 1, 1, 1, infer_float_unary, run_float_fn_n<detmath::erf_n>, cost_erf},
     {"Gelu", 1, 1, 1, 1, infer_gelu, run_gelu, cost_erf},
     {"Softmax", 1, 1, 1, 1, infer_softmax, run_softmax, cost_exp},
     {"LayerNormalization", 2, 3, 1, 3, infer_layernorm, run_layernorm, cost_layernorm},
@@ -654,7 +680,7 @@ constexpr OpDef kFloatOps[] = {
     {"AveragePool", 1, 1, 1, 1, infer_pool, run_averagepool, cost_pool},
     {"GlobalAveragePool", 1, 1, 1, 1, infer_global_pool, run_global_averagepool, nullptr},
     // Beyond the core set (ops_float_extra.cpp): common in exported models.
-    {"Exp", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::exp>, cost_exp},
+    {"Exp", 1, 1, 1, 1, infer_float_unary, run_float_fn_n<detmath::exp_n>, cost_exp},
     {"Log", 1, 1, 1, 1, infer_float_unary, run_float_fn<detmath::log>, cost_exp},
     {"Sqrt", 1, 1, 1, 1, infer_float_unary, run_float_fn<sqrt_f>, nullptr},
     {"Neg", 1, 1, 1, 1, infer_signed_unary, run_signed_unary<false, neg>, nullptr},
