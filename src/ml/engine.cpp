@@ -23,12 +23,6 @@ constexpr uint64_t kPlanningBudget = 1 << 14;
 /// Shape errors one refusal lists before "and N more".
 constexpr size_t kMaxErrorsListed = 20;
 
-uint64_t sat_add(uint64_t a, uint64_t b) noexcept
-{
-    return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
-                                                        : a + b;
-}
-
 uint64_t ceil_div(uint64_t a, uint64_t b) noexcept
 {
     return a / b + (a % b != 0);

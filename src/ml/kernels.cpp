@@ -47,4 +47,21 @@ KernelIsa set_kernel_isa(KernelIsa isa) noexcept
     return current().exchange(isa, std::memory_order_relaxed);
 }
 
+const float* row_major_b(int64_t K,
+                         int64_t N,
+                         const float* b,
+                         int64_t& b_rs,
+                         int64_t b_cs,
+                         std::vector<float>& copy)
+{
+    if (b_cs == 1)
+        return b;
+    copy.resize(static_cast<size_t>(K * N));
+    for (int64_t k = 0; k < K; ++k)
+        for (int64_t j = 0; j < N; ++j)
+            copy[static_cast<size_t>(k * N + j)] = b[k * b_rs + j * b_cs];
+    b_rs = N;
+    return copy.data();
+}
+
 }  // namespace tern::ml

@@ -12,6 +12,7 @@
 // Non-x86-64 builds compile the scalar path only.
 
 #include <cstdint>
+#include <vector>
 
 namespace tern::ml {
 
@@ -37,6 +38,15 @@ bool avx2_available() noexcept;
 
 /// True when this build and CPU can run the VNNI integer kernel (AVX2, AVX-512 VNNI and VL).
 bool vnni_available() noexcept;
+
+/// B(k, j) = b[k * b_rs + j * b_cs] (K x N) with contiguous rows, for the GEMMs' few-row path:
+/// `b` itself when b_cs == 1, else B transposed once into `copy` (b_rs becomes N).
+const float* row_major_b(int64_t K,
+                         int64_t N,
+                         const float* b,
+                         int64_t& b_rs,
+                         int64_t b_cs,
+                         std::vector<float>& copy);
 
 /// AVX2 float GEMM with sgemm's contract (ops_float.hpp) and a row stride ldc for C:
 /// C[i * ldc + j] = sum over k ascending of A(i, k) * B(k, j). Only call when

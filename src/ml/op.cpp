@@ -150,6 +150,12 @@ Status infer_same_as_first(const Node& node,
     return Ok{};
 }
 
+uint64_t sat_add(uint64_t a, uint64_t b) noexcept
+{
+    return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                        : a + b;
+}
+
 uint64_t sat_mul(uint64_t a, uint64_t b) noexcept
 {
     if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)

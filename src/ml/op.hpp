@@ -292,6 +292,9 @@ std::optional<size_t> normalize_axis(int64_t axis, size_t rank) noexcept;
 /// a * b, saturating at UINT64_MAX (cost arithmetic on attacker-chosen shapes).
 uint64_t sat_mul(uint64_t a, uint64_t b) noexcept;
 
+/// a + b, saturating at UINT64_MAX (cost arithmetic).
+uint64_t sat_add(uint64_t a, uint64_t b) noexcept;
+
 /// A kernel's inputs as ValueInfos whose values are the inputs themselves (not copied), so a
 /// kernel re-derives a spec from its constant inputs with the helper shape inference used.
 struct KnownInfos

@@ -338,9 +338,7 @@ Status run_attention(const Node& node, std::span<const Tensor* const> in, std::s
             }
         }
     }
-    for (auto& o : out)
-        if (o.dtype == DType::FLOAT && !o.data.empty())
-            canonicalize_nans(o);
+    canonicalize_float_outputs(out);
     return Ok{};
 }
 

@@ -85,11 +85,6 @@ OpCost iteration_cost(const OpCost& body, uint64_t copied_elements)
     return c;
 }
 
-uint64_t sat_add(uint64_t a, uint64_t b) noexcept
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 OpCost times(const OpCost& c, uint64_t n)
 {
     OpCost t;

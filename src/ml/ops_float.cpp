@@ -25,6 +25,13 @@ void canonicalize_nans(Tensor& t) noexcept
             v = kNaN;
 }
 
+void canonicalize_float_outputs(std::span<Tensor> outputs) noexcept
+{
+    for (auto& o : outputs)
+        if (o.dtype == DType::FLOAT)
+            canonicalize_nans(o);
+}
+
 Status require_float(const Node& node, std::span<const ValueInfo* const> inputs, size_t count)
 {
     for (size_t k = 0; k < count; ++k)
@@ -544,9 +551,7 @@ Status run_layernorm(const Node& node,
         if (inv_out)
             inv_out[r] = static_cast<float>(inv);
     }
-    for (auto& o : outputs)
-        if (o.dtype == DType::FLOAT)
-            canonicalize_nans(o);
+    canonicalize_float_outputs(outputs);
     return Ok{};
 }
 

@@ -51,6 +51,9 @@ inline float to_float(double d) noexcept
 /// Replaces every NaN in a FLOAT tensor with the canonical quiet NaN 0x7fc00000.
 void canonicalize_nans(Tensor& t) noexcept;
 
+/// canonicalize_nans on every FLOAT tensor of `outputs` (ops with several outputs).
+void canonicalize_float_outputs(std::span<Tensor> outputs) noexcept;
+
 /// Error unless inputs 0 .. count-1 are present and FLOAT.
 Status require_float(const Node& node, std::span<const ValueInfo* const> inputs, size_t count = 1);
 

@@ -84,16 +84,7 @@ void sgemm_scalar(int64_t M,
     if (M < kMr)
     {
         std::vector<float> packed;
-        if (b_cs != 1)
-        {
-            // B is transposed: make it row-major K x N once.
-            packed.resize(static_cast<size_t>(K * N));
-            for (int64_t k = 0; k < K; ++k)
-                for (int64_t j = 0; j < N; ++j)
-                    packed[static_cast<size_t>(k * N + j)] = b[k * b_rs + j * b_cs];
-            b = packed.data();
-            b_rs = N;
-        }
+        b = row_major_b(K, N, b, b_rs, b_cs, packed);
         for (int64_t i = 0; i < M; ++i)
             row_kernel(N, K, a + i * a_rs, a_cs, b, b_rs, c + i * ldc);
         return;

@@ -931,9 +931,7 @@ Status run_tree_ensemble(const Node& node,
         }
         outputs[0].as<int64_t>()[r] = label;
     }
-    for (auto& o : outputs)
-        if (o.dtype == DType::FLOAT)
-            canonicalize_nans(o);
+    canonicalize_float_outputs(outputs);
     return Ok{};
 }
 
@@ -1114,9 +1112,7 @@ Status run_linear(const Node& node,
         else
             std::copy(s.begin(), s.end(), outputs[0].as<float>().begin() + r * nr);
     }
-    for (auto& o : outputs)
-        if (o.dtype == DType::FLOAT)
-            canonicalize_nans(o);
+    canonicalize_float_outputs(outputs);
     return Ok{};
 }
 

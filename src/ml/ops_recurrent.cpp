@@ -637,7 +637,7 @@ OpCost cost_recurrent(const Node& node,
     c.special_macs = acts;
     uint64_t e = 0;
     auto add = [&e](uint64_t v) {
-        e = e + v < e ? std::numeric_limits<uint64_t>::max() : e + v;
+        e = sat_add(e, v);
     };
     for (const auto* in : inputs)
         if (in)
